@@ -1,0 +1,124 @@
+//! The widget API under `/api/v1/chat/{id}:{token}`: create a visitor, log it out, and open its
+//! WebSocket. The integration and the page's `Origin` are checked before anything else, and the
+//! visitor before a WebSocket is upgraded.
+
+use super::error::ApiError;
+use crate::hub::HubEvent;
+use crate::integrations::Integration;
+use crate::session::{self, Resume};
+use crate::state::AppState;
+use crate::store::Visitor;
+use crate::visitor_token;
+use axum::Json;
+use axum::extract::{Path, Query, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use futures_util::StreamExt;
+use protocol::{VisitorCreated, WsQuery};
+use std::sync::Arc;
+
+/// Bytes tungstenite reads and writes at a time: small, since most sessions are idle.
+const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
+
+/// `POST .../visitors`: a new anonymous visitor, on the widget's first interaction.
+pub async fn create_visitor(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<(StatusCode, Json<VisitorCreated>), ApiError> {
+    let integration = integration(&state, &key, &headers)?;
+    let token = visitor_token::random_token();
+    let visitor = state
+        .store
+        .create_visitor(&integration.id, &visitor_token::hash(&token))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(VisitorCreated {
+            visitor_id: visitor.id,
+            visitor_token: token,
+        }),
+    ))
+}
+
+/// `DELETE .../visitor`: `logout()`. The token is refused from now on and open sessions close.
+pub async fn logout(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let integration = integration(&state, &key, &headers)?;
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or(ApiError::MissingVisitorToken)?;
+    let visitor = visitor(&state, &integration, token).await?;
+    state.store.revoke_visitor(visitor.id).await?;
+    state.hub.publish(
+        visitor.person_id,
+        HubEvent::Revoked {
+            visitor_id: visitor.id,
+        },
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET .../ws?visitor_token=...`: the visitor's live session.
+pub async fn connect(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Query(query): Query<WsQuery>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let integration = integration(&state, &key, &headers)?;
+    let visitor = visitor(&state, &integration, &query.visitor_token).await?;
+    let resume = Resume {
+        conversation_id: query.conversation_id,
+        after_seq: query.after_seq,
+    };
+    let max_message_bytes = state.limits.max_message_bytes * 4 + 64 * 1024;
+    Ok(upgrade
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
+        .max_message_size(max_message_bytes)
+        .max_frame_size(max_message_bytes)
+        .on_upgrade(move |socket| {
+            let (sink, stream) = socket.split();
+            session::run(sink, stream, state, integration, visitor, resume)
+        }))
+}
+
+/// The integration named by `key`, if the request's `Origin` may use it.
+pub fn integration(
+    state: &AppState,
+    key: &str,
+    headers: &HeaderMap,
+) -> Result<Arc<Integration>, ApiError> {
+    let integration = state
+        .integrations
+        .by_key(key)
+        .ok_or(ApiError::UnknownIntegration)?;
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|value| value.to_str().ok());
+    if !integration.allows_origin(origin) {
+        return Err(ApiError::OriginNotAllowed(
+            origin.unwrap_or("(none)").to_owned(),
+        ));
+    }
+    Ok(integration)
+}
+
+async fn visitor(
+    state: &AppState,
+    integration: &Integration,
+    token: &str,
+) -> Result<Visitor, ApiError> {
+    state
+        .store
+        .visitor_by_token(&integration.id, &visitor_token::hash(token))
+        .await?
+        .ok_or(ApiError::UnknownVisitor)
+}

@@ -1,0 +1,115 @@
+//! The HTTP surface: routes, CORS and request logging.
+
+mod chat;
+mod demo;
+mod error;
+mod health;
+mod loader;
+
+pub use error::ApiError;
+
+use crate::integrations::Integrations;
+use crate::state::AppState;
+use axum::Router;
+use axum::http::{HeaderValue, Method, Request, header, request::Parts};
+use axum::routing::{delete, get, post};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Bundle files have content-hashed names, so they never change.
+const BUNDLE_CACHE: &str = "public, max-age=31536000, immutable";
+const CORS_MAX_AGE: Duration = Duration::from_secs(3600);
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    let chat = Router::new()
+        .route("/api/v1/chat/{key}/visitors", post(chat::create_visitor))
+        .route("/api/v1/chat/{key}/visitor", delete(chat::logout))
+        .route("/api/v1/chat/{key}/ws", get(chat::connect))
+        .layer(integration_cors(Arc::clone(&state.integrations)));
+    let widget = Router::new()
+        .route("/integration/webchat/{key}", get(loader::script))
+        .nest_service(
+            "/widget",
+            Router::new()
+                .fallback_service(ServeDir::new(&state.widget_dir))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static(BUNDLE_CACHE),
+                )),
+        )
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET]));
+    Router::new()
+        .route("/healthz", get(health::health))
+        .route("/demo/config", get(demo::config))
+        .merge(chat)
+        .merge(widget)
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %loggable_path(request.uri().path()),
+                )
+            }),
+        )
+        .with_state(state)
+}
+
+/// CORS for the widget API: the `Origin` must be allowed by the integration in the path.
+fn integration_cors(integrations: Arc<Integrations>) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(
+            move |origin: &HeaderValue, parts: &Parts| {
+                let key = parts
+                    .uri
+                    .path()
+                    .strip_prefix("/api/v1/chat/")
+                    .and_then(|rest| rest.split('/').next())
+                    .map(|key| key.replace("%3A", ":").replace("%3a", ":"));
+                key.and_then(|key| integrations.by_key(&key))
+                    .is_some_and(|integration| integration.allows_origin(origin.to_str().ok()))
+            },
+        ))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(CORS_MAX_AGE)
+}
+
+/// The path with every `{id}:{token}` segment's token hidden: webhook tokens are secrets.
+fn loggable_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            let id_end = segment
+                .find(':')
+                .or_else(|| segment.to_ascii_lowercase().find("%3a"));
+            match id_end {
+                Some(end) => format!("{}:[redacted]", &segment[..end]),
+                None => segment.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn hides_tokens_in_logged_paths() {
+        assert_eq!(
+            loggable_path("/integration/webhook/7:s3cret/callback"),
+            "/integration/webhook/7:[redacted]/callback"
+        );
+        assert_eq!(
+            loggable_path("/api/v1/chat/demo%3Atok/ws"),
+            "/api/v1/chat/demo:[redacted]/ws"
+        );
+        assert_eq!(loggable_path("/healthz"), "/healthz");
+    }
+}

@@ -1,0 +1,26 @@
+//! What every request handler shares.
+
+use crate::hub::Hub;
+use crate::integrations::Integrations;
+use crate::ratelimit::RateLimiter;
+use crate::settings::Limits;
+use crate::store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// The server's shared state; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub integrations: Arc<Integrations>,
+    pub hub: Arc<Hub>,
+    pub limits: Limits,
+    pub rate_limiter: Arc<RateLimiter>,
+    pub public_url: String,
+    pub widget_dir: PathBuf,
+    /// Set when the server runs its embedded default (enables the `/demo` routes).
+    pub demo: bool,
+    /// Turns true when the server shuts down; live sessions then close.
+    pub shutdown: watch::Receiver<bool>,
+}

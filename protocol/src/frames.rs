@@ -1,0 +1,314 @@
+//! WebSocket frames between a widget and the backend: what the widget sends ([`ClientFrame`]) and
+//! what the server pushes ([`ServerFrame`]), both JSON objects tagged by `type`.
+
+use serde::{Deserialize, Serialize};
+
+/// How a message's text is to be read. `text/html` is sanitized by the server before storing.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TextFormat {
+    #[default]
+    #[serde(rename = "text/plain")]
+    Plain,
+    #[serde(rename = "text/html")]
+    Html,
+}
+
+/// Where the visitor was when writing, shown to operators.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageInfo {
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+}
+
+/// What a visitor told about themselves, by the contact form or `setContactInfo`.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContactInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// Who wrote a message.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    Visitor,
+    Operator,
+    System,
+}
+
+/// The author of a message as the widget shows it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Author {
+    pub kind: AuthorKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// URL of the author's picture, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+}
+
+/// A stored message. `seq` orders messages inside their conversation without gaps and is what a
+/// reconnecting client resumes from; `id` is unique across the server.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub seq: i64,
+    /// The id the sending client chose, echoed so it can match its pending message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    pub author: Author,
+    pub text: String,
+    #[serde(default)]
+    pub text_format: TextFormat,
+    /// Milliseconds since the Unix epoch, server clock.
+    pub sent_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
+}
+
+/// Frames a widget sends.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// A new visitor message. Sending the same `client_id` again stores it once.
+    Send {
+        client_id: String,
+        text: String,
+        #[serde(default)]
+        text_format: TextFormat,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<PageInfo>,
+    },
+    /// Replace the visitor's contact info.
+    SetContact { contact: ContactInfo },
+    /// A matching-key token (JWT or JWS) from `setMatchingKeyToken`.
+    Identify { token: String },
+    /// Application-level heartbeat; answered by [`ServerFrame::Pong`].
+    Ping,
+}
+
+/// Why the server refused something; `message` in the error frame says it in words.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not valid JSON or not a known frame.
+    BadFrame,
+    /// Too many messages; retry after `retry_after_ms`.
+    RateLimited,
+    /// The message text is longer than the server accepts.
+    MessageTooLarge,
+    /// The message text is empty after sanitizing.
+    EmptyMessage,
+    /// A field of the contact info is not acceptable.
+    InvalidContact,
+    /// The matching-key token was rejected; the visitor stays as it was.
+    TokenRejected,
+    /// The server failed; the client may retry.
+    Internal,
+}
+
+/// Frames the server sends.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// First frame of every connection: who the visitor is and the messages it has not seen.
+    /// `reset` means `messages` is the whole history and replaces what the client holds.
+    Welcome {
+        visitor_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation_id: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sub: Option<String>,
+        contact: ContactInfo,
+        messages: Vec<Message>,
+        reset: bool,
+        /// Longest accepted message text, in bytes.
+        max_message_bytes: usize,
+    },
+    /// The message with this `client_id` is stored.
+    Ack { client_id: String, message: Message },
+    /// A message stored in the visitor's conversation (from another tab, or an operator).
+    Message { message: Message },
+    /// A stored message was edited.
+    MessageUpdated { message: Message },
+    /// The visitor is now bound to `sub`; `messages` is the whole history of its conversation.
+    Identified {
+        sub: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation_id: Option<i64>,
+        contact: ContactInfo,
+        messages: Vec<Message>,
+    },
+    /// The visitor's contact info as stored.
+    Contact { contact: ContactInfo },
+    /// A request was refused. `client_id` names the message it concerns, if any.
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+    /// Answer to [`ClientFrame::Ping`].
+    Pong,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roundtrip::assert_roundtrip;
+    use serde_json::json;
+
+    fn message() -> Message {
+        Message {
+            id: 7,
+            conversation_id: 3,
+            seq: 2,
+            client_id: Some("c-1".into()),
+            author: Author {
+                kind: AuthorKind::Operator,
+                name: Some("Anna".into()),
+                picture: None,
+            },
+            text: "<b>hi</b>".into(),
+            text_format: TextFormat::Html,
+            sent_at: 1_700_000_000_000,
+            edited_at: None,
+        }
+    }
+
+    #[test]
+    fn client_frames_roundtrip() {
+        assert_roundtrip(
+            &ClientFrame::Send {
+                client_id: "c-1".into(),
+                text: "hello".into(),
+                text_format: TextFormat::Plain,
+                page: Some(PageInfo {
+                    url: "https://shop.example/cart".into(),
+                    title: "Cart".into(),
+                }),
+            },
+            json!({"type": "send", "client_id": "c-1", "text": "hello", "text_format": "text/plain",
+                   "page": {"url": "https://shop.example/cart", "title": "Cart"}}),
+        );
+        assert_roundtrip(
+            &ClientFrame::SetContact {
+                contact: ContactInfo {
+                    name: Some("Ivan".into()),
+                    email: None,
+                    phone: Some("+7 900".into()),
+                },
+            },
+            json!({"type": "set_contact", "contact": {"name": "Ivan", "phone": "+7 900"}}),
+        );
+        assert_roundtrip(
+            &ClientFrame::Identify { token: "a.b.c".into() },
+            json!({"type": "identify", "token": "a.b.c"}),
+        );
+        assert_roundtrip(&ClientFrame::Ping, json!({"type": "ping"}));
+    }
+
+    #[test]
+    fn send_defaults_to_plain_text() {
+        let frame: ClientFrame =
+            serde_json::from_value(json!({"type": "send", "client_id": "x", "text": "t"})).unwrap();
+        assert_eq!(
+            frame,
+            ClientFrame::Send {
+                client_id: "x".into(),
+                text: "t".into(),
+                text_format: TextFormat::Plain,
+                page: None
+            }
+        );
+    }
+
+    #[test]
+    fn server_frames_roundtrip() {
+        let m = message();
+        let wire = json!({"id": 7, "conversation_id": 3, "seq": 2, "client_id": "c-1",
+            "author": {"kind": "operator", "name": "Anna"}, "text": "<b>hi</b>",
+            "text_format": "text/html", "sent_at": 1_700_000_000_000_i64});
+        assert_roundtrip(
+            &ServerFrame::Welcome {
+                visitor_id: 1,
+                conversation_id: Some(3),
+                sub: None,
+                contact: ContactInfo::default(),
+                messages: vec![m.clone()],
+                reset: true,
+                max_message_bytes: 4096,
+            },
+            json!({"type": "welcome", "visitor_id": 1, "conversation_id": 3, "contact": {},
+                   "messages": [wire.clone()], "reset": true, "max_message_bytes": 4096}),
+        );
+        assert_roundtrip(
+            &ServerFrame::Ack {
+                client_id: "c-1".into(),
+                message: m.clone(),
+            },
+            json!({"type": "ack", "client_id": "c-1", "message": wire.clone()}),
+        );
+        assert_roundtrip(
+            &ServerFrame::Message { message: m.clone() },
+            json!({"type": "message", "message": wire.clone()}),
+        );
+        assert_roundtrip(
+            &ServerFrame::MessageUpdated { message: m.clone() },
+            json!({"type": "message_updated", "message": wire.clone()}),
+        );
+        assert_roundtrip(
+            &ServerFrame::Identified {
+                sub: "u-1".into(),
+                conversation_id: None,
+                contact: ContactInfo::default(),
+                messages: vec![],
+            },
+            json!({"type": "identified", "sub": "u-1", "contact": {}, "messages": []}),
+        );
+        assert_roundtrip(
+            &ServerFrame::Contact {
+                contact: ContactInfo {
+                    name: None,
+                    email: Some("a@b.c".into()),
+                    phone: None,
+                },
+            },
+            json!({"type": "contact", "contact": {"email": "a@b.c"}}),
+        );
+        assert_roundtrip(
+            &ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                message: "too many messages".into(),
+                client_id: Some("c-2".into()),
+                retry_after_ms: Some(1500),
+            },
+            json!({"type": "error", "code": "rate_limited", "message": "too many messages",
+                   "client_id": "c-2", "retry_after_ms": 1500}),
+        );
+        assert_roundtrip(&ServerFrame::Pong, json!({"type": "pong"}));
+    }
+
+    #[test]
+    fn every_error_code_has_a_snake_case_name() {
+        for (code, name) in [
+            (ErrorCode::BadFrame, "bad_frame"),
+            (ErrorCode::MessageTooLarge, "message_too_large"),
+            (ErrorCode::EmptyMessage, "empty_message"),
+            (ErrorCode::InvalidContact, "invalid_contact"),
+            (ErrorCode::TokenRejected, "token_rejected"),
+            (ErrorCode::Internal, "internal"),
+        ] {
+            assert_roundtrip(&code, json!(name));
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Wire formats shared by the web chat widget and its backend: WebSocket frames, REST bodies and
+//! integration parameters. Serde types only, no I/O and no logic, so the crate builds for both
+//! `wasm32-unknown-unknown` and native targets. New fields are additive (`#[serde(default)]`).
+
+pub mod frames;
+pub mod params;
+pub mod rest;
+
+pub use frames::{
+    Author, AuthorKind, ClientFrame, ContactInfo, ErrorCode, Message, PageInfo, ServerFrame,
+    TextFormat,
+};
+pub use params::IntegrationParams;
+pub use rest::{ErrorBody, ErrorDetail, Health, VisitorCreated, WsQuery};
+
+#[cfg(test)]
+pub(crate) mod roundtrip {
+    //! The one helper every type's round-trip test uses.
+    use serde::{Serialize, de::DeserializeOwned};
+    use std::fmt::Debug;
+
+    /// Serializes `value`, checks the JSON equals `expected`, and that it parses back to `value`.
+    pub fn assert_roundtrip<T>(value: &T, expected: serde_json::Value)
+    where
+        T: Serialize + DeserializeOwned + PartialEq + Debug,
+    {
+        let json = serde_json::to_value(value).expect("serializes");
+        assert_eq!(json, expected, "wire form");
+        let back: T = serde_json::from_value(json).expect("parses back");
+        assert_eq!(&back, value);
+    }
+}
