@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 /// Bytes tungstenite reads and writes at a time: small, since most sessions are idle.
 const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
+/// Room for the JSON around a text or token in a frame.
+const FRAME_OVERHEAD_BYTES: usize = 128 * 1024;
 
 /// `POST .../visitors`: a new anonymous visitor, on the widget's first interaction.
 pub async fn create_visitor(
@@ -78,7 +80,10 @@ pub async fn connect(
         conversation_id: query.conversation_id,
         after_seq: query.after_seq,
     };
-    let max_message_bytes = state.limits.max_message_bytes * 4 + 64 * 1024;
+    // Oversized texts and tokens get an error frame; only far larger frames close the socket.
+    let limits = state.limits;
+    let max_message_bytes =
+        limits.max_message_bytes.max(limits.max_token_bytes) * 4 + FRAME_OVERHEAD_BYTES;
     Ok(upgrade
         .read_buffer_size(SOCKET_BUFFER_BYTES)
         .write_buffer_size(SOCKET_BUFFER_BYTES)

@@ -1,0 +1,195 @@
+//! A backend started in-process on `127.0.0.1:0`, with its own SQLite file or PostgreSQL
+//! database, stopped when dropped.
+
+use backend::params::ParamValue;
+use backend::secret::Secret;
+use backend::settings::{IntegrationSettings, Limits, Settings, Source};
+use sqlx::Connection;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Integration id and public token every test server uses.
+pub const INTEGRATION_ID: &str = "shop";
+pub const INTEGRATION_TOKEN: &str = "public-token";
+/// The origin allowed when a test restricts origins.
+pub const SHOP_ORIGIN: &str = "https://shop.example";
+
+/// Which database a server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// What a test changes from the defaults.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub sign_key: Option<String>,
+    pub allowed_origins: Vec<String>,
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    /// The server's defaults, but with a rate limit no test reaches unless it means to.
+    fn default() -> Self {
+        Self {
+            sign_key: None,
+            allowed_origins: Vec::new(),
+            limits: Limits {
+                message_burst: 1000,
+                ..Limits::default()
+            },
+        }
+    }
+}
+
+/// Where a backend answers, in-process or a separate process.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+}
+
+/// A backend running in this process, stopped when dropped.
+#[derive(Debug)]
+pub struct TestServer {
+    pub db: Db,
+    endpoint: Endpoint,
+    stop: watch::Sender<bool>,
+    _dir: TempDir,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Endpoint;
+
+    fn deref(&self) -> &Endpoint {
+        &self.endpoint
+    }
+}
+
+impl TestServer {
+    pub async fn start(db: Db, options: Options) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = match db {
+            Db::Sqlite => format!("sqlite://{}", dir.path().join("chat.db").display()),
+            Db::Postgres => fresh_postgres_database().await,
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let settings = Settings {
+            listen: address,
+            public_url: None,
+            database_url: Secret::new(database_url),
+            widget_dir: PathBuf::from(dir.path()),
+            limits: options.limits,
+            integrations: vec![integration(&options)],
+        };
+        let (stop, stopping) = watch::channel(false);
+        let state = backend::startup::build_state(&settings, Source::File, stopping)
+            .await
+            .expect("server state");
+        let mut stopped = stop.subscribe();
+        tokio::spawn(backend::serve(listener, state, async move {
+            let _ = stopped.wait_for(|stopping| *stopping).await;
+        }));
+        Self {
+            db,
+            endpoint: Endpoint::new(&format!("http://{address}")),
+            stop,
+            _dir: dir,
+        }
+    }
+}
+
+impl Endpoint {
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+        }
+    }
+
+    /// `{id}:{token}` of the test integration.
+    pub fn key(&self) -> String {
+        format!("{INTEGRATION_ID}:{INTEGRATION_TOKEN}")
+    }
+
+    /// The widget API base of the test integration.
+    pub fn api(&self) -> String {
+        format!("{}/api/v1/chat/{}", self.base, self.key())
+    }
+
+    /// Creates an anonymous visitor and returns its token.
+    pub async fn new_visitor(&self) -> String {
+        let response = reqwest::Client::new()
+            .post(format!("{}/visitors", self.api()))
+            .header("Origin", SHOP_ORIGIN)
+            .send()
+            .await
+            .expect("create visitor");
+        assert_eq!(response.status(), 201, "create visitor");
+        let created: protocol::VisitorCreated = response.json().await.expect("visitor body");
+        created.visitor_token
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+fn integration(options: &Options) -> IntegrationSettings {
+    let mut params = BTreeMap::from([("languageCode".to_owned(), ParamValue::Text("ru".into()))]);
+    if let Some(key) = &options.sign_key {
+        params.insert("signKey".into(), ParamValue::Text(key.clone()));
+    }
+    IntegrationSettings {
+        id: INTEGRATION_ID.into(),
+        token: INTEGRATION_TOKEN.into(),
+        webhook_token: Some(Secret::new("webhook-secret")),
+        allowed_origins: options.allowed_origins.clone(),
+        webhook_url: None,
+        params,
+    }
+}
+
+/// The PostgreSQL server `cargo xtask test` started.
+pub fn postgres_admin_url() -> String {
+    std::env::var("WEBCHAT_TEST_POSTGRES_URL").expect(
+        "WEBCHAT_TEST_POSTGRES_URL is not set: run the tests with `cargo xtask test`, \
+         which starts a throw-away PostgreSQL server",
+    )
+}
+
+/// A new, empty database on the test PostgreSQL server.
+pub async fn fresh_postgres_database() -> String {
+    let admin = postgres_admin_url();
+    let name = format!("webchat_test_{}", random_suffix());
+    let mut connection = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut connection)
+        .await
+        .expect("create test database");
+    let (server, _) = admin.rsplit_once('/').expect("database URL with a path");
+    format!("{server}/{name}")
+}
+
+fn random_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .subsec_nanos();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}

@@ -1,0 +1,53 @@
+//! Plain HTTP routes: health, the loader script, and visitor tokens checked before a WebSocket
+//! is upgraded.
+
+use tests::server::SHOP_ORIGIN;
+use tests::{Options, TestServer, WsClient, engines};
+use tokio_tungstenite::tungstenite;
+
+#[tokio::test]
+async fn healthz_names_the_database() {
+    for db in engines() {
+        let server = TestServer::start(db, Options::default()).await;
+        let health: protocol::Health = reqwest::get(format!("{}/healthz", server.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let expected = match db {
+            tests::Db::Sqlite => "sqlite",
+            tests::Db::Postgres => "postgres",
+        };
+        assert_eq!((health.status.as_str(), health.database.as_str()), ("ok", expected));
+    }
+}
+
+#[tokio::test]
+async fn the_loader_answers_for_known_keys_raw_or_encoded() {
+    let server = TestServer::start(tests::Db::Sqlite, Options::default()).await;
+    for key in ["shop:public-token", "shop%3Apublic-token", "shop%3apublic-token"] {
+        let response = reqwest::get(format!("{}/integration/webchat/{key}", server.base))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{key}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/javascript; charset=utf-8"
+        );
+    }
+    let unknown = reqwest::get(format!("{}/integration/webchat/shop:nope", server.base))
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn an_unknown_visitor_token_is_refused_before_upgrade() {
+    let server = TestServer::start(tests::Db::Sqlite, Options::default()).await;
+    let refused = WsClient::connect(&server.api(), SHOP_ORIGIN, "made-up", None).await;
+    assert!(
+        matches!(&refused, Err(tungstenite::Error::Http(r)) if r.status() == 401),
+        "{refused:?}"
+    );
+}

@@ -1,0 +1,11 @@
+//! Black-box tests of the backend over HTTP and WebSocket, each on SQLite and PostgreSQL. One
+//! test binary, a module per area.
+
+mod crash;
+mod http;
+mod identity;
+mod limits;
+mod messages;
+mod support;
+mod tokens;
+mod xss;
