@@ -61,7 +61,9 @@ fn is_email(email: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
 }
 
 fn is_phone(phone: &str) -> bool {

@@ -58,7 +58,10 @@ impl Hub {
 
     /// How many persons have a live channel.
     pub fn channel_count(&self) -> usize {
-        self.channels.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.channels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 }
 

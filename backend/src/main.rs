@@ -44,7 +44,10 @@ async fn run() -> anyhow::Result<()> {
     );
     for integration in state.integrations.iter() {
         let tag = backend::script_tag(&backend::script_url(&state.public_url, integration));
-        println!("integration {}: paste into your pages: {tag}", integration.id);
+        println!(
+            "integration {}: paste into your pages: {tag}",
+            integration.id
+        );
     }
     backend::serve(listener, state, async move {
         shutdown_signal().await;

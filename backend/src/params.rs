@@ -104,7 +104,10 @@ const RULES: &[(&str, Rule)] = &[
         "allowVideoconferences",
         Rule::Choice(&["allowed", "allowedToWebChatOnly", "disallowed"]),
     ),
-    ("defaultApplicationUserCameraState", Rule::Choice(&["on", "off"])),
+    (
+        "defaultApplicationUserCameraState",
+        Rule::Choice(&["on", "off"]),
+    ),
     ("displayUnreadMessagesMark", Rule::Flag),
     ("displayCollapsedState", Rule::Flag),
     ("openChatOnNewMessage", Rule::Flag),
@@ -129,7 +132,9 @@ pub enum ParamError {
         param: String,
         known: String,
     },
-    #[error("integration '{integration}': parameter languageCode is required (e.g. \"ru\" or \"en\")")]
+    #[error(
+        "integration '{integration}': parameter languageCode is required (e.g. \"ru\" or \"en\")"
+    )]
     MissingLanguage { integration: String },
 }
 
@@ -152,7 +157,11 @@ pub fn validate(
             return Err(ParamError::Unknown {
                 integration: integration.to_owned(),
                 param: name.clone(),
-                known: RULES.iter().map(|(known, _)| *known).collect::<Vec<_>>().join(", "),
+                known: RULES
+                    .iter()
+                    .map(|(known, _)| *known)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         };
         let checked = rule.check(value).ok_or_else(|| ParamError::Invalid {
@@ -182,9 +191,8 @@ pub fn validate(
 }
 
 fn is_hex_color(text: &str) -> bool {
-    text.strip_prefix('#').is_some_and(|hex| {
-        matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit())
-    })
+    text.strip_prefix('#')
+        .is_some_and(|hex| matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn is_language_code(text: &str) -> bool {

@@ -33,7 +33,10 @@ impl RateLimiter {
 
     /// Takes one message from the visitor's bucket, or says how long until one is available.
     pub fn check(&self, visitor_id: i64, now: Instant) -> Result<(), Duration> {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         if buckets.len() > PRUNE_ABOVE {
             buckets.retain(|_, bucket| self.refilled(*bucket, now) < self.burst);
         }
@@ -47,7 +50,9 @@ impl RateLimiter {
             bucket.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_second))
+            Err(Duration::from_secs_f64(
+                (1.0 - bucket.tokens) / self.per_second,
+            ))
         }
     }
 

@@ -60,7 +60,9 @@ fn safe_declarations(style: &str) -> String {
         .filter(|declaration| {
             let lower = declaration.to_ascii_lowercase();
             !declaration.trim().is_empty()
-                && !UNSAFE_IN_STYLE.iter().any(|unsafe_part| lower.contains(unsafe_part))
+                && !UNSAFE_IN_STYLE
+                    .iter()
+                    .any(|unsafe_part| lower.contains(unsafe_part))
         })
         .map(str::trim)
         .collect::<Vec<_>>()
@@ -88,10 +90,19 @@ mod tests {
         for (dirty, clean) in [
             ("<script>alert(1)</script>hi", "hi"),
             (r#"<img src=x onerror="alert(1)">"#, ""),
-            (r#"<a href="javascript:alert(1)">x</a>"#, r#"<a rel="noopener noreferrer nofollow">x</a>"#),
+            (
+                r#"<a href="javascript:alert(1)">x</a>"#,
+                r#"<a rel="noopener noreferrer nofollow">x</a>"#,
+            ),
             (r#"<b onclick="alert(1)">x</b>"#, "<b>x</b>"),
-            (r#"<span style="color: expression(alert(1))">x</span>"#, r#"<span style="">x</span>"#),
-            (r#"<span style="background-color: url(http://evil/x)">x</span>"#, r#"<span style="">x</span>"#),
+            (
+                r#"<span style="color: expression(alert(1))">x</span>"#,
+                r#"<span style="">x</span>"#,
+            ),
+            (
+                r#"<span style="background-color: url(http://evil/x)">x</span>"#,
+                r#"<span style="">x</span>"#,
+            ),
             (r#"<iframe src="https://evil"></iframe>ok"#, "ok"),
             (r#"<svg><script>alert(1)</script></svg>"#, ""),
         ] {

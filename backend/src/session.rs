@@ -152,7 +152,8 @@ impl Session {
             return;
         }
         let interval = Duration::from_secs(self.state.limits.heartbeat_secs.max(1));
-        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        let mut heartbeat =
+            tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         let mut shutdown = self.state.shutdown.clone();
         let mut last_heard = Instant::now();
         loop {
@@ -216,7 +217,11 @@ impl Session {
             WsMessage::Text(text) => text,
             WsMessage::Binary(_) => {
                 return self
-                    .error(ErrorCode::BadFrame, "frames are JSON text, not binary".into(), None)
+                    .error(
+                        ErrorCode::BadFrame,
+                        "frames are JSON text, not binary".into(),
+                        None,
+                    )
                     .await;
             }
             WsMessage::Ping(_) | WsMessage::Pong(_) => return Flow::Continue,
@@ -226,7 +231,11 @@ impl Session {
             Ok(frame) => frame,
             Err(error) => {
                 return self
-                    .error(ErrorCode::BadFrame, format!("not a valid frame: {error}"), None)
+                    .error(
+                        ErrorCode::BadFrame,
+                        format!("not a valid frame: {error}"),
+                        None,
+                    )
                     .await;
             }
         };
@@ -253,7 +262,9 @@ impl Session {
         let limits = self.state.limits;
         if client_id.is_empty() || client_id.chars().count() > MAX_CLIENT_ID_CHARS {
             let reason = format!("client_id must be 1 to {MAX_CLIENT_ID_CHARS} characters");
-            return self.error(ErrorCode::BadFrame, reason, Some(client_id)).await;
+            return self
+                .error(ErrorCode::BadFrame, reason, Some(client_id))
+                .await;
         }
         if text.len() > limits.max_message_bytes {
             let reason = format!(
@@ -261,9 +272,15 @@ impl Session {
                 text.len(),
                 limits.max_message_bytes
             );
-            return self.error(ErrorCode::MessageTooLarge, reason, Some(client_id)).await;
+            return self
+                .error(ErrorCode::MessageTooLarge, reason, Some(client_id))
+                .await;
         }
-        if let Err(wait) = self.state.rate_limiter.check(self.visitor.id, Instant::now()) {
+        if let Err(wait) = self
+            .state
+            .rate_limiter
+            .check(self.visitor.id, Instant::now())
+        {
             let reason = format!(
                 "too many messages: at most {} per minute (bursts of {})",
                 limits.messages_per_minute, limits.message_burst
@@ -284,7 +301,9 @@ impl Session {
         };
         if text.trim().is_empty() {
             let reason = "message is empty (after removing disallowed HTML)".to_owned();
-            return self.error(ErrorCode::EmptyMessage, reason, Some(client_id)).await;
+            return self
+                .error(ErrorCode::EmptyMessage, reason, Some(client_id))
+                .await;
         }
         let page = page.map(|page| PageInfo {
             url: page.url.chars().take(MAX_PAGE_URL_CHARS).collect(),
@@ -296,7 +315,12 @@ impl Session {
             text_format,
             page,
         };
-        match self.state.store.append_visitor_message(&self.visitor, new).await {
+        match self
+            .state
+            .store
+            .append_visitor_message(&self.visitor, new)
+            .await
+        {
             Ok(appended) => {
                 let message = appended.message().clone();
                 if let Appended::Created(created) = appended {
@@ -320,7 +344,12 @@ impl Session {
                     .await;
             }
         };
-        match self.state.store.set_contact(self.visitor.person_id, &contact).await {
+        match self
+            .state
+            .store
+            .set_contact(self.visitor.person_id, &contact)
+            .await
+        {
             Ok(()) => {
                 self.visitor.contact = contact.clone();
                 self.frame(ServerFrame::Contact { contact }).await

@@ -139,6 +139,10 @@ impl Settings {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment's Jail closures must return figment::Error"
+)]
 mod tests {
     use super::*;
 

@@ -42,7 +42,9 @@ pub enum TokenError {
     Unsigned,
     #[error("algorithm {0} is not accepted; allowed: HS256, HS384, HS512")]
     UnsupportedAlgorithm(String),
-    #[error("bad signature: the token was not signed with this integration's signKey or was changed")]
+    #[error(
+        "bad signature: the token was not signed with this integration's signKey or was changed"
+    )]
     BadSignature,
     #[error("token expired (exp is in the past)")]
     Expired,
@@ -193,11 +195,19 @@ mod tests {
             ),
             (tampered, TokenError::BadSignature),
             (
-                signed(Algorithm::HS256, "sign-key", json!({"sub": "u1", "iat": NOW - 7200, "exp": NOW - 3600})),
+                signed(
+                    Algorithm::HS256,
+                    "sign-key",
+                    json!({"sub": "u1", "iat": NOW - 7200, "exp": NOW - 3600}),
+                ),
                 TokenError::Expired,
             ),
             (
-                signed(Algorithm::HS256, "sign-key", json!({"sub": "u1", "iat": NOW + 3600})),
+                signed(
+                    Algorithm::HS256,
+                    "sign-key",
+                    json!({"sub": "u1", "iat": NOW + 3600}),
+                ),
                 TokenError::IssuedInFuture,
             ),
             (

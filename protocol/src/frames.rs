@@ -211,7 +211,9 @@ mod tests {
             json!({"type": "set_contact", "contact": {"name": "Ivan", "phone": "+7 900"}}),
         );
         assert_roundtrip(
-            &ClientFrame::Identify { token: "a.b.c".into() },
+            &ClientFrame::Identify {
+                token: "a.b.c".into(),
+            },
             json!({"type": "identify", "token": "a.b.c"}),
         );
         assert_roundtrip(&ClientFrame::Ping, json!({"type": "ping"}));

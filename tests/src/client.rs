@@ -29,9 +29,14 @@ impl WsClient {
         visitor_token: &str,
         resume: Option<(i64, i64)>,
     ) -> ConnectResult {
-        let mut url = format!("{}/ws?visitor_token={visitor_token}", api.replacen("http", "ws", 1));
+        let mut url = format!(
+            "{}/ws?visitor_token={visitor_token}",
+            api.replacen("http", "ws", 1)
+        );
         if let Some((conversation_id, after_seq)) = resume {
-            url.push_str(&format!("&conversation_id={conversation_id}&after_seq={after_seq}"));
+            url.push_str(&format!(
+                "&conversation_id={conversation_id}&after_seq={after_seq}"
+            ));
         }
         let mut request = url.into_client_request()?;
         request

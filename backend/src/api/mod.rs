@@ -42,7 +42,11 @@ pub fn router(state: AppState) -> Router {
                     HeaderValue::from_static(BUNDLE_CACHE),
                 )),
         )
-        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET]));
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET]),
+        );
     Router::new()
         .route("/healthz", get(health::health))
         .route("/demo/config", get(demo::config))

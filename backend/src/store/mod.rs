@@ -124,8 +124,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> StoreResult<Appended>;
 
     /// Messages of the conversation with `seq` greater than `after_seq`, in order.
-    async fn messages_after(&self, conversation_id: i64, after_seq: i64)
-    -> StoreResult<Vec<Message>>;
+    async fn messages_after(
+        &self,
+        conversation_id: i64,
+        after_seq: i64,
+    ) -> StoreResult<Vec<Message>>;
 }
 
 /// Milliseconds since the Unix epoch.

@@ -64,10 +64,14 @@ pub fn text_format_name(format: TextFormat) -> &'static str {
 }
 
 fn author_kind_from(name: &str) -> StoreResult<AuthorKind> {
-    [AuthorKind::Visitor, AuthorKind::Operator, AuthorKind::System]
-        .into_iter()
-        .find(|kind| author_kind_name(*kind) == name)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown author kind {name:?}")))
+    [
+        AuthorKind::Visitor,
+        AuthorKind::Operator,
+        AuthorKind::System,
+    ]
+    .into_iter()
+    .find(|kind| author_kind_name(*kind) == name)
+    .ok_or_else(|| StoreError::Corrupt(format!("unknown author kind {name:?}")))
 }
 
 fn text_format_from(name: &str) -> StoreResult<TextFormat> {

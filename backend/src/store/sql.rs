@@ -100,18 +100,16 @@ impl SqlStore {
                     .await?;
                 current_id
             }
-            None => {
-                sqlx::query(
-                    "INSERT INTO people (integration_id, sub, created_at) VALUES ($1, $2, $3) \
+            None => sqlx::query(
+                "INSERT INTO people (integration_id, sub, created_at) VALUES ($1, $2, $3) \
                      RETURNING id",
-                )
-                .bind(&integration_id)
-                .bind(sub)
-                .bind(now_ms())
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("id")?
-            }
+            )
+            .bind(&integration_id)
+            .bind(sub)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?,
             Some(target_id) => {
                 if anonymous {
                     adopt_anonymous(&mut tx, &current, current_id, target_id).await?;
@@ -126,7 +124,6 @@ impl SqlStore {
             .await?;
         Ok(tx.commit().await?)
     }
-
 }
 
 /// An anonymous person who logs in as an existing one hands over what the existing one lacks:
@@ -188,16 +185,20 @@ impl Store for SqlStore {
     }
 
     async fn server_setting(&self, key: &str, initial: &str) -> StoreResult<String> {
-        sqlx::query("INSERT INTO server_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(initial)
-            .execute(&self.pool)
-            .await?;
-        Ok(sqlx::query("SELECT value FROM server_settings WHERE key = $1")
-            .bind(key)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("value")?)
+        sqlx::query(
+            "INSERT INTO server_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(initial)
+        .execute(&self.pool)
+        .await?;
+        Ok(
+            sqlx::query("SELECT value FROM server_settings WHERE key = $1")
+                .bind(key)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("value")?,
+        )
     }
 
     async fn create_visitor(&self, integration_id: &str, token_hash: &str) -> StoreResult<Visitor> {
@@ -295,12 +296,14 @@ impl Store for SqlStore {
     }
 
     async fn conversation_of(&self, person_id: i64) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query("SELECT id FROM conversations WHERE person_id = $1")
-            .bind(person_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|row| row.try_get("id"))
-            .transpose()?)
+        Ok(
+            sqlx::query("SELECT id FROM conversations WHERE person_id = $1")
+                .bind(person_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|row| row.try_get("id"))
+                .transpose()?,
+        )
     }
 
     async fn append_visitor_message(

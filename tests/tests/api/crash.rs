@@ -94,7 +94,8 @@ async fn acknowledged_messages_survive_kill_9() {
         let (mut client, _) = welcomed(&server, &token).await;
         let mut acknowledged = Vec::new();
         for n in 0..5 {
-            acknowledged.push(say(&mut client, &format!("k-{n}"), &format!("before crash {n}")).await);
+            acknowledged
+                .push(say(&mut client, &format!("k-{n}"), &format!("before crash {n}")).await);
         }
         first.child.start_kill().expect("SIGKILL");
         first.child.wait().await.expect("killed");
@@ -102,6 +103,9 @@ async fn acknowledged_messages_survive_kill_9() {
         let second = start(&config).await;
         let server = tests::server::Endpoint::new(&second.base);
         let (_, history) = welcomed(&server, &token).await;
-        assert_eq!(history, acknowledged, "{db:?}: every acknowledged message is there");
+        assert_eq!(
+            history, acknowledged,
+            "{db:?}: every acknowledged message is there"
+        );
     }
 }

@@ -19,14 +19,21 @@ async fn healthz_names_the_database() {
             tests::Db::Sqlite => "sqlite",
             tests::Db::Postgres => "postgres",
         };
-        assert_eq!((health.status.as_str(), health.database.as_str()), ("ok", expected));
+        assert_eq!(
+            (health.status.as_str(), health.database.as_str()),
+            ("ok", expected)
+        );
     }
 }
 
 #[tokio::test]
 async fn the_loader_answers_for_known_keys_raw_or_encoded() {
     let server = TestServer::start(tests::Db::Sqlite, Options::default()).await;
-    for key in ["shop:public-token", "shop%3Apublic-token", "shop%3apublic-token"] {
+    for key in [
+        "shop:public-token",
+        "shop%3Apublic-token",
+        "shop%3apublic-token",
+    ] {
         let response = reqwest::get(format!("{}/integration/webchat/{key}", server.base))
             .await
             .unwrap();

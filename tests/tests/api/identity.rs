@@ -34,7 +34,11 @@ async fn two_browsers_with_the_same_sub_see_one_history_live() {
         let (_, mut phone) = visitor(&server).await;
         assert!(identify(&mut laptop, "customer-7").await.is_empty());
         say(&mut laptop, "l-1", "from the laptop").await;
-        assert_eq!(identify(&mut phone, "customer-7").await, ["from the laptop"], "{db:?}");
+        assert_eq!(
+            identify(&mut phone, "customer-7").await,
+            ["from the laptop"],
+            "{db:?}"
+        );
         say(&mut phone, "p-1", "from the phone").await;
         match laptop.next().await {
             ServerFrame::Message { message } => assert_eq!(message.text, "from the phone"),
@@ -49,7 +53,11 @@ async fn an_anonymous_conversation_is_kept_when_the_visitor_logs_in() {
         let server = TestServer::start(db, options()).await;
         let (_, mut client) = visitor(&server).await;
         say(&mut client, "a-1", "before login").await;
-        assert_eq!(identify(&mut client, "new-customer").await, ["before login"], "{db:?}");
+        assert_eq!(
+            identify(&mut client, "new-customer").await,
+            ["before login"],
+            "{db:?}"
+        );
     }
 }
 
@@ -66,7 +74,11 @@ async fn logout_closes_sessions_and_refuses_the_old_token() {
                 .send()
         };
         assert_eq!(logout().await.unwrap().status(), 204, "{db:?}");
-        assert_eq!(client.closed().await, 4001, "{db:?}: session closed as logged out");
+        assert_eq!(
+            client.closed().await,
+            4001,
+            "{db:?}: session closed as logged out"
+        );
         let refused = WsClient::connect(&server.api(), SHOP_ORIGIN, &token, None).await;
         assert!(
             matches!(&refused, Err(tokio_tungstenite::tungstenite::Error::Http(response)) if response.status() == 401),

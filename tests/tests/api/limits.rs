@@ -18,7 +18,14 @@ async fn a_visitor_over_the_rate_gets_a_retry_time() {
             messages_per_minute: 6,
             ..Limits::default()
         };
-        let server = TestServer::start(db, Options { limits, ..Options::default() }).await;
+        let server = TestServer::start(
+            db,
+            Options {
+                limits,
+                ..Options::default()
+            },
+        )
+        .await;
         let (_, mut client) = visitor(&server).await;
         for n in 0..3 {
             say(&mut client, &format!("r-{n}"), "quick").await;
@@ -48,12 +55,25 @@ async fn a_message_over_the_size_limit_is_refused_with_the_limit() {
             max_message_bytes: 100,
             ..Limits::default()
         };
-        let server = TestServer::start(db, Options { limits, ..Options::default() }).await;
+        let server = TestServer::start(
+            db,
+            Options {
+                limits,
+                ..Options::default()
+            },
+        )
+        .await;
         let (_, mut client) = visitor(&server).await;
         client.say("big", &"a".repeat(101)).await;
         let message = error(&mut client, ErrorCode::MessageTooLarge).await;
-        assert!(message.contains("101 bytes; the limit is 100 bytes"), "{db:?}: {message}");
-        assert_eq!(say(&mut client, "fits", &"a".repeat(100)).await.text.len(), 100);
+        assert!(
+            message.contains("101 bytes; the limit is 100 bytes"),
+            "{db:?}: {message}"
+        );
+        assert_eq!(
+            say(&mut client, "fits", &"a".repeat(100)).await.text.len(),
+            100
+        );
     }
 }
 
@@ -62,11 +82,23 @@ async fn malformed_frames_get_an_error_frame_and_the_session_goes_on() {
     let server = TestServer::start(tests::Db::Sqlite, Options::default()).await;
     let (_, mut client) = visitor(&server).await;
     client.send_raw("not json".into()).await;
-    assert!(error(&mut client, ErrorCode::BadFrame).await.contains("not a valid frame"));
+    assert!(
+        error(&mut client, ErrorCode::BadFrame)
+            .await
+            .contains("not a valid frame")
+    );
     client.send_raw(r#"{"type":"teleport"}"#.into()).await;
-    assert!(error(&mut client, ErrorCode::BadFrame).await.contains("unknown variant"));
+    assert!(
+        error(&mut client, ErrorCode::BadFrame)
+            .await
+            .contains("unknown variant")
+    );
     client.say("", "no id").await;
-    assert!(error(&mut client, ErrorCode::BadFrame).await.contains("client_id"));
+    assert!(
+        error(&mut client, ErrorCode::BadFrame)
+            .await
+            .contains("client_id")
+    );
     say(&mut client, "ok", "still here").await;
 }
 
@@ -119,7 +151,12 @@ async fn origins_outside_allowed_origins_are_refused() {
         for origin in [Some(EVIL_ORIGIN), None] {
             let refused = create(origin).await.unwrap();
             assert_eq!(refused.status(), 403, "{db:?} {origin:?}");
-            assert!(refused.headers().get("access-control-allow-origin").is_none());
+            assert!(
+                refused
+                    .headers()
+                    .get("access-control-allow-origin")
+                    .is_none()
+            );
             let body: protocol::ErrorBody = refused.json().await.unwrap();
             assert_eq!(body.error.code, "origin_not_allowed");
         }
@@ -130,12 +167,20 @@ async fn origins_outside_allowed_origins_are_refused() {
             "{db:?}: {refused:?}"
         );
         let preflight = http
-            .request(reqwest::Method::OPTIONS, format!("{}/visitors", server.api()))
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/visitors", server.api()),
+            )
             .header("Origin", EVIL_ORIGIN)
             .header("Access-Control-Request-Method", "POST")
             .send()
             .await
             .unwrap();
-        assert!(preflight.headers().get("access-control-allow-origin").is_none());
+        assert!(
+            preflight
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none()
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! Steps many tests share: a visitor connected and welcomed, frames expected by kind.
 
 use protocol::{ErrorCode, Message, ServerFrame};
-use tests::server::SHOP_ORIGIN;
 use tests::WsClient;
 use tests::server::Endpoint;
+use tests::server::SHOP_ORIGIN;
 
 /// A new visitor's token and its welcomed session.
 pub async fn visitor(server: &Endpoint) -> (String, WsClient) {

@@ -42,7 +42,10 @@ async fn rejected_tokens_name_the_reason_and_leave_the_visitor_as_it_was() {
     let good = claims("user-1");
     let cases = [
         (unsigned(&good), "unsigned token refused"),
-        (signed(Algorithm::HS256, "wrong-key", &good), "bad signature"),
+        (
+            signed(Algorithm::HS256, "wrong-key", &good),
+            "bad signature",
+        ),
         (
             with_payload(&signed(Algorithm::HS256, SIGN_KEY, &good), &claims("admin")),
             "bad signature",
@@ -56,7 +59,11 @@ async fn rejected_tokens_name_the_reason_and_leave_the_visitor_as_it_was() {
             "expired",
         ),
         (
-            signed(Algorithm::HS256, SIGN_KEY, &json!({"sub": "user-1", "iat": now() + 3600})),
+            signed(
+                Algorithm::HS256,
+                SIGN_KEY,
+                &json!({"sub": "user-1", "iat": now() + 3600}),
+            ),
             "issued in the future",
         ),
         (
@@ -64,7 +71,11 @@ async fn rejected_tokens_name_the_reason_and_leave_the_visitor_as_it_was() {
             "sub is missing or empty",
         ),
         (
-            signed(Algorithm::HS256, SIGN_KEY, &json!({"sub": "", "iat": now()})),
+            signed(
+                Algorithm::HS256,
+                SIGN_KEY,
+                &json!({"sub": "", "iat": now()}),
+            ),
             "sub is missing or empty",
         ),
         (
@@ -86,7 +97,10 @@ async fn rejected_tokens_name_the_reason_and_leave_the_visitor_as_it_was() {
                 .send(&ClientFrame::Identify { token: bad.clone() })
                 .await;
             let message = error(&mut client, ErrorCode::TokenRejected).await;
-            assert!(message.contains(reason), "{db:?}: {message:?} lacks {reason:?}");
+            assert!(
+                message.contains(reason),
+                "{db:?}: {message:?} lacks {reason:?}"
+            );
         }
         drop(client);
         let mut again = WsClient::connect(&server.api(), tests::server::SHOP_ORIGIN, &token, None)

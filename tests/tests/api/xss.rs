@@ -20,8 +20,19 @@ const CORPUS: &[&str] = &[
 ];
 
 const ACTIVE: &[&str] = &[
-    "<script", "onerror", "onload", "onmouseover", "javascript:", "expression(", "url(",
-    "<iframe", "<img", "<svg", "<style", "<math", "<div",
+    "<script",
+    "onerror",
+    "onload",
+    "onmouseover",
+    "javascript:",
+    "expression(",
+    "url(",
+    "<iframe",
+    "<img",
+    "<svg",
+    "<style",
+    "<math",
+    "<div",
 ];
 
 #[tokio::test]
@@ -36,7 +47,10 @@ async fn html_messages_are_sanitized_before_storing() {
             let stored = ack(&mut client).await;
             let lower = stored.text.to_ascii_lowercase();
             for active in ACTIVE {
-                assert!(!lower.contains(active), "{db:?}: {dirty:?} kept {active:?}: {lower:?}");
+                assert!(
+                    !lower.contains(active),
+                    "{db:?}: {dirty:?} kept {active:?}: {lower:?}"
+                );
             }
         }
         client
@@ -54,7 +68,10 @@ async fn plain_text_is_kept_verbatim_and_empty_html_is_refused() {
         let typed = "<script>alert(1)</script> is how XSS looks";
         client.send_message("p", typed, TextFormat::Plain).await;
         let stored = ack(&mut client).await;
-        assert_eq!((stored.text.as_str(), stored.text_format), (typed, TextFormat::Plain));
+        assert_eq!(
+            (stored.text.as_str(), stored.text_format),
+            (typed, TextFormat::Plain)
+        );
         client
             .send_message("e", "<script>alert(1)</script>", TextFormat::Html)
             .await;
