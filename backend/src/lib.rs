@@ -22,22 +22,39 @@ pub mod visitor_token;
 use integrations::Integration;
 use state::AppState;
 use std::future::Future;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 
 /// The server's routes over `state`.
 pub fn app(state: AppState) -> axum::Router {
     api::router(state)
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, then lets requests in flight finish.
+/// Longest wait for WebSocket sessions to close after shutdown began.
+pub const SESSION_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `state` on `listener` until `shutdown` completes, then lets requests in flight finish
+/// and waits for WebSocket sessions to say goodbye (`state.shutdown` must turn true with it).
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    mut state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Every clone of the state holds a sender; sessions hold clones, so the channel closes
+    // when the last session ends.
+    let (alive, mut all_gone) = mpsc::channel::<()>(1);
+    state.alive = Some(alive);
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
+        .await?;
+    if tokio::time::timeout(SESSION_DRAIN_TIMEOUT, all_gone.recv())
         .await
+        .is_err()
+    {
+        tracing::warn!("sessions still open after {SESSION_DRAIN_TIMEOUT:?}; exiting anyway");
+    }
+    Ok(())
 }
 
 /// The URL of an integration's loader script.

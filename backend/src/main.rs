@@ -31,12 +31,14 @@ async fn main() -> ExitCode {
 
 async fn run() -> anyhow::Result<()> {
     let config = config_path()?;
-    let (settings, source) = Settings::load(&config)?;
+    let (mut settings, source) = Settings::load(&config)?;
+    let listener = TcpListener::bind(settings.listen).await?;
+    // With port 0 the real port is known only now; the default public URL needs it.
+    settings.listen = listener.local_addr()?;
     let (stop, stopping) = watch::channel(false);
     let state = build_state(&settings, source, stopping).await?;
-    let listener = TcpListener::bind(settings.listen).await?;
     tracing::info!(
-        listen = %listener.local_addr()?,
+        listen = %settings.listen,
         database = state.store.engine().name(),
         config = %config.display(),
         ?source,

@@ -57,5 +57,6 @@ pub async fn build_state(
         widget_dir: settings.widget_dir.clone(),
         demo: source == Source::EmbeddedDefault && settings.integrations.is_empty(),
         shutdown,
+        alive: None,
     })
 }

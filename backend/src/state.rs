@@ -7,7 +7,7 @@ use crate::settings::Limits;
 use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 /// The server's shared state; cheap to clone.
 #[derive(Debug, Clone)]
@@ -23,4 +23,6 @@ pub struct AppState {
     pub demo: bool,
     /// Turns true when the server shuts down; live sessions then close.
     pub shutdown: watch::Receiver<bool>,
+    /// Held by every clone; [`crate::serve`] waits for all of them to be dropped.
+    pub alive: Option<mpsc::Sender<()>>,
 }

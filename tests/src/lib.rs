@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod server;
+pub mod silent;
 pub mod tokens;
 
 pub use client::WsClient;

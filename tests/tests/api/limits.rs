@@ -184,3 +184,22 @@ async fn origins_outside_allowed_origins_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_silent_peer_is_dropped_after_missed_heartbeats() {
+    let limits = Limits {
+        heartbeat_secs: 1,
+        ..Options::default().limits
+    };
+    let server = TestServer::start(
+        tests::Db::Sqlite,
+        Options {
+            limits,
+            ..Options::default()
+        },
+    )
+    .await;
+    let token = server.new_visitor().await;
+    let silent = tests::silent::SilentPeer::connect(&server.api(), SHOP_ORIGIN, &token).await;
+    assert_eq!(silent.close_code().await, 4000);
+}

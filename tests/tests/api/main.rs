@@ -1,7 +1,7 @@
 //! Black-box tests of the backend over HTTP and WebSocket, each on SQLite and PostgreSQL. One
 //! test binary, a module per area.
 
-mod crash;
+mod binary;
 mod http;
 mod identity;
 mod limits;

@@ -1,0 +1,202 @@
+//! The real `webchat-server` binary: `kill -9` right after an acknowledgement loses nothing,
+//! SIGTERM closes sessions and exits cleanly, and no secret reaches its output.
+
+use crate::support::{say, welcomed};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use tests::server::{INTEGRATION_ID, INTEGRATION_TOKEN, fresh_postgres_database};
+use tests::{Db, engines};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The server binary: `WEBCHAT_SERVER_BIN`, or the debug build beside this test binary.
+fn server_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("WEBCHAT_SERVER_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    let binary = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory")
+        .join("webchat-server");
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it with `cargo build -p backend --bin webchat-server` \
+         (cargo xtask test does)",
+        binary.display()
+    );
+    binary
+}
+
+/// A running server process, the address it reported and everything it printed so far.
+struct Process {
+    child: Child,
+    base: String,
+    output: Arc<Mutex<String>>,
+}
+
+async fn start(config: &std::path::Path) -> Process {
+    let mut child = Command::new(server_binary())
+        .arg("--config")
+        .arg(config)
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start webchat-server");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let output = Arc::new(Mutex::new(String::new()));
+    let address = loop {
+        let line = lines
+            .next_line()
+            .await
+            .expect("read server output")
+            .expect("server exited before it started");
+        output.lock().unwrap().push_str(&format!("{line}\n"));
+        if line.contains("web chat server started") {
+            let address = line
+                .split_whitespace()
+                .find_map(|field| field.strip_prefix("listen="))
+                .expect("listen address in the start line")
+                .to_owned();
+            break address;
+        }
+    };
+    // Keep reading so the server never blocks on a full pipe.
+    let collected = Arc::clone(&output);
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            collected.lock().unwrap().push_str(&format!("{line}\n"));
+        }
+    });
+    Process {
+        child,
+        base: format!("http://{address}"),
+        output,
+    }
+}
+
+/// A config file in `dir` for `database_url`, with `extra` lines in the integration table.
+fn write_config(dir: &Path, database_url: &str, extra: &str) -> PathBuf {
+    let config = dir.join("webchat.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n\
+             [[integration]]\nid = \"{INTEGRATION_ID}\"\ntoken = \"{INTEGRATION_TOKEN}\"\n{extra}\n\
+             [integration.params]\nlanguageCode = \"en\"\n"
+        ),
+    )
+    .expect("write config");
+    config
+}
+
+async fn database_url(db: Db, dir: &Path) -> String {
+    match db {
+        Db::Sqlite => format!("sqlite://{}", dir.join("chat.db").display()),
+        Db::Postgres => fresh_postgres_database().await,
+    }
+}
+
+#[tokio::test]
+async fn acknowledged_messages_survive_kill_9() {
+    for db in engines() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(dir.path(), &database_url(db, dir.path()).await, "");
+
+        let mut first = start(&config).await;
+        let server = tests::server::Endpoint::new(&first.base);
+        let token = server.new_visitor().await;
+        let (mut client, _) = welcomed(&server, &token).await;
+        let mut acknowledged = Vec::new();
+        for n in 0..5 {
+            acknowledged
+                .push(say(&mut client, &format!("k-{n}"), &format!("before crash {n}")).await);
+        }
+        first.child.start_kill().expect("SIGKILL");
+        first.child.wait().await.expect("killed");
+
+        let second = start(&config).await;
+        let server = tests::server::Endpoint::new(&second.base);
+        let (_, history) = welcomed(&server, &token).await;
+        assert_eq!(
+            history, acknowledged,
+            "{db:?}: every acknowledged message is there"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sigterm_closes_sessions_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &database_url(Db::Sqlite, dir.path()).await, "");
+    let mut process = start(&config).await;
+    let server = tests::server::Endpoint::new(&process.base);
+    let token = server.new_visitor().await;
+    let (mut client, _) = welcomed(&server, &token).await;
+    let pid = process.child.id().expect("pid").to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        client.closed().await,
+        1001,
+        "sessions are told the server is going away"
+    );
+    let exit = process.child.wait().await.unwrap();
+    assert!(exit.success(), "clean exit after SIGTERM: {exit:?}");
+}
+
+#[tokio::test]
+async fn secrets_never_reach_the_output() {
+    const SIGN_KEY: &str = "sign-key-that-must-not-leak";
+    const WEBHOOK_TOKEN: &str = "webhook-token-that-must-not-leak";
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = database_url(Db::Postgres, dir.path()).await;
+    let extra = format!("webhook_token = \"{WEBHOOK_TOKEN}\"\nallowed_origins = []");
+    let config = write_config(dir.path(), &database_url, &extra);
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "languageCode = \"en\"",
+        &format!("languageCode = \"en\"\nsignKey = \"{SIGN_KEY}\""),
+    );
+    std::fs::write(&config, text).unwrap();
+    let mut process = start(&config).await;
+    let server = tests::server::Endpoint::new(&process.base);
+    let token = server.new_visitor().await;
+    let (mut client, _) = welcomed(&server, &token).await;
+    say(&mut client, "s-1", "hello").await;
+    let webhook = format!(
+        "{}/integration/webhook/{INTEGRATION_ID}:{WEBHOOK_TOKEN}/callback",
+        process.base
+    );
+    reqwest::Client::new()
+        .post(webhook)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    drop(client);
+    process.child.start_kill().unwrap();
+    process.child.wait().await.unwrap();
+    let output = process.output.lock().unwrap().clone();
+    assert!(output.contains("web chat server started"), "{output}");
+    assert!(
+        output.contains("/integration/webhook/shop:[redacted]/callback"),
+        "requests are logged: {output}"
+    );
+    let password = database_url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(user, _)| user.split_once(':'))
+        .map(|(_, password)| password.to_owned());
+    let secrets = [SIGN_KEY, WEBHOOK_TOKEN, &database_url, &token];
+    for secret in secrets.into_iter().chain(password.as_deref()) {
+        assert!(!output.contains(secret), "{secret} leaked: {output}");
+    }
+}
