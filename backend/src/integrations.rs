@@ -5,7 +5,7 @@
 use crate::params::{self, ParamError};
 use crate::secret::Secret;
 use crate::settings::IntegrationSettings;
-use crate::store::{Store, StoreResult};
+use crate::store::{Bridge, Store, StoreResult};
 use crate::visitor_token;
 use protocol::IntegrationParams;
 use std::collections::HashMap;
@@ -38,6 +38,15 @@ impl Integration {
                     .iter()
                     .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(origin))
             })
+    }
+
+    /// Whether conversations are forwarded to a collaboration server.
+    pub fn bridge(&self) -> Bridge {
+        if self.webhook_url.is_some() {
+            Bridge::On
+        } else {
+            Bridge::Off
+        }
     }
 
     /// `{id}:{token}`, as in the script URL.

@@ -3,6 +3,7 @@
 //! sessions. `main.rs` only loads settings and calls [`serve`].
 
 pub mod api;
+pub mod bridge;
 pub mod bundle;
 pub mod contact;
 pub mod hub;

@@ -318,7 +318,7 @@ impl Session {
         match self
             .state
             .store
-            .append_visitor_message(&self.visitor, new)
+            .append_visitor_message(&self.visitor, new, self.integration.bridge())
             .await
         {
             Ok(appended) => {
@@ -347,7 +347,7 @@ impl Session {
         match self
             .state
             .store
-            .set_contact(self.visitor.person_id, &contact)
+            .set_contact(self.visitor.person_id, &contact, self.integration.bridge())
             .await
         {
             Ok(()) => {
@@ -374,7 +374,8 @@ impl Session {
             }
         };
         let previous_person = self.visitor.person_id;
-        match self.state.store.identify(self.visitor.id, &key.sub).await {
+        let bridge = self.integration.bridge();
+        match self.state.store.identify(self.visitor.id, &key.sub, bridge).await {
             Ok(visitor) => {
                 // Other tabs of this visitor follow.
                 self.state.hub.publish(

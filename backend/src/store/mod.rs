@@ -2,10 +2,12 @@
 //! trait. One SQL implementation serves SQLite and PostgreSQL (see [`sql`]); the engine is chosen
 //! once from the scheme of `database_url`.
 
+mod bridge_sql;
 mod rows;
 mod sql;
 
 use async_trait::async_trait;
+use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo, TextFormat};
 
 pub use sql::SqlStore;
@@ -77,9 +79,131 @@ impl Appended {
     }
 }
 
+/// Whether an integration forwards its conversations to a collaboration server; when it does,
+/// the store queues the webhook commands in the same transaction as the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bridge {
+    Off,
+    On,
+}
+
+/// A queued webhook command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub ordering_key: String,
+    /// The command's JSON body.
+    pub command: String,
+    pub attempts: i64,
+}
+
+/// How far delivery to an integration's collaboration server lags.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxStats {
+    pub depth: i64,
+    pub oldest_created_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// A user of the collaboration server (an operator).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub id: i64,
+    pub ext_user_id: String,
+    pub name: String,
+}
+
+/// Whether an inbound command creates or changes an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    Create,
+    Update,
+}
+
+/// Why an inbound command was not carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// `create...` of an object that exists.
+    Conflict(String),
+    /// The command names an object that does not exist.
+    Unknown(String),
+}
+
+/// A conversation found by the collaboration server's id for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConversationRef {
+    pub id: i64,
+    pub person_id: i64,
+}
+
+/// What the bridge to the collaboration server keeps: the outbox and operators' side.
+#[async_trait]
+pub trait BridgeStore: Send + Sync {
+    /// The first undelivered command of each ordering key, if it is due at `now`, oldest first.
+    async fn due_commands(
+        &self,
+        integration_id: &str,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>>;
+
+    async fn mark_delivered(&self, outbox_id: i64) -> StoreResult<()>;
+
+    async fn schedule_retry(&self, outbox_id: i64, next_attempt_at: i64, error: &str)
+    -> StoreResult<()>;
+
+    async fn outbox_stats(&self, integration_id: &str) -> StoreResult<OutboxStats>;
+
+    /// `createUser` / `updateUser` of an operator.
+    async fn save_operator(
+        &self,
+        integration_id: &str,
+        user: &User,
+        write: Write,
+    ) -> StoreResult<Result<Operator, Refused>>;
+
+    /// An operator's picture (base64), if it has one.
+    async fn operator_picture(
+        &self,
+        integration_id: &str,
+        operator_id: i64,
+    ) -> StoreResult<Option<String>>;
+
+    /// The conversation the collaboration server calls `ext_id`.
+    async fn conversation_by_ext_id(
+        &self,
+        integration_id: &str,
+        ext_id: &str,
+    ) -> StoreResult<Option<ConversationRef>>;
+
+    /// `createConversation` from the collaboration server, for the visitor among its members.
+    async fn create_conversation_from_server(
+        &self,
+        integration_id: &str,
+        conversation: &Conversation,
+    ) -> StoreResult<Result<ConversationRef, Refused>>;
+
+    async fn set_conversation_title(&self, conversation_id: i64, title: &str) -> StoreResult<()>;
+
+    /// An operator's message (`createMessage`, text already sanitized) into `conversation`.
+    async fn append_operator_message(
+        &self,
+        integration_id: &str,
+        conversation: ConversationRef,
+        command: &MessageCommand,
+    ) -> StoreResult<Result<Message, Refused>>;
+
+    /// `updateMessage` of an operator's message (text already sanitized).
+    async fn update_operator_message(
+        &self,
+        conversation: ConversationRef,
+        command: &MessageCommand,
+    ) -> StoreResult<Result<Message, Refused>>;
+}
+
 /// Everything the server keeps.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: BridgeStore + Send + Sync + std::fmt::Debug + 'static {
     fn engine(&self) -> Engine;
 
     /// Answers when the database does.
@@ -107,10 +231,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Binds the visitor to the person identified by `sub`. An anonymous person becomes that
     /// person when `sub` is new; otherwise its conversation and contact info are adopted by the
     /// existing person if that one has none.
-    async fn identify(&self, visitor_id: i64, sub: &str) -> StoreResult<Visitor>;
+    async fn identify(&self, visitor_id: i64, sub: &str, bridge: Bridge) -> StoreResult<Visitor>;
 
     /// Replaces the person's contact info.
-    async fn set_contact(&self, person_id: i64, contact: &ContactInfo) -> StoreResult<()>;
+    async fn set_contact(
+        &self,
+        person_id: i64,
+        contact: &ContactInfo,
+        bridge: Bridge,
+    ) -> StoreResult<()>;
 
     /// The person's conversation, if it has one yet.
     async fn conversation_of(&self, person_id: i64) -> StoreResult<Option<i64>>;
@@ -121,6 +250,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         &self,
         visitor: &Visitor,
         message: NewMessage,
+        bridge: Bridge,
     ) -> StoreResult<Appended>;
 
     /// Messages of the conversation with `seq` greater than `after_seq`, in order.

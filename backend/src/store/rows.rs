@@ -5,9 +5,12 @@ use protocol::{Author, AuthorKind, ContactInfo, Message, TextFormat};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// Columns [`message`] reads, in a `SELECT` over `messages`.
-pub const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, client_id, author_kind, author_name, \
-     text, text_format, sent_at, edited_at";
+/// The columns [`message`] reads, with the operator's current name and picture; callers append
+/// `WHERE ...` over `m` (messages).
+pub const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, m.seq, m.client_id, \
+     m.author_kind, COALESCE(o.name, m.author_name) AS author_name, m.text, m.text_format, \
+     m.sent_at, m.edited_at, CASE WHEN o.picture IS NULL THEN NULL ELSE o.id END AS picture_of \
+     FROM messages m LEFT JOIN operators o ON o.id = m.operator_id";
 
 /// The columns [`visitor`] reads, of visitors still logged in; callers append `AND ...`.
 pub const VISITOR_SELECT: &str = "SELECT v.id, v.integration_id, v.person_id, p.sub, p.name, \
@@ -25,7 +28,9 @@ pub fn message(row: &AnyRow) -> StoreResult<Message> {
         author: Author {
             kind: author_kind_from(&author_kind)?,
             name: row.try_get("author_name")?,
-            picture: None,
+            picture: row
+                .try_get::<Option<i64>, _>("picture_of")?
+                .map(|operator_id| format!("operators/{operator_id}/picture")),
         },
         text: row.try_get("text")?,
         text_format: text_format_from(&text_format)?,
@@ -40,11 +45,16 @@ pub fn visitor(row: &AnyRow) -> StoreResult<Visitor> {
         integration_id: row.try_get("integration_id")?,
         person_id: row.try_get("person_id")?,
         sub: row.try_get("sub")?,
-        contact: ContactInfo {
-            name: row.try_get("name")?,
-            email: row.try_get("email")?,
-            phone: row.try_get("phone")?,
-        },
+        contact: contact(row)?,
+    })
+}
+
+/// The contact columns `name`, `email`, `phone` of a `people` row.
+pub fn contact(row: &AnyRow) -> StoreResult<ContactInfo> {
+    Ok(ContactInfo {
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        phone: row.try_get("phone")?,
     })
 }
 

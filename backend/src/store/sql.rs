@@ -3,12 +3,16 @@
 //! begins with a write so SQLite takes its write lock up front instead of failing to upgrade a
 //! read lock under contention.
 
-use super::rows::{self, MESSAGE_COLUMNS, VISITOR_SELECT};
-use super::{Appended, Engine, NewMessage, Store, StoreError, StoreResult, Visitor, now_ms};
+use super::rows::{self, MESSAGE_SELECT, VISITOR_SELECT};
+use super::{
+    Appended, Bridge, Engine, NewMessage, Store, StoreError, StoreResult, Visitor, now_ms,
+};
+use crate::bridge::commands;
+use protocol::webhook::{Command, ConversationUpdate};
 use async_trait::async_trait;
 use protocol::{AuthorKind, ContactInfo, Message};
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use std::time::Duration;
 
 /// How often a transaction that lost a race on a unique key is tried again.
@@ -17,9 +21,12 @@ const UNIQUE_RACE_ATTEMPTS: usize = 3;
 /// A [`Store`] on SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
+    pub(super) pool: AnyPool,
     engine: Engine,
 }
+
+/// The transaction every write runs in.
+pub(super) type Tx<'c> = Transaction<'c, Any>;
 
 impl SqlStore {
     /// Connects to `url` (`sqlite://file.db` or `postgres://...`) and applies the migrations.
@@ -62,15 +69,15 @@ impl SqlStore {
         Ok(Self { pool, engine })
     }
 
-    async fn identify_once(&self, visitor_id: i64, sub: &str) -> StoreResult<()> {
+    async fn identify_once(&self, visitor_id: i64, sub: &str, bridge: Bridge) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE visitors SET person_id = person_id WHERE id = $1")
             .bind(visitor_id)
             .execute(&mut *tx)
             .await?;
         let current = sqlx::query(
-            "SELECT p.id, p.integration_id, p.sub, p.name, p.email, p.phone FROM visitors v \
-             JOIN people p ON p.id = v.person_id WHERE v.id = $1",
+            "SELECT p.id, p.integration_id, p.sub, p.name, p.email, p.phone, p.ext_user_id \
+             FROM visitors v JOIN people p ON p.id = v.person_id WHERE v.id = $1",
         )
         .bind(visitor_id)
         .fetch_optional(&mut *tx)
@@ -98,6 +105,10 @@ impl SqlStore {
                     .bind(current_id)
                     .execute(&mut *tx)
                     .await?;
+                if bridge == Bridge::On {
+                    // The collaboration server keeps knowing this user by its first id.
+                    queue_user_update(&mut tx, current_id).await?;
+                }
                 current_id
             }
             None => sqlx::query(
@@ -112,7 +123,7 @@ impl SqlStore {
             .try_get("id")?,
             Some(target_id) => {
                 if anonymous {
-                    adopt_anonymous(&mut tx, &current, current_id, target_id).await?;
+                    adopt_anonymous(&mut tx, &current, current_id, target_id, bridge).await?;
                 }
                 target_id
             }
@@ -129,10 +140,11 @@ impl SqlStore {
 /// An anonymous person who logs in as an existing one hands over what the existing one lacks:
 /// its conversation when that one has none, and each empty contact field.
 async fn adopt_anonymous(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx<'_>,
     anonymous: &AnyRow,
     anonymous_id: i64,
     target_id: i64,
+    bridge: Bridge,
 ) -> StoreResult<()> {
     let target_has_conversation = sqlx::query("SELECT id FROM conversations WHERE person_id = $1")
         .bind(target_id)
@@ -140,11 +152,35 @@ async fn adopt_anonymous(
         .await?
         .is_some();
     if !target_has_conversation {
-        sqlx::query("UPDATE conversations SET person_id = $1 WHERE person_id = $2")
-            .bind(target_id)
-            .bind(anonymous_id)
-            .execute(&mut **tx)
-            .await?;
+        let adopted = sqlx::query(
+            "UPDATE conversations SET person_id = $1 WHERE person_id = $2 \
+             RETURNING id, integration_id, ext_id, announced_at",
+        )
+        .bind(target_id)
+        .bind(anonymous_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(adopted) = adopted
+            && bridge == Bridge::On
+            && adopted.try_get::<Option<i64>, _>("announced_at")?.is_some()
+        {
+            // The conversation exists in the collaboration server with the anonymous user as
+            // its member: the user it now belongs to joins it.
+            let conversation_id: i64 = adopted.try_get("id")?;
+            let integration_id: String = adopted.try_get("integration_id")?;
+            let ext_id: String = adopted
+                .try_get::<Option<String>, _>("ext_id")?
+                .unwrap_or_else(|| conversation_id.to_string());
+            let target_ext = announce_person(tx, target_id, conversation_id).await?;
+            let update = Command::UpdateConversation(ConversationUpdate {
+                ext_conversation_id: ext_id,
+                title: None,
+                ext_user_id: Some(target_ext.clone()),
+                add_members: Some(vec![target_ext]),
+                remove_members: None,
+            });
+            enqueue(tx, &integration_id, conversation_id, &update).await?;
+        }
     }
     sqlx::query(
         "UPDATE people SET name = COALESCE(name, $1), email = COALESCE(email, $2), \
@@ -269,10 +305,10 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn identify(&self, visitor_id: i64, sub: &str) -> StoreResult<Visitor> {
+    async fn identify(&self, visitor_id: i64, sub: &str, bridge: Bridge) -> StoreResult<Visitor> {
         let mut attempt = 1;
         loop {
-            match self.identify_once(visitor_id, sub).await {
+            match self.identify_once(visitor_id, sub, bridge).await {
                 Err(error) if attempt < UNIQUE_RACE_ATTEMPTS && is_unique_violation(&error) => {
                     attempt += 1;
                 }
@@ -284,15 +320,24 @@ impl Store for SqlStore {
             .ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))
     }
 
-    async fn set_contact(&self, person_id: i64, contact: &ContactInfo) -> StoreResult<()> {
+    async fn set_contact(
+        &self,
+        person_id: i64,
+        contact: &ContactInfo,
+        bridge: Bridge,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE people SET name = $1, email = $2, phone = $3 WHERE id = $4")
             .bind(contact.name.clone())
             .bind(contact.email.clone())
             .bind(contact.phone.clone())
             .bind(person_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        if bridge == Bridge::On {
+            queue_user_update(&mut tx, person_id).await?;
+        }
+        Ok(tx.commit().await?)
     }
 
     async fn conversation_of(&self, person_id: i64) -> StoreResult<Option<i64>> {
@@ -310,6 +355,7 @@ impl Store for SqlStore {
         &self,
         visitor: &Visitor,
         message: NewMessage,
+        bridge: Bridge,
     ) -> StoreResult<Appended> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
@@ -331,9 +377,8 @@ impl Store for SqlStore {
         .await?;
         let conversation_id: i64 = counter.try_get("id")?;
         let seq: i64 = counter.try_get("last_seq")?;
-        let select_by_client_id = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND client_id = $2"
-        );
+        let select_by_client_id =
+            format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.client_id = $2");
         let existing = sqlx::query(&select_by_client_id)
             .bind(conversation_id)
             .bind(&message.client_id)
@@ -343,7 +388,7 @@ impl Store for SqlStore {
             tx.rollback().await?;
             return Ok(Appended::Existing(rows::message(&row)?));
         }
-        let page = message.page.unwrap_or_default();
+        let page = message.page.clone().unwrap_or_default();
         sqlx::query(
             "INSERT INTO messages (conversation_id, seq, client_id, author_kind, author_name, \
              visitor_id, text, text_format, page_url, page_title, sent_at) \
@@ -367,8 +412,12 @@ impl Store for SqlStore {
             .bind(&message.client_id)
             .fetch_one(&mut *tx)
             .await?;
+        let stored = rows::message(&stored)?;
+        if bridge == Bridge::On {
+            queue_visitor_message(&mut tx, visitor, &stored, message.page.as_ref()).await?;
+        }
         tx.commit().await?;
-        Ok(Appended::Created(rows::message(&stored)?))
+        Ok(Appended::Created(stored))
     }
 
     async fn messages_after(
@@ -376,10 +425,7 @@ impl Store for SqlStore {
         conversation_id: i64,
         after_seq: i64,
     ) -> StoreResult<Vec<Message>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2 \
-             ORDER BY seq"
-        );
+        let sql = format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq");
         sqlx::query(&sql)
             .bind(conversation_id)
             .bind(after_seq)
@@ -389,4 +435,109 @@ impl Store for SqlStore {
             .map(rows::message)
             .collect()
     }
+}
+
+/// Queues `command` for the collaboration server, after everything queued for the conversation.
+pub(super) async fn enqueue(
+    tx: &mut Tx<'_>,
+    integration_id: &str,
+    conversation_id: i64,
+    command: &Command,
+) -> StoreResult<()> {
+    let body = serde_json::to_string(command)
+        .map_err(|error| StoreError::Corrupt(format!("unserializable command: {error}")))?;
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO outbox (integration_id, conversation_id, ordering_key, command, created_at, \
+         next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(integration_id)
+    .bind(conversation_id)
+    .bind(format!("conversation-{conversation_id}"))
+    .bind(body)
+    .bind(now)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The person's id in the collaboration server, queuing its `createUser` (ordered with
+/// `conversation_id`) the first time.
+async fn announce_person(tx: &mut Tx<'_>, person_id: i64, conversation_id: i64) -> StoreResult<String> {
+    let person = sqlx::query(
+        "SELECT integration_id, sub, name, email, phone, ext_user_id FROM people WHERE id = $1",
+    )
+    .bind(person_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if let Some(known) = person.try_get::<Option<String>, _>("ext_user_id")? {
+        return Ok(known);
+    }
+    let sub: Option<String> = person.try_get("sub")?;
+    let ext_user_id = commands::ext_user_id(person_id, sub.as_deref());
+    sqlx::query("UPDATE people SET ext_user_id = $1 WHERE id = $2")
+        .bind(&ext_user_id)
+        .bind(person_id)
+        .execute(&mut **tx)
+        .await?;
+    let contact = rows::contact(&person)?;
+    let user = commands::user(&ext_user_id, person_id, sub.as_deref(), &contact);
+    let integration_id: String = person.try_get("integration_id")?;
+    enqueue(tx, &integration_id, conversation_id, &Command::CreateUser(user)).await?;
+    Ok(ext_user_id)
+}
+
+/// Queues `updateUser` with the person's current details, if the collaboration server knows it.
+async fn queue_user_update(tx: &mut Tx<'_>, person_id: i64) -> StoreResult<()> {
+    let person = sqlx::query(
+        "SELECT p.integration_id, p.sub, p.name, p.email, p.phone, p.ext_user_id, c.id AS conversation_id \
+         FROM people p LEFT JOIN conversations c ON c.person_id = p.id WHERE p.id = $1",
+    )
+    .bind(person_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let ext_user_id: Option<String> = person.try_get("ext_user_id")?;
+    let conversation_id: Option<i64> = person.try_get("conversation_id")?;
+    let (Some(ext_user_id), Some(conversation_id)) = (ext_user_id, conversation_id) else {
+        // Not announced yet: its createUser will carry the current details.
+        return Ok(());
+    };
+    let sub: Option<String> = person.try_get("sub")?;
+    let user = commands::user(&ext_user_id, person_id, sub.as_deref(), &rows::contact(&person)?);
+    let integration_id: String = person.try_get("integration_id")?;
+    enqueue(tx, &integration_id, conversation_id, &Command::UpdateUser(user)).await
+}
+
+/// Queues what the collaboration server needs for a new visitor message: the user and the
+/// conversation the first time, then the message.
+async fn queue_visitor_message(
+    tx: &mut Tx<'_>,
+    visitor: &Visitor,
+    message: &protocol::Message,
+    page: Option<&protocol::PageInfo>,
+) -> StoreResult<()> {
+    let conversation_id = message.conversation_id;
+    let ext_user_id = announce_person(tx, visitor.person_id, conversation_id).await?;
+    let conversation = sqlx::query("SELECT ext_id, announced_at FROM conversations WHERE id = $1")
+        .bind(conversation_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let ext_conversation_id = conversation
+        .try_get::<Option<String>, _>("ext_id")?
+        .unwrap_or_else(|| conversation_id.to_string());
+    if conversation.try_get::<Option<i64>, _>("announced_at")?.is_none() {
+        sqlx::query("UPDATE conversations SET ext_id = $1, announced_at = $2 WHERE id = $3")
+            .bind(&ext_conversation_id)
+            .bind(now_ms())
+            .bind(conversation_id)
+            .execute(&mut **tx)
+            .await?;
+        let name = commands::visitor_name(visitor.person_id, &visitor.contact);
+        let created = commands::conversation(&ext_conversation_id, &ext_user_id, &name, page);
+        enqueue(tx, &visitor.integration_id, conversation_id, &Command::CreateConversation(created))
+            .await?;
+    }
+    let command = commands::message(message, &ext_user_id, &ext_conversation_id, page);
+    enqueue(tx, &visitor.integration_id, conversation_id, &Command::CreateMessage(command)).await
 }

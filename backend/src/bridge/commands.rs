@@ -1,0 +1,151 @@
+//! How our visitors, conversations and messages look as webhook commands for the collaboration
+//! server. Pure functions: the store calls them inside the transaction that queues the commands.
+
+use protocol::webhook::{Conversation, MessageCommand, User};
+use protocol::{ContactInfo, Message, PageInfo};
+use serde_json::json;
+
+/// The collaboration server's id for a visitor: the site's user id once known, else our own.
+pub fn ext_user_id(person_id: i64, sub: Option<&str>) -> String {
+    match sub {
+        Some(sub) => sub.to_owned(),
+        None => format!("visitor-{person_id}"),
+    }
+}
+
+/// The name operators see for a visitor who gave none.
+pub fn visitor_name(person_id: i64, contact: &ContactInfo) -> String {
+    contact
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("Visitor {person_id}"))
+}
+
+/// `createUser` / `updateUser` body for a visitor: the name, and in the full name everything
+/// an operator may need (contacts and the site's user id).
+pub fn user(ext_user_id: &str, person_id: i64, sub: Option<&str>, contact: &ContactInfo) -> User {
+    let name = visitor_name(person_id, contact);
+    let details: Vec<String> = [
+        contact.email.clone(),
+        contact.phone.clone(),
+        sub.map(|sub| format!("site user {sub}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let full_name = if details.is_empty() {
+        name.clone()
+    } else {
+        format!("{name} ({})", details.join(", "))
+    };
+    User {
+        ext_user_id: ext_user_id.to_owned(),
+        name,
+        full_name,
+        picture: None,
+    }
+}
+
+/// `createConversation` body: titled with the visitor's name and the site it came from.
+pub fn conversation(
+    ext_conversation_id: &str,
+    ext_user_id: &str,
+    visitor_name: &str,
+    page: Option<&PageInfo>,
+) -> Conversation {
+    let site = page.and_then(|page| host_of(&page.url));
+    let title = match site {
+        Some(site) => format!("{visitor_name} — {site}"),
+        None => visitor_name.to_owned(),
+    };
+    Conversation {
+        ext_conversation_id: ext_conversation_id.to_owned(),
+        title: Some(title),
+        ext_user_id: Some(ext_user_id.to_owned()),
+        members: Some(vec![ext_user_id.to_owned()]),
+    }
+}
+
+/// `createMessage` body for a visitor's message, with the page it was written on as JSON data.
+pub fn message(
+    message: &Message,
+    ext_user_id: &str,
+    ext_conversation_id: &str,
+    page: Option<&PageInfo>,
+) -> MessageCommand {
+    let (data, data_type) = match page {
+        Some(page) if !page.url.is_empty() || !page.title.is_empty() => (
+            Some(json!({"pageUrl": page.url, "pageTitle": page.title}).to_string()),
+            Some("application/json".to_owned()),
+        ),
+        _ => (None, None),
+    };
+    MessageCommand {
+        ext_id: message.id.to_string(),
+        text: message.text.clone(),
+        text_format: message.text_format,
+        ext_user_id: Some(ext_user_id.to_owned()),
+        ext_conversation_id: ext_conversation_id.to_owned(),
+        data,
+        data_type,
+    }
+}
+
+fn host_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then_some(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::{Author, AuthorKind, TextFormat};
+
+    #[test]
+    fn anonymous_and_identified_users() {
+        assert_eq!(ext_user_id(7, None), "visitor-7");
+        assert_eq!(ext_user_id(7, Some("u-1")), "u-1");
+        let anonymous = user("visitor-7", 7, None, &ContactInfo::default());
+        assert_eq!((anonymous.name.as_str(), anonymous.full_name.as_str()), ("Visitor 7", "Visitor 7"));
+        let contact = ContactInfo {
+            name: Some("Ivan".into()),
+            email: Some("ivan@example.com".into()),
+            phone: None,
+        };
+        let known = user("u-1", 7, Some("u-1"), &contact);
+        assert_eq!(known.full_name, "Ivan (ivan@example.com, site user u-1)");
+    }
+
+    #[test]
+    fn conversation_and_message_carry_the_page() {
+        let page = PageInfo {
+            url: "https://shop.example/cart?x=1".into(),
+            title: "Cart".into(),
+        };
+        let created = conversation("12", "visitor-7", "Visitor 7", Some(&page));
+        assert_eq!(created.title.as_deref(), Some("Visitor 7 — shop.example"));
+        assert_eq!(created.members, Some(vec!["visitor-7".to_owned()]));
+        let stored = Message {
+            id: 99,
+            conversation_id: 12,
+            seq: 1,
+            client_id: None,
+            author: Author {
+                kind: AuthorKind::Visitor,
+                name: None,
+                picture: None,
+            },
+            text: "hi".into(),
+            text_format: TextFormat::Plain,
+            sent_at: 0,
+            edited_at: None,
+        };
+        let command = message(&stored, "visitor-7", "12", Some(&page));
+        assert_eq!(command.ext_id, "99");
+        assert_eq!(command.data_type.as_deref(), Some("application/json"));
+        let data: serde_json::Value = serde_json::from_str(command.data.as_deref().unwrap()).unwrap();
+        assert_eq!(data["pageUrl"], "https://shop.example/cart?x=1");
+        assert!(message(&stored, "visitor-7", "12", None).data.is_none());
+    }
+}

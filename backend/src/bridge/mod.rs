@@ -1,0 +1,4 @@
+//! The bridge to the collaboration server: visitors' conversations go out as webhook commands
+//! through a durable outbox; operators' commands come in through the inbound webhook route.
+
+pub mod commands;

@@ -1,0 +1,392 @@
+//! [`BridgeStore`] over SQL: the outbox queue and what the collaboration server sends us
+//! (operators, their messages, conversation titles).
+
+use super::rows::{self, MESSAGE_SELECT};
+use super::sql::{SqlStore, Tx};
+use super::{
+    BridgeStore, ConversationRef, Operator, OutboxItem, OutboxStats, Refused, StoreResult, Write,
+    now_ms,
+};
+use crate::store::rows::{author_kind_name, text_format_name};
+use async_trait::async_trait;
+use protocol::webhook::{Conversation, MessageCommand, User};
+use protocol::{AuthorKind, Message};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// Longest error text kept per command.
+const MAX_ERROR_CHARS: usize = 500;
+
+fn operator(row: &AnyRow) -> StoreResult<Operator> {
+    Ok(Operator {
+        id: row.try_get("id")?,
+        ext_user_id: row.try_get("ext_user_id")?,
+        name: row.try_get("name")?,
+    })
+}
+
+fn conversation_ref(row: &AnyRow) -> StoreResult<ConversationRef> {
+    Ok(ConversationRef {
+        id: row.try_get("id")?,
+        person_id: row.try_get("person_id")?,
+    })
+}
+
+async fn message_by_id(tx: &mut Tx<'_>, message_id: i64) -> StoreResult<Message> {
+    let sql = format!("{MESSAGE_SELECT} WHERE m.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(message_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    rows::message(&row)
+}
+
+async fn operator_by_ext_id(
+    tx: &mut Tx<'_>,
+    integration_id: &str,
+    ext_user_id: &str,
+) -> StoreResult<Option<Operator>> {
+    sqlx::query(
+        "SELECT id, ext_user_id, name FROM operators WHERE integration_id = $1 AND ext_user_id = $2",
+    )
+    .bind(integration_id)
+    .bind(ext_user_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .as_ref()
+    .map(operator)
+    .transpose()
+}
+
+#[async_trait]
+impl BridgeStore for SqlStore {
+    async fn due_commands(
+        &self,
+        integration_id: &str,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.ordering_key, o.command, o.attempts FROM outbox o \
+             JOIN (SELECT MIN(id) AS head FROM outbox WHERE integration_id = $1 \
+                   AND delivered_at IS NULL GROUP BY ordering_key) h ON h.head = o.id \
+             WHERE o.next_attempt_at <= $2 ORDER BY o.id LIMIT $3",
+        )
+        .bind(integration_id)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OutboxItem {
+                    id: row.try_get("id")?,
+                    ordering_key: row.try_get("ordering_key")?,
+                    command: row.try_get("command")?,
+                    attempts: row.try_get("attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn mark_delivered(&self, outbox_id: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET delivered_at = $1, attempts = attempts + 1, last_error = NULL \
+             WHERE id = $2",
+        )
+        .bind(now_ms())
+        .bind(outbox_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn schedule_retry(
+        &self,
+        outbox_id: i64,
+        next_attempt_at: i64,
+        error: &str,
+    ) -> StoreResult<()> {
+        let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 \
+             WHERE id = $3",
+        )
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(outbox_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn outbox_stats(&self, integration_id: &str) -> StoreResult<OutboxStats> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS depth, MIN(created_at) AS oldest FROM outbox \
+             WHERE integration_id = $1 AND delivered_at IS NULL",
+        )
+        .bind(integration_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let last_error = sqlx::query(
+            "SELECT last_error FROM outbox WHERE integration_id = $1 AND delivered_at IS NULL \
+             AND last_error IS NOT NULL ORDER BY next_attempt_at DESC LIMIT 1",
+        )
+        .bind(integration_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| row.try_get("last_error"))
+        .transpose()?;
+        Ok(OutboxStats {
+            depth: row.try_get("depth")?,
+            oldest_created_at: row.try_get("oldest")?,
+            last_error,
+        })
+    }
+
+    async fn save_operator(
+        &self,
+        integration_id: &str,
+        user: &User,
+        write: Write,
+    ) -> StoreResult<Result<Operator, Refused>> {
+        let mut tx = self.pool.begin().await?;
+        // A write first, so SQLite takes its write lock before the read.
+        sqlx::query("DELETE FROM operators WHERE id = -1")
+            .execute(&mut *tx)
+            .await?;
+        let existing = operator_by_ext_id(&mut tx, integration_id, &user.ext_user_id).await?;
+        let saved = match (write, existing) {
+            (Write::Create, Some(_)) => {
+                return Ok(Err(Refused::Conflict(format!(
+                    "user {} exists",
+                    user.ext_user_id
+                ))));
+            }
+            (Write::Update, None) => {
+                return Ok(Err(Refused::Unknown(format!(
+                    "no user {}; create it with createUser",
+                    user.ext_user_id
+                ))));
+            }
+            (Write::Create, None) => {
+                sqlx::query(
+                    "INSERT INTO operators (integration_id, ext_user_id, name, full_name, picture, \
+                     updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, ext_user_id, name",
+                )
+                .bind(integration_id)
+                .bind(&user.ext_user_id)
+                .bind(&user.name)
+                .bind(&user.full_name)
+                .bind(user.picture.clone())
+                .bind(now_ms())
+                .fetch_one(&mut *tx)
+                .await?
+            }
+            (Write::Update, Some(found)) => {
+                sqlx::query(
+                    "UPDATE operators SET name = $1, full_name = $2, \
+                     picture = COALESCE($3, picture), updated_at = $4 WHERE id = $5 \
+                     RETURNING id, ext_user_id, name",
+                )
+                .bind(&user.name)
+                .bind(&user.full_name)
+                .bind(user.picture.clone())
+                .bind(now_ms())
+                .bind(found.id)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        let saved = operator(&saved)?;
+        tx.commit().await?;
+        Ok(Ok(saved))
+    }
+
+    async fn operator_picture(
+        &self,
+        integration_id: &str,
+        operator_id: i64,
+    ) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query("SELECT picture FROM operators WHERE integration_id = $1 AND id = $2")
+                .bind(integration_id)
+                .bind(operator_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|row| row.try_get::<Option<String>, _>("picture"))
+                .transpose()?
+                .flatten(),
+        )
+    }
+
+    async fn conversation_by_ext_id(
+        &self,
+        integration_id: &str,
+        ext_id: &str,
+    ) -> StoreResult<Option<ConversationRef>> {
+        sqlx::query(
+            "SELECT id, person_id FROM conversations WHERE integration_id = $1 \
+             AND (ext_id = $2 OR (ext_id IS NULL AND CAST(id AS TEXT) = $2))",
+        )
+        .bind(integration_id)
+        .bind(ext_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(conversation_ref)
+        .transpose()
+    }
+
+    async fn create_conversation_from_server(
+        &self,
+        integration_id: &str,
+        conversation: &Conversation,
+    ) -> StoreResult<Result<ConversationRef, Refused>> {
+        if self
+            .conversation_by_ext_id(integration_id, &conversation.ext_conversation_id)
+            .await?
+            .is_some()
+        {
+            return Ok(Err(Refused::Conflict(format!(
+                "conversation {} exists",
+                conversation.ext_conversation_id
+            ))));
+        }
+        let candidates: Vec<&String> = conversation
+            .members
+            .iter()
+            .flatten()
+            .chain(&conversation.ext_user_id)
+            .collect();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM conversations WHERE id = -1")
+            .execute(&mut *tx)
+            .await?;
+        for ext_user_id in candidates {
+            let person = sqlx::query(
+                "SELECT p.id, c.id AS conversation_id FROM people p \
+                 LEFT JOIN conversations c ON c.person_id = p.id \
+                 WHERE p.integration_id = $1 AND (p.ext_user_id = $2 OR p.sub = $2)",
+            )
+            .bind(integration_id)
+            .bind(ext_user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(person) = person else { continue };
+            let person_id: i64 = person.try_get("id")?;
+            if let Some(existing) = person.try_get::<Option<i64>, _>("conversation_id")? {
+                return Ok(Err(Refused::Conflict(format!(
+                    "visitor {ext_user_id} already has conversation {existing}"
+                ))));
+            }
+            let id: i64 = sqlx::query(
+                "INSERT INTO conversations (integration_id, person_id, title, ext_id, announced_at, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            )
+            .bind(integration_id)
+            .bind(person_id)
+            .bind(conversation.title.clone())
+            .bind(&conversation.ext_conversation_id)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+            tx.commit().await?;
+            return Ok(Ok(ConversationRef { id, person_id }));
+        }
+        Ok(Err(Refused::Unknown(
+            "none of extUserId and members is a visitor of this chat".into(),
+        )))
+    }
+
+    async fn set_conversation_title(&self, conversation_id: i64, title: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE conversations SET title = $1 WHERE id = $2")
+            .bind(title)
+            .bind(conversation_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn append_operator_message(
+        &self,
+        integration_id: &str,
+        conversation: ConversationRef,
+        command: &MessageCommand,
+    ) -> StoreResult<Result<Message, Refused>> {
+        let mut tx = self.pool.begin().await?;
+        let seq: i64 = sqlx::query(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+        )
+        .bind(conversation.id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last_seq")?;
+        let exists = sqlx::query("SELECT id FROM messages WHERE conversation_id = $1 AND ext_id = $2")
+            .bind(conversation.id)
+            .bind(&command.ext_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if exists {
+            tx.rollback().await?;
+            return Ok(Err(Refused::Conflict(format!(
+                "message {} exists",
+                command.ext_id
+            ))));
+        }
+        let author = match &command.ext_user_id {
+            Some(ext_user_id) => operator_by_ext_id(&mut tx, integration_id, ext_user_id).await?,
+            None => None,
+        };
+        let id: i64 = sqlx::query(
+            "INSERT INTO messages (conversation_id, seq, author_kind, author_name, operator_id, \
+             ext_id, text, text_format, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id",
+        )
+        .bind(conversation.id)
+        .bind(seq)
+        .bind(author_kind_name(AuthorKind::Operator))
+        .bind(author.as_ref().map(|author| author.name.clone()))
+        .bind(author.as_ref().map(|author| author.id))
+        .bind(&command.ext_id)
+        .bind(&command.text)
+        .bind(text_format_name(command.text_format))
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        let message = message_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(Ok(message))
+    }
+
+    async fn update_operator_message(
+        &self,
+        conversation: ConversationRef,
+        command: &MessageCommand,
+    ) -> StoreResult<Result<Message, Refused>> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE messages SET text = $1, text_format = $2, edited_at = $3 \
+             WHERE conversation_id = $4 AND ext_id = $5 RETURNING id",
+        )
+        .bind(&command.text)
+        .bind(text_format_name(command.text_format))
+        .bind(now_ms())
+        .bind(conversation.id)
+        .bind(&command.ext_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(updated) = updated else {
+            return Ok(Err(Refused::Unknown(format!(
+                "no message {} in conversation {}",
+                command.ext_id, command.ext_conversation_id
+            ))));
+        };
+        let message = message_by_id(&mut tx, updated.try_get("id")?).await?;
+        tx.commit().await?;
+        Ok(Ok(message))
+    }
+}
