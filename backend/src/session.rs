@@ -375,7 +375,12 @@ impl Session {
         };
         let previous_person = self.visitor.person_id;
         let bridge = self.integration.bridge();
-        match self.state.store.identify(self.visitor.id, &key.sub, bridge).await {
+        match self
+            .state
+            .store
+            .identify(self.visitor.id, &key.sub, bridge)
+            .await
+        {
             Ok(visitor) => {
                 // Other tabs of this visitor follow.
                 self.state.hub.publish(

@@ -26,6 +26,8 @@ pub struct Settings {
     pub widget_dir: PathBuf,
     #[serde(default)]
     pub limits: Limits,
+    #[serde(default)]
+    pub bridge: BridgeSettings,
     #[serde(default, rename = "integration")]
     pub integrations: Vec<IntegrationSettings>,
 }
@@ -54,6 +56,31 @@ impl Default for Limits {
             message_burst: 10,
             heartbeat_secs: 20,
             max_token_bytes: 8 * 1024,
+        }
+    }
+}
+
+/// Delivery of webhook commands to collaboration servers.
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(default)]
+pub struct BridgeSettings {
+    /// Longest wait for the collaboration server to answer one command.
+    pub timeout_ms: u64,
+    /// First retry delay; it doubles with every failed attempt.
+    pub retry_base_ms: u64,
+    /// Longest retry delay.
+    pub retry_max_ms: u64,
+    /// How often the outbox is checked when nothing wakes the worker.
+    pub poll_ms: u64,
+}
+
+impl Default for BridgeSettings {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 10_000,
+            retry_base_ms: 500,
+            retry_max_ms: 5 * 60 * 1000,
+            poll_ms: 1000,
         }
     }
 }

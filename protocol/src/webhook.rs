@@ -163,12 +163,16 @@ mod tests {
         let command: Command = serde_json::from_value(json!({"createMessage":
             {"extId": "9", "text": "hi", "extConversationId": "3"}}))
         .unwrap();
-        assert!(matches!(command, Command::CreateMessage(m) if m.text_format == TextFormat::Plain
-            && m.ext_user_id.is_none()));
+        assert!(
+            matches!(command, Command::CreateMessage(m) if m.text_format == TextFormat::Plain
+            && m.ext_user_id.is_none())
+        );
         assert_eq!(
-            serde_json::from_value::<Command>(json!({"createUser": {"extUserId": "1", "name": "A"}}))
-                .unwrap()
-                .name(),
+            serde_json::from_value::<Command>(
+                json!({"createUser": {"extUserId": "1", "name": "A"}})
+            )
+            .unwrap()
+            .name(),
             "createUser"
         );
     }

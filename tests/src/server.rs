@@ -3,7 +3,7 @@
 
 use backend::params::ParamValue;
 use backend::secret::Secret;
-use backend::settings::{IntegrationSettings, Limits, Settings, Source};
+use backend::settings::{BridgeSettings, IntegrationSettings, Limits, Settings, Source};
 use sqlx::Connection;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -85,6 +85,7 @@ impl TestServer {
             database_url: Secret::new(database_url),
             widget_dir: PathBuf::from(dir.path()),
             limits: options.limits,
+            bridge: BridgeSettings::default(),
             integrations: vec![integration(&options)],
         };
         let (stop, stopping) = watch::channel(false);

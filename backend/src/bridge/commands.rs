@@ -107,7 +107,10 @@ mod tests {
         assert_eq!(ext_user_id(7, None), "visitor-7");
         assert_eq!(ext_user_id(7, Some("u-1")), "u-1");
         let anonymous = user("visitor-7", 7, None, &ContactInfo::default());
-        assert_eq!((anonymous.name.as_str(), anonymous.full_name.as_str()), ("Visitor 7", "Visitor 7"));
+        assert_eq!(
+            (anonymous.name.as_str(), anonymous.full_name.as_str()),
+            ("Visitor 7", "Visitor 7")
+        );
         let contact = ContactInfo {
             name: Some("Ivan".into()),
             email: Some("ivan@example.com".into()),
@@ -144,7 +147,8 @@ mod tests {
         let command = message(&stored, "visitor-7", "12", Some(&page));
         assert_eq!(command.ext_id, "99");
         assert_eq!(command.data_type.as_deref(), Some("application/json"));
-        let data: serde_json::Value = serde_json::from_str(command.data.as_deref().unwrap()).unwrap();
+        let data: serde_json::Value =
+            serde_json::from_str(command.data.as_deref().unwrap()).unwrap();
         assert_eq!(data["pageUrl"], "https://shop.example/cart?x=1");
         assert!(message(&stored, "visitor-7", "12", None).data.is_none());
     }

@@ -156,21 +156,21 @@ impl BridgeStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         let existing = operator_by_ext_id(&mut tx, integration_id, &user.ext_user_id).await?;
-        let saved = match (write, existing) {
-            (Write::Create, Some(_)) => {
-                return Ok(Err(Refused::Conflict(format!(
-                    "user {} exists",
-                    user.ext_user_id
-                ))));
-            }
-            (Write::Update, None) => {
-                return Ok(Err(Refused::Unknown(format!(
-                    "no user {}; create it with createUser",
-                    user.ext_user_id
-                ))));
-            }
-            (Write::Create, None) => {
-                sqlx::query(
+        let saved =
+            match (write, existing) {
+                (Write::Create, Some(_)) => {
+                    return Ok(Err(Refused::Conflict(format!(
+                        "user {} exists",
+                        user.ext_user_id
+                    ))));
+                }
+                (Write::Update, None) => {
+                    return Ok(Err(Refused::Unknown(format!(
+                        "no user {}; create it with createUser",
+                        user.ext_user_id
+                    ))));
+                }
+                (Write::Create, None) => sqlx::query(
                     "INSERT INTO operators (integration_id, ext_user_id, name, full_name, picture, \
                      updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, ext_user_id, name",
                 )
@@ -181,23 +181,22 @@ impl BridgeStore for SqlStore {
                 .bind(user.picture.clone())
                 .bind(now_ms())
                 .fetch_one(&mut *tx)
-                .await?
-            }
-            (Write::Update, Some(found)) => {
-                sqlx::query(
-                    "UPDATE operators SET name = $1, full_name = $2, \
+                .await?,
+                (Write::Update, Some(found)) => {
+                    sqlx::query(
+                        "UPDATE operators SET name = $1, full_name = $2, \
                      picture = COALESCE($3, picture), updated_at = $4 WHERE id = $5 \
                      RETURNING id, ext_user_id, name",
-                )
-                .bind(&user.name)
-                .bind(&user.full_name)
-                .bind(user.picture.clone())
-                .bind(now_ms())
-                .bind(found.id)
-                .fetch_one(&mut *tx)
-                .await?
-            }
-        };
+                    )
+                    .bind(&user.name)
+                    .bind(&user.full_name)
+                    .bind(user.picture.clone())
+                    .bind(now_ms())
+                    .bind(found.id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                }
+            };
         let saved = operator(&saved)?;
         tx.commit().await?;
         Ok(Ok(saved))
@@ -323,12 +322,13 @@ impl BridgeStore for SqlStore {
         .fetch_one(&mut *tx)
         .await?
         .try_get("last_seq")?;
-        let exists = sqlx::query("SELECT id FROM messages WHERE conversation_id = $1 AND ext_id = $2")
-            .bind(conversation.id)
-            .bind(&command.ext_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
+        let exists =
+            sqlx::query("SELECT id FROM messages WHERE conversation_id = $1 AND ext_id = $2")
+                .bind(conversation.id)
+                .bind(&command.ext_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
         if exists {
             tx.rollback().await?;
             return Ok(Err(Refused::Conflict(format!(

@@ -149,8 +149,12 @@ pub trait BridgeStore: Send + Sync {
 
     async fn mark_delivered(&self, outbox_id: i64) -> StoreResult<()>;
 
-    async fn schedule_retry(&self, outbox_id: i64, next_attempt_at: i64, error: &str)
-    -> StoreResult<()>;
+    async fn schedule_retry(
+        &self,
+        outbox_id: i64,
+        next_attempt_at: i64,
+        error: &str,
+    ) -> StoreResult<()>;
 
     async fn outbox_stats(&self, integration_id: &str) -> StoreResult<OutboxStats>;
 

@@ -8,8 +8,8 @@ use super::{
     Appended, Bridge, Engine, NewMessage, Store, StoreError, StoreResult, Visitor, now_ms,
 };
 use crate::bridge::commands;
-use protocol::webhook::{Command, ConversationUpdate};
 use async_trait::async_trait;
+use protocol::webhook::{Command, ConversationUpdate};
 use protocol::{AuthorKind, ContactInfo, Message};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
@@ -425,7 +425,8 @@ impl Store for SqlStore {
         conversation_id: i64,
         after_seq: i64,
     ) -> StoreResult<Vec<Message>> {
-        let sql = format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq");
+        let sql =
+            format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq");
         sqlx::query(&sql)
             .bind(conversation_id)
             .bind(after_seq)
@@ -464,7 +465,11 @@ pub(super) async fn enqueue(
 
 /// The person's id in the collaboration server, queuing its `createUser` (ordered with
 /// `conversation_id`) the first time.
-async fn announce_person(tx: &mut Tx<'_>, person_id: i64, conversation_id: i64) -> StoreResult<String> {
+async fn announce_person(
+    tx: &mut Tx<'_>,
+    person_id: i64,
+    conversation_id: i64,
+) -> StoreResult<String> {
     let person = sqlx::query(
         "SELECT integration_id, sub, name, email, phone, ext_user_id FROM people WHERE id = $1",
     )
@@ -484,7 +489,13 @@ async fn announce_person(tx: &mut Tx<'_>, person_id: i64, conversation_id: i64) 
     let contact = rows::contact(&person)?;
     let user = commands::user(&ext_user_id, person_id, sub.as_deref(), &contact);
     let integration_id: String = person.try_get("integration_id")?;
-    enqueue(tx, &integration_id, conversation_id, &Command::CreateUser(user)).await?;
+    enqueue(
+        tx,
+        &integration_id,
+        conversation_id,
+        &Command::CreateUser(user),
+    )
+    .await?;
     Ok(ext_user_id)
 }
 
@@ -504,9 +515,20 @@ async fn queue_user_update(tx: &mut Tx<'_>, person_id: i64) -> StoreResult<()> {
         return Ok(());
     };
     let sub: Option<String> = person.try_get("sub")?;
-    let user = commands::user(&ext_user_id, person_id, sub.as_deref(), &rows::contact(&person)?);
+    let user = commands::user(
+        &ext_user_id,
+        person_id,
+        sub.as_deref(),
+        &rows::contact(&person)?,
+    );
     let integration_id: String = person.try_get("integration_id")?;
-    enqueue(tx, &integration_id, conversation_id, &Command::UpdateUser(user)).await
+    enqueue(
+        tx,
+        &integration_id,
+        conversation_id,
+        &Command::UpdateUser(user),
+    )
+    .await
 }
 
 /// Queues what the collaboration server needs for a new visitor message: the user and the
@@ -526,7 +548,10 @@ async fn queue_visitor_message(
     let ext_conversation_id = conversation
         .try_get::<Option<String>, _>("ext_id")?
         .unwrap_or_else(|| conversation_id.to_string());
-    if conversation.try_get::<Option<i64>, _>("announced_at")?.is_none() {
+    if conversation
+        .try_get::<Option<i64>, _>("announced_at")?
+        .is_none()
+    {
         sqlx::query("UPDATE conversations SET ext_id = $1, announced_at = $2 WHERE id = $3")
             .bind(&ext_conversation_id)
             .bind(now_ms())
@@ -535,9 +560,20 @@ async fn queue_visitor_message(
             .await?;
         let name = commands::visitor_name(visitor.person_id, &visitor.contact);
         let created = commands::conversation(&ext_conversation_id, &ext_user_id, &name, page);
-        enqueue(tx, &visitor.integration_id, conversation_id, &Command::CreateConversation(created))
-            .await?;
+        enqueue(
+            tx,
+            &visitor.integration_id,
+            conversation_id,
+            &Command::CreateConversation(created),
+        )
+        .await?;
     }
     let command = commands::message(message, &ext_user_id, &ext_conversation_id, page);
-    enqueue(tx, &visitor.integration_id, conversation_id, &Command::CreateMessage(command)).await
+    enqueue(
+        tx,
+        &visitor.integration_id,
+        conversation_id,
+        &Command::CreateMessage(command),
+    )
+    .await
 }

@@ -1,0 +1,64 @@
+//! `cargo xtask`: the project's automation, written in Rust so it runs wherever cargo does.
+//! `demo` runs the chat with a demo shop, `test` runs every test on a fresh machine; the
+//! other subcommands are the steps they are made of.
+
+mod build;
+mod chromium;
+mod cmd;
+mod demo;
+mod http;
+mod postgres;
+mod size;
+mod test;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  demo      build everything, run the chat server and the demo shop until Ctrl-C
+  test      run every check and test (installs what is missing, starts PostgreSQL)
+  install   install the build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt
+  build     install, then build the widget into dist/ and the server in release mode
+  size      print the compressed sizes of the widget bundle in dist/
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = repo_root();
+    let outcome = match args.first().map(String::as_str) {
+        Some("demo") => demo::run(&root),
+        Some("test") => test::run(&root),
+        Some("install") => tools::install(&root).map(drop),
+        Some("build") => build::all(&root),
+        Some("size") => size::run(&root),
+        // Not in USAGE: a self-check of the throw-away database used by `test`.
+        Some("postgres-check") => postgres::self_check(),
+        Some("help" | "-h" | "--help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: xtask lives one level below it.
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .to_path_buf()
+}

@@ -1,0 +1,104 @@
+//! `cargo xtask size`: what the widget costs a visitor. Prints the raw, gzip and brotli
+//! sizes (best compression levels, as a server would precompress them) of the wasm and
+//! JavaScript files in `dist/`, and their total.
+
+use anyhow::{Context, Result, bail};
+use flate2::{Compression, write::GzEncoder};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const BROTLI_QUALITY: u32 = 11;
+const BROTLI_WINDOW_BITS: u32 = 22;
+const BROTLI_BUFFER: usize = 4096;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Sizes {
+    raw: usize,
+    gzip: usize,
+    brotli: usize,
+}
+
+impl std::ops::AddAssign for Sizes {
+    fn add_assign(&mut self, other: Self) {
+        self.raw += other.raw;
+        self.gzip += other.gzip;
+        self.brotli += other.brotli;
+    }
+}
+
+pub fn run(root: &Path) -> Result<()> {
+    let dist = root.join("dist");
+    let mut files = Vec::new();
+    collect_shipped_files(&dist, &mut files)
+        .with_context(|| format!("could not read {}; run `cargo xtask build`", dist.display()))?;
+    if files.is_empty() {
+        bail!(
+            "no .wasm or .js files in {}; run `cargo xtask build`",
+            dist.display()
+        );
+    }
+    files.sort();
+
+    println!(
+        "{:<44} {:>12} {:>12} {:>12}",
+        "file", "raw", "gzip", "brotli"
+    );
+    let mut total = Sizes::default();
+    for file in &files {
+        let sizes = measure(&std::fs::read(file)?)?;
+        let name = file.strip_prefix(&dist).unwrap_or(file).display();
+        print_row(&name.to_string(), sizes);
+        total += sizes;
+    }
+    print_row("total", total);
+    Ok(())
+}
+
+fn collect_shipped_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_shipped_files(&path, files)?;
+        } else if path
+            .extension()
+            .is_some_and(|extension| extension == "wasm" || extension == "js")
+        {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn measure(bytes: &[u8]) -> Result<Sizes> {
+    let mut gzip = GzEncoder::new(Vec::new(), Compression::best());
+    gzip.write_all(bytes)?;
+    let gzip = gzip.finish()?;
+
+    let mut brotli = brotli::CompressorWriter::new(
+        Vec::new(),
+        BROTLI_BUFFER,
+        BROTLI_QUALITY,
+        BROTLI_WINDOW_BITS,
+    );
+    brotli.write_all(bytes)?;
+    let brotli = brotli.into_inner();
+
+    Ok(Sizes {
+        raw: bytes.len(),
+        gzip: gzip.len(),
+        brotli: brotli.len(),
+    })
+}
+
+fn print_row(name: &str, sizes: Sizes) {
+    println!(
+        "{name:<44} {:>12} {:>12} {:>12}",
+        kib(sizes.raw),
+        kib(sizes.gzip),
+        kib(sizes.brotli)
+    );
+}
+
+fn kib(bytes: usize) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
