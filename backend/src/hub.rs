@@ -14,6 +14,10 @@ pub const CHANNEL_CAPACITY: usize = 256;
 pub enum HubEvent {
     /// A message was stored in the person's conversation.
     Message(Message),
+    /// A message of the person's conversation was edited.
+    MessageUpdated(Message),
+    /// The person's conversation got a new title.
+    ConversationUpdated { conversation_id: i64, title: String },
     /// This visitor was bound to another person (a matching-key token was accepted elsewhere).
     Rebound { visitor_id: i64 },
     /// This visitor logged out.

@@ -46,6 +46,7 @@ pub async fn serve(
     // when the last session ends.
     let (alive, mut all_gone) = mpsc::channel::<()>(1);
     state.alive = Some(alive);
+    bridge::start(&state);
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await?;

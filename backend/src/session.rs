@@ -324,6 +324,7 @@ impl Session {
             Ok(appended) => {
                 let message = appended.message().clone();
                 if let Appended::Created(created) = appended {
+                    self.state.outbox_wake.notify_one();
                     self.acked.insert(created.seq);
                     self.state
                         .hub
@@ -351,6 +352,7 @@ impl Session {
             .await
         {
             Ok(()) => {
+                self.state.outbox_wake.notify_one();
                 self.visitor.contact = contact.clone();
                 self.frame(ServerFrame::Contact { contact }).await
             }
@@ -382,6 +384,7 @@ impl Session {
             .await
         {
             Ok(visitor) => {
+                self.state.outbox_wake.notify_one();
                 // Other tabs of this visitor follow.
                 self.state.hub.publish(
                     previous_person,
@@ -429,6 +432,23 @@ impl Session {
     async fn event(&mut self, event: Result<HubEvent, broadcast::error::RecvError>) -> Flow {
         match event {
             Ok(HubEvent::Message(message)) => self.deliver(vec![message]).await,
+            // An edit of a message the client has not got yet arrives with the message itself.
+            Ok(HubEvent::MessageUpdated(message))
+                if self.conversation_id == Some(message.conversation_id)
+                    && message.seq <= self.delivered_seq =>
+            {
+                self.frame(ServerFrame::MessageUpdated { message }).await
+            }
+            Ok(HubEvent::ConversationUpdated {
+                conversation_id,
+                title,
+            }) if self.conversation_id == Some(conversation_id) => {
+                self.frame(ServerFrame::ConversationUpdated {
+                    conversation_id,
+                    title,
+                })
+                .await
+            }
             Ok(HubEvent::Rebound { visitor_id }) if visitor_id == self.visitor.id => {
                 match self.state.store.visitor(visitor_id).await {
                     Ok(Some(visitor))
@@ -445,7 +465,12 @@ impl Session {
             Ok(HubEvent::Revoked { visitor_id }) if visitor_id == self.visitor.id => {
                 self.close(close_code::LOGGED_OUT, "logged out").await
             }
-            Ok(HubEvent::Rebound { .. } | HubEvent::Revoked { .. }) => Flow::Continue,
+            Ok(
+                HubEvent::Rebound { .. }
+                | HubEvent::Revoked { .. }
+                | HubEvent::MessageUpdated(_)
+                | HubEvent::ConversationUpdated { .. },
+            ) => Flow::Continue,
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 tracing::debug!(missed, "session lagged; resyncing from the store");
                 self.resync().await

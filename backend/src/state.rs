@@ -3,11 +3,11 @@
 use crate::hub::Hub;
 use crate::integrations::Integrations;
 use crate::ratelimit::RateLimiter;
-use crate::settings::Limits;
+use crate::settings::{BridgeSettings, Limits};
 use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 /// The server's shared state; cheap to clone.
 #[derive(Debug, Clone)]
@@ -16,6 +16,9 @@ pub struct AppState {
     pub integrations: Arc<Integrations>,
     pub hub: Arc<Hub>,
     pub limits: Limits,
+    pub bridge: BridgeSettings,
+    /// Wakes the outbox worker when commands were queued.
+    pub outbox_wake: Arc<Notify>,
     pub rate_limiter: Arc<RateLimiter>,
     pub public_url: String,
     pub widget_dir: PathBuf,

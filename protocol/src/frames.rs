@@ -148,6 +148,8 @@ pub enum ServerFrame {
     },
     /// The visitor's contact info as stored.
     Contact { contact: ContactInfo },
+    /// The operators renamed the conversation.
+    ConversationUpdated { conversation_id: i64, title: String },
     /// A request was refused. `client_id` names the message it concerns, if any.
     Error {
         code: ErrorCode,
@@ -296,6 +298,13 @@ mod tests {
             },
             json!({"type": "error", "code": "rate_limited", "message": "too many messages",
                    "client_id": "c-2", "retry_after_ms": 1500}),
+        );
+        assert_roundtrip(
+            &ServerFrame::ConversationUpdated {
+                conversation_id: 3,
+                title: "Order 42".into(),
+            },
+            json!({"type": "conversation_updated", "conversation_id": 3, "title": "Order 42"}),
         );
         assert_roundtrip(&ServerFrame::Pong, json!({"type": "pong"}));
     }

@@ -12,7 +12,7 @@ pub use frames::{
     TextFormat,
 };
 pub use params::IntegrationParams;
-pub use rest::{ErrorBody, ErrorDetail, Health, VisitorCreated, WsQuery};
+pub use rest::{BridgeHealth, ErrorBody, ErrorDetail, Health, VisitorCreated, WsQuery};
 
 #[cfg(test)]
 pub(crate) mod roundtrip {

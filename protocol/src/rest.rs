@@ -40,6 +40,23 @@ pub struct ErrorDetail {
 pub struct Health {
     pub status: String,
     pub database: String,
+    /// Delivery to each integration's collaboration server (integrations with a webhook URL).
+    #[serde(default)]
+    pub bridges: Vec<BridgeHealth>,
+}
+
+/// How far delivery to one collaboration server lags.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct BridgeHealth {
+    pub integration: String,
+    /// Commands not delivered yet.
+    pub outbox_depth: i64,
+    /// Age of the oldest of them, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oldest_undelivered_ms: Option<i64>,
+    /// Why the last failed attempt failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 #[cfg(test)]
@@ -78,8 +95,16 @@ mod tests {
             &Health {
                 status: "ok".into(),
                 database: "sqlite".into(),
+                bridges: vec![BridgeHealth {
+                    integration: "1".into(),
+                    outbox_depth: 3,
+                    oldest_undelivered_ms: Some(1500),
+                    last_error: Some("no answer within 10s".into()),
+                }],
             },
-            json!({"status": "ok", "database": "sqlite"}),
+            json!({"status": "ok", "database": "sqlite", "bridges": [{"integration": "1",
+                   "outbox_depth": 3, "oldest_undelivered_ms": 1500,
+                   "last_error": "no answer within 10s"}]}),
         );
     }
 }

@@ -2,12 +2,20 @@
 //! PostgreSQL database, a WebSocket client speaking the protocol frames, and token signing.
 
 pub mod client;
+pub mod fake_collab;
 pub mod server;
 pub mod silent;
 pub mod tokens;
 
 pub use client::WsClient;
 pub use server::{Db, Options, TestServer};
+
+/// An HTTP client for the tests. The workspace builds reqwest without a built-in TLS provider
+/// (the server picks ring), so one is installed first.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
 
 /// Every database engine the tests run on. PostgreSQL comes from `WEBCHAT_TEST_POSTGRES_URL`,
 /// which `cargo xtask test` sets after starting a throw-away server.

@@ -30,6 +30,8 @@ pub struct Options {
     pub sign_key: Option<String>,
     pub allowed_origins: Vec<String>,
     pub limits: Limits,
+    pub webhook_url: Option<String>,
+    pub bridge: BridgeSettings,
 }
 
 impl Default for Options {
@@ -42,6 +44,8 @@ impl Default for Options {
                 message_burst: 1000,
                 ..Limits::default()
             },
+            webhook_url: None,
+            bridge: fast_bridge(),
         }
     }
 }
@@ -85,7 +89,7 @@ impl TestServer {
             database_url: Secret::new(database_url),
             widget_dir: PathBuf::from(dir.path()),
             limits: options.limits,
-            bridge: BridgeSettings::default(),
+            bridge: options.bridge,
             integrations: vec![integration(&options)],
         };
         let (stop, stopping) = watch::channel(false);
@@ -124,7 +128,7 @@ impl Endpoint {
 
     /// Creates an anonymous visitor and returns its token.
     pub async fn new_visitor(&self) -> String {
-        let response = reqwest::Client::new()
+        let response = crate::http()
             .post(format!("{}/visitors", self.api()))
             .header("Origin", SHOP_ORIGIN)
             .send()
@@ -150,12 +154,25 @@ fn integration(options: &Options) -> IntegrationSettings {
     IntegrationSettings {
         id: INTEGRATION_ID.into(),
         token: INTEGRATION_TOKEN.into(),
-        webhook_token: Some(Secret::new("webhook-secret")),
+        webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
         allowed_origins: options.allowed_origins.clone(),
-        webhook_url: None,
+        webhook_url: options.webhook_url.clone(),
         params,
     }
 }
+
+/// Delivery settings that retry quickly, so outages in tests last milliseconds.
+pub fn fast_bridge() -> BridgeSettings {
+    BridgeSettings {
+        timeout_ms: 500,
+        retry_base_ms: 20,
+        retry_max_ms: 200,
+        poll_ms: 20,
+    }
+}
+
+/// The webhook token of the test integration.
+pub const WEBHOOK_TOKEN: &str = "webhook-secret";
 
 /// The PostgreSQL server `cargo xtask test` started.
 pub fn postgres_admin_url() -> String {

@@ -40,6 +40,8 @@ pub async fn fetch_demo_config(chat_url: &Url) -> Result<DemoConfig> {
         "{}/demo/config",
         chat_url.as_str().trim_end_matches('/')
     ))?;
+    // The workspace builds reqwest without a built-in TLS provider; ring is the one it uses.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().timeout(CONFIG_TIMEOUT).build()?;
     let mut attempt = 1;
     loop {
@@ -166,6 +168,11 @@ fn escape_html(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn test_client() -> reqwest::Client {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::new()
+    }
+
     const TAG: &str =
         r#"<script src="http://127.0.0.1:8080/integration/webchat/demo:abc" async></script>"#;
 
@@ -217,7 +224,11 @@ mod tests {
             axum::serve(listener, app(Shop::new(&config, &url).unwrap())).into_future(),
         );
 
-        let response = reqwest::get(format!("http://{addr}/")).await.unwrap();
+        let response = test_client()
+            .get(format!("http://{addr}/"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         let policy = response.headers()[CONTENT_SECURITY_POLICY.as_str()]
             .to_str()
@@ -226,7 +237,9 @@ mod tests {
         assert!(policy.starts_with("default-src 'self'; script-src 'self' http://127.0.0.1:8080"));
         assert!(response.text().await.unwrap().contains(TAG));
 
-        let css = reqwest::get(format!("http://{addr}/shop.css"))
+        let css = test_client()
+            .get(format!("http://{addr}/shop.css"))
+            .send()
             .await
             .unwrap();
         assert_eq!(

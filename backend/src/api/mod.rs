@@ -5,12 +5,15 @@ mod demo;
 mod error;
 mod health;
 mod loader;
+mod pictures;
+mod webhook;
 
 pub use error::ApiError;
 
 use crate::integrations::Integrations;
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, Request, header, request::Parts};
 use axum::routing::{delete, get, post};
 use std::sync::Arc;
@@ -31,6 +34,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/chat/{key}/visitors", post(chat::create_visitor))
         .route("/api/v1/chat/{key}/visitor", delete(chat::logout))
         .route("/api/v1/chat/{key}/ws", get(chat::connect))
+        .route(
+            "/api/v1/chat/{key}/operators/{operator_id}/picture",
+            get(pictures::operator_picture),
+        )
         .layer(integration_cors(Arc::clone(&state.integrations)));
     let widget = Router::new()
         .route("/integration/webchat/{key}", get(loader::script))
@@ -48,8 +55,15 @@ pub fn router(state: AppState) -> Router {
                 .allow_origin(Any)
                 .allow_methods([Method::GET]),
         );
+    let inbound = Router::new()
+        .route(
+            "/integration/webhook/{key}/callback",
+            post(webhook::callback),
+        )
+        .layer(DefaultBodyLimit::max(webhook::MAX_COMMAND_BYTES));
     Router::new()
         .route("/healthz", get(health::health))
+        .merge(inbound)
         .route("/demo/config", get(demo::config))
         .merge(chat)
         .merge(widget)

@@ -4,3 +4,33 @@
 pub mod client;
 pub mod commands;
 pub mod worker;
+
+use crate::state::AppState;
+use client::HttpClient;
+use std::sync::Arc;
+use std::time::Duration;
+use worker::Worker;
+
+/// Starts the outbox worker when an integration has a `webhook_url`; it stops with the server.
+pub fn start(state: &AppState) {
+    let integrations: Vec<_> = state
+        .integrations
+        .iter()
+        .filter(|integration| integration.webhook_url.is_some())
+        .cloned()
+        .collect();
+    if integrations.is_empty() {
+        return;
+    }
+    let worker = Worker {
+        store: Arc::clone(&state.store),
+        client: Arc::new(HttpClient::new(Duration::from_millis(
+            state.bridge.timeout_ms,
+        ))),
+        integrations,
+        settings: state.bridge,
+        wake: Arc::clone(&state.outbox_wake),
+        shutdown: state.shutdown.clone(),
+    };
+    tokio::spawn(worker.run());
+}

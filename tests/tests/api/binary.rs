@@ -175,12 +175,7 @@ async fn secrets_never_reach_the_output() {
         "{}/integration/webhook/{INTEGRATION_ID}:{WEBHOOK_TOKEN}/callback",
         process.base
     );
-    reqwest::Client::new()
-        .post(webhook)
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    tests::http().post(webhook).body("{}").send().await.unwrap();
     drop(client);
     process.child.start_kill().unwrap();
     process.child.wait().await.unwrap();
@@ -190,13 +185,13 @@ async fn secrets_never_reach_the_output() {
         output.contains("/integration/webhook/shop:[redacted]/callback"),
         "requests are logged: {output}"
     );
-    let password = database_url
+    // The password is the test server's, possibly a common word: look for it where a URL holds it.
+    let credentials = database_url
         .split_once("://")
         .and_then(|(_, rest)| rest.split_once('@'))
-        .and_then(|(user, _)| user.split_once(':'))
-        .map(|(_, password)| password.to_owned());
+        .map(|(user, _)| format!("{user}@"));
     let secrets = [SIGN_KEY, WEBHOOK_TOKEN, &database_url, &token];
-    for secret in secrets.into_iter().chain(password.as_deref()) {
+    for secret in secrets.into_iter().chain(credentials.as_deref()) {
         assert!(!output.contains(secret), "{secret} leaked: {output}");
     }
 }

@@ -9,7 +9,9 @@ use tokio_tungstenite::tungstenite;
 async fn healthz_names_the_database() {
     for db in engines() {
         let server = TestServer::start(db, Options::default()).await;
-        let health: protocol::Health = reqwest::get(format!("{}/healthz", server.base))
+        let health: protocol::Health = tests::http()
+            .get(format!("{}/healthz", server.base))
+            .send()
             .await
             .unwrap()
             .json()
@@ -34,7 +36,9 @@ async fn the_loader_answers_for_known_keys_raw_or_encoded() {
         "shop%3Apublic-token",
         "shop%3apublic-token",
     ] {
-        let response = reqwest::get(format!("{}/integration/webchat/{key}", server.base))
+        let response = tests::http()
+            .get(format!("{}/integration/webchat/{key}", server.base))
+            .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200, "{key}");
@@ -43,7 +47,9 @@ async fn the_loader_answers_for_known_keys_raw_or_encoded() {
             "text/javascript; charset=utf-8"
         );
     }
-    let unknown = reqwest::get(format!("{}/integration/webchat/shop:nope", server.base))
+    let unknown = tests::http()
+        .get(format!("{}/integration/webchat/shop:nope", server.base))
+        .send()
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);

@@ -66,7 +66,7 @@ async fn logout_closes_sessions_and_refuses_the_old_token() {
     for db in engines() {
         let server = TestServer::start(db, options()).await;
         let (token, mut client) = visitor(&server).await;
-        let http = reqwest::Client::new();
+        let http = tests::http();
         let logout = || {
             http.delete(format!("{}/visitor", server.api()))
                 .header("Origin", SHOP_ORIGIN)

@@ -105,7 +105,7 @@ async fn malformed_frames_get_an_error_frame_and_the_session_goes_on() {
 #[tokio::test]
 async fn unknown_integrations_are_404() {
     let server = TestServer::start(tests::Db::Sqlite, Options::default()).await;
-    let http = reqwest::Client::new();
+    let http = tests::http();
     for key in ["nope:public-token", "shop:wrong-token", "shop"] {
         let response = http
             .post(format!("{}/api/v1/chat/{key}/visitors", server.base))
@@ -132,7 +132,7 @@ async fn origins_outside_allowed_origins_are_refused() {
             ..Options::default()
         };
         let server = TestServer::start(db, options).await;
-        let http = reqwest::Client::new();
+        let http = tests::http();
         let create = |origin: Option<&str>| {
             let request = http.post(format!("{}/visitors", server.api()));
             match origin {

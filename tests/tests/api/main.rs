@@ -2,6 +2,7 @@
 //! test binary, a module per area.
 
 mod binary;
+mod bridge;
 mod http;
 mod identity;
 mod limits;

@@ -1,0 +1,186 @@
+//! `POST /integration/webhook/{id}:{webhook_token}/callback`: the collaboration server's commands
+//! (29.5.4) into our chat. Operators are defined by `createUser` / `updateUser`; their messages
+//! and edits reach visitors live. Answers as the spec says: 200, `404 No active integration`,
+//! 409 on `create...` of an existing object, 400 naming what is wrong, 413 over the size limit,
+//! 500 only for real faults.
+
+use crate::hub::HubEvent;
+use crate::integrations::Integration;
+use crate::sanitize::sanitize_html;
+use crate::state::AppState;
+use crate::store::{ConversationRef, Refused, StoreError, Write};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use protocol::TextFormat;
+use protocol::webhook::{Command, MessageCommand};
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+/// Largest accepted command body (pictures come base64 inside it).
+pub const MAX_COMMAND_BYTES: usize = 4 * 1024 * 1024;
+
+/// Why a command was not carried out, as the collaboration server is told.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("No active integration")]
+    NoActiveIntegration,
+    #[error("bad command: {0}")]
+    BadCommand(String),
+    #[error("Conflict: {0}")]
+    Conflict(String),
+    #[error("internal error")]
+    Store(#[from] StoreError),
+}
+
+impl IntoResponse for WebhookError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            Self::NoActiveIntegration => StatusCode::NOT_FOUND,
+            Self::BadCommand(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Store(error) => {
+                tracing::error!(%error, "inbound webhook command failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        (status, self.to_string()).into_response()
+    }
+}
+
+impl From<Refused> for WebhookError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Conflict(what) => Self::Conflict(what),
+            Refused::Unknown(what) => Self::BadCommand(what),
+        }
+    }
+}
+
+pub async fn callback(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    body: Bytes,
+) -> Result<&'static str, WebhookError> {
+    let integration = authorized(&state, &key).ok_or(WebhookError::NoActiveIntegration)?;
+    let command = parse(&body)?;
+    execute(&state, &integration, command).await?;
+    Ok("OK")
+}
+
+/// The integration whose webhook token is in `key`; tokens compare in constant time.
+fn authorized(state: &AppState, key: &str) -> Option<Arc<Integration>> {
+    let (id, token) = key.split_once(':')?;
+    let integration = state
+        .integrations
+        .iter()
+        .find(|integration| integration.id == id)?;
+    let expected = integration.webhook_token.as_ref()?;
+    bool::from(expected.expose().as_bytes().ct_eq(token.as_bytes()))
+        .then(|| Arc::clone(integration))
+}
+
+fn parse(body: &[u8]) -> Result<Command, WebhookError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let known = "createUser, updateUser, createConversation, updateConversation, \
+                     createMessage, updateMessage";
+        WebhookError::BadCommand(if path == "." {
+            format!("{inner} (the body is one JSON object keyed by the command: {known})")
+        } else {
+            format!("{path}: {inner}")
+        })
+    })
+}
+
+async fn execute(
+    state: &AppState,
+    integration: &Integration,
+    command: Command,
+) -> Result<(), WebhookError> {
+    let store = &state.store;
+    match command {
+        Command::CreateUser(user) => {
+            store
+                .save_operator(&integration.id, &user, Write::Create)
+                .await??;
+        }
+        Command::UpdateUser(user) => {
+            store
+                .save_operator(&integration.id, &user, Write::Update)
+                .await??;
+        }
+        Command::CreateConversation(conversation) => {
+            store
+                .create_conversation_from_server(&integration.id, &conversation)
+                .await??;
+        }
+        Command::UpdateConversation(update) => {
+            let conversation =
+                conversation(state, integration, &update.ext_conversation_id).await?;
+            if let Some(title) = update.title {
+                store
+                    .set_conversation_title(conversation.id, &title)
+                    .await?;
+                state.hub.publish(
+                    conversation.person_id,
+                    HubEvent::ConversationUpdated {
+                        conversation_id: conversation.id,
+                        title,
+                    },
+                );
+            }
+        }
+        Command::CreateMessage(message) => {
+            let conversation =
+                conversation(state, integration, &message.ext_conversation_id).await?;
+            let message = sanitized(message)?;
+            let stored = store
+                .append_operator_message(&integration.id, conversation, &message)
+                .await??;
+            state
+                .hub
+                .publish(conversation.person_id, HubEvent::Message(stored));
+        }
+        Command::UpdateMessage(message) => {
+            let conversation =
+                conversation(state, integration, &message.ext_conversation_id).await?;
+            let message = sanitized(message)?;
+            let stored = store
+                .update_operator_message(conversation, &message)
+                .await??;
+            state
+                .hub
+                .publish(conversation.person_id, HubEvent::MessageUpdated(stored));
+        }
+    }
+    Ok(())
+}
+
+async fn conversation(
+    state: &AppState,
+    integration: &Integration,
+    ext_id: &str,
+) -> Result<ConversationRef, WebhookError> {
+    state
+        .store
+        .conversation_by_ext_id(&integration.id, ext_id)
+        .await?
+        .ok_or_else(|| WebhookError::BadCommand(format!("no conversation {ext_id}")))
+}
+
+fn sanitized(mut message: MessageCommand) -> Result<MessageCommand, WebhookError> {
+    if message.text_format == TextFormat::Html {
+        message.text = sanitize_html(&message.text);
+    }
+    if message.text.trim().is_empty() {
+        return Err(WebhookError::BadCommand(
+            "text is empty (after removing disallowed HTML)".into(),
+        ));
+    }
+    Ok(message)
+}

@@ -1,0 +1,204 @@
+//! A fake collaboration server over real HTTP: it takes the six webhook commands at
+//! `/integration/webhook/7:fake/callback`, answers with the spec's status codes (409 on a
+//! repeated `create...`, 500 for a message into an unknown conversation), records every accepted
+//! command, and can be switched to fail: 500, 404, hanging past any timeout, or down (refused).
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use protocol::webhook::Command;
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Path of the fake's command endpoint.
+pub const WEBHOOK_PATH: &str = "/integration/webhook/7:fake/callback";
+/// Longest a test waits for commands to arrive.
+pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How the fake answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Fail500,
+    Fail404,
+    /// Never answers.
+    Hang,
+}
+
+#[derive(Debug, Default)]
+struct Objects {
+    users: HashSet<String>,
+    conversations: HashSet<String>,
+    messages: HashSet<String>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    mode: Mutex<Mode>,
+    objects: Mutex<Objects>,
+    accepted: watch::Sender<Vec<Command>>,
+}
+
+/// A running fake; stopped when dropped.
+#[derive(Debug)]
+pub struct FakeCollaborationServer {
+    address: SocketAddr,
+    shared: Arc<Shared>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl FakeCollaborationServer {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind fake");
+        let address = listener.local_addr().expect("fake address");
+        let shared = Arc::new(Shared {
+            mode: Mutex::new(Mode::Normal),
+            objects: Mutex::default(),
+            accepted: watch::channel(Vec::new()).0,
+        });
+        let mut fake = Self {
+            address,
+            shared,
+            task: None,
+        };
+        fake.serve(listener);
+        fake
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        let app = Router::new()
+            .route(WEBHOOK_PATH, post(command))
+            .with_state(Arc::clone(&self.shared));
+        self.task = Some(tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }));
+    }
+
+    /// The URL to configure as an integration's `webhook_url`.
+    pub fn url(&self) -> String {
+        format!("http://{}{WEBHOOK_PATH}", self.address)
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        *self.shared.mode.lock().unwrap() = mode;
+    }
+
+    /// Stops listening: connections are refused until [`Self::up`].
+    pub fn down(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+
+    /// Listens again on the same port.
+    pub async fn up(&mut self) {
+        self.down();
+        let listener = loop {
+            // The aborted server may take a moment to release the port.
+            match TcpListener::bind(self.address).await {
+                Ok(listener) => break listener,
+                Err(_) => tokio::task::yield_now().await,
+            }
+        };
+        self.serve(listener);
+    }
+
+    /// Every accepted command so far, in arrival order.
+    pub fn accepted(&self) -> Vec<Command> {
+        self.shared.accepted.borrow().clone()
+    }
+
+    /// Waits until the accepted commands satisfy `done`, and returns them.
+    pub async fn wait_for(&self, what: &str, done: impl Fn(&[Command]) -> bool) -> Vec<Command> {
+        let mut accepted = self.shared.accepted.subscribe();
+        let waited = tokio::time::timeout(DELIVERY_TIMEOUT, accepted.wait_for(|c| done(c))).await;
+        match waited {
+            Ok(Ok(commands)) => commands.clone(),
+            _ => panic!(
+                "fake collaboration server: {what} did not arrive; got {:#?}",
+                self.accepted()
+            ),
+        }
+    }
+}
+
+impl Drop for FakeCollaborationServer {
+    fn drop(&mut self) {
+        self.down();
+    }
+}
+
+async fn command(State(shared): State<Arc<Shared>>, body: Bytes) -> (StatusCode, String) {
+    let mode = *shared.mode.lock().unwrap();
+    match mode {
+        Mode::Normal => {}
+        Mode::Fail500 => return (StatusCode::INTERNAL_SERVER_ERROR, "database is down".into()),
+        Mode::Fail404 => return (StatusCode::NOT_FOUND, "No active integration".into()),
+        Mode::Hang => std::future::pending::<()>().await,
+    }
+    if body.starts_with(b"\xEF\xBB\xBF") {
+        return (StatusCode::BAD_REQUEST, "body starts with a BOM".into());
+    }
+    let command: Command = match serde_json::from_slice(&body) {
+        Ok(command) => command,
+        Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    let outcome = {
+        let mut objects = shared.objects.lock().unwrap();
+        apply(&mut objects, &command)
+    };
+    if outcome.0 == StatusCode::OK {
+        shared
+            .accepted
+            .send_modify(|accepted| accepted.push(command));
+    }
+    outcome
+}
+
+fn apply(objects: &mut Objects, command: &Command) -> (StatusCode, String) {
+    let created = |set: &mut HashSet<String>, id: &str| {
+        if set.insert(id.to_owned()) {
+            (StatusCode::OK, "OK".to_owned())
+        } else {
+            (StatusCode::CONFLICT, "Conflict".to_owned())
+        }
+    };
+    let missing =
+        |what: &str, id: &str| (StatusCode::INTERNAL_SERVER_ERROR, format!("no {what} {id}"));
+    match command {
+        Command::CreateUser(user) => created(&mut objects.users, &user.ext_user_id),
+        Command::UpdateUser(user) if !objects.users.contains(&user.ext_user_id) => {
+            missing("user", &user.ext_user_id)
+        }
+        Command::CreateConversation(conversation) => match conversation.ext_user_id.as_deref() {
+            Some(user) if !objects.users.contains(user) => missing("user", user),
+            _ => created(
+                &mut objects.conversations,
+                &conversation.ext_conversation_id,
+            ),
+        },
+        Command::UpdateConversation(update)
+            if !objects.conversations.contains(&update.ext_conversation_id) =>
+        {
+            missing("conversation", &update.ext_conversation_id)
+        }
+        Command::CreateMessage(message) => {
+            if !objects.conversations.contains(&message.ext_conversation_id) {
+                missing("conversation", &message.ext_conversation_id)
+            } else {
+                created(&mut objects.messages, &message.ext_id)
+            }
+        }
+        Command::UpdateMessage(message) if !objects.messages.contains(&message.ext_id) => {
+            missing("message", &message.ext_id)
+        }
+        _ => (StatusCode::OK, "OK".to_owned()),
+    }
+}

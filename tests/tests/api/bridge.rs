@@ -1,0 +1,439 @@
+//! The bridge to the collaboration server, against the fake one over real HTTP: visitors'
+//! conversations go out command by command, in order, through outages; operators' commands come
+//! in with the spec's status codes and reach visitors live.
+
+use crate::support::{ack, say, welcomed};
+use jsonwebtoken::Algorithm;
+use protocol::webhook::{Command, MessageCommand};
+use protocol::{AuthorKind, ClientFrame, ContactInfo, PageInfo, ServerFrame, TextFormat};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+use tests::fake_collab::{FakeCollaborationServer, Mode};
+use tests::server::{Endpoint, SHOP_ORIGIN, WEBHOOK_TOKEN};
+use tests::tokens::{claims, signed};
+use tests::{Options, TestServer, WsClient, engines};
+
+fn bridged(fake: &FakeCollaborationServer) -> Options {
+    Options {
+        webhook_url: Some(fake.url()),
+        ..Options::default()
+    }
+}
+
+fn created_messages(commands: &[Command]) -> Vec<&MessageCommand> {
+    commands
+        .iter()
+        .filter_map(|command| match command {
+            Command::CreateMessage(message) => Some(message),
+            _ => None,
+        })
+        .collect()
+}
+
+fn count(commands: &[Command], name: &str) -> usize {
+    commands.iter().filter(|c| c.name() == name).count()
+}
+
+#[tokio::test]
+async fn a_first_message_creates_user_conversation_and_message_in_order() {
+    for db in engines() {
+        let fake = FakeCollaborationServer::start().await;
+        let server = TestServer::start(db, bridged(&fake)).await;
+        let token = server.new_visitor().await;
+        let (mut client, _) = welcomed(&server, &token).await;
+        client
+            .send(&ClientFrame::Send {
+                client_id: "m-1".into(),
+                text: "Where is my order?".into(),
+                text_format: TextFormat::Plain,
+                page: Some(PageInfo {
+                    url: "https://shop.example/cart".into(),
+                    title: "Cart".into(),
+                }),
+            })
+            .await;
+        let stored = ack(&mut client).await;
+        let commands = fake
+            .wait_for("the first three commands", |c| c.len() >= 3)
+            .await;
+        let [
+            Command::CreateUser(user),
+            Command::CreateConversation(conversation),
+            Command::CreateMessage(message),
+        ] = &commands[..]
+        else {
+            panic!("{db:?}: unexpected commands {commands:#?}");
+        };
+        assert!(user.ext_user_id.starts_with("visitor-"), "{db:?}: {user:?}");
+        assert!(user.name.starts_with("Visitor "), "{db:?}: {user:?}");
+        assert_eq!(
+            conversation.ext_conversation_id,
+            stored.conversation_id.to_string()
+        );
+        assert_eq!(conversation.ext_user_id.as_ref(), Some(&user.ext_user_id));
+        assert_eq!(conversation.members, Some(vec![user.ext_user_id.clone()]));
+        assert!(
+            conversation
+                .title
+                .as_deref()
+                .unwrap()
+                .contains("shop.example")
+        );
+        assert_eq!(message.ext_id, stored.id.to_string());
+        assert_eq!(message.text, "Where is my order?");
+        assert_eq!(message.text_format, TextFormat::Plain);
+        assert_eq!(message.ext_user_id.as_ref(), Some(&user.ext_user_id));
+        assert_eq!(
+            message.ext_conversation_id,
+            conversation.ext_conversation_id
+        );
+        assert_eq!(message.data_type.as_deref(), Some("application/json"));
+        let data: serde_json::Value =
+            serde_json::from_str(message.data.as_deref().unwrap()).unwrap();
+        assert_eq!(data["pageUrl"], "https://shop.example/cart");
+        assert_eq!(data["pageTitle"], "Cart");
+
+        say(&mut client, "m-2", "Hello?").await;
+        let commands = fake.wait_for("the second message", |c| c.len() >= 4).await;
+        assert_eq!(
+            commands.len(),
+            4,
+            "{db:?}: only createMessage the second time"
+        );
+        assert!(matches!(&commands[3], Command::CreateMessage(m) if m.text == "Hello?"));
+    }
+}
+
+#[tokio::test]
+async fn contact_info_and_identification_update_one_user() {
+    const SIGN_KEY: &str = "bridge-key";
+    for db in engines() {
+        let fake = FakeCollaborationServer::start().await;
+        let options = Options {
+            sign_key: Some(SIGN_KEY.into()),
+            ..bridged(&fake)
+        };
+        let server = TestServer::start(db, options).await;
+        let (mut laptop, _) = welcomed(&server, &server.new_visitor().await).await;
+        say(&mut laptop, "l-1", "hi").await;
+        let commands = fake.wait_for("createUser", |c| c.len() >= 3).await;
+        let Command::CreateUser(user) = &commands[0] else {
+            panic!("{db:?}: {commands:#?}");
+        };
+        let ext_user_id = user.ext_user_id.clone();
+
+        let contact = ContactInfo {
+            name: Some("Ivan".into()),
+            email: Some("ivan@example.com".into()),
+            phone: None,
+        };
+        laptop.send(&ClientFrame::SetContact { contact }).await;
+        assert!(matches!(laptop.next().await, ServerFrame::Contact { .. }));
+        fake.wait_for("updateUser with the name", |c| {
+            c.iter().any(|c| {
+                matches!(c, Command::UpdateUser(u) if u.ext_user_id == ext_user_id && u.name == "Ivan"
+                    && u.full_name.contains("ivan@example.com"))
+            })
+        })
+        .await;
+
+        let token = signed(Algorithm::HS256, SIGN_KEY, &claims("customer-9"));
+        laptop
+            .send(&ClientFrame::Identify {
+                token: token.clone(),
+            })
+            .await;
+        assert!(matches!(
+            laptop.next().await,
+            ServerFrame::Identified { .. }
+        ));
+        fake.wait_for("updateUser naming the site user", |c| {
+            c.iter().any(|c| {
+                matches!(c, Command::UpdateUser(u) if u.ext_user_id == ext_user_id
+                    && u.full_name.contains("site user customer-9"))
+            })
+        })
+        .await;
+
+        let (mut phone, _) = welcomed(&server, &server.new_visitor().await).await;
+        phone.send(&ClientFrame::Identify { token }).await;
+        assert!(matches!(phone.next().await, ServerFrame::Identified { .. }));
+        say(&mut phone, "p-1", "from the phone").await;
+        let commands = fake
+            .wait_for("the phone's message", |c| {
+                created_messages(c)
+                    .iter()
+                    .any(|m| m.text == "from the phone")
+            })
+            .await;
+        let from_phone = created_messages(&commands)
+            .into_iter()
+            .find(|m| m.text == "from the phone")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            from_phone.ext_user_id,
+            Some(ext_user_id),
+            "{db:?}: one user in 1C"
+        );
+        assert_eq!(count(&commands, "createUser"), 1, "{db:?}");
+        assert_eq!(count(&commands, "createConversation"), 1, "{db:?}");
+    }
+}
+
+async fn bridge_health(server: &Endpoint) -> protocol::BridgeHealth {
+    let health: protocol::Health = tests::http()
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    health
+        .bridges
+        .into_iter()
+        .next()
+        .expect("one bridged integration")
+}
+
+#[tokio::test]
+async fn messages_sent_during_an_outage_are_all_delivered_in_order_once() {
+    for db in engines() {
+        let mut fake = FakeCollaborationServer::start().await;
+        let server = TestServer::start(db, bridged(&fake)).await;
+        fake.set_mode(Mode::Fail500);
+        let mut visitors = Vec::new();
+        for v in 0..10 {
+            match v {
+                3 => fake.set_mode(Mode::Fail404),
+                5 => fake.set_mode(Mode::Hang),
+                7 => fake.down(),
+                _ => {}
+            }
+            let (mut client, _) = welcomed(&server, &server.new_visitor().await).await;
+            for n in 0..10 {
+                say(
+                    &mut client,
+                    &format!("v{v}-{n}"),
+                    &format!("visitor {v} line {n}"),
+                )
+                .await;
+            }
+            visitors.push(client);
+        }
+        let during = bridge_health(&server).await;
+        assert!(during.outbox_depth > 0, "{db:?}: {during:?}");
+        assert!(during.last_error.is_some(), "{db:?}: {during:?}");
+        assert!(during.oldest_undelivered_ms.is_some(), "{db:?}: {during:?}");
+
+        fake.up().await;
+        fake.set_mode(Mode::Normal);
+        let commands = fake
+            .wait_for("100 messages", |c| created_messages(c).len() >= 100)
+            .await;
+        let messages = created_messages(&commands);
+        assert_eq!(messages.len(), 100, "{db:?}");
+        let unique: HashSet<_> = messages.iter().map(|m| &m.ext_id).collect();
+        assert_eq!(unique.len(), 100, "{db:?}: none twice");
+        let mut per_conversation: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        for message in &messages {
+            per_conversation
+                .entry(&message.ext_conversation_id)
+                .or_default()
+                .push(message.ext_id.parse().unwrap());
+        }
+        assert_eq!(per_conversation.len(), 10, "{db:?}");
+        for (conversation, ids) in per_conversation {
+            assert!(
+                ids.is_sorted(),
+                "{db:?}: conversation {conversation} out of order: {ids:?}"
+            );
+            assert_eq!(ids.len(), 10);
+        }
+        assert_eq!(count(&commands, "createUser"), 10, "{db:?}");
+        assert_eq!(count(&commands, "createConversation"), 10, "{db:?}");
+
+        let settled = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let health = bridge_health(&server).await;
+                if health.outbox_depth == 0 {
+                    return health;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .expect("the outbox drains");
+        assert!(
+            settled.oldest_undelivered_ms.is_none(),
+            "{db:?}: {settled:?}"
+        );
+    }
+}
+
+/// Posts `body` to the test integration's inbound URL with `token`.
+async fn inbound(server: &Endpoint, token: &str, body: impl Into<reqwest::Body>) -> (u16, String) {
+    let response = tests::http()
+        .post(format!(
+            "{}/integration/webhook/shop:{token}/callback",
+            server.base
+        ))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn inbound_commands_answer_with_the_spec_status_codes() {
+    let server = TestServer::start(tests::Db::Sqlite, Options::default()).await;
+    let unknown_id = tests::http()
+        .post(format!(
+            "{}/integration/webhook/nope:{WEBHOOK_TOKEN}/callback",
+            server.base
+        ))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown_id.status(), 404);
+    assert_eq!(
+        inbound(
+            &server,
+            "wrong-token",
+            r#"{"createUser": {"extUserId": "a", "name": "A"}}"#
+        )
+        .await,
+        (404, "No active integration".to_owned())
+    );
+    let cases = [
+        ("{", ""),
+        (
+            r#"{"deleteEverything": {}}"#,
+            "unknown variant `deleteEverything`",
+        ),
+        (r#"{"createUser": {"name": "A"}}"#, "extUserId"),
+        (
+            r#"{"createUser": {"extUserId": 5, "name": "A"}}"#,
+            "createUser.extUserId",
+        ),
+        (
+            r#"{"createMessage": {"extId": "1", "text": "x", "extConversationId": "999"}}"#,
+            "no conversation 999",
+        ),
+    ];
+    for (body, named) in cases {
+        let (status, text) = inbound(&server, WEBHOOK_TOKEN, body).await;
+        assert_eq!(status, 400, "{body}: {text}");
+        assert!(text.contains(named), "{body}: {text:?} lacks {named:?}");
+    }
+    let huge = format!(
+        r#"{{"createUser": {{"extUserId": "big", "name": "B", "picture": "{}"}}}}"#,
+        "A".repeat(5 * 1024 * 1024)
+    );
+    assert_eq!(inbound(&server, WEBHOOK_TOKEN, huge).await.0, 413);
+    let user = r#"{"createUser": {"extUserId": "op-1", "name": "Anna"}}"#;
+    assert_eq!(inbound(&server, WEBHOOK_TOKEN, user).await.0, 200);
+    assert_eq!(inbound(&server, WEBHOOK_TOKEN, user).await.0, 409);
+    let update = r#"{"updateUser": {"extUserId": "nobody", "name": "X"}}"#;
+    assert_eq!(inbound(&server, WEBHOOK_TOKEN, update).await.0, 400);
+    let with_bom = "\u{feff}{\"updateUser\": {\"extUserId\": \"op-1\", \"name\": \"Anna K.\"}}";
+    assert_eq!(inbound(&server, WEBHOOK_TOKEN, with_bom).await.0, 200);
+}
+
+/// A 1x1 PNG.
+const PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+
+#[tokio::test]
+async fn operator_replies_and_edits_reach_visitors_live_and_on_resume() {
+    for db in engines() {
+        let server = TestServer::start(db, Options::default()).await;
+        let token = server.new_visitor().await;
+        let (mut client, _) = welcomed(&server, &token).await;
+        let question = say(&mut client, "q-1", "Is it in stock?").await;
+        let conversation = question.conversation_id;
+        let user = format!(
+            r#"{{"createUser": {{"extUserId": "op-1", "name": "Anna", "fullName": "Anna Ivanova", "picture": "{PNG}"}}}}"#
+        );
+        assert_eq!(inbound(&server, WEBHOOK_TOKEN, user).await.0, 200, "{db:?}");
+        let reply = format!(
+            r#"{{"createMessage": {{"extId": "r-1", "text": "<b>Yes</b><script>x()</script>", "textFormat": "text/html", "extUserId": "op-1", "extConversationId": "{conversation}"}}}}"#
+        );
+        assert_eq!(
+            inbound(&server, WEBHOOK_TOKEN, reply.clone()).await.0,
+            200,
+            "{db:?}"
+        );
+        let live = match client.next().await {
+            ServerFrame::Message { message } => message,
+            other => panic!("{db:?}: expected the reply live, got {other:?}"),
+        };
+        assert_eq!(live.author.kind, AuthorKind::Operator);
+        assert_eq!(live.author.name.as_deref(), Some("Anna"));
+        assert_eq!(live.text, "<b>Yes</b>", "{db:?}: sanitized");
+        let picture = live.author.picture.clone().expect("operator picture");
+        let image = tests::http()
+            .get(format!("{}/{picture}", server.api()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(image.status(), 200);
+        assert_eq!(image.headers()["content-type"], "image/png");
+        assert_eq!(
+            inbound(&server, WEBHOOK_TOKEN, reply).await.0,
+            409,
+            "{db:?}"
+        );
+
+        let edit = format!(
+            r#"{{"updateMessage": {{"extId": "r-1", "text": "Yes, 3 left", "extUserId": "op-1", "extConversationId": "{conversation}"}}}}"#
+        );
+        assert_eq!(inbound(&server, WEBHOOK_TOKEN, edit).await.0, 200, "{db:?}");
+        match client.next().await {
+            ServerFrame::MessageUpdated { message } => {
+                assert_eq!(
+                    (message.id, message.text.as_str()),
+                    (live.id, "Yes, 3 left")
+                );
+                assert!(message.edited_at.is_some());
+            }
+            other => panic!("{db:?}: expected the edit live, got {other:?}"),
+        }
+        let title = format!(
+            r#"{{"updateConversation": {{"extConversationId": "{conversation}", "title": "Stock question"}}}}"#
+        );
+        assert_eq!(
+            inbound(&server, WEBHOOK_TOKEN, title).await.0,
+            200,
+            "{db:?}"
+        );
+        assert!(matches!(
+            client.next().await,
+            ServerFrame::ConversationUpdated { title, .. } if title == "Stock question"
+        ));
+        drop(client);
+
+        let mut later = WsClient::connect(
+            &server.api(),
+            SHOP_ORIGIN,
+            &token,
+            Some((conversation, question.seq)),
+        )
+        .await
+        .unwrap();
+        match later.next().await {
+            ServerFrame::Welcome { messages, .. } => {
+                let texts: Vec<_> = messages.iter().map(|m| m.text.as_str()).collect();
+                assert_eq!(
+                    texts,
+                    ["Yes, 3 left"],
+                    "{db:?}: the reply, edited, on resume"
+                );
+            }
+            other => panic!("{db:?}: {other:?}"),
+        }
+    }
+}
