@@ -81,11 +81,16 @@ async fn start(config: &std::path::Path) -> Process {
 
 /// A config file in `dir` for `database_url`, with `extra` lines in the integration table.
 fn write_config(dir: &Path, database_url: &str, extra: &str) -> PathBuf {
+    write_config_with(dir, database_url, "", extra)
+}
+
+/// Like [`write_config`], with `top` lines (tables) before the integration.
+fn write_config_with(dir: &Path, database_url: &str, top: &str, extra: &str) -> PathBuf {
     let config = dir.join("webchat.toml");
     std::fs::write(
         &config,
         format!(
-            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n\
+            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n{top}\n\
              [[integration]]\nid = \"{INTEGRATION_ID}\"\ntoken = \"{INTEGRATION_TOKEN}\"\n{extra}\n\
              [integration.params]\nlanguageCode = \"en\"\n"
         ),
@@ -193,5 +198,59 @@ async fn secrets_never_reach_the_output() {
     let secrets = [SIGN_KEY, WEBHOOK_TOKEN, &database_url, &token];
     for secret in secrets.into_iter().chain(credentials.as_deref()) {
         assert!(!output.contains(secret), "{secret} leaked: {output}");
+    }
+}
+
+#[tokio::test]
+async fn commands_queued_while_the_collaboration_server_hangs_survive_kill_9() {
+    use tests::fake_collab::{FakeCollaborationServer, Mode};
+    for db in engines() {
+        let fake = FakeCollaborationServer::start().await;
+        fake.set_mode(Mode::Hang);
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config_with(
+            dir.path(),
+            &database_url(db, dir.path()).await,
+            "[bridge]\ntimeout_ms = 300\nretry_base_ms = 20\nretry_max_ms = 200\npoll_ms = 20",
+            &format!("webhook_url = \"{}\"", fake.url()),
+        );
+        let mut first = start(&config).await;
+        let server = tests::server::Endpoint::new(&first.base);
+        let token = server.new_visitor().await;
+        let (mut client, _) = welcomed(&server, &token).await;
+        let mut sent = Vec::new();
+        for n in 0..5 {
+            sent.push(
+                say(
+                    &mut client,
+                    &format!("h-{n}"),
+                    &format!("while hanging {n}"),
+                )
+                .await,
+            );
+        }
+        first.child.start_kill().expect("SIGKILL");
+        first.child.wait().await.expect("killed");
+        assert!(
+            fake.accepted().is_empty(),
+            "{db:?}: nothing got through the hang"
+        );
+
+        fake.set_mode(Mode::Normal);
+        let _second = start(&config).await;
+        let commands = fake
+            .wait_for("the messages queued before the crash", |c| {
+                c.iter().filter(|c| c.name() == "createMessage").count() >= sent.len()
+            })
+            .await;
+        let delivered: Vec<String> = commands
+            .iter()
+            .filter_map(|c| match c {
+                protocol::webhook::Command::CreateMessage(m) => Some(m.ext_id.clone()),
+                _ => None,
+            })
+            .collect();
+        let expected: Vec<String> = sent.iter().map(|m| m.id.to_string()).collect();
+        assert_eq!(delivered, expected, "{db:?}: all, in order, once");
     }
 }
