@@ -437,3 +437,98 @@ async fn operator_replies_and_edits_reach_visitors_live_and_on_resume() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_known_user_adopting_an_anonymous_conversation_joins_it_in_1c() {
+    const SIGN_KEY: &str = "adopt-key";
+    for db in engines() {
+        let fake = FakeCollaborationServer::start().await;
+        let options = Options {
+            sign_key: Some(SIGN_KEY.into()),
+            ..bridged(&fake)
+        };
+        let server = TestServer::start(db, options).await;
+        let token = signed(Algorithm::HS256, SIGN_KEY, &claims("cust-1"));
+        let (mut known, _) = welcomed(&server, &server.new_visitor().await).await;
+        known
+            .send(&ClientFrame::Identify {
+                token: token.clone(),
+            })
+            .await;
+        assert!(matches!(known.next().await, ServerFrame::Identified { .. }));
+
+        let (mut anonymous, _) = welcomed(&server, &server.new_visitor().await).await;
+        let first = say(&mut anonymous, "a-1", "before login").await;
+        anonymous.send(&ClientFrame::Identify { token }).await;
+        match anonymous.next().await {
+            ServerFrame::Identified { messages, .. } => {
+                assert_eq!(
+                    messages,
+                    [first.clone()],
+                    "{db:?}: the conversation came along"
+                );
+            }
+            other => panic!("{db:?}: {other:?}"),
+        }
+        say(&mut anonymous, "a-2", "after login").await;
+        let commands = fake
+            .wait_for("the message after login", |c| {
+                created_messages(c).iter().any(|m| m.text == "after login")
+            })
+            .await;
+        let position = |wanted: &dyn Fn(&Command) -> bool| {
+            commands
+                .iter()
+                .position(|c| wanted(c))
+                .unwrap_or_else(|| panic!("{db:?}: missing in {commands:#?}"))
+        };
+        let conversation = first.conversation_id.to_string();
+        let user = position(&|c| matches!(c, Command::CreateUser(u) if u.ext_user_id == "cust-1"));
+        let joined = position(&|c| {
+            matches!(c, Command::UpdateConversation(u) if u.ext_conversation_id == conversation
+                && u.add_members == Some(vec!["cust-1".to_owned()]))
+        });
+        let after = position(&|c| {
+            matches!(c, Command::CreateMessage(m) if m.text == "after login"
+                && m.ext_user_id.as_deref() == Some("cust-1") && m.ext_conversation_id == conversation)
+        });
+        assert!(user < joined && joined < after, "{db:?}: {commands:#?}");
+    }
+}
+
+#[tokio::test]
+async fn the_collaboration_server_can_open_a_conversation_with_a_known_visitor() {
+    for db in engines() {
+        let server = TestServer::start(db, Options::default()).await;
+        let (mut client, _) = welcomed(&server, &server.new_visitor().await).await;
+        let token = tests::tokens::unsigned(&claims("cust-5"));
+        client.send(&ClientFrame::Identify { token }).await;
+        assert!(matches!(
+            client.next().await,
+            ServerFrame::Identified { .. }
+        ));
+        let open = r#"{"createConversation": {"extConversationId": "1c-77", "title": "Follow-up", "extUserId": "cust-5"}}"#;
+        assert_eq!(inbound(&server, WEBHOOK_TOKEN, open).await.0, 200, "{db:?}");
+        assert_eq!(inbound(&server, WEBHOOK_TOKEN, open).await.0, 409, "{db:?}");
+        let stranger =
+            r#"{"createConversation": {"extConversationId": "1c-78", "extUserId": "nobody"}}"#;
+        assert_eq!(
+            inbound(&server, WEBHOOK_TOKEN, stranger).await.0,
+            400,
+            "{db:?}"
+        );
+        let hello = r#"{"createMessage": {"extId": "o-1", "text": "We have news", "extConversationId": "1c-77"}}"#;
+        assert_eq!(
+            inbound(&server, WEBHOOK_TOKEN, hello).await.0,
+            200,
+            "{db:?}"
+        );
+        match client.next().await {
+            ServerFrame::Message { message } => {
+                assert_eq!(message.text, "We have news");
+                assert_eq!(message.author.kind, AuthorKind::Operator);
+            }
+            other => panic!("{db:?}: {other:?}"),
+        }
+    }
+}
