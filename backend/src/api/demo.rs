@@ -1,22 +1,72 @@
-//! `GET /demo/config`: what the demo site needs to embed the chat, only while the server runs its
-//! embedded default.
+//! The demo routes, answered only while the server runs its embedded default (no config file):
+//! `GET /demo/config` tells the demo shop the script tag to embed, and
+//! `POST /demo/matching-key-token` plays the shop's server side, signing a matching-key token for
+//! any user name with the demo integration's signKey. A real site signs its tokens itself.
 
 use super::error::ApiError;
-use crate::integrations::DEMO_ID;
+use crate::integrations::{DEMO_ID, Integration};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::Deserialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// How long a demo token is valid.
+const DEMO_TOKEN_SECS: i64 = 3600;
+/// Longest demo user name.
+const MAX_SUB_CHARS: usize = 100;
+
+/// Body of `POST /demo/matching-key-token`.
+#[derive(Debug, Deserialize)]
+pub struct DemoLogin {
+    pub sub: String,
+}
 
 pub async fn config(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let demo = state
-        .integrations
-        .iter()
-        .find(|integration| state.demo && integration.id == DEMO_ID)
-        .ok_or(ApiError::NotDemo)?;
-    let script_url = crate::script_url(&state.public_url, demo);
+    let demo = demo_integration(&state)?;
+    let script_url = crate::script_url(&state.public_url, &demo);
     Ok(Json(json!({
         "script_url": script_url,
         "script_tag": crate::script_tag(&script_url),
     })))
+}
+
+pub async fn matching_key_token(
+    State(state): State<AppState>,
+    Json(login): Json<DemoLogin>,
+) -> Result<Json<Value>, ApiError> {
+    let demo = demo_integration(&state)?;
+    let sub = login.sub.trim();
+    if sub.is_empty() || sub.chars().count() > MAX_SUB_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "sub must be 1 to {MAX_SUB_CHARS} characters"
+        )));
+    }
+    let key = demo
+        .sign_key
+        .as_ref()
+        .ok_or(ApiError::NotDemo)?
+        .expose()
+        .as_bytes()
+        .to_vec();
+    let now = crate::store::now_ms() / 1000;
+    let claims = json!({"sub": sub, "iat": now, "exp": now + DEMO_TOKEN_SECS});
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&key),
+    )
+    .map_err(|error| ApiError::BadRequest(format!("cannot sign: {error}")))?;
+    Ok(Json(json!({ "token": token })))
+}
+
+fn demo_integration(state: &AppState) -> Result<Arc<Integration>, ApiError> {
+    state
+        .integrations
+        .iter()
+        .find(|integration| state.demo && integration.id == DEMO_ID)
+        .cloned()
+        .ok_or(ApiError::NotDemo)
 }

@@ -19,6 +19,8 @@ pub enum ApiError {
     UnknownVisitor,
     #[error("the chat is not running its embedded demo")]
     NotDemo,
+    #[error("{0}")]
+    BadRequest(String),
     #[error("internal error")]
     Store(#[from] StoreError),
 }
@@ -31,6 +33,7 @@ impl ApiError {
             Self::MissingVisitorToken => (StatusCode::UNAUTHORIZED, "missing_visitor_token"),
             Self::UnknownVisitor => (StatusCode::UNAUTHORIZED, "unknown_visitor"),
             Self::NotDemo => (StatusCode::NOT_FOUND, "not_demo"),
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::health))
         .merge(inbound)
         .route("/demo/config", get(demo::config))
+        .route("/demo/matching-key-token", post(demo::matching_key_token))
         .merge(chat)
         .merge(widget)
         .layer(

@@ -38,9 +38,17 @@ struct Process {
 }
 
 async fn start(config: &std::path::Path) -> Process {
-    let mut child = Command::new(server_binary())
-        .arg("--config")
-        .arg(config)
+    launch(|command| {
+        command.arg("--config").arg(config);
+    })
+    .await
+}
+
+/// Starts the binary as `configure` sets it up and waits for its start line.
+async fn launch(configure: impl FnOnce(&mut Command)) -> Process {
+    let mut command = Command::new(server_binary());
+    configure(&mut command);
+    let mut child = command
         .env("NO_COLOR", "1")
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
@@ -253,4 +261,106 @@ async fn commands_queued_while_the_collaboration_server_hangs_survive_kill_9() {
         let expected: Vec<String> = sent.iter().map(|m| m.id.to_string()).collect();
         assert_eq!(delivered, expected, "{db:?}: all, in order, once");
     }
+}
+
+#[tokio::test]
+async fn without_a_config_file_the_demo_runs_and_keeps_its_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        launch(|command| {
+            command
+                .current_dir(dir.path())
+                .env("WEBCHAT_LISTEN", "127.0.0.1:0");
+        })
+    };
+    let mut first = run().await;
+    let demo = |base: String| async move {
+        let config: serde_json::Value = tests::http()
+            .get(format!("{base}/demo/config"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        config["script_url"].as_str().unwrap().to_owned()
+    };
+    let script_url = demo(first.base.clone()).await;
+    assert!(script_url.starts_with(&format!("{}/integration/webchat/demo:", first.base)));
+    assert!(
+        first
+            .output
+            .lock()
+            .unwrap()
+            .contains(&format!("<script src=\"{script_url}\" async></script>")),
+        "the script tag is printed"
+    );
+    assert!(
+        dir.path().join("webchat.db").is_file(),
+        "SQLite in the working directory"
+    );
+
+    let key = script_url.rsplit('/').next().unwrap().to_owned();
+    let server = tests::server::Endpoint::new(&first.base);
+    let api = format!("{}/api/v1/chat/{key}", first.base);
+    let visitor: protocol::VisitorCreated = tests::http()
+        .post(format!("{api}/visitors"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let signed: serde_json::Value = tests::http()
+        .post(format!("{}/demo/matching-key-token", server.base))
+        .json(&serde_json::json!({"sub": "demo-customer"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut client =
+        tests::WsClient::connect(&api, "http://127.0.0.1:8081", &visitor.visitor_token, None)
+            .await
+            .unwrap();
+    assert!(matches!(
+        client.next().await,
+        protocol::ServerFrame::Welcome { .. }
+    ));
+    let token = signed["token"].as_str().unwrap().to_owned();
+    client
+        .send(&protocol::ClientFrame::Identify {
+            token: token.clone(),
+        })
+        .await;
+    assert!(matches!(
+        client.next().await,
+        protocol::ServerFrame::Identified { sub, .. } if sub == "demo-customer"
+    ));
+    let forged = tests::tokens::unsigned(&tests::tokens::claims("demo-customer"));
+    client
+        .send(&protocol::ClientFrame::Identify { token: forged })
+        .await;
+    assert!(
+        matches!(
+            client.next().await,
+            protocol::ServerFrame::Error {
+                code: protocol::ErrorCode::TokenRejected,
+                ..
+            }
+        ),
+        "the demo integration has a signKey"
+    );
+    drop(client);
+    first.child.start_kill().unwrap();
+    first.child.wait().await.unwrap();
+
+    let second = run().await;
+    let again = demo(second.base.clone()).await;
+    assert_eq!(
+        again.rsplit('/').next(),
+        Some(key.as_str()),
+        "the demo token is kept across restarts"
+    );
 }
