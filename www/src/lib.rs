@@ -3,15 +3,18 @@
 //! strict Content-Security-Policy that allows only what the chat needs.
 //!
 //! [`fetch_demo_config`] asks the chat server for the tag, [`Shop::new`] renders the page
-//! once and [`app`] serves it.
+//! once and [`app`] serves it, with a demo login (`POST /login`, driven by `static/shop.js`)
+//! that hands the chat a signed matching-key token.
 
 use anyhow::{Context, Result, bail};
+use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderValue;
+use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use reqwest::Url;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -19,6 +22,7 @@ use std::time::Duration;
 
 const PAGE_TEMPLATE: &str = include_str!("../static/index.html");
 const STYLESHEET: &str = include_str!("../static/shop.css");
+const SCRIPT: &str = include_str!("../static/shop.js");
 const SCRIPT_TAG_PLACEHOLDER: &str = "<!-- webchat:script-tag -->";
 const SCRIPT_TAG_TEXT_PLACEHOLDER: &str = "<!-- webchat:script-tag-text -->";
 const CONFIG_ATTEMPTS: u32 = 5;
@@ -40,9 +44,7 @@ pub async fn fetch_demo_config(chat_url: &Url) -> Result<DemoConfig> {
         "{}/demo/config",
         chat_url.as_str().trim_end_matches('/')
     ))?;
-    // The workspace builds reqwest without a built-in TLS provider; ring is the one it uses.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder().timeout(CONFIG_TIMEOUT).build()?;
+    let client = http_client()?;
     let mut attempt = 1;
     loop {
         let outcome = async {
@@ -79,6 +81,9 @@ pub async fn fetch_demo_config(chat_url: &Url) -> Result<DemoConfig> {
 pub struct Shop {
     page: String,
     content_security_policy: HeaderValue,
+    /// Where the demo login gets its signed matching-key tokens.
+    token_url: Url,
+    client: reqwest::Client,
 }
 
 impl Shop {
@@ -86,7 +91,50 @@ impl Shop {
         Ok(Self {
             page: render_page(&config.script_tag),
             content_security_policy: HeaderValue::from_str(&content_security_policy(chat_url)?)?,
+            token_url: Url::parse(&format!(
+                "{}/demo/matching-key-token",
+                chat_url.as_str().trim_end_matches('/')
+            ))?,
+            client: http_client()?,
         })
+    }
+}
+
+/// The workspace builds reqwest without a built-in TLS provider; ring is the one it uses.
+fn http_client() -> Result<reqwest::Client> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Ok(reqwest::Client::builder().timeout(CONFIG_TIMEOUT).build()?)
+}
+
+/// Body of the demo login.
+#[derive(Debug, Deserialize)]
+struct Login {
+    name: String,
+}
+
+/// `POST /login`: the shop's server side of a login. It answers the customer's matching-key
+/// token, signed by the chat server's demo route with the demo integration's signKey (a real
+/// site signs with its own copy of the signKey).
+async fn login(
+    State(shop): State<Arc<Shop>>,
+    Json(login): Json<Login>,
+) -> Result<Json<serde_json::Value>, (StatusCode, String)> {
+    let answer = shop
+        .client
+        .post(shop.token_url.clone())
+        .json(&serde_json::json!({ "sub": login.name }))
+        .send()
+        .await
+        .map_err(|error| (StatusCode::BAD_GATEWAY, error.to_string()))?;
+    let status = answer.status();
+    let body = answer
+        .json::<serde_json::Value>()
+        .await
+        .map_err(|error| (StatusCode::BAD_GATEWAY, error.to_string()))?;
+    if status.is_success() {
+        Ok(Json(body))
+    } else {
+        Err((StatusCode::BAD_REQUEST, body.to_string()))
     }
 }
 
@@ -94,6 +142,8 @@ pub fn app(shop: Shop) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/shop.css", get(stylesheet))
+        .route("/shop.js", get(script))
+        .route("/login", post(login))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(Arc::new(shop))
 }
@@ -117,6 +167,10 @@ async fn page(State(shop): State<Arc<Shop>>) -> impl IntoResponse {
 
 async fn stylesheet() -> impl IntoResponse {
     ([(CONTENT_TYPE, "text/css; charset=utf-8")], STYLESHEET)
+}
+
+async fn script() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/javascript; charset=utf-8")], SCRIPT)
 }
 
 /// The page with the chat's script tag at the end of `<body>`, and the same tag shown as
@@ -143,7 +197,7 @@ fn content_security_policy(chat_url: &Url) -> Result<String> {
     Ok(format!(
         "default-src 'self'; \
          script-src 'self' {origin} 'wasm-unsafe-eval'; \
-         connect-src {origin} {socket_origin}; \
+         connect-src 'self' {origin} {socket_origin}; \
          img-src 'self' {origin} data:; \
          style-src 'self'"
     ))
@@ -186,7 +240,9 @@ mod tests {
 
     #[test]
     fn page_has_no_inline_script_or_style() {
-        let page = render_page(TAG).replace(TAG, "");
+        let page = render_page(TAG)
+            .replace(TAG, "")
+            .replace(r#"<script src="/shop.js" defer></script>"#, "");
         assert!(!page.contains("<script"), "inline script in the page");
         assert!(!page.contains("<style"), "style element in the page");
         assert!(!page.contains("style="), "style attribute in the page");
@@ -199,7 +255,7 @@ mod tests {
             content_security_policy(&url).unwrap(),
             "default-src 'self'; \
              script-src 'self' http://127.0.0.1:8080 'wasm-unsafe-eval'; \
-             connect-src http://127.0.0.1:8080 ws://127.0.0.1:8080; \
+             connect-src 'self' http://127.0.0.1:8080 ws://127.0.0.1:8080; \
              img-src 'self' http://127.0.0.1:8080 data:; \
              style-src 'self'"
         );
@@ -207,7 +263,7 @@ mod tests {
         assert!(
             content_security_policy(&secure)
                 .unwrap()
-                .contains("connect-src https://chat.example.com wss://chat.example.com;")
+                .contains("connect-src 'self' https://chat.example.com wss://chat.example.com;")
         );
     }
 
@@ -247,6 +303,46 @@ mod tests {
             "text/css; charset=utf-8"
         );
         server.abort();
+    }
+
+    #[tokio::test]
+    async fn login_answers_the_token_the_chat_server_signs() {
+        let fake_chat = Router::new().route(
+            "/demo/matching-key-token",
+            post(|Json(body): Json<serde_json::Value>| async move {
+                Json(serde_json::json!({ "token": format!("signed-for-{}", body["sub"].as_str().unwrap()) }))
+            }),
+        );
+        let chat = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let chat_url = Url::parse(&format!("http://{}", chat.local_addr().unwrap())).unwrap();
+        let chat_server = tokio::spawn(axum::serve(chat, fake_chat).into_future());
+        let config = DemoConfig {
+            script_url: "http://chat/x".into(),
+            script_tag: TAG.into(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shop = tokio::spawn(
+            axum::serve(listener, app(Shop::new(&config, &chat_url).unwrap())).into_future(),
+        );
+        let answer: serde_json::Value = test_client()
+            .post(format!("http://{addr}/login"))
+            .json(&serde_json::json!({"name": "alice"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["token"], "signed-for-alice");
+        let script = test_client()
+            .get(format!("http://{addr}/shop.js"))
+            .send()
+            .await
+            .unwrap();
+        assert!(script.text().await.unwrap().contains("setMatchingKeyToken"));
+        shop.abort();
+        chat_server.abort();
     }
 
     #[tokio::test]
