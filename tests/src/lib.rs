@@ -17,6 +17,17 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// Sends `request` and parses its JSON answer.
+pub async fn json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request
+        .send()
+        .await
+        .expect("request sent")
+        .json()
+        .await
+        .expect("JSON answer")
+}
+
 /// Every database engine the tests run on. PostgreSQL comes from `WEBCHAT_TEST_POSTGRES_URL`,
 /// which `cargo xtask test` sets after starting a throw-away server.
 pub fn engines() -> [Db; 2] {

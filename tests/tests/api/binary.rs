@@ -275,14 +275,8 @@ async fn without_a_config_file_the_demo_runs_and_keeps_its_tokens() {
     };
     let mut first = run().await;
     let demo = |base: String| async move {
-        let config: serde_json::Value = tests::http()
-            .get(format!("{base}/demo/config"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let config: serde_json::Value =
+            tests::json(tests::http().get(format!("{base}/demo/config"))).await;
         config["script_url"].as_str().unwrap().to_owned()
     };
     let script_url = demo(first.base.clone()).await;
@@ -303,23 +297,14 @@ async fn without_a_config_file_the_demo_runs_and_keeps_its_tokens() {
     let key = script_url.rsplit('/').next().unwrap().to_owned();
     let server = tests::server::Endpoint::new(&first.base);
     let api = format!("{}/api/v1/chat/{key}", first.base);
-    let visitor: protocol::VisitorCreated = tests::http()
-        .post(format!("{api}/visitors"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let signed: serde_json::Value = tests::http()
-        .post(format!("{}/demo/matching-key-token", server.base))
-        .json(&serde_json::json!({"sub": "demo-customer"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let visitor: protocol::VisitorCreated =
+        tests::json(tests::http().post(format!("{api}/visitors"))).await;
+    let signed: serde_json::Value = tests::json(
+        tests::http()
+            .post(format!("{}/demo/matching-key-token", server.base))
+            .json(&serde_json::json!({"sub": "demo-customer"})),
+    )
+    .await;
     let mut client =
         tests::WsClient::connect(&api, "http://127.0.0.1:8081", &visitor.visitor_token, None)
             .await

@@ -20,6 +20,14 @@ fn bridged(fake: &FakeCollaborationServer) -> Options {
     }
 }
 
+/// Bridged to `fake`, accepting only tokens signed with `sign_key`.
+fn bridged_signed(fake: &FakeCollaborationServer, sign_key: &str) -> Options {
+    Options {
+        sign_key: Some(sign_key.into()),
+        ..bridged(fake)
+    }
+}
+
 fn created_messages(commands: &[Command]) -> Vec<&MessageCommand> {
     commands
         .iter()
@@ -109,11 +117,7 @@ async fn contact_info_and_identification_update_one_user() {
     const SIGN_KEY: &str = "bridge-key";
     for db in engines() {
         let fake = FakeCollaborationServer::start().await;
-        let options = Options {
-            sign_key: Some(SIGN_KEY.into()),
-            ..bridged(&fake)
-        };
-        let server = TestServer::start(db, options).await;
+        let server = TestServer::start(db, bridged_signed(&fake, SIGN_KEY)).await;
         let (mut laptop, _) = welcomed(&server, &server.new_visitor().await).await;
         say(&mut laptop, "l-1", "hi").await;
         let commands = fake.wait_for("createUser", |c| c.len() >= 3).await;
@@ -182,14 +186,8 @@ async fn contact_info_and_identification_update_one_user() {
 }
 
 async fn bridge_health(server: &Endpoint) -> protocol::BridgeHealth {
-    let health: protocol::Health = tests::http()
-        .get(format!("{}/healthz", server.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: protocol::Health =
+        tests::json(tests::http().get(format!("{}/healthz", server.base))).await;
     health
         .bridges
         .into_iter()
@@ -443,11 +441,7 @@ async fn a_known_user_adopting_an_anonymous_conversation_joins_it_in_1c() {
     const SIGN_KEY: &str = "adopt-key";
     for db in engines() {
         let fake = FakeCollaborationServer::start().await;
-        let options = Options {
-            sign_key: Some(SIGN_KEY.into()),
-            ..bridged(&fake)
-        };
-        let server = TestServer::start(db, options).await;
+        let server = TestServer::start(db, bridged_signed(&fake, SIGN_KEY)).await;
         let token = signed(Algorithm::HS256, SIGN_KEY, &claims("cust-1"));
         let (mut known, _) = welcomed(&server, &server.new_visitor().await).await;
         known
@@ -464,7 +458,7 @@ async fn a_known_user_adopting_an_anonymous_conversation_joins_it_in_1c() {
             ServerFrame::Identified { messages, .. } => {
                 assert_eq!(
                     messages,
-                    [first.clone()],
+                    std::slice::from_ref(&first),
                     "{db:?}: the conversation came along"
                 );
             }

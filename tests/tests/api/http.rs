@@ -9,14 +9,8 @@ use tokio_tungstenite::tungstenite;
 async fn healthz_names_the_database() {
     for db in engines() {
         let server = TestServer::start(db, Options::default()).await;
-        let health: protocol::Health = tests::http()
-            .get(format!("{}/healthz", server.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let health: protocol::Health =
+            tests::json(tests::http().get(format!("{}/healthz", server.base))).await;
         let expected = match db {
             tests::Db::Sqlite => "sqlite",
             tests::Db::Postgres => "postgres",
