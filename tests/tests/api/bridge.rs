@@ -473,7 +473,7 @@ async fn a_known_user_adopting_an_anonymous_conversation_joins_it_in_1c() {
         let position = |wanted: &dyn Fn(&Command) -> bool| {
             commands
                 .iter()
-                .position(|c| wanted(c))
+                .position(wanted)
                 .unwrap_or_else(|| panic!("{db:?}: missing in {commands:#?}"))
         };
         let conversation = first.conversation_id.to_string();
