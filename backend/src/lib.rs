@@ -20,6 +20,7 @@ pub mod store;
 pub mod token;
 pub mod visitor_token;
 
+use axum::serve::ListenerExt;
 use integrations::Integration;
 use state::AppState;
 use std::future::Future;
@@ -47,6 +48,12 @@ pub async fn serve(
     let (alive, mut all_gone) = mpsc::channel::<()>(1);
     state.alive = Some(alive);
     bridge::start(&state);
+    // Chat frames are small and latency-bound: no Nagle delay on any connection.
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -3,24 +3,10 @@
 //! else is removed before a message is stored or forwarded.
 
 use ammonia::Builder;
+use protocol::html::{ALLOWED_ELEMENTS, ALLOWED_STYLE_PROPERTIES, ALLOWED_URL_SCHEMES};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
-
-const TAGS: &[&str] = &[
-    "a", "b", "big", "br", "font", "i", "li", "ol", "s", "small", "span", "strike", "strong", "u",
-    "ul",
-];
-
-const STYLE_PROPERTIES: &[&str] = &[
-    "background-color",
-    "color",
-    "font-family",
-    "font-size",
-    "font-style",
-    "font-weight",
-    "text-decoration",
-];
 
 /// Pieces of a CSS value that can fetch or run something; a declaration holding one is dropped.
 const UNSAFE_IN_STYLE: &[&str] = &[
@@ -36,12 +22,12 @@ const UNSAFE_IN_STYLE: &[&str] = &[
 static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
     let mut builder = Builder::empty();
     builder
-        .tags(TAGS.iter().copied().collect())
+        .tags(ALLOWED_ELEMENTS.iter().copied().collect())
         .generic_attributes(HashSet::from(["style"]))
         .add_tag_attributes("a", ["href"])
-        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .url_schemes(ALLOWED_URL_SCHEMES.iter().copied().collect())
         .link_rel(Some("noopener noreferrer nofollow"))
-        .filter_style_properties(STYLE_PROPERTIES.iter().copied().collect())
+        .filter_style_properties(ALLOWED_STYLE_PROPERTIES.iter().copied().collect())
         .attribute_filter(|_element, attribute, value| match attribute {
             "style" => Some(Cow::Owned(safe_declarations(value))),
             _ => Some(Cow::Borrowed(value)),

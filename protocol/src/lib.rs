@@ -3,6 +3,7 @@
 //! `wasm32-unknown-unknown` and native targets. New fields are additive (`#[serde(default)]`).
 
 pub mod frames;
+pub mod html;
 pub mod params;
 pub mod rest;
 pub mod webhook;

@@ -32,6 +32,31 @@ pub struct Options {
     pub limits: Limits,
     pub webhook_url: Option<String>,
     pub bridge: BridgeSettings,
+    /// Integration parameters besides `languageCode` (and `signKey` from `sign_key`).
+    pub params: Vec<(String, ParamValue)>,
+    /// Where the widget bundle is; `None` serves an empty directory.
+    pub widget_dir: Option<PathBuf>,
+}
+
+impl Options {
+    /// These options with the real widget bundle (`WEBCHAT_TEST_WIDGET_DIR`, the `dist/` that
+    /// `cargo xtask test` builds), for browser tests.
+    pub fn with_widget(self) -> Self {
+        let dir = std::env::var_os("WEBCHAT_TEST_WIDGET_DIR").expect(
+            "WEBCHAT_TEST_WIDGET_DIR is not set: run the tests with `cargo xtask test`, \
+             which builds the widget bundle",
+        );
+        Self {
+            widget_dir: Some(PathBuf::from(dir)),
+            ..self
+        }
+    }
+
+    /// These options with integration parameter `name` set to `value`.
+    pub fn param(mut self, name: &str, value: ParamValue) -> Self {
+        self.params.push((name.to_owned(), value));
+        self
+    }
 }
 
 impl Default for Options {
@@ -46,6 +71,8 @@ impl Default for Options {
             },
             webhook_url: None,
             bridge: fast_bridge(),
+            params: Vec::new(),
+            widget_dir: None,
         }
     }
 }
@@ -63,6 +90,8 @@ pub struct TestServer {
     pub db: Db,
     endpoint: Endpoint,
     stop: watch::Sender<bool>,
+    settings: Settings,
+    running: tokio::task::JoinHandle<()>,
     _dir: TempDir,
 }
 
@@ -82,31 +111,57 @@ impl TestServer {
             Db::Postgres => fresh_postgres_database().await,
         };
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address");
         let settings = Settings {
-            listen: address,
+            listen: listener.local_addr().expect("address"),
             public_url: None,
             database_url: Secret::new(database_url),
-            widget_dir: PathBuf::from(dir.path()),
+            widget_dir: options
+                .widget_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(dir.path())),
             limits: options.limits,
             bridge: options.bridge,
             integrations: vec![integration(&options)],
         };
-        let (stop, stopping) = watch::channel(false);
-        let state = backend::startup::build_state(&settings, Source::File, stopping)
-            .await
-            .expect("server state");
-        let mut stopped = stop.subscribe();
-        tokio::spawn(backend::serve(listener, state, async move {
-            let _ = stopped.wait_for(|stopping| *stopping).await;
-        }));
+        let (stop, running) = run(&settings, listener).await;
         Self {
             db,
-            endpoint: Endpoint::new(&format!("http://{address}")),
+            endpoint: Endpoint::new(&format!("http://{}", settings.listen)),
             stop,
+            settings,
+            running,
             _dir: dir,
         }
     }
+
+    /// Stops the server (its sessions see it going away) and starts it again on the same
+    /// address and database.
+    pub async fn restart(&mut self) {
+        let _ = self.stop.send(true);
+        (&mut self.running).await.expect("server stopped");
+        let listener = TcpListener::bind(self.settings.listen)
+            .await
+            .expect("bind the same address again");
+        (self.stop, self.running) = run(&self.settings, listener).await;
+    }
+}
+
+async fn run(
+    settings: &Settings,
+    listener: TcpListener,
+) -> (watch::Sender<bool>, tokio::task::JoinHandle<()>) {
+    let (stop, stopping) = watch::channel(false);
+    let state = backend::startup::build_state(settings, Source::File, stopping)
+        .await
+        .expect("server state");
+    let mut stopped = stop.subscribe();
+    let running = tokio::spawn(async move {
+        let _ = backend::serve(listener, state, async move {
+            let _ = stopped.wait_for(|stopping| *stopping).await;
+        })
+        .await;
+    });
+    (stop, running)
 }
 
 impl Endpoint {
@@ -151,6 +206,7 @@ fn integration(options: &Options) -> IntegrationSettings {
     if let Some(key) = &options.sign_key {
         params.insert("signKey".into(), ParamValue::Text(key.clone()));
     }
+    params.extend(options.params.iter().cloned());
     IntegrationSettings {
         id: INTEGRATION_ID.into(),
         token: INTEGRATION_TOKEN.into(),

@@ -1,17 +1,23 @@
-//! The chat widget, compiled to WebAssembly and loaded by the backend's loader script.
-//!
-//! Not implemented yet: this placeholder proves the build pipeline (Leptos CSR, trunk,
-//! wasm-bindgen, wasm-opt) end to end. It renders nothing on the host page and defines no
-//! `CollaborationSystemWebChat1CE` API; it only says so in the browser console.
+//! The chat widget, compiled to WebAssembly and started by the backend's loader script: it
+//! defines `window.CollaborationSystemWebChat1CE` and renders the chat into a Shadow DOM root
+//! on the host page.
 
-use wasm_bindgen::prelude::wasm_bindgen;
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = console)]
-    fn info(message: &str);
-}
+mod api;
+mod browser;
+mod config;
+mod events;
+mod i18n;
+mod net;
+mod rich_text;
+mod session;
+mod shadow;
+mod socket;
+mod storage;
+mod style;
+mod ui;
 
 fn main() {
-    info("webchat widget: the chat UI is not implemented yet; nothing is rendered");
+    if let Err(error) = session::start() {
+        browser::warn(&format!("web chat: cannot start: {error}"));
+    }
 }

@@ -2,6 +2,7 @@
 //! `demo` runs the chat with a demo shop, `test` runs every test on a fresh machine; the
 //! other subcommands are the steps they are made of.
 
+mod bench;
 mod build;
 mod chromium;
 mod cmd;
@@ -24,6 +25,7 @@ commands:
   install   install the build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt
   build     install, then build the widget into dist/ and the server in release mode
   size      print the compressed sizes of the widget bundle in dist/
+  bench     run the load benchmark against the release server (--quick for a smoke run)
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Some("install") => tools::install(&root).map(drop),
         Some("build") => build::all(&root),
         Some("size") => size::run(&root),
+        Some("bench") => bench::run(&root, &args[1..]),
         // Not in USAGE: a self-check of the throw-away database used by `test`.
         Some("postgres-check") => postgres::self_check(),
         Some("help" | "-h" | "--help") => {

@@ -3,6 +3,7 @@
 
 mod binary;
 mod bridge;
+mod browser;
 mod http;
 mod identity;
 mod limits;

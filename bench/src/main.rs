@@ -1,0 +1,203 @@
+//! `webchat-bench`: the load generator of `cargo xtask bench`.
+//!
+//! - `webchat-bench run [--quick] [--postgres URL] [--out PATH]` runs every scenario against the
+//!   release `webchat-server` (SQLite, and PostgreSQL when a URL is given) and the bare
+//!   baseline, prints the table and writes it to `PATH` (default `bench/RESULTS.md`);
+//! - `webchat-bench baseline-server` is the baseline itself, started by `run`.
+
+mod baseline;
+mod clock;
+mod fake;
+mod load;
+mod report;
+mod scenarios;
+mod server;
+mod stats;
+mod tokens;
+
+use anyhow::{Context, Result, bail};
+use report::Results;
+use std::path::PathBuf;
+use std::time::Duration;
+
+const USAGE: &str =
+    "usage: webchat-bench run [--quick] [--postgres URL] [--out PATH] | baseline-server";
+
+/// Sizes of one run.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    idle_sessions: usize,
+    hold: Duration,
+    active_sessions: usize,
+    rate: u64,
+    active: Duration,
+    soak: Option<Duration>,
+    token_iterations: u32,
+}
+
+const FULL: Plan = Plan {
+    idle_sessions: 10_000,
+    hold: Duration::from_secs(10),
+    active_sessions: 1_000,
+    rate: 1_000,
+    active: Duration::from_secs(30),
+    soak: Some(Duration::from_secs(60)),
+    token_iterations: 100_000,
+};
+
+/// A smoke run that checks the harness works, in well under a minute.
+const QUICK: Plan = Plan {
+    idle_sessions: 200,
+    hold: Duration::from_secs(1),
+    active_sessions: 50,
+    rate: 200,
+    active: Duration::from_secs(3),
+    soak: None,
+    token_iterations: 10_000,
+};
+
+#[derive(Debug)]
+struct Args {
+    plan: Plan,
+    quick: bool,
+    postgres: Option<String>,
+    out: PathBuf,
+}
+
+// One thread: the generator is pinned to one core, where a second worker thread would only
+// add scheduler delays to the latencies it measures.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("baseline-server") => baseline::serve().await,
+        Some("run") => run(parse(args)?).await,
+        _ => bail!("{USAGE}"),
+    }
+}
+
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
+    let mut parsed = Args {
+        plan: FULL,
+        quick: false,
+        postgres: None,
+        out: PathBuf::from("bench/RESULTS.md"),
+    };
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "--quick" => {
+                parsed.plan = QUICK;
+                parsed.quick = true;
+            }
+            "--postgres" => parsed.postgres = Some(args.next().context("--postgres needs a URL")?),
+            "--out" => parsed.out = PathBuf::from(args.next().context("--out needs a path")?),
+            other => bail!("unknown argument {other:?}; {USAGE}"),
+        }
+    }
+    Ok(parsed)
+}
+
+async fn run(args: Args) -> Result<()> {
+    let plan = args.plan;
+    let scratch = tempfile::tempdir()?;
+    let sqlite = |name: &str| {
+        format!(
+            "sqlite://{}",
+            scratch.path().join(format!("{name}.db")).display()
+        )
+    };
+    let mut databases = vec![("sqlite".to_owned(), sqlite("idle"), sqlite("active"))];
+    if let Some(url) = &args.postgres {
+        databases.push(("postgres".to_owned(), url.clone(), url.clone()));
+    }
+    let mut results = Results::default();
+
+    eprintln!(
+        "bench: token verification ({} iterations)",
+        plan.token_iterations
+    );
+    results.tokens = Some(tokens::measure(plan.token_iterations));
+
+    for (engine, idle_url, _) in &databases {
+        eprintln!("bench: {} idle sessions on {engine}", plan.idle_sessions);
+        let idle = scenarios::idle(Some(idle_url), plan.idle_sessions, plan.hold).await?;
+        results.idle.push((format!("chat, {engine}"), idle));
+    }
+    eprintln!(
+        "bench: {} idle sessions on the baseline",
+        plan.idle_sessions
+    );
+    let idle = scenarios::idle(None, plan.idle_sessions, plan.hold).await?;
+    results.idle.push(("baseline".to_owned(), idle));
+
+    for (engine, _, active_url) in &databases {
+        eprintln!(
+            "bench: {} sessions at {}/s on {engine}",
+            plan.active_sessions, plan.rate
+        );
+        let active = scenarios::active(
+            Some(active_url),
+            plan.active_sessions,
+            plan.rate,
+            plan.active,
+        )
+        .await?;
+        results.active.push((format!("chat, {engine}"), active));
+    }
+    eprintln!(
+        "bench: {} sessions at {}/s on the baseline",
+        plan.active_sessions, plan.rate
+    );
+    let active = scenarios::active(None, plan.active_sessions, plan.rate, plan.active).await?;
+    results.active.push(("baseline".to_owned(), active));
+
+    if let Some(soak) = plan.soak {
+        eprintln!("bench: soak, {}s on sqlite", soak.as_secs());
+        let url = sqlite("soak");
+        let active = scenarios::active(Some(&url), plan.active_sessions, plan.rate, soak).await?;
+        results
+            .active
+            .push(("chat, sqlite, soak".to_owned(), active));
+    }
+
+    let note = if args.quick {
+        "Quick run (`--quick`): small sizes, for checking the harness only."
+    } else {
+        "Full run."
+    };
+    let text = report::markdown(&results, &machine(), &commit(), note);
+    print!("{text}");
+    std::fs::write(&args.out, &text)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    eprintln!("bench: written to {}", args.out.display());
+    Ok(())
+}
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory_gib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let kib: f64 = info
+                .lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()?;
+            Some(kib / 1024.0 / 1024.0)
+        })
+        .unwrap_or(0.0);
+    format!("{cores} cores, {memory_gib:.1} GiB memory")
+}
+
+fn commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .and_then(|output| String::from_utf8(output.stdout).ok())
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}

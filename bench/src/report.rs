@@ -1,0 +1,154 @@
+//! The bench's output: a Markdown table printed and written to `bench/RESULTS.md`, with the
+//! machine, the commit, and every figure next to its budget and the same-run baseline.
+
+use crate::scenarios::{Active, Idle};
+use crate::stats::percentiles;
+use crate::tokens::TokenTimes;
+use std::fmt::Write;
+
+/// Everything one run measured.
+#[derive(Debug, Default)]
+pub struct Results {
+    pub idle: Vec<(String, Idle)>,
+    pub active: Vec<(String, Active)>,
+    pub tokens: Option<TokenTimes>,
+}
+
+/// The report as Markdown.
+pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Benchmark results\n");
+    let _ = writeln!(out, "Machine: {machine}. Commit: `{commit}`. {note}\n");
+    let _ = writeln!(
+        out,
+        "Server pinned to core 0, generator to core 1 (`taskset`), both on this machine, over \
+         loopback. Latencies are p50 / p99 / p99.9 in milliseconds, open loop (each message \
+         carries its intended send time).\n"
+    );
+    if !results.idle.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Idle sessions (budget: ≤ 16 KiB server RSS per session; reconnect storm ≤ 10 s)\n"
+        );
+        let _ = writeln!(
+            out,
+            "| server | sessions asked | held | RSS before | RSS after | KiB per session | reconnect all |\n|---|---|---|---|---|---|---|"
+        );
+        for (name, idle) in &results.idle {
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {} | {} MiB | {} MiB | {:.1} | {:.2} s |",
+                idle.requested,
+                idle.held,
+                idle.rss_before_kib / 1024,
+                idle.rss_after_kib / 1024,
+                idle.kib_per_session(),
+                idle.reconnect.as_secs_f64()
+            );
+        }
+        out.push('\n');
+    }
+    if !results.active.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Active sessions (budget: stored and delivered p99 ≤ 5 ms, p99.9 ≤ 20 ms; nothing lost or doubled)\n"
+        );
+        let _ = writeln!(
+            out,
+            "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | sent → collaboration server | operator → visitor | warm-up sent → stored | to 1C: expected / received / distinct | replies sent / received | CPU s per 1000 msg | RSS | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        );
+        for (name, active) in &results.active {
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} | {} | {} | {} | {} / {} | {:.3} | {} MiB | {} |",
+                active.sessions,
+                active.rate,
+                active.duration.as_secs(),
+                active.sent,
+                active.acked,
+                active.stored_per_second(),
+                percentiles(&active.stored),
+                percentiles(&active.to_collaboration),
+                percentiles(&active.to_visitor),
+                percentiles(&active.warm_up),
+                forwarded(active),
+                active.operator_sent,
+                active.operator_received,
+                active.cpu_per_thousand(),
+                active.rss_kib / 1024,
+                active.errors
+            );
+        }
+        out.push('\n');
+        ratios(&mut out, results);
+    }
+    if let Some(tokens) = &results.tokens {
+        let us = |h: &hdrhistogram::Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        let _ = writeln!(
+            out,
+            "## Matching-key token verification (budget: p99 ≤ 5 µs)\n"
+        );
+        let _ = writeln!(out, "| verifier | p50 µs | p99 µs |\n|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| `backend::token::verify` (HS256, claims, leeway) | {:.2} | {:.2} |",
+            us(&tokens.ours, 0.5),
+            us(&tokens.ours, 0.99)
+        );
+        let _ = writeln!(
+            out,
+            "| plain `jsonwebtoken::decode` (HS256) | {:.2} | {:.2} |",
+            us(&tokens.plain, 0.5),
+            us(&tokens.plain, 0.99)
+        );
+        out.push('\n');
+    }
+    out
+}
+
+/// `expected / received / distinct` at the collaboration server, or `-` for the baseline.
+fn forwarded(active: &Active) -> String {
+    if active.to_collaboration.is_empty() && active.collaboration_received == 0 {
+        return "-".to_owned();
+    }
+    format!(
+        "{} / {} / {}",
+        active.collaboration_expected, active.collaboration_received, active.collaboration_distinct
+    )
+}
+
+/// Our p50/p99 of sent → stored over the baseline's sent → echoed, per matching run.
+fn ratios(out: &mut String, results: &Results) {
+    let Some((_, baseline)) = results
+        .active
+        .iter()
+        .find(|(name, _)| name.starts_with("baseline"))
+    else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "Ratios to the bare baseline (sent → stored over sent → echoed, same sessions and rate):\n"
+    );
+    for (name, active) in results
+        .active
+        .iter()
+        .filter(|(name, _)| !name.starts_with("baseline"))
+    {
+        if active.sessions != baseline.sessions || active.rate != baseline.rate {
+            continue;
+        }
+        let ratio = |q: f64| {
+            active.stored.value_at_quantile(q) as f64
+                / baseline.stored.value_at_quantile(q).max(1) as f64
+        };
+        let _ = writeln!(
+            out,
+            "- {name}: p50 ×{:.1}, p99 ×{:.1}; CPU per 1000 messages ×{:.1}",
+            ratio(0.5),
+            ratio(0.99),
+            active.cpu_per_thousand() / baseline.cpu_per_thousand().max(f64::EPSILON)
+        );
+    }
+    out.push('\n');
+}

@@ -1,0 +1,198 @@
+//! The measured scenarios: many idle sessions (memory per session, reconnect storm) and active
+//! sessions at a fixed message rate (latencies, throughput, CPU, loss), each against the chat
+//! server or the bare baseline.
+
+use crate::fake::FakeCollaboration;
+use crate::load::{Endpoint, Load};
+use crate::server::{ServerProcess, Target};
+use crate::stats::{cpu_seconds, rss_kib};
+use anyhow::Result;
+use hdrhistogram::Histogram;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// The core the server runs on; the generator is pinned to another by `cargo xtask bench`.
+const SERVER_CORE: usize = 0;
+/// Longest wait for the last messages after the sending stops.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What an idle run measured.
+#[derive(Debug)]
+pub struct Idle {
+    pub requested: usize,
+    pub held: usize,
+    pub rss_before_kib: u64,
+    pub rss_after_kib: u64,
+    pub reconnect: Duration,
+}
+
+impl Idle {
+    pub fn kib_per_session(&self) -> f64 {
+        self.rss_after_kib.saturating_sub(self.rss_before_kib) as f64 / self.held.max(1) as f64
+    }
+}
+
+/// What an active run measured.
+#[derive(Debug)]
+pub struct Active {
+    pub sessions: usize,
+    pub rate: u64,
+    pub duration: Duration,
+    pub sent: u64,
+    pub acked: u64,
+    /// Visitor message sent → acknowledged as stored (baseline: echoed).
+    pub stored: Histogram<u64>,
+    /// The same during warm-up, reported apart.
+    pub warm_up: Histogram<u64>,
+    /// Visitor message sent → received by the collaboration server.
+    pub to_collaboration: Histogram<u64>,
+    pub collaboration_received: u64,
+    pub collaboration_distinct: usize,
+    /// Messages the collaboration server should have got (warm-up included).
+    pub collaboration_expected: u64,
+    /// Operator reply posted → received by the visitor.
+    pub to_visitor: Histogram<u64>,
+    pub operator_sent: u64,
+    pub operator_received: u64,
+    pub cpu_seconds: f64,
+    pub rss_kib: u64,
+    pub errors: u64,
+}
+
+impl Active {
+    pub fn stored_per_second(&self) -> f64 {
+        self.acked as f64 / self.duration.as_secs_f64()
+    }
+
+    pub fn cpu_per_thousand(&self) -> f64 {
+        let handled = (self.acked + self.operator_received).max(1) as f64;
+        self.cpu_seconds * 1000.0 / handled
+    }
+}
+
+fn endpoint(server: &ServerProcess, target: &Target) -> Endpoint {
+    match target {
+        Target::Chat { .. } => Endpoint::Chat { api: server.api() },
+        Target::Baseline => Endpoint::Baseline {
+            ws: format!("{}/ws", server.base.replacen("http", "ws", 1)),
+        },
+    }
+}
+
+/// The chat on `database_url` with a fresh fake collaboration server, or the baseline.
+async fn start(
+    database_url: Option<&str>,
+) -> Result<(ServerProcess, Target, Option<FakeCollaboration>)> {
+    let (target, fake) = match database_url {
+        Some(database_url) => {
+            let fake = FakeCollaboration::start().await?;
+            let target = Target::Chat {
+                database_url: database_url.to_owned(),
+                webhook_url: fake.url.clone(),
+            };
+            (target, Some(fake))
+        }
+        None => (Target::Baseline, None),
+    };
+    let server = ServerProcess::start(&target, Some(SERVER_CORE)).await?;
+    Ok((server, target, fake))
+}
+
+/// Opens `sessions` idle sessions, holds them for `hold`, then reconnects them all at once.
+pub async fn idle(database_url: Option<&str>, sessions: usize, hold: Duration) -> Result<Idle> {
+    let (server, target, _fake) = start(database_url).await?;
+    let endpoint = endpoint(&server, &target);
+    let rss_before_kib = rss_kib(server.pid);
+    let mut load = Load::open(&endpoint, sessions).await?;
+    // Idle sessions are the point: nothing happens while they are held.
+    tokio::time::sleep(hold).await;
+    let held = load.held();
+    let rss_after_kib = rss_kib(server.pid);
+    let reconnect = load.reconnect_all(&endpoint).await?;
+    drop(load);
+    server.stop().await;
+    Ok(Idle {
+        requested: sessions,
+        held,
+        rss_before_kib,
+        rss_after_kib,
+        reconnect,
+    })
+}
+
+/// Drives `sessions` sessions at `rate` messages per second for `duration`.
+pub async fn active(
+    database_url: Option<&str>,
+    sessions: usize,
+    rate: u64,
+    duration: Duration,
+) -> Result<Active> {
+    let (server, target, fake) = start(database_url).await?;
+    let endpoint = endpoint(&server, &target);
+    let load = Load::open(&endpoint, sessions).await?;
+    let recorder = &load.recorder;
+    if fake.is_some() {
+        load.warm_up(DRAIN_TIMEOUT).await?;
+    }
+    let warm_up = recorder
+        .stored
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    recorder.reset();
+    if let Some(fake) = &fake {
+        fake.reset_latency();
+    }
+    let cpu_before = cpu_seconds(server.pid);
+    let inbound = fake.as_ref().map(|_| server.inbound());
+    let (sent, operator_sent) = load.drive(rate, duration, inbound.as_deref(), "load").await;
+    let collaboration_expected = sent + if fake.is_some() { sessions as u64 } else { 0 };
+    let deadline = Instant::now() + DRAIN_TIMEOUT;
+    while Instant::now() < deadline {
+        let acked = recorder.acks.load(Ordering::Relaxed) >= sent;
+        let replied = recorder.operator_messages.load(Ordering::Relaxed) >= operator_sent;
+        let forwarded = fake
+            .as_ref()
+            .is_none_or(|fake| fake.messages() >= collaboration_expected);
+        if acked && replied && forwarded {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let cpu_seconds = cpu_seconds(server.pid) - cpu_before;
+    let rss_kib = rss_kib(server.pid);
+    let (to_collaboration, collaboration_received, collaboration_distinct) = match &fake {
+        Some(fake) => fake.snapshot(),
+        None => (crate::stats::histogram(), 0, 0),
+    };
+    let report = Active {
+        sessions,
+        rate,
+        duration,
+        sent,
+        acked: recorder.acks.load(Ordering::Relaxed),
+        stored: recorder
+            .stored
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
+        warm_up,
+        to_collaboration,
+        collaboration_received,
+        collaboration_distinct,
+        collaboration_expected,
+        to_visitor: recorder
+            .delivered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
+        operator_sent,
+        operator_received: recorder.operator_messages.load(Ordering::Relaxed),
+        cpu_seconds,
+        rss_kib,
+        errors: recorder.errors.load(Ordering::Relaxed),
+    };
+    drop(load);
+    server.stop().await;
+    Ok(report)
+}

@@ -1,0 +1,154 @@
+//! The servers under test, as separate processes pinned to their own core: the release
+//! `webchat-server` with a bench configuration, or the bare baseline (this binary's
+//! `baseline-server` mode). Each reports its address on a `listen=` start line.
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The bench integration's id, public token and webhook token.
+pub const INTEGRATION: &str = "bench";
+pub const TOKEN: &str = "bench-token";
+pub const WEBHOOK_TOKEN: &str = "bench-webhook";
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// The chat server on `database_url`, forwarding to `webhook_url`.
+    Chat {
+        database_url: String,
+        webhook_url: String,
+    },
+    /// The bare WebSocket echo server.
+    Baseline,
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: Child,
+    pub pid: u32,
+    pub base: String,
+    _dir: TempDir,
+}
+
+impl ServerProcess {
+    /// Starts `target` on `core` (when `taskset` is available) and waits for its start line.
+    pub async fn start(target: &Target, core: Option<usize>) -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let (program, args) = match target {
+            Target::Chat {
+                database_url,
+                webhook_url,
+            } => {
+                let config = write_config(dir.path(), database_url, webhook_url)?;
+                let args = vec!["--config".to_owned(), config.display().to_string()];
+                (sibling_binary("webchat-server")?, args)
+            }
+            Target::Baseline => (std::env::current_exe()?, vec!["baseline-server".to_owned()]),
+        };
+        let mut command = match core.filter(|_| has_taskset()) {
+            Some(core) => {
+                let mut command = Command::new("taskset");
+                command.arg("-c").arg(core.to_string()).arg(&program);
+                command
+            }
+            None => Command::new(&program),
+        };
+        let mut child = command
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "warn,webchat_server=info")
+            // Pinned to one core, the server gets one worker thread, as in production per core.
+            .env("TOKIO_WORKER_THREADS", "1")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {}", program.display()))?;
+        let pid = child.id().context("server pid")?;
+        let mut lines = BufReader::new(child.stdout.take().context("server stdout")?).lines();
+        let address = loop {
+            let Some(line) = lines.next_line().await? else {
+                bail!("{} exited before it started", program.display());
+            };
+            if let Some(address) = line
+                .split_whitespace()
+                .find_map(|field| field.strip_prefix("listen="))
+            {
+                break address.to_owned();
+            }
+        };
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Self {
+            child,
+            pid,
+            base: format!("http://{address}"),
+            _dir: dir,
+        })
+    }
+
+    /// The widget API of the bench integration.
+    pub fn api(&self) -> String {
+        format!("{}/api/v1/chat/{INTEGRATION}:{TOKEN}", self.base)
+    }
+
+    /// The inbound webhook URL of the bench integration.
+    pub fn inbound(&self) -> String {
+        format!(
+            "{}/integration/webhook/{INTEGRATION}:{WEBHOOK_TOKEN}/callback",
+            self.base
+        )
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}
+
+fn write_config(dir: &Path, database_url: &str, webhook_url: &str) -> Result<PathBuf> {
+    let path = dir.join("webchat.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "listen = \"127.0.0.1:0\"\n\
+             database_url = \"{database_url}\"\n\
+             [limits]\nmessages_per_minute = 100000000\nmessage_burst = 100000000\n\
+             [bridge]\npoll_ms = 50\ntimeout_ms = 5000\nretry_base_ms = 50\nretry_max_ms = 1000\n\
+             [[integration]]\nid = \"{INTEGRATION}\"\ntoken = \"{TOKEN}\"\n\
+             webhook_token = \"{WEBHOOK_TOKEN}\"\nwebhook_url = \"{webhook_url}\"\n\
+             [integration.params]\nlanguageCode = \"en\"\n"
+        ),
+    )?;
+    Ok(path)
+}
+
+/// A binary built next to this one (`target/release/`), or `WEBCHAT_SERVER_BIN`.
+fn sibling_binary(name: &str) -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("WEBCHAT_SERVER_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let path = std::env::current_exe()?
+        .parent()
+        .context("bench binary directory")?
+        .join(name);
+    if !path.is_file() {
+        bail!(
+            "{} is missing: run `cargo xtask bench`, which builds it",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+fn has_taskset() -> bool {
+    std::process::Command::new("taskset")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}

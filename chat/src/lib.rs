@@ -1,0 +1,14 @@
+//! The widget's chat logic in plain Rust, free of the browser so it is tested natively: the
+//! message log (ordering, deduplication, delivery state), the unread count, the queue of
+//! messages waiting for the server, reconnect backoff and the allow-list HTML reader.
+
+pub mod backoff;
+pub mod html;
+pub mod log;
+pub mod outbox;
+pub mod unread;
+
+pub use backoff::Backoff;
+pub use log::{Delivery, Entry, Log};
+pub use outbox::{Outbox, Outgoing};
+pub use unread::Unread;

@@ -1,0 +1,265 @@
+//! The message log as the visitor sees it: stored messages in `seq` order, each once, then the
+//! visitor's own messages still on their way. A message is known by its server `id`, and a
+//! visitor's message also by the `client_id` it was sent with, so the acknowledgement, the
+//! broadcast copy and a history replay all land on the same entry.
+
+use crate::outbox::Outgoing;
+use protocol::{Author, AuthorKind, Message, TextFormat};
+
+/// Where a visitor's own message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Sending,
+    Sent,
+    Failed,
+}
+
+/// One line of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Server id; `None` until stored.
+    pub id: Option<i64>,
+    pub conversation_id: Option<i64>,
+    pub seq: Option<i64>,
+    pub client_id: Option<String>,
+    pub author: Author,
+    pub text: String,
+    pub text_format: TextFormat,
+    /// Milliseconds since the Unix epoch.
+    pub sent_at: i64,
+    pub edited_at: Option<i64>,
+    pub delivery: Delivery,
+}
+
+impl Entry {
+    fn stored(message: Message) -> Self {
+        Self {
+            id: Some(message.id),
+            conversation_id: Some(message.conversation_id),
+            seq: Some(message.seq),
+            client_id: message.client_id,
+            author: message.author,
+            text: message.text,
+            text_format: message.text_format,
+            sent_at: message.sent_at,
+            edited_at: message.edited_at,
+            delivery: Delivery::Sent,
+        }
+    }
+
+    /// A key that stays the same while the entry goes from sending to sent, and changes when
+    /// what is shown changes, for keyed rendering.
+    pub fn render_key(&self) -> String {
+        let base = match (&self.client_id, self.id) {
+            (Some(client_id), _) => client_id.clone(),
+            (None, Some(id)) => id.to_string(),
+            (None, None) => String::new(),
+        };
+        format!("{base}/{:?}/{:?}", self.delivery, self.edited_at)
+    }
+
+    fn matches(&self, message: &Message) -> bool {
+        self.id == Some(message.id)
+            || (self.client_id.is_some() && self.client_id == message.client_id)
+    }
+}
+
+/// What [`Log::apply`] did with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Not seen before.
+    New,
+    /// It replaced an entry: a pending message got stored, or a message was edited.
+    Updated,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Log {
+    entries: Vec<Entry>,
+}
+
+impl Log {
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The visitor wrote something; shown at once, as sending.
+    pub fn add_pending(&mut self, message: &Outgoing, sent_at: i64) {
+        self.entries.push(Entry {
+            id: None,
+            conversation_id: None,
+            seq: None,
+            client_id: Some(message.client_id.clone()),
+            author: Author {
+                kind: AuthorKind::Visitor,
+                name: None,
+                picture: None,
+            },
+            text: message.text.clone(),
+            text_format: message.text_format,
+            sent_at,
+            edited_at: None,
+            delivery: Delivery::Sending,
+        });
+    }
+
+    /// A stored message from the server: an ack, a broadcast, history or an edit.
+    pub fn apply(&mut self, message: Message) -> Applied {
+        if let Some(index) = self
+            .entries
+            .iter()
+            .position(|entry| entry.matches(&message))
+        {
+            self.entries.remove(index);
+            self.insert_stored(Entry::stored(message));
+            return Applied::Updated;
+        }
+        self.insert_stored(Entry::stored(message));
+        Applied::New
+    }
+
+    /// The whole history from the server replaces the stored part of the log; the visitor's
+    /// messages still on their way stay after it unless the history already holds them.
+    pub fn reset(&mut self, history: Vec<Message>) {
+        self.entries.retain(|entry| entry.id.is_none());
+        for message in history {
+            self.apply(message);
+        }
+    }
+
+    /// Forget everything (logout).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    pub fn mark(&mut self, client_id: &str, delivery: Delivery) {
+        for entry in &mut self.entries {
+            if entry.id.is_none() && entry.client_id.as_deref() == Some(client_id) {
+                entry.delivery = delivery;
+            }
+        }
+    }
+
+    /// Conversation and `seq` of the newest stored message: where a reconnect resumes.
+    pub fn last_seen(&self) -> Option<(i64, i64)> {
+        self.entries
+            .iter()
+            .filter_map(|entry| Some((entry.conversation_id?, entry.seq?)))
+            .max_by_key(|(_, seq)| *seq)
+    }
+
+    /// Stored entries come first in `seq` order; pending ones keep their order after them.
+    fn insert_stored(&mut self, entry: Entry) {
+        let index = self
+            .entries
+            .iter()
+            .position(|other| other.seq.is_none_or(|seq| Some(seq) > entry.seq))
+            .unwrap_or(self.entries.len());
+        self.entries.insert(index, entry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::PageInfo;
+
+    fn message(id: i64, seq: i64, client_id: Option<&str>, kind: AuthorKind) -> Message {
+        Message {
+            id,
+            conversation_id: 1,
+            seq,
+            client_id: client_id.map(str::to_owned),
+            author: Author {
+                kind,
+                name: None,
+                picture: None,
+            },
+            text: format!("message {id}"),
+            text_format: TextFormat::Plain,
+            sent_at: seq * 1000,
+            edited_at: None,
+        }
+    }
+
+    fn outgoing(client_id: &str) -> Outgoing {
+        Outgoing {
+            client_id: client_id.into(),
+            text: "typed".into(),
+            text_format: TextFormat::Plain,
+            page: Some(PageInfo::default()),
+        }
+    }
+
+    fn ids(log: &Log) -> Vec<Option<i64>> {
+        log.entries().iter().map(|entry| entry.id).collect()
+    }
+
+    #[test]
+    fn stored_messages_are_ordered_by_seq_and_kept_once() {
+        let mut log = Log::default();
+        assert_eq!(
+            log.apply(message(12, 2, None, AuthorKind::Operator)),
+            Applied::New
+        );
+        assert_eq!(
+            log.apply(message(11, 1, None, AuthorKind::Operator)),
+            Applied::New
+        );
+        assert_eq!(
+            log.apply(message(12, 2, None, AuthorKind::Operator)),
+            Applied::Updated
+        );
+        assert_eq!(ids(&log), [Some(11), Some(12)]);
+        assert_eq!(log.last_seen(), Some((1, 2)));
+    }
+
+    #[test]
+    fn a_pending_message_becomes_sent_on_ack_and_stays_one_entry() {
+        let mut log = Log::default();
+        log.add_pending(&outgoing("c-1"), 0);
+        assert_eq!(log.entries()[0].delivery, Delivery::Sending);
+        log.apply(message(5, 1, None, AuthorKind::Operator));
+        assert_eq!(
+            ids(&log),
+            [Some(5), None],
+            "pending stays after stored ones"
+        );
+        assert_eq!(
+            log.apply(message(6, 2, Some("c-1"), AuthorKind::Visitor)),
+            Applied::Updated
+        );
+        // The broadcast copy of the same message arrives too.
+        log.apply(message(6, 2, Some("c-1"), AuthorKind::Visitor));
+        assert_eq!(ids(&log), [Some(5), Some(6)]);
+        assert_eq!(log.entries()[1].delivery, Delivery::Sent);
+    }
+
+    #[test]
+    fn reset_replaces_history_and_keeps_unsent_messages() {
+        let mut log = Log::default();
+        log.apply(message(1, 1, None, AuthorKind::Operator));
+        log.add_pending(&outgoing("stored-meanwhile"), 0);
+        log.add_pending(&outgoing("still-offline"), 0);
+        log.reset(vec![
+            message(2, 1, None, AuthorKind::Operator),
+            message(3, 2, Some("stored-meanwhile"), AuthorKind::Visitor),
+        ]);
+        assert_eq!(ids(&log), [Some(2), Some(3), None]);
+        assert_eq!(log.entries()[2].client_id.as_deref(), Some("still-offline"));
+    }
+
+    #[test]
+    fn marking_changes_only_pending_entries() {
+        let mut log = Log::default();
+        log.add_pending(&outgoing("a"), 0);
+        log.mark("a", Delivery::Failed);
+        assert_eq!(log.entries()[0].delivery, Delivery::Failed);
+        let before = log.entries()[0].render_key();
+        log.mark("a", Delivery::Sending);
+        assert_ne!(log.entries()[0].render_key(), before);
+        log.clear();
+        assert!(log.entries().is_empty());
+        assert_eq!(log.last_seen(), None);
+    }
+}

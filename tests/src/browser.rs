@@ -1,0 +1,275 @@
+//! Browser tests' helpers: a chromedriver on a free port, headless Chromium sessions with a
+//! fresh profile each, a host page on its own origin that embeds the chat's script tag, and
+//! waits that poll the page (inside the widget's shadow root) until a condition holds.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+
+/// Id of the element the widget appends to `document.body`.
+pub const HOST_ID: &str = "collaboration-system-web-chat-1ce";
+/// Longest a test waits for a condition in the page.
+pub const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(50);
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+];
+
+/// Browser tests share two cores: one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn env_path(name: &str) -> PathBuf {
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            panic!("{name} is not set: run the browser tests with `cargo xtask test`")
+        })
+}
+
+/// A chromedriver process, killed when dropped, and the turn it holds.
+#[derive(Debug)]
+pub struct Driver {
+    url: String,
+    _child: Child,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Driver {
+    pub async fn start() -> Self {
+        let turn = ONE_AT_A_TIME.lock().await;
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            probe.local_addr().expect("address").port()
+        };
+        let child = Command::new(env_path("WEBCHAT_TEST_CHROMEDRIVER"))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start chromedriver");
+        let url = format!("http://127.0.0.1:{port}");
+        let status = format!("{url}/status");
+        wait_until("chromedriver ready", || async {
+            let answer = crate::http().get(&status).send().await.ok()?;
+            let body: Value = answer.json().await.ok()?;
+            body["value"]["ready"].as_bool().filter(|ready| *ready)
+        })
+        .await;
+        Self {
+            url,
+            _child: child,
+            _turn: turn,
+        }
+    }
+
+    /// A new headless Chromium with an empty profile and a window of `width`×`height`.
+    pub async fn session(&self, width: u32, height: u32) -> Session {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|flag| flag.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.push(format!("--window-size={width},{height}"));
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": env_path("WEBCHAT_TEST_CHROMIUM"),
+                "args": args,
+            }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!("an object literal");
+        };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("start a Chromium session");
+        Session {
+            client,
+            _profile: profile,
+        }
+    }
+}
+
+/// Polls `probe` until it gives `Some`, for at most [`PAGE_TIMEOUT`].
+pub async fn wait_until<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + PAGE_TIMEOUT;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// One browser window.
+#[derive(Debug)]
+pub struct Session {
+    pub client: Client,
+    _profile: TempDir,
+}
+
+/// JavaScript giving the widget's shadow root.
+pub fn shadow() -> String {
+    format!("document.getElementById('{HOST_ID}').shadowRoot")
+}
+
+impl Session {
+    /// Runs `script` (a function body; `arguments` are `args`) and returns its value.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|error| panic!("script failed: {error}\n{script}"))
+    }
+
+    /// Runs an async `script` whose last argument is the callback to call with the result.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute_async(script, args)
+            .await
+            .unwrap_or_else(|error| panic!("script failed: {error}\n{script}"))
+    }
+
+    /// Evaluates the expression `expression` until it is truthy; returns its value.
+    pub async fn wait_for(&self, what: &str, expression: &str) -> Value {
+        let script =
+            format!("try {{ return ({expression}) || null; }} catch (e) {{ return null; }}");
+        wait_until(what, || async {
+            let value = self.client.execute(&script, Vec::new()).await.ok()?;
+            (!value.is_null()).then_some(value)
+        })
+        .await
+    }
+
+    /// Loads `url` and waits for the widget's `initialized` event.
+    pub async fn open_page(&self, url: &str) {
+        self.client.goto(url).await.expect("load the host page");
+        self.wait_for(
+            "the chat to initialize",
+            "window.CollaborationSystemWebChat1CE && window.__events.includes('initialized')",
+        )
+        .await;
+    }
+
+    /// Types `text` into the composer with the keyboard and presses Enter.
+    pub async fn type_message(&self, text: &str) {
+        let host = self
+            .client
+            .find(Locator::Id(HOST_ID))
+            .await
+            .expect("widget host");
+        let root = host.shadow_root().await.expect("shadow root");
+        let input = root
+            .find(Locator::Css("textarea.cw-input"))
+            .await
+            .expect("composer");
+        input
+            .send_keys(&format!(
+                "{text}{}",
+                char::from(fantoccini::key::Key::Enter)
+            ))
+            .await
+            .expect("type into the composer");
+    }
+
+    /// Texts of the messages in the log, in order.
+    pub async fn message_texts(&self) -> Vec<String> {
+        let texts = self
+            .js(
+                &format!(
+                    "return Array.from({}.querySelectorAll('.cw-msg .cw-text')).map(e => e.textContent)",
+                    shadow()
+                ),
+                Vec::new(),
+            )
+            .await;
+        serde_json::from_value(texts).expect("texts")
+    }
+
+    /// Saves a screenshot as `target/screenshots/{name}.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+/// A site on its own origin whose page embeds the chat's script tag.
+#[derive(Debug)]
+pub struct HostPage {
+    pub url: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl HostPage {
+    /// Serves a page embedding the chat of `backend` (its base URL), with `css` in the
+    /// page's own stylesheet. The page records the chat's events in `window.__events`,
+    /// subscribing as soon as the chat object appears.
+    pub async fn start(backend: &str, css: &str) -> Self {
+        let page = format!(
+            r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Test shop</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>{css}</style></head>
+<body><h1>Test shop</h1><button id="host-button">Host button</button>
+<script>
+window.__events = [];
+function subscribe() {{
+  var chat = window.CollaborationSystemWebChat1CE;
+  if (!chat || window.__subscribed) return;
+  window.__subscribed = true;
+  ["initialized", "open", "close"].forEach(function (name) {{
+    chat.addListener(name, function () {{ window.__events.push(name); }});
+  }});
+}}
+new MutationObserver(subscribe).observe(document.body, {{ childList: true }});
+</script>
+<script src="{backend}/integration/webchat/shop:public-token" async></script>
+</body></html>"#
+        );
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::get(move || {
+                let page = page.clone();
+                async move { axum::response::Html(page) }
+            }),
+        );
+        // `localhost`, not the backend's `127.0.0.1`: another origin.
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Self {
+            url: format!("http://localhost:{port}/"),
+            _stop: stop,
+        }
+    }
+}

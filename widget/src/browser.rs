@@ -1,0 +1,64 @@
+//! Small wrappers over browser facilities the rest of the widget uses: console warnings,
+//! timers, the clock, random ids and where the visitor is.
+
+use protocol::PageInfo;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+pub fn window() -> web_sys::Window {
+    web_sys::window().expect("the widget runs in a browser window")
+}
+
+pub fn document() -> web_sys::Document {
+    window()
+        .document()
+        .expect("the widget runs in a window with a document")
+}
+
+pub fn warn(message: &str) {
+    web_sys_console_warn(message);
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn web_sys_console_warn(message: &str);
+}
+
+/// Runs `work` after `delay_ms`, on its own task.
+pub fn after(delay_ms: u32, work: impl FnOnce() + 'static) {
+    let callback = Closure::once_into_js(work);
+    let delay = i32::try_from(delay_ms).unwrap_or(i32::MAX);
+    if window()
+        .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), delay)
+        .is_err()
+    {
+        warn("web chat: cannot set a timer");
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// A fresh id for a message this widget sends: unique enough per visitor, needs no secure
+/// context (unlike `crypto.randomUUID`).
+pub fn client_id() -> String {
+    let random = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+    format!("w-{:x}-{random:x}", now_ms())
+}
+
+/// The host page's address and title, sent with each message for the operator.
+pub fn page() -> PageInfo {
+    PageInfo {
+        url: window().location().href().unwrap_or_default(),
+        title: document().title(),
+    }
+}
+
+/// `HH:MM` in the visitor's time zone.
+pub fn clock_time(epoch_ms: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(epoch_ms as f64));
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}

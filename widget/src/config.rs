@@ -1,0 +1,66 @@
+//! What the loader script passed to the widget in `window.__collaborationSystemWebChat1CE`:
+//! the integration's parameters and the address of the widget API.
+
+use protocol::IntegrationParams;
+use serde::Deserialize;
+
+const GLOBAL: &str = "__collaborationSystemWebChat1CE";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("window.{GLOBAL} is missing: load the chat through its script URL")]
+    Missing,
+    #[error("window.{GLOBAL} is not valid: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub params: IntegrationParams,
+    /// `{public_url}/api/v1/chat/{id}:{token}`
+    pub api: String,
+}
+
+impl Config {
+    pub fn from_window() -> Result<Self, ConfigError> {
+        let value = js_sys::Reflect::get(&crate::browser::window(), &GLOBAL.into())
+            .map_err(|_| ConfigError::Missing)?;
+        if value.is_undefined() || value.is_null() {
+            return Err(ConfigError::Missing);
+        }
+        let json =
+            js_sys::JSON::stringify(&value).map_err(|_| ConfigError::Invalid("not JSON".into()))?;
+        serde_json::from_str(&String::from(json))
+            .map_err(|error| ConfigError::Invalid(error.to_string()))
+    }
+
+    /// The integration id: the part of the API address before `:`, naming what this widget
+    /// keeps in the browser's storage.
+    pub fn integration_id(&self) -> &str {
+        let key = self.api.rsplit('/').next().unwrap_or_default();
+        key.split(':').next().unwrap_or(key)
+    }
+
+    /// An operator picture or other server path relative to the API address.
+    pub fn resolve(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") || path.starts_with("data:")
+        {
+            path.to_owned()
+        } else {
+            format!("{}/{}", self.api, path.trim_start_matches('/'))
+        }
+    }
+
+    /// The WebSocket address for a visitor, resuming after `(conversation_id, seq)`.
+    pub fn socket_url(&self, visitor_token: &str, resume: Option<(i64, i64)>) -> String {
+        let base = self.api.replacen("http", "ws", 1);
+        let token = String::from(js_sys::encode_uri_component(visitor_token));
+        let mut url = format!("{base}/ws?visitor_token={token}");
+        if let Some((conversation_id, seq)) = resume {
+            url.push_str(&format!(
+                "&conversation_id={conversation_id}&after_seq={seq}"
+            ));
+        }
+        url
+    }
+}

@@ -1,0 +1,93 @@
+//! The widget's words in Russian and English, picked from `languageCode` (`ru`, `ru_RU`, `ru-RU`
+//! give Russian; anything else English).
+
+#[derive(Debug)]
+pub struct Strings {
+    pub lang: &'static str,
+    pub default_title: &'static str,
+    pub open_chat: &'static str,
+    pub close_chat: &'static str,
+    pub unread: &'static str,
+    pub log_label: &'static str,
+    pub message_label: &'static str,
+    pub placeholder: &'static str,
+    pub send: &'static str,
+    pub you: &'static str,
+    pub operator: &'static str,
+    pub sending: &'static str,
+    pub sent: &'static str,
+    pub failed: &'static str,
+    pub retry: &'static str,
+    pub connecting: &'static str,
+    pub offline: &'static str,
+    pub contact_button: &'static str,
+    pub contact_title: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub phone: &'static str,
+    pub save: &'static str,
+    pub empty: &'static str,
+}
+
+const EN: Strings = Strings {
+    lang: "en",
+    default_title: "Chat with us",
+    open_chat: "Open chat",
+    close_chat: "Close chat",
+    unread: "unread messages",
+    log_label: "Messages",
+    message_label: "Your message",
+    placeholder: "Type a message…",
+    send: "Send",
+    you: "You",
+    operator: "Operator",
+    sending: "sending",
+    sent: "sent",
+    failed: "not sent",
+    retry: "Retry",
+    connecting: "Connecting…",
+    offline: "No connection: your messages will be sent when it is back.",
+    contact_button: "Contact details",
+    contact_title: "How can we reach you?",
+    name: "Name",
+    email: "Email",
+    phone: "Phone",
+    save: "Save",
+    empty: "Ask us anything: we will answer here.",
+};
+
+const RU: Strings = Strings {
+    lang: "ru",
+    default_title: "Напишите нам",
+    open_chat: "Открыть чат",
+    close_chat: "Закрыть чат",
+    unread: "непрочитанных сообщений",
+    log_label: "Сообщения",
+    message_label: "Ваше сообщение",
+    placeholder: "Введите сообщение…",
+    send: "Отправить",
+    you: "Вы",
+    operator: "Оператор",
+    sending: "отправляется",
+    sent: "отправлено",
+    failed: "не отправлено",
+    retry: "Повторить",
+    connecting: "Подключение…",
+    offline: "Нет связи: сообщения отправятся, когда она появится.",
+    contact_button: "Контактные данные",
+    contact_title: "Как с вами связаться?",
+    name: "Имя",
+    email: "Эл. почта",
+    phone: "Телефон",
+    save: "Сохранить",
+    empty: "Задайте вопрос: мы ответим здесь.",
+};
+
+pub fn strings(language_code: &str) -> &'static Strings {
+    let language = language_code.get(..2).unwrap_or_default();
+    if language.eq_ignore_ascii_case("ru") {
+        &RU
+    } else {
+        &EN
+    }
+}

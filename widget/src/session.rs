@@ -1,0 +1,485 @@
+//! The chat session of one page: reactive state the UI renders, the visitor token, the
+//! WebSocket with reconnect and resend, and the page's event listeners. Nothing touches the
+//! network or storage before the visitor interacts (opens the chat, writes, or calls a
+//! method that needs the server), unless an earlier interaction left a visitor token.
+
+use crate::browser::{self, warn};
+use crate::config::Config;
+use crate::events::{Event, Listeners};
+use crate::i18n::{self, Strings};
+use crate::socket::{self, Socket};
+use crate::{api, net, shadow, storage, style, ui};
+use chat::unread::ChatVisibility;
+use chat::{Backoff, Delivery, Log, Outbox, Outgoing, Unread};
+use leptos::prelude::*;
+use protocol::{AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, TextFormat};
+use wasm_bindgen::JsValue;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Shadow(#[from] shadow::ShadowError),
+    #[error("cannot define window.CollaborationSystemWebChat1CE")]
+    Api,
+}
+
+/// The state of the connection to the server, as the composer explains it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// No visitor yet, or not connected yet: nothing was attempted.
+    Idle,
+    Connecting,
+    Online,
+    /// Lost; a reconnect is scheduled.
+    Offline,
+}
+
+/// Everything the UI and the page API share; cheap to copy.
+#[derive(Debug, Clone, Copy)]
+pub struct Chat {
+    pub config: &'static Config,
+    pub strings: &'static Strings,
+    pub log: RwSignal<Log>,
+    pub open: RwSignal<bool>,
+    /// Whether the chat was ever open (`displayCollapsedState=false` shows the tab after).
+    pub ever_opened: RwSignal<bool>,
+    pub unread: RwSignal<Unread>,
+    pub link: RwSignal<Link>,
+    pub contact: RwSignal<ContactInfo>,
+    runtime: StoredValue<Runtime, LocalStorage>,
+}
+
+/// What is not rendered: the connection and what waits for it.
+#[derive(Debug, Default)]
+struct Runtime {
+    visitor_token: Option<String>,
+    socket: Option<Socket>,
+    /// Bumped by logout, so callbacks of an older socket or visitor do nothing.
+    generation: u32,
+    creating_visitor: bool,
+    reconnect_scheduled: bool,
+    outbox: Outbox,
+    /// `identify` and `set_contact` frames waiting for the connection, in order.
+    control: Vec<ClientFrame>,
+    backoff: Backoff,
+    listeners: Listeners,
+    /// Where the page's focus was before the chat opened, to give it back on close.
+    focus_before_open: Option<web_sys::HtmlElement>,
+}
+
+/// Starts the widget: reads the configuration, attaches the Shadow DOM, mounts the UI,
+/// defines the page API and fires `initialized`.
+pub fn start() -> Result<(), StartError> {
+    let config: &'static Config = Box::leak(Box::new(Config::from_window()?));
+    let mount = shadow::attach(style::CSS)?;
+    // The widget lives as long as the page: its reactive owner is never disposed.
+    let owner = Owner::new();
+    owner.set();
+    std::mem::forget(owner);
+    let chat = Chat::new(config);
+    api::define(chat).map_err(|_| StartError::Api)?;
+    std::mem::forget(leptos::mount::mount_to(mount, move || {
+        ui::App(ui::AppProps { chat })
+    }));
+    ui::follow_visual_viewport();
+    if let Some(token) = storage::visitor_token(config.integration_id()) {
+        chat.runtime
+            .update_value(|runtime| runtime.visitor_token = Some(token));
+        chat.connect();
+    }
+    browser::after(0, move || chat.emit(Event::Initialized));
+    Ok(())
+}
+
+impl Chat {
+    fn new(config: &'static Config) -> Self {
+        Self {
+            config,
+            strings: i18n::strings(&config.params.language_code),
+            log: RwSignal::new(Log::default()),
+            open: RwSignal::new(false),
+            ever_opened: RwSignal::new(false),
+            unread: RwSignal::new(Unread::default()),
+            link: RwSignal::new(Link::Idle),
+            contact: RwSignal::new(ContactInfo::default()),
+            runtime: StoredValue::new_local(Runtime::default()),
+        }
+    }
+
+    pub fn open_chat(self) {
+        if self.open.get_untracked() {
+            return;
+        }
+        let focused = browser::document()
+            .active_element()
+            .and_then(|element| wasm_bindgen::JsCast::dyn_into(element).ok());
+        self.runtime
+            .update_value(|runtime| runtime.focus_before_open = focused);
+        self.open.set(true);
+        self.ever_opened.set(true);
+        self.unread.update(Unread::seen);
+        self.ensure_connected();
+        self.emit(Event::Open);
+    }
+
+    pub fn close_chat(self) {
+        if !self.open.get_untracked() {
+            return;
+        }
+        self.open.set(false);
+        self.emit(Event::Close);
+    }
+
+    /// Where focus goes back after closing, if the page had it before opening.
+    pub fn take_focus_before_open(self) -> Option<web_sys::HtmlElement> {
+        let shadow_host = browser::document().get_element_by_id(shadow::HOST_ID);
+        self.runtime
+            .try_update_value(|runtime| runtime.focus_before_open.take())
+            .flatten()
+            .filter(|element| Some(JsValue::from(element)) != shadow_host.map(JsValue::from))
+    }
+
+    pub fn send(self, text: &str, text_format: TextFormat) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let message = Outgoing {
+            client_id: browser::client_id(),
+            text: text.to_owned(),
+            text_format,
+            page: Some(browser::page()),
+        };
+        self.log
+            .update(|log| log.add_pending(&message, browser::now_ms()));
+        self.runtime
+            .update_value(|runtime| runtime.outbox.push(message.clone()));
+        self.ensure_connected();
+        self.send_frame(&message.frame());
+    }
+
+    pub fn retry(self, client_id: &str) {
+        let Some(message) = self
+            .runtime
+            .try_update_value(|runtime| runtime.outbox.retry(client_id))
+            .flatten()
+        else {
+            return;
+        };
+        self.log
+            .update(|log| log.mark(client_id, Delivery::Sending));
+        self.ensure_connected();
+        self.send_frame(&message.frame());
+    }
+
+    pub fn set_contact(self, contact: ContactInfo) {
+        self.contact.set(contact.clone());
+        self.send_control(ClientFrame::SetContact { contact });
+    }
+
+    pub fn identify(self, token: String) {
+        self.send_control(ClientFrame::Identify { token });
+    }
+
+    /// Ends the server session and forgets this visitor; the widget starts fresh.
+    pub async fn logout(self) -> Result<(), net::NetError> {
+        let token = self
+            .runtime
+            .try_update_value(|runtime| runtime.visitor_token.take())
+            .flatten();
+        self.forget_visitor();
+        match token {
+            Some(token) => net::delete_visitor(&self.config.api, &token).await,
+            None => Ok(()),
+        }
+    }
+
+    pub fn add_listener(self, event: Event, listener: js_sys::Function) {
+        self.runtime
+            .update_value(|runtime| runtime.listeners.add(event, listener));
+    }
+
+    pub fn remove_listener(self, event: Event, listener: &js_sys::Function) {
+        self.runtime
+            .update_value(|runtime| runtime.listeners.remove(event, listener));
+    }
+
+    /// Calls the page's listeners; one that throws does not stop the others.
+    pub fn emit(self, event: Event) {
+        let listeners = self
+            .runtime
+            .with_value(|runtime| runtime.listeners.of(event));
+        for listener in listeners {
+            if let Err(error) = listener.call0(&JsValue::UNDEFINED) {
+                warn(&format!("web chat: a {event:?} listener failed: {error:?}"));
+            }
+        }
+    }
+
+    fn send_control(self, frame: ClientFrame) {
+        if !self.send_frame(&frame) {
+            self.runtime
+                .update_value(|runtime| runtime.control.push(frame));
+        }
+        self.ensure_connected();
+    }
+
+    /// Sends on the open connection; `false` if there is none (the caller keeps the frame).
+    fn send_frame(self, frame: &ClientFrame) -> bool {
+        self.link.get_untracked() == Link::Online
+            && self.runtime.with_value(|runtime| {
+                runtime
+                    .socket
+                    .as_ref()
+                    .is_some_and(|socket| socket.send(frame))
+            })
+    }
+
+    /// The visitor interacted: make sure there is a visitor and a connection on its way.
+    fn ensure_connected(self) {
+        let (has_token, busy) = self.runtime.with_value(|runtime| {
+            (
+                runtime.visitor_token.is_some(),
+                runtime.socket.is_some() || runtime.creating_visitor || runtime.reconnect_scheduled,
+            )
+        });
+        if busy {
+            return;
+        }
+        if has_token {
+            self.connect();
+        } else {
+            self.create_visitor();
+        }
+    }
+
+    fn create_visitor(self) {
+        let generation = self.runtime.with_value(|runtime| runtime.generation);
+        self.runtime
+            .update_value(|runtime| runtime.creating_visitor = true);
+        self.link.set(Link::Connecting);
+        wasm_bindgen_futures::spawn_local(async move {
+            let created = net::create_visitor(&self.config.api).await;
+            if self.runtime.with_value(|runtime| runtime.generation) != generation {
+                return;
+            }
+            self.runtime
+                .update_value(|runtime| runtime.creating_visitor = false);
+            match created {
+                Ok(visitor) => {
+                    storage::keep_visitor_token(
+                        self.config.integration_id(),
+                        &visitor.visitor_token,
+                    );
+                    self.runtime.update_value(|runtime| {
+                        runtime.visitor_token = Some(visitor.visitor_token);
+                    });
+                    self.connect();
+                }
+                Err(error) => {
+                    warn(&format!("web chat: cannot start a conversation: {error}"));
+                    self.link.set(Link::Offline);
+                    self.schedule_reconnect();
+                }
+            }
+        });
+    }
+
+    fn connect(self) {
+        let Some(token) = self
+            .runtime
+            .with_value(|runtime| runtime.visitor_token.clone())
+        else {
+            return;
+        };
+        let generation = self.runtime.with_value(|runtime| runtime.generation);
+        let url = self
+            .config
+            .socket_url(&token, self.log.with_untracked(Log::last_seen));
+        let opened = Socket::open(
+            &url,
+            move |frame| self.on_frame(generation, frame),
+            move |code| self.on_close(generation, code),
+        );
+        match opened {
+            Ok(socket) => {
+                self.link.set(Link::Connecting);
+                self.runtime
+                    .update_value(|runtime| runtime.socket = Some(socket));
+            }
+            Err(error) => {
+                warn(&format!("web chat: cannot connect: {error:?}"));
+                self.link.set(Link::Offline);
+                self.schedule_reconnect();
+            }
+        }
+    }
+
+    fn current(self, generation: u32) -> bool {
+        self.runtime.with_value(|runtime| runtime.generation) == generation
+    }
+
+    fn on_close(self, generation: u32, code: u16) {
+        if !self.current(generation) {
+            return;
+        }
+        self.runtime.update_value(|runtime| runtime.socket = None);
+        if code == socket::LOGGED_OUT {
+            self.forget_visitor();
+            return;
+        }
+        self.link.set(Link::Offline);
+        self.schedule_reconnect();
+    }
+
+    fn schedule_reconnect(self) {
+        let Some((generation, delay)) = self.runtime.try_update_value(|runtime| {
+            runtime.reconnect_scheduled = true;
+            let delay = runtime.backoff.next_delay_ms(js_sys::Math::random());
+            (runtime.generation, delay)
+        }) else {
+            return;
+        };
+        browser::after(delay, move || {
+            if !self.current(generation) {
+                return;
+            }
+            self.runtime
+                .update_value(|runtime| runtime.reconnect_scheduled = false);
+            self.ensure_connected();
+        });
+    }
+
+    /// Logged out here or in another tab: drop the visitor, its messages and the connection.
+    fn forget_visitor(self) {
+        storage::forget_visitor_token(self.config.integration_id());
+        let previous = self.runtime.try_update_value(|runtime| {
+            runtime.generation = runtime.generation.wrapping_add(1);
+            runtime.visitor_token = None;
+            runtime.creating_visitor = false;
+            runtime.reconnect_scheduled = false;
+            runtime.outbox.clear();
+            runtime.control.clear();
+            runtime.backoff.reset();
+            runtime.socket.take()
+        });
+        drop(previous);
+        self.log.update(Log::clear);
+        self.unread.set(Unread::default());
+        self.contact.set(ContactInfo::default());
+        self.link.set(Link::Idle);
+    }
+
+    fn on_frame(self, generation: u32, frame: ServerFrame) {
+        if !self.current(generation) {
+            return;
+        }
+        match frame {
+            ServerFrame::Welcome {
+                contact,
+                messages,
+                reset,
+                ..
+            } => self.on_welcome(contact, messages, reset),
+            ServerFrame::Ack { client_id, message } => {
+                self.runtime
+                    .update_value(|runtime| runtime.outbox.delivered(&client_id));
+                self.log.update(|log| {
+                    log.apply(message);
+                });
+            }
+            ServerFrame::Message { message } => self.receive(message),
+            ServerFrame::MessageUpdated { message } => self.log.update(|log| {
+                log.apply(message);
+            }),
+            ServerFrame::Identified {
+                contact, messages, ..
+            } => {
+                self.delivered(&messages);
+                self.log.update(|log| log.reset(messages));
+                self.contact.set(contact);
+            }
+            ServerFrame::Contact { contact } => self.contact.set(contact),
+            ServerFrame::Error {
+                code,
+                message,
+                client_id,
+                ..
+            } => self.on_error(code, &message, client_id),
+            ServerFrame::ConversationUpdated { .. } | ServerFrame::Pong => {}
+        }
+    }
+
+    fn on_welcome(self, contact: ContactInfo, messages: Vec<protocol::Message>, reset: bool) {
+        self.link.set(Link::Online);
+        self.contact.set(contact);
+        self.delivered(&messages);
+        if reset {
+            self.log.update(|log| log.reset(messages));
+        } else {
+            for message in messages {
+                self.receive(message);
+            }
+        }
+        let (control, waiting) = self
+            .runtime
+            .try_update_value(|runtime| {
+                runtime.backoff.reset();
+                (
+                    std::mem::take(&mut runtime.control),
+                    runtime.outbox.waiting().to_vec(),
+                )
+            })
+            .unwrap_or_default();
+        for frame in &control {
+            self.send_frame(frame);
+        }
+        for message in &waiting {
+            self.send_frame(&message.frame());
+        }
+    }
+
+    /// Messages the server holds that this widget may still have waiting to be sent.
+    fn delivered(self, messages: &[protocol::Message]) {
+        self.runtime.update_value(|runtime| {
+            for client_id in messages.iter().filter_map(|m| m.client_id.as_deref()) {
+                runtime.outbox.delivered(client_id);
+            }
+        });
+    }
+
+    fn receive(self, message: protocol::Message) {
+        let author = message.author.kind;
+        if let Some(client_id) = &message.client_id {
+            self.runtime
+                .update_value(|runtime| runtime.outbox.delivered(client_id));
+        }
+        let applied = self.log.try_update(|log| log.apply(message));
+        if applied != Some(chat::log::Applied::New) || author == AuthorKind::Visitor {
+            return;
+        }
+        let visibility = if self.open.get_untracked() {
+            ChatVisibility::Open
+        } else {
+            ChatVisibility::Collapsed
+        };
+        self.unread
+            .update(|unread| unread.arrived(author, visibility));
+        if self.config.params.open_chat_on_new_message {
+            self.open_chat();
+        }
+    }
+
+    fn on_error(self, code: ErrorCode, message: &str, client_id: Option<String>) {
+        warn(&format!("web chat: the server refused: {message}"));
+        if let Some(client_id) = client_id {
+            self.runtime
+                .update_value(|runtime| runtime.outbox.failed(&client_id));
+            self.log
+                .update(|log| log.mark(&client_id, Delivery::Failed));
+        } else if code == ErrorCode::TokenRejected {
+            warn("web chat: the matching-key token was rejected; the visitor stays anonymous");
+        }
+    }
+}

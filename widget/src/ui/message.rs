@@ -1,0 +1,71 @@
+//! One message of the log: picture (when `displayUserPictures`), author, time, text (plain,
+//! or HTML built from the allow-list), and for the visitor's own messages their delivery state
+//! with a retry button when sending failed.
+
+use crate::session::Chat;
+use chat::{Delivery, Entry};
+use leptos::prelude::*;
+use protocol::{AuthorKind, TextFormat};
+
+#[component]
+pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
+    let strings = chat.strings;
+    let own = entry.author.kind == AuthorKind::Visitor;
+    let author = entry
+        .author
+        .name
+        .clone()
+        .unwrap_or_else(|| if own { strings.you } else { strings.operator }.to_owned());
+    let picture = entry
+        .author
+        .picture
+        .as_deref()
+        .filter(|_| chat.config.params.display_user_pictures && !own)
+        .map(|path| view! { <img class="cw-avatar" src=chat.config.resolve(path) alt="" /> });
+    let status = own.then(|| {
+        let (class, label) = match entry.delivery {
+            Delivery::Sending => ("cw-status cw-status-sending", strings.sending),
+            Delivery::Sent => ("cw-status cw-status-sent", strings.sent),
+            Delivery::Failed => ("cw-status cw-status-failed", strings.failed),
+        };
+        view! { <span class=class>{label}</span> }
+    });
+    let retry = (entry.delivery == Delivery::Failed)
+        .then_some(entry.client_id.clone())
+        .flatten()
+        .map(|client_id| {
+            view! {
+                <button class="cw-retry" aria-label=strings.retry on:click=move |_| chat.retry(&client_id)>
+                    {strings.retry}
+                </button>
+            }
+        });
+    let text = NodeRef::<leptos::html::Div>::new();
+    let body = entry.text.clone();
+    let plain = match entry.text_format {
+        TextFormat::Plain => Some(body),
+        TextFormat::Html => {
+            text.on_load(move |element| crate::rich_text::fill(&element, &body));
+            None
+        }
+    };
+    let class = if own {
+        "cw-msg cw-msg-own"
+    } else {
+        "cw-msg cw-msg-other"
+    };
+    view! {
+        <li class=class data-id=entry.id.map(|id| id.to_string()) data-client-id=entry.client_id.clone()>
+            {picture}
+            <div class="cw-bubble">
+                <div class="cw-meta">
+                    <span class="cw-author">{author}</span>
+                    <time class="cw-time">{crate::browser::clock_time(entry.sent_at)}</time>
+                    {status}
+                </div>
+                <div class="cw-text" node_ref=text>{plain}</div>
+                {retry}
+            </div>
+        </li>
+    }
+}

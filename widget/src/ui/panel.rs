@@ -1,0 +1,87 @@
+//! The open chat: header (title, contact details, close), the message log (an `aria-live`
+//! region), the connection notice and the composer. Escape closes it.
+
+use super::composer::Composer;
+use super::contact::ContactForm;
+use super::message::MessageView;
+use crate::session::{Chat, Link};
+use leptos::prelude::*;
+
+#[component]
+pub fn Panel(chat: Chat, title: String) -> impl IntoView {
+    let params = &chat.config.params;
+    let strings = chat.strings;
+    let contact_open = RwSignal::new(false);
+    let log = NodeRef::<leptos::html::Ol>::new();
+    // New messages scroll into view.
+    Effect::new(move |_| {
+        chat.log.track();
+        chat.open.track();
+        if let Some(log) = log.get() {
+            crate::browser::after(0, move || log.set_scroll_top(log.scroll_height()));
+        }
+    });
+    let notice = move || match chat.link.get() {
+        Link::Online | Link::Idle => None,
+        Link::Connecting => Some(strings.connecting),
+        Link::Offline => Some(strings.offline),
+    };
+    view! {
+        <section
+            class="cw-panel"
+            role="dialog"
+            aria-label=title.clone()
+            hidden=move || !chat.open.get()
+            on:keydown=move |event| {
+                if event.key() == "Escape" {
+                    event.prevent_default();
+                    chat.close_chat();
+                }
+            }
+        >
+            <header
+                class="cw-header"
+                style:background-color=params.title_back_color.clone()
+                style:color=params.title_text_color.clone()
+            >
+                <h2 class="cw-title">{title.clone()}</h2>
+                <button
+                    class="cw-icon-button cw-contact-toggle"
+                    aria-label=strings.contact_button
+                    title=strings.contact_button
+                    aria-expanded=move || contact_open.get().to_string()
+                    on:click=move |_| contact_open.update(|open| *open = !*open)
+                >
+                    <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true">
+                        <path fill="currentColor" d="M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z"></path>
+                    </svg>
+                </button>
+                <button
+                    class="cw-icon-button cw-close"
+                    aria-label=strings.close_chat
+                    title=strings.close_chat
+                    on:click=move |_| chat.close_chat()
+                >
+                    "✕"
+                </button>
+            </header>
+            <Show when=move || contact_open.get()>
+                <ContactForm chat=chat on_saved=move || contact_open.set(false) />
+            </Show>
+            <ol class="cw-log" role="log" aria-live="polite" aria-label=strings.log_label node_ref=log>
+                <Show when=move || chat.log.with(|log| log.entries().is_empty())>
+                    <li class="cw-empty">{strings.empty}</li>
+                </Show>
+                <For
+                    each=move || chat.log.with(|log| log.entries().to_vec())
+                    key=|entry| entry.render_key()
+                    children=move |entry| view! { <MessageView chat=chat entry=entry /> }
+                />
+            </ol>
+            <p class="cw-notice" role="status" hidden=move || notice().is_none()>
+                {move || notice().unwrap_or_default()}
+            </p>
+            <Composer chat=chat />
+        </section>
+    }
+}

@@ -1,0 +1,49 @@
+//! `cargo xtask bench [--quick]`: builds the release server and the load generator, starts a
+//! throw-away PostgreSQL, and runs `webchat-bench` with the generator pinned to core 1 (the
+//! server pins itself to core 0) and the file-descriptor limit raised to the hard limit, which
+//! 10,000 sessions need.
+//! The table is printed and written to `bench/RESULTS.md`.
+
+use crate::postgres::Postgres;
+use crate::{build, cmd};
+use anyhow::Result;
+use std::path::Path;
+use std::process::Command;
+
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    build::server(root)?;
+    cmd::run(
+        cmd::cargo()
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "bench",
+                "--bin",
+                "webchat-bench",
+            ])
+            .current_dir(root),
+    )?;
+    let postgres = Postgres::start()?;
+    let bench = root.join("target/release/webchat-bench");
+    let pin = if cmd::probe(Command::new("taskset").arg("--version")).is_some() {
+        "taskset -c 1 "
+    } else {
+        ""
+    };
+    let script = format!(
+        "ulimit -n \"$(ulimit -Hn)\" && exec {pin}\"$0\" run --postgres \"$1\" --out bench/RESULTS.md \"${{@:2}}\""
+    );
+    let outcome = cmd::run(
+        Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .arg(&bench)
+            .arg(postgres.url())
+            .args(args)
+            .current_dir(root),
+    );
+    let stopped = postgres.stop();
+    outcome?;
+    stopped
+}
