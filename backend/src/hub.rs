@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
-/// Events a session may miss while it lags; it then resyncs from the store.
-pub const CHANNEL_CAPACITY: usize = 256;
+/// Events a session may miss while it lags; it then resyncs from the store. Small, because every
+/// person with an open session holds a channel with all its slots allocated, and a lagging session
+/// loses nothing (it reloads from the store).
+pub const CHANNEL_CAPACITY: usize = 16;
 
 /// What happens to a person.
 #[derive(Debug, Clone)]

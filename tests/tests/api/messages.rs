@@ -109,8 +109,9 @@ async fn a_tab_that_lags_behind_the_live_feed_is_resynced_without_loss() {
         let token = server.new_visitor().await;
         let (mut writer, _) = welcomed(&server, &token).await;
         let (mut slow, _) = welcomed(&server, &token).await;
-        // More than the hub channel and the outbound queue hold while `slow` reads nothing.
-        let count = backend::hub::CHANNEL_CAPACITY * 2;
+        // Far more than the hub channel, the session's outbound queue and the socket buffers
+        // hold while `slow` reads nothing.
+        let count = 600;
         for n in 0..count {
             writer.say(&format!("flood-{n}"), &format!("{n}")).await;
         }
