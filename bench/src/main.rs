@@ -174,7 +174,14 @@ async fn run(args: Args) -> Result<()> {
 }
 
 fn machine() -> String {
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    // The machine's cores, not this process's: the generator itself is pinned to one.
+    let cores = std::fs::read_to_string("/proc/cpuinfo")
+        .map(|info| {
+            info.lines()
+                .filter(|line| line.starts_with("processor"))
+                .count()
+        })
+        .unwrap_or(0);
     let memory_gib = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|info| {

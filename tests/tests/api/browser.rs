@@ -354,6 +354,9 @@ async fn chatting_with_an_operator_live() {
         )
         .await;
     assert_eq!(inert, json!({"pwned": false, "images": 0, "scripts": 0}));
+    // All of it under the strict policy of the host page, without a single violation.
+    let violations = page.js("return window.__violations", Vec::new()).await;
+    assert_eq!(violations, json!([]), "CSP violations");
     page.screenshot("conversation").await;
     page.close().await;
 }
