@@ -11,7 +11,7 @@ use tests::server::{Endpoint, SHOP_ORIGIN, WEBHOOK_TOKEN};
 use tests::tokens::{claims, signed};
 use tests::{Db, Options, TestServer, WsClient};
 
-const DESKTOP: (u32, u32) = (1280, 800);
+pub(crate) const DESKTOP: (u32, u32) = (1280, 800);
 const PHONE: (u32, u32) = (390, 760);
 const STORAGE_KEY: &str = "cw-webchat:shop:visitor-token";
 
@@ -20,7 +20,7 @@ async fn session(driver: &Driver, (width, height): (u32, u32)) -> Session {
 }
 
 /// Posts an inbound webhook command as the collaboration server would.
-async fn inbound(server: &Endpoint, body: Value) {
+pub(crate) async fn inbound(server: &Endpoint, body: Value) {
     let response = tests::http()
         .post(format!(
             "{}/integration/webhook/shop:{WEBHOOK_TOKEN}/callback",
@@ -39,7 +39,7 @@ async fn inbound(server: &Endpoint, body: Value) {
 }
 
 /// An operator's reply in the conversation of the visitor whose token the page holds.
-async fn operator_says(server: &Endpoint, page: &Session, ext_id: &str, text: &str) {
+pub(crate) async fn operator_says(server: &Endpoint, page: &Session, ext_id: &str, text: &str) {
     let token = page
         .js(
             &format!("return localStorage.getItem('{STORAGE_KEY}')"),
