@@ -77,8 +77,17 @@ impl Driver {
 
     /// A new headless Chromium with an empty profile and a window of `width`×`height`.
     pub async fn session(&self, width: u32, height: u32) -> Session {
+        self.session_with(width, height, &[]).await
+    }
+
+    /// Like [`Self::session`], with `extra` Chromium flags (e.g. `--force-dark-mode`).
+    pub async fn session_with(&self, width: u32, height: u32, extra: &[&str]) -> Session {
         let profile = tempfile::tempdir().expect("profile dir");
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|flag| flag.to_string()).collect();
+        let mut args: Vec<String> = CHROMIUM_FLAGS
+            .iter()
+            .chain(extra)
+            .map(|flag| flag.to_string())
+            .collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
         args.push(format!("--window-size={width},{height}"));
         let capabilities = json!({

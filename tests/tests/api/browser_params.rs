@@ -1,6 +1,7 @@
-//! The integration parameters as the widget shows them, in headless Chromium under the strict
-//! host-page policy: the UI language, operator pictures, opening on an operator message, a
-//! hidden collapsed state, and focus going back to the page when the chat closes.
+//! The integration parameters and page behaviour as the widget shows them, in headless Chromium
+//! under the strict host-page policy: the UI language, colour themes (auto following the
+//! system), operator pictures, opening on an operator message, a hidden collapsed state, focus
+//! going back to the page when the chat closes, and two tabs of one visitor in step.
 
 use crate::browser::{DESKTOP, inbound, operator_says};
 use backend::params::ParamValue;
@@ -12,12 +13,17 @@ use tests::{Db, Options, TestServer};
 struct Chat {
     server: TestServer,
     page: Session,
-    _host: HostPage,
+    host: HostPage,
     _driver: Driver,
 }
 
 impl Chat {
     async fn start(params: &[(&str, ParamValue)]) -> Self {
+        Self::start_with(params, &[]).await
+    }
+
+    /// Like [`Self::start`], with `flags` for Chromium.
+    async fn start_with(params: &[(&str, ParamValue)], flags: &[&str]) -> Self {
         let options = params.iter().fold(
             Options::default().with_widget(),
             |options, (name, value)| options.param(name, value.clone()),
@@ -25,12 +31,12 @@ impl Chat {
         let server = TestServer::start(Db::Sqlite, options).await;
         let host = HostPage::start(&server.base, "").await;
         let driver = Driver::start().await;
-        let page = driver.session(DESKTOP.0, DESKTOP.1).await;
+        let page = driver.session_with(DESKTOP.0, DESKTOP.1, flags).await;
         page.open_page(&host.url).await;
         Self {
             server,
             page,
-            _host: host,
+            host,
             _driver: driver,
         }
     }
@@ -210,4 +216,94 @@ async fn focus_returns_to_the_page_when_the_chat_closes() {
         )
         .await;
     chat.page.close().await;
+}
+
+#[tokio::test]
+async fn two_tabs_of_one_visitor_show_one_conversation_live() {
+    let chat = Chat::start(&[]).await;
+    chat.say_hello().await;
+    let first = chat.page.client.window().await.expect("first tab");
+    let second = chat
+        .page
+        .client
+        .new_window(true)
+        .await
+        .expect("second tab")
+        .handle;
+    chat.page
+        .client
+        .switch_to_window(second.clone())
+        .await
+        .expect("switch to the second tab");
+    chat.page.open_page(&chat.host.url).await;
+    chat.call("open()").await;
+    let history = format!(
+        "(function () {{ var t = Array.from({}.querySelectorAll('.cw-msg .cw-text')).map(e => e.textContent); \
+         return t.length === 1 && t[0] === 'Hello'; }})()",
+        shadow()
+    );
+    chat.page
+        .wait_for("the first tab's message in the second tab", &history)
+        .await;
+
+    chat.page
+        .client
+        .switch_to_window(first)
+        .await
+        .expect("back to the first tab");
+    chat.page.type_message("From the first tab").await;
+    chat.page
+        .client
+        .switch_to_window(second)
+        .await
+        .expect("to the second tab");
+    let live = format!(
+        "(function () {{ var t = Array.from({}.querySelectorAll('.cw-msg .cw-text')).map(e => e.textContent); \
+         return t.length === 2 && t[1] === 'From the first tab'; }})()",
+        shadow()
+    );
+    chat.page
+        .wait_for("the message live in the second tab, once", &live)
+        .await;
+    chat.page.close().await;
+}
+
+/// The open panel's background for `colorTheme` `theme`, in a browser started with `flags`.
+async fn panel_background(theme: &str, flags: &[&str]) -> serde_json::Value {
+    let chat = Chat::start_with(&[("colorTheme", ParamValue::Text(theme.into()))], flags).await;
+    chat.call("open()").await;
+    let background = chat
+        .page
+        .wait_for(
+            "the open panel",
+            &format!(
+                "{0}.querySelector('.cw-panel') && getComputedStyle({0}.querySelector('.cw-panel')).backgroundColor",
+                shadow()
+            ),
+        )
+        .await;
+    chat.page.close().await;
+    background
+}
+
+#[tokio::test]
+async fn color_themes_light_dark_and_auto_following_the_system() {
+    let light = panel_background("light", &[]).await;
+    let dark = panel_background("dark", &[]).await;
+    assert_ne!(light, dark);
+    assert_eq!(
+        panel_background("auto", &[]).await,
+        light,
+        "auto on a light system"
+    );
+    assert_eq!(
+        panel_background("auto", &["--force-dark-mode"]).await,
+        dark,
+        "auto on a dark system"
+    );
+    assert_eq!(
+        panel_background("light", &["--force-dark-mode"]).await,
+        light,
+        "an explicit theme ignores the system"
+    );
 }
