@@ -177,6 +177,18 @@ impl Session {
         .await;
     }
 
+    /// Opens the chat, types `text` and waits until it is stored (marked sent).
+    pub async fn open_and_say(&self, text: &str) {
+        self.js("window.CollaborationSystemWebChat1CE.open()", Vec::new())
+            .await;
+        self.type_message(text).await;
+        self.wait_for(
+            "my message stored",
+            &format!("{}.querySelector('.cw-msg-own .cw-status-sent')", shadow()),
+        )
+        .await;
+    }
+
     /// Types `text` into the composer with the keyboard and presses Enter.
     pub async fn type_message(&self, text: &str) {
         let host = self

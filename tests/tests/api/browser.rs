@@ -277,14 +277,7 @@ async fn chatting_with_an_operator_live() {
     let driver = Driver::start().await;
     let page = session(&driver, DESKTOP).await;
     page.open_page(&host.url).await;
-    page.js("window.CollaborationSystemWebChat1CE.open()", Vec::new())
-        .await;
-    page.type_message("Where is my order?").await;
-    page.wait_for(
-        "my message stored",
-        &format!("{}.querySelector('.cw-msg-own .cw-status-sent')", shadow()),
-    )
-    .await;
+    page.open_and_say("Where is my order?").await;
 
     operator_says(&server, &page, "r-1", "It ships today").await;
     page.wait_for(
@@ -436,14 +429,7 @@ async fn messages_survive_a_backend_restart_without_loss_or_duplicates() {
     let driver = Driver::start().await;
     let page = session(&driver, DESKTOP).await;
     page.open_page(&host.url).await;
-    page.js("window.CollaborationSystemWebChat1CE.open()", Vec::new())
-        .await;
-    page.type_message("before the restart").await;
-    page.wait_for(
-        "the first message stored",
-        &format!("{}.querySelector('.cw-status-sent')", shadow()),
-    )
-    .await;
+    page.open_and_say("before the restart").await;
 
     server.restart().await;
     page.type_message("typed around the restart").await;

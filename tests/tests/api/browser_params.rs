@@ -52,14 +52,7 @@ impl Chat {
 
     /// Sends a first message so the visitor has a conversation, and waits for it to be stored.
     async fn say_hello(&self) {
-        self.call("open()").await;
-        self.page.type_message("Hello").await;
-        self.page
-            .wait_for(
-                "my message stored",
-                &format!("{}.querySelector('.cw-msg-own .cw-status-sent')", shadow()),
-            )
-            .await;
+        self.page.open_and_say("Hello").await;
     }
 }
 
