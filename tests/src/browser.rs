@@ -2,6 +2,10 @@
 //! fresh profile each, a host page on its own origin that embeds the chat's script tag, and
 //! waits that poll the page (inside the widget's shadow root) until a condition holds.
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -191,23 +195,59 @@ impl Session {
 
     /// Types `text` into the composer with the keyboard and presses Enter.
     pub async fn type_message(&self, text: &str) {
+        self.widget_element("textarea.cw-input")
+            .await
+            .send_keys(&format!("{text}{}", char::from(Key::Enter)))
+            .await
+            .expect("type into the composer");
+    }
+
+    /// The element matching `css` inside the widget's shadow root, for real clicks and keys.
+    pub async fn widget_element(&self, css: &str) -> Element {
         let host = self
             .client
             .find(Locator::Id(HOST_ID))
             .await
             .expect("widget host");
         let root = host.shadow_root().await.expect("shadow root");
-        let input = root
-            .find(Locator::Css("textarea.cw-input"))
+        root.find(Locator::Css(css))
             .await
-            .expect("composer");
-        input
-            .send_keys(&format!(
-                "{text}{}",
-                char::from(fantoccini::key::Key::Enter)
-            ))
+            .unwrap_or_else(|error| panic!("{css} in the widget: {error}"))
+    }
+
+    /// Presses and releases `key` wherever the focus is, as a keyboard would.
+    pub async fn press(&self, key: Key) {
+        let key = char::from(key);
+        let keyboard = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.client
+            .perform_actions(keyboard)
             .await
-            .expect("type into the composer");
+            .expect("press a key");
+    }
+
+    /// Sends the Chrome DevTools Protocol command `method` through chromedriver.
+    pub async fn cdp(&self, method: &'static str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp { method, params })
+            .await
+            .unwrap_or_else(|error| panic!("{method}: {error}"))
+    }
+
+    /// Makes the page see `prefers-color-scheme: {scheme}` (`light` or `dark`) from now on.
+    pub async fn emulate_color_scheme(&self, scheme: &str) {
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
+        )
+        .await;
+    }
+
+    /// The Content-Security-Policy violations the host page recorded (see [`HostPage`]).
+    pub async fn csp_violations(&self) -> Value {
+        self.js("return window.__violations || []", Vec::new())
+            .await
     }
 
     /// Texts of the messages in the log, in order.
@@ -232,8 +272,35 @@ impl Session {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
+    /// Closes the browser; fails the test if the page reported a CSP violation, so every
+    /// browser test checks the widget against the strict policy.
     pub async fn close(self) {
+        let violations = self.csp_violations().await;
         let _ = self.client.close().await;
+        assert_eq!(violations, json!([]), "CSP violations on the host page");
+    }
+}
+
+/// A Chrome DevTools Protocol command, through chromedriver's `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct Cdp {
+    method: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/goog/cdp/execute"))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({"cmd": self.method, "params": self.params});
+        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -1,10 +1,13 @@
 //! The integration parameters and page behaviour as the widget shows them, in headless Chromium
-//! under the strict host-page policy: the UI language, colour themes (auto following the
-//! system), operator pictures, opening on an operator message, a hidden collapsed state, focus
-//! going back to the page when the chat closes, and two tabs of one visitor in step.
+//! under the strict host-page policy, driven by real clicks and keys and the page API: the UI
+//! language, colour themes (auto following the system), operator pictures, opening on an
+//! operator message, a hidden collapsed state, focus going back to the page when the chat
+//! closes, and two tabs of one visitor in step.
 
 use crate::browser::{DESKTOP, inbound, operator_says};
 use backend::params::ParamValue;
+use fantoccini::Locator;
+use fantoccini::key::Key;
 use serde_json::json;
 use tests::browser::{Driver, HostPage, Session, shadow};
 use tests::{Db, Options, TestServer};
@@ -19,11 +22,6 @@ struct Chat {
 
 impl Chat {
     async fn start(params: &[(&str, ParamValue)]) -> Self {
-        Self::start_with(params, &[]).await
-    }
-
-    /// Like [`Self::start`], with `flags` for Chromium.
-    async fn start_with(params: &[(&str, ParamValue)], flags: &[&str]) -> Self {
         let options = params.iter().fold(
             Options::default().with_widget(),
             |options, (name, value)| options.param(name, value.clone()),
@@ -31,7 +29,7 @@ impl Chat {
         let server = TestServer::start(Db::Sqlite, options).await;
         let host = HostPage::start(&server.base, "").await;
         let driver = Driver::start().await;
-        let page = driver.session_with(DESKTOP.0, DESKTOP.1, flags).await;
+        let page = driver.session(DESKTOP.0, DESKTOP.1).await;
         page.open_page(&host.url).await;
         Self {
             server,
@@ -58,21 +56,23 @@ impl Chat {
 
 #[tokio::test]
 async fn the_ui_speaks_the_integration_language() {
-    for (code, send) in [
-        ("ru", "Отправить"),
-        ("ru_RU", "Отправить"),
-        ("en", "Send"),
-        ("de", "Send"),
+    for (code, send, placeholder) in [
+        ("ru", "Отправить", "Введите сообщение…"),
+        ("ru_RU", "Отправить", "Введите сообщение…"),
+        ("en", "Send", "Type a message…"),
+        ("de", "Send", "Type a message…"),
     ] {
         let chat = Chat::start(&[("languageCode", ParamValue::Text(code.into()))]).await;
         chat.call("open()").await;
         chat.page
             .wait_for(
-                &format!("the {code} send button"),
+                &format!("the {code} send button and composer"),
                 &format!(
-                    "{}.querySelector('.cw-send').textContent.trim() === {}",
+                    "{0}.querySelector('.cw-send').textContent.trim() === {1} && \
+                     {0}.querySelector('.cw-input').placeholder === {2}",
                     shadow(),
-                    json!(send)
+                    json!(send),
+                    json!(placeholder)
                 ),
             )
             .await;
@@ -110,7 +110,9 @@ async fn operator_pictures_follow_display_user_pictures() {
                 .wait_for(
                     "the operator's picture, loaded from the chat server",
                     &format!(
-                        "Array.from({pictures}).some(i => i.complete && i.naturalWidth === 1)"
+                        "Array.from({pictures}).some(i => i.complete && i.naturalWidth === 1 \
+                         && i.src.startsWith({}))",
+                        json!(format!("{}/", chat.server.base))
                     ),
                 )
                 .await;
@@ -141,7 +143,11 @@ async fn an_operator_message_opens_the_chat_when_asked_to() {
             chat.page
                 .wait_for(
                     "the chat opened by the reply",
-                    "window.__events.filter(e => e === 'open').length === 2",
+                    &format!(
+                        "window.__events.filter(e => e === 'open').length === 2 && \
+                         !{}.querySelector('.cw-panel').hidden",
+                        shadow()
+                    ),
                 )
                 .await;
         } else {
@@ -157,6 +163,14 @@ async fn an_operator_message_opens_the_chat_when_asked_to() {
                 json!(["initialized", "open", "close"]),
                 "stays closed"
             );
+            let hidden = chat
+                .page
+                .js(
+                    &format!("return {}.querySelector('.cw-panel').hidden", shadow()),
+                    Vec::new(),
+                )
+                .await;
+            assert_eq!(hidden, json!(true), "the panel stays hidden");
         }
         chat.page.close().await;
     }
@@ -164,32 +178,66 @@ async fn an_operator_message_opens_the_chat_when_asked_to() {
 
 #[tokio::test]
 async fn a_hidden_collapsed_state_shows_nothing_until_open() {
-    let chat = Chat::start(&[("displayCollapsedState", ParamValue::Flag(false))]).await;
-    let visible_tab = format!(
-        "Array.from({}.querySelectorAll('.cw-tab, .cw-launcher')).filter(b => b.offsetWidth > 0).length",
-        shadow()
-    );
-    assert_eq!(
+    for display_collapsed in [true, false] {
+        let chat =
+            Chat::start(&[("displayCollapsedState", ParamValue::Flag(display_collapsed))]).await;
+        let visible_buttons = format!(
+            "Array.from({}.querySelectorAll('.cw-tab, .cw-launcher')).filter(b => b.offsetWidth > 0).length",
+            shadow()
+        );
+        // Rendered first (the closed panel is there), so a missing tab means hidden.
         chat.page
-            .js(&format!("return {visible_tab}"), Vec::new())
-            .await,
-        json!(0)
-    );
-    chat.call("open()").await;
-    chat.page
-        .wait_for(
-            "the open panel",
-            &format!("{}.querySelector('.cw-panel')", shadow()),
-        )
-        .await;
-    chat.page.close().await;
+            .wait_for(
+                "the widget rendered",
+                &format!("{}.querySelector('.cw-panel')", shadow()),
+            )
+            .await;
+        let shown = chat
+            .page
+            .js(&format!("return {visible_buttons}"), Vec::new())
+            .await;
+        assert_eq!(
+            shown,
+            json!(usize::from(display_collapsed)),
+            "displayCollapsedState={display_collapsed}"
+        );
+        if !display_collapsed {
+            chat.call("open()").await;
+            chat.page
+                .wait_for(
+                    "the open panel",
+                    &format!("!{}.querySelector('.cw-panel').hidden", shadow()),
+                )
+                .await;
+            // Once the visitor has opened it, closing leaves the tab to come back with.
+            chat.page
+                .widget_element(".cw-close")
+                .await
+                .click()
+                .await
+                .expect("click close");
+            chat.page
+                .wait_for("the tab after closing", &format!("{visible_buttons} === 1"))
+                .await;
+        }
+        chat.page.close().await;
+    }
 }
 
 #[tokio::test]
 async fn focus_returns_to_the_page_when_the_chat_closes() {
     let chat = Chat::start(&[]).await;
     chat.page
-        .js("document.getElementById('host-button').focus()", Vec::new())
+        .client
+        .find(Locator::Id("host-button"))
+        .await
+        .expect("the page's button")
+        .click()
+        .await
+        .expect("click the page's button");
+    let on_host_button = "document.activeElement && document.activeElement.id === 'host-button'";
+    chat.page
+        .wait_for("focus on the page's button", on_host_button)
         .await;
     chat.call("open()").await;
     chat.page
@@ -201,12 +249,18 @@ async fn focus_returns_to_the_page_when_the_chat_closes() {
             ),
         )
         .await;
-    chat.call("close()").await;
+    chat.page.press(Key::Escape).await;
     chat.page
         .wait_for(
-            "focus back on the page's button",
-            "document.activeElement && document.activeElement.id === 'host-button'",
+            "the chat closed by Escape",
+            &format!(
+                "{}.querySelector('.cw-panel').hidden && window.__events.includes('close')",
+                shadow()
+            ),
         )
+        .await;
+    chat.page
+        .wait_for("focus back on the page's button", on_host_button)
         .await;
     chat.page.close().await;
 }
@@ -241,13 +295,13 @@ async fn two_tabs_of_one_visitor_show_one_conversation_live() {
 
     chat.page
         .client
-        .switch_to_window(first)
+        .switch_to_window(first.clone())
         .await
         .expect("back to the first tab");
     chat.page.type_message("From the first tab").await;
     chat.page
         .client
-        .switch_to_window(second)
+        .switch_to_window(second.clone())
         .await
         .expect("to the second tab");
     let live = format!(
@@ -256,47 +310,79 @@ async fn two_tabs_of_one_visitor_show_one_conversation_live() {
         shadow()
     );
     chat.page
-        .wait_for("the message live in the second tab, once", &live)
+        .wait_for("the message live in the second tab", &live)
         .await;
+
+    // And back: once the second tab's reply shows in the first, anything duplicated before it
+    // (on either side) would show too.
+    chat.page.type_message("From the second tab").await;
+    chat.page
+        .client
+        .switch_to_window(first)
+        .await
+        .expect("back to the first tab");
+    let both = format!(
+        "Array.from({}.querySelectorAll('.cw-msg .cw-text')).some(e => e.textContent === 'From the second tab')",
+        shadow()
+    );
+    chat.page
+        .wait_for("the second tab's message in the first tab", &both)
+        .await;
+    let expected = ["Hello", "From the first tab", "From the second tab"];
+    assert_eq!(chat.page.message_texts().await, expected, "first tab");
+    chat.page
+        .client
+        .switch_to_window(second)
+        .await
+        .expect("to the second tab");
+    chat.page
+        .wait_for("the second tab's own message", &both)
+        .await;
+    assert_eq!(chat.page.message_texts().await, expected, "second tab");
     chat.page.close().await;
 }
 
-/// The open panel's background for `colorTheme` `theme`, in a browser started with `flags`.
-async fn panel_background(theme: &str, flags: &[&str]) -> serde_json::Value {
-    let chat = Chat::start_with(&[("colorTheme", ParamValue::Text(theme.into()))], flags).await;
+/// The open panel's background for `colorTheme` `theme` while the system (emulated through
+/// the DevTools protocol, switched live without reloading) prefers light, then dark.
+async fn panel_backgrounds(theme: &str) -> [serde_json::Value; 2] {
+    let chat = Chat::start(&[("colorTheme", ParamValue::Text(theme.into()))]).await;
     chat.call("open()").await;
-    let background = chat
-        .page
-        .wait_for(
-            "the open panel",
-            &format!(
-                "{0}.querySelector('.cw-panel') && getComputedStyle({0}.querySelector('.cw-panel')).backgroundColor",
-                shadow()
-            ),
-        )
+    let panel = format!("{}.querySelector('.cw-panel')", shadow());
+    chat.page
+        .wait_for("the open panel", &format!("!{panel}.hidden"))
         .await;
+    let mut backgrounds = Vec::new();
+    for scheme in ["light", "dark"] {
+        chat.page.emulate_color_scheme(scheme).await;
+        chat.page
+            .wait_for(
+                &format!("the page seeing a {scheme} system"),
+                &format!("matchMedia('(prefers-color-scheme: {scheme})').matches"),
+            )
+            .await;
+        let background = chat
+            .page
+            .js(
+                &format!("return getComputedStyle({panel}).backgroundColor"),
+                Vec::new(),
+            )
+            .await;
+        backgrounds.push(background);
+    }
     chat.page.close().await;
-    background
+    backgrounds.try_into().expect("two backgrounds")
 }
 
 #[tokio::test]
 async fn color_themes_light_dark_and_auto_following_the_system() {
-    let light = panel_background("light", &[]).await;
-    let dark = panel_background("dark", &[]).await;
+    let [light, light_on_dark_system] = panel_backgrounds("light").await;
+    let [dark_on_light_system, dark] = panel_backgrounds("dark").await;
     assert_ne!(light, dark);
+    assert_eq!(light_on_dark_system, light, "light ignores a dark system");
+    assert_eq!(dark_on_light_system, dark, "dark ignores a light system");
     assert_eq!(
-        panel_background("auto", &[]).await,
-        light,
-        "auto on a light system"
-    );
-    assert_eq!(
-        panel_background("auto", &["--force-dark-mode"]).await,
-        dark,
-        "auto on a dark system"
-    );
-    assert_eq!(
-        panel_background("light", &["--force-dark-mode"]).await,
-        light,
-        "an explicit theme ignores the system"
+        panel_backgrounds("auto").await,
+        [light, dark],
+        "auto follows the system, live"
     );
 }

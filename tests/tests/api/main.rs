@@ -4,6 +4,7 @@
 mod binary;
 mod bridge;
 mod browser;
+mod browser_csp;
 mod browser_params;
 mod http;
 mod identity;
