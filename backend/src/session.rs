@@ -324,7 +324,6 @@ impl Session {
             Ok(appended) => {
                 let message = appended.message().clone();
                 if let Appended::Created(created) = appended {
-                    self.state.outbox_wake.notify_one();
                     self.acked.insert(created.seq);
                     self.state
                         .hub
@@ -352,7 +351,6 @@ impl Session {
             .await
         {
             Ok(()) => {
-                self.state.outbox_wake.notify_one();
                 self.visitor.contact = contact.clone();
                 self.frame(ServerFrame::Contact { contact }).await
             }
@@ -384,7 +382,6 @@ impl Session {
             .await
         {
             Ok(visitor) => {
-                self.state.outbox_wake.notify_one();
                 // Other tabs of this visitor follow.
                 self.state.hub.publish(
                     previous_person,

@@ -8,7 +8,7 @@ use crate::settings::{Settings, Source};
 use crate::state::AppState;
 use crate::store::{SqlStore, StoreError};
 use std::sync::Arc;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +50,6 @@ pub async fn build_state(
         hub: Arc::new(Hub::default()),
         limits,
         bridge: settings.bridge,
-        outbox_wake: Arc::new(Notify::new()),
         rate_limiter: Arc::new(RateLimiter::new(
             limits.messages_per_minute,
             limits.message_burst,

@@ -7,7 +7,7 @@ use crate::settings::{BridgeSettings, Limits};
 use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 /// The server's shared state; cheap to clone.
 #[derive(Debug, Clone)]
@@ -17,8 +17,6 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub limits: Limits,
     pub bridge: BridgeSettings,
-    /// Wakes the outbox worker when commands were queued.
-    pub outbox_wake: Arc<Notify>,
     pub rate_limiter: Arc<RateLimiter>,
     pub public_url: String,
     pub widget_dir: PathBuf,

@@ -1,7 +1,8 @@
 //! A fake collaboration server over real HTTP: it takes the six webhook commands at
 //! `/integration/webhook/7:fake/callback`, answers with the spec's status codes (409 on a
 //! repeated `create...`, 500 for a message into an unknown conversation), records every accepted
-//! command, and can be switched to fail: 500, 404, hanging past any timeout, or down (refused).
+//! command, and can be switched to fail: 500, 404, hanging past any timeout, or down (refused);
+//! it can also hang on one conversation only.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -42,6 +43,8 @@ struct Objects {
 #[derive(Debug)]
 struct Shared {
     mode: Mutex<Mode>,
+    /// Conversations whose commands are never answered, whatever the mode.
+    hanging: Mutex<HashSet<String>>,
     objects: Mutex<Objects>,
     accepted: watch::Sender<Vec<Command>>,
 }
@@ -60,6 +63,7 @@ impl FakeCollaborationServer {
         let address = listener.local_addr().expect("fake address");
         let shared = Arc::new(Shared {
             mode: Mutex::new(Mode::Normal),
+            hanging: Mutex::default(),
             objects: Mutex::default(),
             accepted: watch::channel(Vec::new()).0,
         });
@@ -88,6 +92,15 @@ impl FakeCollaborationServer {
 
     pub fn set_mode(&self, mode: Mode) {
         *self.shared.mode.lock().unwrap() = mode;
+    }
+
+    /// Never answers commands about the conversation the collaboration server calls `ext_id`.
+    pub fn hang_conversation(&self, ext_id: &str) {
+        self.shared
+            .hanging
+            .lock()
+            .unwrap()
+            .insert(ext_id.to_owned());
     }
 
     /// Stops listening: connections are refused until [`Self::up`].
@@ -150,6 +163,11 @@ async fn command(State(shared): State<Arc<Shared>>, body: Bytes) -> (StatusCode,
         Ok(command) => command,
         Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()),
     };
+    let hangs =
+        conversation_of(&command).is_some_and(|id| shared.hanging.lock().unwrap().contains(id));
+    if hangs {
+        std::future::pending::<()>().await;
+    }
     let outcome = {
         let mut objects = shared.objects.lock().unwrap();
         apply(&mut objects, &command)
@@ -160,6 +178,18 @@ async fn command(State(shared): State<Arc<Shared>>, body: Bytes) -> (StatusCode,
             .send_modify(|accepted| accepted.push(command));
     }
     outcome
+}
+
+/// The conversation a command is about, if any.
+fn conversation_of(command: &Command) -> Option<&str> {
+    match command {
+        Command::CreateConversation(conversation) => Some(&conversation.ext_conversation_id),
+        Command::UpdateConversation(update) => Some(&update.ext_conversation_id),
+        Command::CreateMessage(message) | Command::UpdateMessage(message) => {
+            Some(&message.ext_conversation_id)
+        }
+        Command::CreateUser(_) | Command::UpdateUser(_) => None,
+    }
 }
 
 fn apply(objects: &mut Objects, command: &Command) -> (StatusCode, String) {

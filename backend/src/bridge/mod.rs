@@ -29,7 +29,6 @@ pub fn start(state: &AppState) {
         ))),
         integrations,
         settings: state.bridge,
-        wake: Arc::clone(&state.outbox_wake),
         shutdown: state.shutdown.clone(),
     };
     tokio::spawn(worker.run());

@@ -1,7 +1,10 @@
 //! The outbox worker: delivers queued webhook commands to each integration's collaboration
-//! server. Only the oldest undelivered command of each conversation is sent, so commands arrive
-//! in order per conversation while conversations proceed side by side. A failed command is
-//! retried with exponential backoff and jitter, capped; nothing is dropped.
+//! server. Each conversation (ordering key) gets its own lane, a task that sends that
+//! conversation's commands one after another, oldest first, so commands arrive in order per
+//! conversation while a slow or hanging conversation holds up only itself. A delivered command is
+//! deleted; a failed one is retried with exponential backoff and jitter, capped; nothing is
+//! dropped. The store signals every commit that queued commands, so delivery starts at once; a
+//! poll catches retries that fall due.
 
 use super::client::CollaborationClient;
 use crate::integrations::Integration;
@@ -9,12 +12,15 @@ use crate::settings::BridgeSettings;
 use crate::store::{OutboxItem, Store, now_ms};
 use futures_util::future::join_all;
 use rand::Rng;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
+use tokio::task::{Id, JoinSet};
 
-/// Commands sent per integration in one round (at most one per conversation).
-const BATCH: i64 = 64;
+/// Conversations delivered to at once per integration: also the most requests in flight to one
+/// collaboration server.
+pub const MAX_LANES: usize = 256;
 
 /// The delivery loop's parts.
 #[derive(Debug)]
@@ -23,64 +29,121 @@ pub struct Worker {
     pub client: Arc<dyn CollaborationClient>,
     pub integrations: Vec<Arc<Integration>>,
     pub settings: BridgeSettings,
-    /// Notified when commands are queued.
-    pub wake: Arc<Notify>,
     pub shutdown: watch::Receiver<bool>,
 }
 
 impl Worker {
-    /// Delivers until shutdown.
-    pub async fn run(mut self) {
-        let poll = Duration::from_millis(self.settings.poll_ms.max(1));
-        loop {
-            let mut busy = false;
-            for integration in &self.integrations {
-                busy |= self.round(integration).await;
-            }
-            if busy {
-                continue;
-            }
-            tokio::select! {
-                () = self.wake.notified() => {}
-                () = tokio::time::sleep(poll) => {}
-                _ = self.shutdown.wait_for(|stopping| *stopping) => return,
+    /// Delivers until shutdown, every integration on its own.
+    pub async fn run(self) {
+        let dispatchers = self.integrations.iter().filter_map(|integration| {
+            let courier = Courier {
+                store: Arc::clone(&self.store),
+                client: Arc::clone(&self.client),
+                url: integration.webhook_url.clone()?,
+                integration: Arc::clone(integration),
+                settings: self.settings,
+            };
+            Some(dispatch(Arc::new(courier), self.shutdown.clone()))
+        });
+        join_all(dispatchers).await;
+    }
+}
+
+/// Everything a lane needs to deliver one integration's commands.
+#[derive(Debug)]
+struct Courier {
+    store: Arc<dyn Store>,
+    client: Arc<dyn CollaborationClient>,
+    integration: Arc<Integration>,
+    url: String,
+    settings: BridgeSettings,
+}
+
+/// Opens a lane for every conversation with a due command and none open yet; looks again when
+/// commands are queued, when a lane ends, and every `poll_ms`.
+async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
+    let poll = Duration::from_millis(courier.settings.poll_ms.max(1));
+    let mut queued = courier.store.outbox_queued();
+    let mut lanes = JoinSet::new();
+    let mut open: HashSet<String> = HashSet::new();
+    let mut keys: HashMap<Id, String> = HashMap::new();
+    loop {
+        if lanes.len() < MAX_LANES {
+            // Whatever is queued from here on signals again.
+            queued.mark_unchanged();
+            for item in courier.due().await {
+                if lanes.len() == MAX_LANES {
+                    break;
+                }
+                if open.insert(item.ordering_key.clone()) {
+                    let key = item.ordering_key.clone();
+                    let lane = lanes.spawn(Arc::clone(&courier).lane(item));
+                    keys.insert(lane.id(), key);
+                }
             }
         }
+        tokio::select! {
+            Some(ended) = lanes.join_next_with_id() => {
+                let id = ended.map_or_else(|error| error.id(), |(id, ())| id);
+                if let Some(key) = keys.remove(&id) {
+                    open.remove(&key);
+                }
+            }
+            changed = queued.changed() => if changed.is_err() {
+                return;
+            },
+            () = tokio::time::sleep(poll) => {}
+            _ = shutdown.wait_for(|stopping| *stopping) => return,
+        }
     }
+}
 
-    /// Sends what is due; true when a full batch went out (more may be waiting).
-    async fn round(&self, integration: &Integration) -> bool {
-        let Some(url) = &integration.webhook_url else {
-            return false;
-        };
-        let due = match self
+impl Courier {
+    /// The first command of each conversation, if due, oldest first: as many as there can be
+    /// lanes, so the heads of open lanes cannot crowd out conversations waiting for one.
+    async fn due(&self) -> Vec<OutboxItem> {
+        let limit = i64::try_from(MAX_LANES).unwrap_or(i64::MAX);
+        match self
             .store
-            .due_commands(&integration.id, now_ms(), BATCH)
+            .due_commands(&self.integration.id, now_ms(), limit)
             .await
         {
             Ok(due) => due,
             Err(error) => {
-                tracing::error!(%error, integration = %integration.id, "cannot read the outbox");
-                return false;
+                tracing::error!(%error, integration = %self.integration.id, "cannot read the outbox");
+                Vec::new()
             }
-        };
-        let full = i64::try_from(due.len()).is_ok_and(|count| count == BATCH);
-        join_all(
-            due.into_iter()
-                .map(|item| self.deliver(integration, url, item)),
-        )
-        .await;
-        full
+        }
     }
 
-    async fn deliver(&self, integration: &Integration, url: &str, item: OutboxItem) {
-        let outcome = self.client.deliver(url, &item.command).await;
+    /// Delivers `item` and the commands queued after it in its conversation, until the
+    /// conversation has nothing due or a delivery fails (it is then retried later).
+    async fn lane(self: Arc<Self>, mut item: OutboxItem) {
+        while self.deliver(&item).await {
+            match self
+                .store
+                .next_command(&self.integration.id, &item.ordering_key, now_ms())
+                .await
+            {
+                Ok(Some(next)) => item = next,
+                Ok(None) => return,
+                Err(error) => {
+                    tracing::error!(%error, integration = %self.integration.id, "cannot read the outbox");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// True when `item` was delivered and removed from the outbox.
+    async fn deliver(&self, item: &OutboxItem) -> bool {
+        let outcome = self.client.deliver(&self.url, &item.command).await;
         let recorded = match &outcome {
-            Ok(()) => self.store.mark_delivered(item.id).await,
+            Ok(()) => self.store.remove_delivered(item.id).await,
             Err(error) => {
                 let delay = retry_delay(&self.settings, item.attempts + 1, &mut rand::rng());
                 tracing::warn!(
-                    integration = %integration.id,
+                    integration = %self.integration.id,
                     command = item.id,
                     queue = %item.ordering_key,
                     attempt = item.attempts + 1,
@@ -94,10 +157,11 @@ impl Worker {
                     .await
             }
         };
-        if let Err(error) = recorded {
+        if let Err(error) = &recorded {
             // The command stays queued and is sent again: the receiver dedupes by id (409).
             tracing::error!(%error, command = item.id, "cannot record a delivery outcome");
         }
+        outcome.is_ok() && recorded.is_ok()
     }
 }
 

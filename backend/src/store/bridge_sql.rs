@@ -25,6 +25,15 @@ fn operator(row: &AnyRow) -> StoreResult<Operator> {
     })
 }
 
+fn outbox_item(row: &AnyRow) -> StoreResult<OutboxItem> {
+    Ok(OutboxItem {
+        id: row.try_get("id")?,
+        ordering_key: row.try_get("ordering_key")?,
+        command: row.try_get("command")?,
+        attempts: row.try_get("attempts")?,
+    })
+}
+
 fn conversation_ref(row: &AnyRow) -> StoreResult<ConversationRef> {
     Ok(ConversationRef {
         id: row.try_get("id")?,
@@ -77,28 +86,42 @@ impl BridgeStore for SqlStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(OutboxItem {
-                    id: row.try_get("id")?,
-                    ordering_key: row.try_get("ordering_key")?,
-                    command: row.try_get("command")?,
-                    attempts: row.try_get("attempts")?,
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_item).collect()
     }
 
-    async fn mark_delivered(&self, outbox_id: i64) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE outbox SET delivered_at = $1, attempts = attempts + 1, last_error = NULL \
-             WHERE id = $2",
+    async fn next_command(
+        &self,
+        integration_id: &str,
+        ordering_key: &str,
+        now: i64,
+    ) -> StoreResult<Option<OutboxItem>> {
+        let row = sqlx::query(
+            "SELECT id, ordering_key, command, attempts, next_attempt_at FROM outbox \
+             WHERE integration_id = $1 AND delivered_at IS NULL AND ordering_key = $2 \
+             ORDER BY id LIMIT 1",
         )
-        .bind(now_ms())
-        .bind(outbox_id)
-        .execute(&self.pool)
+        .bind(integration_id)
+        .bind(ordering_key)
+        .fetch_optional(&self.pool)
         .await?;
+        match row {
+            Some(row) if row.try_get::<i64, _>("next_attempt_at")? <= now => {
+                Ok(Some(outbox_item(&row)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn remove_delivered(&self, outbox_id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM outbox WHERE id = $1")
+            .bind(outbox_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
+    }
+
+    fn outbox_queued(&self) -> tokio::sync::watch::Receiver<u64> {
+        SqlStore::outbox_queued(self)
     }
 
     async fn schedule_retry(
@@ -388,5 +411,64 @@ impl BridgeStore for SqlStore {
         let message = message_by_id(&mut tx, updated.try_get("id")?).await?;
         tx.commit().await?;
         Ok(Ok(message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Bridge, NewMessage, Store};
+    use protocol::TextFormat;
+
+    #[tokio::test]
+    async fn delivered_commands_leave_the_outbox_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("outbox.db").display());
+        let store = SqlStore::connect(&url).await.unwrap();
+        let queued = store.outbox_queued();
+        let visitor = store.create_visitor("shop", "hash").await.unwrap();
+        let message = NewMessage {
+            client_id: "m-1".into(),
+            text: "hello".into(),
+            text_format: TextFormat::Plain,
+            page: None,
+        };
+        store
+            .append_visitor_message(&visitor, message, Bridge::On)
+            .await
+            .unwrap();
+        assert!(
+            queued.has_changed().unwrap(),
+            "the commit signals the worker"
+        );
+
+        let now = now_ms();
+        let heads = store.due_commands("shop", now, 10).await.unwrap();
+        assert_eq!(heads.len(), 1, "one head per conversation: {heads:?}");
+        let mut sent = Vec::new();
+        let mut next = heads.into_iter().next();
+        while let Some(item) = next {
+            sent.push(
+                item.command
+                    .split('"')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+            store.remove_delivered(item.id).await.unwrap();
+            next = store
+                .next_command("shop", &item.ordering_key, now)
+                .await
+                .unwrap();
+        }
+        assert_eq!(sent, ["createUser", "createConversation", "createMessage"]);
+        let left: i64 = sqlx::query("SELECT COUNT(*) AS n FROM outbox")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+        assert_eq!(left, 0, "delivered commands are deleted");
+        assert_eq!(store.outbox_stats("shop").await.unwrap().depth, 0);
     }
 }

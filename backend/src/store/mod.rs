@@ -9,6 +9,7 @@ mod sql;
 use async_trait::async_trait;
 use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo, TextFormat};
+use tokio::sync::watch;
 
 pub use sql::SqlStore;
 
@@ -147,7 +148,19 @@ pub trait BridgeStore: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<OutboxItem>>;
 
-    async fn mark_delivered(&self, outbox_id: i64) -> StoreResult<()>;
+    /// The first undelivered command of `ordering_key`, if it is due at `now`.
+    async fn next_command(
+        &self,
+        integration_id: &str,
+        ordering_key: &str,
+        now: i64,
+    ) -> StoreResult<Option<OutboxItem>>;
+
+    /// Deletes a delivered command: the outbox holds only what is still to be sent.
+    async fn remove_delivered(&self, outbox_id: i64) -> StoreResult<()>;
+
+    /// Changes after every commit that queued commands, so the worker need not poll for them.
+    fn outbox_queued(&self) -> watch::Receiver<u64>;
 
     async fn schedule_retry(
         &self,

@@ -13,7 +13,9 @@ use protocol::webhook::{Command, ConversationUpdate};
 use protocol::{AuthorKind, ContactInfo, Message};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// How often a transaction that lost a race on a unique key is tried again.
 const UNIQUE_RACE_ATTEMPTS: usize = 3;
@@ -23,6 +25,8 @@ const UNIQUE_RACE_ATTEMPTS: usize = 3;
 pub struct SqlStore {
     pub(super) pool: AnyPool,
     engine: Engine,
+    /// Counts commits that queued webhook commands; the outbox worker watches it.
+    queued: Arc<watch::Sender<u64>>,
 }
 
 /// The transaction every write runs in.
@@ -66,7 +70,23 @@ impl SqlStore {
             Engine::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Engine::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
         }
-        Ok(Self { pool, engine })
+        Ok(Self {
+            pool,
+            engine,
+            queued: Arc::new(watch::Sender::new(0)),
+        })
+    }
+
+    /// Tells the outbox worker that a commit queued commands, when `bridge` is on.
+    fn signal_queued(&self, bridge: Bridge) {
+        if bridge == Bridge::On {
+            self.queued
+                .send_modify(|commits| *commits = commits.wrapping_add(1));
+        }
+    }
+
+    pub(super) fn outbox_queued(&self) -> watch::Receiver<u64> {
+        self.queued.subscribe()
     }
 
     async fn identify_once(&self, visitor_id: i64, sub: &str, bridge: Bridge) -> StoreResult<()> {
@@ -315,6 +335,7 @@ impl Store for SqlStore {
                 result => break result?,
             }
         }
+        self.signal_queued(bridge);
         self.visitor(visitor_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))
@@ -337,7 +358,9 @@ impl Store for SqlStore {
         if bridge == Bridge::On {
             queue_user_update(&mut tx, person_id).await?;
         }
-        Ok(tx.commit().await?)
+        tx.commit().await?;
+        self.signal_queued(bridge);
+        Ok(())
     }
 
     async fn conversation_of(&self, person_id: i64) -> StoreResult<Option<i64>> {
@@ -417,6 +440,7 @@ impl Store for SqlStore {
             queue_visitor_message(&mut tx, visitor, &stored, message.page.as_ref()).await?;
         }
         tx.commit().await?;
+        self.signal_queued(bridge);
         Ok(Appended::Created(stored))
     }
 

@@ -3,12 +3,14 @@
 //! in with the spec's status codes and reach visitors live.
 
 use crate::support::{ack, say, welcomed};
+use backend::settings::BridgeSettings;
 use jsonwebtoken::Algorithm;
 use protocol::webhook::{Command, MessageCommand};
 use protocol::{AuthorKind, ClientFrame, ContactInfo, PageInfo, ServerFrame, TextFormat};
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
-use tests::fake_collab::{FakeCollaborationServer, Mode};
+use tests::fake_collab::{DELIVERY_TIMEOUT, FakeCollaborationServer, Mode};
+use tests::server::fast_bridge;
 use tests::server::{Endpoint, SHOP_ORIGIN, WEBHOOK_TOKEN};
 use tests::tokens::{claims, signed};
 use tests::{Options, TestServer, WsClient, engines};
@@ -266,6 +268,52 @@ async fn messages_sent_during_an_outage_are_all_delivered_in_order_once() {
         assert!(
             settled.oldest_undelivered_ms.is_none(),
             "{db:?}: {settled:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_hanging_conversation_does_not_hold_up_the_others() {
+    for db in engines() {
+        let fake = FakeCollaborationServer::start().await;
+        // Longer than the fake waits for commands: a stuck conversation that held up the
+        // others would fail the test.
+        let bridge = BridgeSettings {
+            timeout_ms: 10 * DELIVERY_TIMEOUT.as_millis() as u64,
+            ..fast_bridge()
+        };
+        let server = TestServer::start(
+            db,
+            Options {
+                bridge,
+                ..bridged(&fake)
+            },
+        )
+        .await;
+        let (mut stuck, _) = welcomed(&server, &server.new_visitor().await).await;
+        let first = say(&mut stuck, "s-1", "answered").await;
+        fake.wait_for("the first message", |c| created_messages(c).len() == 1)
+            .await;
+        fake.hang_conversation(&first.conversation_id.to_string());
+        say(&mut stuck, "s-2", "never answered").await;
+
+        let (mut other, _) = welcomed(&server, &server.new_visitor().await).await;
+        for n in 0..3 {
+            say(&mut other, &format!("o-{n}"), &format!("other {n}")).await;
+        }
+        let commands = fake
+            .wait_for("the other conversation's messages", |c| {
+                created_messages(c).iter().any(|m| m.text == "other 2")
+            })
+            .await;
+        let texts: Vec<_> = created_messages(&commands)
+            .iter()
+            .map(|m| m.text.as_str())
+            .collect();
+        assert_eq!(
+            texts,
+            ["answered", "other 0", "other 1", "other 2"],
+            "{db:?}"
         );
     }
 }
