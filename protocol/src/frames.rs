@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+mod server_frame_de;
+
 /// How a message's text is to be read. `text/html` is sanitized by the server before storing.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TextFormat {
@@ -114,8 +116,9 @@ pub enum ErrorCode {
     Internal,
 }
 
-/// Frames the server sends.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+/// Frames the server sends. `Deserialize` is written by hand (`server_frame_de`) to keep the
+/// widget small; it reads exactly what this derived `Serialize` writes.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// First frame of every connection: who the visitor is and the messages it has not seen.
@@ -307,6 +310,110 @@ mod tests {
             json!({"type": "conversation_updated", "conversation_id": 3, "title": "Order 42"}),
         );
         assert_roundtrip(&ServerFrame::Pong, json!({"type": "pong"}));
+    }
+
+    #[test]
+    fn server_frames_roundtrip_with_every_optional_field() {
+        assert_roundtrip(
+            &ServerFrame::Welcome {
+                visitor_id: 1,
+                conversation_id: None,
+                sub: Some("u-1".into()),
+                contact: ContactInfo {
+                    name: Some("Ivan".into()),
+                    email: None,
+                    phone: None,
+                },
+                messages: vec![],
+                reset: false,
+                max_message_bytes: 8192,
+            },
+            json!({"type": "welcome", "visitor_id": 1, "sub": "u-1", "contact": {"name": "Ivan"},
+                   "messages": [], "reset": false, "max_message_bytes": 8192}),
+        );
+        assert_roundtrip(
+            &ServerFrame::Identified {
+                sub: "u-1".into(),
+                conversation_id: Some(9),
+                contact: ContactInfo::default(),
+                messages: vec![message()],
+            },
+            json!({"type": "identified", "sub": "u-1", "conversation_id": 9, "contact": {},
+                   "messages": [serde_json::to_value(message()).unwrap()]}),
+        );
+        assert_roundtrip(
+            &ServerFrame::Error {
+                code: ErrorCode::Internal,
+                message: "try again".into(),
+                client_id: None,
+                retry_after_ms: None,
+            },
+            json!({"type": "error", "code": "internal", "message": "try again"}),
+        );
+    }
+
+    fn parse(text: &str) -> Result<ServerFrame, String> {
+        serde_json::from_str(text).map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn server_frames_parse_in_any_key_order_and_ignore_unknown_fields() {
+        assert_eq!(
+            parse(
+                r#"{"title": "Order 42", "extra": [1], "conversation_id": 3, "type": "conversation_updated"}"#
+            ),
+            Ok(ServerFrame::ConversationUpdated {
+                conversation_id: 3,
+                title: "Order 42".into()
+            })
+        );
+        assert_eq!(
+            parse(r#"{"type": "pong", "reset": true}"#),
+            Ok(ServerFrame::Pong)
+        );
+    }
+
+    #[test]
+    fn server_frames_missing_what_their_type_requires_are_refused() {
+        let missing = |text| parse(text).expect_err("refused");
+        assert!(missing(r#"{"contact": {}}"#).contains("missing field `type`"));
+        assert!(missing(r#"{"type": "shout"}"#).contains("unknown variant `shout`"));
+        assert!(missing(r#"{"type": "contact"}"#).contains("missing field `contact`"));
+        assert!(
+            missing(r#"{"type": "ack", "message": null}"#).contains("missing field `client_id`")
+        );
+        assert!(
+            missing(r#"{"type": "welcome", "visitor_id": 1, "contact": {}, "messages": [], "reset": true}"#)
+                .contains("missing field `max_message_bytes`")
+        );
+        assert!(
+            missing(r#"{"type": "conversation_updated", "title": "t"}"#)
+                .contains("missing field `conversation_id`")
+        );
+    }
+
+    #[test]
+    fn the_message_field_has_the_shape_its_frame_needs() {
+        let stored = serde_json::to_string(&message()).unwrap();
+        assert!(
+            parse(r#"{"type": "message", "message": "hi"}"#)
+                .expect_err("a text is not a stored message")
+                .contains("invalid type: string \"hi\", expected struct Message")
+        );
+        assert!(
+            parse(&format!(
+                r#"{{"type": "error", "code": "internal", "message": {stored}}}"#
+            ))
+            .expect_err("an error explains in words")
+            .contains("expected a string")
+        );
+        assert_eq!(
+            parse(&format!(
+                r#"{{"type": "message_updated", "message": {stored}}}"#
+            )),
+            Ok(ServerFrame::MessageUpdated { message: message() })
+        );
+        assert!(parse(r#"{"type": "message", "message": 7}"#).is_err());
     }
 
     #[test]
