@@ -1,5 +1,8 @@
 //! The widget's words in Russian and English, picked from `languageCode` (`ru`, `ru_RU`, `ru-RU`
-//! give Russian; anything else English).
+//! give Russian; anything else English). The server uses them too, for the collapsed tab its
+//! loader script draws.
+
+use protocol::IntegrationParams;
 
 #[derive(Debug)]
 pub struct Strings {
@@ -83,11 +86,35 @@ const RU: Strings = Strings {
     empty: "Задайте вопрос: мы ответим здесь.",
 };
 
+/// The chat's title: `titleText`, or the language's default when it is empty.
+pub fn title(params: &IntegrationParams) -> &str {
+    if params.title_text.is_empty() {
+        strings(&params.language_code).default_title
+    } else {
+        &params.title_text
+    }
+}
+
 pub fn strings(language_code: &str) -> &'static Strings {
     let language = language_code.get(..2).unwrap_or_default();
     if language.eq_ignore_ascii_case("ru") {
         &RU
     } else {
         &EN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strings;
+
+    #[test]
+    fn language_codes_pick_their_language_and_unknown_ones_fall_back_to_english() {
+        for code in ["ru", "ru_RU", "ru-RU", "RU"] {
+            assert_eq!(strings(code).lang, "ru", "{code}");
+        }
+        for code in ["en", "en_US", "de", "", "r"] {
+            assert_eq!(strings(code).lang, "en", "{code}");
+        }
     }
 }

@@ -202,8 +202,14 @@ impl Session {
             .expect("type into the composer");
     }
 
-    /// The element matching `css` inside the widget's shadow root, for real clicks and keys.
+    /// The element matching `css` inside the widget's shadow root, for real clicks and keys;
+    /// waits for it, as the chat's panel appears once its bundle has loaded.
     pub async fn widget_element(&self, css: &str) -> Element {
+        self.wait_for(
+            css,
+            &format!("{}.querySelector({})", shadow(), serde_json::json!(css)),
+        )
+        .await;
         let host = self
             .client
             .find(Locator::Id(HOST_ID))

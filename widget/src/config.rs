@@ -1,18 +1,12 @@
-//! What the loader script passed to the widget in `window.__collaborationSystemWebChat1CE`:
-//! the integration's parameters and the address of the widget API.
+//! What the loader script passes to the chat when it starts it: the integration's parameters
+//! and the address of the widget API (the loader's other fields are its own).
 
 use protocol::IntegrationParams;
 use serde::Deserialize;
 
-const GLOBAL: &str = "__collaborationSystemWebChat1CE";
-
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("window.{GLOBAL} is missing: load the chat through its script URL")]
-    Missing,
-    #[error("window.{GLOBAL} is not valid: {0}")]
-    Invalid(String),
-}
+#[error("the chat's configuration is not valid: {0}")]
+pub struct ConfigError(String);
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
@@ -22,16 +16,9 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_window() -> Result<Self, ConfigError> {
-        let value = js_sys::Reflect::get(&crate::browser::window(), &GLOBAL.into())
-            .map_err(|_| ConfigError::Missing)?;
-        if value.is_undefined() || value.is_null() {
-            return Err(ConfigError::Missing);
-        }
-        let json =
-            js_sys::JSON::stringify(&value).map_err(|_| ConfigError::Invalid("not JSON".into()))?;
-        serde_json::from_str(&String::from(json))
-            .map_err(|error| ConfigError::Invalid(error.to_string()))
+    pub fn from_value(value: &wasm_bindgen::JsValue) -> Result<Self, ConfigError> {
+        let json = js_sys::JSON::stringify(value).map_err(|_| ConfigError("not JSON".into()))?;
+        serde_json::from_str(&String::from(json)).map_err(|error| ConfigError(error.to_string()))
     }
 
     /// The integration id: the part of the API address before `:`, naming what this widget

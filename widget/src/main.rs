@@ -1,23 +1,16 @@
-//! The chat widget, compiled to WebAssembly and started by the backend's loader script: it
-//! defines `window.CollaborationSystemWebChat1CE` and renders the chat into a Shadow DOM root
-//! on the host page.
+//! The chat, compiled to WebAssembly and started by the backend's loader script (which owns the
+//! page API and the collapsed tab): it renders the open chat into the loader's Shadow DOM root
+//! and runs the visitor's session with the server.
 
-mod api;
 mod browser;
 mod config;
-mod events;
-mod i18n;
 mod net;
+mod page;
 mod rich_text;
 mod session;
-mod shadow;
 mod socket;
 mod storage;
-mod style;
 mod ui;
 
-fn main() {
-    if let Err(error) = session::start() {
-        browser::warn(&format!("web chat: cannot start: {error}"));
-    }
-}
+/// Nothing runs when the bundle loads: the loader calls [`page::start_chat`].
+fn main() {}

@@ -1,29 +1,18 @@
-//! The chat session of one page: reactive state the UI renders, the visitor token, the
-//! WebSocket with reconnect and resend, and the page's event listeners. Nothing touches the
-//! network or storage before the visitor interacts (opens the chat, writes, or calls a
-//! method that needs the server), unless an earlier interaction left a visitor token.
+//! The chat session of one page: reactive state the UI renders, the visitor token, and the
+//! WebSocket with reconnect and resend. Nothing touches the network or storage before the
+//! visitor interacts (opens the chat, writes, or calls a method that needs the server), unless
+//! an earlier interaction left a visitor token.
 
 use crate::browser::{self, warn};
 use crate::config::Config;
-use crate::events::{Event, Listeners};
-use crate::i18n::{self, Strings};
+use crate::page::Page;
 use crate::socket::{self, Socket};
-use crate::{api, net, shadow, storage, style, ui};
+use crate::{net, storage, ui};
+use chat::i18n::{self, Strings};
 use chat::unread::ChatVisibility;
 use chat::{Backoff, Delivery, Log, Outbox, Outgoing, Unread};
 use leptos::prelude::*;
 use protocol::{AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, TextFormat};
-use wasm_bindgen::JsValue;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    #[error(transparent)]
-    Shadow(#[from] shadow::ShadowError),
-    #[error("cannot define window.CollaborationSystemWebChat1CE")]
-    Api,
-}
 
 /// The state of the connection to the server, as the composer explains it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +29,7 @@ pub enum Link {
 #[derive(Debug, Clone, Copy)]
 pub struct Chat {
     pub config: &'static Config,
+    page: StoredValue<Page, LocalStorage>,
     pub strings: &'static Strings,
     pub log: RwSignal<Log>,
     pub open: RwSignal<bool>,
@@ -64,39 +54,39 @@ struct Runtime {
     /// `identify` and `set_contact` frames waiting for the connection, in order.
     control: Vec<ClientFrame>,
     backoff: Backoff,
-    listeners: Listeners,
-    /// Where the page's focus was before the chat opened, to give it back on close.
-    focus_before_open: Option<web_sys::HtmlElement>,
 }
 
-/// Starts the widget: reads the configuration, attaches the Shadow DOM, mounts the UI,
-/// defines the page API and fires `initialized`.
-pub fn start() -> Result<(), StartError> {
-    let config: &'static Config = Box::leak(Box::new(Config::from_window()?));
-    let mount = shadow::attach(style::CSS)?;
-    // The widget lives as long as the page: its reactive owner is never disposed.
+/// Starts the chat: mounts the panel into `root`, keeps the loader's badge in step with the
+/// unread count, and reconnects a visitor an earlier interaction left.
+pub fn start(config: Config, root: web_sys::Element, page: Page) -> Chat {
+    // The chat lives as long as the page: its configuration and reactive owner are never freed.
     let owner = Owner::new();
     owner.set();
     std::mem::forget(owner);
-    let chat = Chat::new(config);
-    api::define(chat).map_err(|_| StartError::Api)?;
-    std::mem::forget(leptos::mount::mount_to(mount, move || {
-        ui::App(ui::AppProps { chat })
-    }));
+    let chat = Chat::new(Box::leak(Box::new(config)), page);
+    // Mounting starts Leptos' executor, which effects need.
+    std::mem::forget(leptos::mount::mount_to(
+        wasm_bindgen::JsCast::unchecked_into(root),
+        move || ui::App(ui::AppProps { chat }),
+    ));
+    Effect::new(move |_| {
+        let count = chat.unread.get().count();
+        chat.page.with_value(|page| page.unread(count));
+    });
     ui::follow_visual_viewport();
-    if let Some(token) = storage::visitor_token(config.integration_id()) {
+    if let Some(token) = storage::visitor_token(chat.config.integration_id()) {
         chat.runtime
             .update_value(|runtime| runtime.visitor_token = Some(token));
         chat.connect();
     }
-    browser::after(0, move || chat.emit(Event::Initialized));
-    Ok(())
+    chat
 }
 
 impl Chat {
-    fn new(config: &'static Config) -> Self {
+    fn new(config: &'static Config, page: Page) -> Self {
         Self {
             config,
+            page: StoredValue::new_local(page),
             strings: i18n::strings(&config.params.language_code),
             log: RwSignal::new(Log::default()),
             open: RwSignal::new(false),
@@ -112,16 +102,12 @@ impl Chat {
         if self.open.get_untracked() {
             return;
         }
-        let focused = browser::document()
-            .active_element()
-            .and_then(|element| wasm_bindgen::JsCast::dyn_into(element).ok());
-        self.runtime
-            .update_value(|runtime| runtime.focus_before_open = focused);
         self.open.set(true);
         self.ever_opened.set(true);
         self.unread.update(Unread::seen);
         self.ensure_connected();
-        self.emit(Event::Open);
+        // The panel takes focus after this task: the loader notes where it was before.
+        self.page.with_value(|page| page.emit("open"));
     }
 
     pub fn close_chat(self) {
@@ -129,16 +115,7 @@ impl Chat {
             return;
         }
         self.open.set(false);
-        self.emit(Event::Close);
-    }
-
-    /// Where focus goes back after closing, if the page had it before opening.
-    pub fn take_focus_before_open(self) -> Option<web_sys::HtmlElement> {
-        let shadow_host = browser::document().get_element_by_id(shadow::HOST_ID);
-        self.runtime
-            .try_update_value(|runtime| runtime.focus_before_open.take())
-            .flatten()
-            .filter(|element| Some(JsValue::from(element)) != shadow_host.map(JsValue::from))
+        self.page.with_value(|page| page.emit("close"));
     }
 
     pub fn send(self, text: &str, text_format: TextFormat) {
@@ -192,28 +169,6 @@ impl Chat {
         match token {
             Some(token) => net::delete_visitor(&self.config.api, &token).await,
             None => Ok(()),
-        }
-    }
-
-    pub fn add_listener(self, event: Event, listener: js_sys::Function) {
-        self.runtime
-            .update_value(|runtime| runtime.listeners.add(event, listener));
-    }
-
-    pub fn remove_listener(self, event: Event, listener: &js_sys::Function) {
-        self.runtime
-            .update_value(|runtime| runtime.listeners.remove(event, listener));
-    }
-
-    /// Calls the page's listeners; one that throws does not stop the others.
-    pub fn emit(self, event: Event) {
-        let listeners = self
-            .runtime
-            .with_value(|runtime| runtime.listeners.of(event));
-        for listener in listeners {
-            if let Err(error) = listener.call0(&JsValue::UNDEFINED) {
-                warn(&format!("web chat: a {event:?} listener failed: {error:?}"));
-            }
         }
     }
 

@@ -1,6 +1,6 @@
-//! `GET /integration/webchat/{id}:{token}`: the script a site embeds. It carries the integration's
-//! parameters and the API address, then loads the widget bundle from this server; if that fails
-//! the host page only gets one console warning.
+//! `GET /integration/webchat/{id}:{token}`: the script a site embeds (`loader.js`) with the
+//! integration's configuration baked in: parameters, API and bundle addresses, the stylesheet
+//! and the words of the collapsed tab it draws before the WebAssembly chat loads.
 
 use super::error::ApiError;
 use crate::bundle::Bundle;
@@ -8,10 +8,19 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use serde_json::json;
+use chat::{i18n, placement};
+use protocol::IntegrationParams;
+use serde_json::{Value, json};
+use std::sync::LazyLock;
 
 /// The loader is cached briefly so configuration changes reach pages soon.
 const LOADER_CACHE: &str = "public, max-age=300";
+
+const TEMPLATE: &str = include_str!("loader.js");
+
+/// The widget's stylesheet, comments and runs of whitespace removed.
+static STYLE: LazyLock<String> =
+    LazyLock::new(|| compact_css(include_str!("../../../widget/style.css")));
 
 pub async fn script(
     State(state): State<AppState>,
@@ -22,30 +31,72 @@ pub async fn script(
         .by_key(&key)
         .ok_or(ApiError::UnknownIntegration)?;
     let base = &state.public_url;
+    let bundle = Bundle::find(&state.widget_dir);
     let config = json!({
         "params": integration.params,
         "api": format!("{base}/api/v1/chat/{}", integration.key()),
         "widget": format!("{base}/widget/"),
+        "bundle": bundle.map(|bundle| json!({ "js": bundle.js, "wasm": bundle.wasm })),
+        "style": *STYLE,
+        "tab": tab(&integration.params),
     });
-    let body = match Bundle::find(&state.widget_dir) {
-        Some(bundle) => format!(
-            "(function () {{\n  \"use strict\";\n  if (window.CollaborationSystemWebChat1CE) return;\n  \
-             var config = {config};\n  window.__collaborationSystemWebChat1CE = config;\n  \
-             import(config.widget + {js})\n    \
-             .then(function (glue) {{ return glue.default({{ module_or_path: config.widget + {wasm} }}); }})\n    \
-             .catch(function (error) {{ console.warn(\"web chat: cannot load the chat: \" + error); }});\n}})();\n",
-            js = json!(bundle.js),
-            wasm = json!(bundle.wasm),
-        ),
-        None => "console.warn(\"web chat: the widget bundle is not built on the server \
-                 (run cargo xtask build)\");\n"
-            .to_owned(),
-    };
     Ok((
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, LOADER_CACHE),
         ],
-        body,
+        TEMPLATE.replacen("__CONFIG__", &config.to_string(), 1),
     ))
+}
+
+/// What the loader needs to draw the collapsed tab and its unread badge.
+fn tab(params: &IntegrationParams) -> Value {
+    let strings = i18n::strings(&params.language_code);
+    json!({
+        "classes": placement::root_classes(params),
+        "lang": strings.lang,
+        "title": i18n::title(params),
+        "openLabel": strings.open_chat,
+        "unread": strings.unread,
+        "backColor": params.title_back_color,
+        "textColor": params.title_text_color,
+        "collapsed": params.display_collapsed_state,
+        "badge": params.display_unread_messages_mark,
+    })
+}
+
+/// CSS without comments and with every run of whitespace as one space.
+fn compact_css(css: &str) -> String {
+    let mut without_comments = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        without_comments.push_str(&rest[..start]);
+        rest = rest[start..]
+            .find("*/")
+            .map_or("", |end| &rest[start + end + 2..]);
+    }
+    without_comments.push_str(rest);
+    without_comments
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact_css;
+
+    #[test]
+    fn css_loses_comments_and_spare_whitespace_only() {
+        let css = "/* a\n comment */\n.a {\n  color: red; /* why */\n}\n\n.b { content: \"x\"; }\n";
+        assert_eq!(
+            compact_css(css),
+            ".a { color: red; } .b { content: \"x\"; }"
+        );
+    }
+
+    #[test]
+    fn the_template_has_one_configuration_slot() {
+        assert_eq!(super::TEMPLATE.matches("__CONFIG__").count(), 1);
+    }
 }

@@ -297,7 +297,7 @@ async fn chatting_with_an_operator_live() {
         .wait_for(
             "the unread badge",
             &format!(
-                "{}.querySelector('.cw-tab .cw-badge')?.textContent",
+                "{}.querySelector('.cw-tab .cw-badge:not([hidden])')?.textContent",
                 shadow()
             ),
         )
@@ -308,7 +308,7 @@ async fn chatting_with_an_operator_live() {
         .await;
     page.wait_for(
         "the badge to clear",
-        &format!("!{}.querySelector('.cw-badge')", shadow()),
+        &format!("!{}.querySelector('.cw-badge:not([hidden])')", shadow()),
     )
     .await;
 

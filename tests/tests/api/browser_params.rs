@@ -154,7 +154,7 @@ async fn an_operator_message_opens_the_chat_when_asked_to() {
             chat.page
                 .wait_for(
                     "the unread badge",
-                    &format!("{}.querySelector('.cw-badge')", shadow()),
+                    &format!("{}.querySelector('.cw-badge:not([hidden])')", shadow()),
                 )
                 .await;
             let events = chat.page.js("return window.__events", Vec::new()).await;
@@ -172,6 +172,43 @@ async fn an_operator_message_opens_the_chat_when_asked_to() {
                 .await;
             assert_eq!(hidden, json!(true), "the panel stays hidden");
         }
+        chat.page.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_unread_badge_follows_display_unread_messages_mark() {
+    for show_mark in [true, false] {
+        let chat = Chat::start(&[
+            ("displayUnreadMessagesMark", ParamValue::Flag(show_mark)),
+            ("openChatOnNewMessage", ParamValue::Flag(false)),
+        ])
+        .await;
+        chat.say_hello().await;
+        chat.call("close()").await;
+        operator_says(&chat.server, &chat.page, "r-1", "Are you there?").await;
+        chat.page
+            .wait_for(
+                "the reply in the collapsed chat's log",
+                &format!(
+                    "{}.querySelector('.cw-log').textContent.includes('Are you there?')",
+                    shadow()
+                ),
+            )
+            .await;
+        let badges = chat
+            .page
+            .js(
+                &format!(
+                    "return Array.from({}.querySelectorAll('.cw-badge'))\
+                     .filter(b => b.offsetWidth > 0).map(b => b.textContent)",
+                    shadow()
+                ),
+                Vec::new(),
+            )
+            .await;
+        let expected = if show_mark { json!(["1"]) } else { json!([]) };
+        assert_eq!(badges, expected, "displayUnreadMessagesMark={show_mark}");
         chat.page.close().await;
     }
 }
