@@ -325,6 +325,11 @@ function subscribe() {
   ["initialized", "open", "close"].forEach(function (name) {
     chat.addListener(name, function () { window.__events.push(name); });
   });
+  // `?early`: calls made as soon as the object exists, before the chat has loaded.
+  if (location.search.indexOf("early") >= 0) {
+    chat.setContactInfo({ name: "Early bird" });
+    chat.getContactInfo().then(function (contact) { window.__early = contact; });
+  }
 }
 new MutationObserver(subscribe).observe(document.documentElement, {
   childList: true,
@@ -354,7 +359,8 @@ impl HostPage {
     /// page's own stylesheet, under the strict Content-Security-Policy README gives for sites
     /// (nothing inline: the page's script and stylesheet are files). The page records the chat's
     /// events in `window.__events`, subscribing as soon as the chat object appears, and every
-    /// CSP violation in `window.__violations`.
+    /// CSP violation in `window.__violations`. With `?early` in its URL it calls
+    /// `setContactInfo` and `getContactInfo` at once, the answer going to `window.__early`.
     pub async fn start(backend: &str, css: &str) -> Self {
         let page = format!(
             r#"<!DOCTYPE html>
