@@ -1,0 +1,100 @@
+//! Parts of the chat's UI in headless Chromium that need a particular server or screen: a
+//! message the server refused shows as not sent and goes through on Retry, and on a phone the
+//! open chat fills the visual viewport (what an on-screen keyboard leaves), composer included.
+
+use crate::browser::PHONE;
+use backend::settings::Limits;
+use serde_json::json;
+use tests::browser::{Driver, HostPage, shadow};
+use tests::{Db, Options, TestServer};
+
+#[tokio::test]
+async fn a_refused_message_is_marked_not_sent_and_goes_through_on_retry() {
+    // One message at once, then one every 100 ms: the second of two quick ones is refused.
+    let limits = Limits {
+        message_burst: 1,
+        messages_per_minute: 600,
+        ..Limits::default()
+    };
+    let options = Options {
+        limits,
+        ..Options::default()
+    };
+    let server = TestServer::start(Db::Sqlite, options.with_widget()).await;
+    let host = HostPage::start(&server.base, "").await;
+    let driver = Driver::start().await;
+    let page = driver.session(1280, 800).await;
+    page.open_page(&host.url).await;
+    page.open_and_say("first").await;
+    page.type_message("second").await;
+    page.wait_for(
+        "the second message marked not sent",
+        &format!(
+            "{}.querySelector('.cw-msg-own:last-child .cw-status-failed')",
+            shadow()
+        ),
+    )
+    .await;
+    page.screenshot("refused-message").await;
+    page.widget_element(".cw-msg-own:last-child .cw-retry")
+        .await
+        .click()
+        .await
+        .expect("click Retry");
+    page.wait_for(
+        "the retried message stored",
+        &format!(
+            "{0}.querySelectorAll('.cw-msg-own .cw-status-sent').length === 2 \
+             && !{0}.querySelector('.cw-retry')",
+            shadow()
+        ),
+    )
+    .await;
+    let texts = page
+        .js(
+            &format!(
+                "return Array.from({}.querySelectorAll('.cw-msg-own .cw-text'), e => e.textContent)",
+                shadow()
+            ),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(texts, json!(["first", "second"]), "each once, in order");
+    page.close().await;
+}
+
+#[tokio::test]
+async fn on_a_phone_the_open_chat_fills_the_visual_viewport() {
+    let server = TestServer::start(Db::Sqlite, Options::default().with_widget()).await;
+    let host = HostPage::start(&server.base, "").await;
+    let driver = Driver::start().await;
+    let page = driver.session(PHONE.0, PHONE.1).await;
+    page.open_page(&host.url).await;
+    page.open_and_say("Hello").await;
+    // Zooming in shrinks the visual viewport as an on-screen keyboard does.
+    for scale in [1.0, 2.0] {
+        page.cdp(
+            "Emulation.setPageScaleFactor",
+            json!({ "pageScaleFactor": scale }),
+        )
+        .await;
+        let fits = page
+            .wait_for(
+                "the panel sized to the visual viewport",
+                &format!(
+                    "(() => {{ const v = visualViewport; \
+                     const panel = {0}.querySelector('.cw-panel').getBoundingClientRect(); \
+                     const composer = {0}.querySelector('.cw-composer').getBoundingClientRect(); \
+                     const near = (a, b) => Math.abs(a - b) < 1.5; \
+                     return near(panel.height, v.height) && near(panel.top, v.offsetTop) \
+                       && composer.bottom <= v.offsetTop + v.height + 1.5 \
+                       && [v.height, panel.height, composer.bottom]; }})()",
+                    shadow()
+                ),
+            )
+            .await;
+        assert!(fits.is_array(), "scale {scale}: {fits}");
+    }
+    page.screenshot("phone-zoomed").await;
+    page.close().await;
+}
