@@ -376,6 +376,7 @@ mod tests {
     #[test]
     fn server_frames_missing_what_their_type_requires_are_refused() {
         let missing = |text| parse(text).expect_err("refused");
+        assert!(missing(r#"["pong"]"#).contains("expected a server frame object"));
         assert!(missing(r#"{"contact": {}}"#).contains("missing field `type`"));
         assert!(missing(r#"{"type": "shout"}"#).contains("unknown variant `shout`"));
         assert!(missing(r#"{"type": "contact"}"#).contains("missing field `contact`"));

@@ -62,3 +62,13 @@ pub fn clock_time(epoch_ms: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(epoch_ms as f64));
     format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
 }
+
+/// `value` as a CSS length in pixels (`"412.5px"`). JavaScript formats the number: the widget
+/// then carries no float formatting code of its own.
+pub fn css_px(value: f64) -> String {
+    let number = js_sys::Number::from(value)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default();
+    number + "px"
+}

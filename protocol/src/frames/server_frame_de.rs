@@ -144,7 +144,23 @@ impl Fields {
 
 impl<'de> serde::Deserialize<'de> for ServerFrame {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Fields::deserialize(deserializer)?
+        deserializer.deserialize_map(FrameVisitor)
+    }
+}
+
+/// Accepts only a JSON object (a frame is never an array), so the derived [`Fields`] visitor
+/// is only ever handed a map and its array branch is not compiled in.
+struct FrameVisitor;
+
+impl<'de> Visitor<'de> for FrameVisitor {
+    type Value = ServerFrame;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a server frame object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Fields::deserialize(de::value::MapAccessDeserializer::new(map))?
             .into_frame()
             .map_err(FrameError::into_de)
     }
