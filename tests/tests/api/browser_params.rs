@@ -423,3 +423,94 @@ async fn color_themes_light_dark_and_auto_following_the_system() {
         "auto follows the system, live"
     );
 }
+
+/// WCAG 2 contrast ratio of each `selector`'s text against the first opaque background behind
+/// it, in the widget's shadow root: `{selector: ratio}` (`null` for a missing element).
+fn contrast_script(selectors: &[&str]) -> String {
+    format!(
+        "const root = {root};
+         const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+         const lum = c => {{
+           const f = v => (v /= 255) <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+           return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+         }};
+         const behind = element => {{
+           for (let e = element; e; e = e.parentElement || e.getRootNode().host) {{
+             const c = rgb(getComputedStyle(e).backgroundColor);
+             if (c.length === 3 || c[3] > 0) return c;
+           }}
+           return [255, 255, 255];
+         }};
+         const ratios = {{}};
+         for (const selector of {selectors}) {{
+           const element = root.querySelector(selector);
+           if (!element) {{ ratios[selector] = null; continue; }}
+           const [a, b] = [lum(rgb(getComputedStyle(element).color)), lum(behind(element))];
+           ratios[selector] = Math.round((Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) * 100) / 100;
+         }}
+         return ratios;",
+        root = shadow(),
+        selectors = json!(selectors),
+    )
+}
+
+#[tokio::test]
+async fn text_contrast_meets_wcag_aa_in_both_themes() {
+    const OPEN: &[&str] = &[
+        ".cw-title",
+        ".cw-msg-own .cw-text",
+        ".cw-msg-own .cw-meta",
+        ".cw-msg:not(.cw-msg-own) .cw-text",
+        ".cw-msg:not(.cw-msg-own) .cw-meta",
+        ".cw-input",
+        ".cw-send",
+        ".cw-contact label",
+        ".cw-contact input",
+        ".cw-save",
+    ];
+    const COLLAPSED: &[&str] = &[".cw-tab-title", ".cw-tab .cw-badge"];
+    for theme in ["light", "dark"] {
+        let chat = Chat::start(&[
+            ("colorTheme", ParamValue::Text(theme.into())),
+            ("openChatOnNewMessage", ParamValue::Flag(false)),
+        ])
+        .await;
+        chat.say_hello().await;
+        operator_says(&chat.server, &chat.page, "r-1", "Hi there").await;
+        chat.page
+            .widget_element(".cw-msg:not(.cw-msg-own) .cw-text")
+            .await;
+        chat.page
+            .widget_element(".cw-contact-toggle")
+            .await
+            .click()
+            .await
+            .expect("open the contact form");
+        chat.page.widget_element(".cw-contact input").await;
+        let open = chat.page.js(&contrast_script(OPEN), Vec::new()).await;
+        chat.call("close()").await;
+        operator_says(&chat.server, &chat.page, "r-2", "Still there?").await;
+        chat.page
+            .wait_for(
+                "the unread badge",
+                &format!("{}.querySelector('.cw-badge:not([hidden])')", shadow()),
+            )
+            .await;
+        let collapsed = chat.page.js(&contrast_script(COLLAPSED), Vec::new()).await;
+        for (selector, ratio) in open
+            .as_object()
+            .into_iter()
+            .chain(collapsed.as_object())
+            .flatten()
+        {
+            let ratio = ratio
+                .as_f64()
+                .unwrap_or_else(|| panic!("{theme}: {selector} is missing"));
+            assert!(
+                ratio >= 4.5,
+                "{theme}: {selector} has contrast {ratio}, AA needs 4.5 ({open} {collapsed})"
+            );
+        }
+        chat.page.close().await;
+    }
+}
