@@ -171,9 +171,14 @@ impl Session {
         .await
     }
 
+    /// Loads `url` (until its `load` event).
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("load the host page");
+    }
+
     /// Loads `url` and waits for the widget's `initialized` event.
     pub async fn open_page(&self, url: &str) {
-        self.client.goto(url).await.expect("load the host page");
+        self.goto(url).await;
         self.wait_for(
             "the chat to initialize",
             "window.CollaborationSystemWebChat1CE && window.__events.includes('initialized')",
@@ -315,6 +320,12 @@ impl WebDriverCompatibleCommand for Cdp {
 const HOST_SCRIPT: &str = r#"
 window.__events = [];
 window.__violations = [];
+window.__warnings = [];
+var consoleWarn = console.warn;
+console.warn = function () {
+  window.__warnings.push(Array.prototype.join.call(arguments, " "));
+  consoleWarn.apply(console, arguments);
+};
 document.addEventListener("securitypolicyviolation", function (event) {
   window.__violations.push(event.violatedDirective + " " + event.blockedURI);
 });
@@ -359,8 +370,9 @@ impl HostPage {
     /// page's own stylesheet, under the strict Content-Security-Policy README gives for sites
     /// (nothing inline: the page's script and stylesheet are files). The page records the chat's
     /// events in `window.__events`, subscribing as soon as the chat object appears, and every
-    /// CSP violation in `window.__violations`. With `?early` in its URL it calls
-    /// `setContactInfo` and `getContactInfo` at once, the answer going to `window.__early`.
+    /// CSP violation in `window.__violations`, console warnings in `window.__warnings`. With
+    /// `?early` in its URL it calls `setContactInfo` and `getContactInfo` at once, the answer
+    /// going to `window.__early`.
     pub async fn start(backend: &str, css: &str) -> Self {
         let page = format!(
             r#"<!DOCTYPE html>
