@@ -18,14 +18,19 @@ use axum::http::{HeaderValue, Method, Request, header, request::Parts};
 use axum::routing::{delete, get, post};
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-/// Bundle files have content-hashed names, so they never change.
+/// Bundle files have content-hashed names, so they never change. `cargo xtask build` writes
+/// `.br` and `.gz` copies beside them, served to browsers that accept those encodings.
 const BUNDLE_CACHE: &str = "public, max-age=31536000, immutable";
+/// The loader is compressed per request: a middle level, its text is a few KB.
+const LOADER_COMPRESSION: CompressionLevel = CompressionLevel::Precise(5);
 const CORS_MAX_AGE: Duration = Duration::from_secs(3600);
 
 /// Every route of the server.
@@ -40,11 +45,18 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(integration_cors(Arc::clone(&state.integrations)));
     let widget = Router::new()
-        .route("/integration/webchat/{key}", get(loader::script))
+        .route(
+            "/integration/webchat/{key}",
+            get(loader::script).layer(CompressionLayer::new().quality(LOADER_COMPRESSION)),
+        )
         .nest_service(
             "/widget",
             Router::new()
-                .fallback_service(ServeDir::new(&state.widget_dir))
+                .fallback_service(
+                    ServeDir::new(&state.widget_dir)
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                )
                 .layer(SetResponseHeaderLayer::overriding(
                     header::CACHE_CONTROL,
                     HeaderValue::from_static(BUNDLE_CACHE),

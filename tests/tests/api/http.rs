@@ -1,5 +1,5 @@
-//! Plain HTTP routes: health, the loader script, and visitor tokens checked before a WebSocket
-//! is upgraded.
+//! Plain HTTP routes: health, the loader script, compressed downloads, and visitor tokens
+//! checked before a WebSocket is upgraded.
 
 use tests::server::SHOP_ORIGIN;
 use tests::{Options, TestServer, WsClient, engines};
@@ -57,4 +57,47 @@ async fn an_unknown_visitor_token_is_refused_before_upgrade() {
         matches!(&refused, Err(tungstenite::Error::Http(r)) if r.status() == 401),
         "{refused:?}"
     );
+}
+
+#[tokio::test]
+async fn the_loader_is_compressed_and_the_bundle_served_precompressed() {
+    let server = TestServer::start(tests::Db::Sqlite, Options::default()).await;
+    let loader = tests::http()
+        .get(format!(
+            "{}/integration/webchat/shop:public-token",
+            server.base
+        ))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loader.headers()["content-encoding"], "gzip");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("widget-1.js"), "raw glue").unwrap();
+    std::fs::write(dir.path().join("widget-1.js.br"), "brotli glue").unwrap();
+    std::fs::write(dir.path().join("widget-1.js.gz"), "gzip glue").unwrap();
+    let options = Options {
+        widget_dir: Some(dir.path().to_owned()),
+        ..Options::default()
+    };
+    let server = TestServer::start(tests::Db::Sqlite, options).await;
+    for (accepted, encoding, body) in [
+        ("br, gzip", Some("br"), "brotli glue"),
+        ("gzip", Some("gzip"), "gzip glue"),
+        ("identity", None, "raw glue"),
+    ] {
+        let response = tests::http()
+            .get(format!("{}/widget/widget-1.js", server.base))
+            .header("accept-encoding", accepted)
+            .send()
+            .await
+            .unwrap();
+        let served = response
+            .headers()
+            .get("content-encoding")
+            .map(|value| value.to_str().unwrap().to_owned());
+        assert_eq!(served.as_deref(), encoding, "{accepted}");
+        assert_eq!(response.text().await.unwrap(), body, "{accepted}");
+    }
 }
