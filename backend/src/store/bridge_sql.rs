@@ -84,7 +84,7 @@ impl BridgeStore for SqlStore {
         .bind(integration_id)
         .bind(now)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         rows.iter().map(outbox_item).collect()
     }
@@ -102,7 +102,7 @@ impl BridgeStore for SqlStore {
         )
         .bind(integration_id)
         .bind(ordering_key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?;
         match row {
             Some(row) if row.try_get::<i64, _>("next_attempt_at")? <= now => {
@@ -115,7 +115,7 @@ impl BridgeStore for SqlStore {
     async fn remove_delivered(&self, outbox_id: i64) -> StoreResult<()> {
         sqlx::query("DELETE FROM outbox WHERE id = $1")
             .bind(outbox_id)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(())
     }
@@ -138,7 +138,7 @@ impl BridgeStore for SqlStore {
         .bind(next_attempt_at)
         .bind(error)
         .bind(outbox_id)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -149,14 +149,14 @@ impl BridgeStore for SqlStore {
              WHERE integration_id = $1 AND delivered_at IS NULL",
         )
         .bind(integration_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await?;
         let last_error = sqlx::query(
             "SELECT last_error FROM outbox WHERE integration_id = $1 AND delivered_at IS NULL \
              AND last_error IS NOT NULL ORDER BY next_attempt_at DESC LIMIT 1",
         )
         .bind(integration_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?
         .map(|row| row.try_get("last_error"))
         .transpose()?;
@@ -173,7 +173,7 @@ impl BridgeStore for SqlStore {
         user: &User,
         write: Write,
     ) -> StoreResult<Result<Operator, Refused>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         // A write first, so SQLite takes its write lock before the read.
         sqlx::query("DELETE FROM operators WHERE id = -1")
             .execute(&mut *tx)
@@ -234,7 +234,7 @@ impl BridgeStore for SqlStore {
             sqlx::query("SELECT picture FROM operators WHERE integration_id = $1 AND id = $2")
                 .bind(integration_id)
                 .bind(operator_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reads)
                 .await?
                 .map(|row| row.try_get::<Option<String>, _>("picture"))
                 .transpose()?
@@ -253,7 +253,7 @@ impl BridgeStore for SqlStore {
         )
         .bind(integration_id)
         .bind(ext_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?
         .as_ref()
         .map(conversation_ref)
@@ -281,7 +281,7 @@ impl BridgeStore for SqlStore {
             .flatten()
             .chain(&conversation.ext_user_id)
             .collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         sqlx::query("DELETE FROM conversations WHERE id = -1")
             .execute(&mut *tx)
             .await?;
@@ -326,7 +326,7 @@ impl BridgeStore for SqlStore {
         sqlx::query("UPDATE conversations SET title = $1 WHERE id = $2")
             .bind(title)
             .bind(conversation_id)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(())
     }
@@ -337,7 +337,7 @@ impl BridgeStore for SqlStore {
         conversation: ConversationRef,
         command: &MessageCommand,
     ) -> StoreResult<Result<Message, Refused>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let seq: i64 = sqlx::query(
             "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
         )
@@ -390,7 +390,7 @@ impl BridgeStore for SqlStore {
         conversation: ConversationRef,
         command: &MessageCommand,
     ) -> StoreResult<Result<Message, Refused>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let updated = sqlx::query(
             "UPDATE messages SET text = $1, text_format = $2, edited_at = $3 \
              WHERE conversation_id = $4 AND ext_id = $5 RETURNING id",
@@ -463,7 +463,7 @@ mod tests {
         }
         assert_eq!(sent, ["createUser", "createConversation", "createMessage"]);
         let left: i64 = sqlx::query("SELECT COUNT(*) AS n FROM outbox")
-            .fetch_one(&store.pool)
+            .fetch_one(&store.reads)
             .await
             .unwrap()
             .try_get("n")

@@ -3,6 +3,7 @@
 //! once from the scheme of `database_url`.
 
 mod bridge_sql;
+mod group_commit;
 mod rows;
 mod sql;
 

@@ -1,8 +1,10 @@
 //! The [`Store`] over SQL through sqlx's `Any` driver: the same statements run on SQLite (WAL
-//! journal) and PostgreSQL, and each engine has its own embedded migrations. Every transaction
-//! begins with a write so SQLite takes its write lock up front instead of failing to upgrade a
-//! read lock under contention.
+//! journal) and PostgreSQL, and each engine has its own embedded migrations. On SQLite every
+//! write goes through one connection, so writers wait their turn in the pool's queue rather
+//! than in SQLite's sleeping busy handler; visitors' messages are committed in groups
+//! ([`super::group_commit`]).
 
+use super::group_commit::GroupCommit;
 use super::rows::{self, MESSAGE_SELECT, VISITOR_SELECT};
 use super::{
     Appended, Bridge, Engine, NewMessage, Store, StoreError, StoreResult, Visitor, now_ms,
@@ -10,12 +12,15 @@ use super::{
 use crate::bridge::commands;
 use async_trait::async_trait;
 use protocol::webhook::{Command, ConversationUpdate};
-use protocol::{AuthorKind, ContactInfo, Message};
+use protocol::{Author, AuthorKind, ContactInfo, Message};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// Transactions writing visitors' messages side by side on PostgreSQL (SQLite has one writer).
+const POSTGRES_MESSAGE_WRITERS: usize = 8;
 
 /// How often a transaction that lost a race on a unique key is tried again.
 const UNIQUE_RACE_ATTEMPTS: usize = 3;
@@ -23,10 +28,16 @@ const UNIQUE_RACE_ATTEMPTS: usize = 3;
 /// A [`Store`] on SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pub(super) pool: AnyPool,
+    /// Connections for reading.
+    pub(super) reads: AnyPool,
+    /// Connections for writing: one on SQLite, so writers queue here in order instead of
+    /// sleeping in SQLite's busy handler; the same pool as `reads` on PostgreSQL.
+    pub(super) writes: AnyPool,
     engine: Engine,
     /// Counts commits that queued webhook commands; the outbox worker watches it.
     queued: Arc<watch::Sender<u64>>,
+    /// Visitors' messages, committed in groups.
+    appends: GroupCommit,
 }
 
 /// The transaction every write runs in.
@@ -43,11 +54,7 @@ impl SqlStore {
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(match engine {
-                Engine::Sqlite => 4,
-                Engine::Postgres => 16,
-            })
+        let options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |connection, _| {
                 Box::pin(async move {
@@ -63,26 +70,27 @@ impl SqlStore {
                     }
                     Ok(())
                 })
-            })
-            .connect(&url)
-            .await?;
-        match engine {
-            Engine::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
-            Engine::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
-        }
+            });
+        let (reads, writes, writers) = match engine {
+            Engine::Sqlite => {
+                let writes = options.clone().max_connections(1).connect(&url).await?;
+                sqlx::migrate!("migrations/sqlite").run(&writes).await?;
+                (options.max_connections(4).connect(&url).await?, writes, 1)
+            }
+            Engine::Postgres => {
+                let pool = options.max_connections(16).connect(&url).await?;
+                sqlx::migrate!("migrations/postgres").run(&pool).await?;
+                (pool.clone(), pool, POSTGRES_MESSAGE_WRITERS)
+            }
+        };
+        let queued = Arc::new(watch::Sender::new(0));
         Ok(Self {
-            pool,
+            appends: GroupCommit::start(&writes, writers, &queued),
+            reads,
+            writes,
             engine,
-            queued: Arc::new(watch::Sender::new(0)),
+            queued,
         })
-    }
-
-    /// Tells the outbox worker that a commit queued commands, when `bridge` is on.
-    fn signal_queued(&self, bridge: Bridge) {
-        if bridge == Bridge::On {
-            self.queued
-                .send_modify(|commits| *commits = commits.wrapping_add(1));
-        }
     }
 
     pub(super) fn outbox_queued(&self) -> watch::Receiver<u64> {
@@ -90,7 +98,7 @@ impl SqlStore {
     }
 
     async fn identify_once(&self, visitor_id: i64, sub: &str, bridge: Bridge) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         sqlx::query("UPDATE visitors SET person_id = person_id WHERE id = $1")
             .bind(visitor_id)
             .execute(&mut *tx)
@@ -236,7 +244,7 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.writes).await?;
         Ok(())
     }
 
@@ -246,12 +254,12 @@ impl Store for SqlStore {
         )
         .bind(key)
         .bind(initial)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(
             sqlx::query("SELECT value FROM server_settings WHERE key = $1")
                 .bind(key)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.reads)
                 .await?
                 .try_get("value")?,
         )
@@ -259,7 +267,7 @@ impl Store for SqlStore {
 
     async fn create_visitor(&self, integration_id: &str, token_hash: &str) -> StoreResult<Visitor> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let person_id: i64 = sqlx::query(
             "INSERT INTO people (integration_id, created_at) VALUES ($1, $2) RETURNING id",
         )
@@ -298,7 +306,7 @@ impl Store for SqlStore {
         sqlx::query(&sql)
             .bind(token_hash)
             .bind(integration_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await?
             .as_ref()
             .map(rows::visitor)
@@ -309,7 +317,7 @@ impl Store for SqlStore {
         let sql = format!("{VISITOR_SELECT} AND v.id = $1");
         sqlx::query(&sql)
             .bind(visitor_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await?
             .as_ref()
             .map(rows::visitor)
@@ -320,7 +328,7 @@ impl Store for SqlStore {
         sqlx::query("UPDATE visitors SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now_ms())
             .bind(visitor_id)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(())
     }
@@ -335,7 +343,7 @@ impl Store for SqlStore {
                 result => break result?,
             }
         }
-        self.signal_queued(bridge);
+        signal_queued(&self.queued, bridge);
         self.visitor(visitor_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))
@@ -347,7 +355,7 @@ impl Store for SqlStore {
         contact: &ContactInfo,
         bridge: Bridge,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         sqlx::query("UPDATE people SET name = $1, email = $2, phone = $3 WHERE id = $4")
             .bind(contact.name.clone())
             .bind(contact.email.clone())
@@ -359,7 +367,7 @@ impl Store for SqlStore {
             queue_user_update(&mut tx, person_id).await?;
         }
         tx.commit().await?;
-        self.signal_queued(bridge);
+        signal_queued(&self.queued, bridge);
         Ok(())
     }
 
@@ -367,7 +375,7 @@ impl Store for SqlStore {
         Ok(
             sqlx::query("SELECT id FROM conversations WHERE person_id = $1")
                 .bind(person_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reads)
                 .await?
                 .map(|row| row.try_get("id"))
                 .transpose()?,
@@ -380,68 +388,7 @@ impl Store for SqlStore {
         message: NewMessage,
         bridge: Bridge,
     ) -> StoreResult<Appended> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO conversations (integration_id, person_id, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (person_id) DO NOTHING",
-        )
-        .bind(&visitor.integration_id)
-        .bind(visitor.person_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let counter = sqlx::query(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE person_id = $1 \
-             RETURNING id, last_seq",
-        )
-        .bind(visitor.person_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let conversation_id: i64 = counter.try_get("id")?;
-        let seq: i64 = counter.try_get("last_seq")?;
-        let select_by_client_id =
-            format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.client_id = $2");
-        let existing = sqlx::query(&select_by_client_id)
-            .bind(conversation_id)
-            .bind(&message.client_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(row) = existing {
-            tx.rollback().await?;
-            return Ok(Appended::Existing(rows::message(&row)?));
-        }
-        let page = message.page.clone().unwrap_or_default();
-        sqlx::query(
-            "INSERT INTO messages (conversation_id, seq, client_id, author_kind, author_name, \
-             visitor_id, text, text_format, page_url, page_title, sent_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(conversation_id)
-        .bind(seq)
-        .bind(&message.client_id)
-        .bind(rows::author_kind_name(AuthorKind::Visitor))
-        .bind(visitor.contact.name.clone())
-        .bind(visitor.id)
-        .bind(&message.text)
-        .bind(rows::text_format_name(message.text_format))
-        .bind(page.url)
-        .bind(page.title)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let stored = sqlx::query(&select_by_client_id)
-            .bind(conversation_id)
-            .bind(&message.client_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let stored = rows::message(&stored)?;
-        if bridge == Bridge::On {
-            queue_visitor_message(&mut tx, visitor, &stored, message.page.as_ref()).await?;
-        }
-        tx.commit().await?;
-        self.signal_queued(bridge);
-        Ok(Appended::Created(stored))
+        self.appends.append(visitor, message, bridge).await
     }
 
     async fn messages_after(
@@ -454,12 +401,112 @@ impl Store for SqlStore {
         sqlx::query(&sql)
             .bind(conversation_id)
             .bind(after_seq)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reads)
             .await?
             .iter()
             .map(rows::message)
             .collect()
     }
+}
+
+/// Tells the outbox worker that a commit queued commands, when `bridge` is on.
+pub(super) fn signal_queued(queued: &watch::Sender<u64>, bridge: Bridge) {
+    if bridge == Bridge::On {
+        queued.send_modify(|commits| *commits = commits.wrapping_add(1));
+    }
+}
+
+/// Stores a visitor's message inside `tx`, unless one with its client id is stored already:
+/// a read, the conversation's counter (the conversation created on the first message), the
+/// message, and with `bridge` on its webhook commands.
+pub(super) async fn append_visitor_message_in(
+    tx: &mut Tx<'_>,
+    visitor: &Visitor,
+    message: &NewMessage,
+    bridge: Bridge,
+) -> StoreResult<Appended> {
+    let now = now_ms();
+    let known = sqlx::query(
+        "SELECT p.ext_user_id, m.id AS existing FROM people p \
+         LEFT JOIN conversations c ON c.person_id = p.id \
+         LEFT JOIN messages m ON m.conversation_id = c.id AND m.client_id = $2 WHERE p.id = $1",
+    )
+    .bind(visitor.person_id)
+    .bind(&message.client_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if let Some(existing) = known.try_get::<Option<i64>, _>("existing")? {
+        let sql = format!("{MESSAGE_SELECT} WHERE m.id = $1");
+        let row = sqlx::query(&sql)
+            .bind(existing)
+            .fetch_one(&mut **tx)
+            .await?;
+        return Ok(Appended::Existing(rows::message(&row)?));
+    }
+    let counter = sqlx::query(
+        "INSERT INTO conversations (integration_id, person_id, created_at, last_seq) \
+         VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (person_id) DO UPDATE SET last_seq = conversations.last_seq + 1 \
+         RETURNING id, last_seq, ext_id, announced_at",
+    )
+    .bind(&visitor.integration_id)
+    .bind(visitor.person_id)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let conversation_id: i64 = counter.try_get("id")?;
+    let seq: i64 = counter.try_get("last_seq")?;
+    let page = message.page.clone().unwrap_or_default();
+    let id: i64 = sqlx::query(
+        "INSERT INTO messages (conversation_id, seq, client_id, author_kind, author_name, \
+         visitor_id, text, text_format, page_url, page_title, sent_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(conversation_id)
+    .bind(seq)
+    .bind(&message.client_id)
+    .bind(rows::author_kind_name(AuthorKind::Visitor))
+    .bind(visitor.contact.name.clone())
+    .bind(visitor.id)
+    .bind(&message.text)
+    .bind(rows::text_format_name(message.text_format))
+    .bind(page.url)
+    .bind(page.title)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    let stored = Message {
+        id,
+        conversation_id,
+        seq,
+        client_id: Some(message.client_id.clone()),
+        author: Author {
+            kind: AuthorKind::Visitor,
+            name: visitor.contact.name.clone(),
+            picture: None,
+        },
+        text: message.text.clone(),
+        text_format: message.text_format,
+        sent_at: now,
+        edited_at: None,
+    };
+    if bridge == Bridge::On {
+        let announced = Announced {
+            ext_user_id: known.try_get("ext_user_id")?,
+            ext_conversation_id: counter.try_get("ext_id")?,
+            conversation_announced: counter.try_get::<Option<i64>, _>("announced_at")?.is_some(),
+        };
+        queue_visitor_message(tx, visitor, &stored, message.page.as_ref(), announced).await?;
+    }
+    Ok(Appended::Created(stored))
+}
+
+/// What the collaboration server already knows of a visitor and its conversation.
+struct Announced {
+    ext_user_id: Option<String>,
+    ext_conversation_id: Option<String>,
+    conversation_announced: bool,
 }
 
 /// Queues `command` for the collaboration server, after everything queued for the conversation.
@@ -562,20 +609,17 @@ async fn queue_visitor_message(
     visitor: &Visitor,
     message: &protocol::Message,
     page: Option<&protocol::PageInfo>,
+    announced: Announced,
 ) -> StoreResult<()> {
     let conversation_id = message.conversation_id;
-    let ext_user_id = announce_person(tx, visitor.person_id, conversation_id).await?;
-    let conversation = sqlx::query("SELECT ext_id, announced_at FROM conversations WHERE id = $1")
-        .bind(conversation_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    let ext_conversation_id = conversation
-        .try_get::<Option<String>, _>("ext_id")?
+    let ext_user_id = match announced.ext_user_id {
+        Some(known) => known,
+        None => announce_person(tx, visitor.person_id, conversation_id).await?,
+    };
+    let ext_conversation_id = announced
+        .ext_conversation_id
         .unwrap_or_else(|| conversation_id.to_string());
-    if conversation
-        .try_get::<Option<i64>, _>("announced_at")?
-        .is_none()
-    {
+    if !announced.conversation_announced {
         sqlx::query("UPDATE conversations SET ext_id = $1, announced_at = $2 WHERE id = $3")
             .bind(&ext_conversation_id)
             .bind(now_ms())

@@ -1,0 +1,123 @@
+//! Group commit of visitors' messages: messages that arrive while a transaction is being written
+//! wait in a queue and go into the next transaction together, so one commit (and one fsync)
+//! serves many messages. Each writer owns a share of the people (by person id), so a person's
+//! messages are stored in arrival order and two writers never wait for each other's row locks.
+//! A message is acknowledged only after the transaction holding it has committed; if a
+//! transaction fails, its messages are tried again one transaction each, so one bad message
+//! fails alone.
+
+use super::sql::{Tx, append_visitor_message_in};
+use super::{Appended, Bridge, NewMessage, StoreError, StoreResult, Visitor};
+use sqlx::AnyPool;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// Most messages in one transaction.
+const MAX_BATCH: usize = 256;
+/// Messages waiting per writer before senders wait too.
+const QUEUE_CAPACITY: usize = 4096;
+
+/// One message to store and where its outcome goes.
+#[derive(Debug)]
+struct Request {
+    visitor: Visitor,
+    message: NewMessage,
+    bridge: Bridge,
+    reply: oneshot::Sender<StoreResult<Appended>>,
+}
+
+/// The queues of the writers.
+#[derive(Debug, Clone)]
+pub(super) struct GroupCommit {
+    writers: Vec<mpsc::Sender<Request>>,
+}
+
+impl GroupCommit {
+    /// Starts `writers` writers on `pool`; each commit that queued webhook commands bumps
+    /// `queued`.
+    pub(super) fn start(pool: &AnyPool, writers: usize, queued: &Arc<watch::Sender<u64>>) -> Self {
+        let writers = (0..writers.max(1))
+            .map(|_| {
+                let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+                tokio::spawn(write(pool.clone(), receiver, Arc::clone(queued)));
+                sender
+            })
+            .collect();
+        Self { writers }
+    }
+
+    /// Stores `message`; returns once it is committed.
+    pub(super) async fn append(
+        &self,
+        visitor: &Visitor,
+        message: NewMessage,
+        bridge: Bridge,
+    ) -> StoreResult<Appended> {
+        let (reply, outcome) = oneshot::channel();
+        let shard = usize::try_from(visitor.person_id.unsigned_abs()).unwrap_or(0);
+        let writer = &self.writers[shard % self.writers.len()];
+        let request = Request {
+            visitor: visitor.clone(),
+            message,
+            bridge,
+            reply,
+        };
+        writer.send(request).await.map_err(|_| writer_gone())?;
+        outcome.await.map_err(|_| writer_gone())?
+    }
+}
+
+fn writer_gone() -> StoreError {
+    StoreError::Corrupt("the message writer stopped".into())
+}
+
+/// Writes what is queued, a batch per transaction, until every sender is gone.
+async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, queued: Arc<watch::Sender<u64>>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let bridged = batch.iter().any(|request| request.bridge == Bridge::On);
+        match commit_together(&pool, &batch).await {
+            Ok(appended) => {
+                signal(&queued, bridged);
+                for (request, appended) in batch.drain(..).zip(appended) {
+                    let _ = request.reply.send(Ok(appended));
+                }
+            }
+            Err(error) => {
+                tracing::debug!(%error, messages = batch.len(), "batch failed; storing one by one");
+                for request in batch.drain(..) {
+                    let outcome = commit_alone(&pool, &request).await;
+                    signal(&queued, outcome.is_ok() && request.bridge == Bridge::On);
+                    let _ = request.reply.send(outcome);
+                }
+            }
+        }
+    }
+}
+
+fn signal(queued: &watch::Sender<u64>, bridged: bool) {
+    if bridged {
+        queued.send_modify(|commits| *commits = commits.wrapping_add(1));
+    }
+}
+
+async fn commit_together(pool: &AnyPool, batch: &[Request]) -> StoreResult<Vec<Appended>> {
+    let mut tx: Tx<'_> = pool.begin().await?;
+    let mut appended = Vec::with_capacity(batch.len());
+    for request in batch {
+        appended.push(append(&mut tx, request).await?);
+    }
+    tx.commit().await?;
+    Ok(appended)
+}
+
+async fn commit_alone(pool: &AnyPool, request: &Request) -> StoreResult<Appended> {
+    let mut tx: Tx<'_> = pool.begin().await?;
+    let appended = append(&mut tx, request).await?;
+    tx.commit().await?;
+    Ok(appended)
+}
+
+async fn append(tx: &mut Tx<'_>, request: &Request) -> StoreResult<Appended> {
+    append_visitor_message_in(tx, &request.visitor, &request.message, request.bridge).await
+}
