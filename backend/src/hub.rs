@@ -8,7 +8,8 @@ use tokio::sync::broadcast;
 
 /// Events a session may miss while it lags; it then resyncs from the store. Small, because every
 /// person with an open session holds a channel with all its slots allocated, and a lagging session
-/// loses nothing (it reloads from the store).
+/// loses nothing (it reloads from the store). Slots hold an `Arc` for the same reason: a pointer
+/// each, not a whole message.
 pub const CHANNEL_CAPACITY: usize = 16;
 
 /// What happens to a person.
@@ -29,13 +30,13 @@ pub enum HubEvent {
 /// The channels by person id.
 #[derive(Debug, Default)]
 pub struct Hub {
-    channels: Mutex<HashMap<i64, broadcast::Sender<HubEvent>>>,
+    channels: Mutex<HashMap<i64, broadcast::Sender<Arc<HubEvent>>>>,
 }
 
 /// A listener on one person's channel; the channel is dropped with its last listener.
 #[derive(Debug)]
 pub struct Subscription {
-    pub receiver: broadcast::Receiver<HubEvent>,
+    pub receiver: broadcast::Receiver<Arc<HubEvent>>,
     person_id: i64,
     hub: Arc<Hub>,
 }
@@ -58,7 +59,7 @@ impl Hub {
         let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(sender) = channels.get(&person_id) {
             // An error only means the last listener left in the meantime.
-            let _ = sender.send(event);
+            let _ = sender.send(Arc::new(event));
         }
     }
 
@@ -97,7 +98,7 @@ mod tests {
         hub.publish(2, HubEvent::Revoked { visitor_id: 8 });
         for subscription in [&mut first, &mut second] {
             assert!(matches!(
-                subscription.receiver.recv().await,
+                subscription.receiver.recv().await.as_deref(),
                 Ok(HubEvent::Revoked { visitor_id: 9 })
             ));
         }

@@ -50,9 +50,11 @@ pub struct Resume {
     pub after_seq: Option<i64>,
 }
 
+/// What the writer sends. Frames are boxed: the queue allocates its slots up front, and an
+/// idle session should not hold room for dozens of full frames.
 #[derive(Debug)]
 enum Outbound {
-    Frame(ServerFrame),
+    Frame(Box<ServerFrame>),
     Ping,
     Close(u16, &'static str),
 }
@@ -100,7 +102,7 @@ pub async fn run<S, R, E>(
 async fn write<S: Sink<WsMessage> + Unpin>(mut sink: S, mut queue: mpsc::Receiver<Outbound>) {
     while let Some(item) = queue.recv().await {
         let message = match item {
-            Outbound::Frame(frame) => match serde_json::to_string(&frame) {
+            Outbound::Frame(frame) => match serde_json::to_string(&*frame) {
                 Ok(json) => WsMessage::text(json),
                 Err(error) => {
                     tracing::error!(%error, "cannot serialize a server frame");
@@ -165,7 +167,9 @@ impl Session {
                     }
                     Some(Err(_)) | None => Flow::Stop,
                 },
-                event = self.subscription.receiver.recv() => self.event(event).await,
+                event = self.subscription.receiver.recv() => {
+                    self.event(event.map(Arc::unwrap_or_clone)).await
+                }
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > interval * SILENT_INTERVALS {
                         self.close(close_code::TIMEOUT, "no heartbeat").await
@@ -287,12 +291,12 @@ impl Session {
             );
             let retry_after_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
             return self
-                .send(Outbound::Frame(ServerFrame::Error {
+                .frame(ServerFrame::Error {
                     code: ErrorCode::RateLimited,
                     message: reason,
                     client_id: Some(client_id),
                     retry_after_ms: Some(retry_after_ms),
-                }))
+                })
                 .await;
         }
         let text = match text_format {
@@ -523,7 +527,7 @@ impl Session {
     }
 
     async fn frame(&self, frame: ServerFrame) -> Flow {
-        self.send(Outbound::Frame(frame)).await
+        self.send(Outbound::Frame(Box::new(frame))).await
     }
 
     async fn error(&self, code: ErrorCode, message: String, client_id: Option<String>) -> Flow {

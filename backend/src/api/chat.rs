@@ -6,6 +6,7 @@ use super::error::ApiError;
 use crate::hub::HubEvent;
 use crate::integrations::Integration;
 use crate::session::{self, Resume};
+use crate::settings::Limits;
 use crate::state::AppState;
 use crate::store::Visitor;
 use crate::visitor_token;
@@ -21,6 +22,43 @@ use std::sync::Arc;
 const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
 /// Room for the JSON around a text or token in a frame.
 const FRAME_OVERHEAD_BYTES: usize = 128 * 1024;
+
+/// The WebSocket library's buffers and limits for one session, always set explicitly: its
+/// defaults (a 128 KiB read buffer, an unbounded write buffer, 64 MiB messages) would cost an
+/// idle session many times what it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketBuffers {
+    pub read_buffer: usize,
+    pub write_buffer: usize,
+    /// Most bytes waiting to be written before sending fails: a peer that stops reading
+    /// cannot make the server buffer without end.
+    pub max_write_buffer: usize,
+    /// Largest message and frame accepted. Oversized texts and tokens still get an error
+    /// frame; only far larger frames close the socket.
+    pub max_message: usize,
+}
+
+impl SocketBuffers {
+    pub fn for_limits(limits: &Limits) -> Self {
+        let max_message =
+            limits.max_message_bytes.max(limits.max_token_bytes) * 4 + FRAME_OVERHEAD_BYTES;
+        Self {
+            read_buffer: SOCKET_BUFFER_BYTES,
+            write_buffer: SOCKET_BUFFER_BYTES,
+            max_write_buffer: SOCKET_BUFFER_BYTES + max_message,
+            max_message,
+        }
+    }
+
+    fn apply(self, upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+        upgrade
+            .read_buffer_size(self.read_buffer)
+            .write_buffer_size(self.write_buffer)
+            .max_write_buffer_size(self.max_write_buffer)
+            .max_message_size(self.max_message)
+            .max_frame_size(self.max_message)
+    }
+}
 
 /// `POST .../visitors`: a new anonymous visitor, on the widget's first interaction.
 pub async fn create_visitor(
@@ -80,15 +118,8 @@ pub async fn connect(
         conversation_id: query.conversation_id,
         after_seq: query.after_seq,
     };
-    // Oversized texts and tokens get an error frame; only far larger frames close the socket.
-    let limits = state.limits;
-    let max_message_bytes =
-        limits.max_message_bytes.max(limits.max_token_bytes) * 4 + FRAME_OVERHEAD_BYTES;
-    Ok(upgrade
-        .read_buffer_size(SOCKET_BUFFER_BYTES)
-        .write_buffer_size(SOCKET_BUFFER_BYTES)
-        .max_message_size(max_message_bytes)
-        .max_frame_size(max_message_bytes)
+    Ok(SocketBuffers::for_limits(&state.limits)
+        .apply(upgrade)
         .on_upgrade(move |socket| {
             let (sink, stream) = socket.split();
             session::run(sink, stream, state, integration, visitor, resume)
@@ -126,4 +157,27 @@ async fn visitor(
         .visitor_by_token(&integration.id, &visitor_token::hash(token))
         .await?
         .ok_or(ApiError::UnknownVisitor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tungstenite's own defaults, which an idle session must not pay for.
+    const LIBRARY_READ_BUFFER: usize = 128 * 1024;
+
+    #[test]
+    fn socket_buffers_are_set_small_and_bounded() {
+        let buffers = SocketBuffers::for_limits(&Limits::default());
+        assert_eq!(buffers.read_buffer, SOCKET_BUFFER_BYTES);
+        assert_eq!(buffers.write_buffer, SOCKET_BUFFER_BYTES);
+        assert!(buffers.read_buffer < LIBRARY_READ_BUFFER);
+        // tungstenite requires room for at least one write buffer's worth beyond it.
+        assert!(buffers.max_write_buffer > buffers.write_buffer);
+        assert!(buffers.max_write_buffer < usize::MAX);
+        let limits = Limits::default();
+        assert!(buffers.max_message >= limits.max_message_bytes * 4);
+        assert!(buffers.max_message >= limits.max_token_bytes * 4);
+        assert!(buffers.max_message < 64 << 20);
+    }
 }
