@@ -13,6 +13,7 @@ mod report;
 mod scenarios;
 mod server;
 mod stats;
+mod sustained;
 mod tokens;
 
 use anyhow::{Context, Result, bail};
@@ -32,6 +33,11 @@ struct Plan {
     rate: u64,
     active: Duration,
     soak: Option<Duration>,
+    /// Sustained throughput: how long, over how many sessions, at what rate per engine.
+    sustained: Duration,
+    sustained_sessions: usize,
+    sqlite_rate: u64,
+    postgres_rate: u64,
     token_iterations: u32,
 }
 
@@ -42,6 +48,10 @@ const FULL: Plan = Plan {
     rate: 1_000,
     active: Duration::from_secs(30),
     soak: Some(Duration::from_secs(60)),
+    sustained: Duration::from_secs(600),
+    sustained_sessions: 1_000,
+    sqlite_rate: 5_000,
+    postgres_rate: 2_000,
     token_iterations: 100_000,
 };
 
@@ -53,6 +63,10 @@ const QUICK: Plan = Plan {
     rate: 200,
     active: Duration::from_secs(3),
     soak: None,
+    sustained: Duration::from_secs(10),
+    sustained_sessions: 200,
+    sqlite_rate: 5_000,
+    postgres_rate: 2_000,
     token_iterations: 10_000,
 };
 
@@ -158,6 +172,20 @@ async fn run(args: Args) -> Result<()> {
         results
             .active
             .push(("chat, sqlite, soak".to_owned(), active));
+    }
+
+    let sustained_runs = [
+        ("sqlite", Some(sqlite("sustained")), plan.sqlite_rate),
+        ("postgres", args.postgres.clone(), plan.postgres_rate),
+    ];
+    for (engine, url, rate) in sustained_runs {
+        let Some(url) = url else { continue };
+        eprintln!(
+            "bench: sustained, {}s at {rate}/s on {engine}",
+            plan.sustained.as_secs()
+        );
+        let run = sustained::run(&url, plan.sustained_sessions, rate, plan.sustained).await?;
+        results.sustained.push((format!("chat, {engine}"), run));
     }
 
     let note = if args.quick {

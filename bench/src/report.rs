@@ -3,6 +3,7 @@
 
 use crate::scenarios::{Active, Idle};
 use crate::stats::percentiles;
+use crate::sustained::Sustained;
 use crate::tokens::TokenTimes;
 use std::fmt::Write;
 
@@ -11,6 +12,7 @@ use std::fmt::Write;
 pub struct Results {
     pub idle: Vec<(String, Idle)>,
     pub active: Vec<(String, Active)>,
+    pub sustained: Vec<(String, Sustained)>,
     pub tokens: Option<TokenTimes>,
 }
 
@@ -82,6 +84,9 @@ pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> S
         out.push('\n');
         ratios(&mut out, results);
     }
+    if !results.sustained.is_empty() {
+        sustained(&mut out, &results.sustained);
+    }
     if let Some(tokens) = &results.tokens {
         let us = |h: &hdrhistogram::Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
         let _ = writeln!(
@@ -104,6 +109,41 @@ pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> S
         out.push('\n');
     }
     out
+}
+
+/// The sustained-throughput table: rates, latencies, and what the database and the
+/// collaboration server hold afterwards.
+fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
+    let _ = writeln!(
+        out,
+        "## Sustained throughput (budget: ≥ 5,000 stored/s on SQLite, ≥ 2,000 on PostgreSQL, for 10 minutes; nothing lost or doubled)\n"
+    );
+    let _ = writeln!(
+        out,
+        "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | in database: rows / distinct | to 1C: expected / received / distinct | lost | doubled | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for (name, run) in runs {
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} / {} | {} / {} / {} | {} | {} | {} |",
+            run.sessions,
+            run.rate,
+            run.duration.as_secs(),
+            run.sent,
+            run.acked,
+            run.stored_per_second(),
+            percentiles(&run.stored),
+            run.database_rows,
+            run.database_distinct,
+            run.collaboration_expected,
+            run.collaboration_received,
+            run.collaboration_distinct,
+            run.lost(),
+            run.doubled(),
+            run.errors
+        );
+    }
+    out.push('\n');
 }
 
 /// `expected / received / distinct` at the collaboration server, or `-` for the baseline.

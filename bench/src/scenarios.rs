@@ -6,7 +6,7 @@ use crate::fake::FakeCollaboration;
 use crate::load::{Endpoint, Load};
 use crate::server::{ServerProcess, Target};
 use crate::stats::{cpu_seconds, rss_kib};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use hdrhistogram::Histogram;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -96,6 +96,21 @@ async fn start(
     };
     let server = ServerProcess::start(&target, Some(SERVER_CORE)).await?;
     Ok((server, target, fake))
+}
+
+/// The chat on `database_url` with `sessions` sessions that each sent one message (so each has
+/// a conversation), latencies and counts reset after that warm-up.
+pub async fn warmed_up(
+    database_url: &str,
+    sessions: usize,
+) -> Result<(ServerProcess, Load, FakeCollaboration)> {
+    let (server, target, fake) = start(Some(database_url)).await?;
+    let fake = fake.context("a chat run has a fake collaboration server")?;
+    let load = Load::open(&endpoint(&server, &target), sessions).await?;
+    load.warm_up(DRAIN_TIMEOUT).await?;
+    load.recorder.reset();
+    fake.reset_latency();
+    Ok((server, load, fake))
 }
 
 /// Opens `sessions` idle sessions, holds them for `hold`, then reconnects them all at once.

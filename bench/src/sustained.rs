@@ -1,0 +1,127 @@
+//! The sustained-throughput scenario: visitor messages at a fixed rate for minutes, with
+//! forwarding to the fake collaboration server on, then a count of what arrived, in the
+//! database (rows and distinct client ids) and at the fake (commands and distinct ids), so a lost
+//! or doubled message shows.
+
+use crate::scenarios;
+use anyhow::{Context, Result};
+use hdrhistogram::Histogram;
+use sqlx::Row;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// Prefix of the client ids of this scenario's messages; the database count looks only at
+/// them (PostgreSQL runs share one database).
+const RUN: &str = "sustained";
+/// Longest wait for the backlog after the sending stops.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What a sustained run measured.
+#[derive(Debug)]
+pub struct Sustained {
+    pub sessions: usize,
+    pub rate: u64,
+    pub duration: Duration,
+    pub sent: u64,
+    pub acked: u64,
+    /// From the first message until the last ack (or the drain timeout).
+    pub elapsed: Duration,
+    /// Visitor message sent → acknowledged as stored.
+    pub stored: Histogram<u64>,
+    pub database_rows: i64,
+    pub database_distinct: i64,
+    /// Messages the collaboration server should have got (the warm-up's included).
+    pub collaboration_expected: u64,
+    pub collaboration_received: u64,
+    pub collaboration_distinct: usize,
+    pub errors: u64,
+}
+
+impl Sustained {
+    pub fn stored_per_second(&self) -> f64 {
+        self.acked as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+
+    /// Messages sent but neither in the database nor at the collaboration server.
+    pub fn lost(&self) -> u64 {
+        let in_database = u64::try_from(self.database_distinct).unwrap_or(0);
+        let forwarded = u64::try_from(self.collaboration_distinct).unwrap_or(0);
+        self.sent.saturating_sub(in_database)
+            + self.collaboration_expected.saturating_sub(forwarded)
+    }
+
+    /// Extra copies, in the database and at the collaboration server.
+    pub fn doubled(&self) -> u64 {
+        let in_database = self.database_rows - self.database_distinct;
+        let forwarded =
+            self.collaboration_received - u64::try_from(self.collaboration_distinct).unwrap_or(0);
+        u64::try_from(in_database).unwrap_or(0) + forwarded
+    }
+}
+
+/// Drives `sessions` sessions at `rate` messages per second for `duration` against the chat on
+/// `database_url`, then counts.
+pub async fn run(
+    database_url: &str,
+    sessions: usize,
+    rate: u64,
+    duration: Duration,
+) -> Result<Sustained> {
+    let (server, load, fake) = scenarios::warmed_up(database_url, sessions).await?;
+    let recorder = &load.recorder;
+    let started = Instant::now();
+    let (sent, _) = load.drive(rate, duration, None, RUN).await;
+    let collaboration_expected = sent + sessions as u64;
+    let deadline = Instant::now() + DRAIN_TIMEOUT;
+    while Instant::now() < deadline
+        && (recorder.acks.load(Ordering::Relaxed) < sent
+            || fake.messages() < collaboration_expected)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let elapsed = started.elapsed();
+    let (database_rows, database_distinct) = count_stored(database_url).await?;
+    let (_, collaboration_received, collaboration_distinct) = fake.snapshot();
+    let report = Sustained {
+        sessions,
+        rate,
+        duration,
+        sent,
+        acked: recorder.acks.load(Ordering::Relaxed),
+        elapsed,
+        stored: recorder
+            .stored
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
+        database_rows,
+        database_distinct,
+        collaboration_expected,
+        collaboration_received,
+        collaboration_distinct,
+        errors: recorder.errors.load(Ordering::Relaxed),
+    };
+    drop(load);
+    server.stop().await;
+    Ok(report)
+}
+
+/// Rows and distinct client ids of this scenario's messages in the database.
+async fn count_stored(database_url: &str) -> Result<(i64, i64)> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(database_url)
+        .await
+        .context("cannot open the bench database to count")?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, COUNT(DISTINCT client_id) AS d FROM messages \
+         WHERE client_id LIKE $1",
+    )
+    .bind(format!("{RUN}-%"))
+    .fetch_one(&pool)
+    .await?;
+    let counted = (row.try_get("n")?, row.try_get("d")?);
+    pool.close().await;
+    Ok(counted)
+}
