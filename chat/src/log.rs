@@ -55,7 +55,13 @@ impl Entry {
             (None, Some(id)) => id.to_string(),
             (None, None) => String::new(),
         };
-        format!("{base}/{:?}/{:?}", self.delivery, self.edited_at)
+        let delivery = match self.delivery {
+            Delivery::Sending => "sending",
+            Delivery::Sent => "sent",
+            Delivery::Failed => "failed",
+        };
+        let edited_at = self.edited_at.map(|at| at.to_string()).unwrap_or_default();
+        format!("{base}/{delivery}/{edited_at}")
     }
 
     fn matches(&self, message: &Message) -> bool {

@@ -27,6 +27,12 @@ extern "C" {
 
 /// Runs `work` after `delay_ms`, on its own task.
 pub fn after(delay_ms: u32, work: impl FnOnce() + 'static) {
+    after_boxed(delay_ms, Box::new(work));
+}
+
+/// The body of [`after`] for one closure type: each type would otherwise compile its own copy of
+/// wasm-bindgen's closure glue into the bundle.
+fn after_boxed(delay_ms: u32, work: Box<dyn FnOnce()>) {
     let callback = Closure::once_into_js(work);
     let delay = i32::try_from(delay_ms).unwrap_or(i32::MAX);
     if window()

@@ -29,7 +29,7 @@ impl Socket {
             match serde_json::from_str::<ServerFrame>(&text) {
                 Ok(frame) => {
                     let on_frame = on_frame.clone();
-                    wasm_bindgen_futures::spawn_local(async move { on_frame(frame) });
+                    queue(Box::new(move || on_frame(frame)));
                 }
                 Err(error) => crate::browser::warn(&format!("web chat: unknown frame: {error}")),
             }
@@ -37,7 +37,7 @@ impl Socket {
         let on_closed = Closure::<dyn FnMut(_)>::new(move |event: web_sys::CloseEvent| {
             let on_close = on_close.clone();
             let code = event.code();
-            wasm_bindgen_futures::spawn_local(async move { on_close(code) });
+            queue(Box::new(move || on_close(code)));
         });
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         socket.set_onclose(Some(on_closed.as_ref().unchecked_ref()));
@@ -50,10 +50,19 @@ impl Socket {
 
     /// Sends `frame` if the socket is open; `false` when it is not (the caller keeps it).
     pub fn send(&self, frame: &ClientFrame) -> bool {
-        let json = serde_json::to_string(frame).expect("client frames serialize");
+        // Client frames always serialize; were one not to, it would simply stay queued.
+        let Ok(json) = serde_json::to_string(frame) else {
+            return false;
+        };
         self.socket.ready_state() == web_sys::WebSocket::OPEN
             && self.socket.send_with_str(&json).is_ok()
     }
+}
+
+/// Runs `work` on its own task, after the socket's callback returns. Boxed, so both callbacks
+/// share one task type in the bundle.
+fn queue(work: Box<dyn FnOnce()>) {
+    wasm_bindgen_futures::spawn_local(async move { work() });
 }
 
 impl Drop for Socket {

@@ -18,7 +18,7 @@ pub fn Composer(chat: Chat) -> impl IntoView {
             draft.set(String::new());
         }
     };
-    Effect::new(move |_| {
+    super::effect::watch(move || {
         if chat.open.get() {
             crate::browser::after(0, move || {
                 if let Some(input) = input.get_untracked() {

@@ -45,7 +45,15 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
     let plain = match entry.text_format {
         TextFormat::Plain => Some(body),
         TextFormat::Html => {
-            text.on_load(move |element| crate::rich_text::fill(&element, &body));
+            // `NodeRef::on_load`, but through the UI's one effect type.
+            let mut unfilled = Some(body);
+            super::effect::watch(move || {
+                if let Some(element) = text.get()
+                    && let Some(body) = unfilled.take()
+                {
+                    crate::rich_text::fill(&element, &body);
+                }
+            });
             None
         }
     };

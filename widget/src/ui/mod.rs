@@ -3,6 +3,7 @@
 
 mod composer;
 mod contact;
+mod effect;
 mod message;
 mod panel;
 

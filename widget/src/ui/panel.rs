@@ -14,7 +14,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
     let contact_open = RwSignal::new(false);
     let log = NodeRef::<leptos::html::Ol>::new();
     // New messages scroll into view.
-    Effect::new(move |_| {
+    super::effect::watch(move || {
         chat.log.track();
         chat.open.track();
         if let Some(log) = log.get() {
@@ -26,6 +26,8 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
         Link::Connecting => Some(strings.connecting),
         Link::Offline => Some(strings.offline),
     };
+    // Parts shown only sometimes are plain `Option` closures rather than `<Show>`: the same
+    // DOM without a memo per part, which keeps the bundle smaller.
     view! {
         <section
             class="cw-panel"
@@ -49,7 +51,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                     class="cw-icon-button cw-contact-toggle"
                     aria-label=strings.contact_button
                     title=strings.contact_button
-                    aria-expanded=move || contact_open.get().to_string()
+                    aria-expanded=move || if contact_open.get() { "true" } else { "false" }
                     on:click=move |_| contact_open.update(|open| *open = !*open)
                 >
                     <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true">
@@ -65,13 +67,17 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                     "✕"
                 </button>
             </header>
-            <Show when=move || contact_open.get()>
-                <ContactForm chat=chat on_saved=move || contact_open.set(false) />
-            </Show>
+            {move || {
+                contact_open
+                    .get()
+                    .then(|| view! { <ContactForm chat=chat on_saved=move || contact_open.set(false) /> })
+            }}
             <ol class="cw-log" role="log" aria-live="polite" aria-label=strings.log_label node_ref=log>
-                <Show when=move || chat.log.with(|log| log.entries().is_empty())>
-                    <li class="cw-empty">{strings.empty}</li>
-                </Show>
+                {move || {
+                    chat.log
+                        .with(|log| log.entries().is_empty())
+                        .then(|| view! { <li class="cw-empty">{strings.empty}</li> })
+                }}
                 <For
                     each=move || chat.log.with(|log| log.entries().to_vec())
                     key=|entry| entry.render_key()
