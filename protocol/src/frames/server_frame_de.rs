@@ -38,7 +38,9 @@ struct Fields {
     contact: Option<ContactInfo>,
     messages: Option<Vec<Message>>,
     reset: Option<bool>,
-    max_message_bytes: Option<usize>,
+    /// Read as `u64`, like `retry_after_ms`, then checked to fit `usize`: a `usize` field would
+    /// compile one more integer reader into the widget.
+    max_message_bytes: Option<u64>,
     client_id: Option<String>,
     message: Option<MessageField>,
     title: Option<String>,
@@ -62,6 +64,8 @@ enum FrameError {
     TextForMessage(String),
     /// `message` is a stored message where the error frame needs a text.
     MessageForText,
+    /// A number does not fit this machine's `usize`.
+    TooLarge(&'static str),
 }
 
 impl FrameError {
@@ -72,6 +76,7 @@ impl FrameError {
                 E::invalid_type(Unexpected::Str(&text), &"struct Message")
             }
             Self::MessageForText => E::invalid_type(Unexpected::Map, &"a string"),
+            Self::TooLarge(field) => E::invalid_value(Unexpected::Other(field), &"a usize"),
         }
     }
 }
@@ -106,7 +111,11 @@ impl Fields {
                 contact: required(self.contact, "contact")?,
                 messages: required(self.messages, "messages")?,
                 reset: required(self.reset, "reset")?,
-                max_message_bytes: required(self.max_message_bytes, "max_message_bytes")?,
+                max_message_bytes: usize::try_from(required(
+                    self.max_message_bytes,
+                    "max_message_bytes",
+                )?)
+                .map_err(|_| FrameError::TooLarge("max_message_bytes"))?,
             },
             Kind::Ack => ServerFrame::Ack {
                 client_id: required(self.client_id, "client_id")?,
