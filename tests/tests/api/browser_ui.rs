@@ -10,10 +10,10 @@ use tests::{Db, Options, TestServer};
 
 #[tokio::test]
 async fn a_refused_message_is_marked_not_sent_and_goes_through_on_retry() {
-    // One message at once, then one every 100 ms: the second of two quick ones is refused.
+    // One message at once, then one every 3 s: the second of two quick ones is refused.
     let limits = Limits {
         message_burst: 1,
-        messages_per_minute: 600,
+        messages_per_minute: 20,
         ..Limits::default()
     };
     let options = Options {
@@ -36,6 +36,7 @@ async fn a_refused_message_is_marked_not_sent_and_goes_through_on_retry() {
     )
     .await;
     page.screenshot("refused-message").await;
+    tokio::time::sleep(std::time::Duration::from_millis(3_500)).await;
     page.widget_element(".cw-msg-own:last-child .cw-retry")
         .await
         .click()
