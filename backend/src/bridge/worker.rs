@@ -2,7 +2,8 @@
 //! server. Each conversation (ordering key) gets its own lane, a task that sends that
 //! conversation's commands one after another, oldest first, so commands arrive in order per
 //! conversation while a slow or hanging conversation holds up only itself. A delivered command is
-//! deleted; a failed one is retried with exponential backoff and jitter, capped; nothing is
+//! deleted before its lane goes on, together with those other lanes delivered meanwhile (one
+//! statement for many); a failed one is retried with exponential backoff and jitter, capped; nothing is
 //! dropped. The store signals every commit that queued commands, so delivery starts at once; a
 //! poll catches retries that fall due.
 
@@ -15,7 +16,7 @@ use rand::Rng;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{Id, JoinSet};
 
 /// Conversations delivered to at once per integration: also the most requests in flight to one
@@ -36,12 +37,16 @@ impl Worker {
     /// Delivers until shutdown, every integration on its own.
     pub async fn run(self) {
         let dispatchers = self.integrations.iter().filter_map(|integration| {
+            let url = integration.webhook_url.clone()?;
+            let (removals, delivered) = mpsc::channel(MAX_LANES);
+            tokio::spawn(remove_delivered(Arc::clone(&self.store), delivered));
             let courier = Courier {
                 store: Arc::clone(&self.store),
                 client: Arc::clone(&self.client),
-                url: integration.webhook_url.clone()?,
+                url,
                 integration: Arc::clone(integration),
                 settings: self.settings,
+                removals,
             };
             Some(dispatch(Arc::new(courier), self.shutdown.clone()))
         });
@@ -57,6 +62,27 @@ struct Courier {
     integration: Arc<Integration>,
     url: String,
     settings: BridgeSettings,
+    /// Delivered commands to delete.
+    removals: mpsc::Sender<Removal>,
+}
+
+/// A delivered command to delete, and where to say whether it was deleted.
+type Removal = (i64, oneshot::Sender<bool>);
+
+/// Deletes delivered commands, those reported while a deletion runs all in the next statement,
+/// until every courier is gone.
+async fn remove_delivered(store: Arc<dyn Store>, mut delivered: mpsc::Receiver<Removal>) {
+    let mut batch = Vec::with_capacity(MAX_LANES);
+    while delivered.recv_many(&mut batch, MAX_LANES).await > 0 {
+        let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+        let removed = store.remove_delivered(&ids).await;
+        if let Err(error) = &removed {
+            tracing::error!(%error, commands = ids.len(), "cannot delete delivered commands");
+        }
+        for (_, done) in batch.drain(..) {
+            let _ = done.send(removed.is_ok());
+        }
+    }
 }
 
 /// Opens a lane for every conversation with a due command and none open yet; looks again when
@@ -137,9 +163,8 @@ impl Courier {
 
     /// True when `item` was delivered and removed from the outbox.
     async fn deliver(&self, item: &OutboxItem) -> bool {
-        let outcome = self.client.deliver(&self.url, &item.command).await;
-        let recorded = match &outcome {
-            Ok(()) => self.store.remove_delivered(item.id).await,
+        match self.client.deliver(&self.url, &item.command).await {
+            Ok(()) => self.remove(item.id).await,
             Err(error) => {
                 let delay = retry_delay(&self.settings, item.attempts + 1, &mut rand::rng());
                 tracing::warn!(
@@ -152,16 +177,23 @@ impl Courier {
                     "webhook command not delivered; will retry"
                 );
                 let next = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
-                self.store
+                let recorded = self
+                    .store
                     .schedule_retry(item.id, next, &error.to_string())
-                    .await
+                    .await;
+                if let Err(error) = recorded {
+                    tracing::error!(%error, command = item.id, "cannot record a delivery outcome");
+                }
+                false
             }
-        };
-        if let Err(error) = &recorded {
-            // The command stays queued and is sent again: the receiver dedupes by id (409).
-            tracing::error!(%error, command = item.id, "cannot record a delivery outcome");
         }
-        outcome.is_ok() && recorded.is_ok()
+    }
+
+    /// True once the delivered command `outbox_id` is deleted. One that is not stays queued
+    /// and is sent again (a crash in between does the same): the receiver dedupes by id (409).
+    async fn remove(&self, outbox_id: i64) -> bool {
+        let (done, removed) = oneshot::channel();
+        self.removals.send((outbox_id, done)).await.is_ok() && removed.await.unwrap_or(false)
     }
 }
 

@@ -1,6 +1,7 @@
 //! [`BridgeStore`] over SQL: the outbox queue and what the collaboration server sends us
 //! (operators, their messages, conversation titles).
 
+use super::multi_row::{list, rows_per_statement};
 use super::rows::{self, MESSAGE_SELECT};
 use super::sql::{SqlStore, Tx};
 use super::{
@@ -112,11 +113,15 @@ impl BridgeStore for SqlStore {
         }
     }
 
-    async fn remove_delivered(&self, outbox_id: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM outbox WHERE id = $1")
-            .bind(outbox_id)
-            .execute(&self.writes)
-            .await?;
+    async fn remove_delivered(&self, outbox_ids: &[i64]) -> StoreResult<()> {
+        for part in outbox_ids.chunks(rows_per_statement(1)) {
+            let sql = format!("DELETE FROM outbox WHERE id IN ({})", list(part.len(), 1));
+            let mut query = sqlx::query(&sql);
+            for id in part {
+                query = query.bind(*id);
+            }
+            query.execute(&self.writes).await?;
+        }
         Ok(())
     }
 
@@ -455,7 +460,7 @@ mod tests {
                     .unwrap_or_default()
                     .to_owned(),
             );
-            store.remove_delivered(item.id).await.unwrap();
+            store.remove_delivered(&[item.id]).await.unwrap();
             next = store
                 .next_command("shop", &item.ordering_key, now)
                 .await

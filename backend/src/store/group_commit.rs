@@ -4,9 +4,10 @@
 //! messages are stored in arrival order and two writers never wait for each other's row locks.
 //! A message is acknowledged only after the transaction holding it has committed; if a
 //! transaction fails, its messages are tried again one transaction each, so one bad message
-//! fails alone.
+//! fails alone. A group costs a constant number of statements ([`super::append_sql`]).
 
-use super::sql::{Tx, append_visitor_message_in};
+use super::append_sql::{Incoming, append_group};
+use super::sql::Tx;
 use super::{Appended, Bridge, NewMessage, StoreError, StoreResult, Visitor};
 use sqlx::AnyPool;
 use std::sync::Arc;
@@ -20,9 +21,7 @@ const QUEUE_CAPACITY: usize = 4096;
 /// One message to store and where its outcome goes.
 #[derive(Debug)]
 struct Request {
-    visitor: Visitor,
-    message: NewMessage,
-    bridge: Bridge,
+    incoming: Incoming,
     reply: oneshot::Sender<StoreResult<Appended>>,
 }
 
@@ -57,9 +56,11 @@ impl GroupCommit {
         let shard = usize::try_from(visitor.person_id.unsigned_abs()).unwrap_or(0);
         let writer = &self.writers[shard % self.writers.len()];
         let request = Request {
-            visitor: visitor.clone(),
-            message,
-            bridge,
+            incoming: Incoming {
+                visitor: visitor.clone(),
+                message,
+                bridge,
+            },
             reply,
         };
         writer.send(request).await.map_err(|_| writer_gone())?;
@@ -75,8 +76,11 @@ fn writer_gone() -> StoreError {
 async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, queued: Arc<watch::Sender<u64>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let bridged = batch.iter().any(|request| request.bridge == Bridge::On);
-        match commit_together(&pool, &batch).await {
+        let bridged = batch
+            .iter()
+            .any(|request| request.incoming.bridge == Bridge::On);
+        let group: Vec<&Incoming> = batch.iter().map(|request| &request.incoming).collect();
+        match commit(&pool, &group).await {
             Ok(appended) => {
                 signal(&queued, bridged);
                 for (request, appended) in batch.drain(..).zip(appended) {
@@ -86,8 +90,11 @@ async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, queued: Arc<wa
             Err(error) => {
                 tracing::debug!(%error, messages = batch.len(), "batch failed; storing one by one");
                 for request in batch.drain(..) {
-                    let outcome = commit_alone(&pool, &request).await;
-                    signal(&queued, outcome.is_ok() && request.bridge == Bridge::On);
+                    let outcome = commit_alone(&pool, &request.incoming).await;
+                    signal(
+                        &queued,
+                        outcome.is_ok() && request.incoming.bridge == Bridge::On,
+                    );
                     let _ = request.reply.send(outcome);
                 }
             }
@@ -101,23 +108,17 @@ fn signal(queued: &watch::Sender<u64>, bridged: bool) {
     }
 }
 
-async fn commit_together(pool: &AnyPool, batch: &[Request]) -> StoreResult<Vec<Appended>> {
+/// Stores `group` in one transaction.
+async fn commit(pool: &AnyPool, group: &[&Incoming]) -> StoreResult<Vec<Appended>> {
     let mut tx: Tx<'_> = pool.begin().await?;
-    let mut appended = Vec::with_capacity(batch.len());
-    for request in batch {
-        appended.push(append(&mut tx, request).await?);
-    }
+    let appended = append_group(&mut tx, group).await?;
     tx.commit().await?;
     Ok(appended)
 }
 
-async fn commit_alone(pool: &AnyPool, request: &Request) -> StoreResult<Appended> {
-    let mut tx: Tx<'_> = pool.begin().await?;
-    let appended = append(&mut tx, request).await?;
-    tx.commit().await?;
-    Ok(appended)
-}
-
-async fn append(tx: &mut Tx<'_>, request: &Request) -> StoreResult<Appended> {
-    append_visitor_message_in(tx, &request.visitor, &request.message, request.bridge).await
+async fn commit_alone(pool: &AnyPool, incoming: &Incoming) -> StoreResult<Appended> {
+    commit(pool, &[incoming])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("a message went missing from its commit".into()))
 }

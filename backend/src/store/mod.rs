@@ -2,8 +2,10 @@
 //! trait. One SQL implementation serves SQLite and PostgreSQL (see [`sql`]); the engine is chosen
 //! once from the scheme of `database_url`.
 
+mod append_sql;
 mod bridge_sql;
 mod group_commit;
+mod multi_row;
 mod rows;
 mod sql;
 
@@ -157,8 +159,9 @@ pub trait BridgeStore: Send + Sync {
         now: i64,
     ) -> StoreResult<Option<OutboxItem>>;
 
-    /// Deletes a delivered command: the outbox holds only what is still to be sent.
-    async fn remove_delivered(&self, outbox_id: i64) -> StoreResult<()>;
+    /// Deletes delivered commands, in one statement: the outbox holds only what is still to be
+    /// sent.
+    async fn remove_delivered(&self, outbox_ids: &[i64]) -> StoreResult<()>;
 
     /// Changes after every commit that queued commands, so the worker need not poll for them.
     fn outbox_queued(&self) -> watch::Receiver<u64>;

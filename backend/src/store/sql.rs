@@ -2,9 +2,11 @@
 //! journal) and PostgreSQL, and each engine has its own embedded migrations. On SQLite every
 //! write goes through one connection, so writers wait their turn in the pool's queue rather
 //! than in SQLite's sleeping busy handler; visitors' messages are committed in groups
-//! ([`super::group_commit`]).
+//! ([`super::group_commit`]), each group in a constant number of statements
+//! ([`super::append_sql`]).
 
 use super::group_commit::GroupCommit;
+use super::multi_row::{rows_per_statement, values};
 use super::rows::{self, MESSAGE_SELECT, VISITOR_SELECT};
 use super::{
     Appended, Bridge, Engine, NewMessage, Store, StoreError, StoreResult, Visitor, now_ms,
@@ -12,7 +14,7 @@ use super::{
 use crate::bridge::commands;
 use async_trait::async_trait;
 use protocol::webhook::{Command, ConversationUpdate};
-use protocol::{Author, AuthorKind, ContactInfo, Message};
+use protocol::{ContactInfo, Message};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use std::sync::Arc;
@@ -416,99 +418,6 @@ pub(super) fn signal_queued(queued: &watch::Sender<u64>, bridge: Bridge) {
     }
 }
 
-/// Stores a visitor's message inside `tx`, unless one with its client id is stored already:
-/// a read, the conversation's counter (the conversation created on the first message), the
-/// message, and with `bridge` on its webhook commands.
-pub(super) async fn append_visitor_message_in(
-    tx: &mut Tx<'_>,
-    visitor: &Visitor,
-    message: &NewMessage,
-    bridge: Bridge,
-) -> StoreResult<Appended> {
-    let now = now_ms();
-    let known = sqlx::query(
-        "SELECT p.ext_user_id, m.id AS existing FROM people p \
-         LEFT JOIN conversations c ON c.person_id = p.id \
-         LEFT JOIN messages m ON m.conversation_id = c.id AND m.client_id = $2 WHERE p.id = $1",
-    )
-    .bind(visitor.person_id)
-    .bind(&message.client_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    if let Some(existing) = known.try_get::<Option<i64>, _>("existing")? {
-        let sql = format!("{MESSAGE_SELECT} WHERE m.id = $1");
-        let row = sqlx::query(&sql)
-            .bind(existing)
-            .fetch_one(&mut **tx)
-            .await?;
-        return Ok(Appended::Existing(rows::message(&row)?));
-    }
-    let counter = sqlx::query(
-        "INSERT INTO conversations (integration_id, person_id, created_at, last_seq) \
-         VALUES ($1, $2, $3, 1) \
-         ON CONFLICT (person_id) DO UPDATE SET last_seq = conversations.last_seq + 1 \
-         RETURNING id, last_seq, ext_id, announced_at",
-    )
-    .bind(&visitor.integration_id)
-    .bind(visitor.person_id)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    let conversation_id: i64 = counter.try_get("id")?;
-    let seq: i64 = counter.try_get("last_seq")?;
-    let page = message.page.clone().unwrap_or_default();
-    let id: i64 = sqlx::query(
-        "INSERT INTO messages (conversation_id, seq, client_id, author_kind, author_name, \
-         visitor_id, text, text_format, page_url, page_title, sent_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(conversation_id)
-    .bind(seq)
-    .bind(&message.client_id)
-    .bind(rows::author_kind_name(AuthorKind::Visitor))
-    .bind(visitor.contact.name.clone())
-    .bind(visitor.id)
-    .bind(&message.text)
-    .bind(rows::text_format_name(message.text_format))
-    .bind(page.url)
-    .bind(page.title)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("id")?;
-    let stored = Message {
-        id,
-        conversation_id,
-        seq,
-        client_id: Some(message.client_id.clone()),
-        author: Author {
-            kind: AuthorKind::Visitor,
-            name: visitor.contact.name.clone(),
-            picture: None,
-        },
-        text: message.text.clone(),
-        text_format: message.text_format,
-        sent_at: now,
-        edited_at: None,
-    };
-    if bridge == Bridge::On {
-        let announced = Announced {
-            ext_user_id: known.try_get("ext_user_id")?,
-            ext_conversation_id: counter.try_get("ext_id")?,
-            conversation_announced: counter.try_get::<Option<i64>, _>("announced_at")?.is_some(),
-        };
-        queue_visitor_message(tx, visitor, &stored, message.page.as_ref(), announced).await?;
-    }
-    Ok(Appended::Created(stored))
-}
-
-/// What the collaboration server already knows of a visitor and its conversation.
-struct Announced {
-    ext_user_id: Option<String>,
-    ext_conversation_id: Option<String>,
-    conversation_announced: bool,
-}
-
 /// Queues `command` for the collaboration server, after everything queued for the conversation.
 pub(super) async fn enqueue(
     tx: &mut Tx<'_>,
@@ -516,27 +425,68 @@ pub(super) async fn enqueue(
     conversation_id: i64,
     command: &Command,
 ) -> StoreResult<()> {
-    let body = serde_json::to_string(command)
-        .map_err(|error| StoreError::Corrupt(format!("unserializable command: {error}")))?;
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO outbox (integration_id, conversation_id, ordering_key, command, created_at, \
-         next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    insert_outbox(
+        tx,
+        &[OutboxRow::new(integration_id, conversation_id, command)?],
     )
-    .bind(integration_id)
-    .bind(conversation_id)
-    .bind(format!("conversation-{conversation_id}"))
-    .bind(body)
-    .bind(now)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    .await
+}
+
+/// A webhook command ready to be queued.
+#[derive(Debug)]
+pub(super) struct OutboxRow {
+    integration_id: String,
+    conversation_id: i64,
+    /// The command's JSON body.
+    command: String,
+}
+
+impl OutboxRow {
+    pub(super) fn new(
+        integration_id: &str,
+        conversation_id: i64,
+        command: &Command,
+    ) -> StoreResult<Self> {
+        Ok(Self {
+            integration_id: integration_id.to_owned(),
+            conversation_id,
+            command: serde_json::to_string(command)
+                .map_err(|error| StoreError::Corrupt(format!("unserializable command: {error}")))?,
+        })
+    }
+}
+
+/// Values bound per row of the outbox insert.
+const OUTBOX_COLUMNS: usize = 6;
+
+/// Queues `commands` in their order, after everything queued for their conversations: both
+/// engines number the rows of one `VALUES` list in order.
+pub(super) async fn insert_outbox(tx: &mut Tx<'_>, commands: &[OutboxRow]) -> StoreResult<()> {
+    let now = now_ms();
+    for part in commands.chunks(rows_per_statement(OUTBOX_COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO outbox (integration_id, conversation_id, ordering_key, command, \
+             created_at, next_attempt_at) VALUES {}",
+            values(part.len(), OUTBOX_COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in part {
+            query = query
+                .bind(&row.integration_id)
+                .bind(row.conversation_id)
+                .bind(format!("conversation-{}", row.conversation_id))
+                .bind(&row.command)
+                .bind(now)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
 /// The person's id in the collaboration server, queuing its `createUser` (ordered with
 /// `conversation_id`) the first time.
-async fn announce_person(
+pub(super) async fn announce_person(
     tx: &mut Tx<'_>,
     person_id: i64,
     conversation_id: i64,
@@ -598,50 +548,6 @@ async fn queue_user_update(tx: &mut Tx<'_>, person_id: i64) -> StoreResult<()> {
         &integration_id,
         conversation_id,
         &Command::UpdateUser(user),
-    )
-    .await
-}
-
-/// Queues what the collaboration server needs for a new visitor message: the user and the
-/// conversation the first time, then the message.
-async fn queue_visitor_message(
-    tx: &mut Tx<'_>,
-    visitor: &Visitor,
-    message: &protocol::Message,
-    page: Option<&protocol::PageInfo>,
-    announced: Announced,
-) -> StoreResult<()> {
-    let conversation_id = message.conversation_id;
-    let ext_user_id = match announced.ext_user_id {
-        Some(known) => known,
-        None => announce_person(tx, visitor.person_id, conversation_id).await?,
-    };
-    let ext_conversation_id = announced
-        .ext_conversation_id
-        .unwrap_or_else(|| conversation_id.to_string());
-    if !announced.conversation_announced {
-        sqlx::query("UPDATE conversations SET ext_id = $1, announced_at = $2 WHERE id = $3")
-            .bind(&ext_conversation_id)
-            .bind(now_ms())
-            .bind(conversation_id)
-            .execute(&mut **tx)
-            .await?;
-        let name = commands::visitor_name(visitor.person_id, &visitor.contact);
-        let created = commands::conversation(&ext_conversation_id, &ext_user_id, &name, page);
-        enqueue(
-            tx,
-            &visitor.integration_id,
-            conversation_id,
-            &Command::CreateConversation(created),
-        )
-        .await?;
-    }
-    let command = commands::message(message, &ext_user_id, &ext_conversation_id, page);
-    enqueue(
-        tx,
-        &visitor.integration_id,
-        conversation_id,
-        &Command::CreateMessage(command),
     )
     .await
 }

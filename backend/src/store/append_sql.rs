@@ -1,0 +1,535 @@
+//! Storing a group of visitors' messages in a constant number of statements, however many
+//! messages the group holds: one read of what is known (each person's id in the collaboration
+//! server, and messages stored earlier under the group's client ids), one upsert moving each
+//! conversation's counter past its new messages, one multi-row insert of the messages and one
+//! of their webhook commands; each is split only past the engines' limit on bound parameters.
+//! A person's first message costs a few statements more: announcing the person and its
+//! conversation to the collaboration server.
+
+use super::multi_row::{list, rows_per_statement, values};
+use super::rows::{self, MESSAGE_SELECT};
+use super::sql::{OutboxRow, Tx, announce_person, insert_outbox};
+use super::{Appended, Bridge, NewMessage, StoreError, StoreResult, Visitor, now_ms};
+use crate::bridge::commands;
+use protocol::webhook::Command;
+use protocol::{Author, AuthorKind, Message};
+use sqlx::Row;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Values bound per row of the messages insert.
+const MESSAGE_COLUMNS: usize = 11;
+/// Values bound per row of the conversation counters' upsert.
+const COUNTER_COLUMNS: usize = 4;
+
+/// A visitor's message waiting to be stored.
+#[derive(Debug)]
+pub(super) struct Incoming {
+    pub visitor: Visitor,
+    pub message: NewMessage,
+    pub bridge: Bridge,
+}
+
+/// What becomes of one message of the group.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// Stored before the group, under this id.
+    Stored(i64),
+    /// Sent again within the group: the message at this index of the group.
+    SameAs(usize),
+    /// New: its person's `ordinal`-th new message in the group, counting from 0.
+    New { ordinal: i64 },
+}
+
+/// A conversation's counter after the group's messages took their numbers.
+#[derive(Debug)]
+struct Counter {
+    conversation_id: i64,
+    last_seq: i64,
+    /// How many numbers the group took.
+    taken: i64,
+    ext_id: Option<String>,
+    announced: bool,
+}
+
+impl Counter {
+    fn seq(&self, ordinal: i64) -> i64 {
+        self.last_seq - self.taken + 1 + ordinal
+    }
+}
+
+/// Stores `group` in `tx`, in order; a client id stored before, or earlier in the group, gives
+/// back the message stored under it.
+pub(super) async fn append_group(
+    tx: &mut Tx<'_>,
+    group: &[&Incoming],
+) -> StoreResult<Vec<Appended>> {
+    let now = now_ms();
+    let known = Known::read(tx, group).await?;
+    let mut slots = Vec::with_capacity(group.len());
+    let mut first_of: HashMap<(i64, &str), usize> = HashMap::new();
+    // By person id, so PostgreSQL locks the conversations in one order.
+    let mut new_per_person: BTreeMap<i64, (&Visitor, i64)> = BTreeMap::new();
+    for (index, incoming) in group.iter().enumerate() {
+        let person_id = incoming.visitor.person_id;
+        let client_id = incoming.message.client_id.as_str();
+        let slot = if let Some(&id) = known.stored.get(&(person_id, client_id.to_owned())) {
+            Slot::Stored(id)
+        } else if let Some(&first) = first_of.get(&(person_id, client_id)) {
+            Slot::SameAs(first)
+        } else {
+            first_of.insert((person_id, client_id), index);
+            let (_, count) = new_per_person
+                .entry(person_id)
+                .or_insert((&incoming.visitor, 0));
+            *count += 1;
+            Slot::New {
+                ordinal: *count - 1,
+            }
+        };
+        slots.push(slot);
+    }
+    let counters = advance_counters(tx, &new_per_person, now).await?;
+    let created = insert_messages(tx, group, &slots, &counters, now).await?;
+    queue_commands(tx, group, &created, &known, &counters).await?;
+    let stored = stored_messages(tx, &slots).await?;
+    slots
+        .iter()
+        .enumerate()
+        .map(|(index, slot)| {
+            let message = match slot {
+                Slot::Stored(id) => stored.get(id).cloned().map(Appended::Existing),
+                Slot::SameAs(first) => created[*first].clone().map(Appended::Existing),
+                Slot::New { .. } => created[index].clone().map(Appended::Created),
+            };
+            message.ok_or_else(|| StoreError::Corrupt("a stored message went missing".into()))
+        })
+        .collect()
+}
+
+/// What the store knows of the group's people before the group.
+#[derive(Debug, Default)]
+struct Known {
+    /// Each person's id in the collaboration server, once announced.
+    ext_user_ids: HashMap<i64, Option<String>>,
+    /// Messages stored under a client id, by person and client id.
+    stored: HashMap<(i64, String), i64>,
+}
+
+impl Known {
+    async fn read(tx: &mut Tx<'_>, group: &[&Incoming]) -> StoreResult<Self> {
+        let mut known = Self::default();
+        for part in group.chunks(rows_per_statement(2)) {
+            let people: BTreeSet<i64> = part.iter().map(|item| item.visitor.person_id).collect();
+            let client_ids: BTreeSet<&str> = part
+                .iter()
+                .map(|item| item.message.client_id.as_str())
+                .collect();
+            let sql = format!(
+                "SELECT p.id AS person_id, p.ext_user_id, m.id AS existing, m.client_id \
+                 FROM people p LEFT JOIN conversations c ON c.person_id = p.id \
+                 LEFT JOIN messages m ON m.conversation_id = c.id AND m.client_id IN ({}) \
+                 WHERE p.id IN ({})",
+                list(client_ids.len(), 1),
+                list(people.len(), client_ids.len() + 1),
+            );
+            let mut query = sqlx::query(&sql);
+            for client_id in &client_ids {
+                query = query.bind(*client_id);
+            }
+            for person_id in &people {
+                query = query.bind(*person_id);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                let person_id: i64 = row.try_get("person_id")?;
+                known
+                    .ext_user_ids
+                    .insert(person_id, row.try_get("ext_user_id")?);
+                if let Some(existing) = row.try_get::<Option<i64>, _>("existing")? {
+                    let client_id: String = row.try_get("client_id")?;
+                    known.stored.insert((person_id, client_id), existing);
+                }
+            }
+            if let Some(gone) = people
+                .iter()
+                .find(|person_id| !known.ext_user_ids.contains_key(person_id))
+            {
+                return Err(StoreError::Corrupt(format!("person {gone} is gone")));
+            }
+        }
+        Ok(known)
+    }
+}
+
+/// Moves each person's conversation counter past its new messages (creating the conversation
+/// with the first), returning the counters by person id.
+async fn advance_counters(
+    tx: &mut Tx<'_>,
+    new_per_person: &BTreeMap<i64, (&Visitor, i64)>,
+    now: i64,
+) -> StoreResult<HashMap<i64, Counter>> {
+    let mut counters = HashMap::with_capacity(new_per_person.len());
+    let entries: Vec<&(&Visitor, i64)> = new_per_person.values().collect();
+    for part in entries.chunks(rows_per_statement(COUNTER_COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO conversations (integration_id, person_id, created_at, last_seq) \
+             VALUES {} ON CONFLICT (person_id) \
+             DO UPDATE SET last_seq = conversations.last_seq + excluded.last_seq \
+             RETURNING id, person_id, last_seq, ext_id, announced_at",
+            values(part.len(), COUNTER_COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for (visitor, taken) in part {
+            query = query
+                .bind(&visitor.integration_id)
+                .bind(visitor.person_id)
+                .bind(now)
+                .bind(*taken);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            let person_id: i64 = row.try_get("person_id")?;
+            let taken = new_per_person
+                .get(&person_id)
+                .map_or(0, |(_, taken)| *taken);
+            let counter = Counter {
+                conversation_id: row.try_get("id")?,
+                last_seq: row.try_get("last_seq")?,
+                taken,
+                ext_id: row.try_get("ext_id")?,
+                announced: row.try_get::<Option<i64>, _>("announced_at")?.is_some(),
+            };
+            counters.insert(person_id, counter);
+        }
+    }
+    Ok(counters)
+}
+
+/// The counter of `person_id`, which [`advance_counters`] returned.
+fn counter_of(counters: &HashMap<i64, Counter>, person_id: i64) -> StoreResult<&Counter> {
+    counters
+        .get(&person_id)
+        .ok_or_else(|| StoreError::Corrupt(format!("no conversation counter for {person_id}")))
+}
+
+/// Inserts the group's new messages; returns them by index in the group.
+async fn insert_messages(
+    tx: &mut Tx<'_>,
+    group: &[&Incoming],
+    slots: &[Slot],
+    counters: &HashMap<i64, Counter>,
+    now: i64,
+) -> StoreResult<Vec<Option<Message>>> {
+    let mut fresh = Vec::new();
+    for (index, (incoming, slot)) in group.iter().zip(slots).enumerate() {
+        if let Slot::New { ordinal } = slot {
+            let counter = counter_of(counters, incoming.visitor.person_id)?;
+            fresh.push((index, counter.conversation_id, counter.seq(*ordinal)));
+        }
+    }
+    let mut ids = HashMap::with_capacity(fresh.len());
+    for part in fresh.chunks(rows_per_statement(MESSAGE_COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO messages (conversation_id, seq, client_id, author_kind, author_name, \
+             visitor_id, text, text_format, page_url, page_title, sent_at) VALUES {} \
+             RETURNING id, conversation_id, seq",
+            values(part.len(), MESSAGE_COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for &(index, conversation_id, seq) in part {
+            let Incoming {
+                visitor, message, ..
+            } = group[index];
+            let page = message.page.clone().unwrap_or_default();
+            query = query
+                .bind(conversation_id)
+                .bind(seq)
+                .bind(&message.client_id)
+                .bind(rows::author_kind_name(AuthorKind::Visitor))
+                .bind(visitor.contact.name.clone())
+                .bind(visitor.id)
+                .bind(&message.text)
+                .bind(rows::text_format_name(message.text_format))
+                .bind(page.url)
+                .bind(page.title)
+                .bind(now);
+        }
+        // RETURNING promises no order: rows are matched by their (conversation, seq) key.
+        for row in query.fetch_all(&mut **tx).await? {
+            let key: (i64, i64) = (row.try_get("conversation_id")?, row.try_get("seq")?);
+            ids.insert(key, row.try_get::<i64, _>("id")?);
+        }
+    }
+    let mut created = vec![None; group.len()];
+    for (index, conversation_id, seq) in fresh {
+        let Incoming {
+            visitor, message, ..
+        } = group[index];
+        let id = *ids
+            .get(&(conversation_id, seq))
+            .ok_or_else(|| StoreError::Corrupt("an inserted message has no id".into()))?;
+        created[index] = Some(Message {
+            id,
+            conversation_id,
+            seq,
+            client_id: Some(message.client_id.clone()),
+            author: Author {
+                kind: AuthorKind::Visitor,
+                name: visitor.contact.name.clone(),
+                picture: None,
+            },
+            text: message.text.clone(),
+            text_format: message.text_format,
+            sent_at: now,
+            edited_at: None,
+        });
+    }
+    Ok(created)
+}
+
+/// The ids the collaboration server knows a person and its conversation by.
+#[derive(Debug, Clone)]
+struct Announced {
+    ext_user_id: String,
+    ext_conversation_id: String,
+}
+
+/// Queues what the collaboration server needs for the new messages sent with the bridge on:
+/// each person and conversation the first time, then the messages, in order.
+async fn queue_commands(
+    tx: &mut Tx<'_>,
+    group: &[&Incoming],
+    created: &[Option<Message>],
+    known: &Known,
+    counters: &HashMap<i64, Counter>,
+) -> StoreResult<()> {
+    let mut announced: HashMap<i64, Announced> = HashMap::new();
+    let mut commands = Vec::new();
+    for (incoming, message) in group.iter().zip(created) {
+        let Some(message) = message else { continue };
+        if incoming.bridge == Bridge::Off {
+            continue;
+        }
+        let visitor = &incoming.visitor;
+        let page = incoming.message.page.as_ref();
+        let ids = match announced.get(&visitor.person_id) {
+            Some(ids) => ids.clone(),
+            None => {
+                let counter = counter_of(counters, visitor.person_id)?;
+                let ids = announce(tx, incoming, known, counter, &mut commands).await?;
+                announced.insert(visitor.person_id, ids.clone());
+                ids
+            }
+        };
+        let command = commands::message(message, &ids.ext_user_id, &ids.ext_conversation_id, page);
+        commands.push(OutboxRow::new(
+            &visitor.integration_id,
+            message.conversation_id,
+            &Command::CreateMessage(command),
+        )?);
+    }
+    insert_outbox(tx, &commands).await
+}
+
+/// The ids of `incoming`'s person and conversation in the collaboration server, announcing
+/// either the first time: the person's `createUser` is queued at once, the conversation's
+/// `createConversation` joins `commands`.
+async fn announce(
+    tx: &mut Tx<'_>,
+    incoming: &Incoming,
+    known: &Known,
+    counter: &Counter,
+    commands: &mut Vec<OutboxRow>,
+) -> StoreResult<Announced> {
+    let visitor = &incoming.visitor;
+    let conversation_id = counter.conversation_id;
+    let ext_user_id = match known
+        .ext_user_ids
+        .get(&visitor.person_id)
+        .cloned()
+        .flatten()
+    {
+        Some(ext_user_id) => ext_user_id,
+        None => announce_person(tx, visitor.person_id, conversation_id).await?,
+    };
+    let ext_conversation_id = counter
+        .ext_id
+        .clone()
+        .unwrap_or_else(|| conversation_id.to_string());
+    if !counter.announced {
+        sqlx::query("UPDATE conversations SET ext_id = $1, announced_at = $2 WHERE id = $3")
+            .bind(&ext_conversation_id)
+            .bind(now_ms())
+            .bind(conversation_id)
+            .execute(&mut **tx)
+            .await?;
+        let name = commands::visitor_name(visitor.person_id, &visitor.contact);
+        let page = incoming.message.page.as_ref();
+        let created = commands::conversation(&ext_conversation_id, &ext_user_id, &name, page);
+        commands.push(OutboxRow::new(
+            &visitor.integration_id,
+            conversation_id,
+            &Command::CreateConversation(created),
+        )?);
+    }
+    Ok(Announced {
+        ext_user_id,
+        ext_conversation_id,
+    })
+}
+
+/// The messages stored before the group under the group's client ids, by id.
+async fn stored_messages(tx: &mut Tx<'_>, slots: &[Slot]) -> StoreResult<HashMap<i64, Message>> {
+    let ids: BTreeSet<i64> = slots
+        .iter()
+        .filter_map(|slot| match slot {
+            Slot::Stored(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let mut stored = HashMap::with_capacity(ids.len());
+    for part in ids.chunks(rows_per_statement(1)) {
+        let sql = format!("{MESSAGE_SELECT} WHERE m.id IN ({})", list(part.len(), 1));
+        let mut query = sqlx::query(&sql);
+        for id in part {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            let message = rows::message(&row)?;
+            stored.insert(message.id, message);
+        }
+    }
+    Ok(stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{SqlStore, Store};
+    use protocol::TextFormat;
+
+    fn incoming(visitor: &Visitor, client_id: &str) -> Incoming {
+        Incoming {
+            visitor: visitor.clone(),
+            message: NewMessage {
+                client_id: client_id.into(),
+                text: format!("text of {client_id}"),
+                text_format: TextFormat::Plain,
+                page: None,
+            },
+            bridge: Bridge::On,
+        }
+    }
+
+    async fn queued(store: &SqlStore, conversation_id: i64) -> Vec<String> {
+        sqlx::query("SELECT command FROM outbox WHERE ordering_key = $1 ORDER BY id")
+            .bind(format!("conversation-{conversation_id}"))
+            .fetch_all(&store.reads)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| {
+                let command: String = row.try_get("command").unwrap();
+                command.split('"').nth(1).unwrap_or_default().to_owned()
+            })
+            .collect()
+    }
+
+    /// A fresh PostgreSQL database on the server `cargo xtask test` starts, when it runs.
+    async fn postgres_url() -> Option<String> {
+        let admin = std::env::var("WEBCHAT_TEST_POSTGRES_URL").ok()?;
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+        let name = format!("webchat_group_{}_{}", std::process::id(), now_ms());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        let (server, _) = admin.rsplit_once('/').unwrap();
+        Some(format!("{server}/{name}"))
+    }
+
+    #[tokio::test]
+    async fn a_group_numbers_each_conversation_in_order_and_stores_a_client_id_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = format!("sqlite://{}", dir.path().join("group.db").display());
+        for url in [Some(sqlite), postgres_url().await].into_iter().flatten() {
+            numbers_in_order_and_stores_once(&SqlStore::connect(&url).await.unwrap()).await;
+        }
+    }
+
+    async fn numbers_in_order_and_stores_once(store: &SqlStore) {
+        let ann = store.create_visitor("shop", "ann").await.unwrap();
+        let bob = store.create_visitor("shop", "bob").await.unwrap();
+        let earlier = store
+            .append_visitor_message(&ann, incoming(&ann, "a-1").message, Bridge::On)
+            .await
+            .unwrap();
+
+        let group = [
+            incoming(&bob, "b-1"),
+            incoming(&ann, "a-2"),
+            incoming(&ann, "a-1"),
+            incoming(&bob, "b-2"),
+            incoming(&ann, "a-2"),
+            incoming(&ann, "a-3"),
+        ];
+        let group: Vec<&Incoming> = group.iter().collect();
+        let mut tx = store.writes.begin().await.unwrap();
+        let appended = append_group(&mut tx, &group).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let outline: Vec<(bool, &str, i64)> = appended
+            .iter()
+            .map(|appended| {
+                let message = appended.message();
+                let created = matches!(appended, Appended::Created(_));
+                (created, message.client_id.as_deref().unwrap(), message.seq)
+            })
+            .collect();
+        assert_eq!(
+            outline,
+            [
+                (true, "b-1", 1),
+                (true, "a-2", 2),
+                (false, "a-1", 1),
+                (true, "b-2", 2),
+                (false, "a-2", 2),
+                (true, "a-3", 3),
+            ]
+        );
+        assert_eq!(appended[2].message(), earlier.message());
+        assert_eq!(appended[4].message(), appended[1].message());
+
+        let ann_conversation = store.conversation_of(ann.person_id).await.unwrap().unwrap();
+        let stored: Vec<(i64, Option<String>)> = store
+            .messages_after(ann_conversation, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|message| (message.seq, message.client_id))
+            .collect();
+        let expected = [(1, "a-1"), (2, "a-2"), (3, "a-3")]
+            .map(|(seq, client_id)| (seq, Some(client_id.to_owned())));
+        assert_eq!(stored, expected);
+        assert_eq!(
+            queued(store, ann_conversation).await,
+            [
+                "createUser",
+                "createConversation",
+                "createMessage",
+                "createMessage",
+                "createMessage"
+            ]
+        );
+        let bob_conversation = appended[0].message().conversation_id;
+        assert_eq!(
+            queued(store, bob_conversation).await,
+            [
+                "createUser",
+                "createConversation",
+                "createMessage",
+                "createMessage"
+            ]
+        );
+    }
+}
