@@ -3,7 +3,9 @@
 //! - `webchat-bench run [--quick] [--postgres URL] [--out PATH]` runs every scenario against the
 //!   release `webchat-server` (SQLite, and PostgreSQL when a URL is given) and the bare
 //!   baseline, prints the table and writes it to `PATH` (default `bench/RESULTS.md`);
-//! - `webchat-bench baseline-server` is the baseline itself, started by `run`.
+//! - `webchat-bench baseline-server` is the baseline itself, started by `run`;
+//! - `webchat-bench widget ...` is the widget bench (see `widget`), which writes its own
+//!   section of the same file.
 
 mod baseline;
 mod clock;
@@ -14,15 +16,15 @@ mod scenarios;
 mod server;
 mod stats;
 mod sustained;
-mod tokens;
+mod widget;
+use bench::tokens;
 
 use anyhow::{Context, Result, bail};
 use report::Results;
 use std::path::PathBuf;
 use std::time::Duration;
 
-const USAGE: &str =
-    "usage: webchat-bench run [--quick] [--postgres URL] [--out PATH] | baseline-server";
+const USAGE: &str = "usage: webchat-bench run [--quick] [--postgres URL] [--out PATH] | baseline-server | widget ...";
 
 /// Sizes of one run.
 #[derive(Debug, Clone, Copy)]
@@ -86,6 +88,7 @@ async fn main() -> Result<()> {
     match args.next().as_deref() {
         Some("baseline-server") => baseline::serve().await,
         Some("run") => run(parse(args)?).await,
+        Some("widget") => widget::run(args, machine(), commit()).await,
         _ => bail!("{USAGE}"),
     }
 }

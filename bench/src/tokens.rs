@@ -1,6 +1,7 @@
 //! Matching-key token verification speed: the server's `token::verify` (which pins algorithms,
-//! checks claims and the leeway) next to a plain `jsonwebtoken::decode`, per call, as an HDR
-//! histogram of nanoseconds.
+//! checks claims and the leeway) next to a plain `jsonwebtoken::decode`. [`Fixture`] is the one
+//! signed token both the HDR loop here (per call, nanoseconds) and the criterion bench
+//! (`benches/token.rs`) verify.
 
 use backend::secret::Secret;
 use hdrhistogram::Histogram;
@@ -9,6 +10,8 @@ use serde_json::{Map, Value, json};
 use std::time::Instant;
 
 const KEY: &str = "bench-sign-key";
+/// The server's default `limits.max_token_bytes`.
+const MAX_TOKEN_BYTES: usize = 8192;
 
 /// Latency of one verification, in nanoseconds, for ours and for plain `decode`.
 #[derive(Debug)]
@@ -17,28 +20,61 @@ pub struct TokenTimes {
     pub plain: Histogram<u64>,
 }
 
+/// A fresh HS256 token for a customer and what each verifier needs to check it.
+#[derive(Debug)]
+pub struct Fixture {
+    token: String,
+    now: u64,
+    secret: Secret,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_secs())
+            .unwrap_or_default();
+        let claims = json!({"sub": "customer-42", "iat": now, "exp": now + 3600});
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(KEY.as_bytes()),
+        )
+        .expect("sign");
+        Self {
+            token,
+            now,
+            secret: Secret::new(KEY),
+            decoding: DecodingKey::from_secret(KEY.as_bytes()),
+            validation: Validation::new(Algorithm::HS256),
+        }
+    }
+
+    /// `backend::token::verify`; true when the token is accepted.
+    pub fn verify_ours(&self) -> bool {
+        backend::token::verify(&self.token, Some(&self.secret), MAX_TOKEN_BYTES, self.now).is_ok()
+    }
+
+    /// Plain `jsonwebtoken::decode`; true when the token is accepted.
+    pub fn verify_plain(&self) -> bool {
+        jsonwebtoken::decode::<Map<String, Value>>(&self.token, &self.decoding, &self.validation)
+            .is_ok()
+    }
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Times `iterations` verifications of a fresh HS256 token each way.
 pub fn measure(iterations: u32) -> TokenTimes {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or_default();
-    let claims = json!({"sub": "customer-42", "iat": now, "exp": now + 3600});
-    let token = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(KEY.as_bytes()),
-    )
-    .expect("sign");
-    let secret = Secret::new(KEY);
-    let decoding = DecodingKey::from_secret(KEY.as_bytes());
-    let validation = Validation::new(Algorithm::HS256);
-    let ours = time(iterations, || {
-        backend::token::verify(&token, Some(&secret), 8192, now).is_ok()
-    });
-    let plain = time(iterations, || {
-        jsonwebtoken::decode::<Map<String, Value>>(&token, &decoding, &validation).is_ok()
-    });
+    let fixture = Fixture::new();
+    let ours = time(iterations, || fixture.verify_ours());
+    let plain = time(iterations, || fixture.verify_plain());
     TokenTimes { ours, plain }
 }
 

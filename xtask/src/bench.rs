@@ -1,16 +1,21 @@
-//! `cargo xtask bench [--quick]`: builds the release server and the load generator, starts a
-//! throw-away PostgreSQL, and runs `webchat-bench` with the generator pinned to core 1 (the
-//! server pins itself to core 0) and the file-descriptor limit raised to the hard limit, which
-//! 10,000 sessions need.
+//! `cargo xtask bench [--quick] [--widget]`: builds the release server and the load generator,
+//! starts a throw-away PostgreSQL, and runs `webchat-bench` with the generator pinned to core 1
+//! (the server pins itself to core 0) and the file-descriptor limit raised to the hard limit,
+//! which 10,000 sessions need; then the widget bench (`widget_bench`). `--widget` runs only
+//! the widget bench.
 //! The table is printed and written to `bench/RESULTS.md`.
 
 use crate::postgres::Postgres;
-use crate::{build, cmd};
+use crate::{build, cmd, widget_bench};
 use anyhow::Result;
 use std::path::Path;
 use std::process::Command;
 
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let quick = args.iter().any(|arg| arg == "--quick");
+    if args.iter().any(|arg| arg == "--widget") {
+        return widget_bench::run(root, quick);
+    }
     build::server(root)?;
     cmd::run(
         cmd::cargo()
@@ -45,5 +50,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     );
     let stopped = postgres.stop();
     outcome?;
-    stopped
+    stopped?;
+    widget_bench::run(root, quick)
 }

@@ -9,9 +9,11 @@ mod cmd;
 mod demo;
 mod http;
 mod postgres;
+mod reference;
 mod size;
 mod test;
 mod tools;
+mod widget_bench;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,7 +27,8 @@ commands:
   install   install the build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt
   build     install, then build the widget into dist/ and the server in release mode
   size      print the compressed sizes of the widget bundle in dist/
-  bench     run the load benchmark against the release server (--quick for a smoke run)
+  bench     run the load and widget benchmarks against the release server (--quick for a
+            smoke run, --widget for the widget bench only)
 ";
 
 fn main() -> ExitCode {

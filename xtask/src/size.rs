@@ -3,28 +3,8 @@
 //! JavaScript files in `dist/`, and their total.
 
 use anyhow::{Context, Result, bail};
-use flate2::{Compression, write::GzEncoder};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-const BROTLI_QUALITY: u32 = 11;
-const BROTLI_WINDOW_BITS: u32 = 22;
-const BROTLI_BUFFER: usize = 4096;
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Sizes {
-    raw: usize,
-    gzip: usize,
-    brotli: usize,
-}
-
-impl std::ops::AddAssign for Sizes {
-    fn add_assign(&mut self, other: Self) {
-        self.raw += other.raw;
-        self.gzip += other.gzip;
-        self.brotli += other.brotli;
-    }
-}
+use xtask::compressed::{Sizes, kib, measure};
 
 pub fn run(root: &Path) -> Result<()> {
     let dist = root.join("dist");
@@ -69,27 +49,6 @@ fn collect_shipped_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn measure(bytes: &[u8]) -> Result<Sizes> {
-    let mut gzip = GzEncoder::new(Vec::new(), Compression::best());
-    gzip.write_all(bytes)?;
-    let gzip = gzip.finish()?;
-
-    let mut brotli = brotli::CompressorWriter::new(
-        Vec::new(),
-        BROTLI_BUFFER,
-        BROTLI_QUALITY,
-        BROTLI_WINDOW_BITS,
-    );
-    brotli.write_all(bytes)?;
-    let brotli = brotli.into_inner();
-
-    Ok(Sizes {
-        raw: bytes.len(),
-        gzip: gzip.len(),
-        brotli: brotli.len(),
-    })
-}
-
 fn print_row(name: &str, sizes: Sizes) {
     println!(
         "{name:<44} {:>12} {:>12} {:>12}",
@@ -97,8 +56,4 @@ fn print_row(name: &str, sizes: Sizes) {
         kib(sizes.gzip),
         kib(sizes.brotli)
     );
-}
-
-fn kib(bytes: usize) -> String {
-    format!("{:.1} KiB", bytes as f64 / 1024.0)
 }

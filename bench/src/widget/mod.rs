@@ -1,0 +1,139 @@
+//! `webchat-bench widget`: the widget half of `cargo xtask bench`. Starts the release
+//! `webchat-server`, a host site and the reference widget's server (`site`), loads the page in
+//! headless Chromium a number of times (`runs`), measures what the pages downloaded (`sizes`),
+//! reads the criterion token bench, and writes its section of `bench/RESULTS.md` (`report`).
+
+mod criterion;
+mod report;
+mod runs;
+mod site;
+mod sizes;
+
+use crate::fake::FakeCollaboration;
+use crate::server::{INTEGRATION, ServerProcess, TOKEN, Target};
+use anyhow::{Context, Result, bail};
+use report::WidgetResults;
+use runs::{Fetched, FirstLoad};
+use site::Sites;
+use sizes::Phase;
+use std::path::PathBuf;
+
+const USAGE: &str =
+    "usage: webchat-bench widget --reference DIR --criterion DIR [--runs N] [--out PATH]";
+const DEFAULT_RUNS: usize = 10;
+const REFERENCE_NAME: &str = "`@rocket.chat/livechat` 1.13.3";
+/// Calls to servers, not downloads of the widget: left out of the sizes.
+const NOT_DOWNLOADS: &[&str] = &["/api/", "/websocket"];
+
+#[derive(Debug)]
+struct Args {
+    reference: PathBuf,
+    criterion: PathBuf,
+    runs: usize,
+    out: PathBuf,
+}
+
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
+    let (mut reference, mut criterion) = (None, None);
+    let mut runs = DEFAULT_RUNS;
+    let mut out = PathBuf::from("bench/RESULTS.md");
+    while let Some(flag) = args.next() {
+        let mut value = || {
+            args.next()
+                .with_context(|| format!("{flag} needs a value; {USAGE}"))
+        };
+        match flag.as_str() {
+            "--reference" => reference = Some(PathBuf::from(value()?)),
+            "--criterion" => criterion = Some(PathBuf::from(value()?)),
+            "--runs" => runs = value()?.parse().context("--runs needs a number")?,
+            "--out" => out = PathBuf::from(value()?),
+            other => bail!("unknown argument {other:?}; {USAGE}"),
+        }
+    }
+    Ok(Args {
+        reference: reference.context(USAGE)?,
+        criterion: criterion.context(USAGE)?,
+        runs: runs.max(1),
+        out,
+    })
+}
+
+/// Runs the widget bench and writes its section into `--out`, keeping the rest of the file.
+pub async fn run(
+    args: impl Iterator<Item = String>,
+    machine: String,
+    commit: String,
+) -> Result<()> {
+    let args = parse(args)?;
+    let scratch = tempfile::tempdir()?;
+    let fake = FakeCollaboration::start().await?;
+    let target = Target::Chat {
+        database_url: format!("sqlite://{}", scratch.path().join("widget.db").display()),
+        webhook_url: fake.url.clone(),
+    };
+    let server = ServerProcess::start(&target, None).await?;
+    let loader = format!("{}/integration/webchat/{INTEGRATION}:{TOKEN}", server.base);
+    let sites = Sites::start(&server.base, &loader, &args.reference).await?;
+
+    let runs = runs::measure(&sites, args.runs).await;
+    let ours = phases("ours", &runs.ours_first, &server.base, &loader).await?;
+    let reference = phases(
+        "reference",
+        &runs.reference_first,
+        &sites.reference,
+        &sites.reference_loader(),
+    )
+    .await?;
+    let results = WidgetResults {
+        ours,
+        reference,
+        reference_name: REFERENCE_NAME.to_owned(),
+        criterion: criterion::read(&args.criterion, "verify")
+            .and_then(|verify| Ok((verify, criterion::read(&args.criterion, "decode")?)))
+            .map_err(|error| format!("{error:#}")),
+        runs,
+        machine,
+        commit,
+    };
+    server.stop().await;
+
+    let section = report::markdown(&results);
+    print!("{section}");
+    let previous = std::fs::read_to_string(&args.out).unwrap_or_default();
+    std::fs::write(&args.out, report::splice(&previous, &section))
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    eprintln!("bench: widget section written to {}", args.out.display());
+    Ok(())
+}
+
+/// The widget's downloads in `first` (from `origin`) measured, in two phases: its loader
+/// script (before interaction) and the rest, until the composer was usable (at first open).
+async fn phases(
+    widget: &'static str,
+    first: &FirstLoad,
+    origin: &str,
+    loader: &str,
+) -> Result<[Phase; 2]> {
+    let files = downloads(&first.fetched, origin);
+    let (loaders, rest): (Vec<&Fetched>, Vec<&Fetched>) =
+        files.into_iter().partition(|file| file.url == loader);
+    Ok([
+        Phase::measure(widget, &loaders, first).await?,
+        Phase::measure(widget, &rest, first).await?,
+    ])
+}
+
+/// The widget's own files among `fetched`: from `origin`, not API calls, each once.
+fn downloads<'a>(fetched: &'a [Fetched], origin: &str) -> Vec<&'a Fetched> {
+    let mut files: Vec<&Fetched> = Vec::new();
+    for file in fetched {
+        let own = file.url.starts_with(origin)
+            && !NOT_DOWNLOADS
+                .iter()
+                .any(|call| file.url[origin.len()..].starts_with(call));
+        if own && !files.iter().any(|seen| seen.url == file.url) {
+            files.push(file);
+        }
+    }
+    files
+}
