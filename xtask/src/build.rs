@@ -1,10 +1,11 @@
 //! `cargo xtask build`: the release widget bundle in `dist/` (trunk, configured by the root
-//! `Trunk.toml` and `widget/index.html`) and the release server binary.
+//! `Trunk.toml` and `widget/index.html`, then precompressed) and the release server binary.
 
 use crate::cmd;
 use crate::tools::{self, Tools};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::Path;
+use xtask::compressed;
 
 pub fn all(root: &Path) -> Result<()> {
     let tools = tools::install(root)?;
@@ -22,7 +23,35 @@ pub fn widget(root: &Path, tools: &Tools) -> Result<()> {
             .command("trunk")
             .args(["build", "--release", "--offline"])
             .current_dir(root),
-    )
+    )?;
+    precompress(&root.join("dist"))
+}
+
+/// Writes `NAME.br` and `NAME.gz` beside each `.js` and `.wasm` file in `dist`, which the server
+/// sends to browsers that accept those encodings.
+fn precompress(dist: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dist).with_context(|| format!("read {}", dist.display()))? {
+        let path = entry?.path();
+        let bundle_file = matches!(
+            path.extension().and_then(|extension| extension.to_str()),
+            Some("js" | "wasm")
+        );
+        if !bundle_file {
+            continue;
+        }
+        let bytes = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
+        for (suffix, compressed) in [
+            ("br", compressed::brotli(&bytes)?),
+            ("gz", compressed::gzip(&bytes)?),
+        ] {
+            let mut target = path.clone().into_os_string();
+            target.push(".");
+            target.push(suffix);
+            std::fs::write(&target, compressed)
+                .with_context(|| format!("write {}", target.to_string_lossy()))?;
+        }
+    }
+    Ok(())
 }
 
 pub fn server(root: &Path) -> Result<()> {

@@ -1,5 +1,5 @@
-//! Raw, gzip and brotli sizes of a file's bytes, at the best compression levels, as a server
-//! would precompress them.
+//! Gzip and brotli at the best levels, as the bundle is precompressed for the server
+//! (`cargo xtask build`), and the sizes that gives.
 
 use flate2::{Compression, write::GzEncoder};
 use std::io::Write;
@@ -36,10 +36,22 @@ impl std::iter::Sum for Sizes {
 
 /// The sizes of `bytes` raw, gzipped and brotli-compressed.
 pub fn measure(bytes: &[u8]) -> std::io::Result<Sizes> {
+    Ok(Sizes {
+        raw: bytes.len(),
+        gzip: gzip(bytes)?.len(),
+        brotli: brotli(bytes)?.len(),
+    })
+}
+
+/// `bytes` gzipped at the best level.
+pub fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut gzip = GzEncoder::new(Vec::new(), Compression::best());
     gzip.write_all(bytes)?;
-    let gzip = gzip.finish()?;
+    gzip.finish()
+}
 
+/// `bytes` brotli-compressed at the best quality.
+pub fn brotli(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut brotli = brotli::CompressorWriter::new(
         Vec::new(),
         BROTLI_BUFFER,
@@ -47,13 +59,7 @@ pub fn measure(bytes: &[u8]) -> std::io::Result<Sizes> {
         BROTLI_WINDOW_BITS,
     );
     brotli.write_all(bytes)?;
-    let brotli = brotli.into_inner();
-
-    Ok(Sizes {
-        raw: bytes.len(),
-        gzip: gzip.len(),
-        brotli: brotli.len(),
-    })
+    Ok(brotli.into_inner())
 }
 
 /// `bytes` in KiB with one decimal.
