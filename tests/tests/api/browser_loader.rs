@@ -98,7 +98,11 @@ async fn a_bundle_that_cannot_load_removes_the_tab_with_one_warning() {
         let path = entry.expect("bundle entry").path();
         let name = path.file_name().expect("file name").to_owned();
         let target = broken.path().join(&name);
-        if name.to_string_lossy().ends_with(".wasm") {
+        let name = name.to_string_lossy();
+        if name.ends_with(".br") || name.ends_with(".gz") {
+            continue; // precompressed copies would still hold the real module
+        }
+        if name.ends_with(".wasm") {
             std::fs::write(target, b"not WebAssembly").expect("write");
         } else {
             std::fs::copy(&path, target).expect("copy");
