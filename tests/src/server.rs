@@ -137,8 +137,18 @@ impl TestServer {
     /// Stops the server (its sessions see it going away) and starts it again on the same
     /// address and database.
     pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start_again().await;
+    }
+
+    /// Stops the server; its sessions see it going away. [`Self::start_again`] brings it back.
+    pub async fn stop(&mut self) {
         let _ = self.stop.send(true);
         (&mut self.running).await.expect("server stopped");
+    }
+
+    /// Starts a stopped server again on the same address and database.
+    pub async fn start_again(&mut self) {
         let listener = TcpListener::bind(self.settings.listen)
             .await
             .expect("bind the same address again");

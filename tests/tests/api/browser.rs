@@ -431,8 +431,22 @@ async fn messages_survive_a_backend_restart_without_loss_or_duplicates() {
     page.open_page(&host.url).await;
     page.open_and_say("before the restart").await;
 
-    server.restart().await;
-    page.type_message("typed around the restart").await;
+    server.stop().await;
+    page.wait_for(
+        "the offline notice",
+        &format!(
+            "/^(No connection|Нет связи):/.test({}.querySelector('.cw-notice:not([hidden])')?.textContent)",
+            shadow()
+        ),
+    )
+    .await;
+    page.type_message("typed while offline").await;
+    page.wait_for(
+        "the message typed offline waiting",
+        &format!("{}.querySelector('.cw-status-sending')", shadow()),
+    )
+    .await;
+    server.start_again().await;
     page.wait_for(
         "both messages stored after reconnecting",
         &format!(
@@ -451,7 +465,7 @@ async fn messages_survive_a_backend_restart_without_loss_or_duplicates() {
         page.message_texts().await,
         [
             "before the restart",
-            "typed around the restart",
+            "typed while offline",
             "after the restart"
         ]
     );
