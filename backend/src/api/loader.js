@@ -2,9 +2,9 @@
  * The web chat's loader, served at the script URL with the integration's configuration baked in
  * (the argument at the end). It makes `window.CollaborationSystemWebChat1CE` usable at once and
  * draws the collapsed tab in a Shadow DOM; the WebAssembly chat loads on the first call that
- * needs it, on hover or focus of the tab, or when the page is idle after its `load` event,
- * whichever comes first. Calls made before it is ready wait in order; Promises resolve once it
- * answers.
+ * needs it, on hover or focus of the tab, or when the page is idle from 2 s after its `load`
+ * event, whichever comes first. Calls made before it is ready wait in order; Promises resolve
+ * once it answers.
  */
 (function (config) {
   "use strict";
@@ -291,9 +291,12 @@
   function start() {
     draw();
     whenParsed(function () { emit("initialized"); });
+    /* Idle: the first idle moment from 2 s after `load`, so the page's own work comes first. */
     var whenIdle = function () {
-      if (window.requestIdleCallback) window.requestIdleCallback(load, { timeout: 3000 });
-      else setTimeout(load, 1);
+      setTimeout(function () {
+        if (window.requestIdleCallback) window.requestIdleCallback(load, { timeout: 3000 });
+        else load();
+      }, 2000);
     };
     if (document.readyState === "complete") whenIdle();
     else window.addEventListener("load", whenIdle, { once: true });
