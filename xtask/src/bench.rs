@@ -17,18 +17,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         return widget_bench::run(root, quick);
     }
     build::server(root)?;
-    cmd::run(
-        cmd::cargo()
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "bench",
-                "--bin",
-                "webchat-bench",
-            ])
-            .current_dir(root),
-    )?;
+    build::bench(root)?;
     let postgres = Postgres::start()?;
     let bench = root.join("target/release/webchat-bench");
     let pin = if cmd::probe(Command::new("taskset").arg("--version")).is_some() {

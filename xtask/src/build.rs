@@ -77,3 +77,19 @@ pub fn demo_site(root: &Path) -> Result<()> {
             .current_dir(root),
     )
 }
+
+/// The release load generator `target/release/webchat-bench`, for `bench`.
+pub fn bench(root: &Path) -> Result<()> {
+    cmd::run(
+        cmd::cargo()
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "bench",
+                "--bin",
+                "webchat-bench",
+            ])
+            .current_dir(root),
+    )
+}

@@ -2,10 +2,9 @@
 //! `@rocket.chat/livechat`, installed into `.tools/livechat` only when missing. Its prebuilt
 //! `build/` folder is all the bench serves (host loader, iframe page and its chunks).
 
-use crate::cmd;
-use anyhow::{Context, Result, bail};
+use crate::tools;
+use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const PACKAGE: &str = "@rocket.chat/livechat@1.13.3";
 const BUILD: &str = "node_modules/@rocket.chat/livechat/build";
@@ -20,22 +19,8 @@ pub fn ensure(root: &Path) -> Result<PathBuf> {
         println!("install: reference widget ({PACKAGE}) present");
         return Ok(build);
     }
-    std::fs::create_dir_all(&prefix)
-        .with_context(|| format!("could not create {}", prefix.display()))?;
     // Its dependencies are bundled into `build/` already; scripts are not needed to serve it.
-    cmd::run(
-        Command::new("npm")
-            .arg("install")
-            .arg("--prefix")
-            .arg(&prefix)
-            .args([
-                "--no-audit",
-                "--no-fund",
-                "--ignore-scripts",
-                "--loglevel=error",
-                PACKAGE,
-            ]),
-    )?;
+    tools::npm_install(&prefix, PACKAGE, &["--ignore-scripts"])?;
     if !build.join(LOADER).is_file() {
         bail!("{PACKAGE} installed without {BUILD}/{LOADER}");
     }

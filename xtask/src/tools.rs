@@ -115,20 +115,21 @@ fn install_wasm_opt(root: &Path) -> Result<()> {
         println!("install: wasm-opt ({BINARYEN_PACKAGE}) present");
         return Ok(());
     }
-    let prefix = root.join(".tools/binaryen");
-    std::fs::create_dir_all(&prefix)
+    npm_install(&root.join(".tools/binaryen"), BINARYEN_PACKAGE, &[])
+}
+
+/// `npm install {package}` into its own `prefix` folder, quietly, with `extra` arguments.
+pub fn npm_install(prefix: &Path, package: &str, extra: &[&str]) -> Result<()> {
+    std::fs::create_dir_all(prefix)
         .with_context(|| format!("could not create {}", prefix.display()))?;
     cmd::run(
         Command::new("npm")
             .arg("install")
             .arg("--prefix")
-            .arg(&prefix)
-            .args([
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-                BINARYEN_PACKAGE,
-            ]),
+            .arg(prefix)
+            .args(["--no-audit", "--no-fund", "--loglevel=error"])
+            .args(extra)
+            .arg(package),
     )
 }
 

@@ -26,18 +26,7 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
         criterion.arg("--quick");
     }
     cmd::run(&mut criterion)?;
-    cmd::run(
-        cmd::cargo()
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "bench",
-                "--bin",
-                "webchat-bench",
-            ])
-            .current_dir(root),
-    )?;
+    build::bench(root)?;
     cmd::run(
         std::process::Command::new(root.join("target/release/webchat-bench"))
             .arg("widget")
