@@ -120,12 +120,12 @@ fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
     );
     let _ = writeln!(
         out,
-        "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | in database: rows / distinct | to 1C: expected / received / distinct | lost | doubled | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | in database: rows / distinct | to 1C: expected / received / distinct | lost (acked, not in database) | doubled | not stored at the end (server behind) | stored, not yet forwarded | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for (name, run) in runs {
         let _ = writeln!(
             out,
-            "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} / {} | {} / {} / {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} / {} | {} / {} / {} | {} | {} | {} | {} | {} |",
             run.sessions,
             run.rate,
             run.duration.as_secs(),
@@ -140,6 +140,8 @@ fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
             run.collaboration_distinct,
             run.lost(),
             run.doubled(),
+            run.not_stored(),
+            run.not_forwarded(),
             run.errors
         );
     }

@@ -42,12 +42,25 @@ impl Sustained {
         self.acked as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
 
-    /// Messages sent but neither in the database nor at the collaboration server.
+    /// Messages acknowledged as stored but missing from the database: a broken promise.
     pub fn lost(&self) -> u64 {
-        let in_database = u64::try_from(self.database_distinct).unwrap_or(0);
-        let forwarded = u64::try_from(self.collaboration_distinct).unwrap_or(0);
-        self.sent.saturating_sub(in_database)
-            + self.collaboration_expected.saturating_sub(forwarded)
+        self.acked
+            .saturating_sub(u64::try_from(self.database_distinct).unwrap_or(0))
+    }
+
+    /// Messages sent but not stored when the run ended: the server fell behind the rate and
+    /// never acknowledged them (a widget would send them again).
+    pub fn not_stored(&self) -> u64 {
+        self.sent
+            .saturating_sub(u64::try_from(self.database_distinct).unwrap_or(0))
+    }
+
+    /// Stored messages the collaboration server had not received when the run ended: still
+    /// in the outbox.
+    pub fn not_forwarded(&self) -> u64 {
+        let stored = u64::try_from(self.database_distinct).unwrap_or(0);
+        let warm_up = self.collaboration_expected.saturating_sub(self.sent);
+        (stored + warm_up).saturating_sub(u64::try_from(self.collaboration_distinct).unwrap_or(0))
     }
 
     /// Extra copies, in the database and at the collaboration server.
@@ -80,6 +93,8 @@ pub async fn run(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = started.elapsed();
+    // Acks first: every one counted must then be in the database.
+    let acked = recorder.acks.load(Ordering::Relaxed);
     let (database_rows, database_distinct) = count_stored(database_url).await?;
     let (_, collaboration_received, collaboration_distinct) = fake.snapshot();
     let report = Sustained {
@@ -87,7 +102,7 @@ pub async fn run(
         rate,
         duration,
         sent,
-        acked: recorder.acks.load(Ordering::Relaxed),
+        acked,
         elapsed,
         stored: recorder
             .stored
