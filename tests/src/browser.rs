@@ -2,6 +2,9 @@
 //! fresh profile each, a host page on its own origin that embeds the chat's script tag, and
 //! waits that poll the page (inside the widget's shadow root) until a condition holds.
 
+use crate::server::Options;
+use crate::{Db, TestServer};
+use backend::params::ParamValue;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
@@ -18,6 +21,10 @@ use tokio::process::{Child, Command};
 
 /// Id of the element the widget appends to `document.body`.
 pub const HOST_ID: &str = "collaboration-system-web-chat-1ce";
+/// A desktop browser window.
+pub const DESKTOP: (u32, u32) = (1280, 800);
+/// A phone's screen.
+pub const PHONE: (u32, u32) = (390, 760);
 /// Longest a test waits for a condition in the page.
 pub const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(50);
@@ -430,5 +437,56 @@ impl HostPage {
             url: format!("http://localhost:{port}/"),
             _stop: stop,
         }
+    }
+}
+
+/// A chat server, a host page embedding it and a browser showing that page, ready (the chat's
+/// `initialized` has fired).
+#[derive(Debug)]
+pub struct EmbeddedChat {
+    pub server: TestServer,
+    pub page: Session,
+    pub host: HostPage,
+    _driver: Driver,
+}
+
+impl EmbeddedChat {
+    /// The test integration with `params` besides its defaults, in a desktop-sized window.
+    pub async fn start(params: &[(&str, ParamValue)]) -> Self {
+        let options = params.iter().fold(
+            Options::default().with_widget(),
+            |options, (name, value)| options.param(name, value.clone()),
+        );
+        Self::start_with(options, DESKTOP, "").await
+    }
+
+    /// A server with `options`, a window of `(width, height)`, the host page's URL with `query`.
+    pub async fn start_with(options: Options, (width, height): (u32, u32), query: &str) -> Self {
+        let server = TestServer::start(Db::Sqlite, options).await;
+        let host = HostPage::start(&server.base, "").await;
+        let driver = Driver::start().await;
+        let page = driver.session(width, height).await;
+        page.open_page(&format!("{}{query}", host.url)).await;
+        Self {
+            server,
+            page,
+            host,
+            _driver: driver,
+        }
+    }
+
+    /// Calls `window.CollaborationSystemWebChat1CE.{method}` (e.g. `close()`).
+    pub async fn call(&self, method: &str) {
+        self.page
+            .js(
+                &format!("window.CollaborationSystemWebChat1CE.{method}"),
+                Vec::new(),
+            )
+            .await;
+    }
+
+    /// Sends a first message so the visitor has a conversation, and waits for it to be stored.
+    pub async fn say_hello(&self) {
+        self.page.open_and_say("Hello").await;
     }
 }

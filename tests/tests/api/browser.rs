@@ -11,8 +11,7 @@ use tests::server::{Endpoint, SHOP_ORIGIN, WEBHOOK_TOKEN};
 use tests::tokens::{claims, signed};
 use tests::{Db, Options, TestServer, WsClient};
 
-pub(crate) const DESKTOP: (u32, u32) = (1280, 800);
-pub(crate) const PHONE: (u32, u32) = (390, 760);
+pub(crate) use tests::browser::{DESKTOP, PHONE};
 const STORAGE_KEY: &str = "cw-webchat:shop:visitor-token";
 
 async fn session(driver: &Driver, (width, height): (u32, u32)) -> Session {

@@ -5,16 +5,13 @@
 
 use crate::browser::DESKTOP;
 use serde_json::json;
-use tests::browser::{Driver, HOST_ID, HostPage, shadow};
-use tests::{Db, Options, TestServer};
+use tests::Options;
+use tests::browser::{Driver, EmbeddedChat, HOST_ID, HostPage, shadow};
 
 #[tokio::test]
 async fn the_tab_and_api_come_first_and_the_chat_loads_when_the_page_is_idle() {
-    let server = TestServer::start(Db::Sqlite, Options::default().with_widget()).await;
-    let host = HostPage::start(&server.base, "").await;
-    let driver = Driver::start().await;
-    let page = driver.session(DESKTOP.0, DESKTOP.1).await;
-    page.open_page(&host.url).await;
+    let chat = EmbeddedChat::start(&[]).await;
+    let page = &chat.page;
 
     let tab_width = page
         .js(
@@ -47,16 +44,13 @@ async fn the_tab_and_api_come_first_and_the_chat_loads_when_the_page_is_idle() {
         )
         .await;
     assert_eq!(untouched, json!([0, 0]), "nothing stored, no API call");
-    page.close().await;
+    chat.page.close().await;
 }
 
 #[tokio::test]
 async fn calls_made_before_the_chat_loaded_are_answered_in_order() {
-    let server = TestServer::start(Db::Sqlite, Options::default().with_widget()).await;
-    let host = HostPage::start(&server.base, "").await;
-    let driver = Driver::start().await;
-    let page = driver.session(DESKTOP.0, DESKTOP.1).await;
-    page.open_page(&format!("{}?early", host.url)).await;
+    let chat = EmbeddedChat::start_with(Options::default().with_widget(), DESKTOP, "?early").await;
+    let page = &chat.page;
     let contact = page
         .wait_for("the early getContactInfo", "window.__early")
         .await;
@@ -64,7 +58,7 @@ async fn calls_made_before_the_chat_loaded_are_answered_in_order() {
         contact,
         json!({"name": "Early bird", "fullName": "Early bird", "email": "", "phone": ""})
     );
-    page.close().await;
+    chat.page.close().await;
 }
 
 #[tokio::test]
@@ -112,11 +106,8 @@ async fn a_bundle_that_cannot_load_removes_the_tab_with_one_warning() {
         widget_dir: Some(broken.path().to_owned()),
         ..Options::default()
     };
-    let server = TestServer::start(Db::Sqlite, options).await;
-    let host = HostPage::start(&server.base, "").await;
-    let driver = Driver::start().await;
-    let page = driver.session(DESKTOP.0, DESKTOP.1).await;
-    page.open_page(&host.url).await;
+    let chat = EmbeddedChat::start_with(options, DESKTOP, "").await;
+    let page = &chat.page;
     page.wait_for(
         "the tab removed",
         &format!("!document.getElementById('{HOST_ID}')"),
@@ -133,5 +124,5 @@ async fn a_bundle_that_cannot_load_removes_the_tab_with_one_warning() {
             .is_some_and(|warning| warning.starts_with("web chat: cannot load the chat")),
         "{warnings:?}"
     );
-    page.close().await;
+    chat.page.close().await;
 }

@@ -4,55 +4,12 @@
 //! operator message, a hidden collapsed state, focus going back to the page when the chat
 //! closes, and two tabs of one visitor in step.
 
-use crate::browser::{DESKTOP, inbound, operator_says};
+use crate::browser::{inbound, operator_says};
 use backend::params::ParamValue;
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::json;
-use tests::browser::{Driver, HostPage, Session, shadow};
-use tests::{Db, Options, TestServer};
-
-/// A server with `params`, a host page embedding it and a browser showing that page.
-struct Chat {
-    server: TestServer,
-    page: Session,
-    host: HostPage,
-    _driver: Driver,
-}
-
-impl Chat {
-    async fn start(params: &[(&str, ParamValue)]) -> Self {
-        let options = params.iter().fold(
-            Options::default().with_widget(),
-            |options, (name, value)| options.param(name, value.clone()),
-        );
-        let server = TestServer::start(Db::Sqlite, options).await;
-        let host = HostPage::start(&server.base, "").await;
-        let driver = Driver::start().await;
-        let page = driver.session(DESKTOP.0, DESKTOP.1).await;
-        page.open_page(&host.url).await;
-        Self {
-            server,
-            page,
-            host,
-            _driver: driver,
-        }
-    }
-
-    async fn call(&self, method: &str) {
-        self.page
-            .js(
-                &format!("window.CollaborationSystemWebChat1CE.{method}"),
-                Vec::new(),
-            )
-            .await;
-    }
-
-    /// Sends a first message so the visitor has a conversation, and waits for it to be stored.
-    async fn say_hello(&self) {
-        self.page.open_and_say("Hello").await;
-    }
-}
+use tests::browser::{EmbeddedChat as Chat, shadow};
 
 #[tokio::test]
 async fn the_ui_speaks_the_integration_language() {

@@ -2,11 +2,11 @@
 //! message the server refused shows as not sent and goes through on Retry, and on a phone the
 //! open chat fills the visual viewport (what an on-screen keyboard leaves), composer included.
 
-use crate::browser::PHONE;
+use crate::browser::{DESKTOP, PHONE};
 use backend::settings::Limits;
 use serde_json::json;
-use tests::browser::{Driver, HostPage, shadow};
-use tests::{Db, Options, TestServer};
+use tests::Options;
+use tests::browser::{EmbeddedChat, shadow};
 
 #[tokio::test]
 async fn a_refused_message_is_marked_not_sent_and_goes_through_on_retry() {
@@ -20,11 +20,8 @@ async fn a_refused_message_is_marked_not_sent_and_goes_through_on_retry() {
         limits,
         ..Options::default()
     };
-    let server = TestServer::start(Db::Sqlite, options.with_widget()).await;
-    let host = HostPage::start(&server.base, "").await;
-    let driver = Driver::start().await;
-    let page = driver.session(1280, 800).await;
-    page.open_page(&host.url).await;
+    let chat = EmbeddedChat::start_with(options.with_widget(), DESKTOP, "").await;
+    let page = &chat.page;
     page.open_and_say("first").await;
     page.type_message("second").await;
     page.wait_for(
@@ -61,16 +58,13 @@ async fn a_refused_message_is_marked_not_sent_and_goes_through_on_retry() {
         )
         .await;
     assert_eq!(texts, json!(["first", "second"]), "each once, in order");
-    page.close().await;
+    chat.page.close().await;
 }
 
 #[tokio::test]
 async fn on_a_phone_the_open_chat_fills_the_visual_viewport() {
-    let server = TestServer::start(Db::Sqlite, Options::default().with_widget()).await;
-    let host = HostPage::start(&server.base, "").await;
-    let driver = Driver::start().await;
-    let page = driver.session(PHONE.0, PHONE.1).await;
-    page.open_page(&host.url).await;
+    let chat = EmbeddedChat::start_with(Options::default().with_widget(), PHONE, "").await;
+    let page = &chat.page;
     page.open_and_say("Hello").await;
     // Zooming in shrinks the visual viewport as an on-screen keyboard does.
     for scale in [1.0, 2.0] {
@@ -97,5 +91,5 @@ async fn on_a_phone_the_open_chat_fills_the_visual_viewport() {
         assert!(fits.is_array(), "scale {scale}: {fits}");
     }
     page.screenshot("phone-zoomed").await;
-    page.close().await;
+    chat.page.close().await;
 }
