@@ -55,41 +55,24 @@ fn precompress(dist: &Path) -> Result<()> {
 }
 
 pub fn server(root: &Path) -> Result<()> {
-    cmd::run(
-        cmd::cargo()
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "backend",
-                "--bin",
-                "webchat-server",
-            ])
-            .current_dir(root),
-    )
+    release_binary(root, "backend", "webchat-server")
 }
 
 /// The demo shop (`www`), only needed by `demo`.
 pub fn demo_site(root: &Path) -> Result<()> {
-    cmd::run(
-        cmd::cargo()
-            .args(["build", "--release", "-p", "www", "--bin", "www"])
-            .current_dir(root),
-    )
+    release_binary(root, "www", "www")
 }
 
 /// The release load generator `target/release/webchat-bench`, for `bench`.
 pub fn bench(root: &Path) -> Result<()> {
+    release_binary(root, "bench", "webchat-bench")
+}
+
+/// `cargo build --release -p {package} --bin {bin}`.
+fn release_binary(root: &Path, package: &str, bin: &str) -> Result<()> {
     cmd::run(
         cmd::cargo()
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "bench",
-                "--bin",
-                "webchat-bench",
-            ])
+            .args(["build", "--release", "-p", package, "--bin", bin])
             .current_dir(root),
     )
 }
