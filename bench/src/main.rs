@@ -1,8 +1,11 @@
 //! `webchat-bench`: the load generator of `cargo xtask bench`.
 //!
-//! - `webchat-bench run [--quick] [--postgres URL] [--out PATH]` runs every scenario against the
-//!   release `webchat-server` (SQLite, and PostgreSQL when a URL is given) and the bare
-//!   baseline, prints the table and writes it to `PATH` (default `bench/RESULTS.md`);
+//! - `webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--postgres URL] [--out PATH]`
+//!   runs the scenarios against the release `webchat-server` (SQLite, and PostgreSQL when a URL
+//!   is given) and the bare baseline, prints the table and writes it to `PATH` (default
+//!   `bench/RESULTS.md`). `--only` takes a comma-separated subset of `tokens`, `idle`,
+//!   `active`, `soak`, `sustained`; `--seconds` overrides the length of the active, soak and
+//!   sustained runs (to reproduce one scenario under a profiler);
 //! - `webchat-bench baseline-server` is the baseline itself, started by `run`;
 //! - `webchat-bench widget ...` is the widget bench (see `widget`), which writes its own
 //!   section of the same file.
@@ -24,7 +27,11 @@ use report::Results;
 use std::path::PathBuf;
 use std::time::Duration;
 
-const USAGE: &str = "usage: webchat-bench run [--quick] [--postgres URL] [--out PATH] | baseline-server | widget ...";
+const USAGE: &str = "usage: webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] \
+                     [--postgres URL] [--out PATH] | baseline-server | widget ...";
+
+/// The scenarios `--only` can pick, in the order they run.
+const SCENARIOS: [&str; 5] = ["tokens", "idle", "active", "soak", "sustained"];
 
 /// Sizes of one run.
 #[derive(Debug, Clone, Copy)]
@@ -76,8 +83,16 @@ const QUICK: Plan = Plan {
 struct Args {
     plan: Plan,
     quick: bool,
+    /// The scenarios to run: all of [`SCENARIOS`] unless `--only` names some.
+    only: Vec<String>,
     postgres: Option<String>,
     out: PathBuf,
+}
+
+impl Args {
+    fn runs(&self, scenario: &str) -> bool {
+        self.only.iter().any(|name| name == scenario)
+    }
 }
 
 // One thread: the generator is pinned to one core, where a second worker thread would only
@@ -97,19 +112,41 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
     let mut parsed = Args {
         plan: FULL,
         quick: false,
+        only: SCENARIOS.iter().map(|name| (*name).to_owned()).collect(),
         postgres: None,
         out: PathBuf::from("bench/RESULTS.md"),
     };
+    let mut length = None;
     while let Some(flag) = args.next() {
         match flag.as_str() {
             "--quick" => {
                 parsed.plan = QUICK;
                 parsed.quick = true;
             }
+            "--only" => {
+                let list = args.next().context("--only needs scenario names")?;
+                parsed.only = list.split(',').map(str::to_owned).collect();
+                if let Some(unknown) = parsed.only.iter().find(|name| !SCENARIOS.contains(&name.as_str())) {
+                    bail!("unknown scenario {unknown:?}; the scenarios are {}", SCENARIOS.join(", "));
+                }
+            }
+            "--seconds" => {
+                let seconds: u64 = args
+                    .next()
+                    .context("--seconds needs a number")?
+                    .parse()
+                    .context("--seconds needs a whole number of seconds")?;
+                length = Some(Duration::from_secs(seconds));
+            }
             "--postgres" => parsed.postgres = Some(args.next().context("--postgres needs a URL")?),
             "--out" => parsed.out = PathBuf::from(args.next().context("--out needs a path")?),
             other => bail!("unknown argument {other:?}; {USAGE}"),
         }
+    }
+    if let Some(length) = length {
+        parsed.plan.active = length;
+        parsed.plan.soak = parsed.plan.soak.map(|_| length);
+        parsed.plan.sustained = length;
     }
     Ok(parsed)
 }
@@ -129,13 +166,62 @@ async fn run(args: Args) -> Result<()> {
     }
     let mut results = Results::default();
 
-    eprintln!(
-        "bench: token verification ({} iterations)",
-        plan.token_iterations
-    );
-    results.tokens = Some(tokens::measure(plan.token_iterations));
+    if args.runs("tokens") {
+        eprintln!(
+            "bench: token verification ({} iterations)",
+            plan.token_iterations
+        );
+        results.tokens = Some(tokens::measure(plan.token_iterations));
+    }
+    if args.runs("idle") {
+        idle_scenarios(&mut results, &databases, plan).await?;
+    }
+    if args.runs("active") {
+        active_scenarios(&mut results, &databases, plan).await?;
+    }
+    if let Some(soak) = plan.soak.filter(|_| args.runs("soak")) {
+        eprintln!("bench: soak, {}s on sqlite", soak.as_secs());
+        let url = sqlite("soak");
+        let active = scenarios::active(Some(&url), plan.active_sessions, plan.rate, soak).await?;
+        results
+            .active
+            .push(("chat, sqlite, soak".to_owned(), active));
+    }
+    if args.runs("sustained") {
+        let sustained_runs = [
+            ("sqlite", Some(sqlite("sustained")), plan.sqlite_rate),
+            ("postgres", args.postgres.clone(), plan.postgres_rate),
+        ];
+        for (engine, url, rate) in sustained_runs {
+            let Some(url) = url else { continue };
+            eprintln!(
+                "bench: sustained, {}s at {rate}/s on {engine}",
+                plan.sustained.as_secs()
+            );
+            let run = sustained::run(&url, plan.sustained_sessions, rate, plan.sustained).await?;
+            results.sustained.push((format!("chat, {engine}"), run));
+        }
+    }
 
-    for (engine, idle_url, _) in &databases {
+    let note = match (args.quick, args.only.len() < SCENARIOS.len()) {
+        (true, _) => "Quick run (`--quick`): small sizes, for checking the harness only.".to_owned(),
+        (false, true) => format!("Partial run: {}.", args.only.join(", ")),
+        (false, false) => "Full run.".to_owned(),
+    };
+    let text = report::markdown(&results, &machine(), &commit(), &note);
+    print!("{text}");
+    std::fs::write(&args.out, &text)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    eprintln!("bench: written to {}", args.out.display());
+    Ok(())
+}
+
+/// Engines as (name, database for the idle run, database for the active run).
+type Databases = [(String, String, String)];
+
+/// Idle sessions and the reconnect storm on each engine and on the baseline.
+async fn idle_scenarios(results: &mut Results, databases: &Databases, plan: Plan) -> Result<()> {
+    for (engine, idle_url, _) in databases {
         eprintln!("bench: {} idle sessions on {engine}", plan.idle_sessions);
         let idle = scenarios::idle(Some(idle_url), plan.idle_sessions, plan.hold).await?;
         results.idle.push((format!("chat, {engine}"), idle));
@@ -146,8 +232,12 @@ async fn run(args: Args) -> Result<()> {
     );
     let idle = scenarios::idle(None, plan.idle_sessions, plan.hold).await?;
     results.idle.push(("baseline".to_owned(), idle));
+    Ok(())
+}
 
-    for (engine, _, active_url) in &databases {
+/// Active sessions at the planned rate on each engine and on the baseline.
+async fn active_scenarios(results: &mut Results, databases: &Databases, plan: Plan) -> Result<()> {
+    for (engine, _, active_url) in databases {
         eprintln!(
             "bench: {} sessions at {}/s on {engine}",
             plan.active_sessions, plan.rate
@@ -167,40 +257,6 @@ async fn run(args: Args) -> Result<()> {
     );
     let active = scenarios::active(None, plan.active_sessions, plan.rate, plan.active).await?;
     results.active.push(("baseline".to_owned(), active));
-
-    if let Some(soak) = plan.soak {
-        eprintln!("bench: soak, {}s on sqlite", soak.as_secs());
-        let url = sqlite("soak");
-        let active = scenarios::active(Some(&url), plan.active_sessions, plan.rate, soak).await?;
-        results
-            .active
-            .push(("chat, sqlite, soak".to_owned(), active));
-    }
-
-    let sustained_runs = [
-        ("sqlite", Some(sqlite("sustained")), plan.sqlite_rate),
-        ("postgres", args.postgres.clone(), plan.postgres_rate),
-    ];
-    for (engine, url, rate) in sustained_runs {
-        let Some(url) = url else { continue };
-        eprintln!(
-            "bench: sustained, {}s at {rate}/s on {engine}",
-            plan.sustained.as_secs()
-        );
-        let run = sustained::run(&url, plan.sustained_sessions, rate, plan.sustained).await?;
-        results.sustained.push((format!("chat, {engine}"), run));
-    }
-
-    let note = if args.quick {
-        "Quick run (`--quick`): small sizes, for checking the harness only."
-    } else {
-        "Full run."
-    };
-    let text = report::markdown(&results, &machine(), &commit(), note);
-    print!("{text}");
-    std::fs::write(&args.out, &text)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    eprintln!("bench: written to {}", args.out.display());
     Ok(())
 }
 

@@ -1,9 +1,12 @@
-//! `cargo xtask bench [--quick] [--widget]`: builds the release server and the load generator,
+//! `cargo xtask bench [--quick] [--widget] [--only SCENARIOS] [--seconds N]`: builds the release
+//! server and the load generator,
 //! starts a throw-away PostgreSQL, and runs `webchat-bench` with the generator pinned to core 1
 //! (the server pins itself to core 0) and the file-descriptor limit raised to the hard limit,
 //! which 10,000 sessions need; then the widget bench (`widget_bench`). `--widget` runs only
 //! the widget bench.
-//! The table is printed and written to `bench/RESULTS.md`.
+//! The table is printed and written to `bench/RESULTS.md`; a partial run (`--only`, to reproduce
+//! one scenario, see `webchat-bench`) goes to `target/bench-partial.md` instead, without the
+//! widget bench.
 
 use crate::postgres::Postgres;
 use crate::{build, cmd, widget_bench};
@@ -16,6 +19,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     if args.iter().any(|arg| arg == "--widget") {
         return widget_bench::run(root, quick);
     }
+    let partial = args.iter().any(|arg| arg == "--only");
+    let out = if partial {
+        "target/bench-partial.md"
+    } else {
+        "bench/RESULTS.md"
+    };
     build::server(root)?;
     build::bench(root)?;
     let postgres = Postgres::start()?;
@@ -26,7 +35,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         ""
     };
     let script = format!(
-        "ulimit -n \"$(ulimit -Hn)\" && exec {pin}\"$0\" run --postgres \"$1\" --out bench/RESULTS.md \"${{@:2}}\""
+        "ulimit -n \"$(ulimit -Hn)\" && exec {pin}\"$0\" run --postgres \"$1\" --out {out} \"${{@:2}}\""
     );
     let outcome = cmd::run(
         Command::new("bash")
@@ -40,5 +49,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let stopped = postgres.stop();
     outcome?;
     stopped?;
+    if partial {
+        return Ok(());
+    }
     widget_bench::run(root, quick)
 }

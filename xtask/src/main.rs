@@ -28,7 +28,8 @@ commands:
   build     install, then build the widget into dist/ and the server in release mode
   size      print the compressed sizes of the widget bundle in dist/
   bench     run the load and widget benchmarks against the release server (--quick for a
-            smoke run, --widget for the widget bench only)
+            smoke run, --widget for the widget bench only, --only active,sustained
+            --seconds 60 to reproduce some scenarios into target/bench-partial.md)
 ";
 
 fn main() -> ExitCode {
