@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod commands;
+mod lanes;
 pub mod worker;
 
 use crate::state::AppState;

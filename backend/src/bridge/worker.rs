@@ -4,20 +4,23 @@
 //! conversation while a slow or hanging conversation holds up only itself. A delivered command is
 //! deleted before its lane goes on, together with those other lanes delivered meanwhile (one
 //! statement for many); a failed one is retried with exponential backoff and jitter, capped; nothing is
-//! dropped. The store signals every commit that queued commands, so delivery starts at once; a
-//! poll catches retries that fall due.
+//! dropped. The store names the conversations each commit queued commands for, so delivery
+//! starts at once without reading the whole outbox; a scan of it at start and every `poll_ms`
+//! catches retries that fell due.
 
 use super::client::CollaborationClient;
+use super::lanes::Lanes;
 use crate::integrations::Integration;
 use crate::settings::BridgeSettings;
 use crate::store::{OutboxItem, Store, now_ms};
 use futures_util::future::join_all;
 use rand::Rng;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{Id, JoinSet};
+use tokio::time::Instant;
 
 /// Conversations delivered to at once per integration: also the most requests in flight to one
 /// collaboration server.
@@ -85,50 +88,115 @@ async fn remove_delivered(store: Arc<dyn Store>, mut delivered: mpsc::Receiver<R
     }
 }
 
-/// Opens a lane for every conversation with a due command and none open yet; looks again when
-/// commands are queued, when a lane ends, and every `poll_ms`.
+/// Opens a lane for every conversation with commands to deliver: those commits name (see
+/// [`OutboxSignal`](crate::store::OutboxSignal)), and those a scan of the whole outbox finds.
+/// The scan runs at start, when a commit does not name its conversations, and every `poll_ms`
+/// for retries that fell due, but never more than a tenth of the time.
 async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
+    let mut signal = courier
+        .store
+        .outbox_signal()
+        .subscribe(&courier.integration.id);
     let poll = Duration::from_millis(courier.settings.poll_ms.max(1));
-    let mut queued = courier.store.outbox_queued();
-    let mut lanes = JoinSet::new();
-    let mut open: HashSet<String> = HashSet::new();
+    let mut scans = Scans::new(poll, Instant::now());
+    let mut lanes = Lanes::new(MAX_LANES);
+    let mut running = JoinSet::new();
     let mut keys: HashMap<Id, String> = HashMap::new();
     loop {
-        if lanes.len() < MAX_LANES {
-            // Whatever is queued from here on signals again.
-            queued.mark_unchanged();
+        if scans.due(Instant::now()) {
+            let started = Instant::now();
             for item in courier.due().await {
-                if lanes.len() == MAX_LANES {
-                    break;
-                }
-                if open.insert(item.ordering_key.clone()) {
-                    let key = item.ordering_key.clone();
-                    let lane = lanes.spawn(Arc::clone(&courier).lane(item));
-                    keys.insert(lane.id(), key);
-                }
+                lanes.want(item.ordering_key);
             }
+            scans.ran(started, Instant::now());
+        }
+        while let Some(key) = lanes.start() {
+            let lane = running.spawn(Arc::clone(&courier).lane(key.clone()));
+            keys.insert(lane.id(), key);
         }
         tokio::select! {
-            Some(ended) = lanes.join_next_with_id() => {
+            Some(ended) = running.join_next_with_id() => {
                 let id = ended.map_or_else(|error| error.id(), |(id, ())| id);
                 if let Some(key) = keys.remove(&id) {
-                    open.remove(&key);
+                    lanes.ended(&key);
                 }
             }
-            changed = queued.changed() => if changed.is_err() {
-                return;
-            },
-            () = tokio::time::sleep(poll) => {}
+            queued = signal.next() => {
+                let Some(queued) = queued else { return };
+                if queued.rescan {
+                    scans.ask();
+                }
+                for key in queued.keys {
+                    lanes.want(key);
+                }
+            }
+            () = tokio::time::sleep_until(scans.next(Instant::now())) => scans.ask_if_polling(Instant::now()),
             _ = shutdown.wait_for(|stopping| *stopping) => return,
         }
     }
 }
 
+/// When the outbox worker scans the whole outbox: when asked and every `poll`, but at most a
+/// tenth of the time, so a long backlog (slow scans) cannot crowd out delivery.
+#[derive(Debug)]
+struct Scans {
+    poll: Duration,
+    asked: bool,
+    /// No scan before this, to keep the duty cycle.
+    earliest: Instant,
+    /// The poll's next scan.
+    next_poll: Instant,
+}
+
+impl Scans {
+    /// Scans this many times as long as the last scan took between scans.
+    const REST_PER_SCAN: u32 = 9;
+
+    fn new(poll: Duration, now: Instant) -> Self {
+        Self {
+            poll,
+            asked: true,
+            earliest: now,
+            next_poll: now + poll,
+        }
+    }
+
+    fn ask(&mut self) {
+        self.asked = true;
+    }
+
+    fn ask_if_polling(&mut self, now: Instant) {
+        if now >= self.next_poll {
+            self.asked = true;
+        }
+    }
+
+    fn due(&self, now: Instant) -> bool {
+        self.asked && now >= self.earliest
+    }
+
+    /// When to wake for the next scan.
+    fn next(&self, now: Instant) -> Instant {
+        if self.asked {
+            self.earliest.max(now)
+        } else {
+            self.next_poll
+        }
+    }
+
+    fn ran(&mut self, started: Instant, finished: Instant) {
+        self.asked = false;
+        self.earliest = finished + (finished - started) * Self::REST_PER_SCAN;
+        self.next_poll = (finished + self.poll).max(self.earliest);
+    }
+}
+
 impl Courier {
-    /// The first command of each conversation, if due, oldest first: as many as there can be
-    /// lanes, so the heads of open lanes cannot crowd out conversations waiting for one.
+    /// The first command of each conversation, if due, oldest first: up to several times as
+    /// many as there can be lanes, so the heads of running lanes cannot crowd out conversations
+    /// waiting for one; the next scan finds any beyond.
     async fn due(&self) -> Vec<OutboxItem> {
-        let limit = i64::try_from(MAX_LANES).unwrap_or(i64::MAX);
+        let limit = i64::try_from(MAX_LANES * 4).unwrap_or(i64::MAX);
         match self
             .store
             .due_commands(&self.integration.id, now_ms(), limit)
@@ -142,17 +210,17 @@ impl Courier {
         }
     }
 
-    /// Delivers `item` and the commands queued after it in its conversation, until the
-    /// conversation has nothing due or a delivery fails (it is then retried later).
-    async fn lane(self: Arc<Self>, mut item: OutboxItem) {
-        while self.deliver(&item).await {
+    /// Delivers the commands of conversation `key` in order, until it has nothing due or a
+    /// delivery fails (it is then retried later).
+    async fn lane(self: Arc<Self>, key: String) {
+        loop {
             match self
                 .store
-                .next_command(&self.integration.id, &item.ordering_key, now_ms())
+                .next_command(&self.integration.id, &key, now_ms())
                 .await
             {
-                Ok(Some(next)) => item = next,
-                Ok(None) => return,
+                Ok(Some(item)) if self.deliver(&item).await => {}
+                Ok(_) => return,
                 Err(error) => {
                     tracing::error!(%error, integration = %self.integration.id, "cannot read the outbox");
                     return;
@@ -212,6 +280,40 @@ pub fn retry_delay(settings: &BridgeSettings, attempt: i64, rng: &mut impl Rng) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scans_rest_nine_times_as_long_as_they_took() {
+        let poll = Duration::from_millis(1000);
+        let start = Instant::now();
+        let mut scans = Scans::new(poll, start);
+        assert!(
+            scans.due(start),
+            "the first scan finds what was queued before"
+        );
+        let ms = |n| Duration::from_millis(n);
+        scans.ran(start, start + ms(10));
+        assert!(!scans.due(start + ms(20)), "not asked");
+        assert_eq!(scans.next(start + ms(20)), start + ms(1010), "the poll");
+
+        scans.ask();
+        assert!(!scans.due(start + ms(50)), "resting after a 10 ms scan");
+        assert_eq!(scans.next(start + ms(50)), start + ms(100));
+        assert!(scans.due(start + ms(100)));
+
+        scans.ran(start + ms(100), start + ms(300));
+        assert_eq!(
+            scans.next(start + ms(300)),
+            start + ms(2100),
+            "a slow scan pushes the poll back too"
+        );
+        scans.ask_if_polling(start + ms(1500));
+        assert!(
+            !scans.due(start + ms(2100)),
+            "woken before the poll: not asked"
+        );
+        scans.ask_if_polling(start + ms(2100));
+        assert!(scans.due(start + ms(2100)));
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {

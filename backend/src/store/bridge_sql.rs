@@ -125,8 +125,8 @@ impl BridgeStore for SqlStore {
         Ok(())
     }
 
-    fn outbox_queued(&self) -> tokio::sync::watch::Receiver<u64> {
-        SqlStore::outbox_queued(self)
+    fn outbox_signal(&self) -> std::sync::Arc<super::OutboxSignal> {
+        SqlStore::outbox_signal(self)
     }
 
     async fn schedule_retry(
@@ -430,7 +430,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("outbox.db").display());
         let store = SqlStore::connect(&url).await.unwrap();
-        let queued = store.outbox_queued();
+        let mut queued = store.outbox_signal().subscribe("shop");
+        queued.take();
         let visitor = store.create_visitor("shop", "hash").await.unwrap();
         let message = NewMessage {
             client_id: "m-1".into(),
@@ -438,13 +439,16 @@ mod tests {
             text_format: TextFormat::Plain,
             page: None,
         };
-        store
+        let appended = store
             .append_visitor_message(&visitor, message, Bridge::On)
             .await
             .unwrap();
-        assert!(
-            queued.has_changed().unwrap(),
-            "the commit signals the worker"
+        assert_eq!(
+            queued.take().keys,
+            std::collections::HashSet::from([super::super::ordering_key(
+                appended.message().conversation_id
+            )]),
+            "the commit names the conversation to the worker"
         );
 
         let now = now_ms();

@@ -7,11 +7,12 @@
 //! fails alone. A group costs a constant number of statements ([`super::append_sql`]).
 
 use super::append_sql::{Incoming, append_group};
+use super::outbox_signal::{OutboxSignal, ordering_key};
 use super::sql::Tx;
 use super::{Appended, Bridge, NewMessage, StoreError, StoreResult, Visitor};
 use sqlx::AnyPool;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 
 /// Most messages in one transaction.
 const MAX_BATCH: usize = 256;
@@ -32,13 +33,13 @@ pub(super) struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts `writers` writers on `pool`; each commit that queued webhook commands bumps
-    /// `queued`.
-    pub(super) fn start(pool: &AnyPool, writers: usize, queued: &Arc<watch::Sender<u64>>) -> Self {
+    /// Starts `writers` writers on `pool`; each commit that queued webhook commands tells
+    /// `signal` for which conversations.
+    pub(super) fn start(pool: &AnyPool, writers: usize, signal: &Arc<OutboxSignal>) -> Self {
         let writers = (0..writers.max(1))
             .map(|_| {
                 let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-                tokio::spawn(write(pool.clone(), receiver, Arc::clone(queued)));
+                tokio::spawn(write(pool.clone(), receiver, Arc::clone(signal)));
                 sender
             })
             .collect();
@@ -73,16 +74,13 @@ fn writer_gone() -> StoreError {
 }
 
 /// Writes what is queued, a batch per transaction, until every sender is gone.
-async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, queued: Arc<watch::Sender<u64>>) {
+async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, signal: Arc<OutboxSignal>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let bridged = batch
-            .iter()
-            .any(|request| request.incoming.bridge == Bridge::On);
         let group: Vec<&Incoming> = batch.iter().map(|request| &request.incoming).collect();
         match commit(&pool, &group).await {
             Ok(appended) => {
-                signal(&queued, bridged);
+                signal.queued(batch.iter().zip(&appended).filter_map(queued_key));
                 for (request, appended) in batch.drain(..).zip(appended) {
                     let _ = request.reply.send(Ok(appended));
                 }
@@ -91,10 +89,9 @@ async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, queued: Arc<wa
                 tracing::debug!(%error, messages = batch.len(), "batch failed; storing one by one");
                 for request in batch.drain(..) {
                     let outcome = commit_alone(&pool, &request.incoming).await;
-                    signal(
-                        &queued,
-                        outcome.is_ok() && request.incoming.bridge == Bridge::On,
-                    );
+                    if let Ok(appended) = &outcome {
+                        signal.queued(queued_key((&request, appended)));
+                    }
                     let _ = request.reply.send(outcome);
                 }
             }
@@ -102,9 +99,16 @@ async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, queued: Arc<wa
     }
 }
 
-fn signal(queued: &watch::Sender<u64>, bridged: bool) {
-    if bridged {
-        queued.send_modify(|commits| *commits = commits.wrapping_add(1));
+/// The integration and ordering key a stored message queued its commands under, if it did: a
+/// new message of a bridged integration.
+fn queued_key<'a>((request, appended): (&'a Request, &Appended)) -> Option<(&'a str, String)> {
+    let visitor = &request.incoming.visitor;
+    match appended {
+        Appended::Created(message) if request.incoming.bridge == Bridge::On => Some((
+            visitor.integration_id.as_str(),
+            ordering_key(message.conversation_id),
+        )),
+        _ => None,
     }
 }
 

@@ -6,14 +6,15 @@ mod append_sql;
 mod bridge_sql;
 mod group_commit;
 mod multi_row;
+mod outbox_signal;
 mod rows;
 mod sql;
 
 use async_trait::async_trait;
 use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo, TextFormat};
-use tokio::sync::watch;
 
+pub use outbox_signal::{OutboxSignal, Queued, Subscription, ordering_key};
 pub use sql::SqlStore;
 
 /// The database engine behind a store.
@@ -163,8 +164,8 @@ pub trait BridgeStore: Send + Sync {
     /// sent.
     async fn remove_delivered(&self, outbox_ids: &[i64]) -> StoreResult<()>;
 
-    /// Changes after every commit that queued commands, so the worker need not poll for them.
-    fn outbox_queued(&self) -> watch::Receiver<u64>;
+    /// Says which conversations commits queued commands for, so the worker need not scan.
+    fn outbox_signal(&self) -> std::sync::Arc<OutboxSignal>;
 
     async fn schedule_retry(
         &self,

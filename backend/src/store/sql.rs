@@ -7,6 +7,7 @@
 
 use super::group_commit::GroupCommit;
 use super::multi_row::{rows_per_statement, values};
+use super::outbox_signal::{OutboxSignal, ordering_key};
 use super::rows::{self, MESSAGE_SELECT, VISITOR_SELECT};
 use super::{
     Appended, Bridge, Engine, NewMessage, Store, StoreError, StoreResult, Visitor, now_ms,
@@ -19,7 +20,6 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 
 /// Transactions writing visitors' messages side by side on PostgreSQL (SQLite has one writer).
 const POSTGRES_MESSAGE_WRITERS: usize = 8;
@@ -36,8 +36,8 @@ pub struct SqlStore {
     /// sleeping in SQLite's busy handler; the same pool as `reads` on PostgreSQL.
     pub(super) writes: AnyPool,
     engine: Engine,
-    /// Counts commits that queued webhook commands; the outbox worker watches it.
-    queued: Arc<watch::Sender<u64>>,
+    /// Tells the outbox worker what commits queued.
+    signal: Arc<OutboxSignal>,
     /// Visitors' messages, committed in groups.
     appends: GroupCommit,
 }
@@ -85,18 +85,18 @@ impl SqlStore {
                 (pool.clone(), pool, POSTGRES_MESSAGE_WRITERS)
             }
         };
-        let queued = Arc::new(watch::Sender::new(0));
+        let signal = Arc::new(OutboxSignal::default());
         Ok(Self {
-            appends: GroupCommit::start(&writes, writers, &queued),
+            appends: GroupCommit::start(&writes, writers, &signal),
             reads,
             writes,
             engine,
-            queued,
+            signal,
         })
     }
 
-    pub(super) fn outbox_queued(&self) -> watch::Receiver<u64> {
-        self.queued.subscribe()
+    pub(super) fn outbox_signal(&self) -> Arc<OutboxSignal> {
+        Arc::clone(&self.signal)
     }
 
     async fn identify_once(&self, visitor_id: i64, sub: &str, bridge: Bridge) -> StoreResult<()> {
@@ -345,10 +345,15 @@ impl Store for SqlStore {
                 result => break result?,
             }
         }
-        signal_queued(&self.queued, bridge);
-        self.visitor(visitor_id)
+        let visitor = self
+            .visitor(visitor_id)
             .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))
+            .ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))?;
+        if bridge == Bridge::On {
+            // Identification may queue for the visitor's and an adopted conversation.
+            self.signal.rescan(Some(&visitor.integration_id));
+        }
+        Ok(visitor)
     }
 
     async fn set_contact(
@@ -369,7 +374,9 @@ impl Store for SqlStore {
             queue_user_update(&mut tx, person_id).await?;
         }
         tx.commit().await?;
-        signal_queued(&self.queued, bridge);
+        if bridge == Bridge::On {
+            self.signal.rescan(None);
+        }
         Ok(())
     }
 
@@ -408,13 +415,6 @@ impl Store for SqlStore {
             .iter()
             .map(rows::message)
             .collect()
-    }
-}
-
-/// Tells the outbox worker that a commit queued commands, when `bridge` is on.
-pub(super) fn signal_queued(queued: &watch::Sender<u64>, bridge: Bridge) {
-    if bridge == Bridge::On {
-        queued.send_modify(|commits| *commits = commits.wrapping_add(1));
     }
 }
 
@@ -474,7 +474,7 @@ pub(super) async fn insert_outbox(tx: &mut Tx<'_>, commands: &[OutboxRow]) -> St
             query = query
                 .bind(&row.integration_id)
                 .bind(row.conversation_id)
-                .bind(format!("conversation-{}", row.conversation_id))
+                .bind(ordering_key(row.conversation_id))
                 .bind(&row.command)
                 .bind(now)
                 .bind(now);
