@@ -126,8 +126,15 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
             "--only" => {
                 let list = args.next().context("--only needs scenario names")?;
                 parsed.only = list.split(',').map(str::to_owned).collect();
-                if let Some(unknown) = parsed.only.iter().find(|name| !SCENARIOS.contains(&name.as_str())) {
-                    bail!("unknown scenario {unknown:?}; the scenarios are {}", SCENARIOS.join(", "));
+                if let Some(unknown) = parsed
+                    .only
+                    .iter()
+                    .find(|name| !SCENARIOS.contains(&name.as_str()))
+                {
+                    bail!(
+                        "unknown scenario {unknown:?}; the scenarios are {}",
+                        SCENARIOS.join(", ")
+                    );
                 }
             }
             "--seconds" => {
@@ -204,7 +211,9 @@ async fn run(args: Args) -> Result<()> {
     }
 
     let note = match (args.quick, args.only.len() < SCENARIOS.len()) {
-        (true, _) => "Quick run (`--quick`): small sizes, for checking the harness only.".to_owned(),
+        (true, _) => {
+            "Quick run (`--quick`): small sizes, for checking the harness only.".to_owned()
+        }
         (false, true) => format!("Partial run: {}.", args.only.join(", ")),
         (false, false) => "Full run.".to_owned(),
     };
