@@ -89,9 +89,11 @@ async fn remove_delivered(store: Arc<dyn Store>, mut delivered: mpsc::Receiver<R
 }
 
 /// Opens a lane for every conversation with commands to deliver: those commits name (see
-/// [`OutboxSignal`](crate::store::OutboxSignal)), and those a scan of the whole outbox finds.
-/// The scan runs at start, when a commit does not name its conversations, and every `poll_ms`
-/// for retries that fell due, but never more than a tenth of the time.
+/// [`OutboxSignal`](crate::store::OutboxSignal)), those whose retry fell due, and those a scan
+/// of the whole outbox finds. Retries are looked for every `poll_ms`; the whole outbox is read
+/// at start, when a commit does not name its conversations, and every [`Scans::FULL_EVERY`]
+/// polls (for what no signal named, such as a lane cut short by a database error). Scans take
+/// at most a tenth of the time.
 async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
     let mut signal = courier
         .store
@@ -103,9 +105,9 @@ async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
     let mut running = JoinSet::new();
     let mut keys: HashMap<Id, String> = HashMap::new();
     loop {
-        if scans.due(Instant::now()) {
+        if let Some(scan) = scans.due(Instant::now()) {
             let started = Instant::now();
-            for item in courier.due().await {
+            for item in courier.scan(scan).await {
                 lanes.want(item.ordering_key);
             }
             scans.ran(started, Instant::now());
@@ -124,24 +126,34 @@ async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
             queued = signal.next() => {
                 let Some(queued) = queued else { return };
                 if queued.rescan {
-                    scans.ask();
+                    scans.ask(Scan::Everything);
                 }
                 for key in queued.keys {
                     lanes.want(key);
                 }
             }
-            () = tokio::time::sleep_until(scans.next(Instant::now())) => scans.ask_if_polling(Instant::now()),
+            () = tokio::time::sleep_until(scans.next(Instant::now())) => scans.poll(Instant::now()),
             _ = shutdown.wait_for(|stopping| *stopping) => return,
         }
     }
 }
 
-/// When the outbox worker scans the whole outbox: when asked and every `poll`, but at most a
-/// tenth of the time, so a long backlog (slow scans) cannot crowd out delivery.
+/// What a scan of the outbox looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Scan {
+    /// Failed commands due again.
+    Retries,
+    /// The head of every conversation.
+    Everything,
+}
+
+/// When the outbox worker scans the outbox, and for what: at most a tenth of the time, so a
+/// long backlog (slow scans) cannot crowd out delivery.
 #[derive(Debug)]
 struct Scans {
     poll: Duration,
-    asked: bool,
+    polls: u32,
+    asked: Option<Scan>,
     /// No scan before this, to keep the duty cycle.
     earliest: Instant,
     /// The poll's next scan.
@@ -149,59 +161,69 @@ struct Scans {
 }
 
 impl Scans {
-    /// Scans this many times as long as the last scan took between scans.
+    /// Rests this many times as long as the last scan took before the next.
     const REST_PER_SCAN: u32 = 9;
+    /// Every this many polls read the whole outbox rather than only retries.
+    const FULL_EVERY: u32 = 60;
 
     fn new(poll: Duration, now: Instant) -> Self {
         Self {
             poll,
-            asked: true,
+            polls: 0,
+            asked: Some(Scan::Everything),
             earliest: now,
             next_poll: now + poll,
         }
     }
 
-    fn ask(&mut self) {
-        self.asked = true;
+    fn ask(&mut self, scan: Scan) {
+        self.asked = self.asked.max(Some(scan));
     }
 
-    fn ask_if_polling(&mut self, now: Instant) {
+    /// Asks for the poll's scan if it is time.
+    fn poll(&mut self, now: Instant) {
         if now >= self.next_poll {
-            self.asked = true;
+            self.polls = self.polls.wrapping_add(1);
+            self.ask(if self.polls.is_multiple_of(Self::FULL_EVERY) {
+                Scan::Everything
+            } else {
+                Scan::Retries
+            });
+            self.next_poll = now + self.poll;
         }
     }
 
-    fn due(&self, now: Instant) -> bool {
-        self.asked && now >= self.earliest
+    fn due(&self, now: Instant) -> Option<Scan> {
+        self.asked.filter(|_| now >= self.earliest)
     }
 
     /// When to wake for the next scan.
     fn next(&self, now: Instant) -> Instant {
-        if self.asked {
-            self.earliest.max(now)
-        } else {
-            self.next_poll
+        match self.asked {
+            Some(_) => self.earliest.max(now),
+            None => self.next_poll,
         }
     }
 
     fn ran(&mut self, started: Instant, finished: Instant) {
-        self.asked = false;
+        self.asked = None;
         self.earliest = finished + (finished - started) * Self::REST_PER_SCAN;
         self.next_poll = (finished + self.poll).max(self.earliest);
     }
 }
 
 impl Courier {
-    /// The first command of each conversation, if due, oldest first: up to several times as
-    /// many as there can be lanes, so the heads of running lanes cannot crowd out conversations
-    /// waiting for one; the next scan finds any beyond.
-    async fn due(&self) -> Vec<OutboxItem> {
+    /// Due commands the scan looks for, oldest first: up to several times as many as there
+    /// can be lanes, so the heads of running lanes cannot crowd out conversations waiting for
+    /// one; the next scan finds any beyond.
+    async fn scan(&self, scan: Scan) -> Vec<OutboxItem> {
         let limit = i64::try_from(MAX_LANES * 4).unwrap_or(i64::MAX);
-        match self
-            .store
-            .due_commands(&self.integration.id, now_ms(), limit)
-            .await
-        {
+        let (integration, now) = (&self.integration.id, now_ms());
+        let due = match scan {
+            Scan::Retries => self.store.due_retries(integration, now, limit).await,
+            Scan::Everything => self.store.due_commands(integration, now, limit).await,
+        };
+        match due {
             Ok(due) => due,
             Err(error) => {
                 tracing::error!(%error, integration = %self.integration.id, "cannot read the outbox");
@@ -285,34 +307,63 @@ mod tests {
     fn scans_rest_nine_times_as_long_as_they_took() {
         let poll = Duration::from_millis(1000);
         let start = Instant::now();
+        let ms = |n| start + Duration::from_millis(n);
         let mut scans = Scans::new(poll, start);
-        assert!(
+        assert_eq!(
             scans.due(start),
+            Some(Scan::Everything),
             "the first scan finds what was queued before"
         );
-        let ms = |n| Duration::from_millis(n);
-        scans.ran(start, start + ms(10));
-        assert!(!scans.due(start + ms(20)), "not asked");
-        assert_eq!(scans.next(start + ms(20)), start + ms(1010), "the poll");
+        scans.ran(start, ms(10));
+        assert_eq!(scans.due(ms(20)), None, "not asked");
+        assert_eq!(scans.next(ms(20)), ms(1010), "the poll");
 
-        scans.ask();
-        assert!(!scans.due(start + ms(50)), "resting after a 10 ms scan");
-        assert_eq!(scans.next(start + ms(50)), start + ms(100));
-        assert!(scans.due(start + ms(100)));
+        scans.ask(Scan::Everything);
+        assert_eq!(scans.due(ms(50)), None, "resting after a 10 ms scan");
+        assert_eq!(scans.next(ms(50)), ms(100));
+        assert_eq!(scans.due(ms(100)), Some(Scan::Everything));
 
-        scans.ran(start + ms(100), start + ms(300));
+        scans.ran(ms(100), ms(300));
         assert_eq!(
-            scans.next(start + ms(300)),
-            start + ms(2100),
+            scans.next(ms(300)),
+            ms(2100),
             "a slow scan pushes the poll back too"
         );
-        scans.ask_if_polling(start + ms(1500));
-        assert!(
-            !scans.due(start + ms(2100)),
+        scans.poll(ms(1500));
+        assert_eq!(
+            scans.due(ms(2100)),
+            None,
             "woken before the poll: not asked"
         );
-        scans.ask_if_polling(start + ms(2100));
-        assert!(scans.due(start + ms(2100)));
+        scans.poll(ms(2100));
+        assert_eq!(scans.due(ms(2100)), Some(Scan::Retries));
+        scans.ask(Scan::Everything);
+        scans.ask(Scan::Retries);
+        assert_eq!(
+            scans.due(ms(2100)),
+            Some(Scan::Everything),
+            "the wider scan wins"
+        );
+    }
+
+    #[test]
+    fn every_sixtieth_poll_reads_the_whole_outbox() {
+        let poll = Duration::from_millis(10);
+        let start = Instant::now();
+        let mut scans = Scans::new(poll, start);
+        scans.ran(start, start);
+        let mut seen = Vec::new();
+        for tick in 1..=120 {
+            let now = start + poll * tick;
+            scans.poll(now);
+            seen.extend(scans.due(now));
+            scans.ran(now, now);
+        }
+        let full: Vec<usize> = (0..seen.len())
+            .filter(|&index| seen[index] == Scan::Everything)
+            .collect();
+        assert_eq!(seen.len(), 120);
+        assert_eq!(full, [59, 119]);
     }
 
     #[test]

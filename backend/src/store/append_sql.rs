@@ -6,7 +6,7 @@
 //! A person's first message costs a few statements more: announcing the person and its
 //! conversation to the collaboration server.
 
-use super::multi_row::{list, rows_per_statement, values};
+use super::multi_row::{engine_of, list, rows_per_statement, values};
 use super::rows::{self, MESSAGE_SELECT};
 use super::sql::{OutboxRow, Tx, announce_person, insert_outbox};
 use super::{Appended, Bridge, NewMessage, StoreError, StoreResult, Visitor, now_ms};
@@ -118,27 +118,28 @@ struct Known {
 impl Known {
     async fn read(tx: &mut Tx<'_>, group: &[&Incoming]) -> StoreResult<Self> {
         let mut known = Self::default();
+        let engine = engine_of(tx);
         for part in group.chunks(rows_per_statement(2)) {
-            let people: BTreeSet<i64> = part.iter().map(|item| item.visitor.person_id).collect();
-            let client_ids: BTreeSet<&str> = part
+            // Each (person, client id) pair is looked up on its own: one index probe per
+            // message, where matching every client id of the group against every person's
+            // conversation would cost their product.
+            let wanted: BTreeSet<(i64, &str)> = part
                 .iter()
-                .map(|item| item.message.client_id.as_str())
+                .map(|item| (item.visitor.person_id, item.message.client_id.as_str()))
                 .collect();
+            let pairs = values(engine, wanted.len(), 2);
             let sql = format!(
-                "SELECT p.id AS person_id, p.ext_user_id, m.id AS existing, m.client_id \
-                 FROM people p LEFT JOIN conversations c ON c.person_id = p.id \
-                 LEFT JOIN messages m ON m.conversation_id = c.id AND m.client_id IN ({}) \
-                 WHERE p.id IN ({})",
-                list(client_ids.len(), 1),
-                list(people.len(), client_ids.len() + 1),
+                "WITH wanted (person_id, client_id) AS (VALUES {pairs}) \
+                 SELECT p.id AS person_id, p.ext_user_id, m.id AS existing, m.client_id \
+                 FROM wanted w JOIN people p ON p.id = w.person_id \
+                 LEFT JOIN conversations c ON c.person_id = p.id \
+                 LEFT JOIN messages m ON m.conversation_id = c.id AND m.client_id = w.client_id",
             );
             let mut query = sqlx::query(&sql);
-            for client_id in &client_ids {
-                query = query.bind(*client_id);
+            for (person_id, client_id) in &wanted {
+                query = query.bind(*person_id).bind(*client_id);
             }
-            for person_id in &people {
-                query = query.bind(*person_id);
-            }
+            let people: BTreeSet<i64> = wanted.iter().map(|(person_id, _)| *person_id).collect();
             for row in query.fetch_all(&mut **tx).await? {
                 let person_id: i64 = row.try_get("person_id")?;
                 known
@@ -168,6 +169,7 @@ async fn advance_counters(
     now: i64,
 ) -> StoreResult<HashMap<i64, Counter>> {
     let mut counters = HashMap::with_capacity(new_per_person.len());
+    let engine = engine_of(tx);
     let entries: Vec<&(&Visitor, i64)> = new_per_person.values().collect();
     for part in entries.chunks(rows_per_statement(COUNTER_COLUMNS)) {
         let sql = format!(
@@ -175,7 +177,7 @@ async fn advance_counters(
              VALUES {} ON CONFLICT (person_id) \
              DO UPDATE SET last_seq = conversations.last_seq + excluded.last_seq \
              RETURNING id, person_id, last_seq, ext_id, announced_at",
-            values(part.len(), COUNTER_COLUMNS)
+            values(engine, part.len(), COUNTER_COLUMNS)
         );
         let mut query = sqlx::query(&sql);
         for (visitor, taken) in part {
@@ -226,12 +228,13 @@ async fn insert_messages(
         }
     }
     let mut ids = HashMap::with_capacity(fresh.len());
+    let engine = engine_of(tx);
     for part in fresh.chunks(rows_per_statement(MESSAGE_COLUMNS)) {
         let sql = format!(
             "INSERT INTO messages (conversation_id, seq, client_id, author_kind, author_name, \
              visitor_id, text, text_format, page_url, page_title, sent_at) VALUES {} \
              RETURNING id, conversation_id, seq",
-            values(part.len(), MESSAGE_COLUMNS)
+            values(engine, part.len(), MESSAGE_COLUMNS)
         );
         let mut query = sqlx::query(&sql);
         for &(index, conversation_id, seq) in part {
@@ -387,8 +390,12 @@ async fn stored_messages(tx: &mut Tx<'_>, slots: &[Slot]) -> StoreResult<HashMap
         .collect();
     let ids: Vec<i64> = ids.into_iter().collect();
     let mut stored = HashMap::with_capacity(ids.len());
+    let engine = engine_of(tx);
     for part in ids.chunks(rows_per_statement(1)) {
-        let sql = format!("{MESSAGE_SELECT} WHERE m.id IN ({})", list(part.len(), 1));
+        let sql = format!(
+            "{MESSAGE_SELECT} WHERE m.id IN ({})",
+            list(engine, part.len(), 1)
+        );
         let mut query = sqlx::query(&sql);
         for id in part {
             query = query.bind(*id);

@@ -90,6 +90,25 @@ impl BridgeStore for SqlStore {
         rows.iter().map(outbox_item).collect()
     }
 
+    async fn due_retries(
+        &self,
+        integration_id: &str,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        let rows = sqlx::query(
+            "SELECT id, ordering_key, command, attempts FROM outbox \
+             WHERE integration_id = $1 AND attempts > 0 AND next_attempt_at <= $2 \
+             ORDER BY next_attempt_at LIMIT $3",
+        )
+        .bind(integration_id)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.reads)
+        .await?;
+        rows.iter().map(outbox_item).collect()
+    }
+
     async fn next_command(
         &self,
         integration_id: &str,
@@ -115,7 +134,10 @@ impl BridgeStore for SqlStore {
 
     async fn remove_delivered(&self, outbox_ids: &[i64]) -> StoreResult<()> {
         for part in outbox_ids.chunks(rows_per_statement(1)) {
-            let sql = format!("DELETE FROM outbox WHERE id IN ({})", list(part.len(), 1));
+            let sql = format!(
+                "DELETE FROM outbox WHERE id IN ({})",
+                list(self.engine, part.len(), 1)
+            );
             let mut query = sqlx::query(&sql);
             for id in part {
                 query = query.bind(*id);
@@ -454,6 +476,34 @@ mod tests {
         let now = now_ms();
         let heads = store.due_commands("shop", now, 10).await.unwrap();
         assert_eq!(heads.len(), 1, "one head per conversation: {heads:?}");
+        assert!(store.due_retries("shop", now, 10).await.unwrap().is_empty());
+        let head = &heads[0];
+        store
+            .schedule_retry(head.id, now + 1000, "refused")
+            .await
+            .unwrap();
+        assert!(
+            store.due_retries("shop", now, 10).await.unwrap().is_empty(),
+            "not due yet"
+        );
+        let retries = store.due_retries("shop", now + 1000, 10).await.unwrap();
+        assert_eq!(
+            retries
+                .iter()
+                .map(|item| (item.id, item.attempts))
+                .collect::<Vec<_>>(),
+            [(head.id, 1)],
+            "the failed head, due again"
+        );
+        assert!(
+            store
+                .due_retries("other", now + 1000, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let now = now + 1000;
+
         let mut sent = Vec::new();
         let mut next = heads.into_iter().next();
         while let Some(item) = next {

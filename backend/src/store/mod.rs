@@ -152,6 +152,15 @@ pub trait BridgeStore: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<OutboxItem>>;
 
+    /// Commands that failed before and are due again at `now`, oldest due first: each is the
+    /// head of its ordering key, which waits on it.
+    async fn due_retries(
+        &self,
+        integration_id: &str,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>>;
+
     /// The first undelivered command of `ordering_key`, if it is due at `now`.
     async fn next_command(
         &self,

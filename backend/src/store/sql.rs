@@ -6,7 +6,7 @@
 //! ([`super::append_sql`]).
 
 use super::group_commit::GroupCommit;
-use super::multi_row::{rows_per_statement, values};
+use super::multi_row::{engine_of, rows_per_statement, values};
 use super::outbox_signal::{OutboxSignal, ordering_key};
 use super::rows::{self, MESSAGE_SELECT, VISITOR_SELECT};
 use super::{
@@ -35,7 +35,7 @@ pub struct SqlStore {
     /// Connections for writing: one on SQLite, so writers queue here in order instead of
     /// sleeping in SQLite's busy handler; the same pool as `reads` on PostgreSQL.
     pub(super) writes: AnyPool,
-    engine: Engine,
+    pub(super) engine: Engine,
     /// Tells the outbox worker what commits queued.
     signal: Arc<OutboxSignal>,
     /// Visitors' messages, committed in groups.
@@ -463,11 +463,12 @@ const OUTBOX_COLUMNS: usize = 6;
 /// engines number the rows of one `VALUES` list in order.
 pub(super) async fn insert_outbox(tx: &mut Tx<'_>, commands: &[OutboxRow]) -> StoreResult<()> {
     let now = now_ms();
+    let engine = engine_of(tx);
     for part in commands.chunks(rows_per_statement(OUTBOX_COLUMNS)) {
         let sql = format!(
             "INSERT INTO outbox (integration_id, conversation_id, ordering_key, command, \
              created_at, next_attempt_at) VALUES {}",
-            values(part.len(), OUTBOX_COLUMNS)
+            values(engine, part.len(), OUTBOX_COLUMNS)
         );
         let mut query = sqlx::query(&sql);
         for row in part {
