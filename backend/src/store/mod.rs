@@ -4,7 +4,6 @@
 
 mod append_sql;
 mod bridge_sql;
-mod checkpoint;
 mod group_commit;
 mod multi_row;
 mod outbox_signal;

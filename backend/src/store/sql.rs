@@ -5,7 +5,6 @@
 //! ([`super::group_commit`]), each group in a constant number of statements
 //! ([`super::append_sql`]).
 
-use super::checkpoint;
 use super::group_commit::GroupCommit;
 use super::multi_row::{engine_of, rows_per_statement, values};
 use super::outbox_signal::{OutboxSignal, ordering_key};
@@ -63,13 +62,11 @@ impl SqlStore {
                 Box::pin(async move {
                     if engine == Engine::Sqlite {
                         // WAL lets readers run beside the writer; NORMAL syncing keeps every
-                        // committed transaction across a process crash (not a power cut); no
-                        // commit checkpoints by itself (see `checkpoint`).
+                        // committed transaction across a process crash (not a power cut).
                         connection
                             .execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA wal_autocheckpoint = 0;",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                             )
                             .await?;
                     }
@@ -80,7 +77,6 @@ impl SqlStore {
             Engine::Sqlite => {
                 let writes = options.clone().max_connections(1).connect(&url).await?;
                 sqlx::migrate!("migrations/sqlite").run(&writes).await?;
-                checkpoint::start(options.clone().max_connections(1).connect(&url).await?);
                 (options.max_connections(4).connect(&url).await?, writes, 1)
             }
             Engine::Postgres => {
