@@ -68,6 +68,25 @@ async fn operator_by_ext_id(
     .transpose()
 }
 
+impl SqlStore {
+    /// Outbox items by `sql`, which takes the integration, the time due and a limit as `$1..$3`.
+    async fn due_items(
+        &self,
+        sql: &str,
+        integration_id: &str,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        let rows = sqlx::query(sql)
+            .bind(integration_id)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.reads)
+            .await?;
+        rows.iter().map(outbox_item).collect()
+    }
+}
+
 #[async_trait]
 impl BridgeStore for SqlStore {
     async fn due_commands(
@@ -76,18 +95,16 @@ impl BridgeStore for SqlStore {
         now: i64,
         limit: i64,
     ) -> StoreResult<Vec<OutboxItem>> {
-        let rows = sqlx::query(
+        self.due_items(
             "SELECT o.id, o.ordering_key, o.command, o.attempts FROM outbox o \
              JOIN (SELECT MIN(id) AS head FROM outbox WHERE integration_id = $1 \
                    AND delivered_at IS NULL GROUP BY ordering_key) h ON h.head = o.id \
              WHERE o.next_attempt_at <= $2 ORDER BY o.id LIMIT $3",
+            integration_id,
+            now,
+            limit,
         )
-        .bind(integration_id)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.reads)
-        .await?;
-        rows.iter().map(outbox_item).collect()
+        .await
     }
 
     async fn due_retries(
@@ -96,17 +113,15 @@ impl BridgeStore for SqlStore {
         now: i64,
         limit: i64,
     ) -> StoreResult<Vec<OutboxItem>> {
-        let rows = sqlx::query(
+        self.due_items(
             "SELECT id, ordering_key, command, attempts FROM outbox \
              WHERE integration_id = $1 AND attempts > 0 AND next_attempt_at <= $2 \
              ORDER BY next_attempt_at LIMIT $3",
+            integration_id,
+            now,
+            limit,
         )
-        .bind(integration_id)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.reads)
-        .await?;
-        rows.iter().map(outbox_item).collect()
+        .await
     }
 
     async fn next_command(
