@@ -2,16 +2,17 @@
 //! (operators, their messages, conversation titles).
 
 use super::multi_row::{list, rows_per_statement};
+use super::reply_sql::OperatorMessage;
 use super::rows::{self, MESSAGE_SELECT};
 use super::sql::{SqlStore, Tx};
 use super::{
     BridgeStore, ConversationRef, Operator, OutboxItem, OutboxStats, Refused, StoreResult, Write,
     now_ms,
 };
-use crate::store::rows::{author_kind_name, text_format_name};
+use crate::store::rows::text_format_name;
 use async_trait::async_trait;
+use protocol::Message;
 use protocol::webhook::{Conversation, MessageCommand, User};
-use protocol::{AuthorKind, Message};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -379,52 +380,12 @@ impl BridgeStore for SqlStore {
         conversation: ConversationRef,
         command: &MessageCommand,
     ) -> StoreResult<Result<Message, Refused>> {
-        let mut tx = self.writes.begin().await?;
-        let seq: i64 = sqlx::query(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
-        )
-        .bind(conversation.id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("last_seq")?;
-        let exists =
-            sqlx::query("SELECT id FROM messages WHERE conversation_id = $1 AND ext_id = $2")
-                .bind(conversation.id)
-                .bind(&command.ext_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-        if exists {
-            tx.rollback().await?;
-            return Ok(Err(Refused::Conflict(format!(
-                "message {} exists",
-                command.ext_id
-            ))));
-        }
-        let author = match &command.ext_user_id {
-            Some(ext_user_id) => operator_by_ext_id(&mut tx, integration_id, ext_user_id).await?,
-            None => None,
+        let incoming = OperatorMessage {
+            integration_id: integration_id.to_owned(),
+            conversation,
+            command: command.clone(),
         };
-        let id: i64 = sqlx::query(
-            "INSERT INTO messages (conversation_id, seq, author_kind, author_name, operator_id, \
-             ext_id, text, text_format, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             RETURNING id",
-        )
-        .bind(conversation.id)
-        .bind(seq)
-        .bind(author_kind_name(AuthorKind::Operator))
-        .bind(author.as_ref().map(|author| author.name.clone()))
-        .bind(author.as_ref().map(|author| author.id))
-        .bind(&command.ext_id)
-        .bind(&command.text)
-        .bind(text_format_name(command.text_format))
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        let message = message_by_id(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(Ok(message))
+        self.appends.reply(incoming).await
     }
 
     async fn update_operator_message(

@@ -1,15 +1,18 @@
-//! Group commit of visitors' messages: messages that arrive while a transaction is being written
-//! wait in a queue and go into the next transaction together, so one commit (and one fsync)
-//! serves many messages. Each writer owns a share of the people (by person id), so a person's
-//! messages are stored in arrival order and two writers never wait for each other's row locks.
-//! A message is acknowledged only after the transaction holding it has committed; if a
-//! transaction fails, its messages are tried again one transaction each, so one bad message
-//! fails alone. A group costs a constant number of statements ([`super::append_sql`]).
+//! Group commit of visitors' and operators' messages: messages that arrive while a transaction
+//! is being written wait in a queue and go into the next transaction together, so one commit
+//! (and one fsync) serves many messages. Each writer owns a share of the people (by person id),
+//! so a person's messages are stored in arrival order and two writers never wait for each
+//! other's row locks. A message is acknowledged only after the transaction holding it has
+//! committed; if a transaction fails, its messages are tried again one transaction each, so one
+//! bad message fails alone. A group costs a constant number of statements
+//! ([`super::append_sql`], [`super::reply_sql`]).
 
 use super::append_sql::{Incoming, append_group};
 use super::outbox_signal::{OutboxSignal, ordering_key};
+use super::reply_sql::{OperatorMessage, append_replies};
 use super::sql::Tx;
-use super::{Appended, Bridge, NewMessage, StoreError, StoreResult, Visitor};
+use super::{Appended, Bridge, NewMessage, Refused, StoreError, StoreResult, Visitor};
+use protocol::Message;
 use sqlx::AnyPool;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -21,10 +24,20 @@ const QUEUE_CAPACITY: usize = 4096;
 
 /// One message to store and where its outcome goes.
 #[derive(Debug)]
-struct Request {
-    incoming: Incoming,
-    reply: oneshot::Sender<StoreResult<Appended>>,
+enum Request {
+    Visitor {
+        incoming: Incoming,
+        outcome: oneshot::Sender<StoreResult<Appended>>,
+    },
+    Operator {
+        incoming: OperatorMessage,
+        outcome: oneshot::Sender<StoreResult<Result<Message, Refused>>>,
+    },
 }
+
+/// What a group's transaction stored: the visitors' messages, then the operators', each in the
+/// order of the group.
+type Stored = (Vec<Appended>, Vec<Result<Message, Refused>>);
 
 /// The queues of the writers.
 #[derive(Debug, Clone)]
@@ -53,19 +66,36 @@ impl GroupCommit {
         message: NewMessage,
         bridge: Bridge,
     ) -> StoreResult<Appended> {
-        let (reply, outcome) = oneshot::channel();
-        let shard = usize::try_from(visitor.person_id.unsigned_abs()).unwrap_or(0);
-        let writer = &self.writers[shard % self.writers.len()];
-        let request = Request {
-            incoming: Incoming {
-                visitor: visitor.clone(),
-                message,
-                bridge,
-            },
-            reply,
+        let (outcome, stored) = oneshot::channel();
+        let incoming = Incoming {
+            visitor: visitor.clone(),
+            message,
+            bridge,
         };
-        writer.send(request).await.map_err(|_| writer_gone())?;
-        outcome.await.map_err(|_| writer_gone())?
+        self.writer_of(visitor.person_id)
+            .send(Request::Visitor { incoming, outcome })
+            .await
+            .map_err(|_| writer_gone())?;
+        stored.await.map_err(|_| writer_gone())?
+    }
+
+    /// Stores an operator's message; returns once it is committed.
+    pub(super) async fn reply(
+        &self,
+        incoming: OperatorMessage,
+    ) -> StoreResult<Result<Message, Refused>> {
+        let (outcome, stored) = oneshot::channel();
+        self.writer_of(incoming.conversation.person_id)
+            .send(Request::Operator { incoming, outcome })
+            .await
+            .map_err(|_| writer_gone())?;
+        stored.await.map_err(|_| writer_gone())?
+    }
+
+    /// The queue of the writer that owns `person_id`.
+    fn writer_of(&self, person_id: i64) -> &mpsc::Sender<Request> {
+        let shard = usize::try_from(person_id.unsigned_abs()).unwrap_or(0);
+        &self.writers[shard % self.writers.len()]
     }
 }
 
@@ -77,52 +107,196 @@ fn writer_gone() -> StoreError {
 async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, signal: Arc<OutboxSignal>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let group: Vec<&Incoming> = batch.iter().map(|request| &request.incoming).collect();
-        match commit(&pool, &group).await {
-            Ok(appended) => {
-                signal.queued(batch.iter().zip(&appended).filter_map(queued_key));
-                for (request, appended) in batch.drain(..).zip(appended) {
-                    let _ = request.reply.send(Ok(appended));
-                }
-            }
+        match commit(&pool, &batch).await {
+            Ok(stored) => answer(std::mem::take(&mut batch), stored, &signal),
             Err(error) => {
                 tracing::debug!(%error, messages = batch.len(), "batch failed; storing one by one");
                 for request in batch.drain(..) {
-                    let outcome = commit_alone(&pool, &request.incoming).await;
-                    if let Ok(appended) = &outcome {
-                        signal.queued(queued_key((&request, appended)));
+                    let alone = [request];
+                    match commit(&pool, &alone).await {
+                        Ok(stored) => answer(Vec::from(alone), stored, &signal),
+                        Err(error) => fail(alone.into_iter().next(), error),
                     }
-                    let _ = request.reply.send(outcome);
                 }
             }
         }
     }
 }
 
+/// Tells each request of `batch` what its transaction `stored`, and the outbox worker which
+/// conversations it queued commands for.
+fn answer(batch: Vec<Request>, (appended, replies): Stored, signal: &OutboxSignal) {
+    let (mut appended, mut replies) = (appended.into_iter(), replies.into_iter());
+    let mut queued = Vec::new();
+    for request in batch {
+        match request {
+            Request::Visitor { incoming, outcome } => {
+                let Some(appended) = appended.next() else {
+                    break;
+                };
+                queued.extend(queued_key(&incoming, &appended));
+                let _ = outcome.send(Ok(appended));
+            }
+            Request::Operator { outcome, .. } => {
+                let Some(reply) = replies.next() else { break };
+                let _ = outcome.send(Ok(reply));
+            }
+        }
+    }
+    signal.queued(
+        queued
+            .iter()
+            .map(|(integration, key)| (integration.as_str(), key.clone())),
+    );
+}
+
+/// Tells `request` its transaction failed.
+fn fail(request: Option<Request>, error: StoreError) {
+    match request {
+        Some(Request::Visitor { outcome, .. }) => {
+            let _ = outcome.send(Err(error));
+        }
+        Some(Request::Operator { outcome, .. }) => {
+            let _ = outcome.send(Err(error));
+        }
+        None => {}
+    }
+}
+
 /// The integration and ordering key a stored message queued its commands under, if it did: a
 /// new message of a bridged integration.
-fn queued_key<'a>((request, appended): (&'a Request, &Appended)) -> Option<(&'a str, String)> {
-    let visitor = &request.incoming.visitor;
+fn queued_key(incoming: &Incoming, appended: &Appended) -> Option<(String, String)> {
     match appended {
-        Appended::Created(message) if request.incoming.bridge == Bridge::On => Some((
-            visitor.integration_id.as_str(),
+        Appended::Created(message) if incoming.bridge == Bridge::On => Some((
+            incoming.visitor.integration_id.clone(),
             ordering_key(message.conversation_id),
         )),
         _ => None,
     }
 }
 
-/// Stores `group` in one transaction.
-async fn commit(pool: &AnyPool, group: &[&Incoming]) -> StoreResult<Vec<Appended>> {
+/// Stores `group` in one transaction: its visitors' messages, then its operators'.
+async fn commit(pool: &AnyPool, group: &[Request]) -> StoreResult<Stored> {
+    let mut visitors = Vec::new();
+    let mut operators = Vec::new();
+    for request in group {
+        match request {
+            Request::Visitor { incoming, .. } => visitors.push(incoming),
+            Request::Operator { incoming, .. } => operators.push(incoming),
+        }
+    }
     let mut tx: Tx<'_> = pool.begin().await?;
-    let appended = append_group(&mut tx, group).await?;
+    let appended = if visitors.is_empty() {
+        Vec::new()
+    } else {
+        append_group(&mut tx, &visitors).await?
+    };
+    let replies = if operators.is_empty() {
+        Vec::new()
+    } else {
+        append_replies(&mut tx, &operators).await?
+    };
+    if appended.len() != visitors.len() || replies.len() != operators.len() {
+        return Err(StoreError::Corrupt(
+            "a stored message went missing from its group".into(),
+        ));
+    }
     tx.commit().await?;
-    Ok(appended)
+    Ok((appended, replies))
 }
 
-async fn commit_alone(pool: &AnyPool, incoming: &Incoming) -> StoreResult<Appended> {
-    commit(pool, &[incoming])
-        .await?
-        .pop()
-        .ok_or_else(|| StoreError::Corrupt("a message went missing from its commit".into()))
+#[cfg(test)]
+mod tests {
+    use crate::store::{BridgeStore, ConversationRef, NewMessage, SqlStore, Store};
+    use futures_util::future::join_all;
+    use protocol::TextFormat;
+    use protocol::webhook::MessageCommand;
+
+    fn message(client_id: &str) -> NewMessage {
+        NewMessage {
+            client_id: client_id.into(),
+            text: "question".into(),
+            text_format: TextFormat::Plain,
+            page: None,
+        }
+    }
+
+    fn reply(ext_id: &str, conversation_id: i64) -> MessageCommand {
+        MessageCommand {
+            ext_id: ext_id.into(),
+            text: "answer".into(),
+            text_format: TextFormat::Plain,
+            ext_user_id: None,
+            ext_conversation_id: conversation_id.to_string(),
+            data: None,
+            data_type: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn visitors_and_operators_messages_share_a_group_and_its_numbering() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("group.db").display());
+        let store = SqlStore::connect(&url).await.unwrap();
+        let visitor = store.create_visitor("shop", "hash").await.unwrap();
+        let first = store
+            .append_visitor_message(&visitor, message("first"), crate::store::Bridge::Off)
+            .await
+            .unwrap();
+        let conversation = ConversationRef {
+            id: first.message().conversation_id,
+            person_id: visitor.person_id,
+        };
+        // Sent together, so the writer finds them all queued: one group, one transaction.
+        let asked: Vec<_> = (0..40)
+            .map(|n| reply(&format!("op-{}", n % 30), conversation.id))
+            .collect();
+        let questions = (0..40).map(|n| {
+            store.append_visitor_message(
+                &visitor,
+                message(&format!("v-{n}")),
+                crate::store::Bridge::Off,
+            )
+        });
+        let answers = asked
+            .iter()
+            .map(|command| store.append_operator_message("shop", conversation, command));
+        let (questions, answers) = tokio::join!(join_all(questions), join_all(answers));
+
+        let answers: Vec<_> = answers.into_iter().map(Result::unwrap).collect();
+        let refused = answers.iter().filter(|answer| answer.is_err()).count();
+        assert_eq!(refused, 10, "an id sent twice in a group is stored once");
+        assert!(
+            answers[..30].iter().all(Result::is_ok),
+            "the first of each id is stored"
+        );
+        let mut seqs: Vec<i64> = questions
+            .iter()
+            .map(|stored| stored.as_ref().unwrap().message().seq)
+            .chain(answers.iter().flatten().map(|message| message.seq))
+            .collect();
+        seqs.sort_unstable();
+        assert_eq!(
+            seqs,
+            (2..=71).collect::<Vec<_>>(),
+            "numbers follow the first message, none twice"
+        );
+
+        let stored = store.messages_after(conversation.id, 0).await.unwrap();
+        assert_eq!(stored.len(), 71);
+        let operators = stored
+            .iter()
+            .filter(|message| message.client_id.is_none())
+            .count();
+        assert_eq!(operators, 30);
+        assert_eq!(
+            answers.iter().flatten().cloned().collect::<Vec<_>>(),
+            stored
+                .iter()
+                .filter(|message| message.client_id.is_none())
+                .cloned()
+                .collect::<Vec<_>>(),
+            "what the writer answers is what was stored"
+        );
+    }
 }

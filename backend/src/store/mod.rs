@@ -7,6 +7,7 @@ mod bridge_sql;
 mod group_commit;
 mod multi_row;
 mod outbox_signal;
+mod reply_sql;
 mod rows;
 mod sql;
 

@@ -39,7 +39,7 @@ pub struct SqlStore {
     /// Tells the outbox worker what commits queued.
     signal: Arc<OutboxSignal>,
     /// Visitors' messages, committed in groups.
-    appends: GroupCommit,
+    pub(super) appends: GroupCommit,
 }
 
 /// The transaction every write runs in.
