@@ -108,9 +108,25 @@ pub async fn warmed_up(
     let fake = fake.context("a chat run has a fake collaboration server")?;
     let load = Load::open(&endpoint(&server, &target), sessions).await?;
     load.warm_up(DRAIN_TIMEOUT).await?;
+    forwarded(&fake, sessions).await?;
     load.recorder.reset();
     fake.reset_latency();
     Ok((server, load, fake))
+}
+
+/// Waits until `fake` received the warm-up's `sessions` messages, so none of them counts in
+/// the measured latencies.
+async fn forwarded(fake: &FakeCollaboration, sessions: usize) -> Result<()> {
+    let deadline = Instant::now() + DRAIN_TIMEOUT;
+    while fake.messages() < sessions as u64 {
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "warm-up: {} of {sessions} messages reached the collaboration server within {DRAIN_TIMEOUT:?}",
+            fake.messages()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
 }
 
 /// Opens `sessions` idle sessions, holds them for `hold`, then reconnects them all at once.
@@ -146,8 +162,9 @@ pub async fn active(
     let endpoint = endpoint(&server, &target);
     let load = Load::open(&endpoint, sessions).await?;
     let recorder = &load.recorder;
-    if fake.is_some() {
+    if let Some(fake) = &fake {
         load.warm_up(DRAIN_TIMEOUT).await?;
+        forwarded(fake, sessions).await?;
     }
     let warm_up = recorder
         .stored

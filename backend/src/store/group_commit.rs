@@ -15,7 +15,7 @@ use super::{Appended, Bridge, NewMessage, Refused, StoreError, StoreResult, Visi
 use protocol::Message;
 use sqlx::AnyPool;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 /// Most messages in one transaction.
 const MAX_BATCH: usize = 256;
@@ -47,12 +47,21 @@ pub(super) struct GroupCommit {
 
 impl GroupCommit {
     /// Starts `writers` writers on `pool`; each commit that queued webhook commands tells
-    /// `signal` for which conversations.
-    pub(super) fn start(pool: &AnyPool, writers: usize, signal: &Arc<OutboxSignal>) -> Self {
+    /// `signal` for which conversations, and each commit wakes `committed` if given.
+    pub(super) fn start(
+        pool: &AnyPool,
+        writers: usize,
+        signal: &Arc<OutboxSignal>,
+        committed: Option<Arc<Notify>>,
+    ) -> Self {
         let writers = (0..writers.max(1))
             .map(|_| {
                 let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-                tokio::spawn(write(pool.clone(), receiver, Arc::clone(signal)));
+                let told = Told {
+                    signal: Arc::clone(signal),
+                    committed: committed.clone(),
+                };
+                tokio::spawn(write(pool.clone(), receiver, told));
                 sender
             })
             .collect();
@@ -103,18 +112,27 @@ fn writer_gone() -> StoreError {
     StoreError::Corrupt("the message writer stopped".into())
 }
 
+/// Who hears of a writer's commits.
+#[derive(Debug)]
+struct Told {
+    /// The outbox worker, of the conversations commits queued commands for.
+    signal: Arc<OutboxSignal>,
+    /// Woken after every commit.
+    committed: Option<Arc<Notify>>,
+}
+
 /// Writes what is queued, a batch per transaction, until every sender is gone.
-async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, signal: Arc<OutboxSignal>) {
+async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, told: Told) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         match commit(&pool, &batch).await {
-            Ok(stored) => answer(std::mem::take(&mut batch), stored, &signal),
+            Ok(stored) => answer(std::mem::take(&mut batch), stored, &told),
             Err(error) => {
                 tracing::debug!(%error, messages = batch.len(), "batch failed; storing one by one");
                 for request in batch.drain(..) {
                     let alone = [request];
                     match commit(&pool, &alone).await {
-                        Ok(stored) => answer(Vec::from(alone), stored, &signal),
+                        Ok(stored) => answer(Vec::from(alone), stored, &told),
                         Err(error) => fail(alone.into_iter().next(), error),
                     }
                 }
@@ -123,9 +141,12 @@ async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, signal: Arc<Ou
     }
 }
 
-/// Tells each request of `batch` what its transaction `stored`, and the outbox worker which
-/// conversations it queued commands for.
-fn answer(batch: Vec<Request>, (appended, replies): Stored, signal: &OutboxSignal) {
+/// Tells each request of `batch` what its transaction `stored`, the outbox worker which
+/// conversations it queued commands for, and `committed` that there was a commit.
+fn answer(batch: Vec<Request>, (appended, replies): Stored, told: &Told) {
+    if let Some(committed) = &told.committed {
+        committed.notify_one();
+    }
     let (mut appended, mut replies) = (appended.into_iter(), replies.into_iter());
     let mut queued = Vec::new();
     for request in batch {
@@ -143,7 +164,7 @@ fn answer(batch: Vec<Request>, (appended, replies): Stored, signal: &OutboxSigna
             }
         }
     }
-    signal.queued(
+    told.signal.queued(
         queued
             .iter()
             .map(|(integration, key)| (integration.as_str(), key.clone())),

@@ -4,6 +4,7 @@
 
 mod append_sql;
 mod bridge_sql;
+mod checkpoint;
 mod group_commit;
 mod multi_row;
 mod outbox_signal;

@@ -1,10 +1,11 @@
 //! The [`Store`] over SQL through sqlx's `Any` driver: the same statements run on SQLite (WAL
 //! journal) and PostgreSQL, and each engine has its own embedded migrations. On SQLite every
 //! write goes through one connection, so writers wait their turn in the pool's queue rather
-//! than in SQLite's sleeping busy handler; visitors' messages are committed in groups
-//! ([`super::group_commit`]), each group in a constant number of statements
-//! ([`super::append_sql`]).
+//! than in SQLite's sleeping busy handler; visitors' and operators' messages are committed in
+//! groups ([`super::group_commit`]), each group in a constant number of statements, and the log
+//! is mostly checkpointed off the write path ([`super::checkpoint`]).
 
+use super::checkpoint;
 use super::group_commit::GroupCommit;
 use super::multi_row::{engine_of, rows_per_statement, values};
 use super::outbox_signal::{OutboxSignal, ordering_key};
@@ -38,7 +39,7 @@ pub struct SqlStore {
     pub(super) engine: Engine,
     /// Tells the outbox worker what commits queued.
     signal: Arc<OutboxSignal>,
-    /// Visitors' messages, committed in groups.
+    /// Visitors' and operators' messages, committed in groups.
     pub(super) appends: GroupCommit,
 }
 
@@ -56,38 +57,42 @@ impl SqlStore {
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
+        // WAL lets readers run beside the writer; NORMAL syncing keeps every committed
+        // transaction across a process crash (not a power cut); see `checkpoint` for the log.
+        let pragmas: Arc<str> = format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+             PRAGMA busy_timeout = 10000; PRAGMA wal_autocheckpoint = {};",
+            checkpoint::LOG_PAGES
+        )
+        .into();
         let options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |connection, _| {
+                let pragmas = Arc::clone(&pragmas);
                 Box::pin(async move {
                     if engine == Engine::Sqlite {
-                        // WAL lets readers run beside the writer; NORMAL syncing keeps every
-                        // committed transaction across a process crash (not a power cut).
-                        connection
-                            .execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                            )
-                            .await?;
+                        connection.execute(&*pragmas).await?;
                     }
                     Ok(())
                 })
             });
-        let (reads, writes, writers) = match engine {
+        let (reads, writes, writers, committed) = match engine {
             Engine::Sqlite => {
                 let writes = options.clone().max_connections(1).connect(&url).await?;
                 sqlx::migrate!("migrations/sqlite").run(&writes).await?;
-                (options.max_connections(4).connect(&url).await?, writes, 1)
+                let checkpoints = options.clone().max_connections(1).connect(&url).await?;
+                let reads = options.max_connections(4).connect(&url).await?;
+                (reads, writes, 1, Some(checkpoint::start(checkpoints)))
             }
             Engine::Postgres => {
                 let pool = options.max_connections(16).connect(&url).await?;
                 sqlx::migrate!("migrations/postgres").run(&pool).await?;
-                (pool.clone(), pool, POSTGRES_MESSAGE_WRITERS)
+                (pool.clone(), pool, POSTGRES_MESSAGE_WRITERS, None)
             }
         };
         let signal = Arc::new(OutboxSignal::default());
         Ok(Self {
-            appends: GroupCommit::start(&writes, writers, &signal),
+            appends: GroupCommit::start(&writes, writers, &signal, committed),
             reads,
             writes,
             engine,
