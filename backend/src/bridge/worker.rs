@@ -26,6 +26,9 @@ use tokio::time::Instant;
 /// collaboration server.
 pub const MAX_LANES: usize = 256;
 
+/// Commands a lane reads at once.
+const LANE_READ: i64 = 16;
+
 /// The delivery loop's parts.
 #[derive(Debug)]
 pub struct Worker {
@@ -112,9 +115,14 @@ async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
             }
             scans.ran(started, Instant::now());
         }
-        while let Some(key) = lanes.start() {
-            let lane = running.spawn(Arc::clone(&courier).lane(key.clone()));
-            keys.insert(lane.id(), key);
+        let starting: Vec<String> = std::iter::from_fn(|| lanes.start()).collect();
+        if !starting.is_empty() {
+            let mut first = courier.next_commands(&starting).await;
+            for key in starting {
+                let items = first.remove(&key).unwrap_or_default();
+                let lane = running.spawn(Arc::clone(&courier).lane(key.clone(), items));
+                keys.insert(lane.id(), key);
+            }
         }
         tokio::select! {
             Some(ended) = running.join_next_with_id() => {
@@ -232,22 +240,51 @@ impl Courier {
         }
     }
 
-    /// Delivers the commands of conversation `key` in order, until it has nothing due or a
-    /// delivery fails (it is then retried later).
-    async fn lane(self: Arc<Self>, key: String) {
+    /// The first commands due of each of `keys` (at most [`LANE_READ`] each), read at once, by
+    /// key; none after a database error (logged), as if nothing were due.
+    async fn next_commands(&self, keys: &[String]) -> HashMap<String, Vec<OutboxItem>> {
+        let read = self
+            .store
+            .next_commands(&self.integration.id, keys, now_ms(), LANE_READ)
+            .await;
+        let mut by_key: HashMap<String, Vec<OutboxItem>> = HashMap::with_capacity(keys.len());
+        match read {
+            Ok(items) => {
+                for item in items {
+                    by_key
+                        .entry(item.ordering_key.clone())
+                        .or_default()
+                        .push(item);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, integration = %self.integration.id, "cannot read the outbox");
+            }
+        }
+        by_key
+    }
+
+    /// Delivers the commands of conversation `key` in order, starting with `items` (read with
+    /// those of other lanes as they started), then [`LANE_READ`] read at a time, until it has
+    /// read all that were due or a delivery fails (it is then retried later). Commands queued
+    /// after its last read need no further read here: their commit signals the key, which runs
+    /// the lane again.
+    async fn lane(self: Arc<Self>, key: String, mut items: Vec<OutboxItem>) {
+        let keys = [key];
         loop {
-            match self
-                .store
-                .next_command(&self.integration.id, &key, now_ms())
-                .await
-            {
-                Ok(Some(item)) if self.deliver(&item).await => {}
-                Ok(_) => return,
-                Err(error) => {
-                    tracing::error!(%error, integration = %self.integration.id, "cannot read the outbox");
+            for item in &items {
+                if !self.deliver(item).await {
                     return;
                 }
             }
+            if items.len() < usize::try_from(LANE_READ).unwrap_or(usize::MAX) {
+                return;
+            }
+            items = self
+                .next_commands(&keys)
+                .await
+                .remove(&keys[0])
+                .unwrap_or_default();
         }
     }
 

@@ -15,9 +15,13 @@ use protocol::Message;
 use protocol::webhook::{Conversation, MessageCommand, User};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::BTreeMap;
 
 /// Longest error text kept per command.
 const MAX_ERROR_CHARS: usize = 500;
+
+/// Ordering keys read in one statement (SQLite allows 500 arms of a `UNION ALL`).
+const KEYS_PER_READ: usize = 200;
 
 fn operator(row: &AnyRow) -> StoreResult<Operator> {
     Ok(Operator {
@@ -125,27 +129,56 @@ impl BridgeStore for SqlStore {
         .await
     }
 
-    async fn next_command(
+    async fn next_commands(
         &self,
         integration_id: &str,
-        ordering_key: &str,
+        ordering_keys: &[String],
         now: i64,
-    ) -> StoreResult<Option<OutboxItem>> {
-        let row = sqlx::query(
-            "SELECT id, ordering_key, command, attempts, next_attempt_at FROM outbox \
-             WHERE integration_id = $1 AND delivered_at IS NULL AND ordering_key = $2 \
-             ORDER BY id LIMIT 1",
-        )
-        .bind(integration_id)
-        .bind(ordering_key)
-        .fetch_optional(&self.reads)
-        .await?;
-        match row {
-            Some(row) if row.try_get::<i64, _>("next_attempt_at")? <= now => {
-                Ok(Some(outbox_item(&row)?))
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        let mut items = Vec::new();
+        for part in ordering_keys.chunks(KEYS_PER_READ) {
+            // One arm per key, each an index range scan stopping after `limit` rows, however
+            // long that key's queue.
+            let arms: Vec<String> = (0..part.len())
+                .map(|arm| {
+                    let placeholders = list(self.engine, 3, arm * 3 + 1);
+                    let mut each = placeholders.split(", ");
+                    let (integration, key, limit) = (
+                        each.next().unwrap_or_default(),
+                        each.next().unwrap_or_default(),
+                        each.next().unwrap_or_default(),
+                    );
+                    format!(
+                        "SELECT * FROM (SELECT id, ordering_key, command, attempts, \
+                         next_attempt_at FROM outbox WHERE integration_id = {integration} \
+                         AND delivered_at IS NULL AND ordering_key = {key} \
+                         ORDER BY id LIMIT {limit}) AS k{arm}"
+                    )
+                })
+                .collect();
+            let sql = arms.join(" UNION ALL ");
+            let mut query = sqlx::query(&sql);
+            for key in part {
+                query = query.bind(integration_id).bind(key).bind(limit);
             }
-            _ => Ok(None),
+            let mut queues: BTreeMap<String, Vec<(i64, OutboxItem)>> = BTreeMap::new();
+            for row in query.fetch_all(&self.reads).await? {
+                let item = outbox_item(&row)?;
+                let due_at: i64 = row.try_get("next_attempt_at")?;
+                queues
+                    .entry(item.ordering_key.clone())
+                    .or_default()
+                    .push((due_at, item));
+            }
+            for mut queue in queues.into_values() {
+                queue.sort_by_key(|(_, item)| item.id);
+                if queue.first().is_some_and(|(due_at, _)| *due_at <= now) {
+                    items.extend(queue.into_iter().map(|(_, item)| item));
+                }
+            }
         }
+        Ok(items)
     }
 
     async fn remove_delivered(&self, outbox_ids: &[i64]) -> StoreResult<()> {
@@ -480,21 +513,74 @@ mod tests {
         );
         let now = now + 1000;
 
+        let key = &heads[0].ordering_key;
+        assert!(
+            store
+                .next_commands("shop", std::slice::from_ref(key), now - 1000, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "nothing while the head waits for its retry"
+        );
+        let other = store.create_visitor("shop", "other").await.unwrap();
+        let other_message = NewMessage {
+            client_id: "m-1".into(),
+            text: "hello".into(),
+            text_format: TextFormat::Plain,
+            page: None,
+        };
+        let other_key = super::super::ordering_key(
+            store
+                .append_visitor_message(&other, other_message, Bridge::On)
+                .await
+                .unwrap()
+                .message()
+                .conversation_id,
+        );
+        let both = [key.clone(), other_key.clone()];
+        let read = |now| {
+            let store = &store;
+            let both = &both;
+            async move {
+                store
+                    .next_commands("shop", both, now, 10)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|item| (item.ordering_key, item.id))
+                    .collect::<Vec<_>>()
+            }
+        };
+        let early = read(now - 1).await;
+        assert_eq!(early.len(), 3, "the other's three commands: {early:?}");
+        assert!(early.iter().all(|(queue, _)| *queue == other_key));
+        assert!(early.is_sorted(), "in order");
+        assert_eq!(
+            read(now).await.len(),
+            6,
+            "both queues once the retry is due"
+        );
+        let first_ids: Vec<i64> = early.iter().map(|(_, id)| *id).collect();
+        store.remove_delivered(&first_ids).await.unwrap();
         let mut sent = Vec::new();
-        let mut next = heads.into_iter().next();
-        while let Some(item) = next {
-            sent.push(
-                item.command
-                    .split('"')
-                    .nth(1)
-                    .unwrap_or_default()
-                    .to_owned(),
-            );
-            store.remove_delivered(&[item.id]).await.unwrap();
-            next = store
-                .next_command("shop", &item.ordering_key, now)
+        loop {
+            let next = store
+                .next_commands("shop", std::slice::from_ref(key), now, 2)
                 .await
                 .unwrap();
+            if next.is_empty() {
+                break;
+            }
+            for item in next {
+                sent.push(
+                    item.command
+                        .split('"')
+                        .nth(1)
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+                store.remove_delivered(&[item.id]).await.unwrap();
+            }
         }
         assert_eq!(sent, ["createUser", "createConversation", "createMessage"]);
         let left: i64 = sqlx::query("SELECT COUNT(*) AS n FROM outbox")

@@ -163,13 +163,15 @@ pub trait BridgeStore: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<OutboxItem>>;
 
-    /// The first undelivered command of `ordering_key`, if it is due at `now`.
-    async fn next_command(
+    /// For each of `ordering_keys`, its first `limit` undelivered commands in order if the first
+    /// is due at `now` (those behind it wait on it), none otherwise; all in one read.
+    async fn next_commands(
         &self,
         integration_id: &str,
-        ordering_key: &str,
+        ordering_keys: &[String],
         now: i64,
-    ) -> StoreResult<Option<OutboxItem>>;
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>>;
 
     /// Deletes delivered commands, in one statement: the outbox holds only what is still to be
     /// sent.
