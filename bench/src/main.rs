@@ -1,11 +1,13 @@
 //! `webchat-bench`: the load generator of `cargo xtask bench`.
 //!
-//! - `webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--postgres URL] [--out PATH]`
+//! - `webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--sessions N]
+//!   [--postgres URL] [--out PATH]`
 //!   runs the scenarios against the release `webchat-server` (SQLite, and PostgreSQL when a URL
 //!   is given) and the bare baseline, prints the table and writes it to `PATH` (default
 //!   `bench/RESULTS.md`). `--only` takes a comma-separated subset of `tokens`, `idle`,
 //!   `active`, `soak`, `sustained`; `--seconds` overrides the length of the active, soak and
-//!   sustained runs (to reproduce one scenario under a profiler);
+//!   sustained runs (to reproduce one scenario under a profiler), `--sessions` the number of
+//!   sessions of the active and soak runs (10,000 for the latency budget's load);
 //! - `webchat-bench baseline-server` is the baseline itself, started by `run`;
 //! - `webchat-bench widget ...` is the widget bench (see `widget`), which writes its own
 //!   section of the same file.
@@ -27,7 +29,7 @@ use report::Results;
 use std::path::PathBuf;
 use std::time::Duration;
 
-const USAGE: &str = "usage: webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] \
+const USAGE: &str = "usage: webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--sessions N] \
                      [--postgres URL] [--out PATH] | baseline-server | widget ...";
 
 /// The scenarios `--only` can pick, in the order they run.
@@ -144,6 +146,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
                     .parse()
                     .context("--seconds needs a whole number of seconds")?;
                 length = Some(Duration::from_secs(seconds));
+            }
+            "--sessions" => {
+                parsed.plan.active_sessions = args
+                    .next()
+                    .context("--sessions needs a number")?
+                    .parse()
+                    .context("--sessions needs a whole number of sessions")?;
             }
             "--postgres" => parsed.postgres = Some(args.next().context("--postgres needs a URL")?),
             "--out" => parsed.out = PathBuf::from(args.next().context("--out needs a path")?),
@@ -303,4 +312,38 @@ fn commit() -> String {
         .map(|text| text.trim().to_owned())
         .filter(|text| !text.is_empty())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Result<Args> {
+        parse(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn sessions_and_seconds_change_the_plan_of_the_scenarios_asked_for() {
+        let parsed = args("--only active --sessions 10000 --seconds 60").unwrap();
+        assert_eq!(parsed.only, ["active"]);
+        assert_eq!(parsed.plan.active_sessions, 10_000);
+        assert_eq!(parsed.plan.active, Duration::from_secs(60));
+        assert_eq!(args("").unwrap().plan.active_sessions, FULL.active_sessions);
+    }
+
+    #[test]
+    fn bad_arguments_say_what_is_allowed() {
+        let error = args("--sessions many").unwrap_err();
+        assert!(
+            format!("{error:#}").contains("--sessions needs a whole number"),
+            "{error:#}"
+        );
+        let error = args("--only warp").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("tokens, idle, active, soak, sustained"),
+            "{error}"
+        );
+    }
 }

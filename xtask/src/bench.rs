@@ -1,12 +1,11 @@
-//! `cargo xtask bench [--quick] [--widget] [--only SCENARIOS] [--seconds N]`: builds the release
-//! server and the load generator,
-//! starts a throw-away PostgreSQL, and runs `webchat-bench` with the generator pinned to core 1
-//! (the server pins itself to core 0) and the file-descriptor limit raised to the hard limit,
-//! which 10,000 sessions need; then the widget bench (`widget_bench`). `--widget` runs only
-//! the widget bench.
-//! The table is printed and written to `bench/RESULTS.md`; a partial run (`--only`, to reproduce
-//! one scenario, see `webchat-bench`) goes to `target/bench-partial.md` instead, without the
-//! widget bench.
+//! `cargo xtask bench [--quick] [--widget] [--only SCENARIOS] [--seconds N] [--sessions N]`:
+//! builds the release server and the load generator, starts a throw-away PostgreSQL, and runs
+//! `webchat-bench` with the generator pinned to core 1 (the server pins itself to core 0) and
+//! the file-descriptor limit raised to the hard limit, which 10,000 sessions need; then the
+//! widget bench (`widget_bench`). `--widget` runs only the widget bench.
+//! The table is printed and written to `bench/RESULTS.md`; a partial run (`--only`, `--seconds`
+//! or `--sessions`, to reproduce one scenario, see `webchat-bench`) goes to
+//! `target/bench-partial.md` instead, without the widget bench.
 
 use crate::postgres::Postgres;
 use crate::{build, cmd, widget_bench};
@@ -19,7 +18,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     if args.iter().any(|arg| arg == "--widget") {
         return widget_bench::run(root, quick);
     }
-    let partial = args.iter().any(|arg| arg == "--only");
+    let partial = args
+        .iter()
+        .any(|arg| ["--only", "--seconds", "--sessions"].contains(&arg.as_str()));
     let out = if partial {
         "target/bench-partial.md"
     } else {
