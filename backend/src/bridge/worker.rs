@@ -247,21 +247,10 @@ impl Courier {
             .store
             .next_commands(&self.integration.id, keys, now_ms(), LANE_READ)
             .await;
-        let mut by_key: HashMap<String, Vec<OutboxItem>> = HashMap::with_capacity(keys.len());
-        match read {
-            Ok(items) => {
-                for item in items {
-                    by_key
-                        .entry(item.ordering_key.clone())
-                        .or_default()
-                        .push(item);
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, integration = %self.integration.id, "cannot read the outbox");
-            }
-        }
-        by_key
+        read.unwrap_or_else(|error| {
+            tracing::error!(%error, integration = %self.integration.id, "cannot read the outbox");
+            HashMap::new()
+        })
     }
 
     /// Delivers the commands of conversation `key` in order, starting with `items` (read with

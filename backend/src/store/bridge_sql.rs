@@ -1,7 +1,7 @@
 //! [`BridgeStore`] over SQL: the outbox queue and what the collaboration server sends us
 //! (operators, their messages, conversation titles).
 
-use super::multi_row::{list, rows_per_statement};
+use super::multi_row::{list, placeholders, rows_per_statement};
 use super::reply_sql::OperatorMessage;
 use super::rows::{self, MESSAGE_SELECT};
 use super::sql::{SqlStore, Tx};
@@ -15,7 +15,7 @@ use protocol::Message;
 use protocol::webhook::{Conversation, MessageCommand, User};
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Longest error text kept per command.
 const MAX_ERROR_CHARS: usize = 500;
@@ -135,20 +135,17 @@ impl BridgeStore for SqlStore {
         ordering_keys: &[String],
         now: i64,
         limit: i64,
-    ) -> StoreResult<Vec<OutboxItem>> {
-        let mut items = Vec::new();
+    ) -> StoreResult<HashMap<String, Vec<OutboxItem>>> {
+        let mut items = HashMap::with_capacity(ordering_keys.len());
         for part in ordering_keys.chunks(KEYS_PER_READ) {
             // One arm per key, each an index range scan stopping after `limit` rows, however
             // long that key's queue.
             let arms: Vec<String> = (0..part.len())
                 .map(|arm| {
-                    let placeholders = list(self.engine, 3, arm * 3 + 1);
-                    let mut each = placeholders.split(", ");
-                    let (integration, key, limit) = (
-                        each.next().unwrap_or_default(),
-                        each.next().unwrap_or_default(),
-                        each.next().unwrap_or_default(),
-                    );
+                    let [integration, key, limit] = &placeholders(self.engine, 3, arm * 3 + 1)[..]
+                    else {
+                        unreachable!("three placeholders asked for")
+                    };
                     format!(
                         "SELECT * FROM (SELECT id, ordering_key, command, attempts, \
                          next_attempt_at FROM outbox WHERE integration_id = {integration} \
@@ -162,7 +159,7 @@ impl BridgeStore for SqlStore {
             for key in part {
                 query = query.bind(integration_id).bind(key).bind(limit);
             }
-            let mut queues: BTreeMap<String, Vec<(i64, OutboxItem)>> = BTreeMap::new();
+            let mut queues: HashMap<String, Vec<(i64, OutboxItem)>> = HashMap::new();
             for row in query.fetch_all(&self.reads).await? {
                 let item = outbox_item(&row)?;
                 let due_at: i64 = row.try_get("next_attempt_at")?;
@@ -171,10 +168,10 @@ impl BridgeStore for SqlStore {
                     .or_default()
                     .push((due_at, item));
             }
-            for mut queue in queues.into_values() {
+            for (key, mut queue) in queues {
                 queue.sort_by_key(|(_, item)| item.id);
                 if queue.first().is_some_and(|(due_at, _)| *due_at <= now) {
-                    items.extend(queue.into_iter().map(|(_, item)| item));
+                    items.insert(key, queue.into_iter().map(|(_, item)| item).collect());
                 }
             }
         }
@@ -546,7 +543,8 @@ mod tests {
                     .next_commands("shop", both, now, 10)
                     .await
                     .unwrap()
-                    .into_iter()
+                    .into_values()
+                    .flatten()
                     .map(|item| (item.ordering_key, item.id))
                     .collect::<Vec<_>>()
             }
@@ -567,7 +565,9 @@ mod tests {
             let next = store
                 .next_commands("shop", std::slice::from_ref(key), now, 2)
                 .await
-                .unwrap();
+                .unwrap()
+                .remove(key)
+                .unwrap_or_default();
             if next.is_empty() {
                 break;
             }

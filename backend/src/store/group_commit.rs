@@ -130,10 +130,9 @@ async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, told: Told) {
             Err(error) => {
                 tracing::debug!(%error, messages = batch.len(), "batch failed; storing one by one");
                 for request in batch.drain(..) {
-                    let alone = [request];
-                    match commit(&pool, &alone).await {
-                        Ok(stored) => answer(Vec::from(alone), stored, &told),
-                        Err(error) => fail(alone.into_iter().next(), error),
+                    match commit(&pool, std::slice::from_ref(&request)).await {
+                        Ok(stored) => answer(vec![request], stored, &told),
+                        Err(error) => request.fail(error),
                     }
                 }
             }
@@ -141,21 +140,25 @@ async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, told: Told) {
     }
 }
 
-/// Tells each request of `batch` what its transaction `stored`, the outbox worker which
-/// conversations it queued commands for, and `committed` that there was a commit.
+/// Tells the outbox worker which conversations `batch`'s transaction queued commands for,
+/// `committed` that there was a commit, and each request what was `stored` for it.
 fn answer(batch: Vec<Request>, (appended, replies): Stored, told: &Told) {
+    let visitors = batch.iter().filter_map(|request| match request {
+        Request::Visitor { incoming, .. } => Some(incoming),
+        Request::Operator { .. } => None,
+    });
+    told.signal
+        .queued(visitors.zip(&appended).filter_map(queued_key));
     if let Some(committed) = &told.committed {
         committed.notify_one();
     }
     let (mut appended, mut replies) = (appended.into_iter(), replies.into_iter());
-    let mut queued = Vec::new();
     for request in batch {
         match request {
-            Request::Visitor { incoming, outcome } => {
+            Request::Visitor { outcome, .. } => {
                 let Some(appended) = appended.next() else {
                     break;
                 };
-                queued.extend(queued_key(&incoming, &appended));
                 let _ = outcome.send(Ok(appended));
             }
             Request::Operator { outcome, .. } => {
@@ -164,32 +167,28 @@ fn answer(batch: Vec<Request>, (appended, replies): Stored, told: &Told) {
             }
         }
     }
-    told.signal.queued(
-        queued
-            .iter()
-            .map(|(integration, key)| (integration.as_str(), key.clone())),
-    );
 }
 
-/// Tells `request` its transaction failed.
-fn fail(request: Option<Request>, error: StoreError) {
-    match request {
-        Some(Request::Visitor { outcome, .. }) => {
-            let _ = outcome.send(Err(error));
+impl Request {
+    /// Tells the request its transaction failed.
+    fn fail(self, error: StoreError) {
+        match self {
+            Self::Visitor { outcome, .. } => {
+                let _ = outcome.send(Err(error));
+            }
+            Self::Operator { outcome, .. } => {
+                let _ = outcome.send(Err(error));
+            }
         }
-        Some(Request::Operator { outcome, .. }) => {
-            let _ = outcome.send(Err(error));
-        }
-        None => {}
     }
 }
 
 /// The integration and ordering key a stored message queued its commands under, if it did: a
 /// new message of a bridged integration.
-fn queued_key(incoming: &Incoming, appended: &Appended) -> Option<(String, String)> {
+fn queued_key<'a>((incoming, appended): (&'a Incoming, &Appended)) -> Option<(&'a str, String)> {
     match appended {
         Appended::Created(message) if incoming.bridge == Bridge::On => Some((
-            incoming.visitor.integration_id.clone(),
+            incoming.visitor.integration_id.as_str(),
             ordering_key(message.conversation_id),
         )),
         _ => None,

@@ -164,14 +164,15 @@ pub trait BridgeStore: Send + Sync {
     ) -> StoreResult<Vec<OutboxItem>>;
 
     /// For each of `ordering_keys`, its first `limit` undelivered commands in order if the first
-    /// is due at `now` (those behind it wait on it), none otherwise; all in one read.
+    /// is due at `now` (those behind it wait on it), by key; keys with none are left out. All in
+    /// one read.
     async fn next_commands(
         &self,
         integration_id: &str,
         ordering_keys: &[String],
         now: i64,
         limit: i64,
-    ) -> StoreResult<Vec<OutboxItem>>;
+    ) -> StoreResult<std::collections::HashMap<String, Vec<OutboxItem>>>;
 
     /// Deletes delivered commands, in one statement: the outbox holds only what is still to be
     /// sent.

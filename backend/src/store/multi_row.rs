@@ -29,13 +29,17 @@ pub(super) fn engine_of(connection: &AnyConnection) -> Engine {
 /// `count` placeholders for an `IN (...)` list, numbered from `first` where the engine numbers
 /// them. Every placeholder of a statement must come from here, in the order values are bound.
 pub(super) fn list(engine: Engine, count: usize, first: usize) -> String {
-    let placeholders: Vec<String> = match engine {
+    placeholders(engine, count, first).join(", ")
+}
+
+/// The placeholders of [`list`], one by one.
+pub(super) fn placeholders(engine: Engine, count: usize, first: usize) -> Vec<String> {
+    match engine {
         Engine::Postgres => (first..first + count)
             .map(|number| format!("${number}"))
             .collect(),
         Engine::Sqlite => vec!["?".to_owned(); count],
-    };
-    placeholders.join(", ")
+    }
 }
 
 /// `($1, ..., $columns), (...)`: `rows` rows of `columns` placeholders, for `VALUES`.
