@@ -1,13 +1,14 @@
 //! `webchat-bench`: the load generator of `cargo xtask bench`.
 //!
-//! - `webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--sessions N]
+//! - `webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--sessions N] [--rate N]
 //!   [--postgres URL] [--out PATH]`
 //!   runs the scenarios against the release `webchat-server` (SQLite, and PostgreSQL when a URL
 //!   is given) and the bare baseline, prints the table and writes it to `PATH` (default
 //!   `bench/RESULTS.md`). `--only` takes a comma-separated subset of `tokens`, `idle`,
 //!   `active`, `soak`, `sustained`; `--seconds` overrides the length of the active, soak and
 //!   sustained runs (to reproduce one scenario under a profiler), `--sessions` the number of
-//!   sessions of the active and soak runs (10,000 for the latency budget's load);
+//!   sessions of the active and soak runs (10,000 for the latency budget's load), `--rate` the
+//!   messages per second of the sustained runs on both engines (to find where one falls behind);
 //! - `webchat-bench baseline-server` is the baseline itself, started by `run`;
 //! - `webchat-bench widget ...` is the widget bench (see `widget`), which writes its own
 //!   section of the same file.
@@ -29,7 +30,7 @@ use report::Results;
 use std::path::PathBuf;
 use std::time::Duration;
 
-const USAGE: &str = "usage: webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--sessions N] \
+const USAGE: &str = "usage: webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--sessions N] [--rate N] \
                      [--postgres URL] [--out PATH] | baseline-server | widget ...";
 
 /// The scenarios `--only` can pick, in the order they run.
@@ -153,6 +154,15 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
                     .context("--sessions needs a number")?
                     .parse()
                     .context("--sessions needs a whole number of sessions")?;
+            }
+            "--rate" => {
+                let rate: u64 = args
+                    .next()
+                    .context("--rate needs a number")?
+                    .parse()
+                    .context("--rate needs a whole number of messages per second")?;
+                parsed.plan.sqlite_rate = rate;
+                parsed.plan.postgres_rate = rate;
             }
             "--postgres" => parsed.postgres = Some(args.next().context("--postgres needs a URL")?),
             "--out" => parsed.out = PathBuf::from(args.next().context("--out needs a path")?),
@@ -329,6 +339,21 @@ mod tests {
         assert_eq!(parsed.plan.active_sessions, 10_000);
         assert_eq!(parsed.plan.active, Duration::from_secs(60));
         assert_eq!(args("").unwrap().plan.active_sessions, FULL.active_sessions);
+    }
+
+    #[test]
+    fn rate_changes_the_sustained_runs_of_both_engines() {
+        let parsed = args("--only sustained --rate 4000").unwrap();
+        assert_eq!(
+            (parsed.plan.sqlite_rate, parsed.plan.postgres_rate),
+            (4000, 4000)
+        );
+        assert_eq!(parsed.plan.rate, FULL.rate, "the active runs keep theirs");
+        let error = args("--rate fast").unwrap_err();
+        assert!(
+            format!("{error:#}").contains("--rate needs a whole number"),
+            "{error:#}"
+        );
     }
 
     #[test]

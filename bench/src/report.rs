@@ -120,12 +120,12 @@ fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
     );
     let _ = writeln!(
         out,
-        "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | in database: rows / distinct | to 1C: expected / received / distinct | lost (acked, not in database) | doubled | not stored at the end (server behind) | stored, not yet forwarded | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | in database: rows / distinct | to 1C: expected / received / distinct | lost (acked, not in database) | doubled | not stored at the end (server behind) | stored, not yet forwarded | CPU s per 1000 msg | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for (name, run) in runs {
         let _ = writeln!(
             out,
-            "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} / {} | {} / {} / {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} / {} | {} / {} / {} | {} | {} | {} | {} | {:.3} | {} |",
             run.sessions,
             run.rate,
             run.duration.as_secs(),
@@ -142,6 +142,7 @@ fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
             run.doubled(),
             run.not_stored(),
             run.not_forwarded(),
+            run.cpu_per_thousand(),
             run.errors
         );
     }

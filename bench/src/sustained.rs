@@ -4,6 +4,7 @@
 //! or doubled message shows.
 
 use crate::scenarios;
+use crate::stats::cpu_seconds;
 use anyhow::{Context, Result};
 use hdrhistogram::Histogram;
 use sqlx::Row;
@@ -35,9 +36,15 @@ pub struct Sustained {
     pub collaboration_received: u64,
     pub collaboration_distinct: usize,
     pub errors: u64,
+    /// Server CPU time from the first message until the counts.
+    pub cpu_seconds: f64,
 }
 
 impl Sustained {
+    pub fn cpu_per_thousand(&self) -> f64 {
+        self.cpu_seconds * 1000.0 / (self.acked.max(1) as f64)
+    }
+
     pub fn stored_per_second(&self) -> f64 {
         self.acked as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
@@ -83,6 +90,7 @@ pub async fn run(
     let (server, load, fake) = scenarios::warmed_up(database_url, sessions).await?;
     let recorder = &load.recorder;
     let started = Instant::now();
+    let cpu_before = cpu_seconds(server.pid);
     let (sent, _) = load.drive(rate, duration, None, RUN).await;
     let collaboration_expected = sent + sessions as u64;
     let deadline = Instant::now() + DRAIN_TIMEOUT;
@@ -93,6 +101,7 @@ pub async fn run(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = started.elapsed();
+    let cpu_seconds = cpu_seconds(server.pid) - cpu_before;
     // Acks first: every one counted must then be in the database.
     let acked = recorder.acks.load(Ordering::Relaxed);
     let (database_rows, database_distinct) = count_stored(database_url).await?;
@@ -115,6 +124,7 @@ pub async fn run(
         collaboration_received,
         collaboration_distinct,
         errors: recorder.errors.load(Ordering::Relaxed),
+        cpu_seconds,
     };
     drop(load);
     server.stop().await;

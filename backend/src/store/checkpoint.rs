@@ -11,11 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-/// The log's length, in pages, at which a commit checkpoints by itself.
-pub(super) const LOG_PAGES: u32 = 4000;
+/// The log's length, in pages, at which a commit checkpoints by itself (64 MiB of 4 KiB pages).
+pub(super) const LOG_PAGES: u32 = 16_000;
 
-/// Least time between two background checkpoints.
-const REST: Duration = Duration::from_millis(50);
+/// Least time between two background checkpoints. A page written by many commits in this time
+/// is copied once: at 5,000 messages a second, checkpointing every 50 ms copied each hot index
+/// page ten times as often and took a fifth of the server's time.
+const REST: Duration = Duration::from_millis(500);
 
 /// Checkpoints through `pool` (a connection of its own) after each notification of the returned
 /// [`Notify`], at most once every [`REST`], until the pool is closed.

@@ -45,6 +45,9 @@ pub struct SqlStore {
     pub(super) appends: GroupCommit,
 }
 
+/// Most memory each SQLite connection's page cache may take, in KiB.
+const CACHE_KIB: u32 = 64 * 1024;
+
 /// The transaction every write runs in.
 pub(super) type Tx<'c> = Transaction<'c, Any>;
 
@@ -61,10 +64,15 @@ impl SqlStore {
         };
         // WAL lets readers run beside the writer; NORMAL syncing keeps every committed
         // transaction across a process crash (not a power cut); see `checkpoint` for the log.
+        // The page cache (at most 64 MiB, grown as used) holds the hot index pages of a large
+        // database, which the default 2 MiB spilled and read again; statement journals (kept
+        // by multi-row statements inside a transaction) stay in memory, not in a temporary file.
         let pragmas: Arc<str> = format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA busy_timeout = 10000; PRAGMA wal_autocheckpoint = {};",
-            checkpoint::LOG_PAGES
+             PRAGMA busy_timeout = 10000; PRAGMA wal_autocheckpoint = {}; \
+             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{};",
+            checkpoint::LOG_PAGES,
+            CACHE_KIB
         )
         .into();
         let options = AnyPoolOptions::new()
