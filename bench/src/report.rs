@@ -120,12 +120,12 @@ fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
     );
     let _ = writeln!(
         out,
-        "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | in database: rows / distinct | to 1C: expected / received / distinct | lost (acked, not in database) | doubled | not stored at the end (server behind) | stored, not yet forwarded | CPU s per 1000 msg | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | in database: rows / distinct | to 1C: expected / received / distinct | all at 1C after | lost (acked, not in database) | doubled | not stored at the end (server behind) | stored, not yet forwarded | CPU s per 1000 msg | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for (name, run) in runs {
         let _ = writeln!(
             out,
-            "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} / {} | {} / {} / {} | {} | {} | {} | {} | {:.3} | {} |",
+            "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} / {} | {} / {} / {} | {:.1} s | {} | {} | {} | {} | {:.3} | {} |",
             run.sessions,
             run.rate,
             run.duration.as_secs(),
@@ -138,6 +138,7 @@ fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
             run.collaboration_expected,
             run.collaboration_received,
             run.collaboration_distinct,
+            run.forwarded_in.as_secs_f64(),
             run.lost(),
             run.doubled(),
             run.not_stored(),

@@ -27,6 +27,9 @@ pub struct Sustained {
     pub acked: u64,
     /// From the first message until the last ack (or the drain timeout).
     pub elapsed: Duration,
+    /// From the first message until the collaboration server had every message (or the drain
+    /// timeout).
+    pub forwarded_in: Duration,
     /// Visitor message sent → acknowledged as stored.
     pub stored: Histogram<u64>,
     pub database_rows: i64,
@@ -94,13 +97,18 @@ pub async fn run(
     let (sent, _) = load.drive(rate, duration, None, RUN).await;
     let collaboration_expected = sent + sessions as u64;
     let deadline = Instant::now() + DRAIN_TIMEOUT;
-    while Instant::now() < deadline
-        && (recorder.acks.load(Ordering::Relaxed) < sent
-            || fake.messages() < collaboration_expected)
-    {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut elapsed = None;
+    while Instant::now() < deadline {
+        if elapsed.is_none() && recorder.acks.load(Ordering::Relaxed) >= sent {
+            elapsed = Some(started.elapsed());
+        }
+        if elapsed.is_some() && fake.messages() >= collaboration_expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let elapsed = started.elapsed();
+    let forwarded_in = started.elapsed();
+    let elapsed = elapsed.unwrap_or(forwarded_in);
     let cpu_seconds = cpu_seconds(server.pid) - cpu_before;
     // Acks first: every one counted must then be in the database.
     let acked = recorder.acks.load(Ordering::Relaxed);
@@ -113,6 +121,7 @@ pub async fn run(
         sent,
         acked,
         elapsed,
+        forwarded_in,
         stored: recorder
             .stored
             .lock()
