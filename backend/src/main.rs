@@ -9,11 +9,6 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
-// glibc's allocator spends a tenth of the server's time on the many short-lived buffers of
-// messages, rows and frames under load; mimalloc keeps them in per-thread pages.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const USAGE: &str = "usage: webchat-server [--config PATH]   (default webchat.toml; \
                      without the file the embedded demo default runs)";
 
