@@ -141,26 +141,14 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
                 }
             }
             "--seconds" => {
-                let seconds: u64 = args
-                    .next()
-                    .context("--seconds needs a number")?
-                    .parse()
-                    .context("--seconds needs a whole number of seconds")?;
+                let seconds = number(&mut args, "--seconds", "seconds")?;
                 length = Some(Duration::from_secs(seconds));
             }
             "--sessions" => {
-                parsed.plan.active_sessions = args
-                    .next()
-                    .context("--sessions needs a number")?
-                    .parse()
-                    .context("--sessions needs a whole number of sessions")?;
+                parsed.plan.active_sessions = number(&mut args, "--sessions", "sessions")?;
             }
             "--rate" => {
-                let rate: u64 = args
-                    .next()
-                    .context("--rate needs a number")?
-                    .parse()
-                    .context("--rate needs a whole number of messages per second")?;
+                let rate = number(&mut args, "--rate", "messages per second")?;
                 parsed.plan.sqlite_rate = rate;
                 parsed.plan.postgres_rate = rate;
             }
@@ -175,6 +163,21 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
         parsed.plan.sustained = length;
     }
     Ok(parsed)
+}
+
+/// The whole number of `unit` that follows `flag`.
+fn number<T: std::str::FromStr>(
+    args: &mut impl Iterator<Item = String>,
+    flag: &str,
+    unit: &str,
+) -> Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    args.next()
+        .with_context(|| format!("{flag} needs a number"))?
+        .parse()
+        .with_context(|| format!("{flag} needs a whole number of {unit}"))
 }
 
 async fn run(args: Args) -> Result<()> {

@@ -39,7 +39,7 @@ pub struct Sustained {
     pub collaboration_received: u64,
     pub collaboration_distinct: usize,
     pub errors: u64,
-    /// Server CPU time from the first message until the counts.
+    /// Server CPU time from the first message until the drain ended.
     pub cpu_seconds: f64,
 }
 
