@@ -12,6 +12,7 @@ use axum::routing::post;
 use protocol::webhook::Command;
 use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -47,6 +48,8 @@ struct Shared {
     hanging: Mutex<HashSet<String>>,
     objects: Mutex<Objects>,
     accepted: watch::Sender<Vec<Command>>,
+    /// `create...` commands answered 409: sent again after they were accepted.
+    conflicts: AtomicUsize,
 }
 
 /// A running fake; stopped when dropped.
@@ -66,6 +69,7 @@ impl FakeCollaborationServer {
             hanging: Mutex::default(),
             objects: Mutex::default(),
             accepted: watch::channel(Vec::new()).0,
+            conflicts: AtomicUsize::new(0),
         });
         let mut fake = Self {
             address,
@@ -123,6 +127,11 @@ impl FakeCollaborationServer {
         self.serve(listener);
     }
 
+    /// How many `create...` commands came again after they were accepted (answered 409).
+    pub fn conflicts(&self) -> usize {
+        self.shared.conflicts.load(Ordering::Relaxed)
+    }
+
     /// Every accepted command so far, in arrival order.
     pub fn accepted(&self) -> Vec<Command> {
         self.shared.accepted.borrow().clone()
@@ -172,10 +181,14 @@ async fn command(State(shared): State<Arc<Shared>>, body: Bytes) -> (StatusCode,
         let mut objects = shared.objects.lock().unwrap();
         apply(&mut objects, &command)
     };
-    if outcome.0 == StatusCode::OK {
-        shared
+    match outcome.0 {
+        StatusCode::OK => shared
             .accepted
-            .send_modify(|accepted| accepted.push(command));
+            .send_modify(|accepted| accepted.push(command)),
+        StatusCode::CONFLICT => {
+            shared.conflicts.fetch_add(1, Ordering::Relaxed);
+        }
+        _ => {}
     }
     outcome
 }

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod commands;
+mod handoff;
 mod lanes;
 pub mod worker;
 

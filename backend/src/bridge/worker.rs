@@ -4,11 +4,13 @@
 //! conversation while a slow or hanging conversation holds up only itself. A delivered command is
 //! deleted before its lane goes on, together with those other lanes delivered meanwhile (one
 //! statement for many); a failed one is retried with exponential backoff and jitter, capped; nothing is
-//! dropped. The store names the conversations each commit queued commands for, so delivery
-//! starts at once without reading the whole outbox; a scan of it at start and every `poll_ms`
-//! catches retries that fell due.
+//! dropped. Commits hand the worker the commands they queued, so delivery starts at once, and
+//! a conversation whose queue the worker knows in full is delivered from memory without reading
+//! the outbox back ([`Handoff`]); a scan of the outbox at start and every `poll_ms` catches
+//! retries that fell due.
 
 use super::client::CollaborationClient;
+use super::handoff::Handoff;
 use super::lanes::Lanes;
 use crate::integrations::Integration;
 use crate::settings::BridgeSettings;
@@ -91,12 +93,11 @@ async fn remove_delivered(store: Arc<dyn Store>, mut delivered: mpsc::Receiver<R
     }
 }
 
-/// Opens a lane for every conversation with commands to deliver: those commits name (see
-/// [`OutboxSignal`](crate::store::OutboxSignal)), those whose retry fell due, and those a scan
-/// of the whole outbox finds. Retries are looked for every `poll_ms`; the whole outbox is read
-/// at start, when a commit does not name its conversations, and every [`Scans::FULL_EVERY`]
-/// polls (for what no signal named, such as a lane cut short by a database error). Scans take
-/// at most a tenth of the time.
+/// Opens a lane for every conversation with commands to deliver: those commits hand over
+/// (see [`OutboxSignal`](crate::store::OutboxSignal)), those whose retry fell due, and those a
+/// scan of the whole outbox finds. Retries are looked for every `poll_ms`; the whole outbox is
+/// read at start and every [`Scans::FULL_EVERY`] polls (for what no signal named, such as a
+/// lane cut short by a database error). Scans take at most a tenth of the time.
 async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
     let mut signal = courier
         .store
@@ -105,8 +106,8 @@ async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
     let poll = Duration::from_millis(courier.settings.poll_ms.max(1));
     let mut scans = Scans::new(poll, Instant::now());
     let mut lanes = Lanes::new(MAX_LANES);
-    let mut running = JoinSet::new();
-    let mut keys: HashMap<Id, String> = HashMap::new();
+    let mut handoff = Handoff::default();
+    let mut running = Running::default();
     loop {
         if let Some(scan) = scans.due(Instant::now()) {
             let started = Instant::now();
@@ -115,19 +116,28 @@ async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
             }
             scans.ran(started, Instant::now());
         }
-        let starting: Vec<String> = std::iter::from_fn(|| lanes.start()).collect();
-        if !starting.is_empty() {
-            let mut first = courier.next_commands(&starting).await;
-            for key in starting {
-                let items = first.remove(&key).unwrap_or_default();
-                let lane = running.spawn(Arc::clone(&courier).lane(key.clone(), items));
-                keys.insert(lane.id(), key);
+        let mut unread = Vec::new();
+        for key in std::iter::from_fn(|| lanes.start()) {
+            match handoff.start(&key) {
+                Some(items) => running.spawn(&courier, key, Start::Handed(items)),
+                None => unread.push(key),
+            }
+        }
+        if !unread.is_empty() {
+            let mut read = courier.next_commands(&unread).await;
+            for key in unread {
+                let start = match &mut read {
+                    Some(found) => Start::Read(found.remove(&key)),
+                    None => Start::Unread,
+                };
+                running.spawn(&courier, key, start);
             }
         }
         tokio::select! {
-            Some(ended) = running.join_next_with_id() => {
-                let id = ended.map_or_else(|error| error.id(), |(id, ())| id);
-                if let Some(key) = keys.remove(&id) {
+            Some(ended) = running.lanes.join_next_with_id() => {
+                let (id, drained) = ended.unwrap_or_else(|error| (error.id(), false));
+                if let Some(key) = running.keys.remove(&id) {
+                    handoff.ended(&key, drained);
                     lanes.ended(&key);
                 }
             }
@@ -136,7 +146,9 @@ async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
                 if queued.rescan {
                     scans.ask(Scan::Everything);
                 }
-                for key in queued.keys {
+                for item in queued.items {
+                    let key = item.ordering_key.clone();
+                    handoff.handed(item);
                     lanes.want(key);
                 }
             }
@@ -144,6 +156,34 @@ async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
             _ = shutdown.wait_for(|stopping| *stopping) => return,
         }
     }
+}
+
+/// The running lanes: each says when it ends whether it left its conversation drained.
+#[derive(Debug, Default)]
+struct Running {
+    lanes: JoinSet<bool>,
+    keys: HashMap<Id, String>,
+}
+
+impl Running {
+    fn spawn(&mut self, courier: &Arc<Courier>, key: String, start: Start) {
+        let lane = self
+            .lanes
+            .spawn(Arc::clone(courier).lane(key.clone(), start));
+        self.keys.insert(lane.id(), key);
+    }
+}
+
+/// What a lane starts with.
+#[derive(Debug)]
+enum Start {
+    /// The commands handed over for its conversation: all it has to deliver.
+    Handed(Vec<OutboxItem>),
+    /// What a read of the outbox found for it: its due commands (none while the first waits
+    /// for a retry), or `None` when it has nothing undelivered.
+    Read(Option<Vec<OutboxItem>>),
+    /// The read failed (logged).
+    Unread,
 }
 
 /// What a scan of the outbox looks for.
@@ -240,41 +280,56 @@ impl Courier {
         }
     }
 
-    /// The first commands due of each of `keys` (at most [`LANE_READ`] each), read at once, by
-    /// key; none after a database error (logged), as if nothing were due.
-    async fn next_commands(&self, keys: &[String]) -> HashMap<String, Vec<OutboxItem>> {
+    /// What the outbox holds for each of `keys` (see [`Start::Read`]; at most [`LANE_READ`]
+    /// commands each), read at once, by key; `None` after a database error (logged).
+    async fn next_commands(&self, keys: &[String]) -> Option<HashMap<String, Vec<OutboxItem>>> {
         let read = self
             .store
             .next_commands(&self.integration.id, keys, now_ms(), LANE_READ)
             .await;
-        read.unwrap_or_else(|error| {
+        read.map_err(|error| {
             tracing::error!(%error, integration = %self.integration.id, "cannot read the outbox");
-            HashMap::new()
         })
+        .ok()
     }
 
-    /// Delivers the commands of conversation `key` in order, starting with `items` (read with
-    /// those of other lanes as they started), then [`LANE_READ`] read at a time, until it has
-    /// read all that were due or a delivery fails (it is then retried later). Commands queued
-    /// after its last read need no further read here: their commit signals the key, which runs
-    /// the lane again.
-    async fn lane(self: Arc<Self>, key: String, mut items: Vec<OutboxItem>) {
+    /// Delivers the commands of conversation `key` in order: those handed over, or those read
+    /// from the outbox, [`LANE_READ`] at a time, until it has read all that were due or a
+    /// delivery fails (it is then retried later). True when it left nothing undelivered.
+    /// Commands queued after its last read need no further read here: their commit hands them
+    /// over, which runs the lane again.
+    async fn lane(self: Arc<Self>, key: String, start: Start) -> bool {
+        let mut found = match start {
+            Start::Handed(items) => return self.deliver_all(&items).await,
+            Start::Read(found) => found,
+            Start::Unread => return false,
+        };
         let keys = [key];
+        let full = usize::try_from(LANE_READ).unwrap_or(usize::MAX);
         loop {
-            for item in &items {
-                if !self.deliver(item).await {
-                    return;
-                }
+            let Some(items) = found else { return true };
+            if items.is_empty() || !self.deliver_all(&items).await {
+                return false;
             }
-            if items.len() < usize::try_from(LANE_READ).unwrap_or(usize::MAX) {
-                return;
+            if items.len() < full {
+                return true;
             }
-            items = self
-                .next_commands(&keys)
-                .await
-                .remove(&keys[0])
-                .unwrap_or_default();
+            let Some(mut read) = self.next_commands(&keys).await else {
+                return false;
+            };
+            found = read.remove(&keys[0]);
         }
+    }
+
+    /// True when all of `items` were delivered and removed, in order; stops at the first that
+    /// was not.
+    async fn deliver_all(&self, items: &[OutboxItem]) -> bool {
+        for item in items {
+            if !self.deliver(item).await {
+                return false;
+            }
+        }
+        true
     }
 
     /// True when `item` was delivered and removed from the outbox.

@@ -8,6 +8,7 @@
 
 use super::multi_row::{engine_of, list, rows_per_statement, values};
 use super::rows::{self, MESSAGE_SELECT};
+use super::outbox_signal::Handed;
 use super::sql::{OutboxRow, Tx, announce_person, insert_outbox};
 use super::{Appended, Bridge, NewMessage, StoreError, StoreResult, Visitor, now_ms};
 use crate::bridge::commands;
@@ -58,11 +59,11 @@ impl Counter {
 }
 
 /// Stores `group` in `tx`, in order; a client id stored before, or earlier in the group, gives
-/// back the message stored under it.
+/// back the message stored under it. Also returns the webhook commands it queued.
 pub(super) async fn append_group(
     tx: &mut Tx<'_>,
     group: &[&Incoming],
-) -> StoreResult<Vec<Appended>> {
+) -> StoreResult<(Vec<Appended>, Vec<Handed>)> {
     let now = now_ms();
     let known = Known::read(tx, group).await?;
     let mut slots = Vec::with_capacity(group.len());
@@ -90,9 +91,9 @@ pub(super) async fn append_group(
     }
     let counters = advance_counters(tx, &new_per_person, now).await?;
     let created = insert_messages(tx, group, &slots, &counters, now).await?;
-    queue_commands(tx, group, &created, &known, &counters).await?;
+    let handed = queue_commands(tx, group, &created, &known, &counters).await?;
     let stored = stored_messages(tx, &slots).await?;
-    slots
+    let appended = slots
         .iter()
         .enumerate()
         .map(|(index, slot)| {
@@ -103,7 +104,8 @@ pub(super) async fn append_group(
             };
             message.ok_or_else(|| StoreError::Corrupt("a stored message went missing".into()))
         })
-        .collect()
+        .collect::<StoreResult<_>>()?;
+    Ok((appended, handed))
 }
 
 /// What the store knows of the group's people before the group.
@@ -303,7 +305,7 @@ async fn queue_commands(
     created: &[Option<Message>],
     known: &Known,
     counters: &HashMap<i64, Counter>,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<Handed>> {
     let mut announced: HashMap<i64, Announced> = HashMap::new();
     let mut commands = Vec::new();
     for (incoming, message) in group.iter().zip(created) {
@@ -329,12 +331,12 @@ async fn queue_commands(
             &Command::CreateMessage(command),
         )?);
     }
-    insert_outbox(tx, &commands).await
+    insert_outbox(tx, commands).await
 }
 
 /// The ids of `incoming`'s person and conversation in the collaboration server, announcing
-/// either the first time: the person's `createUser` is queued at once, the conversation's
-/// `createConversation` joins `commands`.
+/// either the first time: the person's `createUser` and the conversation's
+/// `createConversation` join `commands`.
 async fn announce(
     tx: &mut Tx<'_>,
     incoming: &Incoming,
@@ -351,7 +353,7 @@ async fn announce(
         .flatten()
     {
         Some(ext_user_id) => ext_user_id,
-        None => announce_person(tx, visitor.person_id, conversation_id).await?,
+        None => announce_person(tx, visitor.person_id, conversation_id, commands).await?,
     };
     let ext_conversation_id = counter
         .ext_id
@@ -482,7 +484,7 @@ mod tests {
         ];
         let group: Vec<&Incoming> = group.iter().collect();
         let mut tx = store.writes.begin().await.unwrap();
-        let appended = append_group(&mut tx, &group).await.unwrap();
+        let (appended, handed) = append_group(&mut tx, &group).await.unwrap();
         tx.commit().await.unwrap();
 
         let outline: Vec<(bool, &str, i64)> = appended
@@ -529,6 +531,26 @@ mod tests {
             ]
         );
         let bob_conversation = appended[0].message().conversation_id;
+        let handed: Vec<(i64, &str)> = handed
+            .iter()
+            .map(|handed| {
+                let kind = handed.item.command.split('"').nth(1).unwrap_or_default();
+                (handed.item.id, kind)
+            })
+            .collect();
+        assert_eq!(
+            handed.iter().map(|(_, kind)| *kind).collect::<Vec<_>>(),
+            [
+                "createUser",
+                "createConversation",
+                "createMessage",
+                "createMessage",
+                "createMessage",
+                "createMessage"
+            ],
+            "the group hands over what it queued, in order: bob's announcement and four messages"
+        );
+        assert!(handed.is_sorted(), "ids follow the order");
         assert_eq!(
             queued(store, bob_conversation).await,
             [

@@ -170,9 +170,9 @@ impl BridgeStore for SqlStore {
             }
             for (key, mut queue) in queues {
                 queue.sort_by_key(|(_, item)| item.id);
-                if queue.first().is_some_and(|(due_at, _)| *due_at <= now) {
-                    items.insert(key, queue.into_iter().map(|(_, item)| item).collect());
-                }
+                let due = queue.first().is_some_and(|(due_at, _)| *due_at <= now);
+                let due = due.then(|| queue.into_iter().map(|(_, item)| item).collect());
+                items.insert(key, due.unwrap_or_default());
             }
         }
         Ok(items)
@@ -471,12 +471,28 @@ mod tests {
             .append_visitor_message(&visitor, message, Bridge::On)
             .await
             .unwrap();
+        let handed = queued.take().items;
         assert_eq!(
-            queued.take().keys,
-            std::collections::HashSet::from([super::super::ordering_key(
-                appended.message().conversation_id
-            )]),
-            "the commit names the conversation to the worker"
+            handed
+                .iter()
+                .map(|item| item.command.split('"').nth(1).unwrap_or_default())
+                .collect::<Vec<_>>(),
+            ["createUser", "createConversation", "createMessage"],
+            "the commit hands the worker what it queued"
+        );
+        let key = super::super::ordering_key(appended.message().conversation_id);
+        assert!(handed.iter().all(|item| item.ordering_key == key));
+        let queued_ids: Vec<i64> = sqlx::query("SELECT id FROM outbox ORDER BY id")
+            .fetch_all(&store.reads)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get("id").unwrap())
+            .collect();
+        assert_eq!(
+            handed.iter().map(|item| item.id).collect::<Vec<_>>(),
+            queued_ids,
+            "handed under the ids they were queued with"
         );
 
         let now = now_ms();
@@ -511,13 +527,21 @@ mod tests {
         let now = now + 1000;
 
         let key = &heads[0].ordering_key;
-        assert!(
+        assert_eq!(
             store
                 .next_commands("shop", std::slice::from_ref(key), now - 1000, 10)
                 .await
+                .unwrap(),
+            HashMap::from([(key.clone(), Vec::new())]),
+            "nothing due while the head waits for its retry, but the queue is not empty"
+        );
+        assert!(
+            store
+                .next_commands("shop", &["conversation-0".to_owned()], now, 10)
+                .await
                 .unwrap()
                 .is_empty(),
-            "nothing while the head waits for its retry"
+            "a key with nothing queued is left out"
         );
         let other = store.create_visitor("shop", "other").await.unwrap();
         let other_message = NewMessage {

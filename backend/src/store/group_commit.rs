@@ -8,7 +8,7 @@
 //! ([`super::append_sql`], [`super::reply_sql`]).
 
 use super::append_sql::{Incoming, append_group};
-use super::outbox_signal::{OutboxSignal, ordering_key};
+use super::outbox_signal::{Handed, OutboxSignal};
 use super::reply_sql::{OperatorMessage, append_replies};
 use super::sql::Tx;
 use super::{Appended, Bridge, NewMessage, Refused, StoreError, StoreResult, Visitor};
@@ -36,8 +36,8 @@ enum Request {
 }
 
 /// What a group's transaction stored: the visitors' messages, then the operators', each in the
-/// order of the group.
-type Stored = (Vec<Appended>, Vec<Result<Message, Refused>>);
+/// order of the group; and the webhook commands it queued.
+type Stored = (Vec<Appended>, Vec<Result<Message, Refused>>, Vec<Handed>);
 
 /// The queues of the writers.
 #[derive(Debug, Clone)]
@@ -140,15 +140,10 @@ async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, told: Told) {
     }
 }
 
-/// Tells the outbox worker which conversations `batch`'s transaction queued commands for,
-/// `committed` that there was a commit, and each request what was `stored` for it.
-fn answer(batch: Vec<Request>, (appended, replies): Stored, told: &Told) {
-    let visitors = batch.iter().filter_map(|request| match request {
-        Request::Visitor { incoming, .. } => Some(incoming),
-        Request::Operator { .. } => None,
-    });
-    told.signal
-        .queued(visitors.zip(&appended).filter_map(queued_key));
+/// Hands the outbox worker the commands `batch`'s transaction queued, tells `committed` that
+/// there was a commit, and each request what was `stored` for it.
+fn answer(batch: Vec<Request>, (appended, replies, handed): Stored, told: &Told) {
+    told.signal.queued(handed);
     if let Some(committed) = &told.committed {
         committed.notify_one();
     }
@@ -183,18 +178,6 @@ impl Request {
     }
 }
 
-/// The integration and ordering key a stored message queued its commands under, if it did: a
-/// new message of a bridged integration.
-fn queued_key<'a>((incoming, appended): (&'a Incoming, &Appended)) -> Option<(&'a str, String)> {
-    match appended {
-        Appended::Created(message) if incoming.bridge == Bridge::On => Some((
-            incoming.visitor.integration_id.as_str(),
-            ordering_key(message.conversation_id),
-        )),
-        _ => None,
-    }
-}
-
 /// Stores `group` in one transaction: its visitors' messages, then its operators'.
 async fn commit(pool: &AnyPool, group: &[Request]) -> StoreResult<Stored> {
     let mut visitors = Vec::new();
@@ -206,8 +189,8 @@ async fn commit(pool: &AnyPool, group: &[Request]) -> StoreResult<Stored> {
         }
     }
     let mut tx: Tx<'_> = pool.begin().await?;
-    let appended = if visitors.is_empty() {
-        Vec::new()
+    let (appended, handed) = if visitors.is_empty() {
+        (Vec::new(), Vec::new())
     } else {
         append_group(&mut tx, &visitors).await?
     };
@@ -222,7 +205,7 @@ async fn commit(pool: &AnyPool, group: &[Request]) -> StoreResult<Stored> {
         ));
     }
     tx.commit().await?;
-    Ok((appended, replies))
+    Ok((appended, replies, handed))
 }
 
 #[cfg(test)]

@@ -163,9 +163,9 @@ pub trait BridgeStore: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<OutboxItem>>;
 
-    /// For each of `ordering_keys`, its first `limit` undelivered commands in order if the first
-    /// is due at `now` (those behind it wait on it), by key; keys with none are left out. All in
-    /// one read.
+    /// For each of `ordering_keys` with undelivered commands, its first `limit` in order if the
+    /// first is due at `now`, or none while the first waits for a retry (those behind it wait
+    /// on it), by key; keys with nothing undelivered are left out. All in one read.
     async fn next_commands(
         &self,
         integration_id: &str,

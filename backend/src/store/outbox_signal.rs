@@ -1,8 +1,10 @@
-//! How commits tell the outbox worker what they queued: the ordering keys that got new commands,
-//! per integration, or "look at everything" when a commit does not say which. The worker then
-//! reads only those conversations instead of scanning the whole outbox after every commit.
+//! How commits hand the outbox worker what they queued: each command as written (with its
+//! outbox id), per integration, or "look at everything" when the worker starts. The worker
+//! delivers what it is handed without reading it back, and reads the outbox only for
+//! conversations whose queue it does not know in full ([`crate::bridge`]).
 
-use std::collections::{HashMap, HashSet};
+use super::OutboxItem;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::watch;
 
@@ -11,23 +13,30 @@ pub fn ordering_key(conversation_id: i64) -> String {
     format!("conversation-{conversation_id}")
 }
 
+/// A command a transaction queued, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handed {
+    pub integration_id: String,
+    pub item: OutboxItem,
+}
+
 /// What was queued for one integration since its worker last took it.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Queued {
-    /// Ordering keys that got new commands.
-    pub keys: HashSet<String>,
-    /// A commit queued commands without naming their keys: the whole outbox must be looked at.
+    /// Commands committed since, in the order their commits told.
+    pub items: Vec<OutboxItem>,
+    /// The whole outbox must be looked at (the worker just started).
     pub rescan: bool,
 }
 
 impl Queued {
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && !self.rescan
+        self.items.is_empty() && !self.rescan
     }
 }
 
 /// The signal between the store and the outbox workers. Only integrations with a worker
-/// ([`OutboxSignal::subscribe`]) collect keys, so nothing piles up for the others.
+/// ([`OutboxSignal::subscribe`]) collect commands, so nothing piles up for the others.
 #[derive(Debug)]
 pub struct OutboxSignal {
     pending: Mutex<HashMap<String, Queued>>,
@@ -58,24 +67,21 @@ impl OutboxSignal {
         }
     }
 
-    /// Commits queued commands under these (integration, ordering key) pairs.
-    pub fn queued<'a>(&self, keys: impl IntoIterator<Item = (&'a str, String)>) {
+    /// A transaction committed these commands. Told after the commit, every time one queues
+    /// any: the worker counts on knowing all that was queued since it started.
+    pub fn queued(&self, handed: impl IntoIterator<Item = Handed>) {
+        let mut handed = handed.into_iter().peekable();
+        if handed.peek().is_none() {
+            return;
+        }
         self.update(|pending| {
-            for (integration_id, key) in keys {
-                if let Some(queued) = pending.get_mut(integration_id) {
-                    queued.keys.insert(key);
-                }
-            }
-        });
-    }
-
-    /// A commit queued commands for `integration_id` (every integration when `None`) without
-    /// saying under which keys.
-    pub fn rescan(&self, integration_id: Option<&str>) {
-        self.update(|pending| {
-            for (id, queued) in pending.iter_mut() {
-                if integration_id.is_none_or(|only| only == id) {
-                    queued.rescan = true;
+            for Handed {
+                integration_id,
+                item,
+            } in handed
+            {
+                if let Some(queued) = pending.get_mut(&integration_id) {
+                    queued.items.push(item);
                 }
             }
         });
@@ -129,8 +135,24 @@ impl Subscription {
 mod tests {
     use super::*;
 
+    fn handed(integration_id: &str, id: i64, conversation_id: i64) -> Handed {
+        Handed {
+            integration_id: integration_id.into(),
+            item: OutboxItem {
+                id,
+                ordering_key: ordering_key(conversation_id),
+                command: "{}".into(),
+                attempts: 0,
+            },
+        }
+    }
+
+    fn ids(queued: &Queued) -> Vec<i64> {
+        queued.items.iter().map(|item| item.id).collect()
+    }
+
     #[tokio::test]
-    async fn keys_are_collected_per_subscribed_integration() {
+    async fn commands_are_collected_per_subscribed_integration_in_order() {
         let signal = Arc::new(OutboxSignal::default());
         let mut shop = signal.subscribe("shop");
         assert!(
@@ -138,24 +160,12 @@ mod tests {
             "a new subscriber looks at everything once"
         );
 
-        signal.queued([
-            ("shop", ordering_key(1)),
-            ("shop", ordering_key(1)),
-            ("shop", ordering_key(2)),
-            ("other", ordering_key(3)),
-        ]);
+        signal.queued([handed("shop", 1, 1), handed("other", 2, 3)]);
+        signal.queued([handed("shop", 3, 2), handed("shop", 4, 1)]);
         let queued = shop.next().await.unwrap();
-        assert_eq!(
-            queued.keys,
-            HashSet::from([ordering_key(1), ordering_key(2)])
-        );
+        assert_eq!(ids(&queued), [1, 3, 4]);
         assert!(!queued.rescan);
         assert!(shop.take().is_empty(), "taken once");
-
-        signal.rescan(Some("other"));
-        assert!(shop.take().is_empty(), "another integration's rescan");
-        signal.rescan(None);
-        assert!(shop.next().await.unwrap().rescan);
     }
 
     #[tokio::test]
@@ -163,8 +173,8 @@ mod tests {
         let signal = Arc::new(OutboxSignal::default());
         let mut shop = signal.subscribe("shop");
         shop.take();
-        signal.queued([("shop", ordering_key(7))]);
+        signal.queued([handed("shop", 7, 7)]);
         let woken = tokio::time::timeout(std::time::Duration::from_secs(5), shop.next()).await;
-        assert_eq!(woken.unwrap().unwrap().keys.len(), 1);
+        assert_eq!(ids(&woken.unwrap().unwrap()), [7]);
     }
 }

@@ -8,10 +8,11 @@
 use super::checkpoint;
 use super::group_commit::GroupCommit;
 use super::multi_row::{engine_of, rows_per_statement, values};
-use super::outbox_signal::{OutboxSignal, ordering_key};
+use super::outbox_signal::{Handed, OutboxSignal, ordering_key};
 use super::rows::{self, MESSAGE_SELECT, VISITOR_SELECT};
 use super::{
-    Appended, Bridge, Engine, NewMessage, Store, StoreError, StoreResult, Visitor, now_ms,
+    Appended, Bridge, Engine, NewMessage, OutboxItem, Store, StoreError, StoreResult, Visitor,
+    now_ms,
 };
 use crate::bridge::commands;
 use async_trait::async_trait;
@@ -114,8 +115,15 @@ impl SqlStore {
         Arc::clone(&self.signal)
     }
 
-    async fn identify_once(&self, visitor_id: i64, sub: &str, bridge: Bridge) -> StoreResult<()> {
+    /// Moves the visitor to the person `sub`; returns the commands that queued.
+    async fn identify_once(
+        &self,
+        visitor_id: i64,
+        sub: &str,
+        bridge: Bridge,
+    ) -> StoreResult<Vec<Handed>> {
         let mut tx = self.writes.begin().await?;
+        let mut handed = Vec::new();
         sqlx::query("UPDATE visitors SET person_id = person_id WHERE id = $1")
             .bind(visitor_id)
             .execute(&mut *tx)
@@ -132,7 +140,8 @@ impl SqlStore {
         let integration_id: String = current.try_get("integration_id")?;
         let current_sub: Option<String> = current.try_get("sub")?;
         if current_sub.as_deref() == Some(sub) {
-            return Ok(tx.commit().await?);
+            tx.commit().await?;
+            return Ok(handed);
         }
         let target: Option<i64> =
             sqlx::query("SELECT id FROM people WHERE integration_id = $1 AND sub = $2")
@@ -152,7 +161,7 @@ impl SqlStore {
                     .await?;
                 if bridge == Bridge::On {
                     // The collaboration server keeps knowing this user by its first id.
-                    queue_user_update(&mut tx, current_id).await?;
+                    handed = queue_user_update(&mut tx, current_id).await?;
                 }
                 current_id
             }
@@ -168,7 +177,8 @@ impl SqlStore {
             .try_get("id")?,
             Some(target_id) => {
                 if anonymous {
-                    adopt_anonymous(&mut tx, &current, current_id, target_id, bridge).await?;
+                    handed =
+                        adopt_anonymous(&mut tx, &current, current_id, target_id, bridge).await?;
                 }
                 target_id
             }
@@ -178,19 +188,22 @@ impl SqlStore {
             .bind(visitor_id)
             .execute(&mut *tx)
             .await?;
-        Ok(tx.commit().await?)
+        tx.commit().await?;
+        Ok(handed)
     }
 }
 
 /// An anonymous person who logs in as an existing one hands over what the existing one lacks:
-/// its conversation when that one has none, and each empty contact field.
+/// its conversation when that one has none, and each empty contact field. Returns the commands
+/// that queued.
 async fn adopt_anonymous(
     tx: &mut Tx<'_>,
     anonymous: &AnyRow,
     anonymous_id: i64,
     target_id: i64,
     bridge: Bridge,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<Handed>> {
+    let mut handed = Vec::new();
     let target_has_conversation = sqlx::query("SELECT id FROM conversations WHERE person_id = $1")
         .bind(target_id)
         .fetch_optional(&mut **tx)
@@ -216,7 +229,8 @@ async fn adopt_anonymous(
             let ext_id: String = adopted
                 .try_get::<Option<String>, _>("ext_id")?
                 .unwrap_or_else(|| conversation_id.to_string());
-            let target_ext = announce_person(tx, target_id, conversation_id).await?;
+            let mut commands = Vec::new();
+            let target_ext = announce_person(tx, target_id, conversation_id, &mut commands).await?;
             let update = Command::UpdateConversation(ConversationUpdate {
                 ext_conversation_id: ext_id,
                 title: None,
@@ -224,7 +238,8 @@ async fn adopt_anonymous(
                 add_members: Some(vec![target_ext]),
                 remove_members: None,
             });
-            enqueue(tx, &integration_id, conversation_id, &update).await?;
+            commands.push(OutboxRow::new(&integration_id, conversation_id, &update)?);
+            handed = insert_outbox(tx, commands).await?;
         }
     }
     sqlx::query(
@@ -237,7 +252,7 @@ async fn adopt_anonymous(
     .bind(target_id)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(handed)
 }
 
 fn sqlite_url_creating_the_file(url: &str) -> String {
@@ -352,23 +367,18 @@ impl Store for SqlStore {
 
     async fn identify(&self, visitor_id: i64, sub: &str, bridge: Bridge) -> StoreResult<Visitor> {
         let mut attempt = 1;
-        loop {
+        let handed = loop {
             match self.identify_once(visitor_id, sub, bridge).await {
                 Err(error) if attempt < UNIQUE_RACE_ATTEMPTS && is_unique_violation(&error) => {
                     attempt += 1;
                 }
                 result => break result?,
             }
-        }
-        let visitor = self
-            .visitor(visitor_id)
+        };
+        self.signal.queued(handed);
+        self.visitor(visitor_id)
             .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))?;
-        if bridge == Bridge::On {
-            // Identification may queue for the visitor's and an adopted conversation.
-            self.signal.rescan(Some(&visitor.integration_id));
-        }
-        Ok(visitor)
+            .ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))
     }
 
     async fn set_contact(
@@ -385,13 +395,12 @@ impl Store for SqlStore {
             .bind(person_id)
             .execute(&mut *tx)
             .await?;
-        if bridge == Bridge::On {
-            queue_user_update(&mut tx, person_id).await?;
-        }
+        let handed = match bridge {
+            Bridge::On => queue_user_update(&mut tx, person_id).await?,
+            Bridge::Off => Vec::new(),
+        };
         tx.commit().await?;
-        if bridge == Bridge::On {
-            self.signal.rescan(None);
-        }
+        self.signal.queued(handed);
         Ok(())
     }
 
@@ -439,10 +448,10 @@ pub(super) async fn enqueue(
     integration_id: &str,
     conversation_id: i64,
     command: &Command,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<Handed>> {
     insert_outbox(
         tx,
-        &[OutboxRow::new(integration_id, conversation_id, command)?],
+        vec![OutboxRow::new(integration_id, conversation_id, command)?],
     )
     .await
 }
@@ -457,6 +466,7 @@ pub(super) struct OutboxRow {
 }
 
 impl OutboxRow {
+    /// `command` for the conversation's ordering key.
     pub(super) fn new(
         integration_id: &str,
         conversation_id: i64,
@@ -469,20 +479,38 @@ impl OutboxRow {
                 .map_err(|error| StoreError::Corrupt(format!("unserializable command: {error}")))?,
         })
     }
+
+    /// The row as queued under `id`.
+    fn handed(&self, id: i64) -> Handed {
+        Handed {
+            integration_id: self.integration_id.clone(),
+            item: OutboxItem {
+                id,
+                ordering_key: ordering_key(self.conversation_id),
+                command: self.command.clone(),
+                attempts: 0,
+            },
+        }
+    }
 }
 
 /// Values bound per row of the outbox insert.
 const OUTBOX_COLUMNS: usize = 6;
 
-/// Queues `commands` in their order, after everything queued for their conversations: both
-/// engines number the rows of one `VALUES` list in order.
-pub(super) async fn insert_outbox(tx: &mut Tx<'_>, commands: &[OutboxRow]) -> StoreResult<()> {
+/// Queues `commands` in their order, after everything queued for their conversations, and
+/// gives them back as queued (with their ids), for [`OutboxSignal::queued`]: both engines
+/// number the rows of one `VALUES` list in order.
+pub(super) async fn insert_outbox(
+    tx: &mut Tx<'_>,
+    commands: Vec<OutboxRow>,
+) -> StoreResult<Vec<Handed>> {
     let now = now_ms();
     let engine = engine_of(tx);
+    let mut handed = Vec::with_capacity(commands.len());
     for part in commands.chunks(rows_per_statement(OUTBOX_COLUMNS)) {
         let sql = format!(
             "INSERT INTO outbox (integration_id, conversation_id, ordering_key, command, \
-             created_at, next_attempt_at) VALUES {}",
+             created_at, next_attempt_at) VALUES {} RETURNING id",
             values(engine, part.len(), OUTBOX_COLUMNS)
         );
         let mut query = sqlx::query(&sql);
@@ -495,17 +523,30 @@ pub(super) async fn insert_outbox(tx: &mut Tx<'_>, commands: &[OutboxRow]) -> St
                 .bind(now)
                 .bind(now);
         }
-        query.execute(&mut **tx).await?;
+        let mut ids = query
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get::<i64, _>("id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        if ids.len() != part.len() {
+            return Err(StoreError::Corrupt(
+                "a queued command went missing from its insert".into(),
+            ));
+        }
+        ids.sort_unstable();
+        handed.extend(part.iter().zip(ids).map(|(row, id)| row.handed(id)));
     }
-    Ok(())
+    Ok(handed)
 }
 
-/// The person's id in the collaboration server, queuing its `createUser` (ordered with
-/// `conversation_id`) the first time.
+/// The person's id in the collaboration server, adding its `createUser` (ordered with
+/// `conversation_id`) to `commands` the first time.
 pub(super) async fn announce_person(
     tx: &mut Tx<'_>,
     person_id: i64,
     conversation_id: i64,
+    commands: &mut Vec<OutboxRow>,
 ) -> StoreResult<String> {
     let person = sqlx::query(
         "SELECT integration_id, sub, name, email, phone, ext_user_id FROM people WHERE id = $1",
@@ -526,18 +567,16 @@ pub(super) async fn announce_person(
     let contact = rows::contact(&person)?;
     let user = commands::user(&ext_user_id, person_id, sub.as_deref(), &contact);
     let integration_id: String = person.try_get("integration_id")?;
-    enqueue(
-        tx,
+    commands.push(OutboxRow::new(
         &integration_id,
         conversation_id,
         &Command::CreateUser(user),
-    )
-    .await?;
+    )?);
     Ok(ext_user_id)
 }
 
 /// Queues `updateUser` with the person's current details, if the collaboration server knows it.
-async fn queue_user_update(tx: &mut Tx<'_>, person_id: i64) -> StoreResult<()> {
+async fn queue_user_update(tx: &mut Tx<'_>, person_id: i64) -> StoreResult<Vec<Handed>> {
     let person = sqlx::query(
         "SELECT p.integration_id, p.sub, p.name, p.email, p.phone, p.ext_user_id, c.id AS conversation_id \
          FROM people p LEFT JOIN conversations c ON c.person_id = p.id WHERE p.id = $1",
@@ -549,7 +588,7 @@ async fn queue_user_update(tx: &mut Tx<'_>, person_id: i64) -> StoreResult<()> {
     let conversation_id: Option<i64> = person.try_get("conversation_id")?;
     let (Some(ext_user_id), Some(conversation_id)) = (ext_user_id, conversation_id) else {
         // Not announced yet: its createUser will carry the current details.
-        return Ok(());
+        return Ok(Vec::new());
     };
     let sub: Option<String> = person.try_get("sub")?;
     let user = commands::user(

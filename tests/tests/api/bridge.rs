@@ -236,13 +236,8 @@ async fn messages_sent_during_an_outage_are_all_delivered_in_order_once() {
         assert_eq!(messages.len(), 100, "{db:?}");
         let unique: HashSet<_> = messages.iter().map(|m| &m.ext_id).collect();
         assert_eq!(unique.len(), 100, "{db:?}: none twice");
-        let mut per_conversation: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-        for message in &messages {
-            per_conversation
-                .entry(&message.ext_conversation_id)
-                .or_default()
-                .push(message.ext_id.parse().unwrap());
-        }
+        assert_eq!(fake.conflicts(), 0, "{db:?}: nothing sent again once accepted");
+        let per_conversation = per_conversation(&commands);
         assert_eq!(per_conversation.len(), 10, "{db:?}");
         for (conversation, ids) in per_conversation {
             assert!(
@@ -269,6 +264,71 @@ async fn messages_sent_during_an_outage_are_all_delivered_in_order_once() {
             settled.oldest_undelivered_ms.is_none(),
             "{db:?}: {settled:?}"
         );
+    }
+}
+
+/// Each conversation's messages, as the collaboration server's message ids (our message ids),
+/// in arrival order, by conversation.
+fn per_conversation(commands: &[Command]) -> BTreeMap<String, Vec<i64>> {
+    let mut per_conversation: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for message in created_messages(commands) {
+        per_conversation
+            .entry(message.ext_conversation_id.clone())
+            .or_default()
+            .push(message.ext_id.parse().unwrap());
+    }
+    per_conversation
+}
+
+#[tokio::test]
+async fn conversations_delivered_as_committed_come_through_an_outage_in_order_once() {
+    for db in engines() {
+        let fake = FakeCollaborationServer::start().await;
+        let server = TestServer::start(db, bridged(&fake)).await;
+        let mut visitors = Vec::new();
+        for v in 0..5 {
+            let (mut client, _) = welcomed(&server, &server.new_visitor().await).await;
+            for n in 0..4 {
+                say(&mut client, &format!("v{v}-{n}"), "before").await;
+            }
+            visitors.push(client);
+        }
+        // Every conversation was delivered in full: their next commands are delivered as
+        // their commits hand them over, without reading the outbox back.
+        fake.wait_for("20 messages", |c| created_messages(c).len() == 20)
+            .await;
+        fake.set_mode(Mode::Fail500);
+        for (v, client) in visitors.iter_mut().enumerate() {
+            for n in 4..8 {
+                say(client, &format!("v{v}-{n}"), "during").await;
+            }
+        }
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while bridge_health(&server).await.last_error.is_none() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("the outage is seen");
+        fake.set_mode(Mode::Normal);
+        for (v, client) in visitors.iter_mut().enumerate() {
+            for n in 8..12 {
+                say(client, &format!("v{v}-{n}"), "after").await;
+            }
+        }
+        let commands = fake
+            .wait_for("60 messages", |c| created_messages(c).len() >= 60)
+            .await;
+        let delivered = per_conversation(&commands);
+        assert_eq!(delivered.len(), 5, "{db:?}");
+        for (conversation, ids) in delivered {
+            assert_eq!(ids.len(), 12, "{db:?}: conversation {conversation}");
+            assert!(
+                ids.is_sorted(),
+                "{db:?}: conversation {conversation} out of order: {ids:?}"
+            );
+        }
+        assert_eq!(fake.conflicts(), 0, "{db:?}: nothing sent twice");
     }
 }
 
