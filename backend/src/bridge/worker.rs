@@ -31,6 +31,12 @@ pub const MAX_LANES: usize = 256;
 /// Commands a lane reads at once.
 const LANE_READ: i64 = 16;
 
+/// Least time between the starts of two deletions of delivered commands, so that under load
+/// one statement deletes what many lanes delivered (each lane waits for its command's deletion
+/// before the next). At 1,000 messages/s a deletion per delivered command was a third of
+/// PostgreSQL's statements.
+const REMOVAL_INTERVAL: Duration = Duration::from_millis(5);
+
 /// The delivery loop's parts.
 #[derive(Debug)]
 pub struct Worker {
@@ -77,11 +83,20 @@ struct Courier {
 /// A delivered command to delete, and where to say whether it was deleted.
 type Removal = (i64, oneshot::Sender<bool>);
 
-/// Deletes delivered commands, those reported while a deletion runs all in the next statement,
-/// until every courier is gone.
+/// Deletes delivered commands, until every courier is gone: those reported while a deletion
+/// runs, or within [`REMOVAL_INTERVAL`] of the last one's start, all in the next statement.
 async fn remove_delivered(store: Arc<dyn Store>, mut delivered: mpsc::Receiver<Removal>) {
     let mut batch = Vec::with_capacity(MAX_LANES);
+    let mut next = Instant::now();
     while delivered.recv_many(&mut batch, MAX_LANES).await > 0 {
+        tokio::time::sleep_until(next).await;
+        while batch.len() < MAX_LANES {
+            let Ok(removal) = delivered.try_recv() else {
+                break;
+            };
+            batch.push(removal);
+        }
+        next = Instant::now() + REMOVAL_INTERVAL;
         let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
         let removed = store.remove_delivered(&ids).await;
         if let Err(error) = &removed {

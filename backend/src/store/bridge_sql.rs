@@ -320,12 +320,20 @@ impl BridgeStore for SqlStore {
         integration_id: &str,
         ext_id: &str,
     ) -> StoreResult<Option<ConversationRef>> {
+        // A conversation not announced yet is known by its own id; both branches are index
+        // lookups (comparing `CAST(id AS TEXT)` instead made the engines look at every
+        // conversation not announced).
+        let own_id = ext_id
+            .parse::<i64>()
+            .ok()
+            .filter(|id| id.to_string() == ext_id);
         sqlx::query(
             "SELECT id, person_id FROM conversations WHERE integration_id = $1 \
-             AND (ext_id = $2 OR (ext_id IS NULL AND CAST(id AS TEXT) = $2))",
+             AND (ext_id = $2 OR (id = $3 AND ext_id IS NULL))",
         )
         .bind(integration_id)
         .bind(ext_id)
+        .bind(own_id)
         .fetch_optional(&self.reads)
         .await?
         .as_ref()
