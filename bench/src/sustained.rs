@@ -11,8 +11,8 @@ use sqlx::Row;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-/// Prefix of the client ids of this scenario's messages; the database count looks only at
-/// them (PostgreSQL runs share one database).
+/// The client ids of a run's messages start with this and the run's start time; the database
+/// count looks only at them (PostgreSQL runs share one database, which may be used again).
 const RUN: &str = "sustained";
 /// Longest wait for the backlog after the sending stops.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -94,7 +94,14 @@ pub async fn run(
     let recorder = &load.recorder;
     let started = Instant::now();
     let cpu_before = cpu_seconds(server.pid);
-    let (sent, _) = load.drive(rate, duration, None, RUN).await;
+    let run = format!(
+        "{RUN}{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis()
+    );
+    let (sent, _) = load.drive(rate, duration, None, &run).await;
     let collaboration_expected = sent + sessions as u64;
     let deadline = Instant::now() + DRAIN_TIMEOUT;
     let mut elapsed = None;
@@ -112,7 +119,7 @@ pub async fn run(
     let cpu_seconds = cpu_seconds(server.pid) - cpu_before;
     // Acks first: every one counted must then be in the database.
     let acked = recorder.acks.load(Ordering::Relaxed);
-    let (database_rows, database_distinct) = count_stored(database_url).await?;
+    let (database_rows, database_distinct) = count_stored(database_url, &run).await?;
     let (_, collaboration_received, collaboration_distinct) = fake.snapshot();
     let report = Sustained {
         sessions,
@@ -140,8 +147,8 @@ pub async fn run(
     Ok(report)
 }
 
-/// Rows and distinct client ids of this scenario's messages in the database.
-async fn count_stored(database_url: &str) -> Result<(i64, i64)> {
+/// Rows and distinct client ids of run `run`'s messages in the database.
+async fn count_stored(database_url: &str, run: &str) -> Result<(i64, i64)> {
     sqlx::any::install_default_drivers();
     let pool = sqlx::any::AnyPoolOptions::new()
         .max_connections(1)
@@ -152,7 +159,7 @@ async fn count_stored(database_url: &str) -> Result<(i64, i64)> {
         "SELECT COUNT(*) AS n, COUNT(DISTINCT client_id) AS d FROM messages \
          WHERE client_id LIKE $1",
     )
-    .bind(format!("{RUN}-%"))
+    .bind(format!("{run}-%"))
     .fetch_one(&pool)
     .await?;
     let counted = (row.try_get("n")?, row.try_get("d")?);

@@ -24,9 +24,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Transactions writing messages side by side on PostgreSQL (SQLite has one writer). Fewer
-/// writers make bigger groups, so fewer round trips per message: on the bench machine two
-/// writers halved the latency at 1,000 messages/s against eight, and one was slower again.
-const POSTGRES_MESSAGE_WRITERS: usize = 2;
+/// writers make bigger groups, so fewer statements per message, and PostgreSQL's time goes
+/// mostly to the statements, not to what they do: on the bench machine at 1,000 messages/s one
+/// writer had half the p99 of two (9–11 against 15–22 ms) and still stored 4,000 messages/s.
+const POSTGRES_MESSAGE_WRITERS: usize = 1;
 
 /// Prepared statements kept per PostgreSQL connection (sqlx keeps 100). A group's statements
 /// differ by group size (one `VALUES` row per message), and so do the deletions of delivered
