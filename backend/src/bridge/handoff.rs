@@ -173,7 +173,11 @@ mod tests {
         handoff.handed(item(1, "0"));
         handoff.start("new");
         handoff.ended("new", true);
-        assert_eq!(handoff.known.len(), 2, "the one holding a command and the new one");
+        assert_eq!(
+            handoff.known.len(),
+            2,
+            "the one holding a command and the new one"
+        );
         assert!(handoff.start("new").is_some());
         assert_eq!(ids(handoff.start("0")), Some(vec![1]));
     }

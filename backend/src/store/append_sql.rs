@@ -7,8 +7,8 @@
 //! conversation to the collaboration server.
 
 use super::multi_row::{engine_of, list, rows_per_statement, values};
-use super::rows::{self, MESSAGE_SELECT};
 use super::outbox_signal::Handed;
+use super::rows::{self, MESSAGE_SELECT};
 use super::sql::{OutboxRow, Tx, announce_person, insert_outbox};
 use super::{Appended, Bridge, NewMessage, StoreError, StoreResult, Visitor, now_ms};
 use crate::bridge::commands;

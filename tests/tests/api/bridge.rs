@@ -236,7 +236,11 @@ async fn messages_sent_during_an_outage_are_all_delivered_in_order_once() {
         assert_eq!(messages.len(), 100, "{db:?}");
         let unique: HashSet<_> = messages.iter().map(|m| &m.ext_id).collect();
         assert_eq!(unique.len(), 100, "{db:?}: none twice");
-        assert_eq!(fake.conflicts(), 0, "{db:?}: nothing sent again once accepted");
+        assert_eq!(
+            fake.conflicts(),
+            0,
+            "{db:?}: nothing sent again once accepted"
+        );
         let per_conversation = per_conversation(&commands);
         assert_eq!(per_conversation.len(), 10, "{db:?}");
         for (conversation, ids) in per_conversation {
