@@ -6,6 +6,7 @@ pub mod api;
 pub mod bridge;
 pub mod bundle;
 pub mod contact;
+pub mod delivered;
 pub mod hub;
 pub mod integrations;
 pub mod params;

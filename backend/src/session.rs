@@ -2,11 +2,12 @@
 //! reader that handles client frames, hub events and heartbeats, run together under `select!`.
 //! Generic over `Sink`/`Stream` so tests drive it with channels.
 //!
-//! Delivery keeps `delivered_seq`, the last message of the conversation the client has: a message
-//! at or below it is a duplicate and skipped, one past a gap triggers a resync from the store, so
-//! a lagging or reordered feed never loses or repeats a message.
+//! Delivery keeps what the client has of its conversation ([`Delivered`]): a message it has is
+//! skipped, one past a gap triggers a resync from the store, so a lagging or reordered feed never
+//! loses or repeats a message.
 
 use crate::contact;
+use crate::delivered::{Delivered, Verdict};
 use crate::hub::{HubEvent, Subscription};
 use crate::integrations::Integration;
 use crate::sanitize::sanitize_html;
@@ -16,7 +17,6 @@ use crate::token;
 use axum::extract::ws::{CloseFrame, Message as WsMessage};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use protocol::{ClientFrame, ErrorCode, Message, PageInfo, ServerFrame, TextFormat};
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
@@ -86,8 +86,7 @@ pub async fn run<S, R, E>(
         visitor,
         subscription,
         conversation_id: None,
-        delivered_seq: 0,
-        acked: BTreeSet::new(),
+        delivered: Delivered::default(),
         outbound,
     };
     tokio::select! {
@@ -138,9 +137,7 @@ struct Session {
     visitor: Visitor,
     subscription: Subscription,
     conversation_id: Option<i64>,
-    delivered_seq: i64,
-    /// Own messages acknowledged but not yet passed by `delivered_seq`.
-    acked: BTreeSet<i64>,
+    delivered: Delivered,
     outbound: mpsc::Sender<Outbound>,
 }
 
@@ -193,7 +190,7 @@ impl Session {
         let (messages, reset) = match conversation_id {
             Some(id) if resume.conversation_id == Some(id) => {
                 let after = resume.after_seq.unwrap_or(0);
-                self.delivered_seq = after;
+                self.delivered.reset(after);
                 (store.messages_after(id, after).await?, false)
             }
             Some(id) => (store.messages_after(id, 0).await?, true),
@@ -201,7 +198,7 @@ impl Session {
         };
         self.conversation_id = conversation_id;
         if let Some(last) = messages.last() {
-            self.delivered_seq = last.seq;
+            self.delivered.reset(last.seq);
         }
         self.frame(ServerFrame::Welcome {
             visitor_id: self.visitor.id,
@@ -328,7 +325,7 @@ impl Session {
             Ok(appended) => {
                 let message = appended.message().clone();
                 if let Appended::Created(created) = appended {
-                    self.acked.insert(created.seq);
+                    self.delivered.acked(created.seq);
                     self.state
                         .hub
                         .publish(self.visitor.person_id, HubEvent::Message(created));
@@ -419,8 +416,7 @@ impl Session {
             Err(error) => return self.internal_error(&error, None).await,
         };
         self.conversation_id = conversation_id;
-        self.delivered_seq = messages.last().map_or(0, |m| m.seq);
-        self.acked.clear();
+        self.delivered.reset(messages.last().map_or(0, |m| m.seq));
         self.frame(ServerFrame::Identified {
             sub: self.visitor.sub.clone().unwrap_or_default(),
             conversation_id,
@@ -436,7 +432,7 @@ impl Session {
             // An edit of a message the client has not got yet arrives with the message itself.
             Ok(HubEvent::MessageUpdated(message))
                 if self.conversation_id == Some(message.conversation_id)
-                    && message.seq <= self.delivered_seq =>
+                    && message.seq <= self.delivered.seq() =>
             {
                 self.frame(ServerFrame::MessageUpdated { message }).await
             }
@@ -488,15 +484,10 @@ impl Session {
                 Some(id) if id != message.conversation_id => continue,
                 Some(_) => {}
             }
-            if message.seq <= self.delivered_seq {
-                continue;
-            }
-            if message.seq > self.delivered_seq + 1 {
-                return self.resync().await;
-            }
-            self.delivered_seq = message.seq;
-            if self.acked.remove(&message.seq) {
-                continue;
+            match self.delivered.offer(message.seq) {
+                Verdict::Skip => continue,
+                Verdict::Gap => return self.resync().await,
+                Verdict::Send => {}
             }
             if let Flow::Stop = self.frame(ServerFrame::Message { message }).await {
                 return Flow::Stop;
@@ -514,7 +505,7 @@ impl Session {
         let missing = match conversation_id {
             Ok(Some(id)) => {
                 self.conversation_id = Some(id);
-                store.messages_after(id, self.delivered_seq).await
+                store.messages_after(id, self.delivered.seq()).await
             }
             Ok(None) => Ok(Vec::new()),
             Err(error) => Err(error),
