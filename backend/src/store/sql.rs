@@ -481,6 +481,7 @@ pub(super) async fn enqueue(
 pub(super) struct OutboxRow {
     integration_id: String,
     conversation_id: i64,
+    ordering_key: String,
     /// The command's JSON body.
     command: String,
 }
@@ -495,19 +496,20 @@ impl OutboxRow {
         Ok(Self {
             integration_id: integration_id.to_owned(),
             conversation_id,
+            ordering_key: ordering_key(conversation_id),
             command: serde_json::to_string(command)
                 .map_err(|error| StoreError::Corrupt(format!("unserializable command: {error}")))?,
         })
     }
 
     /// The row as queued under `id`.
-    fn handed(&self, id: i64) -> Handed {
+    fn into_handed(self, id: i64) -> Handed {
         Handed {
-            integration_id: self.integration_id.clone(),
+            integration_id: self.integration_id,
             item: OutboxItem {
                 id,
-                ordering_key: ordering_key(self.conversation_id),
-                command: self.command.clone(),
+                ordering_key: self.ordering_key,
+                command: self.command,
                 attempts: 0,
             },
         }
@@ -527,18 +529,23 @@ pub(super) async fn insert_outbox(
     let now = now_ms();
     let engine = engine_of(tx);
     let mut handed = Vec::with_capacity(commands.len());
-    for part in commands.chunks(rows_per_statement(OUTBOX_COLUMNS)) {
+    let mut commands = commands.into_iter().peekable();
+    while commands.peek().is_some() {
+        let part: Vec<OutboxRow> = commands
+            .by_ref()
+            .take(rows_per_statement(OUTBOX_COLUMNS))
+            .collect();
         let sql = format!(
             "INSERT INTO outbox (integration_id, conversation_id, ordering_key, command, \
              created_at, next_attempt_at) VALUES {} RETURNING id",
             values(engine, part.len(), OUTBOX_COLUMNS)
         );
         let mut query = sqlx::query(&sql);
-        for row in part {
+        for row in &part {
             query = query
                 .bind(&row.integration_id)
                 .bind(row.conversation_id)
-                .bind(ordering_key(row.conversation_id))
+                .bind(&row.ordering_key)
                 .bind(&row.command)
                 .bind(now)
                 .bind(now);
@@ -555,7 +562,11 @@ pub(super) async fn insert_outbox(
             ));
         }
         ids.sort_unstable();
-        handed.extend(part.iter().zip(ids).map(|(row, id)| row.handed(id)));
+        handed.extend(
+            part.into_iter()
+                .zip(ids)
+                .map(|(row, id)| row.into_handed(id)),
+        );
     }
     Ok(handed)
 }
