@@ -178,7 +178,7 @@ pub trait BridgeStore: Send + Sync {
     /// sent.
     async fn remove_delivered(&self, outbox_ids: &[i64]) -> StoreResult<()>;
 
-    /// Says which conversations commits queued commands for, so the worker need not scan.
+    /// Hands the outbox worker the commands commits queued, so it need not read them back.
     fn outbox_signal(&self) -> std::sync::Arc<OutboxSignal>;
 
     async fn schedule_retry(

@@ -462,20 +462,6 @@ impl Store for SqlStore {
     }
 }
 
-/// Queues `command` for the collaboration server, after everything queued for the conversation.
-pub(super) async fn enqueue(
-    tx: &mut Tx<'_>,
-    integration_id: &str,
-    conversation_id: i64,
-    command: &Command,
-) -> StoreResult<Vec<Handed>> {
-    insert_outbox(
-        tx,
-        vec![OutboxRow::new(integration_id, conversation_id, command)?],
-    )
-    .await
-}
-
 /// A webhook command ready to be queued.
 #[derive(Debug)]
 pub(super) struct OutboxRow {
@@ -629,13 +615,8 @@ async fn queue_user_update(tx: &mut Tx<'_>, person_id: i64) -> StoreResult<Vec<H
         &rows::contact(&person)?,
     );
     let integration_id: String = person.try_get("integration_id")?;
-    enqueue(
-        tx,
-        &integration_id,
-        conversation_id,
-        &Command::UpdateUser(user),
-    )
-    .await
+    let update = OutboxRow::new(&integration_id, conversation_id, &Command::UpdateUser(user))?;
+    insert_outbox(tx, vec![update]).await
 }
 
 #[cfg(test)]
