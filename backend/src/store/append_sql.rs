@@ -9,16 +9,18 @@
 use super::multi_row::{engine_of, list, rows_per_statement, values};
 use super::outbox_signal::Handed;
 use super::rows::{self, MESSAGE_SELECT};
+use super::single_statement::{Fresh, MessageIds, UNNUMBERED, next_id};
 use super::sql::{OutboxRow, Tx, announce_person, insert_outbox};
 use super::{Appended, Bridge, NewMessage, StoreError, StoreResult, Visitor, now_ms};
 use crate::bridge::commands;
 use protocol::webhook::Command;
 use protocol::{Author, AuthorKind, Message};
-use sqlx::Row;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Values bound per row of the messages insert.
-const MESSAGE_COLUMNS: usize = 11;
+const MESSAGE_COLUMNS: usize = 12;
 /// Values bound per row of the conversation counters' upsert.
 const COUNTER_COLUMNS: usize = 4;
 
@@ -58,69 +60,214 @@ impl Counter {
     }
 }
 
-/// Stores `group` in `tx`, in order; a client id stored before, or earlier in the group, gives
-/// back the message stored under it. Also returns the webhook commands it queued.
+/// Which message of the group becomes what, given what the store knew before the group.
+#[derive(Debug)]
+pub(super) struct Plan<'g> {
+    slots: Vec<Slot>,
+    /// Each person's visitor and number of new messages, by person id, so PostgreSQL locks the
+    /// conversations in one order.
+    new_per_person: BTreeMap<i64, (&'g Visitor, i64)>,
+}
+
+impl<'g> Plan<'g> {
+    pub(super) fn new(group: &[&'g Incoming], known: &Known) -> Self {
+        let mut slots = Vec::with_capacity(group.len());
+        let mut first_of: HashMap<(i64, &str), usize> = HashMap::new();
+        let mut new_per_person: BTreeMap<i64, (&Visitor, i64)> = BTreeMap::new();
+        for (index, incoming) in group.iter().enumerate() {
+            let person_id = incoming.visitor.person_id;
+            let client_id = incoming.message.client_id.as_str();
+            let slot = if let Some(&id) = known.stored.get(&(person_id, client_id.to_owned())) {
+                Slot::Stored(id)
+            } else if let Some(&first) = first_of.get(&(person_id, client_id)) {
+                Slot::SameAs(first)
+            } else {
+                first_of.insert((person_id, client_id), index);
+                let (_, count) = new_per_person
+                    .entry(person_id)
+                    .or_insert((&incoming.visitor, 0));
+                *count += 1;
+                Slot::New {
+                    ordinal: *count - 1,
+                }
+            };
+            slots.push(slot);
+        }
+        Self {
+            slots,
+            new_per_person,
+        }
+    }
+
+    /// The group's new messages under the `ids` given, and their webhook commands, for a
+    /// statement that numbers them; `None` if a new message's conversation does not exist yet,
+    /// or must first be announced to the collaboration server.
+    pub(super) fn prepared(
+        &self,
+        group: &[&Incoming],
+        known: &Known,
+        ids: &mut MessageIds,
+        now: i64,
+    ) -> StoreResult<Option<(Vec<Fresh>, Vec<OutboxRow>)>> {
+        let mut fresh = Vec::new();
+        let mut commands = Vec::new();
+        for (incoming, slot) in group.iter().zip(&self.slots) {
+            if !matches!(slot, Slot::New { .. }) {
+                continue;
+            }
+            let person_id = incoming.visitor.person_id;
+            let Some(conversation) = known.conversations.get(&person_id) else {
+                return Ok(None);
+            };
+            let id = ids.take()?;
+            let message = visitor_message(incoming, id, conversation.id, UNNUMBERED, now);
+            if incoming.bridge == Bridge::On {
+                let ext_user_id = known.ext_user_ids.get(&person_id).cloned().flatten();
+                let (Some(ext_user_id), Some(ext_conversation_id), true) = (
+                    ext_user_id,
+                    conversation.ext_id.clone(),
+                    conversation.announced,
+                ) else {
+                    return Ok(None);
+                };
+                let ids = Announced {
+                    ext_user_id,
+                    ext_conversation_id,
+                };
+                commands.push(message_command(incoming, &message, &ids)?);
+            }
+            fresh.push(Fresh::visitor(
+                message,
+                incoming.visitor.id,
+                incoming.message.page.clone(),
+            ));
+        }
+        Ok(Some((fresh, commands)))
+    }
+
+    /// What each message of the group became: `created` holds the new messages in the order
+    /// of the group, `stored` those stored before the group.
+    pub(super) fn appended(
+        &self,
+        created: impl IntoIterator<Item = Message>,
+        stored: &HashMap<i64, Message>,
+    ) -> StoreResult<Vec<Appended>> {
+        let mut created = created.into_iter();
+        let mut appended: Vec<Appended> = Vec::with_capacity(self.slots.len());
+        for slot in &self.slots {
+            let message = match slot {
+                Slot::Stored(id) => stored.get(id).cloned().map(Appended::Existing),
+                Slot::SameAs(first) => appended
+                    .get(*first)
+                    .map(|first| Appended::Existing(first.message().clone())),
+                Slot::New { .. } => created.next().map(Appended::Created),
+            };
+            appended.push(
+                message
+                    .ok_or_else(|| StoreError::Corrupt("a stored message went missing".into()))?,
+            );
+        }
+        Ok(appended)
+    }
+
+    /// Whether the group holds a message stored before it (sent again after a lost
+    /// acknowledgement).
+    pub(super) fn repeats_stored(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|slot| matches!(slot, Slot::Stored(_)))
+    }
+
+    /// The ids of the messages stored before the group.
+    fn stored_ids(&self) -> Vec<i64> {
+        let ids: BTreeSet<i64> = self
+            .slots
+            .iter()
+            .filter_map(|slot| match slot {
+                Slot::Stored(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        ids.into_iter().collect()
+    }
+}
+
+/// A visitor's message as stored: `seq` is its number in the conversation.
+fn visitor_message(
+    incoming: &Incoming,
+    id: i64,
+    conversation_id: i64,
+    seq: i64,
+    now: i64,
+) -> Message {
+    let Incoming {
+        visitor, message, ..
+    } = incoming;
+    Message {
+        id,
+        conversation_id,
+        seq,
+        client_id: Some(message.client_id.clone()),
+        author: Author {
+            kind: AuthorKind::Visitor,
+            name: visitor.contact.name.clone(),
+            picture: None,
+        },
+        text: message.text.clone(),
+        text_format: message.text_format,
+        sent_at: now,
+        edited_at: None,
+    }
+}
+
+/// Stores `group` in `tx`, in order, given what was `known` before it; a client id stored
+/// before, or earlier in the group, gives back the message stored under it. Also returns the
+/// webhook commands it queued. New messages take their ids from `ids` where given.
 pub(super) async fn append_group(
     tx: &mut Tx<'_>,
     group: &[&Incoming],
+    known: &Known,
+    ids: Option<&mut MessageIds>,
 ) -> StoreResult<(Vec<Appended>, Vec<Handed>)> {
     let now = now_ms();
-    let known = Known::read(tx, group).await?;
-    let mut slots = Vec::with_capacity(group.len());
-    let mut first_of: HashMap<(i64, &str), usize> = HashMap::new();
-    // By person id, so PostgreSQL locks the conversations in one order.
-    let mut new_per_person: BTreeMap<i64, (&Visitor, i64)> = BTreeMap::new();
-    for (index, incoming) in group.iter().enumerate() {
-        let person_id = incoming.visitor.person_id;
-        let client_id = incoming.message.client_id.as_str();
-        let slot = if let Some(&id) = known.stored.get(&(person_id, client_id.to_owned())) {
-            Slot::Stored(id)
-        } else if let Some(&first) = first_of.get(&(person_id, client_id)) {
-            Slot::SameAs(first)
-        } else {
-            first_of.insert((person_id, client_id), index);
-            let (_, count) = new_per_person
-                .entry(person_id)
-                .or_insert((&incoming.visitor, 0));
-            *count += 1;
-            Slot::New {
-                ordinal: *count - 1,
-            }
-        };
-        slots.push(slot);
-    }
-    let counters = advance_counters(tx, &new_per_person, now).await?;
-    let created = insert_messages(tx, group, &slots, &counters, now).await?;
-    let handed = queue_commands(tx, group, &created, &known, &counters).await?;
-    let stored = stored_messages(tx, &slots).await?;
-    let appended = slots
-        .iter()
-        .enumerate()
-        .map(|(index, slot)| {
-            let message = match slot {
-                Slot::Stored(id) => stored.get(id).cloned().map(Appended::Existing),
-                Slot::SameAs(first) => created[*first].clone().map(Appended::Existing),
-                Slot::New { .. } => created[index].clone().map(Appended::Created),
-            };
-            message.ok_or_else(|| StoreError::Corrupt("a stored message went missing".into()))
-        })
-        .collect::<StoreResult<_>>()?;
-    Ok((appended, handed))
+    let plan = Plan::new(group, known);
+    let counters = advance_counters(tx, &plan.new_per_person, now).await?;
+    let created = insert_messages(tx, group, &plan.slots, &counters, ids, now).await?;
+    let handed = queue_commands(tx, group, &created, known, &counters).await?;
+    let stored = stored_messages(tx, &plan).await?;
+    Ok((
+        plan.appended(created.into_iter().flatten(), &stored)?,
+        handed,
+    ))
+}
+
+/// A conversation as the store knew it before the group.
+#[derive(Debug)]
+struct KnownConversation {
+    id: i64,
+    /// Its id in the collaboration server, once announced.
+    ext_id: Option<String>,
+    announced: bool,
 }
 
 /// What the store knows of the group's people before the group.
 #[derive(Debug, Default)]
-struct Known {
+pub(super) struct Known {
     /// Each person's id in the collaboration server, once announced.
     ext_user_ids: HashMap<i64, Option<String>>,
+    /// Each person's conversation, once it exists.
+    conversations: HashMap<i64, KnownConversation>,
     /// Messages stored under a client id, by person and client id.
     stored: HashMap<(i64, String), i64>,
 }
 
 impl Known {
-    async fn read(tx: &mut Tx<'_>, group: &[&Incoming]) -> StoreResult<Self> {
+    pub(super) async fn read(
+        connection: &mut AnyConnection,
+        group: &[&Incoming],
+    ) -> StoreResult<Self> {
         let mut known = Self::default();
-        let engine = engine_of(tx);
+        let engine = engine_of(connection);
         for part in group.chunks(rows_per_statement(2)) {
             // Each (person, client id) pair is looked up on its own: one index probe per
             // message, where matching every client id of the group against every person's
@@ -132,7 +279,8 @@ impl Known {
             let pairs = values(engine, wanted.len(), 2);
             let sql = format!(
                 "WITH wanted (person_id, client_id) AS (VALUES {pairs}) \
-                 SELECT p.id AS person_id, p.ext_user_id, m.id AS existing, m.client_id \
+                 SELECT p.id AS person_id, p.ext_user_id, c.id AS conversation_id, \
+                 c.ext_id AS ext_conversation_id, c.announced_at, m.id AS existing, m.client_id \
                  FROM wanted w JOIN people p ON p.id = w.person_id \
                  LEFT JOIN conversations c ON c.person_id = p.id \
                  LEFT JOIN messages m ON m.conversation_id = c.id AND m.client_id = w.client_id",
@@ -142,15 +290,8 @@ impl Known {
                 query = query.bind(*person_id).bind(*client_id);
             }
             let people: BTreeSet<i64> = wanted.iter().map(|(person_id, _)| *person_id).collect();
-            for row in query.fetch_all(&mut **tx).await? {
-                let person_id: i64 = row.try_get("person_id")?;
-                known
-                    .ext_user_ids
-                    .insert(person_id, row.try_get("ext_user_id")?);
-                if let Some(existing) = row.try_get::<Option<i64>, _>("existing")? {
-                    let client_id: String = row.try_get("client_id")?;
-                    known.stored.insert((person_id, client_id), existing);
-                }
+            for row in query.fetch_all(&mut *connection).await? {
+                known.add(&row)?;
             }
             if let Some(gone) = people
                 .iter()
@@ -160,6 +301,26 @@ impl Known {
             }
         }
         Ok(known)
+    }
+
+    /// Adds a row of [`Known::read`]'s statement.
+    fn add(&mut self, row: &AnyRow) -> StoreResult<()> {
+        let person_id: i64 = row.try_get("person_id")?;
+        self.ext_user_ids
+            .insert(person_id, row.try_get("ext_user_id")?);
+        if let Some(id) = row.try_get::<Option<i64>, _>("conversation_id")? {
+            let conversation = KnownConversation {
+                id,
+                ext_id: row.try_get("ext_conversation_id")?,
+                announced: row.try_get::<Option<i64>, _>("announced_at")?.is_some(),
+            };
+            self.conversations.insert(person_id, conversation);
+        }
+        if let Some(existing) = row.try_get::<Option<i64>, _>("existing")? {
+            let client_id: String = row.try_get("client_id")?;
+            self.stored.insert((person_id, client_id), existing);
+        }
+        Ok(())
     }
 }
 
@@ -220,31 +381,34 @@ async fn insert_messages(
     group: &[&Incoming],
     slots: &[Slot],
     counters: &HashMap<i64, Counter>,
+    mut ids: Option<&mut MessageIds>,
     now: i64,
 ) -> StoreResult<Vec<Option<Message>>> {
     let mut fresh = Vec::new();
     for (index, (incoming, slot)) in group.iter().zip(slots).enumerate() {
         if let Slot::New { ordinal } = slot {
             let counter = counter_of(counters, incoming.visitor.person_id)?;
-            fresh.push((index, counter.conversation_id, counter.seq(*ordinal)));
+            let id = next_id(&mut ids)?;
+            fresh.push((index, id, counter.conversation_id, counter.seq(*ordinal)));
         }
     }
     let mut ids = HashMap::with_capacity(fresh.len());
     let engine = engine_of(tx);
     for part in fresh.chunks(rows_per_statement(MESSAGE_COLUMNS)) {
         let sql = format!(
-            "INSERT INTO messages (conversation_id, seq, client_id, author_kind, author_name, \
-             visitor_id, text, text_format, page_url, page_title, sent_at) VALUES {} \
+            "INSERT INTO messages (id, conversation_id, seq, client_id, author_kind, \
+             author_name, visitor_id, text, text_format, page_url, page_title, sent_at) VALUES {} \
              RETURNING id, conversation_id, seq",
             values(engine, part.len(), MESSAGE_COLUMNS)
         );
         let mut query = sqlx::query(&sql);
-        for &(index, conversation_id, seq) in part {
+        for &(index, id, conversation_id, seq) in part {
             let Incoming {
                 visitor, message, ..
             } = group[index];
             let page = message.page.clone().unwrap_or_default();
             query = query
+                .bind(id)
                 .bind(conversation_id)
                 .bind(seq)
                 .bind(&message.client_id)
@@ -264,28 +428,11 @@ async fn insert_messages(
         }
     }
     let mut created = vec![None; group.len()];
-    for (index, conversation_id, seq) in fresh {
-        let Incoming {
-            visitor, message, ..
-        } = group[index];
+    for (index, _, conversation_id, seq) in fresh {
         let id = *ids
             .get(&(conversation_id, seq))
             .ok_or_else(|| StoreError::Corrupt("an inserted message has no id".into()))?;
-        created[index] = Some(Message {
-            id,
-            conversation_id,
-            seq,
-            client_id: Some(message.client_id.clone()),
-            author: Author {
-                kind: AuthorKind::Visitor,
-                name: visitor.contact.name.clone(),
-                picture: None,
-            },
-            text: message.text.clone(),
-            text_format: message.text_format,
-            sent_at: now,
-            edited_at: None,
-        });
+        created[index] = Some(visitor_message(group[index], id, conversation_id, seq, now));
     }
     Ok(created)
 }
@@ -314,7 +461,6 @@ async fn queue_commands(
             continue;
         }
         let visitor = &incoming.visitor;
-        let page = incoming.message.page.as_ref();
         let ids = match announced.get(&visitor.person_id) {
             Some(ids) => ids.clone(),
             None => {
@@ -324,14 +470,25 @@ async fn queue_commands(
                 ids
             }
         };
-        let command = commands::message(message, &ids.ext_user_id, &ids.ext_conversation_id, page);
-        commands.push(OutboxRow::new(
-            &visitor.integration_id,
-            message.conversation_id,
-            &Command::CreateMessage(command),
-        )?);
+        commands.push(message_command(incoming, message, &ids)?);
     }
     insert_outbox(tx, commands).await
+}
+
+/// The `createMessage` command of `incoming`, stored as `message`, for the collaboration
+/// server, which knows its person and conversation by `ids`.
+fn message_command(
+    incoming: &Incoming,
+    message: &Message,
+    ids: &Announced,
+) -> StoreResult<OutboxRow> {
+    let page = incoming.message.page.as_ref();
+    let command = commands::message(message, &ids.ext_user_id, &ids.ext_conversation_id, page);
+    OutboxRow::new(
+        &incoming.visitor.integration_id,
+        message.conversation_id,
+        &Command::CreateMessage(command),
+    )
 }
 
 /// The ids of `incoming`'s person and conversation in the collaboration server, announcing
@@ -382,17 +539,13 @@ async fn announce(
 }
 
 /// The messages stored before the group under the group's client ids, by id.
-async fn stored_messages(tx: &mut Tx<'_>, slots: &[Slot]) -> StoreResult<HashMap<i64, Message>> {
-    let ids: BTreeSet<i64> = slots
-        .iter()
-        .filter_map(|slot| match slot {
-            Slot::Stored(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let ids: Vec<i64> = ids.into_iter().collect();
+pub(super) async fn stored_messages(
+    connection: &mut AnyConnection,
+    plan: &Plan<'_>,
+) -> StoreResult<HashMap<i64, Message>> {
+    let ids = plan.stored_ids();
     let mut stored = HashMap::with_capacity(ids.len());
-    let engine = engine_of(tx);
+    let engine = engine_of(connection);
     for part in ids.chunks(rows_per_statement(1)) {
         let sql = format!(
             "{MESSAGE_SELECT} WHERE m.id IN ({})",
@@ -402,7 +555,7 @@ async fn stored_messages(tx: &mut Tx<'_>, slots: &[Slot]) -> StoreResult<HashMap
         for id in part {
             query = query.bind(*id);
         }
-        for row in query.fetch_all(&mut **tx).await? {
+        for row in query.fetch_all(&mut *connection).await? {
             let message = rows::message(&row)?;
             stored.insert(message.id, message);
         }
@@ -413,7 +566,8 @@ async fn stored_messages(tx: &mut Tx<'_>, slots: &[Slot]) -> StoreResult<HashMap
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{SqlStore, Store};
+    use crate::store::test_stores::{queued, test_stores};
+    use crate::store::{Engine, SqlStore, Store};
     use protocol::TextFormat;
 
     fn incoming(visitor: &Visitor, client_id: &str) -> Incoming {
@@ -429,40 +583,11 @@ mod tests {
         }
     }
 
-    async fn queued(store: &SqlStore, conversation_id: i64) -> Vec<String> {
-        sqlx::query("SELECT command FROM outbox WHERE ordering_key = $1 ORDER BY id")
-            .bind(format!("conversation-{conversation_id}"))
-            .fetch_all(&store.reads)
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| {
-                let command: String = row.try_get("command").unwrap();
-                command.split('"').nth(1).unwrap_or_default().to_owned()
-            })
-            .collect()
-    }
-
-    /// A fresh PostgreSQL database on the server `cargo xtask test` starts, when it runs.
-    async fn postgres_url() -> Option<String> {
-        let admin = std::env::var("WEBCHAT_TEST_POSTGRES_URL").ok()?;
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
-        let name = format!("webchat_group_{}_{}", std::process::id(), now_ms());
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        let (server, _) = admin.rsplit_once('/').unwrap();
-        Some(format!("{server}/{name}"))
-    }
-
     #[tokio::test]
     async fn a_group_numbers_each_conversation_in_order_and_stores_a_client_id_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let sqlite = format!("sqlite://{}", dir.path().join("group.db").display());
-        for url in [Some(sqlite), postgres_url().await].into_iter().flatten() {
-            numbers_in_order_and_stores_once(&SqlStore::connect(&url).await.unwrap()).await;
+        let (_dir, stores) = test_stores().await;
+        for store in &stores {
+            numbers_in_order_and_stores_once(store).await;
         }
     }
 
@@ -483,8 +608,18 @@ mod tests {
             incoming(&ann, "a-3"),
         ];
         let group: Vec<&Incoming> = group.iter().collect();
+        // PostgreSQL's writers insert messages under ids taken ahead.
+        let mut ids = MessageIds::default();
+        let ids = match store.engine {
+            Engine::Postgres => {
+                ids.reserve(&store.writes, group.len()).await.unwrap();
+                Some(&mut ids)
+            }
+            Engine::Sqlite => None,
+        };
         let mut tx = store.writes.begin().await.unwrap();
-        let (appended, handed) = append_group(&mut tx, &group).await.unwrap();
+        let known = Known::read(&mut tx, &group).await.unwrap();
+        let (appended, handed) = append_group(&mut tx, &group, &known, ids).await.unwrap();
         tx.commit().await.unwrap();
 
         let outline: Vec<(bool, &str, i64)> = appended

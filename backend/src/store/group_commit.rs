@@ -5,15 +5,20 @@
 //! other's row locks. A message is acknowledged only after the transaction holding it has
 //! committed; if a transaction fails, its messages are tried again one transaction each, so one
 //! bad message fails alone. A group costs a constant number of statements
-//! ([`super::append_sql`], [`super::reply_sql`]).
+//! ([`super::append_sql`], [`super::reply_sql`]); on PostgreSQL, once its conversations exist,
+//! one read and one write ([`super::single_statement`]).
 
-use super::append_sql::{Incoming, append_group};
+use super::append_sql::{Incoming, Known, Plan, append_group, stored_messages};
 use super::outbox_signal::{Handed, OutboxSignal};
-use super::reply_sql::{OperatorMessage, append_replies};
+use super::reply_sql::{OperatorMessage, ReplyPlan, Seen, append_replies};
+use super::single_statement::{self, MessageIds};
 use super::sql::Tx;
-use super::{Appended, Bridge, NewMessage, Refused, StoreError, StoreResult, Visitor};
+use super::{
+    Appended, Bridge, Engine, NewMessage, Refused, StoreError, StoreResult, Visitor, now_ms,
+};
 use protocol::Message;
 use sqlx::AnyPool;
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
 
@@ -50,6 +55,7 @@ impl GroupCommit {
     /// `signal` for which conversations, and each commit wakes `committed` if given.
     pub(super) fn start(
         pool: &AnyPool,
+        engine: Engine,
         writers: usize,
         signal: &Arc<OutboxSignal>,
         committed: Option<Arc<Notify>>,
@@ -61,7 +67,7 @@ impl GroupCommit {
                     signal: Arc::clone(signal),
                     committed: committed.clone(),
                 };
-                tokio::spawn(write(pool.clone(), receiver, told));
+                tokio::spawn(write(pool.clone(), engine, receiver, told));
                 sender
             })
             .collect();
@@ -122,15 +128,16 @@ struct Told {
 }
 
 /// Writes what is queued, a batch per transaction, until every sender is gone.
-async fn write(pool: AnyPool, mut queue: mpsc::Receiver<Request>, told: Told) {
+async fn write(pool: AnyPool, engine: Engine, mut queue: mpsc::Receiver<Request>, told: Told) {
+    let mut ids = MessageIds::default();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match commit(&pool, &batch).await {
+        match commit(&pool, engine, &mut ids, &batch).await {
             Ok(stored) => answer(std::mem::take(&mut batch), stored, &told),
             Err(error) => {
                 tracing::debug!(%error, messages = batch.len(), "batch failed; storing one by one");
                 for request in batch.drain(..) {
-                    match commit(&pool, std::slice::from_ref(&request)).await {
+                    match commit(&pool, engine, &mut ids, std::slice::from_ref(&request)).await {
                         Ok(stored) => answer(vec![request], stored, &told),
                         Err(error) => request.fail(error),
                     }
@@ -178,8 +185,16 @@ impl Request {
     }
 }
 
-/// Stores `group` in one transaction: its visitors' messages, then its operators'.
-async fn commit(pool: &AnyPool, group: &[Request]) -> StoreResult<Stored> {
+/// Stores `group`: its visitors' messages, then its operators'. On SQLite in one transaction
+/// that reads what the store knows of the group, then writes; on PostgreSQL the reads run side
+/// by side before, and a group whose conversations exist and are announced is written in one
+/// statement ([`super::single_statement`]).
+async fn commit(
+    pool: &AnyPool,
+    engine: Engine,
+    ids: &mut MessageIds,
+    group: &[Request],
+) -> StoreResult<Stored> {
     let mut visitors = Vec::new();
     let mut operators = Vec::new();
     for request in group {
@@ -188,16 +203,71 @@ async fn commit(pool: &AnyPool, group: &[Request]) -> StoreResult<Stored> {
             Request::Operator { incoming, .. } => operators.push(incoming),
         }
     }
-    let mut tx: Tx<'_> = pool.begin().await?;
+    match engine {
+        Engine::Sqlite => {
+            let mut tx: Tx<'_> = pool.begin().await?;
+            let known = Known::read(&mut tx, &visitors).await?;
+            let seen = Seen::read(&mut tx, &operators).await?;
+            commit_in(tx, &visitors, &operators, (&known, &seen), None).await
+        }
+        Engine::Postgres => commit_postgres(pool, ids, &visitors, &operators).await,
+    }
+}
+
+/// [`commit`] on PostgreSQL: the reads side by side, then one statement, or a transaction
+/// when a conversation must first be created or announced.
+async fn commit_postgres(
+    pool: &AnyPool,
+    ids: &mut MessageIds,
+    visitors: &[&Incoming],
+    operators: &[&OperatorMessage],
+) -> StoreResult<Stored> {
+    let count = visitors.len() + operators.len();
+    ids.reserve(pool, count).await?;
+    let (known, seen) = tokio::try_join!(
+        async { Known::read(&mut *pool.acquire().await?, visitors).await },
+        async { Seen::read(&mut *pool.acquire().await?, operators).await },
+    )?;
+    let now = now_ms();
+    let plan = Plan::new(visitors, &known);
+    let replies = ReplyPlan::new(operators, &seen);
+    let Some((mut fresh, commands)) = plan.prepared(visitors, &known, ids, now)? else {
+        // What was prepared is dropped, with the ids it took.
+        ids.reserve(pool, count).await?;
+        let tx = pool.begin().await?;
+        return commit_in(tx, visitors, operators, (&known, &seen), Some(ids)).await;
+    };
+    let stored = if plan.repeats_stored() {
+        stored_messages(&mut *pool.acquire().await?, &plan).await?
+    } else {
+        HashMap::new()
+    };
+    let from_visitors = fresh.len();
+    fresh.extend(replies.prepared(operators, &seen, ids, now)?);
+    let (mut created, handed) = single_statement::write(pool, fresh, commands, now).await?;
+    let answered = created.split_off(from_visitors);
+    let appended = plan.appended(created, &stored)?;
+    Ok((appended, replies.outcomes(operators, answered)?, handed))
+}
+
+/// Writes `visitors`' and `operators`' messages in `tx`, given what was `known` and `seen`
+/// of them, under ids from `ids` where given, and commits.
+async fn commit_in(
+    mut tx: Tx<'_>,
+    visitors: &[&Incoming],
+    operators: &[&OperatorMessage],
+    (known, seen): (&Known, &Seen),
+    mut ids: Option<&mut MessageIds>,
+) -> StoreResult<Stored> {
     let (appended, handed) = if visitors.is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        append_group(&mut tx, &visitors).await?
+        append_group(&mut tx, visitors, known, ids.as_deref_mut()).await?
     };
     let replies = if operators.is_empty() {
         Vec::new()
     } else {
-        append_replies(&mut tx, &operators).await?
+        append_replies(&mut tx, operators, seen, ids).await?
     };
     if appended.len() != visitors.len() || replies.len() != operators.len() {
         return Err(StoreError::Corrupt(
@@ -210,10 +280,13 @@ async fn commit(pool: &AnyPool, group: &[Request]) -> StoreResult<Stored> {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::{BridgeStore, ConversationRef, NewMessage, SqlStore, Store};
+    use crate::store::test_stores::{queued, test_stores};
+    use crate::store::{
+        Appended, Bridge, BridgeStore, ConversationRef, NewMessage, SqlStore, Store,
+    };
     use futures_util::future::join_all;
-    use protocol::TextFormat;
     use protocol::webhook::MessageCommand;
+    use protocol::{Message, TextFormat};
 
     fn message(client_id: &str) -> NewMessage {
         NewMessage {
@@ -238,12 +311,17 @@ mod tests {
 
     #[tokio::test]
     async fn visitors_and_operators_messages_share_a_group_and_its_numbering() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("group.db").display());
-        let store = SqlStore::connect(&url).await.unwrap();
+        let (_dir, stores) = test_stores().await;
+        for store in &stores {
+            share_a_group_and_its_numbering(store).await;
+        }
+    }
+
+    /// On PostgreSQL the group after the first message is written in one statement.
+    async fn share_a_group_and_its_numbering(store: &SqlStore) {
         let visitor = store.create_visitor("shop", "hash").await.unwrap();
         let first = store
-            .append_visitor_message(&visitor, message("first"), crate::store::Bridge::Off)
+            .append_visitor_message(&visitor, message("first"), Bridge::On)
             .await
             .unwrap();
         let conversation = ConversationRef {
@@ -254,18 +332,23 @@ mod tests {
         let asked: Vec<_> = (0..40)
             .map(|n| reply(&format!("op-{}", n % 30), conversation.id))
             .collect();
-        let questions = (0..40).map(|n| {
-            store.append_visitor_message(
-                &visitor,
-                message(&format!("v-{n}")),
-                crate::store::Bridge::Off,
-            )
+        let questions = (0..=40).map(|n| {
+            // The last is the first message sent again, as after a lost acknowledgement.
+            let client_id = if n == 40 {
+                "first".into()
+            } else {
+                format!("v-{n}")
+            };
+            store.append_visitor_message(&visitor, message(&client_id), Bridge::On)
         });
         let answers = asked
             .iter()
             .map(|command| store.append_operator_message("shop", conversation, command));
-        let (questions, answers) = tokio::join!(join_all(questions), join_all(answers));
+        let (mut questions, answers) = tokio::join!(join_all(questions), join_all(answers));
 
+        let again = questions.pop().unwrap().unwrap();
+        assert!(matches!(again, Appended::Existing(_)), "stored once");
+        assert_eq!(again.message(), first.message());
         let answers: Vec<_> = answers.into_iter().map(Result::unwrap).collect();
         let refused = answers.iter().filter(|answer| answer.is_err()).count();
         assert_eq!(refused, 10, "an id sent twice in a group is stored once");
@@ -287,19 +370,36 @@ mod tests {
 
         let stored = store.messages_after(conversation.id, 0).await.unwrap();
         assert_eq!(stored.len(), 71);
-        let operators = stored
+        assert!(
+            stored.windows(2).all(|pair| pair[0].id < pair[1].id),
+            "ids grow with the numbers: the collaboration server gets them in that order"
+        );
+        let operators: Vec<Message> = stored
             .iter()
             .filter(|message| message.client_id.is_none())
-            .count();
-        assert_eq!(operators, 30);
+            .cloned()
+            .collect();
+        assert_eq!(operators.len(), 30);
         assert_eq!(
             answers.iter().flatten().cloned().collect::<Vec<_>>(),
-            stored
-                .iter()
-                .filter(|message| message.client_id.is_none())
-                .cloned()
-                .collect::<Vec<_>>(),
+            operators,
             "what the writer answers is what was stored"
         );
+        let visitors: Vec<Message> = questions
+            .into_iter()
+            .map(|q| q.unwrap().message().clone())
+            .collect();
+        assert_eq!(
+            visitors,
+            stored[1..]
+                .iter()
+                .filter(|message| message.client_id.is_some())
+                .cloned()
+                .collect::<Vec<_>>(),
+            "visitors' messages are answered as stored, numbered in the order sent"
+        );
+        let mut expected = vec!["createUser", "createConversation"];
+        expected.extend(["createMessage"; 41]);
+        assert_eq!(queued(store, conversation.id).await, expected);
     }
 }

@@ -10,7 +10,10 @@ mod multi_row;
 mod outbox_signal;
 mod reply_sql;
 mod rows;
+mod single_statement;
 mod sql;
+#[cfg(test)]
+mod test_stores;
 
 use async_trait::async_trait;
 use protocol::webhook::{Conversation, MessageCommand, User};

@@ -44,8 +44,14 @@ pub(super) fn placeholders(engine: Engine, count: usize, first: usize) -> Vec<St
 
 /// `($1, ..., $columns), (...)`: `rows` rows of `columns` placeholders, for `VALUES`.
 pub(super) fn values(engine: Engine, rows: usize, columns: usize) -> String {
+    values_from(engine, rows, columns, 1)
+}
+
+/// The placeholders of [`values`], numbered from `first` where the engine numbers them: for a
+/// statement binding other values before these.
+pub(super) fn values_from(engine: Engine, rows: usize, columns: usize, first: usize) -> String {
     (0..rows)
-        .map(|row| format!("({})", list(engine, columns, row * columns + 1)))
+        .map(|row| format!("({})", list(engine, columns, first + row * columns)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -58,6 +64,7 @@ mod tests {
     fn postgres_numbers_placeholders_across_rows() {
         assert_eq!(values(Engine::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(list(Engine::Postgres, 2, 4), "$4, $5");
+        assert_eq!(values_from(Engine::Postgres, 2, 2, 5), "($5, $6), ($7, $8)");
         assert_eq!(rows_per_statement(11), 2978);
     }
 

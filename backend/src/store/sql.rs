@@ -18,8 +18,9 @@ use crate::bridge::commands;
 use async_trait::async_trait;
 use protocol::webhook::{Command, ConversationUpdate};
 use protocol::{ContactInfo, Message};
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyPool, Connection, Executor, Row, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,6 +35,13 @@ const POSTGRES_MESSAGE_WRITERS: usize = 1;
 /// commands: with 100 they were prepared again and again, a round trip and a plan each; at
 /// 1,000 messages/s on the bench machine this cache took the p99 from 28 to 20 ms.
 const POSTGRES_STATEMENT_CACHE: usize = 1024;
+
+/// How long a pooled connection may sit idle before it is checked (a round trip) when taken
+/// again. sqlx checks every connection it hands out by default: a round trip before every
+/// statement and transaction, which at 1,000 messages/s on PostgreSQL was half of them; a
+/// connection used moments ago is alive, and one that is not fails its statement like any
+/// other lost connection.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// How often a transaction that lost a race on a unique key is tried again.
 const UNIQUE_RACE_ATTEMPTS: usize = 3;
@@ -89,6 +97,15 @@ impl SqlStore {
         .into();
         let options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_AFTER_IDLE {
+                        connection.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |connection, _| {
                 let pragmas = Arc::clone(&pragmas);
                 Box::pin(async move {
@@ -114,7 +131,7 @@ impl SqlStore {
         };
         let signal = Arc::new(OutboxSignal::default());
         Ok(Self {
-            appends: GroupCommit::start(&writes, writers, &signal, committed),
+            appends: GroupCommit::start(&writes, engine, writers, &signal, committed),
             reads,
             writes,
             engine,
@@ -503,18 +520,55 @@ impl OutboxRow {
 }
 
 /// Values bound per row of the outbox insert.
-const OUTBOX_COLUMNS: usize = 6;
+pub(super) const OUTBOX_COLUMNS: usize = 6;
+
+/// The outbox insert, up to its `VALUES`; rows are bound by [`bind_outbox`].
+pub(super) const OUTBOX_INSERT: &str = "INSERT INTO outbox (integration_id, conversation_id, \
+     ordering_key, command, created_at, next_attempt_at) VALUES";
+
+/// Binds `rows` for [`OUTBOX_INSERT`], queued at `now`.
+pub(super) fn bind_outbox<'q>(
+    mut query: Query<'q, Any, AnyArguments<'q>>,
+    rows: &'q [OutboxRow],
+    now: i64,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    for row in rows {
+        query = query
+            .bind(&row.integration_id)
+            .bind(row.conversation_id)
+            .bind(&row.ordering_key)
+            .bind(&row.command)
+            .bind(now)
+            .bind(now);
+    }
+    query
+}
+
+/// `rows` as queued under `ids`, the ids their insert returned: both engines number the rows of
+/// one `VALUES` list in order, so the smallest id is the first row's.
+pub(super) fn handed(rows: Vec<OutboxRow>, mut ids: Vec<i64>) -> StoreResult<Vec<Handed>> {
+    if ids.len() != rows.len() {
+        return Err(StoreError::Corrupt(
+            "a queued command went missing from its insert".into(),
+        ));
+    }
+    ids.sort_unstable();
+    Ok(rows
+        .into_iter()
+        .zip(ids)
+        .map(|(row, id)| row.into_handed(id))
+        .collect())
+}
 
 /// Queues `commands` in their order, after everything queued for their conversations, and
-/// gives them back as queued (with their ids), for [`OutboxSignal::queued`]: both engines
-/// number the rows of one `VALUES` list in order.
+/// gives them back as queued (with their ids), for [`OutboxSignal::queued`].
 pub(super) async fn insert_outbox(
     tx: &mut Tx<'_>,
     commands: Vec<OutboxRow>,
 ) -> StoreResult<Vec<Handed>> {
     let now = now_ms();
     let engine = engine_of(tx);
-    let mut handed = Vec::with_capacity(commands.len());
+    let mut all = Vec::with_capacity(commands.len());
     let mut commands = commands.into_iter().peekable();
     while commands.peek().is_some() {
         let part: Vec<OutboxRow> = commands
@@ -522,39 +576,18 @@ pub(super) async fn insert_outbox(
             .take(rows_per_statement(OUTBOX_COLUMNS))
             .collect();
         let sql = format!(
-            "INSERT INTO outbox (integration_id, conversation_id, ordering_key, command, \
-             created_at, next_attempt_at) VALUES {} RETURNING id",
+            "{OUTBOX_INSERT} {} RETURNING id",
             values(engine, part.len(), OUTBOX_COLUMNS)
         );
-        let mut query = sqlx::query(&sql);
-        for row in &part {
-            query = query
-                .bind(&row.integration_id)
-                .bind(row.conversation_id)
-                .bind(&row.ordering_key)
-                .bind(&row.command)
-                .bind(now)
-                .bind(now);
-        }
-        let mut ids = query
+        let ids = bind_outbox(sqlx::query(&sql), &part, now)
             .fetch_all(&mut **tx)
             .await?
             .iter()
             .map(|row| row.try_get::<i64, _>("id"))
             .collect::<Result<Vec<_>, _>>()?;
-        if ids.len() != part.len() {
-            return Err(StoreError::Corrupt(
-                "a queued command went missing from its insert".into(),
-            ));
-        }
-        ids.sort_unstable();
-        handed.extend(
-            part.into_iter()
-                .zip(ids)
-                .map(|(row, id)| row.into_handed(id)),
-        );
+        all.extend(handed(part, ids)?);
     }
-    Ok(handed)
+    Ok(all)
 }
 
 /// The person's id in the collaboration server, adding its `createUser` (ordered with
