@@ -320,6 +320,10 @@ impl BridgeStore for SqlStore {
         integration_id: &str,
         ext_id: &str,
     ) -> StoreResult<Option<ConversationRef>> {
+        let started = match self.conversation_refs.get(integration_id, ext_id) {
+            Ok(conversation) => return Ok(Some(conversation)),
+            Err(started) => started,
+        };
         // A conversation not announced yet is known by its own id; both branches are index
         // lookups (comparing `CAST(id AS TEXT)` instead made the engines look at every
         // conversation not announced).
@@ -327,7 +331,7 @@ impl BridgeStore for SqlStore {
             .parse::<i64>()
             .ok()
             .filter(|id| id.to_string() == ext_id);
-        sqlx::query(
+        let found = sqlx::query(
             "SELECT id, person_id FROM conversations WHERE integration_id = $1 \
              AND (ext_id = $2 OR (id = $3 AND ext_id IS NULL))",
         )
@@ -338,7 +342,12 @@ impl BridgeStore for SqlStore {
         .await?
         .as_ref()
         .map(conversation_ref)
-        .transpose()
+        .transpose()?;
+        if let Some(conversation) = found {
+            self.conversation_refs
+                .remember(started, integration_id, ext_id, conversation);
+        }
+        Ok(found)
     }
 
     async fn create_conversation_from_server(

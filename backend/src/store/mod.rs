@@ -5,6 +5,7 @@
 mod append_sql;
 mod bridge_sql;
 mod checkpoint;
+mod conversation_refs;
 mod group_commit;
 mod multi_row;
 mod outbox_signal;

@@ -49,7 +49,8 @@ pub(super) struct Fresh {
     operator_id: Option<i64>,
     /// The operator message's id in the collaboration server.
     ext_id: Option<String>,
-    page: PageInfo,
+    /// The page a visitor's message was sent from (empty if not told).
+    page: Option<PageInfo>,
 }
 
 impl Fresh {
@@ -59,7 +60,7 @@ impl Fresh {
             visitor_id: Some(visitor_id),
             operator_id: None,
             ext_id: None,
-            page: page.unwrap_or_default(),
+            page: Some(page.unwrap_or_default()),
         }
     }
 
@@ -69,7 +70,7 @@ impl Fresh {
             visitor_id: None,
             operator_id,
             ext_id: Some(ext_id),
-            page: PageInfo::default(),
+            page: None,
         }
     }
 }
@@ -119,6 +120,8 @@ pub(super) fn next_id(ids: &mut Option<&mut MessageIds>) -> StoreResult<Option<i
 
 /// Stores `fresh` (each conversation's messages numbered in the order given) and queues
 /// `commands`, in one statement; returns the messages, numbered, and the commands as queued.
+/// A group's values (at most 256 messages, 19 values each with its command) stay far under
+/// PostgreSQL's 65,535 per statement.
 pub(super) async fn write(
     pool: &AnyPool,
     fresh: Vec<Fresh>,
@@ -158,8 +161,8 @@ pub(super) async fn write(
             .bind(row.ext_id.as_deref())
             .bind(&message.text)
             .bind(text_format_name(message.text_format))
-            .bind(&row.page.url)
-            .bind(&row.page.title);
+            .bind(row.page.as_ref().map(|page| page.url.as_str()))
+            .bind(row.page.as_ref().map(|page| page.title.as_str()));
     }
     query = bind_outbox(query.bind(now), &commands, now);
     let mut seqs = HashMap::with_capacity(fresh.len());

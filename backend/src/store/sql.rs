@@ -6,6 +6,7 @@
 //! is mostly checkpointed off the write path ([`super::checkpoint`]).
 
 use super::checkpoint;
+use super::conversation_refs::ConversationRefs;
 use super::group_commit::GroupCommit;
 use super::multi_row::{engine_of, rows_per_statement, values};
 use super::outbox_signal::{Handed, OutboxSignal, ordering_key};
@@ -59,6 +60,8 @@ pub struct SqlStore {
     signal: Arc<OutboxSignal>,
     /// Visitors' and operators' messages, committed in groups.
     pub(super) appends: GroupCommit,
+    /// Conversations operators' commands named.
+    pub(super) conversation_refs: Arc<ConversationRefs>,
 }
 
 /// Most memory each SQLite connection's page cache may take, in KiB.
@@ -136,6 +139,7 @@ impl SqlStore {
             writes,
             engine,
             signal,
+            conversation_refs: Arc::default(),
         })
     }
 
@@ -152,6 +156,7 @@ impl SqlStore {
     ) -> StoreResult<Vec<Handed>> {
         let mut tx = self.writes.begin().await?;
         let mut handed = Vec::new();
+        let mut adopted = false;
         sqlx::query("UPDATE visitors SET person_id = person_id WHERE id = $1")
             .bind(visitor_id)
             .execute(&mut *tx)
@@ -207,6 +212,7 @@ impl SqlStore {
                 if anonymous {
                     handed =
                         adopt_anonymous(&mut tx, &current, current_id, target_id, bridge).await?;
+                    adopted = true;
                 }
                 target_id
             }
@@ -217,6 +223,9 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        if adopted {
+            self.conversation_refs.forget_all();
+        }
         Ok(handed)
     }
 }

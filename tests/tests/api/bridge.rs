@@ -548,6 +548,25 @@ async fn operator_replies_and_edits_reach_visitors_live_and_on_resume() {
     }
 }
 
+/// An operator's message into `conversation`, through the inbound webhook.
+async fn reply(server: &Endpoint, conversation: i64, ext_id: &str, text: &str) {
+    let body = format!(
+        r#"{{"createMessage": {{"extId": "{ext_id}", "text": "{text}", "extConversationId": "{conversation}"}}}}"#
+    );
+    assert_eq!(inbound(server, WEBHOOK_TOKEN, body).await.0, 200);
+}
+
+/// Reads `client`'s frames until the message `text` arrives; other messages are passed over.
+async fn live(client: &mut WsClient, text: &str) -> protocol::Message {
+    loop {
+        match client.next().await {
+            ServerFrame::Message { message } if message.text == text => return message,
+            ServerFrame::Message { .. } => {}
+            other => panic!("expected {text:?} live, got {other:?}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_known_user_adopting_an_anonymous_conversation_joins_it_in_1c() {
     const SIGN_KEY: &str = "adopt-key";
@@ -565,18 +584,26 @@ async fn a_known_user_adopting_an_anonymous_conversation_joins_it_in_1c() {
 
         let (mut anonymous, _) = welcomed(&server, &server.new_visitor().await).await;
         let first = say(&mut anonymous, "a-1", "before login").await;
+        // The operator answers the anonymous visitor, so the server knows whose it is.
+        reply(&server, first.conversation_id, "r-1", "answer before login").await;
+        let answer = live(&mut anonymous, "answer before login").await;
         anonymous.send(&ClientFrame::Identify { token }).await;
         match anonymous.next().await {
             ServerFrame::Identified { messages, .. } => {
                 assert_eq!(
                     messages,
-                    std::slice::from_ref(&first),
+                    [first.clone(), answer],
                     "{db:?}: the conversation came along"
                 );
             }
             other => panic!("{db:?}: {other:?}"),
         }
         say(&mut anonymous, "a-2", "after login").await;
+        reply(&server, first.conversation_id, "r-2", "answer after login").await;
+        for tab in [&mut anonymous, &mut known] {
+            // Published to the person the conversation now belongs to.
+            live(tab, "answer after login").await;
+        }
         let commands = fake
             .wait_for("the message after login", |c| {
                 created_messages(c).iter().any(|m| m.text == "after login")
