@@ -9,7 +9,7 @@
 use super::multi_row::{engine_of, list, rows_per_statement, values};
 use super::outbox_signal::Handed;
 use super::rows::{self, MESSAGE_SELECT};
-use super::single_statement::{Fresh, MessageIds, UNNUMBERED, next_id};
+use super::single_statement::{Expected, Fresh, MessageIds, UNNUMBERED, next_id};
 use super::sql::{OutboxRow, Tx, announce_person, insert_outbox};
 use super::{Appended, Bridge, NewMessage, StoreError, StoreResult, Visitor, now_ms};
 use crate::bridge::commands;
@@ -17,7 +17,7 @@ use protocol::webhook::Command;
 use protocol::{Author, AuthorKind, Message};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Values bound per row of the messages insert.
 const MESSAGE_COLUMNS: usize = 12;
@@ -121,6 +121,7 @@ impl<'g> Plan<'g> {
             };
             let id = ids.take()?;
             let message = visitor_message(incoming, id, conversation.id, UNNUMBERED, now);
+            let mut expected = Expected::visitor(person_id, None);
             if incoming.bridge == Bridge::On {
                 let ext_user_id = known.ext_user_ids.get(&person_id).cloned().flatten();
                 let (Some(ext_user_id), Some(ext_conversation_id), true) = (
@@ -135,11 +136,14 @@ impl<'g> Plan<'g> {
                     ext_conversation_id,
                 };
                 commands.push(message_command(incoming, &message, &ids)?);
+                let ext_ids = (ids.ext_conversation_id, ids.ext_user_id);
+                expected = Expected::visitor(person_id, Some(ext_ids));
             }
             fresh.push(Fresh::visitor(
                 message,
                 incoming.visitor.id,
                 incoming.message.page.clone(),
+                expected,
             ));
         }
         Ok(Some((fresh, commands)))
@@ -222,27 +226,29 @@ fn visitor_message(
 
 /// Stores `group` in `tx`, in order, given what was `known` before it; a client id stored
 /// before, or earlier in the group, gives back the message stored under it. Also returns the
-/// webhook commands it queued. New messages take their ids from `ids` where given.
+/// webhook commands it queued, and what is known after it of the people it wrote new messages
+/// for. New messages take their ids from `ids` where given.
 pub(super) async fn append_group(
     tx: &mut Tx<'_>,
     group: &[&Incoming],
     known: &Known,
     ids: Option<&mut MessageIds>,
-) -> StoreResult<(Vec<Appended>, Vec<Handed>)> {
+) -> StoreResult<(Vec<Appended>, Vec<Handed>, Known)> {
     let now = now_ms();
     let plan = Plan::new(group, known);
     let counters = advance_counters(tx, &plan.new_per_person, now).await?;
     let created = insert_messages(tx, group, &plan.slots, &counters, ids, now).await?;
-    let handed = queue_commands(tx, group, &created, known, &counters).await?;
+    let (handed, announced) = queue_commands(tx, group, &created, known, &counters).await?;
     let stored = stored_messages(tx, &plan).await?;
     Ok((
         plan.appended(created.into_iter().flatten(), &stored)?,
         handed,
+        known.after(&counters, &announced),
     ))
 }
 
 /// A conversation as the store knew it before the group.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct KnownConversation {
     id: i64,
     /// Its id in the collaboration server, once announced.
@@ -301,6 +307,82 @@ impl Known {
             }
         }
         Ok(known)
+    }
+
+    /// What `self` knows of `group`'s people, if it knows each one's conversation, and no
+    /// two share one.
+    pub(super) fn recall(&self, group: &[&Incoming]) -> Option<Self> {
+        let mut part = Self::default();
+        let mut conversations = HashSet::new();
+        for incoming in group {
+            let person_id = incoming.visitor.person_id;
+            if part.conversations.contains_key(&person_id) {
+                continue;
+            }
+            let conversation = self.conversations.get(&person_id)?;
+            if !conversations.insert(conversation.id) {
+                return None;
+            }
+            let ext_user_id = self.ext_user_ids.get(&person_id)?;
+            part.ext_user_ids.insert(person_id, ext_user_id.clone());
+            part.conversations.insert(person_id, conversation.clone());
+        }
+        Some(part)
+    }
+
+    /// Takes what `other` knows of its people's conversations (not of their messages) over
+    /// what `self` knew.
+    pub(super) fn learn(&mut self, other: &Self) {
+        for (person_id, conversation) in &other.conversations {
+            let Some(ext_user_id) = other.ext_user_ids.get(person_id) else {
+                continue;
+            };
+            self.ext_user_ids.insert(*person_id, ext_user_id.clone());
+            self.conversations
+                .insert(*person_id, conversation.clone());
+        }
+    }
+
+    /// Forgets `group`'s people.
+    pub(super) fn forget(&mut self, group: &[&Incoming]) {
+        for incoming in group {
+            self.ext_user_ids.remove(&incoming.visitor.person_id);
+            self.conversations.remove(&incoming.visitor.person_id);
+        }
+    }
+
+    /// How many people's conversations `self` knows.
+    pub(super) fn people(&self) -> usize {
+        self.conversations.len()
+    }
+
+    /// What is known of the people with `counters` once their new messages are written: their
+    /// conversations as counted, with the ids `announced` where the group announced them.
+    fn after(&self, counters: &HashMap<i64, Counter>, announced: &HashMap<i64, Announced>) -> Self {
+        let mut after = Self::default();
+        for (person_id, counter) in counters {
+            let (ext_user_id, conversation) = match announced.get(person_id) {
+                Some(ids) => (
+                    Some(ids.ext_user_id.clone()),
+                    KnownConversation {
+                        id: counter.conversation_id,
+                        ext_id: Some(ids.ext_conversation_id.clone()),
+                        announced: true,
+                    },
+                ),
+                None => (
+                    self.ext_user_ids.get(person_id).cloned().flatten(),
+                    KnownConversation {
+                        id: counter.conversation_id,
+                        ext_id: counter.ext_id.clone(),
+                        announced: counter.announced,
+                    },
+                ),
+            };
+            after.ext_user_ids.insert(*person_id, ext_user_id);
+            after.conversations.insert(*person_id, conversation);
+        }
+        after
     }
 
     /// Adds a row of [`Known::read`]'s statement.
@@ -445,14 +527,15 @@ struct Announced {
 }
 
 /// Queues what the collaboration server needs for the new messages sent with the bridge on:
-/// each person and conversation the first time, then the messages, in order.
+/// each person and conversation the first time, then the messages, in order. Also returns
+/// the ids the collaboration server knows each of those people and conversations by.
 async fn queue_commands(
     tx: &mut Tx<'_>,
     group: &[&Incoming],
     created: &[Option<Message>],
     known: &Known,
     counters: &HashMap<i64, Counter>,
-) -> StoreResult<Vec<Handed>> {
+) -> StoreResult<(Vec<Handed>, HashMap<i64, Announced>)> {
     let mut announced: HashMap<i64, Announced> = HashMap::new();
     let mut commands = Vec::new();
     for (incoming, message) in group.iter().zip(created) {
@@ -472,7 +555,7 @@ async fn queue_commands(
         };
         commands.push(message_command(incoming, message, &ids)?);
     }
-    insert_outbox(tx, commands).await
+    Ok((insert_outbox(tx, commands).await?, announced))
 }
 
 /// The `createMessage` command of `incoming`, stored as `message`, for the collaboration
@@ -619,7 +702,7 @@ mod tests {
         };
         let mut tx = store.writes.begin().await.unwrap();
         let known = Known::read(&mut tx, &group).await.unwrap();
-        let (appended, handed) = append_group(&mut tx, &group, &known, ids).await.unwrap();
+        let (appended, handed, after) = append_group(&mut tx, &group, &known, ids).await.unwrap();
         tx.commit().await.unwrap();
 
         let outline: Vec<(bool, &str, i64)> = appended
@@ -666,6 +749,17 @@ mod tests {
             ]
         );
         let bob_conversation = appended[0].message().conversation_id;
+        let recalled = after.recall(&group).expect("both people known after the group");
+        for (person_id, conversation_id) in [
+            (ann.person_id, ann_conversation),
+            (bob.person_id, bob_conversation),
+        ] {
+            let conversation = &recalled.conversations[&person_id];
+            assert_eq!(conversation.id, conversation_id);
+            assert!(conversation.announced, "announced by its first message");
+            assert_eq!(conversation.ext_id, Some(conversation_id.to_string()));
+            assert!(recalled.ext_user_ids[&person_id].is_some());
+        }
         let handed: Vec<(i64, &str)> = handed
             .iter()
             .map(|handed| {

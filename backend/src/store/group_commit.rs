@@ -6,10 +6,12 @@
 //! committed; if a transaction fails, its messages are tried again one transaction each, so one
 //! bad message fails alone. A group costs a constant number of statements
 //! ([`super::append_sql`], [`super::reply_sql`]); on PostgreSQL, once its conversations exist,
-//! one read and one write ([`super::single_statement`]).
+//! one statement ([`super::single_statement`]), planned from what the writer remembers of its
+//! people ([`super::remembered`]), else after reading them.
 
 use super::append_sql::{Incoming, Known, Plan, append_group, stored_messages};
 use super::outbox_signal::{Handed, OutboxSignal};
+use super::remembered::Remembered;
 use super::reply_sql::{OperatorMessage, ReplyPlan, Seen, append_replies};
 use super::single_statement::{self, MessageIds};
 use super::sql::Tx;
@@ -129,15 +131,20 @@ struct Told {
 
 /// Writes what is queued, a batch per transaction, until every sender is gone.
 async fn write(pool: AnyPool, engine: Engine, mut queue: mpsc::Receiver<Request>, told: Told) {
-    let mut ids = MessageIds::default();
+    let mut writer = Writer {
+        pool,
+        engine,
+        ids: MessageIds::default(),
+        remembered: Remembered::default(),
+    };
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match commit(&pool, engine, &mut ids, &batch).await {
+        match writer.commit(&batch).await {
             Ok(stored) => answer(std::mem::take(&mut batch), stored, &told),
             Err(error) => {
                 tracing::debug!(%error, messages = batch.len(), "batch failed; storing one by one");
                 for request in batch.drain(..) {
-                    match commit(&pool, engine, &mut ids, std::slice::from_ref(&request)).await {
+                    match writer.commit(std::slice::from_ref(&request)).await {
                         Ok(stored) => answer(vec![request], stored, &told),
                         Err(error) => request.fail(error),
                     }
@@ -185,57 +192,104 @@ impl Request {
     }
 }
 
-/// Stores `group`: its visitors' messages, then its operators'. On SQLite in one transaction
-/// that reads what the store knows of the group, then writes; on PostgreSQL the reads run side
-/// by side before, and a group whose conversations exist and are announced is written in one
-/// statement ([`super::single_statement`]).
-async fn commit(
-    pool: &AnyPool,
+/// A writer's connections and what it keeps between groups.
+struct Writer {
+    pool: AnyPool,
     engine: Engine,
-    ids: &mut MessageIds,
-    group: &[Request],
-) -> StoreResult<Stored> {
-    let mut visitors = Vec::new();
-    let mut operators = Vec::new();
-    for request in group {
-        match request {
-            Request::Visitor { incoming, .. } => visitors.push(incoming),
-            Request::Operator { incoming, .. } => operators.push(incoming),
+    /// Message ids taken ahead (PostgreSQL).
+    ids: MessageIds,
+    /// What earlier groups told of the writer's people (PostgreSQL).
+    remembered: Remembered,
+}
+
+impl Writer {
+    /// Stores `group`: its visitors' messages, then its operators'. On SQLite in one
+    /// transaction that reads what the store knows of the group, then writes; on PostgreSQL
+    /// see [`Writer::commit_postgres`].
+    async fn commit(&mut self, group: &[Request]) -> StoreResult<Stored> {
+        let mut visitors = Vec::new();
+        let mut operators = Vec::new();
+        for request in group {
+            match request {
+                Request::Visitor { incoming, .. } => visitors.push(incoming),
+                Request::Operator { incoming, .. } => operators.push(incoming),
+            }
+        }
+        match self.engine {
+            Engine::Sqlite => {
+                let mut tx: Tx<'_> = self.pool.begin().await?;
+                let known = Known::read(&mut tx, &visitors).await?;
+                let seen = Seen::read(&mut tx, &operators).await?;
+                let written = commit_in(tx, &visitors, &operators, (&known, &seen), None).await?;
+                Ok(written.0)
+            }
+            Engine::Postgres => self.commit_postgres(&visitors, &operators).await,
         }
     }
-    match engine {
-        Engine::Sqlite => {
-            let mut tx: Tx<'_> = pool.begin().await?;
-            let known = Known::read(&mut tx, &visitors).await?;
-            let seen = Seen::read(&mut tx, &operators).await?;
-            commit_in(tx, &visitors, &operators, (&known, &seen), None).await
+
+    /// [`Writer::commit`] on PostgreSQL. A group whose people are remembered is written in one
+    /// statement at once; if what was remembered is no longer true, the statement fails and
+    /// the group's people are read (the reads side by side) and it is written again, in one
+    /// statement, or in a transaction when a conversation must first be created or announced.
+    async fn commit_postgres(
+        &mut self,
+        visitors: &[&Incoming],
+        operators: &[&OperatorMessage],
+    ) -> StoreResult<Stored> {
+        let count = visitors.len() + operators.len();
+        if let Some(known) = self.remembered.recall(visitors) {
+            self.ids.reserve(&self.pool, count).await?;
+            // Operators' messages need nothing remembered: the statement finds their authors,
+            // and an id stored before is refused by its unique index.
+            let seen = Seen::default();
+            match write_planned(&self.pool, &mut self.ids, visitors, operators, (&known, &seen))
+                .await
+            {
+                Ok(Some(stored)) => return Ok(stored),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::debug!(%error, "a group planned from memory was refused; reading it");
+                    self.remembered.forget(visitors);
+                }
+            }
         }
-        Engine::Postgres => commit_postgres(pool, ids, &visitors, &operators).await,
+        // What was taken for a refused plan is dropped, with its ids.
+        self.ids.reserve(&self.pool, count).await?;
+        let pool = &self.pool;
+        let (known, seen) = tokio::try_join!(
+            async { Known::read(&mut *pool.acquire().await?, visitors).await },
+            async { Seen::read(&mut *pool.acquire().await?, operators).await },
+        )?;
+        self.remembered.learn(&known);
+        let planned = (&known, &seen);
+        if let Some(stored) =
+            write_planned(&self.pool, &mut self.ids, visitors, operators, planned).await?
+        {
+            return Ok(stored);
+        }
+        self.ids.reserve(&self.pool, count).await?;
+        let tx = self.pool.begin().await?;
+        let (stored, after) =
+            commit_in(tx, visitors, operators, planned, Some(&mut self.ids)).await?;
+        self.remembered.learn(&after);
+        Ok(stored)
     }
 }
 
-/// [`commit`] on PostgreSQL: the reads side by side, then one statement, or a transaction
-/// when a conversation must first be created or announced.
-async fn commit_postgres(
+/// Writes the group in one statement, planned from what was `known` and `seen` of it; `None`
+/// if a conversation must first be created or announced.
+async fn write_planned(
     pool: &AnyPool,
     ids: &mut MessageIds,
     visitors: &[&Incoming],
     operators: &[&OperatorMessage],
-) -> StoreResult<Stored> {
-    let count = visitors.len() + operators.len();
-    ids.reserve(pool, count).await?;
-    let (known, seen) = tokio::try_join!(
-        async { Known::read(&mut *pool.acquire().await?, visitors).await },
-        async { Seen::read(&mut *pool.acquire().await?, operators).await },
-    )?;
+    (known, seen): (&Known, &Seen),
+) -> StoreResult<Option<Stored>> {
     let now = now_ms();
-    let plan = Plan::new(visitors, &known);
-    let replies = ReplyPlan::new(operators, &seen);
-    let Some((mut fresh, commands)) = plan.prepared(visitors, &known, ids, now)? else {
-        // What was prepared is dropped, with the ids it took.
-        ids.reserve(pool, count).await?;
-        let tx = pool.begin().await?;
-        return commit_in(tx, visitors, operators, (&known, &seen), Some(ids)).await;
+    let plan = Plan::new(visitors, known);
+    let replies = ReplyPlan::new(operators, seen);
+    let Some((mut fresh, commands)) = plan.prepared(visitors, known, ids, now)? else {
+        return Ok(None);
     };
     let stored = if plan.repeats_stored() {
         stored_messages(&mut *pool.acquire().await?, &plan).await?
@@ -243,24 +297,29 @@ async fn commit_postgres(
         HashMap::new()
     };
     let from_visitors = fresh.len();
-    fresh.extend(replies.prepared(operators, &seen, ids, now)?);
+    fresh.extend(replies.prepared(operators, seen, ids, now)?);
     let (mut created, handed) = single_statement::write(pool, fresh, commands, now).await?;
     let answered = created.split_off(from_visitors);
     let appended = plan.appended(created, &stored)?;
-    Ok((appended, replies.outcomes(operators, answered)?, handed))
+    Ok(Some((
+        appended,
+        replies.outcomes(operators, answered)?,
+        handed,
+    )))
 }
 
 /// Writes `visitors`' and `operators`' messages in `tx`, given what was `known` and `seen`
-/// of them, under ids from `ids` where given, and commits.
+/// of them, under ids from `ids` where given, and commits; also returns what is known after
+/// of the people it wrote new messages for.
 async fn commit_in(
     mut tx: Tx<'_>,
     visitors: &[&Incoming],
     operators: &[&OperatorMessage],
     (known, seen): (&Known, &Seen),
     mut ids: Option<&mut MessageIds>,
-) -> StoreResult<Stored> {
-    let (appended, handed) = if visitors.is_empty() {
-        (Vec::new(), Vec::new())
+) -> StoreResult<(Stored, Known)> {
+    let (appended, handed, after) = if visitors.is_empty() {
+        (Vec::new(), Vec::new(), Known::default())
     } else {
         append_group(&mut tx, visitors, known, ids.as_deref_mut()).await?
     };
@@ -275,7 +334,7 @@ async fn commit_in(
         ));
     }
     tx.commit().await?;
-    Ok((appended, replies, handed))
+    Ok(((appended, replies, handed), after))
 }
 
 #[cfg(test)]
@@ -287,6 +346,7 @@ mod tests {
     use futures_util::future::join_all;
     use protocol::webhook::MessageCommand;
     use protocol::{Message, TextFormat};
+    use sqlx::Row;
 
     fn message(client_id: &str) -> NewMessage {
         NewMessage {
@@ -307,6 +367,67 @@ mod tests {
             data: None,
             data_type: None,
         }
+    }
+
+    #[tokio::test]
+    async fn a_conversation_changed_under_what_a_writer_remembers_is_read_again() {
+        let (_dir, stores) = test_stores().await;
+        for store in &stores {
+            changed_under_memory(store).await;
+        }
+    }
+
+    /// On PostgreSQL the writer remembers the person after its first message, and plans the
+    /// later ones from that memory.
+    async fn changed_under_memory(store: &SqlStore) {
+        let ann = store.create_visitor("shop", "ann").await.unwrap();
+        let bob = store.create_visitor("shop", "bob").await.unwrap();
+        let send_with = |client_id: &'static str, bridge| {
+            store.append_visitor_message(&ann, message(client_id), bridge)
+        };
+        let send = |client_id| send_with(client_id, Bridge::On);
+        let first = send("1").await.unwrap().message().clone();
+        let second = send("2").await.unwrap().message().clone();
+        assert_eq!(second.conversation_id, first.conversation_id);
+
+        let again = send("2").await.unwrap();
+        assert!(matches!(again, Appended::Existing(_)), "stored once");
+        assert_eq!(again.message(), &second);
+
+        // The collaboration server's id of the person changes.
+        sqlx::query("UPDATE people SET ext_user_id = 'renamed' WHERE id = $1")
+            .bind(ann.person_id)
+            .execute(&store.writes)
+            .await
+            .unwrap();
+        let third = send("3").await.unwrap().message().clone();
+        let command: String =
+            sqlx::query("SELECT command FROM outbox WHERE command LIKE $1 ORDER BY id DESC")
+                .bind(format!("%\"extId\":\"{}\"%", third.id))
+                .fetch_one(&store.reads)
+                .await
+                .unwrap()
+                .try_get("command")
+                .unwrap();
+        assert!(
+            command.contains("\"renamed\""),
+            "the command names the person as it is now: {command}"
+        );
+
+        // The conversation is handed to another person: the next message starts a new one
+        // (sent with the bridge off, the conversation's ids in the collaboration server are not
+        // what tells).
+        sqlx::query("UPDATE conversations SET person_id = $1 WHERE id = $2")
+            .bind(bob.person_id)
+            .bind(first.conversation_id)
+            .execute(&store.writes)
+            .await
+            .unwrap();
+        let fourth = send_with("4", Bridge::Off).await.unwrap().message().clone();
+        assert_ne!(fourth.conversation_id, first.conversation_id);
+        assert_eq!(fourth.seq, 1);
+        let handed_over = store.messages_after(first.conversation_id, 0).await.unwrap();
+        assert_eq!(handed_over.len(), 3, "nothing more joined the handed-over one");
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ mod conversation_refs;
 mod group_commit;
 mod multi_row;
 mod outbox_signal;
+mod remembered;
 mod reply_sql;
 mod rows;
 mod single_statement;

@@ -5,7 +5,7 @@
 //! past the engines' limit on bound parameters.
 
 use super::multi_row::{engine_of, rows_per_statement, values};
-use super::rows::{author_kind_name, text_format_name};
+use super::rows::{author_kind_name, operator_picture, text_format_name};
 use super::single_statement::{Fresh, MessageIds, UNNUMBERED, next_id};
 use super::sql::Tx;
 use super::{ConversationRef, Refused, StoreError, StoreResult, now_ms};
@@ -106,11 +106,15 @@ impl ReplyPlan {
                 continue;
             }
             let id = ids.take()?;
-            let author = seen.author(reply);
-            let message = reply_message(reply, id, UNNUMBERED, author, now);
+            let message = reply_message(reply, id, UNNUMBERED, seen.author(reply), now);
+            let author = reply
+                .command
+                .ext_user_id
+                .clone()
+                .map(|ext_user_id| (reply.integration_id.clone(), ext_user_id));
             fresh.push(Fresh::operator(
                 message,
-                author.map(|author| author.id),
+                author,
                 reply.command.ext_id.clone(),
             ));
         }
@@ -160,7 +164,7 @@ fn reply_message(
             name: author.map(|author| author.name.clone()),
             picture: author
                 .filter(|author| author.has_picture)
-                .map(|author| format!("operators/{}/picture", author.id)),
+                .map(|author| operator_picture(author.id)),
         },
         text: reply.command.text.clone(),
         text_format: reply.command.text_format,

@@ -30,13 +30,18 @@ pub fn message(row: &AnyRow) -> StoreResult<Message> {
             name: row.try_get("author_name")?,
             picture: row
                 .try_get::<Option<i64>, _>("picture_of")?
-                .map(|operator_id| format!("operators/{operator_id}/picture")),
+                .map(operator_picture),
         },
         text: row.try_get("text")?,
         text_format: text_format_from(&text_format)?,
         sent_at: row.try_get("sent_at")?,
         edited_at: row.try_get("edited_at")?,
     })
+}
+
+/// Where the picture of the operator `operator_id` is served, relative to the integration.
+pub fn operator_picture(operator_id: i64) -> String {
+    format!("operators/{operator_id}/picture")
 }
 
 pub fn visitor(row: &AnyRow) -> StoreResult<Visitor> {
