@@ -8,7 +8,9 @@
 //!   `active`, `soak`, `sustained`; `--seconds` overrides the length of the active, soak and
 //!   sustained runs (to reproduce one scenario under a profiler), `--sessions` the number of
 //!   sessions of the active and soak runs (10,000 for the latency budget's load), `--rate` the
-//!   messages per second of the sustained runs on both engines (to find where one falls behind);
+//!   messages per second of the sustained runs on both engines (to find where one falls behind),
+//!   `--servers` a comma-separated subset of `sqlite`, `postgres`, `baseline` to run (to compare
+//!   two builds of one engine quickly);
 //! - `webchat-bench baseline-server` is the baseline itself, started by `run`;
 //! - `webchat-bench widget ...` is the widget bench (see `widget`), which writes its own
 //!   section of the same file.
@@ -31,10 +33,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 const USAGE: &str = "usage: webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--sessions N] [--rate N] \
-                     [--postgres URL] [--out PATH] | baseline-server | widget ...";
+                     [--servers SERVERS] [--postgres URL] [--out PATH] | baseline-server | widget ...";
 
 /// The scenarios `--only` can pick, in the order they run.
 const SCENARIOS: [&str; 5] = ["tokens", "idle", "active", "soak", "sustained"];
+
+/// The servers `--servers` can pick.
+const SERVERS: [&str; 3] = ["sqlite", "postgres", "baseline"];
 
 /// Sizes of one run.
 #[derive(Debug, Clone, Copy)]
@@ -88,6 +93,8 @@ struct Args {
     quick: bool,
     /// The scenarios to run: all of [`SCENARIOS`] unless `--only` names some.
     only: Vec<String>,
+    /// The servers to run: all of [`SERVERS`] unless `--servers` names some.
+    servers: Vec<String>,
     postgres: Option<String>,
     out: PathBuf,
 }
@@ -95,6 +102,10 @@ struct Args {
 impl Args {
     fn runs(&self, scenario: &str) -> bool {
         self.only.iter().any(|name| name == scenario)
+    }
+
+    fn serves(&self, server: &str) -> bool {
+        self.servers.iter().any(|name| name == server)
     }
 }
 
@@ -116,6 +127,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
         plan: FULL,
         quick: false,
         only: SCENARIOS.iter().map(|name| (*name).to_owned()).collect(),
+        servers: SERVERS.iter().map(|name| (*name).to_owned()).collect(),
         postgres: None,
         out: PathBuf::from("bench/RESULTS.md"),
     };
@@ -126,20 +138,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
                 parsed.plan = QUICK;
                 parsed.quick = true;
             }
-            "--only" => {
-                let list = args.next().context("--only needs scenario names")?;
-                parsed.only = list.split(',').map(str::to_owned).collect();
-                if let Some(unknown) = parsed
-                    .only
-                    .iter()
-                    .find(|name| !SCENARIOS.contains(&name.as_str()))
-                {
-                    bail!(
-                        "unknown scenario {unknown:?}; the scenarios are {}",
-                        SCENARIOS.join(", ")
-                    );
-                }
-            }
+            "--only" => parsed.only = names(&mut args, "--only", "scenario", &SCENARIOS)?,
+            "--servers" => parsed.servers = names(&mut args, "--servers", "server", &SERVERS)?,
             "--seconds" => {
                 let seconds = number(&mut args, "--seconds", "seconds")?;
                 length = Some(Duration::from_secs(seconds));
@@ -163,6 +163,23 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
         parsed.plan.sustained = length;
     }
     Ok(parsed)
+}
+
+/// The comma-separated names that follow `flag`, each one of `known`.
+fn names(
+    args: &mut impl Iterator<Item = String>,
+    flag: &str,
+    kind: &str,
+    known: &[&str],
+) -> Result<Vec<String>> {
+    let list = args
+        .next()
+        .with_context(|| format!("{flag} needs {kind} names"))?;
+    let names: Vec<String> = list.split(',').map(str::to_owned).collect();
+    if let Some(unknown) = names.iter().find(|name| !known.contains(&name.as_str())) {
+        bail!("unknown {kind} {unknown:?}; the {kind}s are {}", known.join(", "));
+    }
+    Ok(names)
 }
 
 /// The whole number of `unit` that follows `flag`.
@@ -189,10 +206,14 @@ async fn run(args: Args) -> Result<()> {
             scratch.path().join(format!("{name}.db")).display()
         )
     };
-    let mut databases = vec![("sqlite".to_owned(), sqlite("idle"), sqlite("active"))];
-    if let Some(url) = &args.postgres {
+    let mut databases = Vec::new();
+    if args.serves("sqlite") {
+        databases.push(("sqlite".to_owned(), sqlite("idle"), sqlite("active")));
+    }
+    if let Some(url) = args.postgres.as_ref().filter(|_| args.serves("postgres")) {
         databases.push(("postgres".to_owned(), url.clone(), url.clone()));
     }
+    let baseline = args.serves("baseline");
     let mut results = Results::default();
 
     if args.runs("tokens") {
@@ -203,12 +224,15 @@ async fn run(args: Args) -> Result<()> {
         results.tokens = Some(tokens::measure(plan.token_iterations));
     }
     if args.runs("idle") {
-        idle_scenarios(&mut results, &databases, plan).await?;
+        idle_scenarios(&mut results, &databases, baseline, plan).await?;
     }
     if args.runs("active") {
-        active_scenarios(&mut results, &databases, plan).await?;
+        active_scenarios(&mut results, &databases, baseline, plan).await?;
     }
-    if let Some(soak) = plan.soak.filter(|_| args.runs("soak")) {
+    if let Some(soak) = plan
+        .soak
+        .filter(|_| args.runs("soak") && args.serves("sqlite"))
+    {
         eprintln!("bench: soak, {}s on sqlite", soak.as_secs());
         let url = sqlite("soak");
         let active = scenarios::active(Some(&url), plan.active_sessions, plan.rate, soak).await?;
@@ -222,7 +246,9 @@ async fn run(args: Args) -> Result<()> {
             ("postgres", args.postgres.clone(), plan.postgres_rate),
         ];
         for (engine, url, rate) in sustained_runs {
-            let Some(url) = url else { continue };
+            let Some(url) = url.filter(|_| args.serves(engine)) else {
+                continue;
+            };
             eprintln!(
                 "bench: sustained, {}s at {rate}/s on {engine}",
                 plan.sustained.as_secs()
@@ -232,11 +258,16 @@ async fn run(args: Args) -> Result<()> {
         }
     }
 
-    let note = match (args.quick, args.only.len() < SCENARIOS.len()) {
+    let partial = args.only.len() < SCENARIOS.len() || args.servers.len() < SERVERS.len();
+    let note = match (args.quick, partial) {
         (true, _) => {
             "Quick run (`--quick`): small sizes, for checking the harness only.".to_owned()
         }
-        (false, true) => format!("Partial run: {}.", args.only.join(", ")),
+        (false, true) => format!(
+            "Partial run: {} on {}.",
+            args.only.join(", "),
+            args.servers.join(", ")
+        ),
         (false, false) => "Full run.".to_owned(),
     };
     let text = report::markdown(&results, &machine(), &commit(), &note);
@@ -250,12 +281,20 @@ async fn run(args: Args) -> Result<()> {
 /// Engines as (name, database for the idle run, database for the active run).
 type Databases = [(String, String, String)];
 
-/// Idle sessions and the reconnect storm on each engine and on the baseline.
-async fn idle_scenarios(results: &mut Results, databases: &Databases, plan: Plan) -> Result<()> {
+/// Idle sessions and the reconnect storm on each engine and on the baseline if asked.
+async fn idle_scenarios(
+    results: &mut Results,
+    databases: &Databases,
+    baseline: bool,
+    plan: Plan,
+) -> Result<()> {
     for (engine, idle_url, _) in databases {
         eprintln!("bench: {} idle sessions on {engine}", plan.idle_sessions);
         let idle = scenarios::idle(Some(idle_url), plan.idle_sessions, plan.hold).await?;
         results.idle.push((format!("chat, {engine}"), idle));
+    }
+    if !baseline {
+        return Ok(());
     }
     eprintln!(
         "bench: {} idle sessions on the baseline",
@@ -266,8 +305,13 @@ async fn idle_scenarios(results: &mut Results, databases: &Databases, plan: Plan
     Ok(())
 }
 
-/// Active sessions at the planned rate on each engine and on the baseline.
-async fn active_scenarios(results: &mut Results, databases: &Databases, plan: Plan) -> Result<()> {
+/// Active sessions at the planned rate on each engine and on the baseline if asked.
+async fn active_scenarios(
+    results: &mut Results,
+    databases: &Databases,
+    baseline: bool,
+    plan: Plan,
+) -> Result<()> {
     for (engine, _, active_url) in databases {
         eprintln!(
             "bench: {} sessions at {}/s on {engine}",
@@ -281,6 +325,9 @@ async fn active_scenarios(results: &mut Results, databases: &Databases, plan: Pl
         )
         .await?;
         results.active.push((format!("chat, {engine}"), active));
+    }
+    if !baseline {
+        return Ok(());
     }
     eprintln!(
         "bench: {} sessions at {}/s on the baseline",
