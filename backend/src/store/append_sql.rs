@@ -695,7 +695,8 @@ mod tests {
         let mut ids = MessageIds::default();
         let ids = match store.engine {
             Engine::Postgres => {
-                ids.reserve(&store.writes, group.len()).await.unwrap();
+                let mut connection = store.writes.acquire().await.unwrap();
+                ids.reserve(&mut connection, group.len()).await.unwrap();
                 Some(&mut ids)
             }
             Engine::Sqlite => None,

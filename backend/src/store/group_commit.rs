@@ -19,7 +19,8 @@ use super::{
     Appended, Bridge, Engine, NewMessage, Refused, StoreError, StoreResult, Visitor, now_ms,
 };
 use protocol::Message;
-use sqlx::AnyPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -136,6 +137,7 @@ async fn write(pool: AnyPool, engine: Engine, mut queue: mpsc::Receiver<Request>
         engine,
         ids: MessageIds::default(),
         remembered: Remembered::default(),
+        held: None,
     };
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -200,6 +202,10 @@ struct Writer {
     ids: MessageIds,
     /// What earlier groups told of the writer's people (PostgreSQL).
     remembered: Remembered,
+    /// The connection the writer's statements run on (PostgreSQL), held between groups: its
+    /// server process stays warm and keeps the statements prepared, where a connection from
+    /// the pool each time spread them over all the pool's. Let go after an error.
+    held: Option<PoolConnection<Any>>,
 }
 
 impl Writer {
@@ -227,24 +233,39 @@ impl Writer {
         }
     }
 
-    /// [`Writer::commit`] on PostgreSQL. A group whose people are remembered is written in one
-    /// statement at once; if what was remembered is no longer true, the statement fails and
-    /// the group's people are read (the reads side by side) and it is written again, in one
-    /// statement, or in a transaction when a conversation must first be created or announced.
+    /// [`Writer::commit`] on PostgreSQL; a failure lets the held connection go, in case it
+    /// is the connection that failed.
     async fn commit_postgres(
         &mut self,
         visitors: &[&Incoming],
         operators: &[&OperatorMessage],
     ) -> StoreResult<Stored> {
+        let stored = self.commit_held(visitors, operators).await;
+        if stored.is_err() {
+            // Out of the pool, so it is not handed out again; closed when dropped.
+            drop(self.held.take().map(PoolConnection::detach));
+        }
+        stored
+    }
+
+    /// A group whose people are remembered is written in one statement at once; if what was
+    /// remembered is no longer true, the statement fails and the group's people are read (the
+    /// reads side by side) and it is written again, in one statement, or in a transaction when
+    /// a conversation must first be created or announced.
+    async fn commit_held(
+        &mut self,
+        visitors: &[&Incoming],
+        operators: &[&OperatorMessage],
+    ) -> StoreResult<Stored> {
         let count = visitors.len() + operators.len();
+        let group = (visitors, operators);
         if let Some(known) = self.remembered.recall(visitors) {
-            self.ids.reserve(&self.pool, count).await?;
+            let held = held(&self.pool, &mut self.held).await?;
+            self.ids.reserve(held, count).await?;
             // Operators' messages need nothing remembered: the statement finds their authors,
             // and an id stored before is refused by its unique index.
             let seen = Seen::default();
-            match write_planned(&self.pool, &mut self.ids, visitors, operators, (&known, &seen))
-                .await
-            {
+            match write_planned(held, &self.pool, &mut self.ids, group, (&known, &seen)).await {
                 Ok(Some(stored)) => return Ok(stored),
                 Ok(None) => {}
                 Err(error) => {
@@ -253,22 +274,21 @@ impl Writer {
                 }
             }
         }
+        let held = held(&self.pool, &mut self.held).await?;
         // What was taken for a refused plan is dropped, with its ids.
-        self.ids.reserve(&self.pool, count).await?;
+        self.ids.reserve(held, count).await?;
         let pool = &self.pool;
         let (known, seen) = tokio::try_join!(
-            async { Known::read(&mut *pool.acquire().await?, visitors).await },
+            Known::read(held, visitors),
             async { Seen::read(&mut *pool.acquire().await?, operators).await },
         )?;
         self.remembered.learn(&known);
         let planned = (&known, &seen);
-        if let Some(stored) =
-            write_planned(&self.pool, &mut self.ids, visitors, operators, planned).await?
-        {
+        if let Some(stored) = write_planned(held, pool, &mut self.ids, group, planned).await? {
             return Ok(stored);
         }
-        self.ids.reserve(&self.pool, count).await?;
-        let tx = self.pool.begin().await?;
+        self.ids.reserve(held, count).await?;
+        let tx = held.begin().await?;
         let (stored, after) =
             commit_in(tx, visitors, operators, planned, Some(&mut self.ids)).await?;
         self.remembered.learn(&after);
@@ -276,13 +296,25 @@ impl Writer {
     }
 }
 
-/// Writes the group in one statement, planned from what was `known` and `seen` of it; `None`
-/// if a conversation must first be created or announced.
+/// The connection held in `slot`, taken from `pool` if none is.
+async fn held<'h>(
+    pool: &AnyPool,
+    slot: &'h mut Option<PoolConnection<Any>>,
+) -> StoreResult<&'h mut PoolConnection<Any>> {
+    let connection = match slot.take() {
+        Some(connection) => connection,
+        None => pool.acquire().await?,
+    };
+    Ok(slot.insert(connection))
+}
+
+/// Writes the group on `connection` in one statement, planned from what was `known` and
+/// `seen` of it; `None` if a conversation must first be created or announced.
 async fn write_planned(
+    connection: &mut AnyConnection,
     pool: &AnyPool,
     ids: &mut MessageIds,
-    visitors: &[&Incoming],
-    operators: &[&OperatorMessage],
+    (visitors, operators): (&[&Incoming], &[&OperatorMessage]),
     (known, seen): (&Known, &Seen),
 ) -> StoreResult<Option<Stored>> {
     let now = now_ms();
@@ -298,7 +330,7 @@ async fn write_planned(
     };
     let from_visitors = fresh.len();
     fresh.extend(replies.prepared(operators, seen, ids, now)?);
-    let (mut created, handed) = single_statement::write(pool, fresh, commands, now).await?;
+    let (mut created, handed) = single_statement::write(connection, fresh, commands, now).await?;
     let answered = created.split_off(from_visitors);
     let appended = plan.appended(created, &stored)?;
     Ok(Some((

@@ -16,7 +16,7 @@ use super::sql::{OUTBOX_COLUMNS, OUTBOX_INSERT, OutboxRow, bind_outbox, handed};
 use super::{Engine, StoreError, StoreResult};
 use protocol::{Message, PageInfo};
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// Message ids taken from the sequence at a time.
@@ -169,7 +169,11 @@ pub(super) struct MessageIds {
 
 impl MessageIds {
     /// Makes sure at least `count` ids are ready, taking a block from the sequence if not.
-    pub(super) async fn reserve(&mut self, pool: &AnyPool, count: usize) -> StoreResult<()> {
+    pub(super) async fn reserve(
+        &mut self,
+        connection: &mut AnyConnection,
+        count: usize,
+    ) -> StoreResult<()> {
         if self.ready.len() >= count {
             return Ok(());
         }
@@ -179,7 +183,7 @@ impl MessageIds {
              FROM generate_series(1, $1)",
         )
         .bind(wanted)
-        .fetch_all(pool)
+        .fetch_all(connection)
         .await?;
         for row in rows {
             self.ready.push_back(row.try_get("id")?);
@@ -207,7 +211,7 @@ pub(super) fn next_id(ids: &mut Option<&mut MessageIds>) -> StoreResult<Option<i
 /// not what its messages expect. A group's values (at most 256 messages, 20 values each with
 /// its command) stay far under PostgreSQL's 65,535 per statement.
 pub(super) async fn write(
-    pool: &AnyPool,
+    connection: &mut AnyConnection,
     fresh: Vec<Fresh>,
     commands: Vec<OutboxRow>,
     now: i64,
@@ -259,7 +263,7 @@ pub(super) async fn write(
     query = bind_outbox(query.bind(now), &commands, now);
     let mut written = HashMap::with_capacity(fresh.len());
     let mut queued = Vec::with_capacity(commands.len());
-    for row in query.fetch_all(pool).await? {
+    for row in query.fetch_all(connection).await? {
         let id: i64 = row.try_get("id")?;
         match row.try_get::<Option<i64>, _>("seq")? {
             Some(seq) => {
