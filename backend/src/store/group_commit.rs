@@ -157,12 +157,9 @@ async fn write(pool: AnyPool, engine: Engine, mut queue: mpsc::Receiver<Request>
 }
 
 /// Hands the outbox worker the commands `batch`'s transaction queued, tells `committed` that
-/// there was a commit, and each request what was `stored` for it.
+/// there was a commit, and each request what was `stored` for it. The requests are told
+/// first, so their tasks run before the outbox worker's on a busy runtime.
 fn answer(batch: Vec<Request>, (appended, replies, handed): Stored, told: &Told) {
-    told.signal.queued(handed);
-    if let Some(committed) = &told.committed {
-        committed.notify_one();
-    }
     let (mut appended, mut replies) = (appended.into_iter(), replies.into_iter());
     for request in batch {
         match request {
@@ -177,6 +174,10 @@ fn answer(batch: Vec<Request>, (appended, replies, handed): Stored, told: &Told)
                 let _ = outcome.send(Ok(reply));
             }
         }
+    }
+    told.signal.queued(handed);
+    if let Some(committed) = &told.committed {
+        committed.notify_one();
     }
 }
 
