@@ -695,8 +695,7 @@ mod tests {
         let mut ids = MessageIds::default();
         let ids = match store.engine {
             Engine::Postgres => {
-                let mut connection = store.writes.acquire().await.unwrap();
-                ids.reserve(&mut connection, group.len()).await.unwrap();
+                ids.reserve(&store.writes, group.len()).await.unwrap();
                 Some(&mut ids)
             }
             Engine::Sqlite => None,

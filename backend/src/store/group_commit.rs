@@ -262,7 +262,7 @@ impl Writer {
         let group = (visitors, operators);
         if let Some(known) = self.remembered.recall(visitors) {
             let held = held(&self.pool, &mut self.held).await?;
-            self.ids.reserve(held, count).await?;
+            self.ids.reserve(&self.pool, count).await?;
             // Operators' messages need nothing remembered: the statement finds their authors,
             // and an id stored before is refused by its unique index.
             let seen = Seen::default();
@@ -277,7 +277,7 @@ impl Writer {
         }
         let held = held(&self.pool, &mut self.held).await?;
         // What was taken for a refused plan is dropped, with its ids.
-        self.ids.reserve(held, count).await?;
+        self.ids.reserve(&self.pool, count).await?;
         let pool = &self.pool;
         let (known, seen) = tokio::try_join!(
             Known::read(held, visitors),
@@ -288,7 +288,7 @@ impl Writer {
         if let Some(stored) = write_planned(held, pool, &mut self.ids, group, planned).await? {
             return Ok(stored);
         }
-        self.ids.reserve(held, count).await?;
+        self.ids.reserve(&self.pool, count).await?;
         let tx = held.begin().await?;
         let (stored, after) =
             commit_in(tx, visitors, operators, planned, Some(&mut self.ids)).await?;

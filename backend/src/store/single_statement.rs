@@ -16,7 +16,8 @@ use super::sql::{OUTBOX_COLUMNS, OUTBOX_INSERT, OutboxRow, bind_outbox, handed};
 use super::{Engine, StoreError, StoreResult};
 use protocol::{Message, PageInfo};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AnyPool, Row};
+use tokio::task::JoinHandle;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// Message ids taken from the sequence at a time.
@@ -159,34 +160,33 @@ impl Fresh {
 }
 
 /// Ids for new messages, taken from their sequence ahead, a block at a time: a group's ids
-/// are ready without a round trip of their own. Every message a writer stores takes its id
-/// here, so a conversation's ids grow in the order its messages are stored. Ids left over when
-/// the process stops are never used.
+/// are ready without a round trip of their own. The next block is taken in the background
+/// while the last quarter of the current one is used: under load, taking 1,024 ids kept the
+/// writer waiting 3 to 6 ms every half second. Every message a writer stores takes its id
+/// here, and each block is asked for after the one before arrived, so a conversation's ids grow
+/// in the order its messages are stored. Ids left over when the process stops are never used.
 #[derive(Debug, Default)]
 pub(super) struct MessageIds {
     ready: VecDeque<i64>,
+    /// The next block, being taken.
+    next: Option<JoinHandle<StoreResult<Vec<i64>>>>,
 }
 
 impl MessageIds {
-    /// Makes sure at least `count` ids are ready, taking a block from the sequence if not.
-    pub(super) async fn reserve(
-        &mut self,
-        connection: &mut AnyConnection,
-        count: usize,
-    ) -> StoreResult<()> {
-        if self.ready.len() >= count {
-            return Ok(());
+    /// Makes sure at least `count` ids are ready, waiting for the next block only if they are
+    /// not; starts taking the next block when few are left.
+    pub(super) async fn reserve(&mut self, pool: &AnyPool, count: usize) -> StoreResult<()> {
+        while self.ready.len() < count {
+            let block = match self.next.take() {
+                Some(next) => next
+                    .await
+                    .map_err(|error| StoreError::Corrupt(format!("taking ids failed: {error}")))?,
+                None => take_block(pool.clone(), count.max(ID_BLOCK)).await,
+            };
+            self.ready.extend(block?);
         }
-        let wanted = i64::try_from(count.max(ID_BLOCK)).unwrap_or(i64::MAX);
-        let rows = sqlx::query(
-            "SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id \
-             FROM generate_series(1, $1)",
-        )
-        .bind(wanted)
-        .fetch_all(connection)
-        .await?;
-        for row in rows {
-            self.ready.push_back(row.try_get("id")?);
+        if self.next.is_none() && self.ready.len() - count < ID_BLOCK / 4 {
+            self.next = Some(tokio::spawn(take_block(pool.clone(), ID_BLOCK)));
         }
         Ok(())
     }
@@ -197,6 +197,21 @@ impl MessageIds {
             .pop_front()
             .ok_or_else(|| StoreError::Corrupt("too few message ids taken".into()))
     }
+}
+
+/// `count` new message ids, in increasing order.
+async fn take_block(pool: AnyPool, count: usize) -> StoreResult<Vec<i64>> {
+    let wanted = i64::try_from(count).unwrap_or(i64::MAX);
+    sqlx::query(
+        "SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id \
+         FROM generate_series(1, $1)",
+    )
+    .bind(wanted)
+    .fetch_all(&pool)
+    .await?
+    .iter()
+    .map(|row| Ok(row.try_get("id")?))
+    .collect()
 }
 
 /// The id a message is inserted under: the next of `ids` where ids are taken ahead
