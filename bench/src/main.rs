@@ -177,7 +177,10 @@ fn names(
         .with_context(|| format!("{flag} needs {kind} names"))?;
     let names: Vec<String> = list.split(',').map(str::to_owned).collect();
     if let Some(unknown) = names.iter().find(|name| !known.contains(&name.as_str())) {
-        bail!("unknown {kind} {unknown:?}; the {kind}s are {}", known.join(", "));
+        bail!(
+            "unknown {kind} {unknown:?}; the {kind}s are {}",
+            known.join(", ")
+        );
     }
     Ok(names)
 }

@@ -19,9 +19,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     if args.iter().any(|arg| arg == "--widget") {
         return widget_bench::run(root, quick);
     }
-    let partial = args
-        .iter()
-        .any(|arg| ["--only", "--seconds", "--sessions", "--rate", "--servers"].contains(&arg.as_str()));
+    let partial = args.iter().any(|arg| {
+        ["--only", "--seconds", "--sessions", "--rate", "--servers"].contains(&arg.as_str())
+    });
     let out = if partial {
         "target/bench-partial.md"
     } else {

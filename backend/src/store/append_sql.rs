@@ -338,8 +338,7 @@ impl Known {
                 continue;
             };
             self.ext_user_ids.insert(*person_id, ext_user_id.clone());
-            self.conversations
-                .insert(*person_id, conversation.clone());
+            self.conversations.insert(*person_id, conversation.clone());
         }
     }
 
@@ -749,7 +748,9 @@ mod tests {
             ]
         );
         let bob_conversation = appended[0].message().conversation_id;
-        let recalled = after.recall(&group).expect("both people known after the group");
+        let recalled = after
+            .recall(&group)
+            .expect("both people known after the group");
         for (person_id, conversation_id) in [
             (ann.person_id, ann_conversation),
             (bob.person_id, bob_conversation),

@@ -279,10 +279,9 @@ impl Writer {
         // What was taken for a refused plan is dropped, with its ids.
         self.ids.reserve(&self.pool, count).await?;
         let pool = &self.pool;
-        let (known, seen) = tokio::try_join!(
-            Known::read(held, visitors),
-            async { Seen::read(&mut *pool.acquire().await?, operators).await },
-        )?;
+        let (known, seen) = tokio::try_join!(Known::read(held, visitors), async {
+            Seen::read(&mut *pool.acquire().await?, operators).await
+        },)?;
         self.remembered.learn(&known);
         let planned = (&known, &seen);
         if let Some(stored) = write_planned(held, pool, &mut self.ids, group, planned).await? {
@@ -467,8 +466,15 @@ mod tests {
         let fourth = send_with("4", Bridge::Off).await.unwrap().message().clone();
         assert_ne!(fourth.conversation_id, first.conversation_id);
         assert_eq!(fourth.seq, 1);
-        let handed_over = store.messages_after(first.conversation_id, 0).await.unwrap();
-        assert_eq!(handed_over.len(), 3, "nothing more joined the handed-over one");
+        let handed_over = store
+            .messages_after(first.conversation_id, 0)
+            .await
+            .unwrap();
+        assert_eq!(
+            handed_over.len(),
+            3,
+            "nothing more joined the handed-over one"
+        );
     }
 
     #[tokio::test]

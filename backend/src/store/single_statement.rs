@@ -17,8 +17,8 @@ use super::{Engine, StoreError, StoreResult};
 use protocol::{Message, PageInfo};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
-use tokio::task::JoinHandle;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use tokio::task::JoinHandle;
 
 /// Message ids taken from the sequence at a time.
 const ID_BLOCK: usize = 1024;
@@ -408,6 +408,35 @@ fn statement(conversations: usize, messages: usize, commands: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_stores::test_stores;
+
+    #[tokio::test]
+    async fn ids_taken_ahead_grow_across_blocks() {
+        let (_dir, stores) = test_stores().await;
+        for store in stores
+            .iter()
+            .filter(|store| store.engine == Engine::Postgres)
+        {
+            let mut ids = MessageIds::default();
+            let mut taken = Vec::new();
+            // Three blocks and more, in groups as a writer takes them; the next block is
+            // taken in the background from the first quarter on.
+            for _ in 0..20 {
+                ids.reserve(&store.writes, 200).await.unwrap();
+                for _ in 0..200 {
+                    taken.push(ids.take().unwrap());
+                }
+            }
+            assert!(
+                ids.take().is_ok(),
+                "what was reserved beyond is still ready"
+            );
+            assert!(
+                taken.windows(2).all(|pair| pair[0] < pair[1]),
+                "each id greater than the one before"
+            );
+        }
+    }
 
     #[test]
     fn placeholders_follow_the_order_values_are_bound_in() {
