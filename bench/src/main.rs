@@ -9,7 +9,8 @@
 //!   sustained runs (to reproduce one scenario under a profiler), `--sessions` the number of
 //!   sessions of the active and soak runs (10,000 for the latency budget's load), `--rate` the
 //!   messages per second of the sustained runs on both engines (to find where one falls behind),
-//!   `--servers` a comma-separated subset of `sqlite`, `postgres`, `baseline` to run (to compare
+//!   `--runs` how many times each active run is repeated (3 in a full run; the table shows the
+//!   runs together and each run's p99), `--servers` a comma-separated subset of `sqlite`, `postgres`, `baseline` to run (to compare
 //!   two builds of one engine quickly);
 //! - `webchat-bench baseline-server` is the baseline itself, started by `run`;
 //! - `webchat-bench widget ...` is the widget bench (see `widget`), which writes its own
@@ -29,11 +30,12 @@ use bench::tokens;
 
 use anyhow::{Context, Result, bail};
 use report::Results;
+use scenarios::Active;
 use std::path::PathBuf;
 use std::time::Duration;
 
 const USAGE: &str = "usage: webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--sessions N] [--rate N] \
-                     [--servers SERVERS] [--postgres URL] [--out PATH] | baseline-server | widget ...";
+                     [--runs N] [--servers SERVERS] [--postgres URL] [--out PATH] | baseline-server | widget ...";
 
 /// The scenarios `--only` can pick, in the order they run.
 const SCENARIOS: [&str; 5] = ["tokens", "idle", "active", "soak", "sustained"];
@@ -49,6 +51,9 @@ struct Plan {
     active_sessions: usize,
     rate: u64,
     active: Duration,
+    /// Times each active run is repeated: one run's p99 moves by about a millisecond from run
+    /// to run on the bench machine.
+    active_runs: usize,
     soak: Option<Duration>,
     /// Sustained throughput: how long, over how many sessions, at what rate per engine.
     sustained: Duration,
@@ -64,6 +69,7 @@ const FULL: Plan = Plan {
     active_sessions: 1_000,
     rate: 1_000,
     active: Duration::from_secs(30),
+    active_runs: 3,
     soak: Some(Duration::from_secs(60)),
     sustained: Duration::from_secs(600),
     sustained_sessions: 1_000,
@@ -79,6 +85,7 @@ const QUICK: Plan = Plan {
     active_sessions: 50,
     rate: 200,
     active: Duration::from_secs(3),
+    active_runs: 1,
     soak: None,
     sustained: Duration::from_secs(10),
     sustained_sessions: 200,
@@ -146,6 +153,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
             }
             "--sessions" => {
                 parsed.plan.active_sessions = number(&mut args, "--sessions", "sessions")?;
+            }
+            "--runs" => {
+                let runs: usize = number(&mut args, "--runs", "runs")?;
+                anyhow::ensure!(runs > 0, "--runs needs at least 1 run");
+                parsed.plan.active_runs = runs;
             }
             "--rate" => {
                 let rate = number(&mut args, "--rate", "messages per second")?;
@@ -308,36 +320,31 @@ async fn idle_scenarios(
     Ok(())
 }
 
-/// Active sessions at the planned rate on each engine and on the baseline if asked.
+/// Active sessions at the planned rate on each engine and on the baseline if asked, each
+/// [`Plan::active_runs`] times.
 async fn active_scenarios(
     results: &mut Results,
     databases: &Databases,
     baseline: bool,
     plan: Plan,
 ) -> Result<()> {
-    for (engine, _, active_url) in databases {
-        eprintln!(
-            "bench: {} sessions at {}/s on {engine}",
-            plan.active_sessions, plan.rate
-        );
-        let active = scenarios::active(
-            Some(active_url),
-            plan.active_sessions,
-            plan.rate,
-            plan.active,
-        )
-        .await?;
-        results.active.push((format!("chat, {engine}"), active));
+    let engines = databases
+        .iter()
+        .map(|(engine, _, url)| (format!("chat, {engine}"), Some(url.as_str())));
+    let baseline = baseline.then(|| ("baseline".to_owned(), None));
+    for (name, url) in engines.chain(baseline) {
+        let mut runs = Vec::with_capacity(plan.active_runs);
+        for run in 1..=plan.active_runs {
+            eprintln!(
+                "bench: {} sessions at {}/s on {name}, run {run} of {}",
+                plan.active_sessions, plan.rate, plan.active_runs
+            );
+            runs.push(scenarios::active(url, plan.active_sessions, plan.rate, plan.active).await?);
+        }
+        if let Some(active) = Active::combined(runs)? {
+            results.active.push((name, active));
+        }
     }
-    if !baseline {
-        return Ok(());
-    }
-    eprintln!(
-        "bench: {} sessions at {}/s on the baseline",
-        plan.active_sessions, plan.rate
-    );
-    let active = scenarios::active(None, plan.active_sessions, plan.rate, plan.active).await?;
-    results.active.push(("baseline".to_owned(), active));
     Ok(())
 }
 
@@ -407,6 +414,15 @@ mod tests {
             format!("{error:#}").contains("--rate needs a whole number"),
             "{error:#}"
         );
+    }
+
+    #[test]
+    fn runs_repeat_the_active_runs_at_least_once() {
+        assert_eq!(args("--runs 5").unwrap().plan.active_runs, 5);
+        assert_eq!(args("").unwrap().plan.active_runs, 3);
+        assert_eq!(args("--quick").unwrap().plan.active_runs, 1);
+        let error = args("--runs 0").unwrap_err();
+        assert!(error.to_string().contains("at least 1 run"), "{error}");
     }
 
     #[test]

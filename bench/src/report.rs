@@ -57,21 +57,29 @@ pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> S
         );
         let _ = writeln!(
             out,
-            "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | sent → collaboration server | operator → visitor | warm-up sent → stored | to 1C: expected / received / distinct | replies sent / received | CPU s per 1000 msg | RSS | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+            "A row with several runs (`runs × seconds`) is those runs together, each on a fresh \
+             server: their latencies in one histogram, their counts summed. Each run's p99 is \
+             also shown apart: on a shared 2-core machine one run's p99 moves by about a \
+             millisecond from run to run.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | sent → collaboration server | operator → visitor | p99 of each run: stored / collaboration server / visitor | warm-up sent → stored | to 1C: expected / received / distinct | replies sent / received | CPU s per 1000 msg | RSS | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
         for (name, active) in &results.active {
             let _ = writeln!(
                 out,
-                "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} | {} | {} | {} | {} / {} | {:.3} | {} MiB | {} |",
+                "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} | {} | {} | {} | {} | {} / {} | {:.3} | {} MiB | {} |",
                 active.sessions,
                 active.rate,
-                active.duration.as_secs(),
+                seconds(active),
                 active.sent,
                 active.acked,
                 active.stored_per_second(),
                 percentiles(&active.stored),
                 percentiles(&active.to_collaboration),
                 percentiles(&active.to_visitor),
+                run_tails(active),
                 percentiles(&active.warm_up),
                 forwarded(active),
                 active.operator_sent,
@@ -148,6 +156,34 @@ fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
         );
     }
     out.push('\n');
+}
+
+/// The seconds measured: `runs × seconds each` when there were several runs.
+fn seconds(active: &Active) -> String {
+    let runs = u32::try_from(active.runs.len()).unwrap_or(1).max(1);
+    if runs == 1 {
+        return active.duration.as_secs().to_string();
+    }
+    format!("{runs} × {}", (active.duration / runs).as_secs())
+}
+
+/// Each run's p99s, `stored / collaboration server / visitor` in milliseconds, runs apart.
+fn run_tails(active: &Active) -> String {
+    let ms =
+        |p99: Option<u64>| p99.map_or("-".to_owned(), |us| format!("{:.2}", us as f64 / 1000.0));
+    active
+        .runs
+        .iter()
+        .map(|run| {
+            format!(
+                "{} / {} / {}",
+                ms(run.stored),
+                ms(run.to_collaboration),
+                ms(run.to_visitor)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// `expected / received / distinct` at the collaboration server, or `-` for the baseline.

@@ -57,9 +57,62 @@ pub struct Active {
     pub cpu_seconds: f64,
     pub rss_kib: u64,
     pub errors: u64,
+    /// Each run's tail, in the order run: a run alone is one draw of this machine's noise,
+    /// so several runs show how far one can be trusted.
+    pub runs: Vec<RunTail>,
+}
+
+/// One run's p99 in microseconds; `None` where the run measured nothing (the baseline has no
+/// collaboration server and no operator).
+#[derive(Debug, Clone, Copy)]
+pub struct RunTail {
+    pub stored: Option<u64>,
+    pub to_collaboration: Option<u64>,
+    pub to_visitor: Option<u64>,
+}
+
+impl RunTail {
+    fn of(active: &Active) -> Self {
+        let p99 = |histogram: &Histogram<u64>| {
+            (!histogram.is_empty()).then(|| histogram.value_at_quantile(0.99))
+        };
+        Self {
+            stored: p99(&active.stored),
+            to_collaboration: p99(&active.to_collaboration),
+            to_visitor: p99(&active.to_visitor),
+        }
+    }
 }
 
 impl Active {
+    /// Runs of one scenario as one: their latencies in one histogram each, their counts and
+    /// CPU time summed, the largest RSS; `None` for no runs.
+    pub fn combined(runs: Vec<Active>) -> Result<Option<Active>> {
+        let mut runs = runs.into_iter();
+        let Some(mut all) = runs.next() else {
+            return Ok(None);
+        };
+        for run in runs {
+            all.duration += run.duration;
+            all.sent += run.sent;
+            all.acked += run.acked;
+            all.stored.add(&run.stored)?;
+            all.warm_up.add(&run.warm_up)?;
+            all.to_collaboration.add(&run.to_collaboration)?;
+            all.collaboration_received += run.collaboration_received;
+            all.collaboration_distinct += run.collaboration_distinct;
+            all.collaboration_expected += run.collaboration_expected;
+            all.to_visitor.add(&run.to_visitor)?;
+            all.operator_sent += run.operator_sent;
+            all.operator_received += run.operator_received;
+            all.cpu_seconds += run.cpu_seconds;
+            all.rss_kib = all.rss_kib.max(run.rss_kib);
+            all.errors += run.errors;
+            all.runs.extend(run.runs);
+        }
+        Ok(Some(all))
+    }
+
     pub fn stored_per_second(&self) -> f64 {
         self.acked as f64 / self.duration.as_secs_f64()
     }
@@ -197,7 +250,7 @@ pub async fn active(
         Some(fake) => fake.snapshot(),
         None => (crate::stats::histogram(), 0, 0),
     };
-    let report = Active {
+    let mut report = Active {
         sessions,
         rate,
         duration,
@@ -223,8 +276,71 @@ pub async fn active(
         cpu_seconds,
         rss_kib,
         errors: recorder.errors.load(Ordering::Relaxed),
+        runs: Vec::new(),
     };
+    report.runs.push(RunTail::of(&report));
     drop(load);
     server.stop().await;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run whose latencies were `stored` and `to_visitor` µs, with `sent` messages.
+    fn run(stored: &[u64], to_visitor: &[u64], sent: u64, rss_kib: u64) -> Active {
+        let histogram = |values: &[u64]| {
+            let mut histogram = crate::stats::histogram();
+            for value in values {
+                histogram.record(*value).unwrap();
+            }
+            histogram
+        };
+        let mut active = Active {
+            sessions: 10,
+            rate: 100,
+            duration: Duration::from_secs(30),
+            sent,
+            acked: sent,
+            stored: histogram(stored),
+            warm_up: histogram(&[]),
+            to_collaboration: histogram(&[]),
+            collaboration_received: 0,
+            collaboration_distinct: 0,
+            collaboration_expected: 0,
+            to_visitor: histogram(to_visitor),
+            operator_sent: sent,
+            operator_received: sent,
+            cpu_seconds: 1.5,
+            rss_kib,
+            errors: 1,
+            runs: Vec::new(),
+        };
+        active.runs.push(RunTail::of(&active));
+        active
+    }
+
+    #[test]
+    fn runs_combined_keep_every_latency_and_each_runs_tail() {
+        let first = run(&[1_000, 2_000], &[3_000], 2, 500);
+        let second = run(&[9_000], &[4_000, 5_000], 1, 700);
+        let all = Active::combined(vec![first, second]).unwrap().unwrap();
+        assert_eq!((all.sent, all.acked, all.operator_received), (3, 3, 3));
+        assert_eq!(all.duration, Duration::from_secs(60));
+        assert_eq!((all.cpu_seconds, all.rss_kib, all.errors), (3.0, 700, 2));
+        assert_eq!(all.stored.len(), 3);
+        assert_eq!(all.stored.max(), all.stored.highest_equivalent(9_000));
+        assert_eq!(all.to_visitor.len(), 3);
+        let tails: Vec<_> = all.runs.iter().map(|run| run.stored).collect();
+        assert_eq!(
+            tails,
+            [
+                Some(all.stored.highest_equivalent(2_000)),
+                Some(all.stored.highest_equivalent(9_000))
+            ]
+        );
+        assert_eq!(all.runs[0].to_collaboration, None, "nothing was forwarded");
+        assert!(Active::combined(Vec::new()).unwrap().is_none());
+    }
 }

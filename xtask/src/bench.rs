@@ -1,11 +1,11 @@
 //! `cargo xtask bench [--quick] [--widget] [--only SCENARIOS] [--seconds N] [--sessions N]
-//! [--rate N] [--servers SERVERS]`:
+//! [--rate N] [--runs N] [--servers SERVERS]`:
 //! builds the release server and the load generator, starts a throw-away PostgreSQL, and runs
 //! `webchat-bench` with the generator pinned to core 1 (the server pins itself to core 0) and
 //! the file-descriptor limit raised to the hard limit, which 10,000 sessions need; then the
 //! widget bench (`widget_bench`). `--widget` runs only the widget bench.
 //! The table is printed and written to `bench/RESULTS.md`; a partial run (`--only`, `--seconds`,
-//! `--sessions`, `--rate` or `--servers`, to reproduce one scenario, see `webchat-bench`) goes to
+//! `--sessions`, `--rate`, `--runs` or `--servers`, to reproduce one scenario, see `webchat-bench`) goes to
 //! `target/bench-partial.md` instead, without the widget bench.
 
 use crate::postgres::Postgres;
@@ -20,7 +20,15 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         return widget_bench::run(root, quick);
     }
     let partial = args.iter().any(|arg| {
-        ["--only", "--seconds", "--sessions", "--rate", "--servers"].contains(&arg.as_str())
+        [
+            "--only",
+            "--seconds",
+            "--sessions",
+            "--rate",
+            "--runs",
+            "--servers",
+        ]
+        .contains(&arg.as_str())
     });
     let out = if partial {
         "target/bench-partial.md"
