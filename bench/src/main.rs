@@ -13,6 +13,8 @@
 //!   runs together and each run's p99), `--servers` a comma-separated subset of `sqlite`, `postgres`, `baseline` to run (to compare
 //!   two builds of one engine quickly);
 //! - `webchat-bench baseline-server` is the baseline itself, started by `run`;
+//! - `webchat-bench pauses SECONDS` watches the core it runs on for pauses (see `pauses`),
+//!   started by `run` on each core before the scenarios;
 //! - `webchat-bench widget ...` is the widget bench (see `widget`), which writes its own
 //!   section of the same file.
 
@@ -20,6 +22,7 @@ mod baseline;
 mod clock;
 mod fake;
 mod load;
+mod pauses;
 mod report;
 mod scenarios;
 mod server;
@@ -35,7 +38,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 const USAGE: &str = "usage: webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--sessions N] [--rate N] \
-                     [--runs N] [--servers SERVERS] [--postgres URL] [--out PATH] | baseline-server | widget ...";
+                     [--runs N] [--servers SERVERS] [--postgres URL] [--out PATH] | baseline-server | \
+                     pauses SECONDS | widget ...";
 
 /// The scenarios `--only` can pick, in the order they run.
 const SCENARIOS: [&str; 5] = ["tokens", "idle", "active", "soak", "sustained"];
@@ -46,6 +50,8 @@ const SERVERS: [&str; 3] = ["sqlite", "postgres", "baseline"];
 /// Sizes of one run.
 #[derive(Debug, Clone, Copy)]
 struct Plan {
+    /// How long each core is watched for pauses before the scenarios.
+    pauses: Duration,
     idle_sessions: usize,
     hold: Duration,
     active_sessions: usize,
@@ -64,6 +70,7 @@ struct Plan {
 }
 
 const FULL: Plan = Plan {
+    pauses: Duration::from_secs(10),
     idle_sessions: 10_000,
     hold: Duration::from_secs(10),
     active_sessions: 1_000,
@@ -80,6 +87,7 @@ const FULL: Plan = Plan {
 
 /// A smoke run that checks the harness works, in well under a minute.
 const QUICK: Plan = Plan {
+    pauses: Duration::from_secs(2),
     idle_sessions: 200,
     hold: Duration::from_secs(1),
     active_sessions: 50,
@@ -123,6 +131,11 @@ async fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("baseline-server") => baseline::serve().await,
+        Some("pauses") => {
+            let seconds = number(&mut args, "pauses", "seconds")?;
+            pauses::watch(Duration::from_secs(seconds));
+            Ok(())
+        }
         Some("run") => run(parse(args)?).await,
         Some("widget") => widget::run(args, machine(), commit()).await,
         _ => bail!("{USAGE}"),
@@ -230,6 +243,12 @@ async fn run(args: Args) -> Result<()> {
     }
     let baseline = args.serves("baseline");
     let mut results = Results::default();
+
+    eprintln!(
+        "bench: watching each core for pauses ({}s)",
+        plan.pauses.as_secs()
+    );
+    results.pauses = pauses::measure(cores(), plan.pauses).await?;
 
     if args.runs("tokens") {
         eprintln!(
@@ -348,15 +367,19 @@ async fn active_scenarios(
     Ok(())
 }
 
-fn machine() -> String {
-    // The machine's cores, not this process's: the generator itself is pinned to one.
-    let cores = std::fs::read_to_string("/proc/cpuinfo")
+/// The machine's cores, not this process's: the generator itself is pinned to one.
+fn cores() -> usize {
+    std::fs::read_to_string("/proc/cpuinfo")
         .map(|info| {
             info.lines()
                 .filter(|line| line.starts_with("processor"))
                 .count()
         })
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+fn machine() -> String {
+    let cores = cores();
     let memory_gib = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|info| {

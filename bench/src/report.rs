@@ -1,6 +1,7 @@
 //! The bench's output: a Markdown table printed and written to `bench/RESULTS.md`, with the
 //! machine, the commit, and every figure next to its budget and the same-run baseline.
 
+use crate::pauses::{self, Pauses};
 use crate::scenarios::{Active, Idle};
 use crate::stats::percentiles;
 use crate::sustained::Sustained;
@@ -10,6 +11,7 @@ use std::fmt::Write;
 /// Everything one run measured.
 #[derive(Debug, Default)]
 pub struct Results {
+    pub pauses: Vec<Pauses>,
     pub idle: Vec<(String, Idle)>,
     pub active: Vec<(String, Active)>,
     pub sustained: Vec<(String, Sustained)>,
@@ -27,6 +29,7 @@ pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> S
          loopback. Latencies are p50 / p99 / p99.9 in milliseconds, open loop (each message \
          carries its intended send time).\n"
     );
+    machine_pauses(&mut out, &results.pauses);
     if !results.idle.is_empty() {
         let _ = writeln!(
             out,
@@ -156,6 +159,35 @@ fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
         );
     }
     out.push('\n');
+}
+
+/// What the machine did to a thread that only sleeps, on each core, before the scenarios.
+fn machine_pauses(out: &mut String, pauses: &[Pauses]) {
+    if pauses.is_empty() {
+        return;
+    }
+    let cores: Vec<String> = pauses
+        .iter()
+        .map(|core| {
+            format!(
+                "core {}: {} times in {} s, longest {:.1} ms, {:.1} ms in all",
+                core.core,
+                core.count,
+                core.watched.as_secs(),
+                core.longest.as_secs_f64() * 1000.0,
+                core.total.as_secs_f64() * 1000.0
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "Pauses of the machine itself, before the scenarios, while nothing of the bench ran: a \
+         thread on each core sleeping 1 ms at a time woke {} ms or more late ({}). A pause holds \
+         up every message in flight on that core, so it sets a floor under the p99 and p99.9 \
+         below.\n",
+        pauses::THRESHOLD.as_millis(),
+        cores.join("; ")
+    );
 }
 
 /// The seconds measured: `runs × seconds each` when there were several runs.

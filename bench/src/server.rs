@@ -50,14 +50,9 @@ impl ServerProcess {
             }
             Target::Baseline => (std::env::current_exe()?, vec!["baseline-server".to_owned()]),
         };
-        let mut command = match core.filter(|_| has_taskset()) {
-            Some(core) => {
-                let mut command = Command::new("taskset");
-                command.arg("-c").arg(core.to_string()).arg(&program);
-                command
-            }
-            None => Command::new(&program),
-        };
+        let mut command = core
+            .and_then(|core| pinned(&program, core))
+            .map_or_else(|| Command::new(&program), Command::from);
         let mut child = command
             .args(&args)
             .env("NO_COLOR", "1")
@@ -142,6 +137,15 @@ fn sibling_binary(name: &str) -> Result<PathBuf> {
         );
     }
     Ok(path)
+}
+
+/// `program` to be run on `core` alone, or `None` without `taskset`.
+pub fn pinned(program: &Path, core: usize) -> Option<std::process::Command> {
+    has_taskset().then(|| {
+        let mut command = std::process::Command::new("taskset");
+        command.arg("-c").arg(core.to_string()).arg(program);
+        command
+    })
 }
 
 fn has_taskset() -> bool {
