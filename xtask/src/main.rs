@@ -29,8 +29,8 @@ commands:
   size      print the compressed sizes of the widget bundle in dist/
   bench     run the load and widget benchmarks against the release server (--quick for a
             smoke run, --widget for the widget bench only, --only active,sustained
-            --seconds 60 --sessions 10000 --rate 6000 to reproduce some scenarios into
-            target/bench-partial.md)
+            --seconds 60 --sessions 10000 --rate 6000 --runs 5 to reproduce some scenarios
+            into target/bench-partial.md)
 ";
 
 fn main() -> ExitCode {
