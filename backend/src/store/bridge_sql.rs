@@ -6,8 +6,8 @@ use super::reply_sql::OperatorMessage;
 use super::rows::{self, MESSAGE_SELECT};
 use super::sql::{SqlStore, Tx};
 use super::{
-    BridgeStore, ConversationRef, Operator, OutboxItem, OutboxStats, Refused, StoreResult, Write,
-    now_ms,
+    BridgeStore, ConversationRef, Engine, Operator, OutboxItem, OutboxStats, Refused, StoreResult,
+    Write, now_ms,
 };
 use crate::store::rows::text_format_name;
 use async_trait::async_trait;
@@ -22,6 +22,40 @@ const MAX_ERROR_CHARS: usize = 500;
 
 /// Ordering keys read in one statement (SQLite allows 500 arms of a `UNION ALL`).
 const KEYS_PER_READ: usize = 200;
+
+/// Each of `keys` ordering keys' first undelivered commands, at most `limit` each, every key
+/// read through the outbox's queue index on its own. PostgreSQL runs one subquery for each key
+/// of a list (`LATERAL`), planned once whatever the number of keys: the `UNION ALL` of one arm
+/// per key that SQLite runs took PostgreSQL 30 to 40 ms to plan at 200 keys (and 12 to 31 ms
+/// to run, against 4), at every read of a backlog. Bound on PostgreSQL: the integration, the
+/// limit, then the keys; on SQLite: integration, key and limit for each key.
+fn next_commands_sql(engine: Engine, keys: usize) -> String {
+    const COLUMNS: &str = "id, ordering_key, command, attempts, next_attempt_at";
+    match engine {
+        Engine::Postgres => {
+            let keys: Vec<String> = placeholders(engine, keys, 3)
+                .iter()
+                .map(|key| format!("(CAST({key} AS TEXT))"))
+                .collect();
+            format!(
+                "SELECT o.* FROM (VALUES {}) AS k (ordering_key) CROSS JOIN LATERAL \
+                 (SELECT {COLUMNS} FROM outbox WHERE integration_id = $1 \
+                  AND delivered_at IS NULL AND ordering_key = k.ordering_key \
+                  ORDER BY id LIMIT $2) AS o",
+                keys.join(", ")
+            )
+        }
+        Engine::Sqlite => (0..keys)
+            .map(|arm| {
+                format!(
+                    "SELECT * FROM (SELECT {COLUMNS} FROM outbox WHERE integration_id = ? \
+                     AND delivered_at IS NULL AND ordering_key = ? ORDER BY id LIMIT ?) AS k{arm}"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL "),
+    }
+}
 
 fn operator(row: &AnyRow) -> StoreResult<Operator> {
     Ok(Operator {
@@ -138,26 +172,20 @@ impl BridgeStore for SqlStore {
     ) -> StoreResult<HashMap<String, Vec<OutboxItem>>> {
         let mut items = HashMap::with_capacity(ordering_keys.len());
         for part in ordering_keys.chunks(KEYS_PER_READ) {
-            // One arm per key, each an index range scan stopping after `limit` rows, however
-            // long that key's queue.
-            let arms: Vec<String> = (0..part.len())
-                .map(|arm| {
-                    let [integration, key, limit] = &placeholders(self.engine, 3, arm * 3 + 1)[..]
-                    else {
-                        unreachable!("three placeholders asked for")
-                    };
-                    format!(
-                        "SELECT * FROM (SELECT id, ordering_key, command, attempts, \
-                         next_attempt_at FROM outbox WHERE integration_id = {integration} \
-                         AND delivered_at IS NULL AND ordering_key = {key} \
-                         ORDER BY id LIMIT {limit}) AS k{arm}"
-                    )
-                })
-                .collect();
-            let sql = arms.join(" UNION ALL ");
+            let sql = next_commands_sql(self.engine, part.len());
             let mut query = sqlx::query(&sql);
-            for key in part {
-                query = query.bind(integration_id).bind(key).bind(limit);
+            match self.engine {
+                Engine::Postgres => {
+                    query = query.bind(integration_id).bind(limit);
+                    for key in part {
+                        query = query.bind(key);
+                    }
+                }
+                Engine::Sqlite => {
+                    for key in part {
+                        query = query.bind(integration_id).bind(key).bind(limit);
+                    }
+                }
             }
             let mut queues: HashMap<String, Vec<(i64, OutboxItem)>> = HashMap::new();
             for row in query.fetch_all(&self.reads).await? {
