@@ -7,11 +7,12 @@
 //!   `bench/RESULTS.md`). `--only` takes a comma-separated subset of `tokens`, `idle`,
 //!   `active`, `soak`, `sustained`; `--seconds` overrides the length of the active, soak and
 //!   sustained runs (to reproduce one scenario under a profiler), `--sessions` the number of
-//!   sessions of the active and soak runs (10,000 for the latency budget's load), `--rate` the
-//!   messages per second of the sustained runs on both engines (to find where one falls behind),
-//!   `--runs` how many times each active run is repeated (3 in a full run; the table shows the
-//!   runs together and each run's p99), `--servers` a comma-separated subset of `sqlite`, `postgres`, `baseline` to run (to compare
-//!   two builds of one engine quickly);
+//!   sessions of the active and soak runs (a full run has active runs at 1,000 sessions, then
+//!   at 10,000, the latency budget's load; with `--sessions` only at the number given),
+//!   `--rate` the messages per second of the sustained runs on both engines (to find where one
+//!   falls behind), `--runs` how many times each active run is repeated (3 in a full run; the
+//!   table shows the runs together and each run's p99), `--servers` a comma-separated subset of
+//!   `sqlite`, `postgres`, `baseline` to run (to compare two builds of one engine quickly);
 //! - `webchat-bench baseline-server` is the baseline itself, started by `run`;
 //! - `webchat-bench pauses SECONDS` watches the core it runs on for pauses (see `pauses`),
 //!   started by `run` on each core before the scenarios;
@@ -55,6 +56,8 @@ struct Plan {
     idle_sessions: usize,
     hold: Duration,
     active_sessions: usize,
+    /// The latency budget's load (sessions at the same rate), run after the active runs.
+    budget_sessions: Option<usize>,
     rate: u64,
     active: Duration,
     /// Times each active run is repeated: one run's p99 moves by about a millisecond from run
@@ -74,6 +77,7 @@ const FULL: Plan = Plan {
     idle_sessions: 10_000,
     hold: Duration::from_secs(10),
     active_sessions: 1_000,
+    budget_sessions: Some(10_000),
     rate: 1_000,
     active: Duration::from_secs(30),
     active_runs: 3,
@@ -91,6 +95,7 @@ const QUICK: Plan = Plan {
     idle_sessions: 200,
     hold: Duration::from_secs(1),
     active_sessions: 50,
+    budget_sessions: None,
     rate: 200,
     active: Duration::from_secs(3),
     active_runs: 1,
@@ -166,6 +171,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
             }
             "--sessions" => {
                 parsed.plan.active_sessions = number(&mut args, "--sessions", "sessions")?;
+                parsed.plan.budget_sessions = None;
             }
             "--runs" => {
                 let runs: usize = number(&mut args, "--runs", "runs")?;
@@ -340,7 +346,7 @@ async fn idle_scenarios(
 }
 
 /// Active sessions at the planned rate on each engine and on the baseline if asked, each
-/// [`Plan::active_runs`] times.
+/// [`Plan::active_runs`] times: at [`Plan::active_sessions`], then at the budget's load.
 async fn active_scenarios(
     results: &mut Results,
     databases: &Databases,
@@ -351,17 +357,20 @@ async fn active_scenarios(
         .iter()
         .map(|(engine, _, url)| (format!("chat, {engine}"), Some(url.as_str())));
     let baseline = baseline.then(|| ("baseline".to_owned(), None));
-    for (name, url) in engines.chain(baseline) {
-        let mut runs = Vec::with_capacity(plan.active_runs);
-        for run in 1..=plan.active_runs {
-            eprintln!(
-                "bench: {} sessions at {}/s on {name}, run {run} of {}",
-                plan.active_sessions, plan.rate, plan.active_runs
-            );
-            runs.push(scenarios::active(url, plan.active_sessions, plan.rate, plan.active).await?);
-        }
-        if let Some(active) = Active::combined(runs)? {
-            results.active.push((name, active));
+    let servers: Vec<(String, Option<&str>)> = engines.chain(baseline).collect();
+    for sessions in std::iter::once(plan.active_sessions).chain(plan.budget_sessions) {
+        for (name, url) in &servers {
+            let mut runs = Vec::with_capacity(plan.active_runs);
+            for run in 1..=plan.active_runs {
+                eprintln!(
+                    "bench: {sessions} sessions at {}/s on {name}, run {run} of {}",
+                    plan.rate, plan.active_runs
+                );
+                runs.push(scenarios::active(*url, sessions, plan.rate, plan.active).await?);
+            }
+            if let Some(active) = Active::combined(runs)? {
+                results.active.push((name.clone(), active));
+            }
         }
     }
     Ok(())
@@ -420,6 +429,11 @@ mod tests {
         let parsed = args("--only active --sessions 10000 --seconds 60").unwrap();
         assert_eq!(parsed.only, ["active"]);
         assert_eq!(parsed.plan.active_sessions, 10_000);
+        assert_eq!(
+            parsed.plan.budget_sessions, None,
+            "only the sessions asked for"
+        );
+        assert_eq!(args("").unwrap().plan.budget_sessions, Some(10_000));
         assert_eq!(parsed.plan.active, Duration::from_secs(60));
         assert_eq!(args("").unwrap().plan.active_sessions, FULL.active_sessions);
     }

@@ -231,32 +231,31 @@ fn forwarded(active: &Active) -> String {
 
 /// Our p50/p99 of sent → stored over the baseline's sent → echoed, per matching run.
 fn ratios(out: &mut String, results: &Results) {
-    let Some((_, baseline)) = results
+    let (baselines, ours): (Vec<_>, Vec<_>) = results
         .active
         .iter()
-        .find(|(name, _)| name.starts_with("baseline"))
-    else {
+        .partition(|(name, _)| name.starts_with("baseline"));
+    if baselines.is_empty() {
         return;
-    };
+    }
     let _ = writeln!(
         out,
         "Ratios to the bare baseline (sent → stored over sent → echoed, same sessions and rate):\n"
     );
-    for (name, active) in results
-        .active
-        .iter()
-        .filter(|(name, _)| !name.starts_with("baseline"))
-    {
-        if active.sessions != baseline.sessions || active.rate != baseline.rate {
+    for (name, active) in ours {
+        let Some((_, baseline)) = baselines.iter().find(|(_, baseline)| {
+            baseline.sessions == active.sessions && baseline.rate == active.rate
+        }) else {
             continue;
-        }
+        };
         let ratio = |q: f64| {
             active.stored.value_at_quantile(q) as f64
                 / baseline.stored.value_at_quantile(q).max(1) as f64
         };
         let _ = writeln!(
             out,
-            "- {name}: p50 ×{:.1}, p99 ×{:.1}; CPU per 1000 messages ×{:.1}",
+            "- {name}, {} sessions: p50 ×{:.1}, p99 ×{:.1}; CPU per 1000 messages ×{:.1}",
+            active.sessions,
             ratio(0.5),
             ratio(0.99),
             active.cpu_per_thousand() / baseline.cpu_per_thousand().max(f64::EPSILON)
