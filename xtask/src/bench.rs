@@ -5,8 +5,8 @@
 //! the file-descriptor limit raised to the hard limit, which 10,000 sessions need; then the
 //! widget bench (`widget_bench`). `--widget` runs only the widget bench.
 //! The table is printed and written to `bench/RESULTS.md`; a partial run (`--only`, `--seconds`,
-//! `--sessions`, `--rate`, `--runs` or `--servers`, to reproduce one scenario, see `webchat-bench`) goes to
-//! `target/bench-partial.md` instead, without the widget bench.
+//! `--sessions`, `--rate`, `--runs` or `--servers`, to reproduce one scenario, see
+//! `webchat-bench`) goes to `target/bench-partial.md` instead, without the widget bench.
 
 use crate::postgres::Postgres;
 use crate::{build, cmd, widget_bench};
