@@ -21,6 +21,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     #[serde(default = "default_database_url")]
     pub database_url: Secret,
+    /// How SQLite makes commits durable; ignored on PostgreSQL.
+    #[serde(default)]
+    pub sqlite_synchronous: SqliteSynchronous,
     /// The trunk-built widget bundle, served under `/widget/`.
     #[serde(default = "default_widget_dir")]
     pub widget_dir: PathBuf,
@@ -30,6 +33,28 @@ pub struct Settings {
     pub bridge: BridgeSettings,
     #[serde(default, rename = "integration")]
     pub integrations: Vec<IntegrationSettings>,
+}
+
+/// SQLite's `synchronous` setting (in WAL mode). `Full` syncs the log at every commit, so an
+/// acknowledged message survives a power cut; group commit makes that one sync per group of
+/// messages, not per message. `Normal` syncs only at checkpoints: a commit survives a crash of
+/// the process but the last ones before a power cut can vanish.
+#[derive(Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl SqliteSynchronous {
+    /// The value of SQLite's `PRAGMA synchronous`.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            Self::Full => "FULL",
+            Self::Normal => "NORMAL",
+        }
+    }
 }
 
 /// Limits that protect the server from one visitor.
@@ -194,12 +219,14 @@ mod tests {
             )?;
             jail.set_env("WEBCHAT_DATABASE_URL", "postgres://u:p@h/db");
             jail.set_env("WEBCHAT_LIMITS__MAX_MESSAGE_BYTES", "100");
+            jail.set_env("WEBCHAT_SQLITE_SYNCHRONOUS", "normal");
             let (settings, source) = Settings::load(Path::new("webchat.toml")).unwrap();
             assert_eq!(source, Source::File);
             assert_eq!(settings.listen, "127.0.0.1:9000".parse().unwrap());
             assert_eq!(settings.database_url.expose(), "postgres://u:p@h/db");
             assert_eq!(settings.limits.max_message_bytes, 100);
             assert_eq!(settings.limits.messages_per_minute, 5);
+            assert_eq!(settings.sqlite_synchronous, SqliteSynchronous::Normal);
             assert_eq!(settings.public_url(), "http://127.0.0.1:9000");
             let integration = &settings.integrations[0];
             assert_eq!(integration.webhook_token.as_ref().unwrap().expose(), "w");
@@ -219,6 +246,7 @@ mod tests {
             assert_eq!(settings.database_url.expose(), "sqlite://webchat.db");
             assert_eq!(settings.widget_dir, PathBuf::from("dist"));
             assert_eq!(settings.limits, Limits::default());
+            assert_eq!(settings.sqlite_synchronous, SqliteSynchronous::Full);
             Ok(())
         });
     }

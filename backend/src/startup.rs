@@ -25,7 +25,9 @@ pub async fn build_state(
     source: Source,
     shutdown: watch::Receiver<bool>,
 ) -> Result<AppState, StartError> {
-    let store = Arc::new(SqlStore::connect(settings.database_url.expose()).await?);
+    let store = Arc::new(
+        SqlStore::connect_with(settings.database_url.expose(), settings.sqlite_synchronous).await?,
+    );
     let integrations = match source {
         Source::EmbeddedDefault if settings.integrations.is_empty() => {
             Integrations::demo(store.as_ref()).await?

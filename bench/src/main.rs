@@ -12,7 +12,11 @@
 //!   `--rate` the messages per second of the sustained runs on both engines (to find where one
 //!   falls behind), `--runs` how many times each active run is repeated (3 in a full run; the
 //!   table shows the runs together and each run's p99), `--servers` a comma-separated subset of
-//!   `sqlite`, `postgres`, `baseline` to run (to compare two builds of one engine quickly);
+//!   `sqlite`, `postgres`, `baseline`, `sqlite-normal`, `postgres-fsync-off` to run (to compare
+//!   two builds of one engine quickly). The last two are the ceiling rows of the active runs:
+//!   SQLite with `sqlite_synchronous = "normal"` and PostgreSQL on the server given by
+//!   `--postgres-ceiling URL` (one started with fsync off), both not durable across a power
+//!   cut, shown beside the durable rows the budgets are judged on;
 //! - `webchat-bench baseline-server` is the baseline itself, started by `run`;
 //! - `webchat-bench pauses SECONDS` watches the core it runs on for pauses (see `pauses`),
 //!   started by `run` on each core before the scenarios;
@@ -35,18 +39,26 @@ use bench::tokens;
 use anyhow::{Context, Result, bail};
 use report::Results;
 use scenarios::Active;
+use server::Database;
 use std::path::PathBuf;
 use std::time::Duration;
 
 const USAGE: &str = "usage: webchat-bench run [--quick] [--only SCENARIOS] [--seconds N] [--sessions N] [--rate N] \
-                     [--runs N] [--servers SERVERS] [--postgres URL] [--out PATH] | baseline-server | \
+                     [--runs N] [--servers SERVERS] [--postgres URL] [--postgres-ceiling URL] [--out PATH] | baseline-server | \
                      pauses SECONDS | widget ...";
 
 /// The scenarios `--only` can pick, in the order they run.
 const SCENARIOS: [&str; 5] = ["tokens", "idle", "active", "soak", "sustained"];
 
-/// The servers `--servers` can pick.
-const SERVERS: [&str; 3] = ["sqlite", "postgres", "baseline"];
+/// The servers `--servers` can pick: the chat on each engine with durable commits, the
+/// baseline, and the active runs' ceilings with durability off.
+const SERVERS: [&str; 5] = [
+    "sqlite",
+    "postgres",
+    "baseline",
+    "sqlite-normal",
+    "postgres-fsync-off",
+];
 
 /// Sizes of one run.
 #[derive(Debug, Clone, Copy)]
@@ -116,6 +128,8 @@ struct Args {
     /// The servers to run: all of [`SERVERS`] unless `--servers` names some.
     servers: Vec<String>,
     postgres: Option<String>,
+    /// A PostgreSQL server with durability off, for the ceiling row.
+    postgres_ceiling: Option<String>,
     out: PathBuf,
 }
 
@@ -154,6 +168,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
         only: SCENARIOS.iter().map(|name| (*name).to_owned()).collect(),
         servers: SERVERS.iter().map(|name| (*name).to_owned()).collect(),
         postgres: None,
+        postgres_ceiling: None,
         out: PathBuf::from("bench/RESULTS.md"),
     };
     let mut length = None;
@@ -184,6 +199,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
                 parsed.plan.postgres_rate = rate;
             }
             "--postgres" => parsed.postgres = Some(args.next().context("--postgres needs a URL")?),
+            "--postgres-ceiling" => {
+                parsed.postgres_ceiling =
+                    Some(args.next().context("--postgres-ceiling needs a URL")?);
+            }
             "--out" => parsed.out = PathBuf::from(args.next().context("--out needs a path")?),
             other => bail!("unknown argument {other:?}; {USAGE}"),
         }
@@ -235,17 +254,37 @@ async fn run(args: Args) -> Result<()> {
     let plan = args.plan;
     let scratch = tempfile::tempdir()?;
     let sqlite = |name: &str| {
-        format!(
+        Database::durable(format!(
             "sqlite://{}",
             scratch.path().join(format!("{name}.db")).display()
-        )
+        ))
     };
     let mut databases = Vec::new();
     if args.serves("sqlite") {
         databases.push(("sqlite".to_owned(), sqlite("idle"), sqlite("active")));
     }
     if let Some(url) = args.postgres.as_ref().filter(|_| args.serves("postgres")) {
-        databases.push(("postgres".to_owned(), url.clone(), url.clone()));
+        let database = Database::durable(url.clone());
+        databases.push(("postgres".to_owned(), database.clone(), database));
+    }
+    let mut ceilings = Vec::new();
+    if args.serves("sqlite-normal") {
+        let database = Database {
+            sqlite_synchronous: "normal",
+            ..sqlite("ceiling")
+        };
+        ceilings.push((
+            "sqlite, synchronous=NORMAL (ceiling, not durable)".to_owned(),
+            database,
+        ));
+    }
+    if let Some(url) =
+        (args.postgres_ceiling.as_ref()).filter(|_| args.serves("postgres-fsync-off"))
+    {
+        ceilings.push((
+            "postgres, fsync=off (ceiling, not durable)".to_owned(),
+            Database::durable(url.clone()),
+        ));
     }
     let baseline = args.serves("baseline");
     let mut results = Results::default();
@@ -267,7 +306,7 @@ async fn run(args: Args) -> Result<()> {
         idle_scenarios(&mut results, &databases, baseline, plan).await?;
     }
     if args.runs("active") {
-        active_scenarios(&mut results, &databases, baseline, plan).await?;
+        active_scenarios(&mut results, &databases, &ceilings, baseline, plan).await?;
     }
     if let Some(soak) = plan
         .soak
@@ -283,7 +322,11 @@ async fn run(args: Args) -> Result<()> {
     if args.runs("sustained") {
         let sustained_runs = [
             ("sqlite", Some(sqlite("sustained")), plan.sqlite_rate),
-            ("postgres", args.postgres.clone(), plan.postgres_rate),
+            (
+                "postgres",
+                args.postgres.clone().map(Database::durable),
+                plan.postgres_rate,
+            ),
         ];
         for (engine, url, rate) in sustained_runs {
             let Some(url) = url.filter(|_| args.serves(engine)) else {
@@ -319,7 +362,7 @@ async fn run(args: Args) -> Result<()> {
 }
 
 /// Engines as (name, database for the idle run, database for the active run).
-type Databases = [(String, String, String)];
+type Databases = [(String, Database, Database)];
 
 /// Idle sessions and the reconnect storm on each engine and on the baseline if asked.
 async fn idle_scenarios(
@@ -328,9 +371,9 @@ async fn idle_scenarios(
     baseline: bool,
     plan: Plan,
 ) -> Result<()> {
-    for (engine, idle_url, _) in databases {
+    for (engine, idle_database, _) in databases {
         eprintln!("bench: {} idle sessions on {engine}", plan.idle_sessions);
-        let idle = scenarios::idle(Some(idle_url), plan.idle_sessions, plan.hold).await?;
+        let idle = scenarios::idle(Some(idle_database), plan.idle_sessions, plan.hold).await?;
         results.idle.push((format!("chat, {engine}"), idle));
     }
     if !baseline {
@@ -345,28 +388,34 @@ async fn idle_scenarios(
     Ok(())
 }
 
-/// Active sessions at the planned rate on each engine and on the baseline if asked, each
-/// [`Plan::active_runs`] times: at [`Plan::active_sessions`], then at the budget's load.
+/// Active sessions at the planned rate on each engine, on the ceilings (named databases with
+/// durability off) and on the baseline if asked, each [`Plan::active_runs`] times: at
+/// [`Plan::active_sessions`], then at the budget's load.
 async fn active_scenarios(
     results: &mut Results,
     databases: &Databases,
+    ceilings: &[(String, Database)],
     baseline: bool,
     plan: Plan,
 ) -> Result<()> {
     let engines = databases
         .iter()
-        .map(|(engine, _, url)| (format!("chat, {engine}"), Some(url.as_str())));
+        .map(|(engine, _, database)| (format!("chat, {engine}"), Some(database)));
+    let ceilings = ceilings
+        .iter()
+        .map(|(name, database)| (format!("chat, {name}"), Some(database)));
     let baseline = baseline.then(|| ("baseline".to_owned(), None));
-    let servers: Vec<(String, Option<&str>)> = engines.chain(baseline).collect();
+    let servers: Vec<(String, Option<&Database>)> =
+        engines.chain(ceilings).chain(baseline).collect();
     for sessions in std::iter::once(plan.active_sessions).chain(plan.budget_sessions) {
-        for (name, url) in &servers {
+        for (name, database) in &servers {
             let mut runs = Vec::with_capacity(plan.active_runs);
             for run in 1..=plan.active_runs {
                 eprintln!(
                     "bench: {sessions} sessions at {}/s on {name}, run {run} of {}",
                     plan.rate, plan.active_runs
                 );
-                runs.push(scenarios::active(*url, sessions, plan.rate, plan.active).await?);
+                runs.push(scenarios::active(*database, sessions, plan.rate, plan.active).await?);
             }
             if let Some(active) = Active::combined(runs)? {
                 results.active.push((name.clone(), active));
@@ -460,6 +509,17 @@ mod tests {
         assert_eq!(args("--quick").unwrap().plan.active_runs, 1);
         let error = args("--runs 0").unwrap_err();
         assert!(error.to_string().contains("at least 1 run"), "{error}");
+    }
+
+    #[test]
+    fn ceilings_are_servers_of_their_own() {
+        let parsed =
+            args("--servers sqlite-normal,postgres-fsync-off --postgres-ceiling postgres://c")
+                .unwrap();
+        assert!(parsed.serves("sqlite-normal") && parsed.serves("postgres-fsync-off"));
+        assert!(!parsed.serves("sqlite"), "the durable row only when asked");
+        assert_eq!(parsed.postgres_ceiling.as_deref(), Some("postgres://c"));
+        assert_eq!(args("").unwrap().servers.len(), SERVERS.len());
     }
 
     #[test]

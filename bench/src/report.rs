@@ -63,7 +63,11 @@ pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> S
             "A row with several runs (`runs × seconds`) is those runs together, each on a fresh \
              server: their latencies in one histogram, their counts summed. Each run's p99 is \
              also shown apart: on a shared 2-core machine one run's p99 moves by about a \
-             millisecond from run to run.\n"
+             millisecond from run to run. The budgets are judged on the durable rows (SQLite \
+             with `synchronous=FULL`, PostgreSQL with its default fsync and synchronous \
+             commit); a row marked \"ceiling, not durable\" is the same server with \
+             durability off, which can lose acknowledged messages on a power cut, shown for \
+             what durability costs.\n"
         );
         let _ = writeln!(
             out,

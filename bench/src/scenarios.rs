@@ -4,7 +4,7 @@
 
 use crate::fake::FakeCollaboration;
 use crate::load::{Endpoint, Load};
-use crate::server::{ServerProcess, Target};
+use crate::server::{Database, ServerProcess, Target};
 use crate::stats::{cpu_seconds, rss_kib};
 use anyhow::{Context, Result};
 use hdrhistogram::Histogram;
@@ -132,15 +132,15 @@ fn endpoint(server: &ServerProcess, target: &Target) -> Endpoint {
     }
 }
 
-/// The chat on `database_url` with a fresh fake collaboration server, or the baseline.
+/// The chat on `database` with a fresh fake collaboration server, or the baseline.
 async fn start(
-    database_url: Option<&str>,
+    database: Option<&Database>,
 ) -> Result<(ServerProcess, Target, Option<FakeCollaboration>)> {
-    let (target, fake) = match database_url {
-        Some(database_url) => {
+    let (target, fake) = match database {
+        Some(database) => {
             let fake = FakeCollaboration::start().await?;
             let target = Target::Chat {
-                database_url: database_url.to_owned(),
+                database: database.clone(),
                 webhook_url: fake.url.clone(),
             };
             (target, Some(fake))
@@ -151,13 +151,13 @@ async fn start(
     Ok((server, target, fake))
 }
 
-/// The chat on `database_url` with `sessions` sessions that each sent one message (so each has
+/// The chat on `database` with `sessions` sessions that each sent one message (so each has
 /// a conversation), latencies and counts reset after that warm-up.
 pub async fn warmed_up(
-    database_url: &str,
+    database: &Database,
     sessions: usize,
 ) -> Result<(ServerProcess, Load, FakeCollaboration)> {
-    let (server, target, fake) = start(Some(database_url)).await?;
+    let (server, target, fake) = start(Some(database)).await?;
     let fake = fake.context("a chat run has a fake collaboration server")?;
     let load = Load::open(&endpoint(&server, &target), sessions).await?;
     load.warm_up(DRAIN_TIMEOUT).await?;
@@ -183,8 +183,8 @@ async fn forwarded(fake: &FakeCollaboration, sessions: usize) -> Result<()> {
 }
 
 /// Opens `sessions` idle sessions, holds them for `hold`, then reconnects them all at once.
-pub async fn idle(database_url: Option<&str>, sessions: usize, hold: Duration) -> Result<Idle> {
-    let (server, target, _fake) = start(database_url).await?;
+pub async fn idle(database: Option<&Database>, sessions: usize, hold: Duration) -> Result<Idle> {
+    let (server, target, _fake) = start(database).await?;
     let endpoint = endpoint(&server, &target);
     let rss_before_kib = rss_kib(server.pid);
     let mut load = Load::open(&endpoint, sessions).await?;
@@ -206,12 +206,12 @@ pub async fn idle(database_url: Option<&str>, sessions: usize, hold: Duration) -
 
 /// Drives `sessions` sessions at `rate` messages per second for `duration`.
 pub async fn active(
-    database_url: Option<&str>,
+    database: Option<&Database>,
     sessions: usize,
     rate: u64,
     duration: Duration,
 ) -> Result<Active> {
-    let (server, target, fake) = start(database_url).await?;
+    let (server, target, fake) = start(database).await?;
     let endpoint = endpoint(&server, &target);
     let load = Load::open(&endpoint, sessions).await?;
     let recorder = &load.recorder;

@@ -12,14 +12,34 @@ use tokio::process::{Child, Command};
 /// The bench integration's id, public token and webhook token.
 pub const INTEGRATION: &str = "bench";
 pub const TOKEN: &str = "bench-token";
-pub const WEBHOOK_TOKEN: &str = "bench-webhook";
+pub const WEBHOOK_TOKEN: &str = "bench-webhook-secret";
+
+/// A database the chat runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    pub url: String,
+    /// The server's `sqlite_synchronous` setting: `full` (its durable default) or `normal`
+    /// (the ceiling row, not durable). Ignored on PostgreSQL, whose durability is the
+    /// database server's own setting.
+    pub sqlite_synchronous: &'static str,
+}
+
+impl Database {
+    /// `url` on the server's durable default.
+    pub fn durable(url: String) -> Self {
+        Self {
+            url,
+            sqlite_synchronous: "full",
+        }
+    }
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
 pub enum Target {
-    /// The chat server on `database_url`, forwarding to `webhook_url`.
+    /// The chat server on `database`, forwarding to `webhook_url`.
     Chat {
-        database_url: String,
+        database: Database,
         webhook_url: String,
     },
     /// The bare WebSocket echo server.
@@ -41,10 +61,10 @@ impl ServerProcess {
         let dir = tempfile::tempdir()?;
         let (program, args) = match target {
             Target::Chat {
-                database_url,
+                database,
                 webhook_url,
             } => {
-                let config = write_config(dir.path(), database_url, webhook_url)?;
+                let config = write_config(dir.path(), database, webhook_url)?;
                 let args = vec!["--config".to_owned(), config.display().to_string()];
                 (sibling_binary("webchat-server")?, args)
             }
@@ -104,13 +124,18 @@ impl ServerProcess {
     }
 }
 
-fn write_config(dir: &Path, database_url: &str, webhook_url: &str) -> Result<PathBuf> {
+fn write_config(dir: &Path, database: &Database, webhook_url: &str) -> Result<PathBuf> {
     let path = dir.join("webchat.toml");
+    let Database {
+        url: database_url,
+        sqlite_synchronous,
+    } = database;
     std::fs::write(
         &path,
         format!(
             "listen = \"127.0.0.1:0\"\n\
              database_url = \"{database_url}\"\n\
+             sqlite_synchronous = \"{sqlite_synchronous}\"\n\
              [limits]\nmessages_per_minute = 100000000\nmessage_burst = 100000000\n\
              [bridge]\npoll_ms = 50\ntimeout_ms = 5000\nretry_base_ms = 50\nretry_max_ms = 1000\n\
              [[integration]]\nid = \"{INTEGRATION}\"\ntoken = \"{TOKEN}\"\n\

@@ -4,6 +4,7 @@
 //! or doubled message shows.
 
 use crate::scenarios;
+use crate::server::Database;
 use crate::stats::cpu_seconds;
 use anyhow::{Context, Result};
 use hdrhistogram::Histogram;
@@ -83,14 +84,14 @@ impl Sustained {
 }
 
 /// Drives `sessions` sessions at `rate` messages per second for `duration` against the chat on
-/// `database_url`, then counts.
+/// `database`, then counts.
 pub async fn run(
-    database_url: &str,
+    database: &Database,
     sessions: usize,
     rate: u64,
     duration: Duration,
 ) -> Result<Sustained> {
-    let (server, load, fake) = scenarios::warmed_up(database_url, sessions).await?;
+    let (server, load, fake) = scenarios::warmed_up(database, sessions).await?;
     let recorder = &load.recorder;
     let started = Instant::now();
     let cpu_before = cpu_seconds(server.pid);
@@ -119,7 +120,7 @@ pub async fn run(
     let cpu_seconds = cpu_seconds(server.pid) - cpu_before;
     // Acks first: every one counted must then be in the database.
     let acked = recorder.acks.load(Ordering::Relaxed);
-    let (database_rows, database_distinct) = count_stored(database_url, &run).await?;
+    let (database_rows, database_distinct) = count_stored(&database.url, &run).await?;
     let (_, collaboration_received, collaboration_distinct) = fake.snapshot();
     let report = Sustained {
         sessions,

@@ -3,7 +3,9 @@
 
 use backend::params::ParamValue;
 use backend::secret::Secret;
-use backend::settings::{BridgeSettings, IntegrationSettings, Limits, Settings, Source};
+use backend::settings::{
+    BridgeSettings, IntegrationSettings, Limits, Settings, Source, SqliteSynchronous,
+};
 use sqlx::Connection;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -115,6 +117,7 @@ impl TestServer {
             listen: listener.local_addr().expect("address"),
             public_url: None,
             database_url: Secret::new(database_url),
+            sqlite_synchronous: SqliteSynchronous::default(),
             widget_dir: options
                 .widget_dir
                 .clone()

@@ -1,6 +1,8 @@
 //! `cargo xtask bench [--quick] [--widget] [--only SCENARIOS] [--seconds N] [--sessions N]
 //! [--rate N] [--runs N] [--servers SERVERS]`:
-//! builds the release server and the load generator, starts a throw-away PostgreSQL, and runs
+//! builds the release server and the load generator, starts two throw-away PostgreSQL servers
+//! (one with PostgreSQL's durable defaults, which the budgets are judged on, and one with
+//! durability off for the active runs' ceiling row), and runs
 //! `webchat-bench` with the generator pinned to core 1 (the server pins itself to core 0) and
 //! the file-descriptor limit raised to the hard limit, which 10,000 sessions need; then the
 //! widget bench (`widget_bench`). `--widget` runs only the widget bench.
@@ -8,7 +10,7 @@
 //! `--sessions`, `--rate`, `--runs` or `--servers`, to reproduce one scenario, see
 //! `webchat-bench`) goes to `target/bench-partial.md` instead, without the widget bench.
 
-use crate::postgres::Postgres;
+use crate::postgres::{Durability, Postgres};
 use crate::{build, cmd, widget_bench};
 use anyhow::Result;
 use std::path::Path;
@@ -37,7 +39,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     };
     build::server(root)?;
     build::bench(root)?;
-    let postgres = Postgres::start()?;
+    let postgres = Postgres::start(Durability::Durable)?;
+    let ceiling = Postgres::start(Durability::Off)?;
     let bench = root.join("target/release/webchat-bench");
     let pin = if cmd::probe(Command::new("taskset").arg("--version")).is_some() {
         "taskset -c 1 "
@@ -45,7 +48,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         ""
     };
     let script = format!(
-        "ulimit -n \"$(ulimit -Hn)\" && exec {pin}\"$0\" run --postgres \"$1\" --out {out} \"${{@:2}}\""
+        "ulimit -n \"$(ulimit -Hn)\" && exec {pin}\"$0\" run --postgres \"$1\" \
+         --postgres-ceiling \"$2\" --out {out} \"${{@:3}}\""
     );
     let outcome = cmd::run(
         Command::new("bash")
@@ -53,12 +57,15 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             .arg(script)
             .arg(&bench)
             .arg(postgres.url())
+            .arg(ceiling.url())
             .args(args)
             .current_dir(root),
     );
     let stopped = postgres.stop();
+    let ceiling_stopped = ceiling.stop();
     outcome?;
     stopped?;
+    ceiling_stopped?;
     if partial {
         return Ok(());
     }

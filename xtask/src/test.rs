@@ -4,7 +4,7 @@
 //! `cargo test` against all of it. Stops at the first failing step and prints a summary of
 //! the steps with their durations either way.
 
-use crate::postgres::Postgres;
+use crate::postgres::{Durability, Postgres};
 use crate::{build, chromium, cmd, tools};
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -57,7 +57,8 @@ fn run_steps(root: &Path, summary: &mut Summary) -> Result<()> {
     // The release bundle, so the browser tests exercise what visitors get (wasm-opt included).
     summary.step("build widget", || build::widget(root, &tools))?;
     let browser = summary.step("chromium", chromium::ensure)?;
-    let postgres = summary.step("start postgres", Postgres::start)?;
+    // Tests check behaviour, not durability: PostgreSQL runs with fsync off for speed.
+    let postgres = summary.step("start postgres", || Postgres::start(Durability::Off))?;
     // The black-box tests also run the real server binary (kill -9, SIGTERM).
     summary.step("build webchat-server", || {
         cmd::run(

@@ -16,6 +16,7 @@ use super::{
     now_ms,
 };
 use crate::bridge::commands;
+use crate::settings::SqliteSynchronous;
 use async_trait::async_trait;
 use protocol::webhook::{Command, ConversationUpdate};
 use protocol::{ContactInfo, Message};
@@ -71,8 +72,14 @@ const CACHE_KIB: u32 = 64 * 1024;
 pub(super) type Tx<'c> = Transaction<'c, Any>;
 
 impl SqlStore {
-    /// Connects to `url` (`sqlite://file.db` or `postgres://...`) and applies the migrations.
+    /// Connects to `url` (`sqlite://file.db` or `postgres://...`) with durable SQLite commits
+    /// and applies the migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_with(url, SqliteSynchronous::default()).await
+    }
+
+    /// [`Self::connect`] with SQLite's commits made as durable as `synchronous` says.
+    pub async fn connect_with(url: &str, synchronous: SqliteSynchronous) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
         let (engine, url) = if url.starts_with("sqlite:") {
             (Engine::Sqlite, sqlite_url_creating_the_file(url))
@@ -85,15 +92,17 @@ impl SqlStore {
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
-        // WAL lets readers run beside the writer; NORMAL syncing keeps every committed
-        // transaction across a process crash (not a power cut); see `checkpoint` for the log.
+        // WAL lets readers run beside the writer; `synchronous` decides whether a commit
+        // waits for its log to reach the disk (see `SqliteSynchronous`, and `checkpoint` for
+        // the log).
         // The page cache (at most 64 MiB, grown as used) holds the hot index pages of a large
         // database, which the default 2 MiB spilled and read again; statement journals (kept
         // by multi-row statements inside a transaction) stay in memory, not in a temporary file.
         let pragmas: Arc<str> = format!(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; \
              PRAGMA busy_timeout = 10000; PRAGMA wal_autocheckpoint = {}; \
              PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{};",
+            synchronous.pragma(),
             checkpoint::LOG_PAGES,
             CACHE_KIB
         )
@@ -664,6 +673,29 @@ async fn queue_user_update(tx: &mut Tx<'_>, person_id: i64) -> StoreResult<Vec<H
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `PRAGMA synchronous` of a connection from `pool`: 2 is FULL, 1 NORMAL.
+    async fn synchronous_of(pool: &AnyPool) -> i64 {
+        sqlx::query("PRAGMA synchronous")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn sqlite_commits_are_synced_unless_asked_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+        let durable = SqlStore::connect(&url("durable.db")).await.unwrap();
+        assert_eq!(synchronous_of(&durable.writes).await, 2, "FULL by default");
+        assert_eq!(synchronous_of(&durable.reads).await, 2);
+        let fast = SqlStore::connect_with(&url("fast.db"), SqliteSynchronous::Normal)
+            .await
+            .unwrap();
+        assert_eq!(synchronous_of(&fast.writes).await, 1, "NORMAL when asked");
+    }
 
     #[test]
     fn connection_parameters_are_added_unless_the_url_sets_them() {

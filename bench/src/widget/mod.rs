@@ -10,7 +10,7 @@ mod site;
 mod sizes;
 
 use crate::fake::FakeCollaboration;
-use crate::server::{INTEGRATION, ServerProcess, TOKEN, Target};
+use crate::server::{Database, INTEGRATION, ServerProcess, TOKEN, Target};
 use anyhow::{Context, Result, bail};
 use report::WidgetResults;
 use runs::{Fetched, FirstLoad};
@@ -68,7 +68,10 @@ pub async fn run(
     let scratch = tempfile::tempdir()?;
     let fake = FakeCollaboration::start().await?;
     let target = Target::Chat {
-        database_url: format!("sqlite://{}", scratch.path().join("widget.db").display()),
+        database: Database::durable(format!(
+            "sqlite://{}",
+            scratch.path().join("widget.db").display()
+        )),
         webhook_url: fake.url.clone(),
     };
     let server = ServerProcess::start(&target, None).await?;
