@@ -25,6 +25,8 @@ pub struct Settings {
     #[serde(default = "default_widget_dir")]
     pub widget_dir: PathBuf,
     #[serde(default)]
+    pub server: ServerSettings,
+    #[serde(default)]
     pub limits: Limits,
     #[serde(default)]
     pub bridge: BridgeSettings,
@@ -46,6 +48,22 @@ pub struct Limits {
     pub heartbeat_secs: u64,
     /// Longest matching-key token accepted, in bytes.
     pub max_token_bytes: usize,
+    /// Sustained client frames of any type per minute per visitor (pings, contact changes and
+    /// identifications included; messages count here and under `messages_per_minute`).
+    pub frames_per_minute: u32,
+    /// Frames a visitor may send at once before `frames_per_minute` applies.
+    pub frame_burst: u32,
+    /// Sustained `set_contact` and `identify` frames per minute per visitor: each writes to the
+    /// database and may queue a command to the collaboration server.
+    pub changes_per_minute: u32,
+    /// Contact changes and identifications at once before `changes_per_minute` applies.
+    pub change_burst: u32,
+    /// Sustained visitor creations per minute per client IP address.
+    pub visitors_per_minute_per_ip: u32,
+    /// Visitor creations at once from one IP before `visitors_per_minute_per_ip` applies.
+    pub visitor_burst_per_ip: u32,
+    /// Open WebSocket sessions of one visitor (its tabs); the next one is refused.
+    pub max_sessions_per_visitor: usize,
 }
 
 impl Default for Limits {
@@ -56,6 +74,36 @@ impl Default for Limits {
             message_burst: 10,
             heartbeat_secs: 20,
             max_token_bytes: 8 * 1024,
+            frames_per_minute: 120,
+            frame_burst: 60,
+            changes_per_minute: 20,
+            change_burst: 10,
+            visitors_per_minute_per_ip: 30,
+            visitor_burst_per_ip: 30,
+            max_sessions_per_visitor: 16,
+        }
+    }
+}
+
+/// How the HTTP listener treats connections.
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(default)]
+pub struct ServerSettings {
+    /// Longest wait for a complete request head; an idle keep-alive connection gets the same
+    /// time for its next request before it is closed.
+    pub header_read_timeout_secs: u64,
+    /// Longest pause while a request body is being received.
+    pub body_read_timeout_secs: u64,
+    /// Open connections (WebSocket sessions included) from one IP address; more are refused.
+    pub max_connections_per_ip: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            header_read_timeout_secs: 30,
+            body_read_timeout_secs: 30,
+            max_connections_per_ip: 256,
         }
     }
 }
@@ -100,6 +148,9 @@ pub struct IntegrationSettings {
     /// Outbound command URL of the collaboration server.
     #[serde(default)]
     pub webhook_url: Option<String>,
+    /// Matching-key tokens issued longer ago than this (by their `iat`) are refused.
+    #[serde(default)]
+    pub token_max_age_secs: Option<u64>,
     #[serde(default)]
     pub params: BTreeMap<String, ParamValue>,
 }
