@@ -5,6 +5,7 @@
 pub mod api;
 pub mod bridge;
 pub mod bundle;
+pub mod client_ip;
 pub mod contact;
 pub mod delivered;
 pub mod hub;
@@ -26,6 +27,7 @@ pub mod visitor_token;
 use integrations::Integration;
 use state::AppState;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -50,8 +52,8 @@ pub async fn serve(
     let (alive, mut all_gone) = mpsc::channel::<()>(1);
     state.alive = Some(alive);
     bridge::start(&state);
-    let settings = state.server;
-    listener::serve(listener, app(state), settings, shutdown).await;
+    let settings = Arc::clone(&state.server);
+    listener::serve(listener, app(state), &settings, shutdown).await;
     if tokio::time::timeout(SESSION_DRAIN_TIMEOUT, all_gone.recv())
         .await
         .is_err()

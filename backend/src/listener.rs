@@ -40,9 +40,10 @@ const REFUSED: &str = "HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    settings: ServerSettings,
+    settings: &ServerSettings,
     shutdown: impl Future<Output = ()>,
 ) {
+    let header_read_timeout = Duration::from_secs(settings.header_read_timeout_secs.max(1));
     let per_ip = Slots::new(settings.max_connections_per_ip);
     let router = router.layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
         settings.body_read_timeout_secs.max(1),
@@ -78,7 +79,7 @@ pub async fn serve(
             peer,
             slot,
             router.clone(),
-            settings,
+            header_read_timeout,
             stopping.clone(),
             finished.clone(),
         ));
@@ -94,7 +95,7 @@ async fn connection(
     peer: SocketAddr,
     slot: ConnectionSlot,
     router: Router,
-    settings: ServerSettings,
+    header_read_timeout: Duration,
     mut stopping: watch::Receiver<bool>,
     _finished: watch::Receiver<()>,
 ) {
@@ -107,9 +108,7 @@ async fn connection(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(
-            settings.header_read_timeout_secs.max(1),
-        ))
+        .header_read_timeout(header_read_timeout)
         .keep_alive(true);
     let mut served = pin!(
         builder
@@ -136,7 +135,8 @@ async fn connection(
 
 /// Tells a connection over its IP's cap why it is closed, without waiting for it to listen.
 fn refuse(stream: &TcpStream, peer: SocketAddr, full: Full) {
-    tracing::warn!(ip = %peer.ip(), max = full.max, "connection refused: too many from this address");
+    // Not a warning: a flood of refused connections must not become a flood of log lines.
+    tracing::debug!(ip = %peer.ip(), max = full.max, "connection refused: too many from this address");
     let message = format!(
         "too many connections from your address: at most {} at once \
          (server.max_connections_per_ip)\n",

@@ -86,7 +86,7 @@ impl Default for Limits {
 }
 
 /// How the HTTP listener treats connections.
-#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(default)]
 pub struct ServerSettings {
     /// Longest wait for a complete request head; an idle keep-alive connection gets the same
@@ -96,6 +96,10 @@ pub struct ServerSettings {
     pub body_read_timeout_secs: u64,
     /// Open connections (WebSocket sessions included) from one IP address; more are refused.
     pub max_connections_per_ip: usize,
+    /// Off by default. Behind a reverse proxy: the header it puts the client's address in
+    /// (`X-Forwarded-For`, `X-Real-IP`); limits per IP then use its last address. Set it only
+    /// when clients cannot reach this server but through that proxy, or they choose their IP.
+    pub client_ip_header: Option<String>,
 }
 
 impl Default for ServerSettings {
@@ -104,6 +108,7 @@ impl Default for ServerSettings {
             header_read_timeout_secs: 30,
             body_read_timeout_secs: 30,
             max_connections_per_ip: 256,
+            client_ip_header: None,
         }
     }
 }
@@ -234,10 +239,14 @@ mod tests {
                 database_url = "sqlite://a.db"
                 [limits]
                 messages_per_minute = 5
+                [server]
+                max_connections_per_ip = 7
+                client_ip_header = "X-Real-IP"
                 [[integration]]
                 id = "1"
                 token = "t"
                 webhook_token = "w"
+                token_max_age_secs = 300
                 [integration.params]
                 languageCode = "ru"
                 displayUserPictures = false
@@ -251,6 +260,17 @@ mod tests {
             assert_eq!(settings.database_url.expose(), "postgres://u:p@h/db");
             assert_eq!(settings.limits.max_message_bytes, 100);
             assert_eq!(settings.limits.messages_per_minute, 5);
+            assert_eq!(settings.limits.frame_burst, Limits::default().frame_burst);
+            assert_eq!(settings.server.max_connections_per_ip, 7);
+            assert_eq!(
+                settings.server.client_ip_header.as_deref(),
+                Some("X-Real-IP")
+            );
+            assert_eq!(
+                settings.server.header_read_timeout_secs,
+                ServerSettings::default().header_read_timeout_secs
+            );
+            assert_eq!(settings.integrations[0].token_max_age_secs, Some(300));
             assert_eq!(settings.public_url(), "http://127.0.0.1:9000");
             let integration = &settings.integrations[0];
             assert_eq!(integration.webhook_token.as_ref().unwrap().expose(), "w");

@@ -1,6 +1,7 @@
 //! Turning settings into a running state: open the store, set up the integrations (or the
 //! embedded demo), and warn about configurations that are unsafe in production.
 
+use crate::client_ip::ClientIp;
 use crate::hub::Hub;
 use crate::integrations::{IntegrationError, Integrations, RECOMMENDED_SIGN_KEY_BYTES};
 use crate::ratelimit::RateLimits;
@@ -16,6 +17,8 @@ use tokio::sync::watch;
 pub enum StartError {
     #[error(transparent)]
     Integration(#[from] IntegrationError),
+    #[error("server.client_ip_header is not a valid HTTP header name (example: X-Forwarded-For)")]
+    ClientIpHeader,
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
 }
@@ -53,6 +56,8 @@ pub async fn build_state(
         }
     }
     let limits = settings.limits;
+    let client_ip = ClientIp::from_setting(settings.server.client_ip_header.as_deref())
+        .map_err(|_| StartError::ClientIpHeader)?;
     Ok(AppState {
         store,
         integrations: Arc::new(integrations),
@@ -61,7 +66,8 @@ pub async fn build_state(
         bridge: settings.bridge,
         rate_limits: Arc::new(RateLimits::new(&limits)),
         sessions: Arc::new(Slots::new(limits.max_sessions_per_visitor)),
-        server: settings.server,
+        server: Arc::new(settings.server.clone()),
+        client_ip,
         public_url: settings.public_url(),
         widget_dir: settings.widget_dir.clone(),
         demo: source == Source::EmbeddedDefault && settings.integrations.is_empty(),

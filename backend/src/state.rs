@@ -1,5 +1,6 @@
 //! What every request handler shares.
 
+use crate::client_ip::ClientIp;
 use crate::hub::Hub;
 use crate::integrations::Integrations;
 use crate::ratelimit::RateLimits;
@@ -21,7 +22,9 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     /// Open WebSocket sessions by visitor id.
     pub sessions: Arc<Slots<i64>>,
-    pub server: ServerSettings,
+    pub server: Arc<ServerSettings>,
+    /// Where limits per IP address read the client's address.
+    pub client_ip: ClientIp,
     pub public_url: String,
     pub widget_dir: PathBuf,
     /// Set when the server runs its embedded default (enables the `/demo` routes).

@@ -133,7 +133,7 @@ impl TestServer {
                 .widget_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(dir.path())),
-            server: options.server,
+            server: options.server.clone(),
             limits: options.limits,
             bridge: options.bridge,
             integrations: vec![integration(&options)],

@@ -74,7 +74,7 @@ pub async fn create_visitor(
     state
         .rate_limits
         .new_visitors
-        .check(&peer.ip())
+        .check(&state.client_ip.of(peer, &headers))
         .map_err(|refusal| refused(ApiError::RateLimited(refusal)))?;
     let token = visitor_token::random_token();
     let visitor = state

@@ -178,3 +178,21 @@ async fn an_oversized_command_is_refused_naming_the_limit() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn websocket_sessions_count_toward_the_per_ip_cap() {
+    let settings = ServerSettings {
+        max_connections_per_ip: 2,
+        ..Options::default().server
+    };
+    let server = TestServer::start(tests::Db::Sqlite, with_server(settings)).await;
+    let token = server.new_visitor().await;
+    let (_first, _) = crate::support::welcomed(&server, &token).await;
+    let (_second, _) = crate::support::welcomed(&server, &token).await;
+    let mut third = connect(&server).await;
+    let answer = until_closed(&mut third).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 503"),
+        "upgraded connections keep their place: {answer}"
+    );
+}

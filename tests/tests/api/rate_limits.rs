@@ -167,12 +167,21 @@ async fn ping_and_identify_floods_get_rate_limited_frames() {
 
 /// `POST .../visitors` from this test's address.
 async fn create_visitor(server: &TestServer) -> reqwest::Response {
-    tests::http()
+    create_visitor_forwarded(server, None).await
+}
+
+/// `POST .../visitors` as a proxy forwarding for `client`.
+async fn create_visitor_forwarded(server: &TestServer, client: Option<&str>) -> reqwest::Response {
+    let request = tests::http()
         .post(format!("{}/visitors", server.api()))
-        .header("Origin", SHOP_ORIGIN)
-        .send()
-        .await
-        .expect("create visitor")
+        .header("Origin", SHOP_ORIGIN);
+    match client {
+        Some(client) => request.header("X-Forwarded-For", format!("198.51.100.9, {client}")),
+        None => request,
+    }
+    .send()
+    .await
+    .expect("create visitor")
 }
 
 #[tokio::test]
@@ -236,4 +245,46 @@ async fn sessions_per_visitor_are_capped() {
         say(&mut second, "s-1", "the open sessions go on").await;
         let (_, _other_visitor) = visitor(&server).await;
     }
+}
+
+#[tokio::test]
+async fn a_forwarded_client_address_counts_only_when_the_proxy_header_is_trusted() {
+    let limits = Limits {
+        visitor_burst_per_ip: 1,
+        visitors_per_minute_per_ip: 1,
+        ..Options::default().limits
+    };
+    let direct = TestServer::start(tests::Db::Sqlite, with_limits(limits)).await;
+    let first = create_visitor_forwarded(&direct, Some("203.0.113.5")).await;
+    assert_eq!(first.status(), 201);
+    let claimed_elsewhere = create_visitor_forwarded(&direct, Some("203.0.113.6")).await;
+    assert_eq!(
+        claimed_elsewhere.status(),
+        429,
+        "by default the header is ignored: the peer address counts"
+    );
+
+    let proxied = TestServer::start(
+        tests::Db::Sqlite,
+        Options {
+            server: backend::settings::ServerSettings {
+                client_ip_header: Some("X-Forwarded-For".into()),
+                ..Options::default().server
+            },
+            ..with_limits(limits)
+        },
+    )
+    .await;
+    let statuses = [
+        create_visitor_forwarded(&proxied, Some("203.0.113.5"))
+            .await
+            .status(),
+        create_visitor_forwarded(&proxied, Some("203.0.113.5"))
+            .await
+            .status(),
+        create_visitor_forwarded(&proxied, Some("203.0.113.6"))
+            .await
+            .status(),
+    ];
+    assert_eq!(statuses.map(|status| status.as_u16()), [201, 429, 201]);
 }
