@@ -220,7 +220,8 @@ impl Session {
         let text = match message {
             WsMessage::Text(text) => Some(text),
             WsMessage::Binary(_) => None,
-            // Answered by the WebSocket library itself; bounded by the socket's read buffer.
+            // Answered by the WebSocket library, which keeps at most one pong pending: a ping
+            // flood costs no more than reading it.
             WsMessage::Ping(_) | WsMessage::Pong(_) => return Flow::Continue,
             WsMessage::Close(_) => return Flow::Stop,
         };
