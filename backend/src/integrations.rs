@@ -117,7 +117,8 @@ impl Integrations {
                 }
             }
             if let Some(webhook_token) = &configured.webhook_token {
-                let chars = webhook_token.expose().chars().count();
+                // Blanks around a token are a typo in the file, not strength.
+                let chars = webhook_token.expose().trim().chars().count();
                 if chars < MIN_WEBHOOK_TOKEN_CHARS {
                     return Err(IntegrationError::WeakWebhookToken {
                         id: configured.id.clone(),
@@ -243,7 +244,12 @@ mod tests {
 
     #[test]
     fn refuses_empty_and_short_webhook_tokens_naming_the_key() {
-        for weak in ["", "   ", "fifteen-chars!!"] {
+        for weak in [
+            "",
+            "                    ",
+            "fifteen-chars!!",
+            " fifteen-chars!! ",
+        ] {
             let mut shop = configured("shop", &[]);
             shop.webhook_token = Some(Secret::new(weak));
             let error = Integrations::from_settings(&[shop]).unwrap_err();
