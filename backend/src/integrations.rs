@@ -6,7 +6,7 @@ use crate::params::{self, ParamError};
 use crate::secret::Secret;
 use crate::settings::IntegrationSettings;
 use crate::store::{Bridge, Store, StoreResult};
-use crate::visitor_token;
+use crate::{token, visitor_token};
 use protocol::IntegrationParams;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +14,11 @@ use subtle::ConstantTimeEq;
 
 /// Id of the integration of the embedded default.
 pub const DEMO_ID: &str = "demo";
+/// Shortest accepted `webhook_token`: it is the only credential of inbound commands.
+pub const MIN_WEBHOOK_TOKEN_CHARS: usize = 16;
+/// A signKey shorter than this is warned about: an HMAC key should be at least as long as the
+/// hash (RFC 8725 §3.5). Only warned, since sites moving from 1C keep their keys.
+pub const RECOMMENDED_SIGN_KEY_BYTES: usize = 32;
 
 /// One integration, ready to serve.
 #[derive(Debug)]
@@ -26,6 +31,8 @@ pub struct Integration {
     pub webhook_url: Option<String>,
     pub params: IntegrationParams,
     pub sign_key: Option<Secret>,
+    /// Matching-key tokens issued longer ago than this many seconds are refused.
+    pub token_max_age_secs: Option<u64>,
 }
 
 impl Integration {
@@ -53,6 +60,22 @@ impl Integration {
     pub fn key(&self) -> String {
         format!("{}:{}", self.id, self.token)
     }
+
+    /// What this integration accepts of matching-key tokens up to `max_bytes` long.
+    pub fn token_policy(&self, max_bytes: usize) -> token::Policy<'_> {
+        token::Policy {
+            sign_key: self.sign_key.as_ref(),
+            max_bytes,
+            max_age_secs: self.token_max_age_secs,
+        }
+    }
+
+    /// Whether the signKey is shorter than [`RECOMMENDED_SIGN_KEY_BYTES`].
+    pub fn has_short_sign_key(&self) -> bool {
+        self.sign_key
+            .as_ref()
+            .is_some_and(|key| key.expose().len() < RECOMMENDED_SIGN_KEY_BYTES)
+    }
 }
 
 /// Why the integrations could not be set up.
@@ -64,6 +87,16 @@ pub enum IntegrationError {
     Duplicate(String),
     #[error("integration '{id}': {field} must not be empty")]
     Empty { id: String, field: &'static str },
+    #[error(
+        "integration '{id}': webhook_token is {chars} characters; it must be a random secret of \
+         at least {MIN_WEBHOOK_TOKEN_CHARS} (for example `openssl rand -hex 32`), or left out to \
+         turn inbound commands off"
+    )]
+    WeakWebhookToken { id: String, chars: usize },
+    #[error(
+        "integration '{id}': token_max_age_secs must be at least 1, or left out for no maximum age"
+    )]
+    ZeroTokenMaxAge { id: String },
 }
 
 /// All integrations by id.
@@ -83,6 +116,21 @@ impl Integrations {
                     });
                 }
             }
+            if let Some(webhook_token) = &configured.webhook_token {
+                // Blanks around a token are a typo in the file, not strength.
+                let chars = webhook_token.expose().trim().chars().count();
+                if chars < MIN_WEBHOOK_TOKEN_CHARS {
+                    return Err(IntegrationError::WeakWebhookToken {
+                        id: configured.id.clone(),
+                        chars,
+                    });
+                }
+            }
+            if configured.token_max_age_secs == Some(0) {
+                return Err(IntegrationError::ZeroTokenMaxAge {
+                    id: configured.id.clone(),
+                });
+            }
             let valid = params::validate(&configured.id, &configured.params)?;
             let integration = Integration {
                 id: configured.id.clone(),
@@ -92,6 +140,7 @@ impl Integrations {
                 webhook_url: configured.webhook_url.clone(),
                 params: valid.params,
                 sign_key: valid.sign_key,
+                token_max_age_secs: configured.token_max_age_secs,
             };
             if integrations
                 .insert(configured.id.clone(), Arc::new(integration))
@@ -124,6 +173,7 @@ impl Integrations {
             webhook_url: None,
             params,
             sign_key: Some(Secret::new(sign_key)),
+            token_max_age_secs: None,
         };
         Ok(Self(HashMap::from([(DEMO_ID.to_owned(), Arc::new(demo))])))
     }
@@ -154,6 +204,7 @@ mod tests {
             webhook_token: None,
             allowed_origins: origins.iter().map(|o| (*o).to_owned()).collect(),
             webhook_url: None,
+            token_max_age_secs: None,
             params: BTreeMap::from([("languageCode".into(), ParamValue::Text("ru".into()))]),
         }
     }
@@ -189,5 +240,69 @@ mod tests {
             Integrations::from_settings(&[empty]),
             Err(IntegrationError::Empty { field: "token", .. })
         ));
+    }
+
+    #[test]
+    fn refuses_empty_and_short_webhook_tokens_naming_the_key() {
+        for weak in [
+            "",
+            "                    ",
+            "fifteen-chars!!",
+            " fifteen-chars!! ",
+        ] {
+            let mut shop = configured("shop", &[]);
+            shop.webhook_token = Some(Secret::new(weak));
+            let error = Integrations::from_settings(&[shop]).unwrap_err();
+            assert!(
+                matches!(&error, IntegrationError::WeakWebhookToken { id, .. } if id == "shop"),
+                "{weak:?}: {error:?}"
+            );
+            let message = error.to_string();
+            assert!(
+                message.contains("integration 'shop': webhook_token")
+                    && message.contains("at least 16"),
+                "{message}"
+            );
+        }
+        let mut strong = configured("shop", &[]);
+        strong.webhook_token = Some(Secret::new("sixteen-chars!!!"));
+        assert!(Integrations::from_settings(&[strong]).is_ok());
+        let mut without = configured("shop", &[]);
+        without.webhook_token = None;
+        assert!(
+            Integrations::from_settings(&[without]).is_ok(),
+            "no webhook_token turns inbound commands off"
+        );
+    }
+
+    #[test]
+    fn refuses_an_empty_sign_key_and_flags_a_short_one() {
+        let with_key = |key: &str| {
+            let mut shop = configured("shop", &[]);
+            shop.params
+                .insert("signKey".into(), ParamValue::Text(key.into()));
+            Integrations::from_settings(&[shop])
+        };
+        for empty in ["", "  "] {
+            let error = with_key(empty).unwrap_err().to_string();
+            assert!(
+                error.contains("'shop'") && error.contains("signKey"),
+                "{error}"
+            );
+        }
+        let short = with_key("short-key").unwrap();
+        assert!(short.by_key("shop:tok").unwrap().has_short_sign_key());
+        let long = with_key(&"k".repeat(RECOMMENDED_SIGN_KEY_BYTES)).unwrap();
+        assert!(!long.by_key("shop:tok").unwrap().has_short_sign_key());
+    }
+
+    #[test]
+    fn refuses_a_zero_token_max_age() {
+        let mut shop = configured("shop", &[]);
+        shop.token_max_age_secs = Some(0);
+        let error = Integrations::from_settings(&[shop])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("token_max_age_secs"), "{error}");
     }
 }

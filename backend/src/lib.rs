@@ -5,26 +5,29 @@
 pub mod api;
 pub mod bridge;
 pub mod bundle;
+pub mod client_ip;
 pub mod contact;
 pub mod delivered;
 pub mod hub;
 pub mod integrations;
+pub mod listener;
 pub mod params;
 pub mod ratelimit;
 pub mod sanitize;
 pub mod secret;
 pub mod session;
 pub mod settings;
+pub mod slots;
 pub mod startup;
 pub mod state;
 pub mod store;
 pub mod token;
 pub mod visitor_token;
 
-use axum::serve::ListenerExt;
 use integrations::Integration;
 use state::AppState;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -49,15 +52,8 @@ pub async fn serve(
     let (alive, mut all_gone) = mpsc::channel::<()>(1);
     state.alive = Some(alive);
     bridge::start(&state);
-    // Chat frames are small and latency-bound: no Nagle delay on any connection.
-    let listener = listener.tap_io(|stream| {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let settings = Arc::clone(&state.server);
+    listener::serve(listener, app(state), &settings, shutdown).await;
     if tokio::time::timeout(SESSION_DRAIN_TIMEOUT, all_gone.recv())
         .await
         .is_err()

@@ -78,7 +78,7 @@ impl Rule {
             Self::Color => is_hex_color(text),
             Self::Language => is_language_code(text),
             Self::Text { max_chars } => text.chars().count() <= max_chars,
-            Self::SignKey => !text.is_empty(),
+            Self::SignKey => !text.trim().is_empty(),
         };
         accepted.then(|| text.into())
     }

@@ -1,64 +1,156 @@
-//! Per-visitor message rate limit: a token bucket of `burst` messages refilled at
-//! `per_minute`. A refused message is told when to retry.
+//! Rate limits: keyed GCRA limiters from the `governor` crate, one per kind of request — chat
+//! messages, contact changes and identifications, client frames of any type (all per visitor),
+//! and visitor creation (per client IP). A refusal names its limit and says when to retry.
 
-use std::collections::HashMap;
+use crate::settings::Limits;
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota};
+use std::fmt;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Buckets kept before full ones are forgotten.
-const PRUNE_ABOVE: usize = 10_000;
+/// How often limiters forget keys whose bucket is full again: without it every visitor and IP
+/// ever seen would stay in memory.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
+/// Which limit refused a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// `send` frames of one visitor.
+    Messages,
+    /// `set_contact` and `identify` frames of one visitor.
+    Changes,
+    /// Client frames of any type of one visitor.
+    Frames,
+    /// Visitors created from one IP address.
+    NewVisitors,
 }
 
-/// Token buckets by visitor id.
+impl Limit {
+    /// What is counted, as the refusal says it.
+    fn what(self) -> &'static str {
+        match self {
+            Self::Messages => "messages",
+            Self::Changes => "contact changes and identifications",
+            Self::Frames => "frames",
+            Self::NewVisitors => "new visitors from this address",
+        }
+    }
+}
+
+/// A refused request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub limit: Limit,
+    pub per_minute: u32,
+    pub burst: u32,
+    /// When the next request of this key would pass (at least a millisecond).
+    pub retry_after: Duration,
+}
+
+impl Refusal {
+    pub fn retry_after_ms(&self) -> u64 {
+        u64::try_from(self.retry_after.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "too many {}: at most {} per minute (bursts of {})",
+            self.limit.what(),
+            self.per_minute,
+            self.burst
+        )
+    }
+}
+
+/// One limit over keys of type `K`.
 #[derive(Debug)]
-pub struct RateLimiter {
-    burst: f64,
-    per_second: f64,
-    buckets: Mutex<HashMap<i64, Bucket>>,
+pub struct Keyed<K: Hash + Eq + Clone> {
+    limit: Limit,
+    per_minute: u32,
+    burst: u32,
+    limiter: DefaultKeyedRateLimiter<K>,
+    pruned: Mutex<Instant>,
 }
 
-impl RateLimiter {
-    pub fn new(per_minute: u32, burst: u32) -> Self {
+impl<K: Hash + Eq + Clone> Keyed<K> {
+    pub fn new(limit: Limit, per_minute: u32, burst: u32) -> Self {
+        let per_minute = per_minute.max(1);
+        let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(Duration::from_secs(60) / per_minute)
+            .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MAX))
+            .allow_burst(burst);
         Self {
-            burst: f64::from(burst.max(1)),
-            per_second: f64::from(per_minute.max(1)) / 60.0,
-            buckets: Mutex::new(HashMap::new()),
+            limit,
+            per_minute,
+            burst: burst.get(),
+            limiter: DefaultKeyedRateLimiter::keyed(quota),
+            pruned: Mutex::new(Instant::now()),
         }
     }
 
-    /// Takes one message from the visitor's bucket, or says how long until one is available.
-    pub fn check(&self, visitor_id: i64, now: Instant) -> Result<(), Duration> {
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        if buckets.len() > PRUNE_ABOVE {
-            buckets.retain(|_, bucket| self.refilled(*bucket, now) < self.burst);
-        }
-        let bucket = buckets.entry(visitor_id).or_insert(Bucket {
-            tokens: self.burst,
-            updated: now,
-        });
-        bucket.tokens = self.refilled(*bucket, now);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64(
-                (1.0 - bucket.tokens) / self.per_second,
-            ))
-        }
+    /// Counts one request of `key`, or says which limit refused it and when to retry.
+    pub fn check(&self, key: &K) -> Result<(), Refusal> {
+        self.prune_now_and_then();
+        self.limiter.check_key(key).map_err(|not_until| Refusal {
+            limit: self.limit,
+            per_minute: self.per_minute,
+            burst: self.burst,
+            retry_after: not_until.wait_time_from(self.limiter.clock().now()),
+        })
     }
 
-    fn refilled(&self, bucket: Bucket, now: Instant) -> f64 {
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        (bucket.tokens + elapsed * self.per_second).min(self.burst)
+    fn prune_now_and_then(&self) {
+        // Whoever holds the lock prunes; the others need not wait for it.
+        let Ok(mut pruned) = self.pruned.try_lock() else {
+            return;
+        };
+        if pruned.elapsed() >= PRUNE_EVERY {
+            *pruned = Instant::now();
+            drop(pruned);
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+        }
+    }
+}
+
+/// Every rate limit of the server.
+#[derive(Debug)]
+pub struct RateLimits {
+    pub messages: Keyed<i64>,
+    pub changes: Keyed<i64>,
+    pub frames: Keyed<i64>,
+    pub new_visitors: Keyed<IpAddr>,
+}
+
+impl RateLimits {
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            messages: Keyed::new(
+                Limit::Messages,
+                limits.messages_per_minute,
+                limits.message_burst,
+            ),
+            changes: Keyed::new(
+                Limit::Changes,
+                limits.changes_per_minute,
+                limits.change_burst,
+            ),
+            frames: Keyed::new(Limit::Frames, limits.frames_per_minute, limits.frame_burst),
+            new_visitors: Keyed::new(
+                Limit::NewVisitors,
+                limits.visitors_per_minute_per_ip,
+                limits.visitor_burst_per_ip,
+            ),
+        }
     }
 }
 
@@ -67,15 +159,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn allows_a_burst_then_the_rate() {
-        let limiter = RateLimiter::new(60, 3);
-        let start = Instant::now();
+    fn allows_a_burst_then_refuses_with_a_retry_time() {
+        let limit = Keyed::new(Limit::Messages, 60, 3);
         for _ in 0..3 {
-            assert!(limiter.check(1, start).is_ok());
+            assert!(limit.check(&1).is_ok());
         }
-        let wait = limiter.check(1, start).unwrap_err();
-        assert!(wait <= Duration::from_secs(1) && wait > Duration::ZERO);
-        assert!(limiter.check(2, start).is_ok(), "buckets are per visitor");
-        assert!(limiter.check(1, start + Duration::from_secs(1)).is_ok());
+        let refusal = limit.check(&1).unwrap_err();
+        assert!(refusal.retry_after <= Duration::from_secs(1));
+        assert!(refusal.retry_after_ms() >= 1);
+        assert_eq!(
+            refusal.to_string(),
+            "too many messages: at most 60 per minute (bursts of 3)"
+        );
+        assert!(limit.check(&2).is_ok(), "buckets are per key");
+    }
+
+    #[test]
+    fn zero_settings_still_let_one_request_through() {
+        let limit = Keyed::new(Limit::Frames, 0, 0);
+        assert!(limit.check(&"a").is_ok());
+        assert_eq!(limit.check(&"a").unwrap_err().limit, Limit::Frames);
     }
 }

@@ -10,6 +10,7 @@ use crate::contact;
 use crate::delivered::{Delivered, Verdict};
 use crate::hub::{HubEvent, Subscription};
 use crate::integrations::Integration;
+use crate::ratelimit::Refusal;
 use crate::sanitize::sanitize_html;
 use crate::state::AppState;
 use crate::store::{Appended, NewMessage, StoreError, Visitor};
@@ -213,10 +214,33 @@ impl Session {
         Ok(())
     }
 
+    /// Every client frame, whatever its type and even if it does not parse, counts against the
+    /// visitor's frame limit; `send`, `set_contact` and `identify` also against their own.
     async fn incoming(&mut self, message: WsMessage) -> Flow {
         let text = match message {
-            WsMessage::Text(text) => text,
-            WsMessage::Binary(_) => {
+            WsMessage::Text(text) => Some(text),
+            WsMessage::Binary(_) => None,
+            // Answered by the WebSocket library, which keeps at most one pong pending: a ping
+            // flood costs no more than reading it.
+            WsMessage::Ping(_) | WsMessage::Pong(_) => return Flow::Continue,
+            WsMessage::Close(_) => return Flow::Stop,
+        };
+        let frame = text.map(|text| serde_json::from_str::<ClientFrame>(text.as_str()));
+        let client_id = match &frame {
+            Some(Ok(ClientFrame::Send { client_id, .. })) => Some(client_id.clone()),
+            _ => None,
+        };
+        let limits = &self.state.rate_limits;
+        let mut checked = limits.frames.check(&self.visitor.id);
+        if let Some(Ok(ClientFrame::SetContact { .. } | ClientFrame::Identify { .. })) = &frame {
+            checked = checked.and_then(|()| limits.changes.check(&self.visitor.id));
+        }
+        if let Err(refusal) = checked {
+            return self.rate_limited(refusal, client_id).await;
+        }
+        let frame = match frame {
+            Some(Ok(frame)) => frame,
+            None => {
                 return self
                     .error(
                         ErrorCode::BadFrame,
@@ -225,12 +249,7 @@ impl Session {
                     )
                     .await;
             }
-            WsMessage::Ping(_) | WsMessage::Pong(_) => return Flow::Continue,
-            WsMessage::Close(_) => return Flow::Stop,
-        };
-        let frame = match serde_json::from_str::<ClientFrame>(text.as_str()) {
-            Ok(frame) => frame,
-            Err(error) => {
+            Some(Err(error)) => {
                 return self
                     .error(
                         ErrorCode::BadFrame,
@@ -251,6 +270,18 @@ impl Session {
             ClientFrame::Identify { token } => self.identify(&token).await,
             ClientFrame::Ping => self.frame(ServerFrame::Pong).await,
         }
+    }
+
+    /// The one way a session refuses a frame over a rate limit.
+    async fn rate_limited(&self, refusal: Refusal, client_id: Option<String>) -> Flow {
+        tracing::debug!(visitor = self.visitor.id, limit = ?refusal.limit, "frame refused over a rate limit");
+        self.frame(ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            message: refusal.to_string(),
+            client_id,
+            retry_after_ms: Some(refusal.retry_after_ms()),
+        })
+        .await
     }
 
     async fn send_message(
@@ -277,24 +308,8 @@ impl Session {
                 .error(ErrorCode::MessageTooLarge, reason, Some(client_id))
                 .await;
         }
-        if let Err(wait) = self
-            .state
-            .rate_limiter
-            .check(self.visitor.id, Instant::now())
-        {
-            let reason = format!(
-                "too many messages: at most {} per minute (bursts of {})",
-                limits.messages_per_minute, limits.message_burst
-            );
-            let retry_after_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
-            return self
-                .frame(ServerFrame::Error {
-                    code: ErrorCode::RateLimited,
-                    message: reason,
-                    client_id: Some(client_id),
-                    retry_after_ms: Some(retry_after_ms),
-                })
-                .await;
+        if let Err(refusal) = self.state.rate_limits.messages.check(&self.visitor.id) {
+            return self.rate_limited(refusal, Some(client_id)).await;
         }
         let text = match text_format {
             TextFormat::Html => sanitize_html(&text),
@@ -361,12 +376,10 @@ impl Session {
 
     async fn identify(&mut self, token: &str) -> Flow {
         let now = u64::try_from(crate::store::now_ms() / 1000).unwrap_or_default();
-        let key = match token::verify(
-            token,
-            self.integration.sign_key.as_ref(),
-            self.state.limits.max_token_bytes,
-            now,
-        ) {
+        let policy = self
+            .integration
+            .token_policy(self.state.limits.max_token_bytes);
+        let key = match token::verify(token, &policy, now) {
             Ok(key) => key,
             Err(error) => {
                 return self

@@ -28,6 +28,8 @@ pub struct Settings {
     #[serde(default = "default_widget_dir")]
     pub widget_dir: PathBuf,
     #[serde(default)]
+    pub server: ServerSettings,
+    #[serde(default)]
     pub limits: Limits,
     #[serde(default)]
     pub bridge: BridgeSettings,
@@ -71,6 +73,22 @@ pub struct Limits {
     pub heartbeat_secs: u64,
     /// Longest matching-key token accepted, in bytes.
     pub max_token_bytes: usize,
+    /// Sustained client frames of any type per minute per visitor (pings, contact changes and
+    /// identifications included; messages count here and under `messages_per_minute`).
+    pub frames_per_minute: u32,
+    /// Frames a visitor may send at once before `frames_per_minute` applies.
+    pub frame_burst: u32,
+    /// Sustained `set_contact` and `identify` frames per minute per visitor: each writes to the
+    /// database and may queue a command to the collaboration server.
+    pub changes_per_minute: u32,
+    /// Contact changes and identifications at once before `changes_per_minute` applies.
+    pub change_burst: u32,
+    /// Sustained visitor creations per minute per client IP address.
+    pub visitors_per_minute_per_ip: u32,
+    /// Visitor creations at once from one IP before `visitors_per_minute_per_ip` applies.
+    pub visitor_burst_per_ip: u32,
+    /// Open WebSocket sessions of one visitor (its tabs); the next one is refused.
+    pub max_sessions_per_visitor: usize,
 }
 
 impl Default for Limits {
@@ -81,6 +99,41 @@ impl Default for Limits {
             message_burst: 10,
             heartbeat_secs: 20,
             max_token_bytes: 8 * 1024,
+            frames_per_minute: 120,
+            frame_burst: 60,
+            changes_per_minute: 20,
+            change_burst: 10,
+            visitors_per_minute_per_ip: 30,
+            visitor_burst_per_ip: 30,
+            max_sessions_per_visitor: 16,
+        }
+    }
+}
+
+/// How the HTTP listener treats connections.
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(default)]
+pub struct ServerSettings {
+    /// Longest wait for a complete request head; an idle keep-alive connection gets the same
+    /// time for its next request before it is closed.
+    pub header_read_timeout_secs: u64,
+    /// Longest pause while a request body is being received.
+    pub body_read_timeout_secs: u64,
+    /// Open connections (WebSocket sessions included) from one IP address; more are refused.
+    pub max_connections_per_ip: usize,
+    /// Off by default. Behind a reverse proxy: the header it puts the client's address in
+    /// (`X-Forwarded-For`, `X-Real-IP`); limits per IP then use its last address. Set it only
+    /// when clients cannot reach this server but through that proxy, or they choose their IP.
+    pub client_ip_header: Option<String>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            header_read_timeout_secs: 30,
+            body_read_timeout_secs: 30,
+            max_connections_per_ip: 256,
+            client_ip_header: None,
         }
     }
 }
@@ -125,6 +178,9 @@ pub struct IntegrationSettings {
     /// Outbound command URL of the collaboration server.
     #[serde(default)]
     pub webhook_url: Option<String>,
+    /// Matching-key tokens issued longer ago than this (by their `iat`) are refused.
+    #[serde(default)]
+    pub token_max_age_secs: Option<u64>,
     #[serde(default)]
     pub params: BTreeMap<String, ParamValue>,
 }
@@ -208,10 +264,14 @@ mod tests {
                 database_url = "sqlite://a.db"
                 [limits]
                 messages_per_minute = 5
+                [server]
+                max_connections_per_ip = 7
+                client_ip_header = "X-Real-IP"
                 [[integration]]
                 id = "1"
                 token = "t"
                 webhook_token = "w"
+                token_max_age_secs = 300
                 [integration.params]
                 languageCode = "ru"
                 displayUserPictures = false
@@ -227,6 +287,17 @@ mod tests {
             assert_eq!(settings.limits.max_message_bytes, 100);
             assert_eq!(settings.limits.messages_per_minute, 5);
             assert_eq!(settings.sqlite_synchronous, SqliteSynchronous::Normal);
+            assert_eq!(settings.limits.frame_burst, Limits::default().frame_burst);
+            assert_eq!(settings.server.max_connections_per_ip, 7);
+            assert_eq!(
+                settings.server.client_ip_header.as_deref(),
+                Some("X-Real-IP")
+            );
+            assert_eq!(
+                settings.server.header_read_timeout_secs,
+                ServerSettings::default().header_read_timeout_secs
+            );
+            assert_eq!(settings.integrations[0].token_max_age_secs, Some(300));
             assert_eq!(settings.public_url(), "http://127.0.0.1:9000");
             let integration = &settings.integrations[0];
             assert_eq!(integration.webhook_token.as_ref().unwrap().expose(), "w");

@@ -1,10 +1,12 @@
 //! Turning settings into a running state: open the store, set up the integrations (or the
 //! embedded demo), and warn about configurations that are unsafe in production.
 
+use crate::client_ip::ClientIp;
 use crate::hub::Hub;
-use crate::integrations::{IntegrationError, Integrations};
-use crate::ratelimit::RateLimiter;
+use crate::integrations::{IntegrationError, Integrations, RECOMMENDED_SIGN_KEY_BYTES};
+use crate::ratelimit::RateLimits;
 use crate::settings::{Settings, Source};
+use crate::slots::Slots;
 use crate::state::AppState;
 use crate::store::{SqlStore, StoreError};
 use std::sync::Arc;
@@ -15,6 +17,8 @@ use tokio::sync::watch;
 pub enum StartError {
     #[error(transparent)]
     Integration(#[from] IntegrationError),
+    #[error("server.client_ip_header is not a valid HTTP header name (example: X-Forwarded-For)")]
+    ClientIpHeader,
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
 }
@@ -41,21 +45,31 @@ pub async fn build_state(
                 "no signKey: unsigned matching-key tokens are accepted, so a visitor can claim any identity"
             );
         }
+        if integration.has_short_sign_key() {
+            tracing::warn!(
+                integration = %integration.id,
+                "signKey is shorter than {RECOMMENDED_SIGN_KEY_BYTES} bytes: a short HMAC key can be \
+                 guessed offline from one token (RFC 8725 section 3.5); use a random key of at least \
+                 {RECOMMENDED_SIGN_KEY_BYTES} bytes in the site and here"
+            );
+        }
         if integration.allowed_origins.is_empty() {
             tracing::warn!(integration = %integration.id, "no allowed_origins: any site may embed this chat");
         }
     }
     let limits = settings.limits;
+    let client_ip = ClientIp::from_setting(settings.server.client_ip_header.as_deref())
+        .map_err(|_| StartError::ClientIpHeader)?;
     Ok(AppState {
         store,
         integrations: Arc::new(integrations),
         hub: Arc::new(Hub::default()),
         limits,
         bridge: settings.bridge,
-        rate_limiter: Arc::new(RateLimiter::new(
-            limits.messages_per_minute,
-            limits.message_burst,
-        )),
+        rate_limits: Arc::new(RateLimits::new(&limits)),
+        sessions: Arc::new(Slots::new(limits.max_sessions_per_visitor)),
+        server: Arc::new(settings.server.clone()),
+        client_ip,
         public_url: settings.public_url(),
         widget_dir: settings.widget_dir.clone(),
         demo: source == Source::EmbeddedDefault && settings.integrations.is_empty(),

@@ -1,9 +1,11 @@
 //! What every request handler shares.
 
+use crate::client_ip::ClientIp;
 use crate::hub::Hub;
 use crate::integrations::Integrations;
-use crate::ratelimit::RateLimiter;
-use crate::settings::{BridgeSettings, Limits};
+use crate::ratelimit::RateLimits;
+use crate::settings::{BridgeSettings, Limits, ServerSettings};
+use crate::slots::Slots;
 use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +19,12 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub limits: Limits,
     pub bridge: BridgeSettings,
-    pub rate_limiter: Arc<RateLimiter>,
+    pub rate_limits: Arc<RateLimits>,
+    /// Open WebSocket sessions by visitor id.
+    pub sessions: Arc<Slots<i64>>,
+    pub server: Arc<ServerSettings>,
+    /// Where limits per IP address read the client's address.
+    pub client_ip: ClientIp,
     pub public_url: String,
     pub widget_dir: PathBuf,
     /// Set when the server runs its embedded default (enables the `/demo` routes).

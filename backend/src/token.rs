@@ -1,7 +1,8 @@
 //! Matching-key tokens from `setMatchingKeyToken`: the one place that decides whether a token is
 //! accepted. With a signKey only a JWS signed with it (HS256/HS384/HS512) passes; without one an
 //! unsigned JWT is read as is, as 1C documents. Either way `sub` and `iat` are required, and
-//! `exp`, `nbf` and `iat` are checked against the clock with [`LEEWAY_SECS`].
+//! `exp`, `nbf` and `iat` must be numbers and are checked against the clock with
+//! [`LEEWAY_SECS`]; an integration may also set a maximum age counted from `iat`.
 
 use crate::secret::Secret;
 use base64::Engine;
@@ -24,6 +25,17 @@ const BASE64URL: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::URL_SAFE,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
+
+/// What an integration accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy<'a> {
+    /// Without one, unsigned tokens are read as is.
+    pub sign_key: Option<&'a Secret>,
+    /// Longest token, in bytes.
+    pub max_bytes: usize,
+    /// Tokens issued (`iat`) longer ago than this many seconds are refused.
+    pub max_age_secs: Option<u64>,
+}
 
 /// Who the site says the visitor is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,17 +68,18 @@ pub enum TokenError {
     MissingSub,
     #[error("claim iat is missing; it must be the issue time in seconds since the epoch")]
     MissingIat,
+    #[error("claim {0} must be a number of seconds since the epoch")]
+    NonNumericTime(&'static str),
+    #[error("token too old: issued more than {max_age_secs} seconds ago (token_max_age_secs)")]
+    TooOld { max_age_secs: u64 },
 }
 
-/// Checks `token` against the integration's `sign_key` at time `now` (seconds since the epoch).
-pub fn verify(
-    token: &str,
-    sign_key: Option<&Secret>,
-    max_bytes: usize,
-    now: u64,
-) -> Result<MatchingKey, TokenError> {
-    if token.len() > max_bytes {
-        return Err(TokenError::TooLong { max: max_bytes });
+/// Checks `token` against the integration's `policy` at time `now` (seconds since the epoch).
+pub fn verify(token: &str, policy: &Policy<'_>, now: u64) -> Result<MatchingKey, TokenError> {
+    if token.len() > policy.max_bytes {
+        return Err(TokenError::TooLong {
+            max: policy.max_bytes,
+        });
     }
     let parts: Vec<&str> = token.split('.').collect();
     let [header, payload, _signature] = parts[..] else {
@@ -79,11 +92,11 @@ pub fn verify(
         .and_then(Value::as_str)
         .map(str::to_owned)
         .ok_or_else(|| TokenError::Malformed("header has no alg".into()))?;
-    let claims = match sign_key {
+    let claims = match policy.sign_key {
         Some(key) => verified_claims(token, &alg, key)?,
         None => decode_json(payload, "payload")?,
     };
-    check_claims(&claims, now)
+    check_claims(&claims, policy.max_age_secs, now)
 }
 
 fn verified_claims(token: &str, alg: &str, key: &Secret) -> Result<Map<String, Value>, TokenError> {
@@ -115,8 +128,20 @@ fn decode_json(part: &str, what: &str) -> Result<Map<String, Value>, TokenError>
         .map_err(|_| TokenError::Malformed(format!("{what} is not a JSON object")))
 }
 
-fn check_claims(claims: &Map<String, Value>, now: u64) -> Result<MatchingKey, TokenError> {
-    let time = |name: &str| claims.get(name).and_then(Value::as_f64);
+/// The time claim `name`, if present; a present claim that is not a number (`"exp": "1"`,
+/// `null`) is refused rather than ignored, so an odd token never skips a check.
+fn time_claim(claims: &Map<String, Value>, name: &'static str) -> Result<Option<f64>, TokenError> {
+    claims
+        .get(name)
+        .map(|value| value.as_f64().ok_or(TokenError::NonNumericTime(name)))
+        .transpose()
+}
+
+fn check_claims(
+    claims: &Map<String, Value>,
+    max_age_secs: Option<u64>,
+    now: u64,
+) -> Result<MatchingKey, TokenError> {
     let now = now as f64;
     let leeway = LEEWAY_SECS as f64;
     let sub = claims
@@ -124,15 +149,22 @@ fn check_claims(claims: &Map<String, Value>, now: u64) -> Result<MatchingKey, To
         .and_then(Value::as_str)
         .filter(|sub| !sub.trim().is_empty())
         .ok_or(TokenError::MissingSub)?;
-    let iat = time("iat").ok_or(TokenError::MissingIat)?;
+    let iat = time_claim(claims, "iat")?.ok_or(TokenError::MissingIat)?;
+    let exp = time_claim(claims, "exp")?;
+    let nbf = time_claim(claims, "nbf")?;
     if iat > now + leeway {
         return Err(TokenError::IssuedInFuture);
     }
-    if time("exp").is_some_and(|exp| exp + leeway < now) {
+    if exp.is_some_and(|exp| exp + leeway < now) {
         return Err(TokenError::Expired);
     }
-    if time("nbf").is_some_and(|nbf| nbf > now + leeway) {
+    if nbf.is_some_and(|nbf| nbf > now + leeway) {
         return Err(TokenError::NotYetValid);
+    }
+    if let Some(max_age_secs) = max_age_secs
+        && iat + max_age_secs as f64 + leeway < now
+    {
+        return Err(TokenError::TooOld { max_age_secs });
     }
     Ok(MatchingKey {
         sub: sub.to_owned(),
@@ -165,6 +197,21 @@ mod tests {
 
     fn key() -> Secret {
         Secret::new("sign-key")
+    }
+
+    /// Checks `token` with `sign_key` and no maximum age.
+    fn verify(
+        token: &str,
+        sign_key: Option<&Secret>,
+        max_bytes: usize,
+        now: u64,
+    ) -> Result<MatchingKey, TokenError> {
+        let policy = Policy {
+            sign_key,
+            max_bytes,
+            max_age_secs: None,
+        };
+        super::verify(token, &policy, now)
     }
 
     #[test]
@@ -265,5 +312,57 @@ mod tests {
             verify(&token, Some(&key()), MAX, NOW),
             Err(TokenError::UnsupportedAlgorithm("RS256".into()))
         );
+    }
+
+    #[test]
+    fn non_numeric_time_claims_are_refused_naming_the_claim() {
+        let cases = [
+            (json!({"sub": "u1", "iat": NOW, "exp": "1"}), "exp"),
+            (json!({"sub": "u1", "iat": NOW, "nbf": "later"}), "nbf"),
+            (json!({"sub": "u1", "iat": NOW, "exp": null}), "exp"),
+            (json!({"sub": "u1", "iat": "1800000000"}), "iat"),
+        ];
+        for (claims, name) in cases {
+            let signed_token = signed(Algorithm::HS256, "sign-key", claims.clone());
+            let refused = verify(&signed_token, Some(&key()), MAX, NOW);
+            assert_eq!(refused, Err(TokenError::NonNumericTime(name)), "{claims}");
+            assert!(
+                refused
+                    .unwrap_err()
+                    .to_string()
+                    .contains(&format!("claim {name} must be a number")),
+            );
+            assert_eq!(
+                verify(&unsigned(claims.clone()), None, MAX, NOW),
+                Err(TokenError::NonNumericTime(name)),
+                "unsigned {claims}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_maximum_age_refuses_old_tokens() {
+        let policy = Policy {
+            sign_key: Some(&key()),
+            max_bytes: MAX,
+            max_age_secs: Some(600),
+        };
+        let issued = |ago: u64| {
+            signed(
+                Algorithm::HS256,
+                "sign-key",
+                json!({"sub": "u1", "iat": NOW - ago}),
+            )
+        };
+        assert!(super::verify(&issued(600 + LEEWAY_SECS), &policy, NOW).is_ok());
+        assert_eq!(
+            super::verify(&issued(601 + LEEWAY_SECS), &policy, NOW),
+            Err(TokenError::TooOld { max_age_secs: 600 })
+        );
+        let no_maximum = Policy {
+            max_age_secs: None,
+            ..policy
+        };
+        assert!(super::verify(&issued(86_400 * 365), &no_maximum, NOW).is_ok());
     }
 }

@@ -136,7 +136,12 @@ fn write_config(dir: &Path, database: &Database, webhook_url: &str) -> Result<Pa
             "listen = \"127.0.0.1:0\"\n\
              database_url = \"{database_url}\"\n\
              sqlite_synchronous = \"{sqlite_synchronous}\"\n\
+             [server]\nmax_connections_per_ip = 100000000\n\
              [limits]\nmessages_per_minute = 100000000\nmessage_burst = 100000000\n\
+             frames_per_minute = 100000000\nframe_burst = 100000000\n\
+             changes_per_minute = 100000000\nchange_burst = 100000000\n\
+             visitors_per_minute_per_ip = 100000000\nvisitor_burst_per_ip = 100000000\n\
+             max_sessions_per_visitor = 100000000\n\
              [bridge]\npoll_ms = 50\ntimeout_ms = 5000\nretry_base_ms = 50\nretry_max_ms = 1000\n\
              [[integration]]\nid = \"{INTEGRATION}\"\ntoken = \"{TOKEN}\"\n\
              webhook_token = \"{WEBHOOK_TOKEN}\"\nwebhook_url = \"{webhook_url}\"\n\

@@ -54,7 +54,12 @@ impl Fixture {
 
     /// `backend::token::verify`; true when the token is accepted.
     pub fn verify_ours(&self) -> bool {
-        backend::token::verify(&self.token, Some(&self.secret), MAX_TOKEN_BYTES, self.now).is_ok()
+        let policy = backend::token::Policy {
+            sign_key: Some(&self.secret),
+            max_bytes: MAX_TOKEN_BYTES,
+            max_age_secs: None,
+        };
+        backend::token::verify(&self.token, &policy, self.now).is_ok()
     }
 
     /// Plain `jsonwebtoken::decode`; true when the token is accepted.

@@ -4,7 +4,8 @@
 use backend::params::ParamValue;
 use backend::secret::Secret;
 use backend::settings::{
-    BridgeSettings, IntegrationSettings, Limits, Settings, Source, SqliteSynchronous,
+    BridgeSettings, IntegrationSettings, Limits, ServerSettings, Settings, Source,
+    SqliteSynchronous,
 };
 use sqlx::Connection;
 use std::collections::BTreeMap;
@@ -32,7 +33,9 @@ pub struct Options {
     pub sign_key: Option<String>,
     pub allowed_origins: Vec<String>,
     pub limits: Limits,
+    pub server: ServerSettings,
     pub webhook_url: Option<String>,
+    pub token_max_age_secs: Option<u64>,
     pub bridge: BridgeSettings,
     /// Integration parameters besides `languageCode` (and `signKey` from `sign_key`).
     pub params: Vec<(String, ParamValue)>,
@@ -62,16 +65,26 @@ impl Options {
 }
 
 impl Default for Options {
-    /// The server's defaults, but with a rate limit no test reaches unless it means to.
+    /// The server's defaults, but with rate limits and caps no test reaches unless it means to:
+    /// every test connects from 127.0.0.1.
     fn default() -> Self {
         Self {
             sign_key: None,
             allowed_origins: Vec::new(),
             limits: Limits {
                 message_burst: 1000,
+                frame_burst: 10_000,
+                change_burst: 1000,
+                visitor_burst_per_ip: 10_000,
+                max_sessions_per_visitor: 1000,
                 ..Limits::default()
             },
+            server: ServerSettings {
+                max_connections_per_ip: 100_000,
+                ..ServerSettings::default()
+            },
             webhook_url: None,
+            token_max_age_secs: None,
             bridge: fast_bridge(),
             params: Vec::new(),
             widget_dir: None,
@@ -122,6 +135,7 @@ impl TestServer {
                 .widget_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(dir.path())),
+            server: options.server.clone(),
             limits: options.limits,
             bridge: options.bridge,
             integrations: vec![integration(&options)],
@@ -226,6 +240,7 @@ fn integration(options: &Options) -> IntegrationSettings {
         webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
         allowed_origins: options.allowed_origins.clone(),
         webhook_url: options.webhook_url.clone(),
+        token_max_age_secs: options.token_max_age_secs,
         params,
     }
 }
@@ -241,7 +256,7 @@ pub fn fast_bridge() -> BridgeSettings {
 }
 
 /// The webhook token of the test integration.
-pub const WEBHOOK_TOKEN: &str = "webhook-secret";
+pub const WEBHOOK_TOKEN: &str = "webhook-secret-of-the-shop";
 
 /// The PostgreSQL server `cargo xtask test` started.
 pub fn postgres_admin_url() -> String {

@@ -2,20 +2,22 @@
 //! WebSocket. The integration and the page's `Origin` are checked before anything else, and the
 //! visitor before a WebSocket is upgraded.
 
-use super::error::ApiError;
+use super::error::{ApiError, refused};
 use crate::hub::HubEvent;
 use crate::integrations::Integration;
+use crate::listener::ConnectionSlot;
 use crate::session::{self, Resume};
 use crate::settings::Limits;
 use crate::state::AppState;
 use crate::store::Visitor;
 use crate::visitor_token;
 use axum::Json;
-use axum::extract::{Path, Query, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Extension, Path, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use futures_util::StreamExt;
 use protocol::{VisitorCreated, WsQuery};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Bytes tungstenite reads and writes at a time: small, since most sessions are idle.
@@ -60,13 +62,20 @@ impl SocketBuffers {
     }
 }
 
-/// `POST .../visitors`: a new anonymous visitor, on the widget's first interaction.
+/// `POST .../visitors`: a new anonymous visitor, on the widget's first interaction. Limited per
+/// client IP: each visitor costs rows and, with a bridge, commands to the collaboration server.
 pub async fn create_visitor(
     State(state): State<AppState>,
     Path(key): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<VisitorCreated>), ApiError> {
     let integration = integration(&state, &key, &headers)?;
+    state
+        .rate_limits
+        .new_visitors
+        .check(&state.client_ip.of(peer, &headers))
+        .map_err(|refusal| refused(ApiError::RateLimited(refusal)))?;
     let token = visitor_token::random_token();
     let visitor = state
         .store
@@ -104,25 +113,32 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET .../ws?visitor_token=...`: the visitor's live session.
+/// `GET .../ws?visitor_token=...`: the visitor's live session. It holds one of the visitor's
+/// session slots and its connection's place in the per-IP cap until it ends.
 pub async fn connect(
     State(state): State<AppState>,
     Path(key): Path<String>,
     Query(query): Query<WsQuery>,
+    connection: Option<Extension<ConnectionSlot>>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let integration = integration(&state, &key, &headers)?;
     let visitor = visitor(&state, &integration, &query.visitor_token).await?;
+    let session_slot = state
+        .sessions
+        .take(visitor.id)
+        .map_err(|full| refused(ApiError::TooManySessions { max: full.max }))?;
     let resume = Resume {
         conversation_id: query.conversation_id,
         after_seq: query.after_seq,
     };
     Ok(SocketBuffers::for_limits(&state.limits)
         .apply(upgrade)
-        .on_upgrade(move |socket| {
+        .on_upgrade(move |socket| async move {
+            let _held = (session_slot, connection);
             let (sink, stream) = socket.split();
-            session::run(sink, stream, state, integration, visitor, resume)
+            session::run(sink, stream, state, integration, visitor, resume).await;
         }))
 }
 

@@ -1,9 +1,10 @@
 //! The widget API's errors, turned into a JSON response in one place. Store failures become an
 //! opaque 500 and are logged here, once.
 
+use crate::ratelimit::Refusal;
 use crate::store::StoreError;
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use protocol::{ErrorBody, ErrorDetail};
 
@@ -21,6 +22,13 @@ pub enum ApiError {
     NotDemo,
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}; retry later")]
+    RateLimited(Refusal),
+    #[error(
+        "this visitor has {max} chat sessions open, the most allowed \
+         (limits.max_sessions_per_visitor); close one first"
+    )]
+    TooManySessions { max: usize },
     #[error("internal error")]
     Store(#[from] StoreError),
 }
@@ -34,6 +42,8 @@ impl ApiError {
             Self::UnknownVisitor => (StatusCode::UNAUTHORIZED, "unknown_visitor"),
             Self::NotDemo => (StatusCode::NOT_FOUND, "not_demo"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::TooManySessions { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_sessions"),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -51,6 +61,20 @@ impl IntoResponse for ApiError {
                 message: self.to_string(),
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Self::RateLimited(refusal) = &self {
+            // Whole seconds, rounded up, as Retry-After requires.
+            let seconds = refusal.retry_after.as_millis().div_ceil(1000).max(1);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds as u64));
+        }
+        response
     }
+}
+
+/// The one way the widget API refuses a request over a rate limit or a cap.
+pub fn refused(error: ApiError) -> ApiError {
+    tracing::debug!(%error, "request refused");
+    error
 }

@@ -10,7 +10,7 @@ use crate::sanitize::sanitize_html;
 use crate::state::AppState;
 use crate::store::{ConversationRef, Refused, StoreError, Write};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use protocol::TextFormat;
@@ -28,6 +28,10 @@ pub enum WebhookError {
     NoActiveIntegration,
     #[error("bad command: {0}")]
     BadCommand(String),
+    #[error("command body is larger than the limit of {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("cannot read the command body: {0}")]
+    UnreadableBody(String),
     #[error("Conflict: {0}")]
     Conflict(String),
     #[error("internal error")]
@@ -38,7 +42,8 @@ impl IntoResponse for WebhookError {
     fn into_response(self) -> Response {
         let status = match &self {
             Self::NoActiveIntegration => StatusCode::NOT_FOUND,
-            Self::BadCommand(_) => StatusCode::BAD_REQUEST,
+            Self::BadCommand(_) | Self::UnreadableBody(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Store(error) => {
                 tracing::error!(%error, "inbound webhook command failed");
@@ -58,20 +63,39 @@ impl From<Refused> for WebhookError {
     }
 }
 
+/// The body is read only after the token in the path is checked: a caller without it cannot make
+/// the server buffer anything.
 pub async fn callback(
     State(state): State<AppState>,
     Path(key): Path<String>,
-    body: Bytes,
+    request: Request,
 ) -> Result<&'static str, WebhookError> {
     let integration = authorized(&state, &key).ok_or(WebhookError::NoActiveIntegration)?;
+    // The router's `DefaultBodyLimit` of `MAX_COMMAND_BYTES` applies to this read.
+    let body = Bytes::from_request(request, &state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                WebhookError::TooLarge {
+                    limit: MAX_COMMAND_BYTES,
+                }
+            } else {
+                WebhookError::UnreadableBody(rejection.body_text())
+            }
+        })?;
     let command = parse(&body)?;
     execute(&state, &integration, command).await?;
     Ok("OK")
 }
 
-/// The integration whose webhook token is in `key`; tokens compare in constant time.
+/// The integration whose webhook token is in `key`; tokens compare in constant time. An empty
+/// token never matches: two empty strings compare equal, and settings refusing an empty one at
+/// start should not be the only guard.
 fn authorized(state: &AppState, key: &str) -> Option<Arc<Integration>> {
     let (id, token) = key.split_once(':')?;
+    if token.is_empty() {
+        return None;
+    }
     let integration = state
         .integrations
         .iter()

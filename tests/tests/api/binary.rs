@@ -114,6 +114,76 @@ async fn database_url(db: Db, dir: &Path) -> String {
     }
 }
 
+/// Runs the binary on `config`, which must make it refuse to start; what it printed.
+async fn refused_start(config: &Path) -> String {
+    let run = Command::new(server_binary())
+        .arg("--config")
+        .arg(config)
+        .env("NO_COLOR", "1")
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(60), run)
+        .await
+        .expect("the server exits instead of serving")
+        .expect("run webchat-server");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!output.status.success(), "it started: {printed}");
+    assert!(!printed.contains("web chat server started"), "{printed}");
+    printed
+}
+
+#[tokio::test]
+async fn empty_or_short_secrets_stop_the_server_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = database_url(Db::Sqlite, dir.path()).await;
+    for webhook_token in ["", "short-secret"] {
+        let config = write_config(
+            dir.path(),
+            &database_url,
+            &format!("webhook_token = \"{webhook_token}\""),
+        );
+        let printed = refused_start(&config).await;
+        assert!(
+            printed.contains(&format!("integration '{INTEGRATION_ID}': webhook_token is"))
+                && printed.contains("at least 16"),
+            "{webhook_token:?}: {printed}"
+        );
+        if !webhook_token.is_empty() {
+            assert!(
+                !printed.contains(webhook_token),
+                "the secret leaked: {printed}"
+            );
+        }
+    }
+    let with_sign_key = |key: &str| {
+        let config = write_config(dir.path(), &database_url, "");
+        let text = std::fs::read_to_string(&config).unwrap().replace(
+            "languageCode = \"en\"",
+            &format!("languageCode = \"en\"\nsignKey = \"{key}\""),
+        );
+        std::fs::write(&config, text).unwrap();
+        config
+    };
+    let printed = refused_start(&with_sign_key("")).await;
+    assert!(
+        printed.contains(&format!("integration '{INTEGRATION_ID}'")) && printed.contains("signKey"),
+        "{printed}"
+    );
+    let mut short_key = start(&with_sign_key("only-20-bytes-long!!")).await;
+    let output = short_key.output.lock().unwrap().clone();
+    assert!(
+        output.contains("signKey is shorter than 32 bytes")
+            && !output.contains("only-20-bytes-long!!"),
+        "a short signKey is warned about, without showing it: {output}"
+    );
+    short_key.child.start_kill().unwrap();
+    short_key.child.wait().await.unwrap();
+}
+
 #[tokio::test]
 async fn acknowledged_messages_survive_kill_9() {
     for db in engines() {

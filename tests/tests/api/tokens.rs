@@ -126,3 +126,55 @@ async fn without_a_sign_key_an_unsigned_jwt_is_accepted() {
         );
     }
 }
+
+#[tokio::test]
+async fn odd_time_claims_and_tokens_past_the_maximum_age_are_refused() {
+    let cases = [
+        (
+            json!({"sub": "user-1", "iat": now(), "exp": "1"}),
+            "claim exp must be a number",
+        ),
+        (
+            json!({"sub": "user-1", "iat": now(), "nbf": "soon"}),
+            "claim nbf must be a number",
+        ),
+        (
+            json!({"sub": "user-1", "iat": now().to_string()}),
+            "claim iat must be a number",
+        ),
+        (
+            json!({"sub": "user-1", "iat": now() - 7200}),
+            "token too old: issued more than 600 seconds ago",
+        ),
+    ];
+    for db in engines() {
+        let options = Options {
+            sign_key: Some(SIGN_KEY.into()),
+            token_max_age_secs: Some(600),
+            ..Options::default()
+        };
+        let server = TestServer::start(db, options).await;
+        let (_, mut client) = visitor(&server).await;
+        for (claims, reason) in &cases {
+            let token = signed(Algorithm::HS256, SIGN_KEY, claims);
+            client.send(&ClientFrame::Identify { token }).await;
+            let message = error(&mut client, ErrorCode::TokenRejected).await;
+            assert!(
+                message.contains(reason),
+                "{db:?} {claims}: {message:?} lacks {reason:?}"
+            );
+        }
+        let fresh = signed(
+            Algorithm::HS256,
+            SIGN_KEY,
+            &json!({"sub": "user-1", "iat": now() - 60}),
+        );
+        assert!(
+            matches!(
+                identify(&mut client, fresh).await,
+                ServerFrame::Identified { .. }
+            ),
+            "{db:?}: a token within the maximum age passes"
+        );
+    }
+}
