@@ -9,6 +9,7 @@ pub mod contact;
 pub mod delivered;
 pub mod hub;
 pub mod integrations;
+pub mod outbox_admin;
 pub mod params;
 pub mod ratelimit;
 pub mod sanitize;
@@ -18,6 +19,7 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 pub mod token;
 pub mod visitor_token;
 
@@ -46,6 +48,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // Every clone of the state holds a sender; sessions hold clones, so the channel closes
     // when the last session ends.
+    if let Some(address) = state.metrics.listen {
+        // Before `alive` is set: the metrics listener must not hold the sessions' drain open.
+        serve_metrics(TcpListener::bind(address).await?, state.clone())?;
+    }
     let (alive, mut all_gone) = mpsc::channel::<()>(1);
     state.alive = Some(alive);
     bridge::start(&state);
@@ -64,6 +70,25 @@ pub async fn serve(
     {
         tracing::warn!("sessions still open after {SESSION_DRAIN_TIMEOUT:?}; exiting anyway");
     }
+    Ok(())
+}
+
+/// Serves `/metrics` alone on `listener` (`[metrics] listen`) until the server shuts down.
+fn serve_metrics(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    tracing::info!(listen = %listener.local_addr()?, "metrics listening");
+    let mut shutdown = state.shutdown.clone();
+    let app = api::metrics_router().with_state(state);
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = shutdown.wait_for(|stopping| *stopping).await;
+        };
+        if let Err(error) = axum::serve(listener, app)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!(%error, "the metrics listener failed");
+        }
+    });
     Ok(())
 }
 

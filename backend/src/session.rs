@@ -77,6 +77,7 @@ pub async fn run<S, R, E>(
     S: Sink<WsMessage> + Unpin + Send,
     R: Stream<Item = Result<WsMessage, E>> + Unpin + Send,
 {
+    let _open = crate::telemetry::session_opened();
     let (outbound, queue) = mpsc::channel(OUTBOUND_CAPACITY);
     let mut writer = Box::pin(write(sink, queue));
     let subscription = state.hub.subscribe(visitor.person_id);
@@ -260,6 +261,7 @@ impl Session {
         text_format: TextFormat,
         page: Option<PageInfo>,
     ) -> Flow {
+        let started = crate::telemetry::send_started();
         let limits = self.state.limits;
         if client_id.is_empty() || client_id.chars().count() > MAX_CLIENT_ID_CHARS {
             let reason = format!("client_id must be 1 to {MAX_CLIENT_ID_CHARS} characters");
@@ -287,6 +289,7 @@ impl Session {
                 limits.messages_per_minute, limits.message_burst
             );
             let retry_after_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
+            crate::telemetry::rate_limited("send");
             return self
                 .frame(ServerFrame::Error {
                     code: ErrorCode::RateLimited,
@@ -325,6 +328,7 @@ impl Session {
             Ok(appended) => {
                 let message = appended.message().clone();
                 if let Appended::Created(created) = appended {
+                    crate::telemetry::visitor_message_stored(started);
                     self.delivered.acked(created.seq);
                     self.state
                         .hub
@@ -369,6 +373,7 @@ impl Session {
         ) {
             Ok(key) => key,
             Err(error) => {
+                crate::telemetry::token_rejected(error.reason());
                 return self
                     .error(ErrorCode::TokenRejected, error.to_string(), None)
                     .await;

@@ -1,10 +1,11 @@
 //! Turning settings into a running state: open the store, set up the integrations (or the
 //! embedded demo), and warn about configurations that are unsafe in production.
 
+use crate::bridge::figures::BridgeFigures;
 use crate::hub::Hub;
 use crate::integrations::{IntegrationError, Integrations};
 use crate::ratelimit::RateLimiter;
-use crate::settings::{Settings, Source};
+use crate::settings::{Settings, SettingsError, Source};
 use crate::state::AppState;
 use crate::store::{SqlStore, StoreError};
 use std::sync::Arc;
@@ -17,6 +18,8 @@ pub enum StartError {
     Integration(#[from] IntegrationError),
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 /// The shared state for `settings`; `shutdown` turning true closes live sessions.
@@ -25,6 +28,8 @@ pub async fn build_state(
     source: Source,
     shutdown: watch::Receiver<bool>,
 ) -> Result<AppState, StartError> {
+    settings.validate()?;
+    crate::telemetry::install();
     let store = Arc::new(SqlStore::connect(settings.database_url.expose()).await?);
     let integrations = match source {
         Source::EmbeddedDefault if settings.integrations.is_empty() => {
@@ -44,12 +49,19 @@ pub async fn build_state(
         }
     }
     let limits = settings.limits;
+    let bridged = integrations
+        .iter()
+        .filter(|integration| integration.webhook_url.is_some())
+        .map(|integration| integration.id.as_str());
+    let outboxes = Arc::new(BridgeFigures::new(bridged));
     Ok(AppState {
         store,
         integrations: Arc::new(integrations),
         hub: Arc::new(Hub::default()),
         limits,
         bridge: settings.bridge,
+        outboxes,
+        metrics: settings.metrics.clone(),
         rate_limiter: Arc::new(RateLimiter::new(
             limits.messages_per_minute,
             limits.message_burst,

@@ -1,9 +1,10 @@
 //! What every request handler shares.
 
+use crate::bridge::figures::BridgeFigures;
 use crate::hub::Hub;
 use crate::integrations::Integrations;
 use crate::ratelimit::RateLimiter;
-use crate::settings::{BridgeSettings, Limits};
+use crate::settings::{BridgeSettings, Limits, MetricsSettings};
 use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,6 +18,9 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub limits: Limits,
     pub bridge: BridgeSettings,
+    /// Each bridged integration's backlog, kept by the outbox worker.
+    pub outboxes: Arc<BridgeFigures>,
+    pub metrics: MetricsSettings,
     pub rate_limiter: Arc<RateLimiter>,
     pub public_url: String,
     pub widget_dir: PathBuf,

@@ -58,6 +58,24 @@ pub enum TokenError {
     MissingIat,
 }
 
+impl TokenError {
+    /// A short name of the reason, for metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::TooLong { .. } => "too_long",
+            Self::Malformed(_) => "malformed",
+            Self::Unsigned => "unsigned",
+            Self::UnsupportedAlgorithm(_) => "unsupported_algorithm",
+            Self::BadSignature => "bad_signature",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::IssuedInFuture => "issued_in_future",
+            Self::MissingSub => "missing_sub",
+            Self::MissingIat => "missing_iat",
+        }
+    }
+}
+
 /// Checks `token` against the integration's `sign_key` at time `now` (seconds since the epoch).
 pub fn verify(
     token: &str,

@@ -3,7 +3,9 @@
 
 use backend::params::ParamValue;
 use backend::secret::Secret;
-use backend::settings::{BridgeSettings, IntegrationSettings, Limits, Settings, Source};
+use backend::settings::{
+    BridgeSettings, IntegrationSettings, Limits, MetricsSettings, Settings, Source,
+};
 use sqlx::Connection;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -32,6 +34,7 @@ pub struct Options {
     pub limits: Limits,
     pub webhook_url: Option<String>,
     pub bridge: BridgeSettings,
+    pub metrics: MetricsSettings,
     /// Integration parameters besides `languageCode` (and `signKey` from `sign_key`).
     pub params: Vec<(String, ParamValue)>,
     /// Where the widget bundle is; `None` serves an empty directory.
@@ -71,6 +74,7 @@ impl Default for Options {
             },
             webhook_url: None,
             bridge: fast_bridge(),
+            metrics: MetricsSettings::default(),
             params: Vec::new(),
             widget_dir: None,
         }
@@ -121,6 +125,7 @@ impl TestServer {
                 .unwrap_or_else(|| PathBuf::from(dir.path())),
             limits: options.limits,
             bridge: options.bridge,
+            metrics: options.metrics.clone(),
             integrations: vec![integration(&options)],
         };
         let (stop, running) = run(&settings, listener).await;
@@ -234,6 +239,7 @@ pub fn fast_bridge() -> BridgeSettings {
         retry_base_ms: 20,
         retry_max_ms: 200,
         poll_ms: 20,
+        ..BridgeSettings::default()
     }
 }
 
