@@ -18,7 +18,12 @@ use tracing_subscriber::EnvFilter;
 #[command(name = "webchat-server", version)]
 struct Cli {
     /// The settings file; without it the embedded demo default runs.
-    #[arg(long, global = true, value_name = "PATH", default_value = "webchat.toml")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "webchat.toml"
+    )]
     config: PathBuf,
     #[command(subcommand)]
     command: Option<Command>,

@@ -286,7 +286,10 @@ mod tests {
             settings.validate().unwrap();
             settings.metrics.token = Some(Secret::new("short"));
             let error = settings.validate().unwrap_err().to_string();
-            assert!(error.starts_with("metrics.token: is 5 characters"), "{error}");
+            assert!(
+                error.starts_with("metrics.token: is 5 characters"),
+                "{error}"
+            );
             settings.metrics.token = Some(Secret::new("a-long-enough-token"));
             settings.validate().unwrap();
             settings.bridge.max_attempts = 0;

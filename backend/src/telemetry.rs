@@ -237,7 +237,8 @@ pub fn render(outboxes: &[OutboxGauges<'_>]) -> String {
             let integration = || ("integration", outbox.integration.to_owned());
             gauge_of(OUTBOX_DEPTH, integration()).set(outbox.depth as f64);
             gauge_of(OUTBOX_DEAD_LETTERS, integration()).set(outbox.dead_letters as f64);
-            gauge_of(OUTBOX_BACKLOG_ALERT, integration()).set(f64::from(u8::from(outbox.backlog_alert)));
+            gauge_of(OUTBOX_BACKLOG_ALERT, integration())
+                .set(f64::from(u8::from(outbox.backlog_alert)));
             let age = outbox.oldest_age.unwrap_or_default().as_secs_f64();
             gauge_of(OUTBOX_OLDEST_AGE, integration()).set(age);
             if let Some(failure) = &outbox.last_error {

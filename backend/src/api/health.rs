@@ -47,7 +47,11 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
             );
         }
     }
-    let status = if problems.is_empty() { "ok" } else { "degraded" };
+    let status = if problems.is_empty() {
+        "ok"
+    } else {
+        "degraded"
+    };
     (
         StatusCode::OK,
         Json(Health {

@@ -148,10 +148,16 @@ mod tests {
     #[test]
     fn only_client_errors_that_concern_the_command_refuse_it_for_good() {
         for refused in [400, 413, 415, 422] {
-            assert!(refuses_for_good(StatusCode::from_u16(refused).unwrap()), "{refused}");
+            assert!(
+                refuses_for_good(StatusCode::from_u16(refused).unwrap()),
+                "{refused}"
+            );
         }
         for outage in [301, 302, 401, 403, 404, 408, 409, 429, 500, 502, 503] {
-            assert!(!refuses_for_good(StatusCode::from_u16(outage).unwrap()), "{outage}");
+            assert!(
+                !refuses_for_good(StatusCode::from_u16(outage).unwrap()),
+                "{outage}"
+            );
         }
     }
 }

@@ -268,7 +268,10 @@ mod tests {
             oldest_created_at: Some(500),
             dead_letters: 0,
         });
-        assert_eq!(figures.backlog().oldest_age(1_500), Some(Duration::from_secs(1)));
+        assert_eq!(
+            figures.backlog().oldest_age(1_500),
+            Some(Duration::from_secs(1))
+        );
     }
 
     #[test]

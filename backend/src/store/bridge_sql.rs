@@ -330,11 +330,7 @@ impl BridgeStore for SqlStore {
             .collect()
     }
 
-    async fn retry_dead_letters(
-        &self,
-        which: DeadLetters<'_>,
-        now: i64,
-    ) -> StoreResult<Vec<i64>> {
+    async fn retry_dead_letters(&self, which: DeadLetters<'_>, now: i64) -> StoreResult<Vec<i64>> {
         let mut tx = self.writes.begin().await?;
         let (filter, ids) = match which {
             DeadLetters::All => (String::new(), &[][..]),
@@ -814,7 +810,10 @@ mod tests {
             let counts = store.outbox_counts("shop").await.unwrap();
             assert_eq!((counts.depth, counts.dead_letters), (3, 1), "{engine:?}");
             let next = store.due_commands("shop", now, 1).await.unwrap().remove(0);
-            assert!(next.id > head.id, "{engine:?}: the next command is the head now");
+            assert!(
+                next.id > head.id,
+                "{engine:?}: the next command is the head now"
+            );
 
             let dead = store.dead_letters().await.unwrap();
             assert_eq!(dead.len(), 1, "{engine:?}");
@@ -838,7 +837,10 @@ mod tests {
             assert_eq!(moved, [head.id], "{engine:?}");
             assert!(store.dead_letters().await.unwrap().is_empty());
             let again = store.due_commands("shop", now, 1).await.unwrap().remove(0);
-            assert_eq!(again.id, head.id, "{engine:?}: back at the head, under its id");
+            assert_eq!(
+                again.id, head.id,
+                "{engine:?}: back at the head, under its id"
+            );
             let retries = store.due_retries("shop", now, 10).await.unwrap();
             assert!(
                 retries.iter().any(|item| item.id == head.id),

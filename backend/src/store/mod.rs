@@ -125,7 +125,10 @@ pub struct OutboxCounts {
 pub enum Failure<'a> {
     /// The collaboration server is away or failing (timeouts, refused connections, 5xx, 404,
     /// redirects): retried until it answers, however long.
-    Outage { error: &'a str, next_attempt_at: i64 },
+    Outage {
+        error: &'a str,
+        next_attempt_at: i64,
+    },
     /// The collaboration server refused the command for good (a 4xx): retried until it has
     /// been refused `max_attempts` times, then set aside as a dead letter.
     Refusal {
@@ -253,11 +256,7 @@ pub trait BridgeStore: Send + Sync {
     /// Moves `which` dead letters back into the outbox under their old ids, due at `now` and
     /// with their refusals forgotten; returns the ids moved. A running worker finds them at its
     /// next look for retries (they have failed before).
-    async fn retry_dead_letters(
-        &self,
-        which: DeadLetters<'_>,
-        now: i64,
-    ) -> StoreResult<Vec<i64>>;
+    async fn retry_dead_letters(&self, which: DeadLetters<'_>, now: i64) -> StoreResult<Vec<i64>>;
 
     /// `createUser` / `updateUser` of an operator.
     async fn save_operator(

@@ -454,7 +454,9 @@ async fn a_command_refused_for_good_is_set_aside_listed_and_retried() {
             "{db:?}: {scraped}"
         );
         assert!(
-            scraped.contains("webchat_deliveries_failed_total{integration=\"shop\",kind=\"refused\"} 3"),
+            scraped.contains(
+                "webchat_deliveries_failed_total{integration=\"shop\",kind=\"refused\"} 3"
+            ),
             "{db:?}: {scraped}"
         );
 
@@ -467,7 +469,10 @@ async fn a_command_refused_for_good_is_set_aside_listed_and_retried() {
         assert!(row.contains("conversation-"), "{db:?}: {row}");
         assert!(row.contains(" 3 "), "{db:?}: three attempts: {row}");
         assert!(row.contains("400"), "{db:?}: the refusal: {row}");
-        assert!(!listed.contains(&fake.url()) && !listed.contains("7:fake"), "{listed}");
+        assert!(
+            !listed.contains(&fake.url()) && !listed.contains("7:fake"),
+            "{listed}"
+        );
 
         fake.accept_message("refused");
         let retried = run_command(&config, &["outbox", "retry", &id]).await;

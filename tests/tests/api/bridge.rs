@@ -742,7 +742,10 @@ async fn a_backlog_past_its_alert_limit_degrades_health_without_showing_1c_error
         .await;
         let (degraded, body) = degraded.expect("five commands wait: past outbox_alert_depth = 3");
         assert!(!degraded.problems.is_empty(), "{db:?}: {degraded:?}");
-        assert!(degraded.outbox.as_ref().unwrap().depth >= 5, "{db:?}: {degraded:?}");
+        assert!(
+            degraded.outbox.as_ref().unwrap().depth >= 5,
+            "{db:?}: {degraded:?}"
+        );
         assert!(
             !body.contains("database is down"),
             "{db:?}: 1C's error text is not public: {body}"
