@@ -231,7 +231,7 @@ pub fn render(outboxes: &[OutboxGauges<'_>]) -> String {
         );
         metrics::describe_gauge!(
             OUTBOX_LAST_ERROR,
-            "The last failed delivery attempt (its kind and text); the value is when, in Unix seconds."
+            "The last failed delivery attempt (kind and text); the value is when, in Unix seconds."
         );
         for outbox in outboxes {
             let integration = || ("integration", outbox.integration.to_owned());

@@ -6,10 +6,11 @@
 //! statement for many); a failed one is retried with exponential backoff and jitter, capped:
 //! through outages for as long as they last, but a command the collaboration server refuses for
 //! good only `max_attempts` times, after which it is set aside as a dead letter and its lane goes
-//! on with the conversation's next command. Commits hand the worker the commands they queued, so delivery starts at once, and
-//! a conversation whose queue the worker knows in full is delivered from memory without reading
-//! the outbox back ([`Handoff`]); a scan of the outbox at start and every `poll_ms` catches
-//! retries that fell due.
+//! on with the conversation's next command. Commits hand the worker the commands they queued, so
+//! delivery starts at once, and a conversation whose queue the worker knows in full is delivered
+//! from memory without reading the outbox back ([`Handoff`]); a scan of the outbox at start and
+//! every `poll_ms` catches retries that fell due. The worker keeps each integration's backlog
+//! figures ([`OutboxFigures`]) and logs an alert while a backlog is past its limits.
 
 use super::client::CollaborationClient;
 use super::figures::{BacklogAlarm, BridgeFigures, OutboxFigures};
@@ -326,9 +327,11 @@ impl Courier {
                 // costs as much: between these counts they are followed in memory.
                 match self.store.outbox_counts(integration).await {
                     Ok(counts) => self.figures.counted(&counts),
-                    Err(error) => {
-                        tracing::error!(%error, integration = %self.integration.id, "cannot count the outbox");
-                    }
+                    Err(error) => tracing::error!(
+                        %error,
+                        integration = %self.integration.id,
+                        "cannot count the outbox"
+                    ),
                 }
                 self.store.due_commands(integration, now, limit).await
             }
