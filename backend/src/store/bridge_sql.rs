@@ -331,6 +331,9 @@ impl BridgeStore for SqlStore {
     }
 
     async fn retry_dead_letters(&self, which: DeadLetters<'_>, now: i64) -> StoreResult<Vec<i64>> {
+        if which == DeadLetters::Ids(&[]) {
+            return Ok(Vec::new());
+        }
         let mut tx = self.writes.begin().await?;
         let (filter, ids) = match which {
             DeadLetters::All => (String::new(), &[][..]),
@@ -825,11 +828,13 @@ mod tests {
             assert_eq!(dead[0].last_error, "answered 400: bad field");
             assert_eq!(dead[0].ordering_key, head.ordering_key);
 
-            let missing = store
-                .retry_dead_letters(DeadLetters::Ids(&[head.id + 1000]), now)
-                .await
-                .unwrap();
-            assert!(missing.is_empty(), "{engine:?}");
+            for none in [&[head.id + 1000][..], &[]] {
+                let moved = store
+                    .retry_dead_letters(DeadLetters::Ids(none), now)
+                    .await
+                    .unwrap();
+                assert!(moved.is_empty(), "{engine:?}");
+            }
             let moved = store
                 .retry_dead_letters(DeadLetters::All, now)
                 .await
