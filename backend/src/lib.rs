@@ -11,6 +11,7 @@ pub mod delivered;
 pub mod hub;
 pub mod integrations;
 pub mod listener;
+pub mod outbox_admin;
 pub mod params;
 pub mod ratelimit;
 pub mod sanitize;
@@ -21,6 +22,7 @@ pub mod slots;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 pub mod token;
 pub mod visitor_token;
 
@@ -47,6 +49,10 @@ pub async fn serve(
     mut state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if let Some(address) = state.metrics.listen {
+        // Before `alive` is set: the metrics listener must not hold the sessions' drain open.
+        serve_metrics(TcpListener::bind(address).await?, state.clone())?;
+    }
     // Every clone of the state holds a sender; sessions hold clones, so the channel closes
     // when the last session ends.
     let (alive, mut all_gone) = mpsc::channel::<()>(1);
@@ -60,6 +66,22 @@ pub async fn serve(
     {
         tracing::warn!("sessions still open after {SESSION_DRAIN_TIMEOUT:?}; exiting anyway");
     }
+    Ok(())
+}
+
+/// Serves `/metrics` alone on `listener` (`[metrics] listen`), with the same timeouts and
+/// per-IP cap as the public listener, until the server shuts down.
+fn serve_metrics(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    tracing::info!(listen = %listener.local_addr()?, "metrics listening");
+    let mut shutdown = state.shutdown.clone();
+    let settings = Arc::clone(&state.server);
+    let app = api::metrics_router().with_state(state);
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = shutdown.wait_for(|stopping| *stopping).await;
+        };
+        listener::serve(listener, app, &settings, stopped).await;
+    });
     Ok(())
 }
 

@@ -137,6 +137,7 @@ async fn connection(
 fn refuse(stream: &TcpStream, peer: SocketAddr, full: Full) {
     // Not a warning: a flood of refused connections must not become a flood of log lines.
     tracing::debug!(ip = %peer.ip(), max = full.max, "connection refused: too many from this address");
+    crate::telemetry::rate_limited("connections_per_ip");
     let message = format!(
         "too many connections from your address: at most {} at once \
          (server.max_connections_per_ip)\n",

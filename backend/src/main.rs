@@ -1,16 +1,58 @@
 //! `webchat-server [--config PATH]`: loads settings, starts logging, binds, prints the script tag
-//! of every integration and serves until SIGTERM or Ctrl-C.
+//! of every integration and serves until SIGTERM or Ctrl-C. `webchat-server outbox list-dead`
+//! and `outbox retry ID|--all` show and re-queue the commands set aside as dead letters.
 
+use backend::outbox_admin;
 use backend::settings::Settings;
 use backend::startup::build_state;
-use std::path::PathBuf;
+use backend::store::{DeadLetters, SqlStore};
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: webchat-server [--config PATH]   (default webchat.toml; \
-                     without the file the embedded demo default runs)";
+/// The web chat server.
+#[derive(Debug, Parser)]
+#[command(name = "webchat-server", version)]
+struct Cli {
+    /// The settings file; without it the embedded demo default runs.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "webchat.toml"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The outbox of commands to the collaboration servers.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OutboxCommand {
+    /// Lists the commands refused for good and set aside (dead letters).
+    ListDead,
+    /// Puts dead letters back in the outbox, ahead of their conversations' newer commands.
+    Retry(RetryArgs),
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct RetryArgs {
+    /// Ids from `outbox list-dead`.
+    ids: Vec<i64>,
+    /// Every dead letter.
+    #[arg(long)]
+    all: bool,
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -30,8 +72,31 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> anyhow::Result<()> {
-    let config = config_path()?;
-    let (mut settings, source) = Settings::load(&config)?;
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(&cli.config).await,
+        Some(Command::Outbox(command)) => outbox(&cli.config, command).await,
+    }
+}
+
+async fn outbox(config: &Path, command: OutboxCommand) -> anyhow::Result<()> {
+    let (settings, _) = Settings::load(config)?;
+    let store = SqlStore::connect(settings.database_url.expose()).await?;
+    let text = match command {
+        OutboxCommand::ListDead => outbox_admin::list_dead(&store).await?,
+        OutboxCommand::Retry(RetryArgs { all: true, .. }) => {
+            outbox_admin::retry(&store, DeadLetters::All).await?
+        }
+        OutboxCommand::Retry(RetryArgs { ids, .. }) => {
+            outbox_admin::retry(&store, DeadLetters::Ids(&ids)).await?
+        }
+    };
+    print!("{text}");
+    Ok(())
+}
+
+async fn serve(config: &Path) -> anyhow::Result<()> {
+    let (mut settings, source) = Settings::load(config)?;
     let listener = TcpListener::bind(settings.listen).await?;
     // With port 0 the real port is known only now; the default public URL needs it.
     settings.listen = listener.local_addr()?;
@@ -58,15 +123,6 @@ async fn run() -> anyhow::Result<()> {
     })
     .await?;
     Ok(())
-}
-
-fn config_path() -> anyhow::Result<PathBuf> {
-    let mut args = std::env::args().skip(1);
-    match (args.next().as_deref(), args.next(), args.next()) {
-        (None, _, _) => Ok(PathBuf::from("webchat.toml")),
-        (Some("--config"), Some(path), None) => Ok(PathBuf::from(path)),
-        _ => anyhow::bail!("{USAGE}"),
-    }
 }
 
 async fn shutdown_signal() {

@@ -30,6 +30,16 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// Its name in metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Messages => "messages",
+            Self::Changes => "changes",
+            Self::Frames => "frames",
+            Self::NewVisitors => "new_visitors",
+        }
+    }
+
     /// What is counted, as the refusal says it.
     fn what(self) -> &'static str {
         match self {

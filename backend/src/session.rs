@@ -78,6 +78,7 @@ pub async fn run<S, R, E>(
     S: Sink<WsMessage> + Unpin + Send,
     R: Stream<Item = Result<WsMessage, E>> + Unpin + Send,
 {
+    let _open = crate::telemetry::session_opened();
     let (outbound, queue) = mpsc::channel(OUTBOUND_CAPACITY);
     let mut writer = Box::pin(write(sink, queue));
     let subscription = state.hub.subscribe(visitor.person_id);
@@ -275,6 +276,7 @@ impl Session {
     /// The one way a session refuses a frame over a rate limit.
     async fn rate_limited(&self, refusal: Refusal, client_id: Option<String>) -> Flow {
         tracing::debug!(visitor = self.visitor.id, limit = ?refusal.limit, "frame refused over a rate limit");
+        crate::telemetry::rate_limited(refusal.limit.name());
         self.frame(ServerFrame::Error {
             code: ErrorCode::RateLimited,
             message: refusal.to_string(),
@@ -291,6 +293,7 @@ impl Session {
         text_format: TextFormat,
         page: Option<PageInfo>,
     ) -> Flow {
+        let started = crate::telemetry::send_started();
         let limits = self.state.limits;
         if client_id.is_empty() || client_id.chars().count() > MAX_CLIENT_ID_CHARS {
             let reason = format!("client_id must be 1 to {MAX_CLIENT_ID_CHARS} characters");
@@ -340,6 +343,7 @@ impl Session {
             Ok(appended) => {
                 let message = appended.message().clone();
                 if let Appended::Created(created) = appended {
+                    crate::telemetry::visitor_message_stored(started);
                     self.delivered.acked(created.seq);
                     self.state
                         .hub
@@ -382,6 +386,7 @@ impl Session {
         let key = match token::verify(token, &policy, now) {
             Ok(key) => key,
             Err(error) => {
+                crate::telemetry::token_rejected(error.reason());
                 return self
                     .error(ErrorCode::TokenRejected, error.to_string(), None)
                     .await;

@@ -33,6 +33,8 @@ pub struct Settings {
     pub limits: Limits,
     #[serde(default)]
     pub bridge: BridgeSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     #[serde(default, rename = "integration")]
     pub integrations: Vec<IntegrationSettings>,
 }
@@ -150,6 +152,18 @@ pub struct BridgeSettings {
     pub retry_max_ms: u64,
     /// How often the outbox is checked when nothing wakes the worker.
     pub poll_ms: u64,
+    /// Attempts at a command the collaboration server refuses for good (a 4xx such as 400,
+    /// 413 or 422) before it is set aside as a dead letter. 8 refusals take about a minute
+    /// with the default backoff: long enough to ride out a collaboration server briefly
+    /// misconfigured, short enough that the conversation's later messages wait only that long.
+    pub max_attempts: u32,
+    /// Past this age of the oldest undelivered command, the backlog is alerted about and
+    /// `/healthz` says `degraded`: ten minutes, so a restart of 1C does not alert but a
+    /// visitor left unanswered that long does.
+    pub outbox_alert_age_secs: u64,
+    /// Past this many undelivered commands (per integration), the same: about a hundred
+    /// seconds of a busy server's traffic, far above any burst a healthy bridge queues.
+    pub outbox_alert_depth: u64,
 }
 
 impl Default for BridgeSettings {
@@ -159,9 +173,26 @@ impl Default for BridgeSettings {
             retry_base_ms: 500,
             retry_max_ms: 5 * 60 * 1000,
             poll_ms: 1000,
+            max_attempts: 8,
+            outbox_alert_age_secs: 600,
+            outbox_alert_depth: 100_000,
         }
     }
 }
+
+/// The Prometheus endpoint `GET /metrics`.
+#[derive(Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// When set, scrapes must send `Authorization: Bearer TOKEN` (at least
+    /// [`MIN_METRICS_TOKEN_CHARS`] characters).
+    pub token: Option<Secret>,
+    /// When set, `/metrics` is served on this address only, not on `listen`.
+    pub listen: Option<SocketAddr>,
+}
+
+/// Shortest metrics token accepted.
+pub const MIN_METRICS_TOKEN_CHARS: usize = 16;
 
 /// One `[[integration]]` table as written.
 #[derive(Deserialize, Debug, Clone)]
@@ -204,6 +235,8 @@ pub enum SettingsError {
     Read(#[from] Box<figment::Error>),
     #[error("{path}: no [[integration]] is configured; add one or remove the file to run the demo")]
     NoIntegration { path: String },
+    #[error("{key}: {reason}")]
+    Invalid { key: &'static str, reason: String },
 }
 
 /// Where the settings came from: the embedded default has no file and gets a demo integration.
@@ -235,6 +268,29 @@ impl Settings {
             });
         }
         Ok((settings, source))
+    }
+
+    /// Refuses values the server cannot run with, naming the key.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if self.bridge.max_attempts == 0 {
+            return Err(SettingsError::Invalid {
+                key: "bridge.max_attempts",
+                reason: "must be at least 1 (the first refusal then sets a command aside)".into(),
+            });
+        }
+        if let Some(token) = &self.metrics.token {
+            let chars = token.expose().chars().count();
+            if chars < MIN_METRICS_TOKEN_CHARS {
+                return Err(SettingsError::Invalid {
+                    key: "metrics.token",
+                    reason: format!(
+                        "is {chars} characters; it must be at least {MIN_METRICS_TOKEN_CHARS} \
+                         (remove the key to serve /metrics without a token)"
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The base URL browsers use, without a trailing slash.
@@ -318,6 +374,26 @@ mod tests {
             assert_eq!(settings.widget_dir, PathBuf::from("dist"));
             assert_eq!(settings.limits, Limits::default());
             assert_eq!(settings.sqlite_synchronous, SqliteSynchronous::Full);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_short_metrics_token_or_no_attempts_is_refused_naming_the_key() {
+        figment::Jail::expect_with(|_| {
+            let (mut settings, _) = Settings::load(Path::new("absent.toml")).unwrap();
+            settings.validate().unwrap();
+            settings.metrics.token = Some(Secret::new("short"));
+            let error = settings.validate().unwrap_err().to_string();
+            assert!(
+                error.starts_with("metrics.token: is 5 characters"),
+                "{error}"
+            );
+            settings.metrics.token = Some(Secret::new("a-long-enough-token"));
+            settings.validate().unwrap();
+            settings.bridge.max_attempts = 0;
+            let error = settings.validate().unwrap_err().to_string();
+            assert!(error.starts_with("bridge.max_attempts"), "{error}");
             Ok(())
         });
     }

@@ -1,11 +1,12 @@
 //! Turning settings into a running state: open the store, set up the integrations (or the
 //! embedded demo), and warn about configurations that are unsafe in production.
 
+use crate::bridge::figures::BridgeFigures;
 use crate::client_ip::ClientIp;
 use crate::hub::Hub;
 use crate::integrations::{IntegrationError, Integrations, RECOMMENDED_SIGN_KEY_BYTES};
 use crate::ratelimit::RateLimits;
-use crate::settings::{Settings, Source};
+use crate::settings::{Settings, SettingsError, Source};
 use crate::slots::Slots;
 use crate::state::AppState;
 use crate::store::{SqlStore, StoreError};
@@ -21,6 +22,8 @@ pub enum StartError {
     ClientIpHeader,
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 /// The shared state for `settings`; `shutdown` turning true closes live sessions.
@@ -29,6 +32,8 @@ pub async fn build_state(
     source: Source,
     shutdown: watch::Receiver<bool>,
 ) -> Result<AppState, StartError> {
+    settings.validate()?;
+    crate::telemetry::install();
     let store = Arc::new(
         SqlStore::connect_with(settings.database_url.expose(), settings.sqlite_synchronous).await?,
     );
@@ -60,6 +65,11 @@ pub async fn build_state(
     let limits = settings.limits;
     let client_ip = ClientIp::from_setting(settings.server.client_ip_header.as_deref())
         .map_err(|_| StartError::ClientIpHeader)?;
+    let bridged = integrations
+        .iter()
+        .filter(|integration| integration.webhook_url.is_some())
+        .map(|integration| integration.id.as_str());
+    let outboxes = Arc::new(BridgeFigures::new(bridged));
     Ok(AppState {
         store,
         integrations: Arc::new(integrations),
@@ -70,6 +80,8 @@ pub async fn build_state(
         sessions: Arc::new(Slots::new(limits.max_sessions_per_visitor)),
         server: Arc::new(settings.server.clone()),
         client_ip,
+        outboxes,
+        metrics: settings.metrics.clone(),
         public_url: settings.public_url(),
         widget_dir: settings.widget_dir.clone(),
         demo: source == Source::EmbeddedDefault && settings.integrations.is_empty(),

@@ -1,10 +1,11 @@
 //! What every request handler shares.
 
+use crate::bridge::figures::BridgeFigures;
 use crate::client_ip::ClientIp;
 use crate::hub::Hub;
 use crate::integrations::Integrations;
 use crate::ratelimit::RateLimits;
-use crate::settings::{BridgeSettings, Limits, ServerSettings};
+use crate::settings::{BridgeSettings, Limits, MetricsSettings, ServerSettings};
 use crate::slots::Slots;
 use crate::store::Store;
 use std::path::PathBuf;
@@ -25,6 +26,9 @@ pub struct AppState {
     pub server: Arc<ServerSettings>,
     /// Where limits per IP address read the client's address.
     pub client_ip: ClientIp,
+    /// Each bridged integration's backlog, kept by the outbox worker.
+    pub outboxes: Arc<BridgeFigures>,
+    pub metrics: MetricsSettings,
     pub public_url: String,
     pub widget_dir: PathBuf,
     /// Set when the server runs its embedded default (enables the `/demo` routes).

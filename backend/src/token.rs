@@ -74,6 +74,26 @@ pub enum TokenError {
     TooOld { max_age_secs: u64 },
 }
 
+impl TokenError {
+    /// A short name of the reason, for metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::TooLong { .. } => "too_long",
+            Self::Malformed(_) => "malformed",
+            Self::Unsigned => "unsigned",
+            Self::UnsupportedAlgorithm(_) => "unsupported_algorithm",
+            Self::BadSignature => "bad_signature",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::IssuedInFuture => "issued_in_future",
+            Self::MissingSub => "missing_sub",
+            Self::MissingIat => "missing_iat",
+            Self::NonNumericTime(_) => "non_numeric_time",
+            Self::TooOld { .. } => "too_old",
+        }
+    }
+}
+
 /// Checks `token` against the integration's `policy` at time `now` (seconds since the epoch).
 pub fn verify(token: &str, policy: &Policy<'_>, now: u64) -> Result<MatchingKey, TokenError> {
     if token.len() > policy.max_bytes {

@@ -13,7 +13,7 @@ pub use frames::{
     TextFormat,
 };
 pub use params::IntegrationParams;
-pub use rest::{BridgeHealth, ErrorBody, ErrorDetail, Health, VisitorCreated, WsQuery};
+pub use rest::{ErrorBody, ErrorDetail, Health, OutboxHealth, VisitorCreated, WsQuery};
 
 #[cfg(test)]
 pub(crate) mod roundtrip {

@@ -35,28 +35,34 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-/// Answer to `GET /healthz`.
+/// Answer to `GET /healthz`: public, so it says how the server is, never why 1C failed (that
+/// is behind `/metrics`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Health {
+    /// `ok`, `degraded` (working, but something needs an operator: see `problems`) or
+    /// `database unreachable`.
     pub status: String,
     pub database: String,
-    /// Delivery to each integration's collaboration server (integrations with a webhook URL).
-    #[serde(default)]
-    pub bridges: Vec<BridgeHealth>,
+    /// Delivery to the collaboration servers, every integration together; absent when none
+    /// is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<OutboxHealth>,
+    /// Why the status is not `ok`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
-/// How far delivery to one collaboration server lags.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct BridgeHealth {
-    pub integration: String,
+/// How far delivery to the collaboration servers lags.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutboxHealth {
     /// Commands not delivered yet.
-    pub outbox_depth: i64,
+    pub depth: i64,
     /// Age of the oldest of them, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oldest_undelivered_ms: Option<i64>,
-    /// Why the last failed attempt failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
+    /// Commands refused for good and set aside (`webchat-server outbox list-dead`).
+    #[serde(default)]
+    pub dead_letters: i64,
 }
 
 #[cfg(test)]
@@ -93,18 +99,18 @@ mod tests {
         );
         assert_roundtrip(
             &Health {
-                status: "ok".into(),
+                status: "degraded".into(),
                 database: "sqlite".into(),
-                bridges: vec![BridgeHealth {
-                    integration: "1".into(),
-                    outbox_depth: 3,
+                outbox: Some(OutboxHealth {
+                    depth: 3,
                     oldest_undelivered_ms: Some(1500),
-                    last_error: Some("no answer within 10s".into()),
-                }],
+                    dead_letters: 1,
+                }),
+                problems: vec!["outbox backlog".into()],
             },
-            json!({"status": "ok", "database": "sqlite", "bridges": [{"integration": "1",
-                   "outbox_depth": 3, "oldest_undelivered_ms": 1500,
-                   "last_error": "no answer within 10s"}]}),
+            json!({"status": "degraded", "database": "sqlite", "outbox": {"depth": 3,
+                   "oldest_undelivered_ms": 1500, "dead_letters": 1},
+                   "problems": ["outbox backlog"]}),
         );
     }
 }

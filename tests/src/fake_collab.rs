@@ -1,14 +1,16 @@
 //! A fake collaboration server over real HTTP: it takes the six webhook commands at
 //! `/integration/webhook/7:fake/callback`, answers with the spec's status codes (409 on a
 //! repeated `create...`, 500 for a message into an unknown conversation), records every accepted
-//! command, and can be switched to fail: 500, 404, hanging past any timeout, or down (refused);
-//! it can also hang on one conversation only.
+//! command, and can be switched to fail: 500, 404, a redirect to another path (which answers
+//! 200 to anything, as a login page would), hanging past any timeout, or down (refused); it can
+//! also hang on one conversation only, or refuse one message for good (400).
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::post;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
 use protocol::webhook::Command;
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -21,6 +23,8 @@ use tokio::task::JoinHandle;
 
 /// Path of the fake's command endpoint.
 pub const WEBHOOK_PATH: &str = "/integration/webhook/7:fake/callback";
+/// Where [`Mode::Redirect`] sends requests: it answers 200 to anything and records nothing.
+pub const REDIRECT_PATH: &str = "/elsewhere";
 /// Longest a test waits for commands to arrive.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -30,6 +34,8 @@ pub enum Mode {
     Normal,
     Fail500,
     Fail404,
+    /// Answers 302 Found to [`REDIRECT_PATH`].
+    Redirect,
     /// Never answers.
     Hang,
 }
@@ -46,6 +52,10 @@ struct Shared {
     mode: Mutex<Mode>,
     /// Conversations whose commands are never answered, whatever the mode.
     hanging: Mutex<HashSet<String>>,
+    /// Texts of messages answered 400, whatever the mode.
+    refused: Mutex<HashSet<String>>,
+    /// Requests answered with a failure (redirects and refusals included), so far.
+    failures: watch::Sender<usize>,
     objects: Mutex<Objects>,
     accepted: watch::Sender<Vec<Command>>,
     /// `create...` commands answered 409: sent again after they were accepted.
@@ -67,6 +77,8 @@ impl FakeCollaborationServer {
         let shared = Arc::new(Shared {
             mode: Mutex::new(Mode::Normal),
             hanging: Mutex::default(),
+            refused: Mutex::default(),
+            failures: watch::channel(0).0,
             objects: Mutex::default(),
             accepted: watch::channel(Vec::new()).0,
             conflicts: AtomicUsize::new(0),
@@ -83,6 +95,7 @@ impl FakeCollaborationServer {
     fn serve(&mut self, listener: TcpListener) {
         let app = Router::new()
             .route(WEBHOOK_PATH, post(command))
+            .route(REDIRECT_PATH, any(|| async { "OK" }))
             .with_state(Arc::clone(&self.shared));
         self.task = Some(tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -105,6 +118,27 @@ impl FakeCollaborationServer {
             .lock()
             .unwrap()
             .insert(ext_id.to_owned());
+    }
+
+    /// Answers 400 to `createMessage` with this text until [`Self::accept_message`].
+    pub fn refuse_message(&self, text: &str) {
+        self.shared.refused.lock().unwrap().insert(text.to_owned());
+    }
+
+    /// Takes `createMessage` with this text again.
+    pub fn accept_message(&self, text: &str) {
+        self.shared.refused.lock().unwrap().remove(text);
+    }
+
+    /// Waits until the fake has answered at least `count` requests with a failure.
+    pub async fn wait_for_failures(&self, count: usize) {
+        let mut failures = self.shared.failures.subscribe();
+        let waited =
+            tokio::time::timeout(DELIVERY_TIMEOUT, failures.wait_for(|n| *n >= count)).await;
+        assert!(
+            matches!(waited, Ok(Ok(_))),
+            "fake collaboration server: fewer than {count} failures answered"
+        );
     }
 
     /// Stops listening: connections are refused until [`Self::up`].
@@ -157,14 +191,31 @@ impl Drop for FakeCollaborationServer {
     }
 }
 
-async fn command(State(shared): State<Arc<Shared>>, body: Bytes) -> (StatusCode, String) {
+async fn command(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let answer = answer(&shared, body).await;
+    if !answer.status().is_success() && answer.status() != StatusCode::CONFLICT {
+        shared.failures.send_modify(|failures| *failures += 1);
+    }
+    answer
+}
+
+async fn answer(shared: &Shared, body: Bytes) -> Response {
     let mode = *shared.mode.lock().unwrap();
     match mode {
         Mode::Normal => {}
-        Mode::Fail500 => return (StatusCode::INTERNAL_SERVER_ERROR, "database is down".into()),
-        Mode::Fail404 => return (StatusCode::NOT_FOUND, "No active integration".into()),
+        Mode::Fail500 => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "database is down").into_response();
+        }
+        Mode::Fail404 => return (StatusCode::NOT_FOUND, "No active integration").into_response(),
+        Mode::Redirect => {
+            return (StatusCode::FOUND, [(header::LOCATION, REDIRECT_PATH)]).into_response();
+        }
         Mode::Hang => std::future::pending::<()>().await,
     }
+    command_body(shared, body).await.into_response()
+}
+
+async fn command_body(shared: &Shared, body: Bytes) -> (StatusCode, String) {
     if body.starts_with(b"\xEF\xBB\xBF") {
         return (StatusCode::BAD_REQUEST, "body starts with a BOM".into());
     }
@@ -176,6 +227,14 @@ async fn command(State(shared): State<Arc<Shared>>, body: Bytes) -> (StatusCode,
         conversation_of(&command).is_some_and(|id| shared.hanging.lock().unwrap().contains(id));
     if hangs {
         std::future::pending::<()>().await;
+    }
+    if let Command::CreateMessage(message) = &command
+        && shared.refused.lock().unwrap().contains(&message.text)
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("message {} is not acceptable", message.ext_id),
+        );
     }
     let outcome = {
         let mut objects = shared.objects.lock().unwrap();

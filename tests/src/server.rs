@@ -4,7 +4,7 @@
 use backend::params::ParamValue;
 use backend::secret::Secret;
 use backend::settings::{
-    BridgeSettings, IntegrationSettings, Limits, ServerSettings, Settings, Source,
+    BridgeSettings, IntegrationSettings, Limits, MetricsSettings, ServerSettings, Settings, Source,
     SqliteSynchronous,
 };
 use sqlx::Connection;
@@ -37,6 +37,7 @@ pub struct Options {
     pub webhook_url: Option<String>,
     pub token_max_age_secs: Option<u64>,
     pub bridge: BridgeSettings,
+    pub metrics: MetricsSettings,
     /// Integration parameters besides `languageCode` (and `signKey` from `sign_key`).
     pub params: Vec<(String, ParamValue)>,
     /// Where the widget bundle is; `None` serves an empty directory.
@@ -86,6 +87,7 @@ impl Default for Options {
             webhook_url: None,
             token_max_age_secs: None,
             bridge: fast_bridge(),
+            metrics: MetricsSettings::default(),
             params: Vec::new(),
             widget_dir: None,
         }
@@ -138,6 +140,7 @@ impl TestServer {
             server: options.server.clone(),
             limits: options.limits,
             bridge: options.bridge,
+            metrics: options.metrics.clone(),
             integrations: vec![integration(&options)],
         };
         let (stop, running) = run(&settings, listener).await;
@@ -252,6 +255,7 @@ pub fn fast_bridge() -> BridgeSettings {
         retry_base_ms: 20,
         retry_max_ms: 200,
         poll_ms: 20,
+        ..BridgeSettings::default()
     }
 }
 

@@ -76,5 +76,10 @@ impl IntoResponse for ApiError {
 /// The one way the widget API refuses a request over a rate limit or a cap.
 pub fn refused(error: ApiError) -> ApiError {
     tracing::debug!(%error, "request refused");
+    match &error {
+        ApiError::RateLimited(refusal) => crate::telemetry::rate_limited(refusal.limit.name()),
+        ApiError::TooManySessions { .. } => crate::telemetry::rate_limited("sessions_per_visitor"),
+        _ => {}
+    }
     error
 }

@@ -5,6 +5,7 @@ mod demo;
 mod error;
 mod health;
 mod loader;
+mod metrics;
 mod pictures;
 mod webhook;
 
@@ -73,8 +74,12 @@ pub fn router(state: AppState) -> Router {
             post(webhook::callback),
         )
         .layer(DefaultBodyLimit::max(webhook::MAX_COMMAND_BYTES));
-    Router::new()
-        .route("/healthz", get(health::health))
+    let public = Router::new().route("/healthz", get(health::health));
+    let public = match state.metrics.listen {
+        Some(_) => public,
+        None => public.merge(metrics_router()),
+    };
+    public
         .merge(inbound)
         .route("/demo/config", get(demo::config))
         .route("/demo/matching-key-token", post(demo::matching_key_token))
@@ -92,6 +97,11 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// `GET /metrics` alone, for the public router or a listener of its own (`[metrics] listen`).
+pub fn metrics_router() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics::metrics))
 }
 
 /// CORS for the widget API: the `Origin` must be allowed by the integration in the path.

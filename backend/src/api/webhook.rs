@@ -166,6 +166,7 @@ async fn execute(
             let stored = store
                 .append_operator_message(&integration.id, conversation, &message)
                 .await??;
+            crate::telemetry::operator_message_sent();
             state
                 .hub
                 .publish(conversation.person_id, HubEvent::Message(stored));

@@ -1,6 +1,7 @@
 //! Sending one webhook command to the collaboration server, behind a trait so the worker can be
 //! tested without a network. Status codes map to [`DeliveryError`]; `409 Conflict` means the
-//! object exists, so the command counts as delivered.
+//! object exists, so the command counts as delivered. Redirects are never followed: a 302/303
+//! would turn the POST into a bodyless GET whose 2xx would count as delivered.
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
@@ -9,11 +10,16 @@ use std::time::Duration;
 /// Longest part of an error answer kept for logs and `/healthz`.
 const MAX_BODY_CHARS: usize = 200;
 
-/// Why a command was not delivered; every kind is retried.
+/// Why a command was not delivered. Only a [`DeliveryError::Refused`] is the collaboration
+/// server saying no to this command; every other kind is an outage, retried until it ends.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum DeliveryError {
     #[error("collaboration server answered 404 (no active integration)")]
     NoActiveIntegration,
+    #[error("collaboration server answered {status} (a redirect, not followed)")]
+    Redirect { status: u16 },
+    #[error("collaboration server refused the command with {status}: {body}")]
+    Refused { status: u16, body: String },
     #[error("collaboration server answered {status}: {body}")]
     Status { status: u16, body: String },
     #[error("no answer within {0:?}")]
@@ -22,6 +28,45 @@ pub enum DeliveryError {
     Connect(String),
     #[error("request failed: {0}")]
     Request(String),
+}
+
+impl DeliveryError {
+    /// The HTTP status of a refusal for good, if this is one.
+    pub fn refusal_status(&self) -> Option<u16> {
+        match self {
+            Self::Refused { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// A short name of the kind, for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NoActiveIntegration => "no_active_integration",
+            Self::Redirect { .. } => "redirect",
+            Self::Refused { .. } => "refused",
+            Self::Status { .. } => "server_error",
+            Self::Timeout(_) => "timeout",
+            Self::Connect(_) => "connect",
+            Self::Request(_) => "request",
+        }
+    }
+}
+
+/// Whether a 4xx refuses the command itself. 401 and 403 (a proxy refusing this server, every
+/// command alike), 404 (no active integration), 408 (request timeout) and 429 (too many
+/// requests) say the server cannot take commands now, so they are outages; 409 is success.
+fn refuses_for_good(status: StatusCode) -> bool {
+    status.is_client_error()
+        && ![
+            StatusCode::UNAUTHORIZED,
+            StatusCode::FORBIDDEN,
+            StatusCode::NOT_FOUND,
+            StatusCode::REQUEST_TIMEOUT,
+            StatusCode::CONFLICT,
+            StatusCode::TOO_MANY_REQUESTS,
+        ]
+        .contains(&status)
 }
 
 /// Delivers one command body to a webhook URL.
@@ -44,8 +89,9 @@ impl HttpClient {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
-            .expect("a client with only timeouts set builds");
+            .expect("a client with only timeouts and no redirects set builds");
         Self { client, timeout }
     }
 }
@@ -72,13 +118,46 @@ impl CollaborationClient for HttpClient {
         match response.status() {
             status if status.is_success() || status == StatusCode::CONFLICT => Ok(()),
             StatusCode::NOT_FOUND => Err(DeliveryError::NoActiveIntegration),
+            // Its Location may carry a secret like the URL itself: only the status is kept.
+            status if status.is_redirection() => Err(DeliveryError::Redirect {
+                status: status.as_u16(),
+            }),
             status => {
                 let body = response.text().await.unwrap_or_default();
-                Err(DeliveryError::Status {
-                    status: status.as_u16(),
-                    body: body.chars().take(MAX_BODY_CHARS).collect(),
+                let (status, body) = (status, body.chars().take(MAX_BODY_CHARS).collect());
+                Err(if refuses_for_good(status) {
+                    DeliveryError::Refused {
+                        status: status.as_u16(),
+                        body,
+                    }
+                } else {
+                    DeliveryError::Status {
+                        status: status.as_u16(),
+                        body,
+                    }
                 })
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_client_errors_that_concern_the_command_refuse_it_for_good() {
+        for refused in [400, 413, 415, 422] {
+            assert!(
+                refuses_for_good(StatusCode::from_u16(refused).unwrap()),
+                "{refused}"
+            );
+        }
+        for outage in [301, 302, 401, 403, 404, 408, 409, 429, 500, 502, 503] {
+            assert!(
+                !refuses_for_good(StatusCode::from_u16(outage).unwrap()),
+                "{outage}"
+            );
         }
     }
 }

@@ -74,7 +74,7 @@ impl Handoff {
 
     /// `key`'s commands are no longer all known: drops what is held (the outbox has it) and
     /// marks its running lane as having missed some.
-    fn forget(&mut self, key: &str) {
+    pub fn forget(&mut self, key: &str) {
         self.known.remove(key);
         if let Some(items) = self.held.remove(key) {
             self.held_count -= items.len();

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod commands;
+pub mod figures;
 mod handoff;
 mod lanes;
 pub mod worker;
@@ -31,6 +32,7 @@ pub fn start(state: &AppState) {
         ))),
         integrations,
         settings: state.bridge,
+        figures: Arc::clone(&state.outboxes),
         shutdown: state.shutdown.clone(),
     };
     tokio::spawn(worker.run());

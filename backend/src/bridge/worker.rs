@@ -3,18 +3,23 @@
 //! conversation's commands one after another, oldest first, so commands arrive in order per
 //! conversation while a slow or hanging conversation holds up only itself. A delivered command is
 //! deleted before its lane goes on, together with those other lanes delivered meanwhile (one
-//! statement for many); a failed one is retried with exponential backoff and jitter, capped; nothing is
-//! dropped. Commits hand the worker the commands they queued, so delivery starts at once, and
-//! a conversation whose queue the worker knows in full is delivered from memory without reading
-//! the outbox back ([`Handoff`]); a scan of the outbox at start and every `poll_ms` catches
-//! retries that fell due.
+//! statement for many); a failed one is retried with exponential backoff and jitter, capped:
+//! through outages for as long as they last, but a command the collaboration server refuses for
+//! good only `max_attempts` times, after which it is set aside as a dead letter and its lane goes
+//! on with the conversation's next command. Commits hand the worker the commands they queued, so
+//! delivery starts at once, and a conversation whose queue the worker knows in full is delivered
+//! from memory without reading the outbox back ([`Handoff`]); a scan of the outbox at start and
+//! every `poll_ms` catches retries that fell due. The worker keeps each integration's backlog
+//! figures ([`OutboxFigures`]) and logs an alert while a backlog is past its limits.
 
 use super::client::CollaborationClient;
+use super::figures::{BacklogAlarm, BridgeFigures, OutboxFigures};
 use super::handoff::Handoff;
 use super::lanes::Lanes;
 use crate::integrations::Integration;
 use crate::settings::BridgeSettings;
-use crate::store::{OutboxItem, Store, now_ms};
+use crate::store::{AfterFailure, Failure, OutboxItem, Store, now_ms};
+use crate::telemetry;
 use futures_util::future::join_all;
 use rand::Rng;
 use std::collections::HashMap;
@@ -44,6 +49,8 @@ pub struct Worker {
     pub client: Arc<dyn CollaborationClient>,
     pub integrations: Vec<Arc<Integration>>,
     pub settings: BridgeSettings,
+    /// The backlog figures it keeps up to date, one per integration it delivers for.
+    pub figures: Arc<BridgeFigures>,
     pub shutdown: watch::Receiver<bool>,
 }
 
@@ -52,14 +59,21 @@ impl Worker {
     pub async fn run(self) {
         let dispatchers = self.integrations.iter().filter_map(|integration| {
             let url = integration.webhook_url.clone()?;
+            let figures = self.figures.of(&integration.id)?;
             let (removals, delivered) = mpsc::channel(MAX_LANES);
-            tokio::spawn(remove_delivered(Arc::clone(&self.store), delivered));
+            tokio::spawn(remove_delivered(
+                Arc::clone(&self.store),
+                delivered,
+                Arc::clone(&figures),
+                telemetry::deliveries(&integration.id),
+            ));
             let courier = Courier {
                 store: Arc::clone(&self.store),
                 client: Arc::clone(&self.client),
                 url,
                 integration: Arc::clone(integration),
                 settings: self.settings,
+                figures,
                 removals,
             };
             Some(dispatch(Arc::new(courier), self.shutdown.clone()))
@@ -76,6 +90,7 @@ struct Courier {
     integration: Arc<Integration>,
     url: String,
     settings: BridgeSettings,
+    figures: Arc<OutboxFigures>,
     /// Delivered commands to delete.
     removals: mpsc::Sender<Removal>,
 }
@@ -85,7 +100,12 @@ type Removal = (i64, oneshot::Sender<bool>);
 
 /// Deletes delivered commands, until every courier is gone: those reported while a deletion
 /// runs, or within [`REMOVAL_INTERVAL`] of the last one's start, all in the next statement.
-async fn remove_delivered(store: Arc<dyn Store>, mut delivered: mpsc::Receiver<Removal>) {
+async fn remove_delivered(
+    store: Arc<dyn Store>,
+    mut delivered: mpsc::Receiver<Removal>,
+    figures: Arc<OutboxFigures>,
+    deliveries: metrics::Counter,
+) {
     let mut batch = Vec::with_capacity(MAX_LANES);
     let mut next = Instant::now();
     while delivered.recv_many(&mut batch, MAX_LANES).await > 0 {
@@ -99,8 +119,14 @@ async fn remove_delivered(store: Arc<dyn Store>, mut delivered: mpsc::Receiver<R
         next = Instant::now() + REMOVAL_INTERVAL;
         let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
         let removed = store.remove_delivered(&ids).await;
-        if let Err(error) = &removed {
-            tracing::error!(%error, commands = ids.len(), "cannot delete delivered commands");
+        match &removed {
+            Ok(()) => {
+                figures.left(ids.len());
+                deliveries.increment(u64::try_from(ids.len()).unwrap_or(u64::MAX));
+            }
+            Err(error) => {
+                tracing::error!(%error, commands = ids.len(), "cannot delete delivered commands")
+            }
         }
         for (_, done) in batch.drain(..) {
             let _ = done.send(removed.is_ok());
@@ -123,10 +149,16 @@ async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
     let mut lanes = Lanes::new(MAX_LANES);
     let mut handoff = Handoff::default();
     let mut running = Running::default();
+    let mut alarm = BacklogAlarm::default();
     loop {
         if let Some(scan) = scans.due(Instant::now()) {
             let started = Instant::now();
             for item in courier.scan(scan).await {
+                if scan == Scan::Retries {
+                    // Failed before, so normally unknown already; but a dead letter re-queued by
+                    // `webchat-server outbox retry` is new to a conversation the handoff knows.
+                    handoff.forget(&item.ordering_key);
+                }
                 lanes.want(item.ordering_key);
             }
             scans.ran(started, Instant::now());
@@ -161,13 +193,19 @@ async fn dispatch(courier: Arc<Courier>, mut shutdown: watch::Receiver<bool>) {
                 if queued.rescan {
                     scans.ask(Scan::Everything);
                 }
+                courier.figures.queued(queued.items.len(), now_ms());
                 for item in queued.items {
                     let key = item.ordering_key.clone();
                     handoff.handed(item);
                     lanes.want(key);
                 }
             }
-            () = tokio::time::sleep_until(scans.next(Instant::now())) => scans.poll(Instant::now()),
+            () = tokio::time::sleep_until(scans.next(Instant::now())) => {
+                scans.poll(Instant::now());
+                let backlog = courier.figures.backlog();
+                let alert = backlog.alert(&courier.settings, now_ms());
+                alarm.check(&courier.integration.id, alert, Instant::now());
+            }
             _ = shutdown.wait_for(|stopping| *stopping) => return,
         }
     }
@@ -284,7 +322,19 @@ impl Courier {
         let (integration, now) = (&self.integration.id, now_ms());
         let due = match scan {
             Scan::Retries => self.store.due_retries(integration, now, limit).await,
-            Scan::Everything => self.store.due_commands(integration, now, limit).await,
+            Scan::Everything => {
+                // The figures are counted again with each read of the whole outbox, which
+                // costs as much: between these counts they are followed in memory.
+                match self.store.outbox_counts(integration).await {
+                    Ok(counts) => self.figures.counted(&counts),
+                    Err(error) => tracing::error!(
+                        %error,
+                        integration = %self.integration.id,
+                        "cannot count the outbox"
+                    ),
+                }
+                self.store.due_commands(integration, now, limit).await
+            }
         };
         match due {
             Ok(due) => due,
@@ -336,8 +386,8 @@ impl Courier {
         }
     }
 
-    /// True when all of `items` were delivered and removed, in order; stops at the first that
-    /// was not.
+    /// True when all of `items` were delivered and removed (or set aside), in order; stops at
+    /// the first that was not.
     async fn deliver_all(&self, items: &[OutboxItem]) -> bool {
         for item in items {
             if !self.deliver(item).await {
@@ -347,14 +397,35 @@ impl Courier {
         true
     }
 
-    /// True when `item` was delivered and removed from the outbox.
+    /// True when `item` was delivered and removed from the outbox, or set aside as a dead
+    /// letter: either way its conversation goes on.
     async fn deliver(&self, item: &OutboxItem) -> bool {
-        match self.client.deliver(&self.url, &item.command).await {
-            Ok(()) => self.remove(item.id).await,
-            Err(error) => {
-                let delay = retry_delay(&self.settings, item.attempts + 1, &mut rand::rng());
+        let error = match self.client.deliver(&self.url, &item.command).await {
+            Ok(()) => return self.remove(item.id).await,
+            Err(error) => error,
+        };
+        let integration = &self.integration.id;
+        let (kind, text, now) = (error.kind(), error.to_string(), now_ms());
+        telemetry::delivery_failed(integration, kind);
+        self.figures.failed(kind, text.clone(), now);
+        let delay = retry_delay(&self.settings, item.attempts + 1, &mut rand::rng());
+        let next_attempt_at = now + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        let failure = match error.refusal_status() {
+            Some(status) => Failure::Refusal {
+                status,
+                error: &text,
+                next_attempt_at,
+                max_attempts: i64::from(self.settings.max_attempts),
+            },
+            None => Failure::Outage {
+                error: &text,
+                next_attempt_at,
+            },
+        };
+        match self.store.record_failure(item.id, failure).await {
+            Ok(AfterFailure::Retried) => {
                 tracing::warn!(
-                    integration = %self.integration.id,
+                    integration = %integration,
                     command = item.id,
                     queue = %item.ordering_key,
                     attempt = item.attempts + 1,
@@ -362,14 +433,24 @@ impl Courier {
                     %error,
                     "webhook command not delivered; will retry"
                 );
-                let next = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
-                let recorded = self
-                    .store
-                    .schedule_retry(item.id, next, &error.to_string())
-                    .await;
-                if let Err(error) = recorded {
-                    tracing::error!(%error, command = item.id, "cannot record a delivery outcome");
-                }
+                false
+            }
+            Ok(AfterFailure::SetAside) => {
+                tracing::error!(
+                    integration = %integration,
+                    command = item.id,
+                    queue = %item.ordering_key,
+                    %error,
+                    "webhook command refused {} times: set aside as a dead letter; see \
+                     `webchat-server outbox list-dead` and `outbox retry`",
+                    self.settings.max_attempts
+                );
+                telemetry::set_aside(integration);
+                self.figures.set_aside();
+                true
+            }
+            Err(error) => {
+                tracing::error!(%error, command = item.id, "cannot record a delivery outcome");
                 false
             }
         }

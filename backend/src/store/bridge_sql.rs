@@ -6,8 +6,8 @@ use super::reply_sql::OperatorMessage;
 use super::rows::{self, MESSAGE_SELECT};
 use super::sql::{SqlStore, Tx};
 use super::{
-    BridgeStore, ConversationRef, Engine, Operator, OutboxItem, OutboxStats, Refused, StoreResult,
-    Write, now_ms,
+    AfterFailure, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Engine, Failure, Operator,
+    OutboxCounts, OutboxItem, Refused, StoreResult, Write, now_ms,
 };
 use crate::store::rows::text_format_name;
 use async_trait::async_trait;
@@ -225,47 +225,154 @@ impl BridgeStore for SqlStore {
         SqlStore::outbox_signal(self)
     }
 
-    async fn schedule_retry(
+    async fn record_failure(
         &self,
         outbox_id: i64,
-        next_attempt_at: i64,
-        error: &str,
-    ) -> StoreResult<()> {
+        failure: Failure<'_>,
+    ) -> StoreResult<AfterFailure> {
+        let (error, next_attempt_at, refused) = match failure {
+            Failure::Outage {
+                error,
+                next_attempt_at,
+            } => (error, next_attempt_at, None),
+            Failure::Refusal {
+                status,
+                error,
+                next_attempt_at,
+                max_attempts,
+            } => (error, next_attempt_at, Some((status, max_attempts))),
+        };
         let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 \
-             WHERE id = $3",
+        let Some((status, max_attempts)) = refused else {
+            sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, \
+                 last_error = $2 WHERE id = $3",
+            )
+            .bind(next_attempt_at)
+            .bind(error)
+            .bind(outbox_id)
+            .execute(&self.writes)
+            .await?;
+            return Ok(AfterFailure::Retried);
+        };
+        let mut tx = self.writes.begin().await?;
+        let refusals: Option<i64> = sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, refusals = refusals + 1, \
+             next_attempt_at = $1, last_error = $2 WHERE id = $3 RETURNING refusals",
         )
         .bind(next_attempt_at)
-        .bind(error)
+        .bind(&error)
         .bind(outbox_id)
-        .execute(&self.writes)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|row| row.try_get("refusals"))
+        .transpose()?;
+        if refusals.is_none_or(|refusals| refusals < max_attempts) {
+            tx.commit().await?;
+            return Ok(AfterFailure::Retried);
+        }
+        sqlx::query(
+            "INSERT INTO outbox_dead (id, integration_id, conversation_id, ordering_key, command, \
+             created_at, attempts, last_status, last_error, dead_at) \
+             SELECT id, integration_id, conversation_id, ordering_key, command, created_at, \
+             attempts, $1, $2, $3 FROM outbox WHERE id = $4",
+        )
+        .bind(i64::from(status))
+        .bind(&error)
+        .bind(now_ms())
+        .bind(outbox_id)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        sqlx::query("DELETE FROM outbox WHERE id = $1")
+            .bind(outbox_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(AfterFailure::SetAside)
     }
 
-    async fn outbox_stats(&self, integration_id: &str) -> StoreResult<OutboxStats> {
+    async fn outbox_counts(&self, integration_id: &str) -> StoreResult<OutboxCounts> {
         let row = sqlx::query(
-            "SELECT COUNT(*) AS depth, MIN(created_at) AS oldest FROM outbox \
-             WHERE integration_id = $1 AND delivered_at IS NULL",
+            "SELECT COUNT(*) AS depth, MIN(created_at) AS oldest, \
+             (SELECT COUNT(*) FROM outbox_dead WHERE integration_id = $1) AS dead \
+             FROM outbox WHERE integration_id = $1",
         )
         .bind(integration_id)
         .fetch_one(&self.reads)
         .await?;
-        let last_error = sqlx::query(
-            "SELECT last_error FROM outbox WHERE integration_id = $1 AND delivered_at IS NULL \
-             AND last_error IS NOT NULL ORDER BY next_attempt_at DESC LIMIT 1",
-        )
-        .bind(integration_id)
-        .fetch_optional(&self.reads)
-        .await?
-        .map(|row| row.try_get("last_error"))
-        .transpose()?;
-        Ok(OutboxStats {
+        Ok(OutboxCounts {
             depth: row.try_get("depth")?,
             oldest_created_at: row.try_get("oldest")?,
-            last_error,
+            dead_letters: row.try_get("dead")?,
         })
+    }
+
+    async fn dead_letters(&self) -> StoreResult<Vec<DeadLetter>> {
+        let rows = sqlx::query(
+            "SELECT id, integration_id, ordering_key, attempts, last_status, last_error, \
+             created_at, dead_at FROM outbox_dead ORDER BY id",
+        )
+        .fetch_all(&self.reads)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DeadLetter {
+                    id: row.try_get("id")?,
+                    integration_id: row.try_get("integration_id")?,
+                    ordering_key: row.try_get("ordering_key")?,
+                    attempts: row.try_get("attempts")?,
+                    last_status: row.try_get("last_status")?,
+                    last_error: row.try_get("last_error")?,
+                    created_at: row.try_get("created_at")?,
+                    dead_at: row.try_get("dead_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn retry_dead_letters(&self, which: DeadLetters<'_>, now: i64) -> StoreResult<Vec<i64>> {
+        if which == DeadLetters::Ids(&[]) {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.writes.begin().await?;
+        let (filter, ids) = match which {
+            DeadLetters::All => (String::new(), &[][..]),
+            DeadLetters::Ids(ids) => (
+                format!(" WHERE id IN ({})", list(self.engine, ids.len(), 1)),
+                ids,
+            ),
+        };
+        let selected = format!("SELECT id FROM outbox_dead{filter} ORDER BY id");
+        let mut query = sqlx::query(&selected);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let moved: Vec<i64> = query
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get("id"))
+            .collect::<Result<_, _>>()?;
+        // Same id as before: ahead of the newer commands of its conversation still queued.
+        // `attempts` stays above zero, which is what the worker's look for retries finds.
+        for id in &moved {
+            sqlx::query(
+                "INSERT INTO outbox (id, integration_id, conversation_id, ordering_key, command, \
+                 created_at, attempts, next_attempt_at, last_error, refusals) \
+                 SELECT id, integration_id, conversation_id, ordering_key, command, created_at, \
+                 attempts, $1, last_error, 0 FROM outbox_dead WHERE id = $2",
+            )
+            .bind(now)
+            .bind(*id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM outbox_dead WHERE id = $1")
+                .bind(*id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
     }
 
     async fn save_operator(
@@ -545,10 +652,12 @@ mod tests {
         assert_eq!(heads.len(), 1, "one head per conversation: {heads:?}");
         assert!(store.due_retries("shop", now, 10).await.unwrap().is_empty());
         let head = &heads[0];
-        store
-            .schedule_retry(head.id, now + 1000, "refused")
-            .await
-            .unwrap();
+        let outage = Failure::Outage {
+            error: "answered 500",
+            next_attempt_at: now + 1000,
+        };
+        let after = store.record_failure(head.id, outage).await.unwrap();
+        assert_eq!(after, AfterFailure::Retried);
         assert!(
             store.due_retries("shop", now, 10).await.unwrap().is_empty(),
             "not due yet"
@@ -659,6 +768,95 @@ mod tests {
             .try_get("n")
             .unwrap();
         assert_eq!(left, 0, "delivered commands are deleted");
-        assert_eq!(store.outbox_stats("shop").await.unwrap().depth, 0);
+        assert_eq!(store.outbox_counts("shop").await.unwrap().depth, 0);
+    }
+
+    #[tokio::test]
+    async fn a_command_refused_max_attempts_times_is_set_aside_and_retried_under_its_id() {
+        let (_dir, stores) = crate::store::test_stores::test_stores().await;
+        for store in stores {
+            let visitor = store.create_visitor("shop", "hash").await.unwrap();
+            for n in 0..2 {
+                let message = NewMessage {
+                    client_id: format!("m-{n}"),
+                    text: format!("hello {n}"),
+                    text_format: TextFormat::Plain,
+                    page: None,
+                };
+                store
+                    .append_visitor_message(&visitor, message, Bridge::On)
+                    .await
+                    .unwrap();
+            }
+            let now = now_ms();
+            let head = store.due_commands("shop", now, 1).await.unwrap().remove(0);
+            let refusal = Failure::Refusal {
+                status: 400,
+                error: "answered 400: bad field",
+                next_attempt_at: now,
+                max_attempts: 2,
+            };
+            let outage = Failure::Outage {
+                error: "answered 500",
+                next_attempt_at: now,
+            };
+            let engine = store.engine();
+            for (failure, expected) in [
+                (refusal, AfterFailure::Retried),
+                (outage, AfterFailure::Retried),
+                (outage, AfterFailure::Retried),
+                (refusal, AfterFailure::SetAside),
+            ] {
+                let after = store.record_failure(head.id, failure).await.unwrap();
+                assert_eq!(after, expected, "{engine:?}: outages do not count");
+            }
+            let counts = store.outbox_counts("shop").await.unwrap();
+            assert_eq!((counts.depth, counts.dead_letters), (3, 1), "{engine:?}");
+            let next = store.due_commands("shop", now, 1).await.unwrap().remove(0);
+            assert!(
+                next.id > head.id,
+                "{engine:?}: the next command is the head now"
+            );
+
+            let dead = store.dead_letters().await.unwrap();
+            assert_eq!(dead.len(), 1, "{engine:?}");
+            assert_eq!(
+                (dead[0].id, dead[0].attempts, dead[0].last_status),
+                (head.id, 4, Some(400)),
+                "{engine:?}"
+            );
+            assert_eq!(dead[0].last_error, "answered 400: bad field");
+            assert_eq!(dead[0].ordering_key, head.ordering_key);
+
+            for none in [&[head.id + 1000][..], &[]] {
+                let moved = store
+                    .retry_dead_letters(DeadLetters::Ids(none), now)
+                    .await
+                    .unwrap();
+                assert!(moved.is_empty(), "{engine:?}");
+            }
+            let moved = store
+                .retry_dead_letters(DeadLetters::All, now)
+                .await
+                .unwrap();
+            assert_eq!(moved, [head.id], "{engine:?}");
+            assert!(store.dead_letters().await.unwrap().is_empty());
+            let again = store.due_commands("shop", now, 1).await.unwrap().remove(0);
+            assert_eq!(
+                again.id, head.id,
+                "{engine:?}: back at the head, under its id"
+            );
+            let retries = store.due_retries("shop", now, 10).await.unwrap();
+            assert!(
+                retries.iter().any(|item| item.id == head.id),
+                "{engine:?}: a running worker's look for retries finds it"
+            );
+            let refused_once = store.record_failure(head.id, refusal).await.unwrap();
+            assert_eq!(
+                refused_once,
+                AfterFailure::Retried,
+                "{engine:?}: its refusals start again"
+            );
+        }
     }
 }

@@ -109,12 +109,64 @@ pub struct OutboxItem {
     pub attempts: i64,
 }
 
-/// How far delivery to an integration's collaboration server lags.
+/// How far delivery to an integration's collaboration server lags, counted in the database.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OutboxStats {
+pub struct OutboxCounts {
+    /// Commands not delivered yet.
     pub depth: i64,
+    /// When the oldest of them was queued.
     pub oldest_created_at: Option<i64>,
-    pub last_error: Option<String>,
+    /// Commands set aside as dead letters.
+    pub dead_letters: i64,
+}
+
+/// A failed delivery attempt, as the outbox records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure<'a> {
+    /// The collaboration server is away or failing (timeouts, refused connections, 5xx, 404,
+    /// redirects): retried until it answers, however long.
+    Outage {
+        error: &'a str,
+        next_attempt_at: i64,
+    },
+    /// The collaboration server refused the command for good (a 4xx): retried until it has
+    /// been refused `max_attempts` times, then set aside as a dead letter.
+    Refusal {
+        status: u16,
+        error: &'a str,
+        next_attempt_at: i64,
+        max_attempts: i64,
+    },
+}
+
+/// What became of a command after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// It stays at the head of its conversation and is tried again when due.
+    Retried,
+    /// It was moved to the dead letters; its conversation's later commands go on.
+    SetAside,
+}
+
+/// A command set aside after being refused for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// Its id in the outbox, kept when it is retried.
+    pub id: i64,
+    pub integration_id: String,
+    pub ordering_key: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: String,
+    pub created_at: i64,
+    pub dead_at: i64,
+}
+
+/// Which dead letters to send again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadLetters<'a> {
+    All,
+    Ids(&'a [i64]),
 }
 
 /// A user of the collaboration server (an operator).
@@ -186,14 +238,25 @@ pub trait BridgeStore: Send + Sync {
     /// Hands the outbox worker the commands commits queued, so it need not read them back.
     fn outbox_signal(&self) -> std::sync::Arc<OutboxSignal>;
 
-    async fn schedule_retry(
+    /// Records a failed attempt at delivering `outbox_id`: it is retried when due, or set aside
+    /// as a dead letter when it was refused `max_attempts` times.
+    async fn record_failure(
         &self,
         outbox_id: i64,
-        next_attempt_at: i64,
-        error: &str,
-    ) -> StoreResult<()>;
+        failure: Failure<'_>,
+    ) -> StoreResult<AfterFailure>;
 
-    async fn outbox_stats(&self, integration_id: &str) -> StoreResult<OutboxStats>;
+    /// Counts the integration's outbox and dead letters: reads every undelivered command, so
+    /// only the outbox worker calls it, at its scans of the whole outbox.
+    async fn outbox_counts(&self, integration_id: &str) -> StoreResult<OutboxCounts>;
+
+    /// Every dead letter, oldest first.
+    async fn dead_letters(&self) -> StoreResult<Vec<DeadLetter>>;
+
+    /// Moves `which` dead letters back into the outbox under their old ids, due at `now` and
+    /// with their refusals forgotten; returns the ids moved. A running worker finds them at its
+    /// next look for retries (they have failed before).
+    async fn retry_dead_letters(&self, which: DeadLetters<'_>, now: i64) -> StoreResult<Vec<i64>>;
 
     /// `createUser` / `updateUser` of an operator.
     async fn save_operator(

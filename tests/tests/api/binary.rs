@@ -419,3 +419,145 @@ async fn without_a_config_file_the_demo_runs_and_keeps_its_tokens() {
         "the demo token is kept across restarts"
     );
 }
+
+/// Runs `webchat-server --config CONFIG ARGS...` to its end; its standard output.
+async fn run_command(config: &Path, args: &[&str]) -> String {
+    let output = Command::new(server_binary())
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "error")
+        .env("NO_COLOR", "1")
+        .output()
+        .await
+        .expect("run webchat-server");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "webchat-server {args:?} failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// The base URL of the metrics listener the process reported.
+async fn metrics_base(process: &Process) -> String {
+    let listening = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let output = process.output.lock().unwrap().clone();
+            let address = output
+                .lines()
+                .filter(|line| line.contains("metrics listening"))
+                .find_map(|line| {
+                    line.split_whitespace()
+                        .find_map(|field| field.strip_prefix("listen="))
+                        .map(str::to_owned)
+                });
+            if let Some(address) = address {
+                return address;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the metrics listener is reported");
+    format!("http://{listening}")
+}
+
+#[tokio::test]
+async fn a_command_refused_for_good_is_set_aside_listed_and_retried() {
+    use protocol::webhook::Command as Webhook;
+    use tests::fake_collab::FakeCollaborationServer;
+    fn texts(commands: &[Webhook]) -> Vec<String> {
+        commands
+            .iter()
+            .filter_map(|command| match command {
+                Webhook::CreateMessage(message) => Some(message.text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+    for db in engines() {
+        let fake = FakeCollaborationServer::start().await;
+        fake.refuse_message("refused");
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config_with(
+            dir.path(),
+            &database_url(db, dir.path()).await,
+            "[bridge]\ntimeout_ms = 2000\nretry_base_ms = 20\nretry_max_ms = 200\npoll_ms = 20\n\
+             max_attempts = 3\n[metrics]\nlisten = \"127.0.0.1:0\"",
+            &format!("webhook_url = \"{}\"", fake.url()),
+        );
+        let process = start(&config).await;
+        let metrics = metrics_base(&process).await;
+        let server = tests::server::Endpoint::new(&process.base);
+        let (mut client, _) = welcomed(&server, &server.new_visitor().await).await;
+        for (n, text) in ["one", "refused", "three", "four"].iter().enumerate() {
+            say(&mut client, &format!("d-{n}"), text).await;
+        }
+        let commands = fake
+            .wait_for("the messages after the refused one", |c| {
+                texts(c).contains(&"four".to_owned())
+            })
+            .await;
+        assert_eq!(texts(&commands), ["one", "three", "four"], "{db:?}");
+
+        let health: protocol::Health =
+            tests::json(tests::http().get(format!("{}/healthz", process.base))).await;
+        assert_eq!(health.outbox.unwrap().dead_letters, 1, "{db:?}");
+        let public = tests::http()
+            .get(format!("{}/metrics", process.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(public.status(), 404, "{db:?}: not on the public listener");
+        let scraped = tests::http()
+            .get(format!("{metrics}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            scraped.contains("webchat_outbox_dead_letters{integration=\"shop\"} 1"),
+            "{db:?}: {scraped}"
+        );
+        assert!(
+            scraped.contains(
+                "webchat_deliveries_failed_total{integration=\"shop\",kind=\"refused\"} 3"
+            ),
+            "{db:?}: {scraped}"
+        );
+
+        let listed = run_command(&config, &["outbox", "list-dead"]).await;
+        let row = listed
+            .lines()
+            .find(|line| line.split_whitespace().nth(1) == Some("shop"))
+            .unwrap_or_else(|| panic!("{db:?}: a dead letter of shop: {listed}"));
+        let id = row.split_whitespace().next().unwrap().to_owned();
+        assert!(row.contains("conversation-"), "{db:?}: {row}");
+        assert!(row.contains(" 3 "), "{db:?}: three attempts: {row}");
+        assert!(row.contains("400"), "{db:?}: the refusal: {row}");
+        assert!(
+            !listed.contains(&fake.url()) && !listed.contains("7:fake"),
+            "{listed}"
+        );
+
+        fake.accept_message("refused");
+        let retried = run_command(&config, &["outbox", "retry", &id]).await;
+        assert!(retried.contains("re-queued 1 command"), "{db:?}: {retried}");
+        let commands = fake
+            .wait_for("the refused message, retried", |c| {
+                texts(c).contains(&"refused".to_owned())
+            })
+            .await;
+        assert_eq!(
+            texts(&commands),
+            ["one", "three", "four", "refused"],
+            "{db:?}"
+        );
+        let listed = run_command(&config, &["outbox", "list-dead"]).await;
+        assert!(listed.contains("no dead letters"), "{db:?}: {listed}");
+    }
+}

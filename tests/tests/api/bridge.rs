@@ -187,14 +187,23 @@ async fn contact_info_and_identification_update_one_user() {
     }
 }
 
-async fn bridge_health(server: &Endpoint) -> protocol::BridgeHealth {
-    let health: protocol::Health =
-        tests::json(tests::http().get(format!("{}/healthz", server.base))).await;
-    health
-        .bridges
-        .into_iter()
-        .next()
-        .expect("one bridged integration")
+async fn health(server: &Endpoint) -> protocol::Health {
+    tests::json(tests::http().get(format!("{}/healthz", server.base))).await
+}
+
+async fn outbox_health(server: &Endpoint) -> protocol::OutboxHealth {
+    health(server).await.outbox.expect("a bridged integration")
+}
+
+/// `/metrics` of a server without a metrics token.
+async fn metrics(server: &Endpoint) -> String {
+    let response = tests::http()
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
 }
 
 #[tokio::test]
@@ -222,10 +231,14 @@ async fn messages_sent_during_an_outage_are_all_delivered_in_order_once() {
             }
             visitors.push(client);
         }
-        let during = bridge_health(&server).await;
-        assert!(during.outbox_depth > 0, "{db:?}: {during:?}");
-        assert!(during.last_error.is_some(), "{db:?}: {during:?}");
+        let during = outbox_health(&server).await;
+        assert!(during.depth > 0, "{db:?}: {during:?}");
         assert!(during.oldest_undelivered_ms.is_some(), "{db:?}: {during:?}");
+        let details = metrics(&server).await;
+        assert!(
+            details.contains("webchat_outbox_last_error_info{integration=\"shop\""),
+            "{db:?}: the last error is behind /metrics: {details}"
+        );
 
         fake.up().await;
         fake.set_mode(Mode::Normal);
@@ -255,8 +268,8 @@ async fn messages_sent_during_an_outage_are_all_delivered_in_order_once() {
 
         let settled = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
-                let health = bridge_health(&server).await;
-                if health.outbox_depth == 0 {
+                let health = outbox_health(&server).await;
+                if health.depth == 0 {
                     return health;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -307,13 +320,7 @@ async fn conversations_delivered_as_committed_come_through_an_outage_in_order_on
                 say(client, &format!("v{v}-{n}"), "during").await;
             }
         }
-        tokio::time::timeout(Duration::from_secs(10), async {
-            while bridge_health(&server).await.last_error.is_none() {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-        .await
-        .expect("the outage is seen");
+        fake.wait_for_failures(1).await;
         fake.set_mode(Mode::Normal);
         for (v, client) in visitors.iter_mut().enumerate() {
             for n in 8..12 {
@@ -663,5 +670,105 @@ async fn the_collaboration_server_can_open_a_conversation_with_a_known_visitor()
             }
             other => panic!("{db:?}: {other:?}"),
         }
+    }
+}
+
+#[tokio::test]
+async fn redirects_are_failed_deliveries_and_every_message_arrives_afterwards_in_order() {
+    for db in engines() {
+        let fake = FakeCollaborationServer::start().await;
+        let server = TestServer::start(db, bridged(&fake)).await;
+        // Followed, a 302 turns the POST into a GET of a page answering 200: "delivered".
+        fake.set_mode(Mode::Redirect);
+        let (mut client, _) = welcomed(&server, &server.new_visitor().await).await;
+        let mut sent = Vec::new();
+        for n in 0..3 {
+            sent.push(say(&mut client, &format!("r-{n}"), &format!("redirected {n}")).await);
+        }
+        fake.wait_for_failures(3).await;
+        fake.set_mode(Mode::Normal);
+        let commands = fake
+            .wait_for("the three messages sent while redirected", |c| {
+                created_messages(c).len() >= 3
+            })
+            .await;
+        let delivered: Vec<String> = created_messages(&commands)
+            .iter()
+            .map(|m| m.ext_id.clone())
+            .collect();
+        let expected: Vec<String> = sent.iter().map(|m| m.id.to_string()).collect();
+        assert_eq!(delivered, expected, "{db:?}: all, in order, once");
+        assert_eq!(count(&commands, "createUser"), 1, "{db:?}");
+        assert_eq!(count(&commands, "createConversation"), 1, "{db:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_backlog_past_its_alert_limit_degrades_health_without_showing_1c_errors() {
+    for db in engines() {
+        let fake = FakeCollaborationServer::start().await;
+        let bridge = BridgeSettings {
+            outbox_alert_depth: 3,
+            ..fast_bridge()
+        };
+        let options = Options {
+            bridge,
+            ..bridged(&fake)
+        };
+        let server = TestServer::start(db, options).await;
+        assert_eq!(health(&server).await.status, "ok", "{db:?}");
+        fake.set_mode(Mode::Fail500);
+        let (mut client, _) = welcomed(&server, &server.new_visitor().await).await;
+        for n in 0..3 {
+            say(&mut client, &format!("d-{n}"), &format!("during {n}")).await;
+        }
+        fake.wait_for_failures(1).await;
+        let degraded = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let response = tests::http()
+                    .get(format!("{}/healthz", server.base))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 200, "{db:?}: degraded is still 200");
+                let body = response.text().await.unwrap();
+                let health: protocol::Health = serde_json::from_str(&body).unwrap();
+                if health.status == "degraded" {
+                    return (health, body);
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        let (degraded, body) = degraded.expect("five commands wait: past outbox_alert_depth = 3");
+        assert!(!degraded.problems.is_empty(), "{db:?}: {degraded:?}");
+        assert!(
+            degraded.outbox.as_ref().unwrap().depth >= 5,
+            "{db:?}: {degraded:?}"
+        );
+        assert!(
+            !body.contains("database is down"),
+            "{db:?}: 1C's error text is not public: {body}"
+        );
+        let details = metrics(&server).await;
+        assert!(
+            details.contains("database is down"),
+            "{db:?}: it is behind /metrics: {details}"
+        );
+        assert!(
+            details.contains("webchat_outbox_backlog_alert{integration=\"shop\"} 1"),
+            "{db:?}: {details}"
+        );
+
+        fake.set_mode(Mode::Normal);
+        fake.wait_for("the three messages", |c| created_messages(c).len() == 3)
+            .await;
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while health(&server).await.status != "ok" {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("ok again once the backlog is delivered");
     }
 }

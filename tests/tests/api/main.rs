@@ -13,6 +13,7 @@ mod http;
 mod identity;
 mod limits;
 mod messages;
+mod metrics;
 mod rate_limits;
 mod support;
 mod tokens;
