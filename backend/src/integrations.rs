@@ -2,6 +2,7 @@
 //! key of the script URL and the widget API. The embedded default has one `demo` integration whose
 //! tokens and signKey are generated once and kept in the database.
 
+use crate::page_url::PageQuery;
 use crate::params::{self, ParamError};
 use crate::secret::Secret;
 use crate::settings::IntegrationSettings;
@@ -24,6 +25,8 @@ pub struct Integration {
     /// Exact origins (`scheme://host[:port]`) allowed to embed the chat; empty allows any.
     pub allowed_origins: Vec<String>,
     pub webhook_url: Option<String>,
+    /// Whether the page address operators see keeps its query string.
+    pub page_query: PageQuery,
     pub params: IntegrationParams,
     pub sign_key: Option<Secret>,
 }
@@ -90,6 +93,11 @@ impl Integrations {
                 webhook_token: configured.webhook_token.clone(),
                 allowed_origins: configured.allowed_origins.clone(),
                 webhook_url: configured.webhook_url.clone(),
+                page_query: if configured.send_page_query {
+                    PageQuery::Keep
+                } else {
+                    PageQuery::Drop
+                },
                 params: valid.params,
                 sign_key: valid.sign_key,
             };
@@ -122,6 +130,7 @@ impl Integrations {
             webhook_token: Some(Secret::new(webhook_token)),
             allowed_origins: Vec::new(),
             webhook_url: None,
+            page_query: PageQuery::Drop,
             params,
             sign_key: Some(Secret::new(sign_key)),
         };
@@ -154,6 +163,7 @@ mod tests {
             webhook_token: None,
             allowed_origins: origins.iter().map(|o| (*o).to_owned()).collect(),
             webhook_url: None,
+            send_page_query: false,
             params: BTreeMap::from([("languageCode".into(), ParamValue::Text("ru".into()))]),
         }
     }

@@ -46,6 +46,9 @@ pub struct Limits {
     pub heartbeat_secs: u64,
     /// Longest matching-key token accepted, in bytes.
     pub max_token_bytes: usize,
+    /// Days a visitor token may go unused before it is refused (the widget then starts a new
+    /// visitor); `0` keeps tokens until logout.
+    pub visitor_idle_days: u32,
 }
 
 impl Default for Limits {
@@ -56,6 +59,9 @@ impl Default for Limits {
             message_burst: 10,
             heartbeat_secs: 20,
             max_token_bytes: 8 * 1024,
+            // Six months, as Crisp keeps a visitor's session; Intercom keeps its anonymous
+            // visitor cookie for nine.
+            visitor_idle_days: 180,
         }
     }
 }
@@ -100,6 +106,9 @@ pub struct IntegrationSettings {
     /// Outbound command URL of the collaboration server.
     #[serde(default)]
     pub webhook_url: Option<String>,
+    /// Whether messages carry the page's query string to operators (never its fragment).
+    #[serde(default)]
+    pub send_page_query: bool,
     #[serde(default)]
     pub params: BTreeMap<String, ParamValue>,
 }

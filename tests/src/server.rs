@@ -31,6 +31,8 @@ pub struct Options {
     pub allowed_origins: Vec<String>,
     pub limits: Limits,
     pub webhook_url: Option<String>,
+    /// The integration's `send_page_query`.
+    pub send_page_query: bool,
     pub bridge: BridgeSettings,
     /// Integration parameters besides `languageCode` (and `signKey` from `sign_key`).
     pub params: Vec<(String, ParamValue)>,
@@ -70,6 +72,7 @@ impl Default for Options {
                 ..Limits::default()
             },
             webhook_url: None,
+            send_page_query: false,
             bridge: fast_bridge(),
             params: Vec::new(),
             widget_dir: None,
@@ -145,6 +148,40 @@ impl TestServer {
     pub async fn stop(&mut self) {
         let _ = self.stop.send(true);
         (&mut self.running).await.expect("server stopped");
+    }
+
+    /// Runs `statement` on the server's database. The server's clock is the real one: this is
+    /// how a test moves stored times (a visitor's last visit) into the past.
+    pub async fn execute_sql(&self, statement: &str) {
+        let mut connection = self.database().await;
+        sqlx::query(statement)
+            .execute(&mut connection)
+            .await
+            .expect("test SQL runs");
+    }
+
+    /// The text columns of the rows `query` selects from the server's database, row by row.
+    pub async fn select_texts(&self, query: &str) -> Vec<Vec<Option<String>>> {
+        use sqlx::Row;
+        let mut connection = self.database().await;
+        sqlx::query(query)
+            .fetch_all(&mut connection)
+            .await
+            .expect("test query runs")
+            .iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|column| row.try_get(column).expect("a text column"))
+                    .collect()
+            })
+            .collect()
+    }
+
+    async fn database(&self) -> sqlx::AnyConnection {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(self.settings.database_url.expose())
+            .await
+            .expect("connect to the test server's database")
     }
 
     /// Starts a stopped server again on the same address and database.
@@ -223,6 +260,7 @@ fn integration(options: &Options) -> IntegrationSettings {
         webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
         allowed_origins: options.allowed_origins.clone(),
         webhook_url: options.webhook_url.clone(),
+        send_page_query: options.send_page_query,
         params,
     }
 }

@@ -55,12 +55,33 @@ pub fn client_id() -> String {
     format!("w-{:x}-{random:x}", now_ms())
 }
 
-/// The host page's address and title, sent with each message for the operator.
+/// The host page's address (origin and path: a query or fragment may carry a reset or OAuth
+/// token) and title, sent with each message for the operator.
 pub fn page() -> PageInfo {
+    let location = window().location();
     PageInfo {
-        url: window().location().href().unwrap_or_default(),
+        url: location.origin().unwrap_or_default() + &location.pathname().unwrap_or_default(),
         title: document().title(),
     }
+}
+
+/// The host page's query string (`?...`, or empty), sent only where the integration opts in.
+pub fn page_query() -> String {
+    window().location().search().unwrap_or_default()
+}
+
+/// Completes after `delay_ms`.
+pub async fn sleep(delay_ms: u32) {
+    let delay = i32::try_from(delay_ms).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, delay)
+            .is_err()
+        {
+            warn("web chat: cannot set a timer");
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// `HH:MM` in the visitor's time zone.

@@ -37,7 +37,10 @@ const CORS_MAX_AGE: Duration = Duration::from_secs(3600);
 pub fn router(state: AppState) -> Router {
     let chat = Router::new()
         .route("/api/v1/chat/{key}/visitors", post(chat::create_visitor))
-        .route("/api/v1/chat/{key}/visitor", delete(chat::logout))
+        .route(
+            "/api/v1/chat/{key}/visitor",
+            get(chat::check_visitor).delete(chat::logout),
+        )
         .route("/api/v1/chat/{key}/ws", get(chat::connect))
         .route(
             "/api/v1/chat/{key}/operators/{operator_id}/picture",

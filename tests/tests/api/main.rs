@@ -12,6 +12,7 @@ mod http;
 mod identity;
 mod limits;
 mod messages;
+mod privacy;
 mod support;
 mod tokens;
 mod xss;
