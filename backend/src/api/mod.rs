@@ -15,7 +15,7 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, Request, header, request::Parts};
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::CompressionLevel;

@@ -7,6 +7,7 @@ mod browser;
 mod browser_csp;
 mod browser_loader;
 mod browser_params;
+mod browser_privacy;
 mod browser_ui;
 mod http;
 mod identity;

@@ -164,7 +164,7 @@ async fn identified(client: &mut WsClient) -> (String, Option<String>) {
     }
 }
 
-async fn refused(server: &Endpoint, token: &str) -> bool {
+pub(crate) async fn refused(server: &Endpoint, token: &str) -> bool {
     matches!(
         WsClient::connect(&server.api(), SHOP_ORIGIN, token, None).await,
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) if response.status() == 401
