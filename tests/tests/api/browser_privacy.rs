@@ -1,14 +1,17 @@
 //! Privacy in the browser: the page's query and fragment (reset and OAuth tokens) never leave
-//! it with a message, and a logout the server could not confirm is retried, also after a
-//! reload, while the widget starts fresh at once.
+//! it with a message; a login replaces the visitor token and the browser's other tabs follow;
+//! a logout the server could not confirm is retried, also after a reload, while the widget
+//! starts fresh at once.
 
 use crate::browser::resolve;
 use crate::privacy::refused;
 use protocol::webhook::Command;
 use serde_json::Value;
 use tests::Options;
+use tests::browser::shadow;
 use tests::browser::{DESKTOP, EmbeddedChat};
 use tests::fake_collab::FakeCollaborationServer;
+use tests::tokens::{claims, unsigned};
 
 const TOKEN_KEY: &str = "cw-webchat:shop:visitor-token";
 const PENDING_LOGOUT_KEY: &str = "cw-webchat:shop:pending-logout";
@@ -110,5 +113,70 @@ async fn a_logout_the_server_missed_is_retried_after_a_reload() {
         refused(&chat.server, &token).await,
         "the old token is ended"
     );
+    chat.page.close().await;
+}
+
+#[tokio::test]
+async fn after_a_login_in_one_tab_the_other_tab_reconnects_with_the_new_token() {
+    let mut chat = EmbeddedChat::start_with(Options::default().with_widget(), DESKTOP, "").await;
+    chat.say_hello().await;
+    let stored_token = format!("return localStorage.getItem('{TOKEN_KEY}')");
+    let old = chat.page.js(&stored_token, Vec::new()).await;
+    let old = old.as_str().expect("a visitor token").to_owned();
+    let client = &chat.page.client;
+    let first = client.window().await.expect("first tab");
+    let second = client.new_window(true).await.expect("second tab").handle;
+    client
+        .switch_to_window(second.clone())
+        .await
+        .expect("to the second tab");
+    chat.page.open_page(&chat.host.url).await;
+    chat.call("open()").await;
+    let has = |text: &str| {
+        format!(
+            "Array.from({}.querySelectorAll('.cw-msg-own')).some(m => \
+             m.textContent.includes('{text}') && m.querySelector('.cw-status-sent'))",
+            shadow()
+        )
+    };
+    chat.page
+        .wait_for("the conversation in the second tab", &has("Hello"))
+        .await;
+
+    client
+        .switch_to_window(first)
+        .await
+        .expect("to the first tab");
+    chat.page
+        .js(
+            "window.CollaborationSystemWebChat1CE.setMatchingKeyToken(arguments[0]);",
+            vec![Value::String(unsigned(&claims("customer-9")))],
+        )
+        .await;
+    let replaced = format!(
+        "localStorage.getItem('{TOKEN_KEY}') !== {}",
+        Value::String(old.clone())
+    );
+    chat.page
+        .wait_for("a new visitor token stored", &replaced)
+        .await;
+    assert!(
+        refused(&chat.server, &old).await,
+        "the old token is refused"
+    );
+
+    // Both tabs lose their connection; the second comes back with the token the first stored.
+    chat.server.restart().await;
+    client
+        .switch_to_window(second)
+        .await
+        .expect("to the second tab");
+    chat.page.type_message("from the second tab").await;
+    chat.page
+        .wait_for(
+            "the second tab's message stored",
+            &has("from the second tab"),
+        )
+        .await;
     chat.page.close().await;
 }
