@@ -70,20 +70,6 @@ pub fn page_query() -> String {
     window().location().search().unwrap_or_default()
 }
 
-/// Completes after `delay_ms`.
-pub async fn sleep(delay_ms: u32) {
-    let delay = i32::try_from(delay_ms).unwrap_or(i32::MAX);
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, delay)
-            .is_err()
-        {
-            warn("web chat: cannot set a timer");
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
 /// `HH:MM` in the visitor's time zone.
 pub fn clock_time(epoch_ms: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(epoch_ms as f64));

@@ -77,8 +77,10 @@ pub fn start(config: Config, root: web_sys::Element, page: Page) -> Chat {
         chat.page.with_value(|page| page.unread(count));
     });
     ui::follow_visual_viewport();
-    for token in storage::pending_logouts(chat.config.integration_id()) {
-        chat.keep_ending_session(token);
+    for token in storage::pending_logouts(chat.config.integration_id()).split(' ') {
+        if !token.is_empty() {
+            chat.keep_ending_session(token.to_owned(), Backoff::default());
+        }
     }
     if let Some(token) = storage::visitor_token(chat.config.integration_id()) {
         chat.runtime
@@ -186,7 +188,7 @@ impl Chat {
         };
         let ended = self.end_session(&token).await;
         if ended.is_err() {
-            self.keep_ending_session(token);
+            self.keep_ending_session(token, Backoff::default());
         }
         ended
     }
@@ -203,16 +205,15 @@ impl Chat {
         }
     }
 
-    /// Retries ending `token`'s server session, with backoff, until the server confirms.
-    fn keep_ending_session(self, token: String) {
-        wasm_bindgen_futures::spawn_local(async move {
-            let mut backoff = Backoff::default();
-            loop {
-                browser::sleep(backoff.next_delay_ms(js_sys::Math::random())).await;
-                if self.end_session(&token).await.is_ok() {
-                    return;
+    /// Retries ending `token`'s server session, with `backoff`, until the server confirms.
+    fn keep_ending_session(self, token: String, mut backoff: Backoff) {
+        let delay = backoff.next_delay_ms(js_sys::Math::random());
+        browser::after(delay, move || {
+            wasm_bindgen_futures::spawn_local(async move {
+                if self.end_session(&token).await.is_err() {
+                    self.keep_ending_session(token, backoff);
                 }
-            }
+            });
         });
     }
 
@@ -322,14 +323,16 @@ impl Chat {
             .runtime
             .with_value(|runtime| runtime.visitor_token.clone());
         match (storage::visitor_token(integration_id), mine) {
-            (Some(stored), mine) => {
-                if mine.as_ref() != Some(&stored) {
-                    self.runtime
-                        .update_value(|runtime| runtime.visitor_token = Some(stored.clone()));
-                }
+            (Some(stored), _) => {
+                self.runtime
+                    .update_value(|runtime| runtime.visitor_token = Some(stored.clone()));
                 Some(stored)
             }
-            (None, Some(mine)) if storage::pending_logouts(integration_id).contains(&mine) => {
+            (None, Some(mine))
+                if storage::pending_logouts(integration_id)
+                    .split(' ')
+                    .any(|pending| pending == mine) =>
+            {
                 self.forget_visitor();
                 None
             }
@@ -385,7 +388,6 @@ impl Chat {
                 Err(net::NetError::Status { status: 401, .. })
                     if stored.is_none() || stored.as_ref() == Some(&token) =>
                 {
-                    warn("web chat: the server no longer knows this visitor; starting afresh");
                     self.forget_visitor();
                     if self.open.get_untracked() {
                         self.ensure_connected();

@@ -39,37 +39,39 @@ pub fn forget_visitor_token(integration_id: &str, token: &str) {
     }
 }
 
-/// Tokens whose logout the server has not confirmed (tokens never hold spaces).
-pub fn pending_logouts(integration_id: &str) -> Vec<String> {
+/// Tokens whose logout the server has not confirmed, separated by spaces (tokens never hold
+/// one). Kept as one string: list types would cost the bundle more than these few lines.
+pub fn pending_logouts(integration_id: &str) -> String {
     local_storage()
         .and_then(|storage| storage.get_item(&pending_logout_key(integration_id)).ok())
         .flatten()
-        .map(|list| list.split_whitespace().map(str::to_owned).collect())
         .unwrap_or_default()
 }
 
 pub fn add_pending_logout(integration_id: &str, token: &str) {
-    let mut pending = pending_logouts(integration_id);
-    if !pending.iter().any(|kept| kept == token) {
-        pending.push(token.to_owned());
+    let pending = pending_logouts(integration_id);
+    if !pending.split(' ').any(|kept| kept == token) {
+        keep_pending_logouts(integration_id, pending + " " + token);
     }
-    keep_pending_logouts(integration_id, &pending);
 }
 
 pub fn remove_pending_logout(integration_id: &str, token: &str) {
-    let mut pending = pending_logouts(integration_id);
-    pending.retain(|kept| kept != token);
-    keep_pending_logouts(integration_id, &pending);
+    let pending = pending_logouts(integration_id)
+        .split(' ')
+        .filter(|kept| !kept.is_empty() && *kept != token)
+        .fold(String::new(), |list, kept| list + " " + kept);
+    keep_pending_logouts(integration_id, pending);
 }
 
-fn keep_pending_logouts(integration_id: &str, pending: &[String]) {
+fn keep_pending_logouts(integration_id: &str, pending: String) {
     let Some(storage) = local_storage() else {
         return;
     };
     let key = pending_logout_key(integration_id);
+    let pending = pending.trim_start_matches(' ');
     let _ = if pending.is_empty() {
         storage.remove_item(&key)
     } else {
-        storage.set_item(&key, &pending.join(" "))
+        storage.set_item(&key, pending)
     };
 }

@@ -1,10 +1,10 @@
 //! Privacy in the browser: the page's query and fragment (reset and OAuth tokens) never leave
 //! it with a message; a login replaces the visitor token and the browser's other tabs follow;
-//! a logout the server could not confirm is retried, also after a reload, while the widget
-//! starts fresh at once.
+//! a visitor back after the idle expiry starts afresh; a logout the server could not confirm is
+//! retried, also after a reload, while the widget starts fresh at once.
 
 use crate::browser::resolve;
-use crate::privacy::refused;
+use crate::privacy::{DAY_MS, refused};
 use protocol::webhook::Command;
 use serde_json::Value;
 use tests::Options;
@@ -178,5 +178,42 @@ async fn after_a_login_in_one_tab_the_other_tab_reconnects_with_the_new_token() 
             &has("from the second tab"),
         )
         .await;
+    chat.page.close().await;
+}
+
+#[tokio::test]
+async fn a_visitor_back_after_the_idle_expiry_starts_afresh() {
+    let chat = EmbeddedChat::start_with(Options::default().with_widget(), DESKTOP, "").await;
+    chat.say_hello().await;
+    let old = chat
+        .page
+        .js(
+            &format!("return localStorage.getItem('{TOKEN_KEY}')"),
+            Vec::new(),
+        )
+        .await;
+    let old = old.as_str().expect("a visitor token").to_owned();
+    chat.server
+        .execute_sql(&format!(
+            "UPDATE visitors SET last_seen_at = last_seen_at - {} WHERE token_hash = '{}'",
+            181 * DAY_MS,
+            backend::visitor_token::hash(&old)
+        ))
+        .await;
+    chat.page.open_page(&chat.host.url).await;
+    chat.call("open()").await;
+    let renewed = format!(
+        "localStorage.getItem('{TOKEN_KEY}') && localStorage.getItem('{TOKEN_KEY}') !== {}",
+        Value::String(old)
+    );
+    chat.page.wait_for("a new visitor", &renewed).await;
+    chat.page.type_message("back after half a year").await;
+    chat.page
+        .wait_for(
+            "the message stored",
+            &format!("{}.querySelector('.cw-msg-own .cw-status-sent')", shadow()),
+        )
+        .await;
+    assert_eq!(chat.page.message_texts().await, ["back after half a year"]);
     chat.page.close().await;
 }

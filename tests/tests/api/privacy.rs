@@ -13,7 +13,7 @@ use tests::server::{Endpoint, SHOP_ORIGIN, WEBHOOK_TOKEN};
 use tests::tokens::{claims, unsigned};
 use tests::{Options, TestServer, WsClient, engines};
 
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+pub(crate) const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 fn bridged(fake: &FakeCollaborationServer) -> Options {
     Options {
@@ -243,6 +243,20 @@ async fn a_token_unused_past_the_idle_expiry_is_refused() {
             .await
             .unwrap();
         assert_eq!(logout.status(), 401, "{db:?}");
+        // What a widget asks when its connection is closed before the welcome.
+        let check = |token: String| {
+            tests::http()
+                .get(format!("{}/visitor", server.api()))
+                .header("Origin", SHOP_ORIGIN)
+                .bearer_auth(token)
+                .send()
+        };
+        assert_eq!(check(stale.clone()).await.unwrap().status(), 401, "{db:?}");
+        assert_eq!(
+            check(regular.clone()).await.unwrap().status(),
+            204,
+            "{db:?}"
+        );
         // A visitor coming back every 29 days stays: each visit counts as its last use.
         for _ in 0..2 {
             server.execute_sql(&age(&regular, 29)).await;
