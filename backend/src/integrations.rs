@@ -2,6 +2,7 @@
 //! key of the script URL and the widget API. The embedded default has one `demo` integration whose
 //! tokens and signKey are generated once and kept in the database.
 
+use crate::page_url::PageQuery;
 use crate::params::{self, ParamError};
 use crate::secret::Secret;
 use crate::settings::IntegrationSettings;
@@ -29,6 +30,8 @@ pub struct Integration {
     /// Exact origins (`scheme://host[:port]`) allowed to embed the chat; empty allows any.
     pub allowed_origins: Vec<String>,
     pub webhook_url: Option<String>,
+    /// Whether the page address operators see keeps its query string.
+    pub page_query: PageQuery,
     pub params: IntegrationParams,
     pub sign_key: Option<Secret>,
     /// Matching-key tokens issued longer ago than this many seconds are refused.
@@ -138,6 +141,11 @@ impl Integrations {
                 webhook_token: configured.webhook_token.clone(),
                 allowed_origins: configured.allowed_origins.clone(),
                 webhook_url: configured.webhook_url.clone(),
+                page_query: if configured.send_page_query {
+                    PageQuery::Keep
+                } else {
+                    PageQuery::Drop
+                },
                 params: valid.params,
                 sign_key: valid.sign_key,
                 token_max_age_secs: configured.token_max_age_secs,
@@ -171,6 +179,7 @@ impl Integrations {
             webhook_token: Some(Secret::new(webhook_token)),
             allowed_origins: Vec::new(),
             webhook_url: None,
+            page_query: PageQuery::Drop,
             params,
             sign_key: Some(Secret::new(sign_key)),
             token_max_age_secs: None,
@@ -205,6 +214,7 @@ mod tests {
             allowed_origins: origins.iter().map(|o| (*o).to_owned()).collect(),
             webhook_url: None,
             token_max_age_secs: None,
+            send_page_query: false,
             params: BTreeMap::from([("languageCode".into(), ParamValue::Text("ru".into()))]),
         }
     }

@@ -1,8 +1,8 @@
 //! Sanitizing of `text/html` messages with the allow-list of the 1C web chat: a few inline
-//! elements, `style` with seven text properties, `href` only with http(s) or mailto. Everything
-//! else is removed before a message is stored or forwarded.
+//! elements, `style` with seven text properties, `href` only as an absolute http(s) or mailto
+//! URL. Everything else is removed before a message is stored or forwarded.
 
-use ammonia::Builder;
+use ammonia::{Builder, UrlRelative};
 use protocol::html::{ALLOWED_ELEMENTS, ALLOWED_STYLE_PROPERTIES, ALLOWED_URL_SCHEMES};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -26,6 +26,9 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         .generic_attributes(HashSet::from(["style"]))
         .add_tag_attributes("a", ["href"])
         .url_schemes(ALLOWED_URL_SCHEMES.iter().copied().collect())
+        // A relative link resolves against whatever page shows it: `/logout` acts on the
+        // operator's own application in 1C, `//evil.example/x` leaves for another host.
+        .url_relative(UrlRelative::Deny)
         .link_rel(Some("noopener noreferrer nofollow"))
         .filter_style_properties(ALLOWED_STYLE_PROPERTIES.iter().copied().collect())
         .attribute_filter(|_element, attribute, value| match attribute {
@@ -91,6 +94,34 @@ mod tests {
             ),
             (r#"<iframe src="https://evil"></iframe>ok"#, "ok"),
             (r#"<svg><script>alert(1)</script></svg>"#, ""),
+        ] {
+            assert_eq!(sanitize_html(dirty), clean, "{dirty}");
+        }
+    }
+
+    #[test]
+    fn keeps_only_absolute_links() {
+        let bare = r#"<a rel="noopener noreferrer nofollow">x</a>"#;
+        for dirty in [
+            r#"<a href="//evil.example/x">x</a>"#,
+            r#"<a href="/logout">x</a>"#,
+            r#"<a href="logout">x</a>"#,
+            r#"<a href="../admin">x</a>"#,
+            r#"<a href="?next=/admin">x</a>"#,
+            r#"<a href="\\evil.example\x">x</a>"#,
+            r#"<a href=" //evil.example/x">x</a>"#,
+        ] {
+            assert_eq!(sanitize_html(dirty), bare, "{dirty}");
+        }
+        for (dirty, clean) in [
+            (
+                r#"<a href="mailto:help@shop.example">x</a>"#,
+                r#"<a href="mailto:help@shop.example" rel="noopener noreferrer nofollow">x</a>"#,
+            ),
+            (
+                r#"<a href="http://shop.example/">x</a>"#,
+                r#"<a href="http://shop.example/" rel="noopener noreferrer nofollow">x</a>"#,
+            ),
         ] {
             assert_eq!(sanitize_html(dirty), clean, "{dirty}");
         }

@@ -10,11 +10,13 @@ use crate::contact;
 use crate::delivered::{Delivered, Verdict};
 use crate::hub::{HubEvent, Subscription};
 use crate::integrations::Integration;
+use crate::page_url;
 use crate::ratelimit::Refusal;
 use crate::sanitize::sanitize_html;
 use crate::state::AppState;
-use crate::store::{Appended, NewMessage, StoreError, Visitor};
+use crate::store::{Appended, Identified, NewMessage, StoreError, TokenRotation, Visitor};
 use crate::token;
+use crate::visitor_token;
 use axum::extract::ws::{CloseFrame, Message as WsMessage};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use protocol::{ClientFrame, ErrorCode, Message, PageInfo, ServerFrame, TextFormat};
@@ -90,6 +92,7 @@ pub async fn run<S, R, E>(
         conversation_id: None,
         delivered: Delivered::default(),
         outbound,
+        new_token: None,
     };
     tokio::select! {
         () = &mut writer => {}
@@ -141,6 +144,8 @@ struct Session {
     conversation_id: Option<i64>,
     delivered: Delivered,
     outbound: mpsc::Sender<Outbound>,
+    /// The visitor token identification just issued, for the `identified` frame.
+    new_token: Option<String>,
 }
 
 impl Session {
@@ -325,7 +330,10 @@ impl Session {
                 .await;
         }
         let page = page.map(|page| PageInfo {
-            url: page.url.chars().take(MAX_PAGE_URL_CHARS).collect(),
+            url: page_url::for_operators(&page.url, self.integration.page_query)
+                .chars()
+                .take(MAX_PAGE_URL_CHARS)
+                .collect(),
             title: page.title.chars().take(MAX_PAGE_TITLE_CHARS).collect(),
         });
         let new = NewMessage {
@@ -394,13 +402,22 @@ impl Session {
         };
         let previous_person = self.visitor.person_id;
         let bridge = self.integration.bridge();
+        let new_token = visitor_token::random_token();
         match self
             .state
             .store
-            .identify(self.visitor.id, &key.sub, bridge)
+            .identify(
+                self.visitor.id,
+                &key.sub,
+                &visitor_token::hash(&new_token),
+                bridge,
+            )
             .await
         {
-            Ok(visitor) => {
+            Ok(Identified { visitor, token }) => {
+                // Only this session learns the new token; the browser's other tabs read it
+                // from the storage they share when they reconnect.
+                self.new_token = (token == TokenRotation::Replaced).then_some(new_token);
                 // Other tabs of this visitor follow.
                 self.state.hub.publish(
                     previous_person,
@@ -435,11 +452,13 @@ impl Session {
         };
         self.conversation_id = conversation_id;
         self.delivered.reset(messages.last().map_or(0, |m| m.seq));
+        let visitor_token = self.new_token.take();
         self.frame(ServerFrame::Identified {
             sub: self.visitor.sub.clone().unwrap_or_default(),
             conversation_id,
             contact: self.visitor.contact.clone(),
             messages,
+            visitor_token,
         })
         .await
     }

@@ -91,6 +91,9 @@ pub struct Limits {
     pub visitor_burst_per_ip: u32,
     /// Open WebSocket sessions of one visitor (its tabs); the next one is refused.
     pub max_sessions_per_visitor: usize,
+    /// Days a visitor token may go unused before it is refused (the widget then starts a new
+    /// visitor); `0` keeps tokens until logout.
+    pub visitor_idle_days: u32,
 }
 
 impl Default for Limits {
@@ -108,6 +111,9 @@ impl Default for Limits {
             visitors_per_minute_per_ip: 30,
             visitor_burst_per_ip: 30,
             max_sessions_per_visitor: 16,
+            // Six months, as Crisp keeps a visitor's session; Intercom keeps its anonymous
+            // visitor cookie for nine.
+            visitor_idle_days: 180,
         }
     }
 }
@@ -212,6 +218,9 @@ pub struct IntegrationSettings {
     /// Matching-key tokens issued longer ago than this (by their `iat`) are refused.
     #[serde(default)]
     pub token_max_age_secs: Option<u64>,
+    /// Whether messages carry the page's query string to operators (never its fragment).
+    #[serde(default)]
+    pub send_page_query: bool,
     #[serde(default)]
     pub params: BTreeMap<String, ParamValue>,
 }

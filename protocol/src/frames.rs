@@ -148,6 +148,10 @@ pub enum ServerFrame {
         conversation_id: Option<i64>,
         contact: ContactInfo,
         messages: Vec<Message>,
+        /// The visitor's new token, to the session that identified when identification moved
+        /// it to another person: the old token is refused from now on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visitor_token: Option<String>,
     },
     /// The visitor's contact info as stored.
     Contact { contact: ContactInfo },
@@ -279,8 +283,20 @@ mod tests {
                 conversation_id: None,
                 contact: ContactInfo::default(),
                 messages: vec![],
+                visitor_token: None,
             },
             json!({"type": "identified", "sub": "u-1", "contact": {}, "messages": []}),
+        );
+        assert_roundtrip(
+            &ServerFrame::Identified {
+                sub: "u-1".into(),
+                conversation_id: None,
+                contact: ContactInfo::default(),
+                messages: vec![],
+                visitor_token: Some("t-2".into()),
+            },
+            json!({"type": "identified", "sub": "u-1", "contact": {}, "messages": [],
+                   "visitor_token": "t-2"}),
         );
         assert_roundtrip(
             &ServerFrame::Contact {
@@ -337,6 +353,7 @@ mod tests {
                 conversation_id: Some(9),
                 contact: ContactInfo::default(),
                 messages: vec![message()],
+                visitor_token: None,
             },
             json!({"type": "identified", "sub": "u-1", "conversation_id": 9, "contact": {},
                    "messages": [serde_json::to_value(message()).unwrap()]}),

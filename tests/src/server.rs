@@ -36,6 +36,8 @@ pub struct Options {
     pub server: ServerSettings,
     pub webhook_url: Option<String>,
     pub token_max_age_secs: Option<u64>,
+    /// The integration's `send_page_query`.
+    pub send_page_query: bool,
     pub bridge: BridgeSettings,
     pub metrics: MetricsSettings,
     /// Integration parameters besides `languageCode` (and `signKey` from `sign_key`).
@@ -86,6 +88,7 @@ impl Default for Options {
             },
             webhook_url: None,
             token_max_age_secs: None,
+            send_page_query: false,
             bridge: fast_bridge(),
             metrics: MetricsSettings::default(),
             params: Vec::new(),
@@ -167,6 +170,40 @@ impl TestServer {
         (&mut self.running).await.expect("server stopped");
     }
 
+    /// Runs `statement` on the server's database. The server's clock is the real one: this is
+    /// how a test moves stored times (a visitor's last visit) into the past.
+    pub async fn execute_sql(&self, statement: &str) {
+        let mut connection = self.database().await;
+        sqlx::query(statement)
+            .execute(&mut connection)
+            .await
+            .expect("test SQL runs");
+    }
+
+    /// The text columns of the rows `query` selects from the server's database, row by row.
+    pub async fn select_texts(&self, query: &str) -> Vec<Vec<Option<String>>> {
+        use sqlx::Row;
+        let mut connection = self.database().await;
+        sqlx::query(query)
+            .fetch_all(&mut connection)
+            .await
+            .expect("test query runs")
+            .iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|column| row.try_get(column).expect("a text column"))
+                    .collect()
+            })
+            .collect()
+    }
+
+    async fn database(&self) -> sqlx::AnyConnection {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(self.settings.database_url.expose())
+            .await
+            .expect("connect to the test server's database")
+    }
+
     /// Starts a stopped server again on the same address and database.
     pub async fn start_again(&mut self) {
         let listener = TcpListener::bind(self.settings.listen)
@@ -244,6 +281,7 @@ fn integration(options: &Options) -> IntegrationSettings {
         allowed_origins: options.allowed_origins.clone(),
         webhook_url: options.webhook_url.clone(),
         token_max_age_secs: options.token_max_age_secs,
+        send_page_query: options.send_page_query,
         params,
     }
 }

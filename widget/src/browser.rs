@@ -55,12 +55,19 @@ pub fn client_id() -> String {
     format!("w-{:x}-{random:x}", now_ms())
 }
 
-/// The host page's address and title, sent with each message for the operator.
+/// The host page's address (origin and path: a query or fragment may carry a reset or OAuth
+/// token) and title, sent with each message for the operator.
 pub fn page() -> PageInfo {
+    let location = window().location();
     PageInfo {
-        url: window().location().href().unwrap_or_default(),
+        url: location.origin().unwrap_or_default() + &location.pathname().unwrap_or_default(),
         title: document().title(),
     }
+}
+
+/// The host page's query string (`?...`, or empty), sent only where the integration opts in.
+pub fn page_query() -> String {
+    window().location().search().unwrap_or_default()
 }
 
 /// `HH:MM` in the visitor's time zone.

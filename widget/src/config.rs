@@ -13,6 +13,9 @@ pub struct Config {
     pub params: IntegrationParams,
     /// `{public_url}/api/v1/chat/{id}:{token}`
     pub api: String,
+    /// Whether messages carry the page's query string (the integration's `send_page_query`).
+    #[serde(default, rename = "pageQuery")]
+    pub page_query: bool,
 }
 
 impl Config {

@@ -1,4 +1,5 @@
-//! The widget's two REST calls: create a visitor on first interaction, end it on logout.
+//! The widget's REST calls: create a visitor on first interaction, check that the server still
+//! knows its token, end it on logout.
 
 use crate::browser::window;
 use protocol::VisitorCreated;
@@ -24,6 +25,13 @@ impl From<JsValue> for NetError {
 pub async fn create_visitor(api: &str) -> Result<VisitorCreated, NetError> {
     let body = request("POST", &format!("{api}/visitors"), None).await?;
     serde_json::from_str(&body).map_err(|error| NetError::Body(error.to_string()))
+}
+
+/// `Ok` while the server knows the token; a `401` status once it does not (logged out or
+/// unused for too long).
+pub async fn check_visitor(api: &str, visitor_token: &str) -> Result<(), NetError> {
+    request("GET", &format!("{api}/visitor"), Some(visitor_token)).await?;
+    Ok(())
 }
 
 pub async fn delete_visitor(api: &str, visitor_token: &str) -> Result<(), NetError> {

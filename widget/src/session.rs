@@ -50,6 +50,9 @@ struct Runtime {
     generation: u32,
     creating_visitor: bool,
     reconnect_scheduled: bool,
+    /// Whether the current socket got its welcome: one closed before it may have been refused
+    /// for its token.
+    welcomed: bool,
     outbox: Outbox,
     /// `identify` and `set_contact` frames waiting for the connection, in order.
     control: Vec<ClientFrame>,
@@ -74,6 +77,11 @@ pub fn start(config: Config, root: web_sys::Element, page: Page) -> Chat {
         chat.page.with_value(|page| page.unread(count));
     });
     ui::follow_visual_viewport();
+    for token in storage::pending_logouts(chat.config.integration_id()).split(' ') {
+        if !token.is_empty() {
+            chat.keep_ending_session(token.to_owned(), Backoff::default());
+        }
+    }
     if let Some(token) = storage::visitor_token(chat.config.integration_id()) {
         chat.runtime
             .update_value(|runtime| runtime.visitor_token = Some(token));
@@ -122,11 +130,15 @@ impl Chat {
         if text.trim().is_empty() {
             return;
         }
+        let mut page = browser::page();
+        if self.config.page_query {
+            page.url.push_str(&browser::page_query());
+        }
         let message = Outgoing {
             client_id: browser::client_id(),
             text: text.to_owned(),
             text_format,
-            page: Some(browser::page()),
+            page: Some(page),
         };
         self.log
             .update(|log| log.add_pending(&message, browser::now_ms()));
@@ -159,17 +171,50 @@ impl Chat {
         self.send_control(ClientFrame::Identify { token });
     }
 
-    /// Ends the server session and forgets this visitor; the widget starts fresh.
+    /// Ends the server session and forgets this visitor; the widget starts fresh at once.
+    /// Should the server not confirm, the token is kept aside (in storage, so a reload goes on)
+    /// and the logout retried until it does: a token the page was told is gone must not stay
+    /// usable on the server.
     pub async fn logout(self) -> Result<(), net::NetError> {
         let token = self
             .runtime
-            .try_update_value(|runtime| runtime.visitor_token.take())
-            .flatten();
-        self.forget_visitor();
-        match token {
-            Some(token) => net::delete_visitor(&self.config.api, &token).await,
-            None => Ok(()),
+            .with_value(|runtime| runtime.visitor_token.clone());
+        if let Some(token) = &token {
+            storage::add_pending_logout(self.config.integration_id(), token);
         }
+        self.forget_visitor();
+        let Some(token) = token else {
+            return Ok(());
+        };
+        let ended = self.end_session(&token).await;
+        if ended.is_err() {
+            self.keep_ending_session(token, Backoff::default());
+        }
+        ended
+    }
+
+    /// One attempt at ending `token`'s server session.
+    async fn end_session(self, token: &str) -> Result<(), net::NetError> {
+        match net::delete_visitor(&self.config.api, token).await {
+            // 401: the server knows the token no more (ended already, or expired).
+            Ok(()) | Err(net::NetError::Status { status: 401, .. }) => {
+                storage::remove_pending_logout(self.config.integration_id(), token);
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Retries ending `token`'s server session, with `backoff`, until the server confirms.
+    fn keep_ending_session(self, token: String, mut backoff: Backoff) {
+        let delay = backoff.next_delay_ms(js_sys::Math::random());
+        browser::after(delay, move || {
+            wasm_bindgen_futures::spawn_local(async move {
+                if self.end_session(&token).await.is_err() {
+                    self.keep_ending_session(token, backoff);
+                }
+            });
+        });
     }
 
     fn send_control(self, frame: ClientFrame) {
@@ -242,10 +287,7 @@ impl Chat {
     }
 
     fn connect(self) {
-        let Some(token) = self
-            .runtime
-            .with_value(|runtime| runtime.visitor_token.clone())
-        else {
+        let Some(token) = self.current_token() else {
             return;
         };
         let generation = self.runtime.with_value(|runtime| runtime.generation);
@@ -260,14 +302,42 @@ impl Chat {
         match opened {
             Ok(socket) => {
                 self.link.set(Link::Connecting);
-                self.runtime
-                    .update_value(|runtime| runtime.socket = Some(socket));
+                self.runtime.update_value(|runtime| {
+                    runtime.socket = Some(socket);
+                    runtime.welcomed = false;
+                });
             }
             Err(error) => {
                 warn(&format!("web chat: cannot connect: {error:?}"));
                 self.link.set(Link::Offline);
                 self.schedule_reconnect();
             }
+        }
+    }
+
+    /// The visitor token to connect with. The browser's tabs share storage: another tab may
+    /// have replaced the token (identification gives a new one) or logged the visitor out.
+    fn current_token(self) -> Option<String> {
+        let integration_id = self.config.integration_id();
+        let mine = self
+            .runtime
+            .with_value(|runtime| runtime.visitor_token.clone());
+        match (storage::visitor_token(integration_id), mine) {
+            (Some(stored), _) => {
+                self.runtime
+                    .update_value(|runtime| runtime.visitor_token = Some(stored.clone()));
+                Some(stored)
+            }
+            (None, Some(mine))
+                if storage::pending_logouts(integration_id)
+                    .split(' ')
+                    .any(|pending| pending == mine) =>
+            {
+                self.forget_visitor();
+                None
+            }
+            // Storage may be refused (private modes): the token lives as long as the page.
+            (None, mine) => mine,
         }
     }
 
@@ -279,13 +349,53 @@ impl Chat {
         if !self.current(generation) {
             return;
         }
-        self.runtime.update_value(|runtime| runtime.socket = None);
+        let welcomed = self
+            .runtime
+            .try_update_value(|runtime| {
+                runtime.socket = None;
+                runtime.welcomed
+            })
+            .unwrap_or_default();
         if code == socket::LOGGED_OUT {
             self.forget_visitor();
             return;
         }
         self.link.set(Link::Offline);
-        self.schedule_reconnect();
+        if welcomed {
+            self.schedule_reconnect();
+        } else {
+            self.check_token(generation);
+        }
+    }
+
+    /// A connection ended before its welcome: the server may no longer know the token (unused
+    /// for too long, or replaced in a tab whose new token is not stored yet). A token the
+    /// server refuses is dropped and the widget starts fresh; anything else is retried.
+    fn check_token(self, generation: u32) {
+        let Some(token) = self
+            .runtime
+            .with_value(|runtime| runtime.visitor_token.clone())
+        else {
+            return;
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            let checked = net::check_visitor(&self.config.api, &token).await;
+            if !self.current(generation) {
+                return;
+            }
+            let stored = storage::visitor_token(self.config.integration_id());
+            match checked {
+                Err(net::NetError::Status { status: 401, .. })
+                    if stored.is_none() || stored.as_ref() == Some(&token) =>
+                {
+                    self.forget_visitor();
+                    if self.open.get_untracked() {
+                        self.ensure_connected();
+                    }
+                }
+                _ => self.schedule_reconnect(),
+            }
+        });
     }
 
     fn schedule_reconnect(self) {
@@ -308,7 +418,12 @@ impl Chat {
 
     /// Logged out here or in another tab: drop the visitor, its messages and the connection.
     fn forget_visitor(self) {
-        storage::forget_visitor_token(self.config.integration_id());
+        if let Some(token) = self
+            .runtime
+            .with_value(|runtime| runtime.visitor_token.clone())
+        {
+            storage::forget_visitor_token(self.config.integration_id(), &token);
+        }
         let previous = self.runtime.try_update_value(|runtime| {
             runtime.generation = runtime.generation.wrapping_add(1);
             runtime.visitor_token = None;
@@ -349,8 +464,17 @@ impl Chat {
                 log.apply(message);
             }),
             ServerFrame::Identified {
-                contact, messages, ..
+                contact,
+                messages,
+                visitor_token,
+                ..
             } => {
+                if let Some(token) = visitor_token {
+                    // The old token is refused from now on; other tabs read this one.
+                    storage::keep_visitor_token(self.config.integration_id(), &token);
+                    self.runtime
+                        .update_value(|runtime| runtime.visitor_token = Some(token));
+                }
                 self.delivered(&messages);
                 self.log.update(|log| log.reset(messages));
                 self.contact.set(contact);
@@ -367,6 +491,7 @@ impl Chat {
     }
 
     fn on_welcome(self, contact: ContactInfo, messages: Vec<protocol::Message>, reset: bool) {
+        self.runtime.update_value(|runtime| runtime.welcomed = true);
         self.link.set(Link::Online);
         self.contact.set(contact);
         self.delivered(&messages);

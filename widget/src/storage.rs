@@ -1,10 +1,15 @@
-//! The one thing the widget keeps in the browser: the visitor token, under a key per
-//! integration. Written only once the visitor has interacted (see `session`).
+//! What the widget keeps in the browser, under keys per integration: the visitor token, and
+//! the tokens of logouts the server has not confirmed yet (retried until it does). Written only
+//! once the visitor has interacted (see `session`).
 
 use crate::browser::window;
 
 fn key(integration_id: &str) -> String {
     format!("cw-webchat:{integration_id}:visitor-token")
+}
+
+fn pending_logout_key(integration_id: &str) -> String {
+    format!("cw-webchat:{integration_id}:pending-logout")
 }
 
 fn local_storage() -> Option<web_sys::Storage> {
@@ -25,8 +30,48 @@ pub fn keep_visitor_token(integration_id: &str, token: &str) {
     }
 }
 
-pub fn forget_visitor_token(integration_id: &str) {
-    if let Some(storage) = local_storage() {
+/// Forgets the visitor token if it is still `token`: another tab may have stored a newer one.
+pub fn forget_visitor_token(integration_id: &str, token: &str) {
+    if visitor_token(integration_id).as_deref() == Some(token)
+        && let Some(storage) = local_storage()
+    {
         let _ = storage.remove_item(&key(integration_id));
     }
+}
+
+/// Tokens whose logout the server has not confirmed, separated by spaces (tokens never hold
+/// one). Kept as one string: list types would cost the bundle more than these few lines.
+pub fn pending_logouts(integration_id: &str) -> String {
+    local_storage()
+        .and_then(|storage| storage.get_item(&pending_logout_key(integration_id)).ok())
+        .flatten()
+        .unwrap_or_default()
+}
+
+pub fn add_pending_logout(integration_id: &str, token: &str) {
+    let pending = pending_logouts(integration_id);
+    if !pending.split(' ').any(|kept| kept == token) {
+        keep_pending_logouts(integration_id, pending + " " + token);
+    }
+}
+
+pub fn remove_pending_logout(integration_id: &str, token: &str) {
+    let pending = pending_logouts(integration_id)
+        .split(' ')
+        .filter(|kept| !kept.is_empty() && *kept != token)
+        .fold(String::new(), |list, kept| list + " " + kept);
+    keep_pending_logouts(integration_id, pending);
+}
+
+fn keep_pending_logouts(integration_id: &str, pending: String) {
+    let Some(storage) = local_storage() else {
+        return;
+    };
+    let key = pending_logout_key(integration_id);
+    let pending = pending.trim_start_matches(' ');
+    let _ = if pending.is_empty() {
+        storage.remove_item(&key)
+    } else {
+        storage.set_item(&key, pending)
+    };
 }

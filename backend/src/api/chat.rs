@@ -1,5 +1,5 @@
-//! The widget API under `/api/v1/chat/{id}:{token}`: create a visitor, log it out, and open its
-//! WebSocket. The integration and the page's `Origin` are checked before anything else, and the
+//! The widget API under `/api/v1/chat/{id}:{token}`: create a visitor, check or log it out, and
+//! open its WebSocket. The integration and the page's `Origin` are checked before anything else, and the
 //! visitor before a WebSocket is upgraded.
 
 use super::error::{ApiError, refused};
@@ -9,7 +9,7 @@ use crate::listener::ConnectionSlot;
 use crate::session::{self, Resume};
 use crate::settings::Limits;
 use crate::state::AppState;
-use crate::store::Visitor;
+use crate::store::{Visitor, now_ms};
 use crate::visitor_token;
 use axum::Json;
 use axum::extract::{ConnectInfo, Extension, Path, Query, State, WebSocketUpgrade};
@@ -90,6 +90,28 @@ pub async fn create_visitor(
     ))
 }
 
+/// `GET .../visitor`: whether the server still knows the visitor token (`204`, else `401`):
+/// a widget whose connection is closed before its welcome asks, since a browser does not show
+/// it why a WebSocket upgrade failed.
+pub async fn check_visitor(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let integration = integration(&state, &key, &headers)?;
+    visitor(&state, &integration, bearer(&headers)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The visitor token of `Authorization: Bearer ...`.
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or(ApiError::MissingVisitorToken)
+}
+
 /// `DELETE .../visitor`: `logout()`. The token is refused from now on and open sessions close.
 pub async fn logout(
     State(state): State<AppState>,
@@ -97,12 +119,7 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let integration = integration(&state, &key, &headers)?;
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .ok_or(ApiError::MissingVisitorToken)?;
-    let visitor = visitor(&state, &integration, token).await?;
+    let visitor = visitor(&state, &integration, bearer(&headers)?).await?;
     state.store.revoke_visitor(visitor.id).await?;
     state.hub.publish(
         visitor.person_id,
@@ -168,9 +185,10 @@ async fn visitor(
     integration: &Integration,
     token: &str,
 ) -> Result<Visitor, ApiError> {
+    let seen_since = visitor_token::seen_since(state.limits.visitor_idle_days, now_ms());
     state
         .store
-        .visitor_by_token(&integration.id, &visitor_token::hash(token))
+        .visitor_by_token(&integration.id, &visitor_token::hash(token), seen_since)
         .await?
         .ok_or(ApiError::UnknownVisitor)
 }

@@ -4,6 +4,7 @@
 
 use super::error::ApiError;
 use crate::bundle::Bundle;
+use crate::page_url::PageQuery;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -35,6 +36,7 @@ pub async fn script(
     let config = json!({
         "params": integration.params,
         "api": format!("{base}/api/v1/chat/{}", integration.key()),
+        "pageQuery": integration.page_query == PageQuery::Keep,
         "widget": format!("{base}/widget/"),
         "bundle": bundle.map(|bundle| json!({ "js": bundle.js, "wasm": bundle.wasm })),
         "style": *STYLE,

@@ -16,7 +16,7 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, Request, header, request::Parts};
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::CompressionLevel;
@@ -38,7 +38,10 @@ const CORS_MAX_AGE: Duration = Duration::from_secs(3600);
 pub fn router(state: AppState) -> Router {
     let chat = Router::new()
         .route("/api/v1/chat/{key}/visitors", post(chat::create_visitor))
-        .route("/api/v1/chat/{key}/visitor", delete(chat::logout))
+        .route(
+            "/api/v1/chat/{key}/visitor",
+            get(chat::check_visitor).delete(chat::logout),
+        )
         .route("/api/v1/chat/{key}/ws", get(chat::connect))
         .route(
             "/api/v1/chat/{key}/operators/{operator_id}/picture",

@@ -6,6 +6,7 @@
 
 use crate::hub::HubEvent;
 use crate::integrations::Integration;
+use crate::picture::Picture;
 use crate::sanitize::sanitize_html;
 use crate::state::AppState;
 use crate::store::{ConversationRef, Refused, StoreError, Write};
@@ -14,7 +15,7 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use protocol::TextFormat;
-use protocol::webhook::{Command, MessageCommand};
+use protocol::webhook::{Command, MessageCommand, User};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
@@ -129,13 +130,15 @@ async fn execute(
     let store = &state.store;
     match command {
         Command::CreateUser(user) => {
+            let picture = picture(&user)?;
             store
-                .save_operator(&integration.id, &user, Write::Create)
+                .save_operator(&integration.id, &user, picture.as_ref(), Write::Create)
                 .await??;
         }
         Command::UpdateUser(user) => {
+            let picture = picture(&user)?;
             store
-                .save_operator(&integration.id, &user, Write::Update)
+                .save_operator(&integration.id, &user, picture.as_ref(), Write::Update)
                 .await??;
         }
         Command::CreateConversation(conversation) => {
@@ -184,6 +187,16 @@ async fn execute(
         }
     }
     Ok(())
+}
+
+/// The user's picture, decoded; one that is not an allowed image refuses the command.
+fn picture(user: &User) -> Result<Option<Picture>, WebhookError> {
+    user.picture
+        .as_deref()
+        .map(Picture::from_base64)
+        .transpose()
+        .map(Option::flatten)
+        .map_err(|error| WebhookError::BadCommand(error.to_string()))
 }
 
 async fn conversation(

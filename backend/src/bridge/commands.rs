@@ -5,12 +5,25 @@ use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo};
 use serde_json::json;
 
-/// The collaboration server's id for a visitor: the site's user id once known, else our own.
+/// What the collaboration server's id of a site user starts with. Anonymous visitors are
+/// `visitor-{n}`: without a namespace of its own, a site user whose `sub` is literally
+/// `visitor-17` would be taken for anonymous visitor 17 (1C answers 409 to the second
+/// `createUser`, and the two people would write as one user).
+const SITE_USER_PREFIX: &str = "site-";
+
+/// The collaboration server's id for a visitor not announced yet: the site's user id in its
+/// own namespace once known, else our own. People announced before keep the id they were
+/// created with (the store keeps it), whatever this says now.
 pub fn ext_user_id(person_id: i64, sub: Option<&str>) -> String {
     match sub {
-        Some(sub) => sub.to_owned(),
+        Some(sub) => format!("{SITE_USER_PREFIX}{sub}"),
         None => format!("visitor-{person_id}"),
     }
+}
+
+/// The site's user id an [`ext_user_id`] names, if it names a site user.
+pub fn sub_of(ext_user_id: &str) -> Option<&str> {
+    ext_user_id.strip_prefix(SITE_USER_PREFIX)
 }
 
 /// The name operators see for a visitor who gave none.
@@ -105,7 +118,11 @@ mod tests {
     #[test]
     fn anonymous_and_identified_users() {
         assert_eq!(ext_user_id(7, None), "visitor-7");
-        assert_eq!(ext_user_id(7, Some("u-1")), "u-1");
+        assert_eq!(ext_user_id(7, Some("u-1")), "site-u-1");
+        assert_eq!(ext_user_id(17, Some("visitor-17")), "site-visitor-17");
+        assert_ne!(ext_user_id(17, Some("visitor-17")), ext_user_id(17, None));
+        assert_eq!(sub_of("site-visitor-17"), Some("visitor-17"));
+        assert_eq!(sub_of("visitor-17"), None);
         let anonymous = user("visitor-7", 7, None, &ContactInfo::default());
         assert_eq!(
             (anonymous.name.as_str(), anonymous.full_name.as_str()),

@@ -9,6 +9,8 @@ use super::{
     AfterFailure, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Engine, Failure, Operator,
     OutboxCounts, OutboxItem, Refused, StoreResult, Write, now_ms,
 };
+use crate::bridge::commands;
+use crate::picture::Picture;
 use crate::store::rows::text_format_name;
 use async_trait::async_trait;
 use protocol::Message;
@@ -379,55 +381,74 @@ impl BridgeStore for SqlStore {
         &self,
         integration_id: &str,
         user: &User,
+        picture: Option<&Picture>,
         write: Write,
     ) -> StoreResult<Result<Operator, Refused>> {
+        let (data, content_type, etag) = match picture {
+            Some(picture) => (
+                Some(picture.bytes.clone()),
+                Some(picture.content_type.clone()),
+                Some(picture.etag.clone()),
+            ),
+            None => (None, None, None),
+        };
         let mut tx = self.writes.begin().await?;
         // A write first, so SQLite takes its write lock before the read.
         sqlx::query("DELETE FROM operators WHERE id = -1")
             .execute(&mut *tx)
             .await?;
         let existing = operator_by_ext_id(&mut tx, integration_id, &user.ext_user_id).await?;
-        let saved =
-            match (write, existing) {
-                (Write::Create, Some(_)) => {
-                    return Ok(Err(Refused::Conflict(format!(
-                        "user {} exists",
-                        user.ext_user_id
-                    ))));
-                }
-                (Write::Update, None) => {
-                    return Ok(Err(Refused::Unknown(format!(
-                        "no user {}; create it with createUser",
-                        user.ext_user_id
-                    ))));
-                }
-                (Write::Create, None) => sqlx::query(
-                    "INSERT INTO operators (integration_id, ext_user_id, name, full_name, picture, \
-                     updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, ext_user_id, name",
+        let saved = match (write, existing) {
+            (Write::Create, Some(_)) => {
+                return Ok(Err(Refused::Conflict(format!(
+                    "user {} exists",
+                    user.ext_user_id
+                ))));
+            }
+            (Write::Update, None) => {
+                return Ok(Err(Refused::Unknown(format!(
+                    "no user {}; create it with createUser",
+                    user.ext_user_id
+                ))));
+            }
+            (Write::Create, None) => {
+                sqlx::query(
+                    "INSERT INTO operators (integration_id, ext_user_id, name, full_name, \
+                     picture_data, picture_type, picture_etag, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, ext_user_id, name",
                 )
                 .bind(integration_id)
                 .bind(&user.ext_user_id)
                 .bind(&user.name)
                 .bind(&user.full_name)
-                .bind(user.picture.clone())
+                .bind(data)
+                .bind(content_type)
+                .bind(etag)
                 .bind(now_ms())
                 .fetch_one(&mut *tx)
-                .await?,
-                (Write::Update, Some(found)) => {
-                    sqlx::query(
-                        "UPDATE operators SET name = $1, full_name = $2, \
-                     picture = COALESCE($3, picture), updated_at = $4 WHERE id = $5 \
-                     RETURNING id, ext_user_id, name",
-                    )
-                    .bind(&user.name)
-                    .bind(&user.full_name)
-                    .bind(user.picture.clone())
-                    .bind(now_ms())
-                    .bind(found.id)
-                    .fetch_one(&mut *tx)
-                    .await?
-                }
-            };
+                .await?
+            }
+            (Write::Update, Some(found)) => {
+                // A new picture replaces any base64 one a conversion could not read.
+                sqlx::query(
+                    "UPDATE operators SET name = $1, full_name = $2, \
+                     picture_data = COALESCE($3, picture_data), \
+                     picture_type = COALESCE($4, picture_type), \
+                     picture_etag = COALESCE($5, picture_etag), \
+                     picture = CASE WHEN $4 IS NULL THEN picture ELSE NULL END, \
+                     updated_at = $6 WHERE id = $7 RETURNING id, ext_user_id, name",
+                )
+                .bind(&user.name)
+                .bind(&user.full_name)
+                .bind(data)
+                .bind(content_type)
+                .bind(etag)
+                .bind(now_ms())
+                .bind(found.id)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
         let saved = operator(&saved)?;
         tx.commit().await?;
         Ok(Ok(saved))
@@ -437,17 +458,21 @@ impl BridgeStore for SqlStore {
         &self,
         integration_id: &str,
         operator_id: i64,
-    ) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query("SELECT picture FROM operators WHERE integration_id = $1 AND id = $2")
-                .bind(integration_id)
-                .bind(operator_id)
-                .fetch_optional(&self.reads)
-                .await?
-                .map(|row| row.try_get::<Option<String>, _>("picture"))
-                .transpose()?
-                .flatten(),
+    ) -> StoreResult<Option<Picture>> {
+        let row = sqlx::query(
+            "SELECT picture_data, picture_type, picture_etag FROM operators \
+             WHERE integration_id = $1 AND id = $2 AND picture_type IS NOT NULL",
         )
+        .bind(integration_id)
+        .bind(operator_id)
+        .fetch_optional(&self.reads)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(Picture {
+            bytes: row.try_get("picture_data")?,
+            content_type: row.try_get("picture_type")?,
+            etag: row.try_get("picture_etag")?,
+        }))
     }
 
     async fn conversation_by_ext_id(
@@ -511,13 +536,17 @@ impl BridgeStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         for ext_user_id in candidates {
+            // The id it was announced with first; else a site user named by its namespaced
+            // id (`site-{sub}`) or, as before namespaces, by its bare `sub`.
             let person = sqlx::query(
                 "SELECT p.id, c.id AS conversation_id FROM people p \
                  LEFT JOIN conversations c ON c.person_id = p.id \
-                 WHERE p.integration_id = $1 AND (p.ext_user_id = $2 OR p.sub = $2)",
+                 WHERE p.integration_id = $1 AND (p.ext_user_id = $2 OR p.sub = $2 OR p.sub = $3) \
+                 ORDER BY CASE WHEN p.ext_user_id = $2 THEN 0 ELSE 1 END LIMIT 1",
             )
             .bind(integration_id)
             .bind(ext_user_id)
+            .bind(commands::sub_of(ext_user_id).unwrap_or(ext_user_id))
             .fetch_optional(&mut *tx)
             .await?;
             let Some(person) = person else { continue };

@@ -7,6 +7,7 @@ mod bridge_sql;
 mod checkpoint;
 mod conversation_refs;
 mod group_commit;
+mod legacy_pictures;
 mod multi_row;
 mod outbox_signal;
 mod remembered;
@@ -17,6 +18,7 @@ mod sql;
 #[cfg(test)]
 mod test_stores;
 
+use crate::picture::Picture;
 use async_trait::async_trait;
 use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo, TextFormat};
@@ -65,6 +67,24 @@ pub struct Visitor {
     /// The site's user id once a matching-key token was accepted.
     pub sub: Option<String>,
     pub contact: ContactInfo,
+}
+
+/// Whether identification gave the visitor a new token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRotation {
+    /// The visitor was already this person: its token stays.
+    Kept,
+    /// The visitor became another person: the old token is refused from now on and the new
+    /// one (whose hash `identify` was given) speaks for it. Whoever knew the token before the
+    /// login (a shared computer, a planted link) cannot follow the visitor into its account.
+    Replaced,
+}
+
+/// A visitor after identification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identified {
+    pub visitor: Visitor,
+    pub token: TokenRotation,
 }
 
 /// A message a visitor sends.
@@ -258,20 +278,22 @@ pub trait BridgeStore: Send + Sync {
     /// next look for retries (they have failed before).
     async fn retry_dead_letters(&self, which: DeadLetters<'_>, now: i64) -> StoreResult<Vec<i64>>;
 
-    /// `createUser` / `updateUser` of an operator.
+    /// `createUser` / `updateUser` of an operator, with its picture decoded from `user`'s
+    /// (an update without one keeps the picture it had).
     async fn save_operator(
         &self,
         integration_id: &str,
         user: &User,
+        picture: Option<&Picture>,
         write: Write,
     ) -> StoreResult<Result<Operator, Refused>>;
 
-    /// An operator's picture (base64), if it has one.
+    /// An operator's picture, if it has one.
     async fn operator_picture(
         &self,
         integration_id: &str,
         operator_id: i64,
-    ) -> StoreResult<Option<String>>;
+    ) -> StoreResult<Option<Picture>>;
 
     /// The conversation the collaboration server calls `ext_id`.
     async fn conversation_by_ext_id(
@@ -319,11 +341,14 @@ pub trait Store: BridgeStore + Send + Sync + std::fmt::Debug + 'static {
     /// A new anonymous visitor with its own anonymous person.
     async fn create_visitor(&self, integration_id: &str, token_hash: &str) -> StoreResult<Visitor>;
 
-    /// The visitor holding this token, unless it logged out.
+    /// The visitor holding this token, unless it logged out or was last seen before
+    /// `seen_since` (milliseconds since the epoch). Notes that it was seen now, at most once
+    /// a day per visitor, so connecting costs no write.
     async fn visitor_by_token(
         &self,
         integration_id: &str,
         token_hash: &str,
+        seen_since: i64,
     ) -> StoreResult<Option<Visitor>>;
 
     /// The visitor with this id, unless it logged out.
@@ -334,8 +359,15 @@ pub trait Store: BridgeStore + Send + Sync + std::fmt::Debug + 'static {
 
     /// Binds the visitor to the person identified by `sub`. An anonymous person becomes that
     /// person when `sub` is new; otherwise its conversation and contact info are adopted by the
-    /// existing person if that one has none.
-    async fn identify(&self, visitor_id: i64, sub: &str, bridge: Bridge) -> StoreResult<Visitor>;
+    /// existing person if that one has none. When the visitor changes person, its token is
+    /// replaced by the one hashed as `new_token_hash`, in the same transaction.
+    async fn identify(
+        &self,
+        visitor_id: i64,
+        sub: &str,
+        new_token_hash: &str,
+        bridge: Bridge,
+    ) -> StoreResult<Identified>;
 
     /// Replaces the person's contact info.
     async fn set_contact(

@@ -259,7 +259,7 @@ async fn authors(
         let sql = format!(
             "WITH wanted (integration_id, ext_user_id) AS (VALUES {}) \
              SELECT o.id, o.integration_id, o.ext_user_id, o.name, \
-             CAST(CASE WHEN o.picture IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_picture FROM wanted w \
+             CAST(CASE WHEN o.picture_type IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_picture FROM wanted w \
              JOIN operators o ON o.integration_id = w.integration_id \
              AND o.ext_user_id = w.ext_user_id",
             values(engine, part.len(), 2)

@@ -9,12 +9,13 @@ use sqlx::any::AnyRow;
 /// `WHERE ...` over `m` (messages).
 pub const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, m.seq, m.client_id, \
      m.author_kind, COALESCE(o.name, m.author_name) AS author_name, m.text, m.text_format, \
-     m.sent_at, m.edited_at, CASE WHEN o.picture IS NULL THEN NULL ELSE o.id END AS picture_of \
+     m.sent_at, m.edited_at, CASE WHEN o.picture_type IS NULL THEN NULL ELSE o.id END AS picture_of \
      FROM messages m LEFT JOIN operators o ON o.id = m.operator_id";
 
-/// The columns [`visitor`] reads, of visitors still logged in; callers append `AND ...`.
+/// The columns [`visitor`] reads, and when the visitor was last seen, of visitors still logged
+/// in; callers append `AND ...`.
 pub const VISITOR_SELECT: &str = "SELECT v.id, v.integration_id, v.person_id, p.sub, p.name, \
-     p.email, p.phone FROM visitors v JOIN people p ON p.id = v.person_id \
+     p.email, p.phone, v.last_seen_at FROM visitors v JOIN people p ON p.id = v.person_id \
      WHERE v.revoked_at IS NULL";
 
 pub fn message(row: &AnyRow) -> StoreResult<Message> {

@@ -392,7 +392,7 @@ fn statement(conversations: usize, messages: usize, commands: usize) -> String {
          AND o.ext_user_id = f.author_ext_user_id \
          RETURNING id, seq, author_name, operator_id), \
          written AS (SELECT i.id, i.seq, i.author_name, \
-         CASE WHEN o.picture IS NULL THEN NULL ELSE o.id END AS picture_of \
+         CASE WHEN o.picture_type IS NULL THEN NULL ELSE o.id END AS picture_of \
          FROM inserted i LEFT JOIN operators o ON o.id = i.operator_id)"
     );
     if commands == 0 {

@@ -12,8 +12,8 @@ use super::multi_row::{engine_of, rows_per_statement, values};
 use super::outbox_signal::{Handed, OutboxSignal, ordering_key};
 use super::rows::{self, MESSAGE_SELECT, VISITOR_SELECT};
 use super::{
-    Appended, Bridge, Engine, NewMessage, OutboxItem, Store, StoreError, StoreResult, Visitor,
-    now_ms,
+    Appended, Bridge, Engine, Identified, NewMessage, OutboxItem, Store, StoreError, StoreResult,
+    TokenRotation, Visitor, legacy_pictures, now_ms,
 };
 use crate::bridge::commands;
 use crate::settings::SqliteSynchronous;
@@ -44,6 +44,10 @@ const POSTGRES_STATEMENT_CACHE: usize = 1024;
 /// connection used moments ago is alive, and one that is not fails its statement like any
 /// other lost connection.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// How stale a visitor's last-seen time may get before a connection writes it again: the idle
+/// expiry counts in days, and a write on every connection would cost every reconnect.
+const LAST_SEEN_GRANULARITY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// How often a transaction that lost a race on a unique key is tried again.
 const UNIQUE_RACE_ATTEMPTS: usize = 3;
@@ -131,6 +135,7 @@ impl SqlStore {
             Engine::Sqlite => {
                 let writes = options.clone().max_connections(1).connect(&url).await?;
                 sqlx::migrate!("migrations/sqlite").run(&writes).await?;
+                legacy_pictures::convert(&writes).await?;
                 let checkpoints = options.clone().max_connections(1).connect(&url).await?;
                 let reads = options.max_connections(4).connect(&url).await?;
                 (reads, writes, 1, Some(checkpoint::start(checkpoints)))
@@ -138,6 +143,7 @@ impl SqlStore {
             Engine::Postgres => {
                 let pool = options.max_connections(16).connect(&url).await?;
                 sqlx::migrate!("migrations/postgres").run(&pool).await?;
+                legacy_pictures::convert(&pool).await?;
                 (pool.clone(), pool, POSTGRES_MESSAGE_WRITERS, None)
             }
         };
@@ -156,13 +162,15 @@ impl SqlStore {
         Arc::clone(&self.signal)
     }
 
-    /// Moves the visitor to the person `sub`; returns the commands that queued.
+    /// Moves the visitor to the person `sub`, replacing its token when the person changes;
+    /// returns whether it did and the commands that queued.
     async fn identify_once(
         &self,
         visitor_id: i64,
         sub: &str,
+        new_token_hash: &str,
         bridge: Bridge,
-    ) -> StoreResult<Vec<Handed>> {
+    ) -> StoreResult<(TokenRotation, Vec<Handed>)> {
         let mut tx = self.writes.begin().await?;
         let mut handed = Vec::new();
         let mut adopted = false;
@@ -183,7 +191,7 @@ impl SqlStore {
         let current_sub: Option<String> = current.try_get("sub")?;
         if current_sub.as_deref() == Some(sub) {
             tx.commit().await?;
-            return Ok(handed);
+            return Ok((TokenRotation::Kept, handed));
         }
         let target: Option<i64> =
             sqlx::query("SELECT id FROM people WHERE integration_id = $1 AND sub = $2")
@@ -226,8 +234,9 @@ impl SqlStore {
                 target_id
             }
         };
-        sqlx::query("UPDATE visitors SET person_id = $1 WHERE id = $2")
+        sqlx::query("UPDATE visitors SET person_id = $1, token_hash = $2 WHERE id = $3")
             .bind(target_id)
+            .bind(new_token_hash)
             .bind(visitor_id)
             .execute(&mut *tx)
             .await?;
@@ -235,7 +244,7 @@ impl SqlStore {
         if adopted {
             self.conversation_refs.forget_all();
         }
-        Ok(handed)
+        Ok((TokenRotation::Replaced, handed))
     }
 }
 
@@ -364,8 +373,8 @@ impl Store for SqlStore {
         .await?
         .try_get("id")?;
         let id: i64 = sqlx::query(
-            "INSERT INTO visitors (integration_id, token_hash, person_id, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO visitors (integration_id, token_hash, person_id, created_at, \
+             last_seen_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
         )
         .bind(integration_id)
         .bind(token_hash)
@@ -388,16 +397,31 @@ impl Store for SqlStore {
         &self,
         integration_id: &str,
         token_hash: &str,
+        seen_since: i64,
     ) -> StoreResult<Option<Visitor>> {
-        let sql = format!("{VISITOR_SELECT} AND v.token_hash = $1 AND v.integration_id = $2");
-        sqlx::query(&sql)
+        let sql = format!(
+            "{VISITOR_SELECT} AND v.token_hash = $1 AND v.integration_id = $2 \
+             AND v.last_seen_at >= $3"
+        );
+        let Some(row) = sqlx::query(&sql)
             .bind(token_hash)
             .bind(integration_id)
+            .bind(seen_since)
             .fetch_optional(&self.reads)
             .await?
-            .as_ref()
-            .map(rows::visitor)
-            .transpose()
+        else {
+            return Ok(None);
+        };
+        let visitor = rows::visitor(&row)?;
+        let now = now_ms();
+        if row.try_get::<i64, _>("last_seen_at")? < now - LAST_SEEN_GRANULARITY_MS {
+            sqlx::query("UPDATE visitors SET last_seen_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(visitor.id)
+                .execute(&self.writes)
+                .await?;
+        }
+        Ok(Some(visitor))
     }
 
     async fn visitor(&self, visitor_id: i64) -> StoreResult<Option<Visitor>> {
@@ -420,10 +444,19 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn identify(&self, visitor_id: i64, sub: &str, bridge: Bridge) -> StoreResult<Visitor> {
+    async fn identify(
+        &self,
+        visitor_id: i64,
+        sub: &str,
+        new_token_hash: &str,
+        bridge: Bridge,
+    ) -> StoreResult<Identified> {
         let mut attempt = 1;
-        let handed = loop {
-            match self.identify_once(visitor_id, sub, bridge).await {
+        let (token, handed) = loop {
+            match self
+                .identify_once(visitor_id, sub, new_token_hash, bridge)
+                .await
+            {
                 Err(error) if attempt < UNIQUE_RACE_ATTEMPTS && is_unique_violation(&error) => {
                     attempt += 1;
                 }
@@ -431,9 +464,11 @@ impl Store for SqlStore {
             }
         };
         self.signal.queued(handed);
-        self.visitor(visitor_id)
+        let visitor = self
+            .visitor(visitor_id)
             .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))
+            .ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))?;
+        Ok(Identified { visitor, token })
     }
 
     async fn set_contact(

@@ -46,6 +46,7 @@ struct Fields {
     title: Option<String>,
     code: Option<ErrorCode>,
     retry_after_ms: Option<u64>,
+    visitor_token: Option<String>,
 }
 
 /// `message` is a stored [`Message`] in most frames and a sentence in `error`.
@@ -132,6 +133,7 @@ impl Fields {
                 conversation_id: self.conversation_id,
                 contact: required(self.contact, "contact")?,
                 messages: required(self.messages, "messages")?,
+                visitor_token: self.visitor_token,
             },
             Kind::Contact => ServerFrame::Contact {
                 contact: required(self.contact, "contact")?,

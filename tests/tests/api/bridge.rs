@@ -390,7 +390,11 @@ async fn a_hanging_conversation_does_not_hold_up_the_others() {
 }
 
 /// Posts `body` to the test integration's inbound URL with `token`.
-async fn inbound(server: &Endpoint, token: &str, body: impl Into<reqwest::Body>) -> (u16, String) {
+pub(crate) async fn inbound(
+    server: &Endpoint,
+    token: &str,
+    body: impl Into<reqwest::Body>,
+) -> (u16, String) {
     let response = tests::http()
         .post(format!(
             "{}/integration/webhook/shop:{token}/callback",
@@ -623,14 +627,15 @@ async fn a_known_user_adopting_an_anonymous_conversation_joins_it_in_1c() {
                 .unwrap_or_else(|| panic!("{db:?}: missing in {commands:#?}"))
         };
         let conversation = first.conversation_id.to_string();
-        let user = position(&|c| matches!(c, Command::CreateUser(u) if u.ext_user_id == "cust-1"));
+        let user =
+            position(&|c| matches!(c, Command::CreateUser(u) if u.ext_user_id == "site-cust-1"));
         let joined = position(&|c| {
             matches!(c, Command::UpdateConversation(u) if u.ext_conversation_id == conversation
-                && u.add_members == Some(vec!["cust-1".to_owned()]))
+                && u.add_members == Some(vec!["site-cust-1".to_owned()]))
         });
         let after = position(&|c| {
             matches!(c, Command::CreateMessage(m) if m.text == "after login"
-                && m.ext_user_id.as_deref() == Some("cust-1") && m.ext_conversation_id == conversation)
+                && m.ext_user_id.as_deref() == Some("site-cust-1") && m.ext_conversation_id == conversation)
         });
         assert!(user < joined && joined < after, "{db:?}: {commands:#?}");
     }

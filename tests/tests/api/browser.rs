@@ -70,7 +70,7 @@ pub(crate) async fn operator_says(server: &Endpoint, page: &Session, ext_id: &st
 }
 
 /// Calls API method `call` (JavaScript after `chat.`) and returns what its promise resolves to.
-async fn resolve(page: &Session, call: &str) -> Value {
+pub(crate) async fn resolve(page: &Session, call: &str) -> Value {
     page.js_async(
         &format!(
             "var done = arguments[arguments.length - 1];\n\

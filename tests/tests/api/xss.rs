@@ -79,3 +79,40 @@ async fn plain_text_is_kept_verbatim_and_empty_html_is_refused() {
         assert!(message.contains("empty"), "{db:?}: {message}");
     }
 }
+
+#[tokio::test]
+async fn relative_and_protocol_relative_links_lose_their_href() {
+    for db in engines() {
+        let server = TestServer::start(db, Options::default()).await;
+        let (_, mut client) = visitor(&server).await;
+        for (n, href) in ["//evil.example/x", "/logout", "../admin", "logout"]
+            .iter()
+            .enumerate()
+        {
+            let html = format!("<a href=\"{href}\">link</a>");
+            client
+                .send_message(&format!("r-{n}"), &html, TextFormat::Html)
+                .await;
+            let stored = ack(&mut client).await;
+            assert!(
+                !stored.text.contains("href"),
+                "{db:?}: {href:?} kept its href: {:?}",
+                stored.text
+            );
+        }
+        client
+            .send_message(
+                "abs",
+                "<a href=\"https://shop.example/help\">help</a>",
+                TextFormat::Html,
+            )
+            .await;
+        assert!(
+            ack(&mut client)
+                .await
+                .text
+                .contains("href=\"https://shop.example/help\""),
+            "{db:?}: an absolute link stays"
+        );
+    }
+}

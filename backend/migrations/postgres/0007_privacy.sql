@@ -1,0 +1,14 @@
+-- Privacy and smaller leaks (PostgreSQL).
+
+-- Operators' pictures as served: the decoded bytes, their type (decided from the bytes) and an
+-- entity tag for conditional requests. Pictures stored before as base64 in `picture` are
+-- converted by the server when it starts (the same code as on SQLite, which has no base64
+-- decoder); `picture` keeps only what could not be read as an image, which was never served.
+ALTER TABLE operators ADD COLUMN picture_data BYTEA;
+ALTER TABLE operators ADD COLUMN picture_type TEXT;
+ALTER TABLE operators ADD COLUMN picture_etag TEXT;
+
+-- When a visitor token was last used to connect, to within a day: tokens idle for longer than
+-- `limits.visitor_idle_days` are refused. Visitors from before count as seen now.
+ALTER TABLE visitors ADD COLUMN last_seen_at BIGINT NOT NULL DEFAULT 0;
+UPDATE visitors SET last_seen_at = CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT);
