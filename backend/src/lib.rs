@@ -7,6 +7,7 @@ pub mod bridge;
 pub mod bundle;
 pub mod contact;
 pub mod delivered;
+pub mod history;
 pub mod hub;
 pub mod integrations;
 pub mod params;

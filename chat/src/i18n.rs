@@ -30,6 +30,10 @@ pub struct Strings {
     pub phone: &'static str,
     pub save: &'static str,
     pub empty: &'static str,
+    /// The control above the log that fetches older pages of the conversation.
+    pub load_earlier: &'static str,
+    /// Ends a stored message the server cut to fit a page (the server's words).
+    pub message_cut: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -57,6 +61,8 @@ const EN: Strings = Strings {
     phone: "Phone",
     save: "Save",
     empty: "Ask us anything: we will answer here.",
+    load_earlier: "Load earlier messages",
+    message_cut: "\n… [message shortened: too long to show in full]",
 };
 
 const RU: Strings = Strings {
@@ -84,6 +90,8 @@ const RU: Strings = Strings {
     phone: "Телефон",
     save: "Сохранить",
     empty: "Задайте вопрос: мы ответим здесь.",
+    load_earlier: "Показать предыдущие сообщения",
+    message_cut: "\n… [сообщение сокращено: слишком длинное, чтобы показать целиком]",
 };
 
 /// The chat's title: `titleText`, or the language's default when it is empty.

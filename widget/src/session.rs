@@ -10,9 +10,12 @@ use crate::socket::{self, Socket};
 use crate::{net, storage, ui};
 use chat::i18n::{self, Strings};
 use chat::unread::ChatVisibility;
-use chat::{Backoff, Delivery, Log, Outbox, Outgoing, Unread};
+use chat::{Backoff, Delivery, Earlier, Log, Outbox, Outgoing, Unread};
 use leptos::prelude::*;
 use protocol::{AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, TextFormat};
+
+/// Messages asked for per older page; the server sends fewer when they are long.
+const EARLIER_PAGE: u32 = 50;
 
 /// The state of the connection to the server, as the composer explains it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +153,25 @@ impl Chat {
         self.send_frame(&message.frame());
     }
 
+    /// Asks for the page before the oldest message shown, unless there is none or one is on
+    /// its way.
+    pub fn load_earlier(self) {
+        if self.log.with_untracked(Log::earlier) != Earlier::Available {
+            return;
+        }
+        let Some(before_seq) = self.log.try_update(Log::request_earlier).flatten() else {
+            return;
+        };
+        let frame = ClientFrame::History {
+            before_seq,
+            limit: EARLIER_PAGE,
+        };
+        if !self.send_frame(&frame) {
+            self.log.update(Log::earlier_unanswered);
+            self.ensure_connected();
+        }
+    }
+
     pub fn set_contact(self, contact: ContactInfo) {
         self.contact.set(contact.clone());
         self.send_control(ClientFrame::SetContact { contact });
@@ -280,6 +302,9 @@ impl Chat {
             return;
         }
         self.runtime.update_value(|runtime| runtime.socket = None);
+        if self.log.with_untracked(Log::earlier) == Earlier::Loading {
+            self.log.update(Log::earlier_unanswered);
+        }
         if code == socket::LOGGED_OUT {
             self.forget_visitor();
             return;
@@ -335,8 +360,12 @@ impl Chat {
                 contact,
                 messages,
                 reset,
+                has_older,
                 ..
-            } => self.on_welcome(contact, messages, reset),
+            } => {
+                let earlier = reset.then(|| Earlier::after_page(has_older));
+                self.on_welcome(contact, messages, earlier);
+            }
             ServerFrame::Ack { client_id, message } => {
                 self.runtime
                     .update_value(|runtime| runtime.outbox.delivered(&client_id));
@@ -349,11 +378,31 @@ impl Chat {
                 log.apply(message);
             }),
             ServerFrame::Identified {
-                contact, messages, ..
+                contact,
+                messages,
+                has_older,
+                ..
             } => {
                 self.delivered(&messages);
-                self.log.update(|log| log.reset(messages));
+                self.log
+                    .update(|log| log.reset(messages, Earlier::after_page(has_older)));
                 self.contact.set(contact);
+            }
+            ServerFrame::History {
+                conversation_id,
+                before_seq,
+                messages,
+                has_older,
+            } => {
+                self.delivered(&messages);
+                self.log.update(|log| {
+                    log.prepend(
+                        conversation_id,
+                        before_seq,
+                        messages,
+                        Earlier::after_page(has_older),
+                    );
+                });
             }
             ServerFrame::Contact { contact } => self.contact.set(contact),
             ServerFrame::Error {
@@ -366,15 +415,23 @@ impl Chat {
         }
     }
 
-    fn on_welcome(self, contact: ContactInfo, messages: Vec<protocol::Message>, reset: bool) {
+    /// `earlier` is given when the messages are the newest page replacing the log (`reset`),
+    /// and says whether older pages exist.
+    fn on_welcome(
+        self,
+        contact: ContactInfo,
+        messages: Vec<protocol::Message>,
+        earlier: Option<Earlier>,
+    ) {
         self.link.set(Link::Online);
         self.contact.set(contact);
         self.delivered(&messages);
-        if reset {
-            self.log.update(|log| log.reset(messages));
-        } else {
-            for message in messages {
-                self.receive(message);
+        match earlier {
+            Some(earlier) => self.log.update(|log| log.reset(messages, earlier)),
+            None => {
+                for message in messages {
+                    self.receive(message);
+                }
             }
         }
         let (control, waiting) = self

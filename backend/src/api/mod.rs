@@ -8,6 +8,7 @@ mod loader;
 mod pictures;
 mod webhook;
 
+pub use chat::SocketBuffers;
 pub use error::ApiError;
 
 use crate::integrations::Integrations;

@@ -30,6 +30,8 @@ pub enum WebhookError {
     BadCommand(String),
     #[error("Conflict: {0}")]
     Conflict(String),
+    #[error("text is {bytes} bytes; the limit is {limit} bytes (limits.max_message_bytes)")]
+    TextTooLarge { bytes: usize, limit: usize },
     #[error("internal error")]
     Store(#[from] StoreError),
 }
@@ -40,6 +42,7 @@ impl IntoResponse for WebhookError {
             Self::NoActiveIntegration => StatusCode::NOT_FOUND,
             Self::BadCommand(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TextTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Store(error) => {
                 tracing::error!(%error, "inbound webhook command failed");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -138,7 +141,7 @@ async fn execute(
         Command::CreateMessage(message) => {
             let conversation =
                 conversation(state, integration, &message.ext_conversation_id).await?;
-            let message = sanitized(message)?;
+            let message = sanitized(message, state.limits.max_message_bytes)?;
             let stored = store
                 .append_operator_message(&integration.id, conversation, &message)
                 .await??;
@@ -149,7 +152,7 @@ async fn execute(
         Command::UpdateMessage(message) => {
             let conversation =
                 conversation(state, integration, &message.ext_conversation_id).await?;
-            let message = sanitized(message)?;
+            let message = sanitized(message, state.limits.max_message_bytes)?;
             let stored = store
                 .update_operator_message(conversation, &message)
                 .await??;
@@ -173,9 +176,26 @@ async fn conversation(
         .ok_or_else(|| WebhookError::BadCommand(format!("no conversation {ext_id}")))
 }
 
-fn sanitized(mut message: MessageCommand) -> Result<MessageCommand, WebhookError> {
+/// `message` with its text sanitized, if the text is within `max_bytes` before and after (as
+/// visitors' texts are): no operator text is larger than a page of history can carry.
+fn sanitized(
+    mut message: MessageCommand,
+    max_bytes: usize,
+) -> Result<MessageCommand, WebhookError> {
+    let within = |text: &str| {
+        if text.len() > max_bytes {
+            Err(WebhookError::TextTooLarge {
+                bytes: text.len(),
+                limit: max_bytes,
+            })
+        } else {
+            Ok(())
+        }
+    };
+    within(&message.text)?;
     if message.text_format == TextFormat::Html {
         message.text = sanitize_html(&message.text);
+        within(&message.text)?;
     }
     if message.text.trim().is_empty() {
         return Err(WebhookError::BadCommand(

@@ -1,11 +1,17 @@
 //! The open chat: header (title, contact details, close), the message log (an `aria-live`
-//! region), the connection notice and the composer. Escape closes it.
+//! region), the connection notice and the composer. Escape closes it. The log shows the newest
+//! messages; scrolling to its top (or its "load earlier" button) brings older pages in above,
+//! keeping in view what the visitor was reading.
 
 use super::composer::Composer;
 use super::contact::ContactForm;
 use super::message::MessageView;
 use crate::session::{Chat, Link};
+use chat::{Earlier, Entry, Log};
 use leptos::prelude::*;
+
+/// How near the log's top (in CSS pixels) scrolling asks for older messages.
+const NEAR_TOP_PX: i32 = 48;
 
 #[component]
 pub fn Panel(chat: Chat, title: String) -> impl IntoView {
@@ -13,14 +19,41 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
     let strings = chat.strings;
     let contact_open = RwSignal::new(false);
     let log = NodeRef::<leptos::html::Ol>::new();
-    // New messages scroll into view.
+    // How far the visitor is from the log's bottom, as of the last scroll.
+    let from_bottom = StoredValue::new_local(0);
+    // New messages (and opening) scroll into view; older ones going in above keep the distance
+    // from the bottom, so what the visitor reads stays put.
+    let mut newest: Option<String> = None;
+    let mut was_open = false;
     super::effect::watch(move || {
-        chat.log.track();
-        chat.open.track();
-        if let Some(log) = log.get() {
-            crate::browser::after(0, move || log.set_scroll_top(log.scroll_height()));
-        }
+        let tail = chat
+            .log
+            .with(|log| log.entries().last().map(Entry::render_key));
+        let open = chat.open.get();
+        let Some(log) = log.get() else {
+            return;
+        };
+        let to_bottom = tail != newest || open != was_open;
+        (newest, was_open) = (tail, open);
+        let from_bottom = from_bottom.get_value();
+        crate::browser::after(0, move || {
+            let bottom = log.scroll_height() - log.client_height();
+            log.set_scroll_top(if to_bottom {
+                log.scroll_height()
+            } else {
+                bottom - from_bottom
+            });
+        });
     });
+    let on_scroll = move |_| {
+        let Some(log) = log.get_untracked() else {
+            return;
+        };
+        from_bottom.set_value(log.scroll_height() - log.client_height() - log.scroll_top());
+        if log.scroll_top() < NEAR_TOP_PX {
+            chat.load_earlier();
+        }
+    };
     let notice = move || match chat.link.get() {
         Link::Online | Link::Idle => None,
         Link::Connecting => Some(strings.connecting),
@@ -72,7 +105,23 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                     .get()
                     .then(|| view! { <ContactForm chat=chat on_saved=move || contact_open.set(false) /> })
             }}
-            <ol class="cw-log" role="log" aria-live="polite" aria-label=strings.log_label node_ref=log>
+            <ol
+                class="cw-log"
+                role="log"
+                aria-live="polite"
+                aria-label=strings.log_label
+                node_ref=log
+                on:scroll=on_scroll
+            >
+                <li class="cw-earlier" hidden=move || chat.log.with(Log::earlier) == Earlier::None>
+                    <button
+                        class="cw-earlier-button"
+                        aria-busy=move || (chat.log.with(Log::earlier) == Earlier::Loading).to_string()
+                        on:click=move |_| chat.load_earlier()
+                    >
+                        {strings.load_earlier}
+                    </button>
+                </li>
                 {move || {
                     chat.log
                         .with(|log| log.entries().is_empty())
