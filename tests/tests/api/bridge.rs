@@ -383,7 +383,11 @@ async fn a_hanging_conversation_does_not_hold_up_the_others() {
 }
 
 /// Posts `body` to the test integration's inbound URL with `token`.
-async fn inbound(server: &Endpoint, token: &str, body: impl Into<reqwest::Body>) -> (u16, String) {
+pub(crate) async fn inbound(
+    server: &Endpoint,
+    token: &str,
+    body: impl Into<reqwest::Body>,
+) -> (u16, String) {
     let response = tests::http()
         .post(format!(
             "{}/integration/webhook/shop:{token}/callback",

@@ -8,6 +8,7 @@ mod browser_csp;
 mod browser_loader;
 mod browser_params;
 mod browser_ui;
+mod history;
 mod http;
 mod identity;
 mod limits;
