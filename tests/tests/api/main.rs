@@ -5,6 +5,7 @@ mod binary;
 mod bridge;
 mod browser;
 mod browser_csp;
+mod browser_history;
 mod browser_loader;
 mod browser_params;
 mod browser_ui;
