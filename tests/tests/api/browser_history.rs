@@ -98,6 +98,7 @@ async fn a_reloaded_long_history_shows_the_newest_page_and_older_ones_on_scroll(
         )
         .await;
     let second_page = more_than(&chat, first_page).await;
+    assert!(second_page < LONG_MESSAGES, "one page at a time: {second_page}");
     let after = page
         .wait_for(
             "the view kept in place",
@@ -115,21 +116,24 @@ async fn a_reloaded_long_history_shows_the_newest_page_and_older_ones_on_scroll(
     assert!(after.is_array(), "{after}");
     page.screenshot("history-older-page").await;
 
-    // The button brings the rest, down to the first message.
+    // The button brings the rest, down to the first message; then it is hidden.
     let mut count = second_page;
     while count < LONG_MESSAGES + 1 {
-        page.widget_element(".cw-earlier-button")
-            .await
-            .click()
-            .await
-            .expect("click the load-earlier button");
+        // Clicked where it is, above the view: scrolling to it would load by itself.
+        page.js(
+            &format!("{}.querySelector('.cw-earlier-button').click()", shadow()),
+            Vec::new(),
+        )
+        .await;
         count = more_than(&chat, count).await;
     }
-    page.wait_for(
-        "the button gone with nothing older",
-        &format!("{}.querySelector('.cw-earlier').hidden", shadow()),
-    )
-    .await;
+    let hidden = page
+        .js(
+            &format!("return {}.querySelector('.cw-earlier').hidden", shadow()),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(hidden, json!(true), "nothing older");
     let texts = page.message_texts().await;
     let expected: Vec<String> = std::iter::once("Hello".to_owned())
         .chain((1..=LONG_MESSAGES).map(long_text))
