@@ -17,6 +17,15 @@ pub const PAGE_MESSAGES: usize = 50;
 /// it and the rest of its frame (ids, contact info, `sub`) has the other half.
 const PAGE_BASE_BYTES: usize = 64 * 1024;
 
+/// What ends a message cut to fit a page, in the language `language_code` picks for the
+/// widget's words (here, not among them: the widget never shows it by itself).
+pub fn cut_marker(language_code: &str) -> &'static str {
+    match chat::i18n::strings(language_code).lang {
+        "ru" => "\n… [сообщение сокращено: слишком длинное, чтобы показать целиком]",
+        _ => "\n… [message shortened: too long to show in full]",
+    }
+}
+
 /// How much one page may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageBudget {
@@ -34,10 +43,10 @@ impl PageBudget {
     }
 
     /// The page size for a client asking for `requested` messages: at least one, at most a page.
-    pub fn messages_for(&self, requested: u32) -> usize {
-        usize::try_from(requested)
+    pub fn messages_for(&self, requested: i64) -> usize {
+        usize::try_from(requested.max(1))
             .unwrap_or(usize::MAX)
-            .clamp(1, self.messages)
+            .min(self.messages)
     }
 }
 

@@ -295,7 +295,7 @@ impl Session {
 
     /// `history`: the page before `before_seq`. Pages reach no further forward than what the
     /// client was delivered; newer messages come in order as ever.
-    async fn history(&mut self, before_seq: i64, limit: u32) -> Flow {
+    async fn history(&mut self, before_seq: i64, limit: i64) -> Flow {
         let conversation_id = match self.conversation().await {
             Ok(Some(id)) => id,
             Ok(None) => {
@@ -326,7 +326,7 @@ impl Session {
 
     /// What ends a stored message cut to fit a page, in the integration's language.
     fn cut_marker(&self) -> &'static str {
-        chat::i18n::strings(&self.integration.params.language_code).message_cut
+        history::cut_marker(&self.integration.params.language_code)
     }
 
     /// The session's conversation, looked up once the visitor has one.
@@ -698,5 +698,85 @@ impl Session {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Stop,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::Pin;
+    use std::sync::Mutex;
+    use std::task::{Context, Poll};
+
+    /// A socket refusing every frame, as tungstenite does one over its write buffer.
+    struct Refusing;
+
+    impl Sink<WsMessage> for Refusing {
+        type Error = String;
+
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn start_send(self: Pin<&mut Self>, _: WsMessage) -> Result<(), String> {
+            Err("Space limit exceeded: Message too long".into())
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Log lines written by the test's subscriber.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+        type Writer = Self;
+
+        fn make_writer(&'a self) -> Self {
+            self.clone()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_send_is_logged_with_its_reason() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_ansi(false)
+            .finish();
+        let _logging = tracing::subscriber::set_default(subscriber);
+        let (outbound, queue) = mpsc::channel(4);
+        let frame = Outbound::Frame(Box::new(ServerFrame::Pong));
+        outbound.send(frame).await.unwrap();
+        drop(outbound);
+        write(Refusing, queue, 7).await;
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("WARN"), "{log}");
+        assert!(log.contains("cannot send a frame"), "{log}");
+        assert!(log.contains("Space limit exceeded"), "{log}");
+        assert!(
+            log.contains("visitor=7") && log.contains("bytes=15"),
+            "{log}"
+        );
     }
 }

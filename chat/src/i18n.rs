@@ -32,8 +32,6 @@ pub struct Strings {
     pub empty: &'static str,
     /// The control above the log that fetches older pages of the conversation.
     pub load_earlier: &'static str,
-    /// Ends a stored message the server cut to fit a page (the server's words).
-    pub message_cut: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -62,7 +60,6 @@ const EN: Strings = Strings {
     save: "Save",
     empty: "Ask us anything: we will answer here.",
     load_earlier: "Load earlier messages",
-    message_cut: "\n… [message shortened: too long to show in full]",
 };
 
 const RU: Strings = Strings {
@@ -91,7 +88,6 @@ const RU: Strings = Strings {
     save: "Сохранить",
     empty: "Задайте вопрос: мы ответим здесь.",
     load_earlier: "Показать предыдущие сообщения",
-    message_cut: "\n… [сообщение сокращено: слишком длинное, чтобы показать целиком]",
 };
 
 /// The chat's title: `titleText`, or the language's default when it is empty.

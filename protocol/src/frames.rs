@@ -96,7 +96,8 @@ pub enum ClientFrame {
     Ping,
     /// Asks for the page of messages just before `before_seq` (older ones than the client
     /// holds), answered by [`ServerFrame::History`]. The server caps `limit` at its page size.
-    History { before_seq: i64, limit: u32 },
+    /// `limit` is an `i64` like `before_seq`: the widget then compiles one integer writer.
+    History { before_seq: i64, limit: i64 },
 }
 
 /// Why the server refused something; `message` in the error frame says it in words.

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use protocol::{AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, TextFormat};
 
 /// Messages asked for per older page; the server sends fewer when they are long.
-const EARLIER_PAGE: u32 = 50;
+const EARLIER_PAGE: i64 = 50;
 
 /// The state of the connection to the server, as the composer explains it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -98,7 +98,10 @@ async fn a_reloaded_long_history_shows_the_newest_page_and_older_ones_on_scroll(
         )
         .await;
     let second_page = more_than(&chat, first_page).await;
-    assert!(second_page < LONG_MESSAGES, "one page at a time: {second_page}");
+    assert!(
+        second_page < LONG_MESSAGES,
+        "one page at a time: {second_page}"
+    );
     let after = page
         .wait_for(
             "the view kept in place",

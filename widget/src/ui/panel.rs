@@ -9,6 +9,8 @@ use super::message::MessageView;
 use crate::session::{Chat, Link};
 use chat::{Earlier, Entry, Log};
 use leptos::prelude::*;
+use std::cell::Cell;
+use std::rc::Rc;
 
 /// How near the log's top (in CSS pixels) scrolling asks for older messages.
 const NEAR_TOP_PX: i32 = 48;
@@ -19,10 +21,12 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
     let strings = chat.strings;
     let contact_open = RwSignal::new(false);
     let log = NodeRef::<leptos::html::Ol>::new();
-    // How far the visitor is from the log's bottom, as of the last scroll.
-    let from_bottom = StoredValue::new_local(0);
+    // How far the visitor is from the log's bottom, as of the last scroll. A plain cell: a
+    // stored value of one more type would cost the bundle more.
+    let from_bottom = Rc::new(Cell::new(0));
     // New messages (and opening) scroll into view; older ones going in above keep the distance
     // from the bottom, so what the visitor reads stays put.
+    let from_bottom_seen = Rc::clone(&from_bottom);
     let mut newest: Option<String> = None;
     let mut was_open = false;
     super::effect::watch(move || {
@@ -35,7 +39,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
         };
         let to_bottom = tail != newest || open != was_open;
         (newest, was_open) = (tail, open);
-        let from_bottom = from_bottom.get_value();
+        let from_bottom = from_bottom_seen.get();
         crate::browser::after(0, move || {
             let bottom = log.scroll_height() - log.client_height();
             log.set_scroll_top(if to_bottom {
@@ -49,7 +53,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
         let Some(log) = log.get_untracked() else {
             return;
         };
-        from_bottom.set_value(log.scroll_height() - log.client_height() - log.scroll_top());
+        from_bottom.set(log.scroll_height() - log.client_height() - log.scroll_top());
         if log.scroll_top() < NEAR_TOP_PX {
             chat.load_earlier();
         }
@@ -114,11 +118,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                 on:scroll=on_scroll
             >
                 <li class="cw-earlier" hidden=move || chat.log.with(Log::earlier) == Earlier::None>
-                    <button
-                        class="cw-earlier-button"
-                        aria-busy=move || (chat.log.with(Log::earlier) == Earlier::Loading).to_string()
-                        on:click=move |_| chat.load_earlier()
-                    >
+                    <button class="cw-earlier-button" on:click=move |_| chat.load_earlier()>
                         {strings.load_earlier}
                     </button>
                 </li>
