@@ -302,9 +302,7 @@ impl Chat {
             return;
         }
         self.runtime.update_value(|runtime| runtime.socket = None);
-        if self.log.with_untracked(Log::earlier) == Earlier::Loading {
-            self.log.update(Log::earlier_unanswered);
-        }
+        self.log.update(Log::earlier_unanswered);
         if code == socket::LOGGED_OUT {
             self.forget_visitor();
             return;
@@ -394,7 +392,7 @@ impl Chat {
                 messages,
                 has_older,
             } => {
-                self.delivered(&messages);
+                // Older than anything this widget may still have to send: no outbox check.
                 self.log.update(|log| {
                     log.prepend(
                         conversation_id,

@@ -1,7 +1,7 @@
 //! A long conversation in the widget, in headless Chromium: after a reload the log shows the
-//! newest page; scrolling to its top brings the page before it in above without moving what the
-//! visitor was reading, the "load earlier messages" button (named in the integration's language)
-//! brings the rest down to the first message, and sending still works.
+//! newest page; the "load earlier messages" button above it (named in the integration's
+//! language) brings the pages before in above, without moving what the visitor was reading, down
+//! to the first message; and sending still works.
 
 use crate::support::{say, welcomed};
 use serde_json::json;
@@ -43,7 +43,7 @@ async fn more_than(chat: &EmbeddedChat, before: usize) -> usize {
 }
 
 #[tokio::test]
-async fn a_reloaded_long_history_shows_the_newest_page_and_older_ones_on_scroll() {
+async fn a_reloaded_long_history_shows_the_newest_page_and_older_ones_on_request() {
     let chat = EmbeddedChat::start(&[]).await;
     let page = &chat.page;
     chat.say_hello().await;
@@ -77,15 +77,15 @@ async fn a_reloaded_long_history_shows_the_newest_page_and_older_ones_on_scroll(
         (2..LONG_MESSAGES).contains(&first_page),
         "the newest page only: {first_page}"
     );
-    let button = page.widget_element(".cw-earlier-button").await;
+    let button = page.widget_element(".cw-earlier").await;
     assert_eq!(
         button.text().await.unwrap(),
         "Показать предыдущие сообщения"
     );
     page.screenshot("history-newest-page").await;
 
-    // Scrolled to the top, the page before comes in above; the message that was first stays
-    // where the visitor saw it.
+    // Scrolled up to the top, the visitor asks for more: the page before comes in above, and
+    // the message that was first stays where the visitor saw it.
     let before = page
         .js(
             &format!(
@@ -97,6 +97,7 @@ async fn a_reloaded_long_history_shows_the_newest_page_and_older_ones_on_scroll(
             Vec::new(),
         )
         .await;
+    button.click().await.expect("click the load-earlier button");
     let second_page = more_than(&chat, first_page).await;
     assert!(
         second_page < LONG_MESSAGES,
@@ -122,21 +123,18 @@ async fn a_reloaded_long_history_shows_the_newest_page_and_older_ones_on_scroll(
     // The button brings the rest, down to the first message; then it is hidden.
     let mut count = second_page;
     while count < LONG_MESSAGES + 1 {
-        // Clicked where it is, above the view: scrolling to it would load by itself.
-        page.js(
-            &format!("{}.querySelector('.cw-earlier-button').click()", shadow()),
-            Vec::new(),
-        )
-        .await;
+        page.widget_element(".cw-earlier")
+            .await
+            .click()
+            .await
+            .expect("click the load-earlier button");
         count = more_than(&chat, count).await;
     }
-    let hidden = page
-        .js(
-            &format!("return {}.querySelector('.cw-earlier').hidden", shadow()),
-            Vec::new(),
-        )
-        .await;
-    assert_eq!(hidden, json!(true), "nothing older");
+    page.wait_for(
+        "the button hidden with nothing older",
+        &format!("{}.querySelector('.cw-earlier').hidden", shadow()),
+    )
+    .await;
     let texts = page.message_texts().await;
     let expected: Vec<String> = std::iter::once("Hello".to_owned())
         .chain((1..=LONG_MESSAGES).map(long_text))

@@ -1,19 +1,16 @@
 //! The open chat: header (title, contact details, close), the message log (an `aria-live`
 //! region), the connection notice and the composer. Escape closes it. The log shows the newest
-//! messages; scrolling to its top (or its "load earlier" button) brings older pages in above,
+//! messages; the "load earlier messages" button above it brings older pages in above them,
 //! keeping in view what the visitor was reading.
 
 use super::composer::Composer;
 use super::contact::ContactForm;
 use super::message::MessageView;
 use crate::session::{Chat, Link};
-use chat::{Earlier, Entry, Log};
+use chat::{Earlier, Log};
 use leptos::prelude::*;
 use std::cell::Cell;
 use std::rc::Rc;
-
-/// How near the log's top (in CSS pixels) scrolling asks for older messages.
-const NEAR_TOP_PX: i32 = 48;
 
 #[component]
 pub fn Panel(chat: Chat, title: String) -> impl IntoView {
@@ -21,43 +18,34 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
     let strings = chat.strings;
     let contact_open = RwSignal::new(false);
     let log = NodeRef::<leptos::html::Ol>::new();
-    // How far the visitor is from the log's bottom, as of the last scroll. A plain cell: a
-    // stored value of one more type would cost the bundle more.
-    let from_bottom = Rc::new(Cell::new(0));
-    // New messages (and opening) scroll into view; older ones going in above keep the distance
-    // from the bottom, so what the visitor reads stays put.
-    let from_bottom_seen = Rc::clone(&from_bottom);
-    let mut newest: Option<String> = None;
+    // New messages at the end (and opening) scroll into view. Older ones going in above add
+    // their height to the scroll position, so what the visitor reads stays put: the log's
+    // height after each render is kept for that.
+    let height = Rc::new(Cell::new(0));
+    let mut newest = None;
     let mut was_open = false;
     super::effect::watch(move || {
+        // The last entry by id and time: a copy, where its render key would be a string.
         let tail = chat
             .log
-            .with(|log| log.entries().last().map(Entry::render_key));
+            .with(|log| log.entries().last().map(|entry| (entry.id, entry.sent_at)));
         let open = chat.open.get();
         let Some(log) = log.get() else {
             return;
         };
         let to_bottom = tail != newest || open != was_open;
         (newest, was_open) = (tail, open);
-        let from_bottom = from_bottom_seen.get();
+        let height = Rc::clone(&height);
         crate::browser::after(0, move || {
-            let bottom = log.scroll_height() - log.client_height();
+            let grown = log.scroll_height() - height.get();
             log.set_scroll_top(if to_bottom {
                 log.scroll_height()
             } else {
-                bottom - from_bottom
+                log.scroll_top() + grown
             });
+            height.set(log.scroll_height());
         });
     });
-    let on_scroll = move |_| {
-        let Some(log) = log.get_untracked() else {
-            return;
-        };
-        from_bottom.set(log.scroll_height() - log.client_height() - log.scroll_top());
-        if log.scroll_top() < NEAR_TOP_PX {
-            chat.load_earlier();
-        }
-    };
     let notice = move || match chat.link.get() {
         Link::Online | Link::Idle => None,
         Link::Connecting => Some(strings.connecting),
@@ -109,19 +97,20 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                     .get()
                     .then(|| view! { <ContactForm chat=chat on_saved=move || contact_open.set(false) /> })
             }}
+            <button
+                class="cw-earlier"
+                hidden=move || chat.log.with(Log::earlier) == Earlier::None
+                on:click=move |_| chat.load_earlier()
+            >
+                {strings.load_earlier}
+            </button>
             <ol
                 class="cw-log"
                 role="log"
                 aria-live="polite"
                 aria-label=strings.log_label
                 node_ref=log
-                on:scroll=on_scroll
             >
-                <li class="cw-earlier" hidden=move || chat.log.with(Log::earlier) == Earlier::None>
-                    <button class="cw-earlier-button" on:click=move |_| chat.load_earlier()>
-                        {strings.load_earlier}
-                    </button>
-                </li>
                 {move || {
                     chat.log
                         .with(|log| log.entries().is_empty())
