@@ -1,9 +1,9 @@
 //! History in pages: how much of a conversation one frame may carry. A page holds at most
 //! [`PAGE_MESSAGES`] messages and at most [`PageBudget::bytes`] of them serialized, each measured,
 //! so a `welcome`, `identified` or `history` frame stays well inside the WebSocket's largest
-//! message and write buffer (`api::chat::SocketBuffers`), however long the conversation. A stored
-//! message too large for a page by itself (stored before inbound texts were capped) goes out cut
-//! with a visible marker; the store keeps it whole.
+//! message and write buffer ([`crate::api::SocketBuffers`]), however long the conversation. A
+//! stored message too large for a page by itself (stored before inbound texts were capped) goes
+//! out cut with a visible marker; the store keeps it whole.
 
 use crate::sanitize::sanitize_html;
 use crate::settings::Limits;

@@ -176,8 +176,9 @@ async fn conversation(
         .ok_or_else(|| WebhookError::BadCommand(format!("no conversation {ext_id}")))
 }
 
-/// `message` with its text sanitized, if the text is within `max_bytes` before and after (as
-/// visitors' texts are): no operator text is larger than a page of history can carry.
+/// `message` with its text sanitized, if the text is within `max_bytes` (the visitors' limit)
+/// before sanitizing and after: an operator's text, like a visitor's, always fits a page of
+/// history by itself.
 fn sanitized(
     mut message: MessageCommand,
     max_bytes: usize,
