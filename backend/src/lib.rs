@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod client_ip;
 pub mod contact;
 pub mod delivered;
+pub mod history;
 pub mod hub;
 pub mod integrations;
 pub mod listener;

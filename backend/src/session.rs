@@ -5,9 +5,15 @@
 //! Delivery keeps what the client has of its conversation ([`Delivered`]): a message it has is
 //! skipped, one past a gap triggers a resync from the store, so a lagging or reordered feed never
 //! loses or repeats a message.
+//!
+//! History goes out in pages ([`crate::history`]): a welcome carries the newest page, or on a
+//! resume the messages the client lacks when they fit one page; a client pages further back with
+//! `history` frames. Every frame thus stays within the socket's limits however long the
+//! conversation.
 
 use crate::contact;
 use crate::delivered::{Delivered, Verdict};
+use crate::history::{self, Older, Page, PageBudget};
 use crate::hub::{HubEvent, Subscription};
 use crate::integrations::Integration;
 use crate::page_url;
@@ -23,6 +29,11 @@ use protocol::{ClientFrame, ErrorCode, Message, PageInfo, ServerFrame, TextForma
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
+
+/// Rows to read for a page of `messages`: one more tells whether there are more.
+fn rows_for(messages: usize) -> i64 {
+    i64::try_from(messages).unwrap_or(i64::MAX - 1) + 1
+}
 
 /// Frames queued for the writer before the reader waits for it.
 const OUTBOUND_CAPACITY: usize = 64;
@@ -78,11 +89,12 @@ pub async fn run<S, R, E>(
     resume: Resume,
 ) where
     S: Sink<WsMessage> + Unpin + Send,
+    S::Error: std::fmt::Display,
     R: Stream<Item = Result<WsMessage, E>> + Unpin + Send,
 {
     let _open = crate::telemetry::session_opened();
     let (outbound, queue) = mpsc::channel(OUTBOUND_CAPACITY);
-    let mut writer = Box::pin(write(sink, queue));
+    let mut writer = Box::pin(write(sink, queue, visitor.id));
     let subscription = state.hub.subscribe(visitor.person_id);
     let session = Session {
         state,
@@ -103,32 +115,45 @@ pub async fn run<S, R, E>(
     }
 }
 
-async fn write<S: Sink<WsMessage> + Unpin>(mut sink: S, mut queue: mpsc::Receiver<Outbound>) {
+/// Drains `queue` into `sink`. A send that fails ends the session (the socket is of no more
+/// use) and is logged with its reason: a peer gone, or a frame the socket's limits refuse.
+async fn write<S>(mut sink: S, mut queue: mpsc::Receiver<Outbound>, visitor: i64)
+where
+    S: Sink<WsMessage> + Unpin,
+    S::Error: std::fmt::Display,
+{
     while let Some(item) = queue.recv().await {
-        let message = match item {
+        let (message, bytes) = match item {
             Outbound::Frame(frame) => match serde_json::to_string(&*frame) {
-                Ok(json) => WsMessage::text(json),
+                Ok(json) => {
+                    let bytes = json.len();
+                    (WsMessage::text(json), bytes)
+                }
                 Err(error) => {
-                    tracing::error!(%error, "cannot serialize a server frame");
+                    tracing::error!(%error, visitor, "cannot serialize a server frame");
                     continue;
                 }
             },
-            Outbound::Ping => WsMessage::Ping(Default::default()),
+            Outbound::Ping => (WsMessage::Ping(Default::default()), 0),
             Outbound::Close(code, reason) => {
-                let _ = sink
-                    .send(WsMessage::Close(Some(CloseFrame {
-                        code,
-                        reason: reason.into(),
-                    })))
-                    .await;
+                let close = WsMessage::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                }));
+                if let Err(error) = sink.send(close).await {
+                    tracing::warn!(%error, visitor, code, "cannot send the close frame");
+                }
                 break;
             }
         };
-        if sink.send(message).await.is_err() {
+        if let Err(error) = sink.send(message).await {
+            tracing::warn!(%error, visitor, bytes, "cannot send a frame; ending the session");
             break;
         }
     }
-    let _ = sink.close().await;
+    if let Err(error) = sink.close().await {
+        tracing::debug!(%error, visitor, "closing the socket failed");
+    }
 }
 
 /// Completes when the server starts shutting down (or its state is gone).
@@ -194,17 +219,15 @@ impl Session {
     async fn welcome(&mut self, resume: Resume) -> Result<(), StoreError> {
         let store = &self.state.store;
         let conversation_id = store.conversation_of(self.visitor.person_id).await?;
-        let (messages, reset) = match conversation_id {
+        let (page, reset) = match conversation_id {
             Some(id) if resume.conversation_id == Some(id) => {
-                let after = resume.after_seq.unwrap_or(0);
-                self.delivered.reset(after);
-                (store.messages_after(id, after).await?, false)
+                self.catch_up(id, resume.after_seq.unwrap_or(0)).await?
             }
-            Some(id) => (store.messages_after(id, 0).await?, true),
-            None => (Vec::new(), true),
+            Some(id) => (self.newest_page(id).await?, true),
+            None => (Page::default(), true),
         };
         self.conversation_id = conversation_id;
-        if let Some(last) = messages.last() {
+        if let Some(last) = page.messages.last() {
             self.delivered.reset(last.seq);
         }
         self.frame(ServerFrame::Welcome {
@@ -212,12 +235,117 @@ impl Session {
             conversation_id,
             sub: self.visitor.sub.clone(),
             contact: self.visitor.contact.clone(),
-            messages,
+            messages: page.messages,
             reset,
             max_message_bytes: self.state.limits.max_message_bytes,
+            has_older: page.has_older,
         })
         .await;
         Ok(())
+    }
+
+    /// What a client holding every message up to `after` gets, and whether it replaces what
+    /// the client holds: the messages after `after` when they fit one page; otherwise the
+    /// newest page, as for a new client. Catching up page by page would send a long absence
+    /// as a burst of pages the visitor mostly never scrolls to; the newest page is bounded,
+    /// and what lies between is older history, fetched on demand like any.
+    async fn catch_up(&mut self, id: i64, after: i64) -> Result<(Page, bool), StoreError> {
+        self.delivered.reset(after);
+        let budget = self.budget();
+        let rows = self
+            .state
+            .store
+            .messages_after(id, after, rows_for(budget.messages))
+            .await?;
+        let older = Older::from_rows(rows.len(), budget.messages);
+        let missing = Page::newest(rows, budget.messages, &budget, older, self.cut_marker());
+        if missing.has_older {
+            Ok((self.newest_page(id).await?, true))
+        } else {
+            // Older messages the client holds already, or fetches with `history` frames.
+            Ok((
+                Page {
+                    messages: missing.messages,
+                    has_older: false,
+                },
+                false,
+            ))
+        }
+    }
+
+    /// The newest page of conversation `id`.
+    async fn newest_page(&self, id: i64) -> Result<Page, StoreError> {
+        self.page_before(id, i64::MAX, self.budget().messages).await
+    }
+
+    /// At most `messages` of conversation `id` just before `before_seq`, as fit one page.
+    async fn page_before(
+        &self,
+        id: i64,
+        before_seq: i64,
+        messages: usize,
+    ) -> Result<Page, StoreError> {
+        let rows = self
+            .state
+            .store
+            .messages_before(id, before_seq, rows_for(messages))
+            .await?;
+        let older = Older::from_rows(rows.len(), messages);
+        Ok(Page::newest(
+            rows,
+            messages,
+            &self.budget(),
+            older,
+            self.cut_marker(),
+        ))
+    }
+
+    /// `history`: the page before `before_seq`. Pages reach no further forward than what the
+    /// client was delivered; newer messages come in order as ever.
+    async fn history(&mut self, before_seq: i64, limit: i64) -> Flow {
+        let conversation_id = match self.conversation().await {
+            Ok(Some(id)) => id,
+            Ok(None) => {
+                let reason = "there is no conversation yet, so no history to page".to_owned();
+                return self.error(ErrorCode::BadFrame, reason, None).await;
+            }
+            Err(error) => return self.internal_error(&error, None).await,
+        };
+        let messages = self.budget().messages_for(limit);
+        let before = before_seq.min(self.delivered.seq().saturating_add(1));
+        match self.page_before(conversation_id, before, messages).await {
+            Ok(page) => {
+                self.frame(ServerFrame::History {
+                    conversation_id,
+                    before_seq,
+                    messages: page.messages,
+                    has_older: page.has_older,
+                })
+                .await
+            }
+            Err(error) => self.internal_error(&error, None).await,
+        }
+    }
+
+    fn budget(&self) -> PageBudget {
+        PageBudget::for_limits(&self.state.limits)
+    }
+
+    /// What ends a stored message cut to fit a page, in the integration's language.
+    fn cut_marker(&self) -> &'static str {
+        history::cut_marker(&self.integration.params.language_code)
+    }
+
+    /// The session's conversation, looked up once the visitor has one.
+    async fn conversation(&mut self) -> Result<Option<i64>, StoreError> {
+        if self.conversation_id.is_none() {
+            self.conversation_id = self
+                .state
+                .store
+                .conversation_of(self.visitor.person_id)
+                .await?;
+        }
+        Ok(self.conversation_id)
     }
 
     /// Every client frame, whatever its type and even if it does not parse, counts against the
@@ -275,6 +403,7 @@ impl Session {
             ClientFrame::SetContact { contact } => self.set_contact(contact).await,
             ClientFrame::Identify { token } => self.identify(&token).await,
             ClientFrame::Ping => self.frame(ServerFrame::Pong).await,
+            ClientFrame::History { before_seq, limit } => self.history(before_seq, limit).await,
         }
     }
 
@@ -431,7 +560,7 @@ impl Session {
         }
     }
 
-    /// Switches the session to `visitor`'s person and sends its whole history.
+    /// Switches the session to `visitor`'s person and sends the newest page of its history.
     async fn rebind(&mut self, visitor: Visitor) -> Flow {
         if visitor.person_id != self.visitor.person_id {
             self.subscription = self.state.hub.subscribe(visitor.person_id);
@@ -440,24 +569,26 @@ impl Session {
         let history = async {
             let store = &self.state.store;
             let conversation_id = store.conversation_of(self.visitor.person_id).await?;
-            let messages = match conversation_id {
-                Some(id) => store.messages_after(id, 0).await?,
-                None => Vec::new(),
+            let page = match conversation_id {
+                Some(id) => self.newest_page(id).await?,
+                None => Page::default(),
             };
-            Ok::<_, StoreError>((conversation_id, messages))
+            Ok::<_, StoreError>((conversation_id, page))
         };
-        let (conversation_id, messages) = match history.await {
+        let (conversation_id, page) = match history.await {
             Ok(history) => history,
             Err(error) => return self.internal_error(&error, None).await,
         };
         self.conversation_id = conversation_id;
-        self.delivered.reset(messages.last().map_or(0, |m| m.seq));
+        self.delivered
+            .reset(page.messages.last().map_or(0, |m| m.seq));
         let visitor_token = self.new_token.take();
         self.frame(ServerFrame::Identified {
             sub: self.visitor.sub.clone().unwrap_or_default(),
             conversation_id,
             contact: self.visitor.contact.clone(),
-            messages,
+            messages: page.messages,
+            has_older: page.has_older,
             visitor_token,
         })
         .await
@@ -533,24 +664,40 @@ impl Session {
         Flow::Continue
     }
 
+    /// Sends what the client lacks from the store, a page's worth of rows at a time: never
+    /// more in memory than a page, each message cut to fit a frame, the writer's queue pacing
+    /// the pages.
     async fn resync(&mut self) -> Flow {
-        let store = &self.state.store;
-        let conversation_id = match self.conversation_id {
-            Some(id) => Ok(Some(id)),
-            None => store.conversation_of(self.visitor.person_id).await,
+        let id = match self.conversation().await {
+            Ok(Some(id)) => id,
+            Ok(None) => return Flow::Continue,
+            Err(error) => return self.internal_error(&error, None).await,
         };
-        let missing = match conversation_id {
-            Ok(Some(id)) => {
-                self.conversation_id = Some(id);
-                store.messages_after(id, self.delivered.seq()).await
-            }
-            Ok(None) => Ok(Vec::new()),
-            Err(error) => Err(error),
-        };
-        match missing {
+        let budget = self.budget();
+        let marker = self.cut_marker();
+        loop {
+            let from = self.delivered.seq();
+            let rows = self
+                .state
+                .store
+                .messages_after(id, from, rows_for(budget.messages))
+                .await;
+            let rows = match rows {
+                Ok(rows) => rows,
+                Err(error) => return self.internal_error(&error, None).await,
+            };
+            let more = rows.len() > budget.messages;
+            let missing = rows
+                .into_iter()
+                .map(|message| history::fitted(message, budget.bytes, marker))
+                .collect();
             // Straight from the store: contiguous, so no further resync.
-            Ok(missing) => Box::pin(self.deliver(missing)).await,
-            Err(error) => self.internal_error(&error, None).await,
+            if let Flow::Stop = Box::pin(self.deliver(missing)).await {
+                return Flow::Stop;
+            }
+            if !more || self.delivered.seq() == from {
+                return Flow::Continue;
+            }
         }
     }
 
@@ -588,5 +735,85 @@ impl Session {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Stop,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::Pin;
+    use std::sync::Mutex;
+    use std::task::{Context, Poll};
+
+    /// A socket refusing every frame, as tungstenite does one over its write buffer.
+    struct Refusing;
+
+    impl Sink<WsMessage> for Refusing {
+        type Error = String;
+
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn start_send(self: Pin<&mut Self>, _: WsMessage) -> Result<(), String> {
+            Err("Space limit exceeded: Message too long".into())
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Log lines written by the test's subscriber.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+        type Writer = Self;
+
+        fn make_writer(&'a self) -> Self {
+            self.clone()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_send_is_logged_with_its_reason() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_ansi(false)
+            .finish();
+        let _logging = tracing::subscriber::set_default(subscriber);
+        let (outbound, queue) = mpsc::channel(4);
+        let frame = Outbound::Frame(Box::new(ServerFrame::Pong));
+        outbound.send(frame).await.unwrap();
+        drop(outbound);
+        write(Refusing, queue, 7).await;
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("WARN"), "{log}");
+        assert!(log.contains("cannot send a frame"), "{log}");
+        assert!(log.contains("Space limit exceeded"), "{log}");
+        assert!(
+            log.contains("visitor=7") && log.contains("bytes=15"),
+            "{log}"
+        );
     }
 }

@@ -30,6 +30,8 @@ pub struct Strings {
     pub phone: &'static str,
     pub save: &'static str,
     pub empty: &'static str,
+    /// The control above the log that fetches older pages of the conversation.
+    pub load_earlier: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -57,6 +59,7 @@ const EN: Strings = Strings {
     phone: "Phone",
     save: "Save",
     empty: "Ask us anything: we will answer here.",
+    load_earlier: "Load earlier messages",
 };
 
 const RU: Strings = Strings {
@@ -84,6 +87,7 @@ const RU: Strings = Strings {
     phone: "Телефон",
     save: "Сохранить",
     empty: "Задайте вопрос: мы ответим здесь.",
+    load_earlier: "Показать предыдущие сообщения",
 };
 
 /// The chat's title: `titleText`, or the language's default when it is empty.

@@ -12,6 +12,6 @@ pub mod placement;
 pub mod unread;
 
 pub use backoff::Backoff;
-pub use log::{Delivery, Entry, Log};
+pub use log::{Delivery, Earlier, Entry, Log};
 pub use outbox::{Outbox, Outgoing};
 pub use unread::Unread;

@@ -2,6 +2,9 @@
 //! visitor's own messages still on their way. A message is known by its server `id`, and a
 //! visitor's message also by the `client_id` it was sent with, so the acknowledgement, the
 //! broadcast copy and a history replay all land on the same entry.
+//!
+//! The server sends the newest page of a long conversation; older pages are asked for on demand
+//! ([`Log::request_earlier`]) and go in before what the log holds ([`Log::prepend`]).
 
 use crate::outbox::Outgoing;
 use protocol::{Author, AuthorKind, Message, TextFormat};
@@ -79,9 +82,33 @@ pub enum Applied {
     Updated,
 }
 
+/// Whether the server holds older messages than the log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Earlier {
+    /// The log starts at the conversation's first message, or holds nothing stored.
+    #[default]
+    None,
+    /// Older messages can be asked for.
+    Available,
+    /// A page of them was asked for and is on its way.
+    Loading,
+}
+
+impl Earlier {
+    /// From a page's `has_older`.
+    pub fn after_page(has_older: bool) -> Self {
+        if has_older {
+            Self::Available
+        } else {
+            Self::None
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Log {
     entries: Vec<Entry>,
+    earlier: Earlier,
 }
 
 impl Log {
@@ -124,18 +151,72 @@ impl Log {
         Applied::New
     }
 
-    /// The whole history from the server replaces the stored part of the log; the visitor's
-    /// messages still on their way stay after it unless the history already holds them.
-    pub fn reset(&mut self, history: Vec<Message>) {
+    /// The newest page of the history from the server replaces the stored part of the log;
+    /// the visitor's messages still on their way stay after it unless the page already holds
+    /// them. `earlier` says whether older pages exist.
+    pub fn reset(&mut self, history: Vec<Message>, earlier: Earlier) {
         self.entries.retain(|entry| entry.id.is_none());
         for message in history {
             self.apply(message);
         }
+        self.earlier = earlier;
     }
 
     /// Forget everything (logout).
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.earlier = Earlier::None;
+    }
+
+    pub fn earlier(&self) -> Earlier {
+        self.earlier
+    }
+
+    /// Starts loading the page before the oldest stored message: its `seq` to ask before, or
+    /// `None` when there is nothing older or a page is on its way already.
+    pub fn request_earlier(&mut self) -> Option<i64> {
+        if self.earlier != Earlier::Available {
+            return None;
+        }
+        let (_, oldest) = self.oldest_stored()?;
+        self.earlier = Earlier::Loading;
+        Some(oldest)
+    }
+
+    /// The page asked for will not come (it could not be sent, or the connection closed): it
+    /// may be asked for again.
+    pub fn earlier_unanswered(&mut self) {
+        if self.earlier == Earlier::Loading {
+            self.earlier = Earlier::Available;
+        }
+    }
+
+    /// An older page from the server, the messages of `conversation_id` before `before_seq`, goes
+    /// in before what the log holds. A page that no longer joins the log (it was reset since
+    /// it was asked for) is dropped; the log's own state says what to ask next.
+    pub fn prepend(
+        &mut self,
+        conversation_id: i64,
+        before_seq: i64,
+        page: Vec<Message>,
+        earlier: Earlier,
+    ) {
+        if self.earlier != Earlier::Loading
+            || self.oldest_stored() != Some((conversation_id, before_seq))
+        {
+            return;
+        }
+        for message in page {
+            self.apply(message);
+        }
+        self.earlier = earlier;
+    }
+
+    /// Conversation and `seq` of the oldest stored message: where older pages end.
+    fn oldest_stored(&self) -> Option<(i64, i64)> {
+        self.entries
+            .iter()
+            .find_map(|entry| Some((entry.conversation_id?, entry.seq?)))
     }
 
     pub fn mark(&mut self, client_id: &str, delivery: Delivery) {
@@ -247,12 +328,83 @@ mod tests {
         log.apply(message(1, 1, None, AuthorKind::Operator));
         log.add_pending(&outgoing("stored-meanwhile"), 0);
         log.add_pending(&outgoing("still-offline"), 0);
-        log.reset(vec![
-            message(2, 1, None, AuthorKind::Operator),
-            message(3, 2, Some("stored-meanwhile"), AuthorKind::Visitor),
-        ]);
+        log.reset(
+            vec![
+                message(2, 1, None, AuthorKind::Operator),
+                message(3, 2, Some("stored-meanwhile"), AuthorKind::Visitor),
+            ],
+            Earlier::None,
+        );
         assert_eq!(ids(&log), [Some(2), Some(3), None]);
         assert_eq!(log.entries()[2].client_id.as_deref(), Some("still-offline"));
+    }
+
+    fn seqs(log: &Log) -> Vec<Option<i64>> {
+        log.entries().iter().map(|entry| entry.seq).collect()
+    }
+
+    fn page(seqs: std::ops::RangeInclusive<i64>) -> Vec<Message> {
+        seqs.map(|seq| message(100 + seq, seq, None, AuthorKind::Operator))
+            .collect()
+    }
+
+    #[test]
+    fn older_pages_go_in_before_the_newest_page_once_each() {
+        let mut log = Log::default();
+        assert_eq!(log.request_earlier(), None, "nothing to page");
+        log.add_pending(&outgoing("on-its-way"), 0);
+        log.reset(page(21..=30), Earlier::Available);
+        assert_eq!(log.request_earlier(), Some(21));
+        assert_eq!(log.earlier(), Earlier::Loading);
+        assert_eq!(log.request_earlier(), None, "one page at a time");
+        // A live message arrives meanwhile; the page overlaps what the log holds by one.
+        log.apply(message(131, 31, None, AuthorKind::Operator));
+        log.prepend(1, 21, page(11..=21), Earlier::Available);
+        let mut expected: Vec<Option<i64>> = (11..=31).map(Some).collect();
+        expected.push(None);
+        assert_eq!(seqs(&log), expected, "in order, each once, pending last");
+        assert_eq!(log.last_seen(), Some((1, 31)));
+        assert_eq!(log.request_earlier(), Some(11));
+        log.prepend(1, 11, page(1..=10), Earlier::None);
+        assert_eq!(log.entries()[0].seq, Some(1));
+        assert_eq!(log.earlier(), Earlier::None);
+        assert_eq!(log.request_earlier(), None, "the first message is in");
+    }
+
+    #[test]
+    fn a_page_that_no_longer_joins_the_log_is_dropped() {
+        let mut log = Log::default();
+        log.reset(page(21..=30), Earlier::Available);
+        assert_eq!(log.request_earlier(), Some(21));
+        // Reconnected meanwhile: a newer page replaced the log.
+        log.reset(page(26..=35), Earlier::Available);
+        log.prepend(1, 21, page(11..=20), Earlier::Available);
+        assert_eq!(log.entries()[0].seq, Some(26), "the stale page is dropped");
+        assert_eq!(log.request_earlier(), Some(26));
+        log.prepend(2, 26, page(16..=25), Earlier::Available);
+        assert_eq!(
+            log.entries()[0].seq,
+            Some(26),
+            "another conversation's page"
+        );
+    }
+
+    #[test]
+    fn a_request_the_connection_lost_can_be_made_again() {
+        let mut log = Log::default();
+        log.reset(page(5..=9), Earlier::after_page(true));
+        assert_eq!(log.request_earlier(), Some(5));
+        log.earlier_unanswered();
+        assert_eq!(log.earlier(), Earlier::Available);
+        assert_eq!(log.request_earlier(), Some(5));
+        log.clear();
+        assert_eq!(log.earlier(), Earlier::None);
+        log.earlier_unanswered();
+        assert_eq!(
+            log.earlier(),
+            Earlier::None,
+            "only a request on its way is undone"
+        );
     }
 
     #[test]

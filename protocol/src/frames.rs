@@ -94,6 +94,10 @@ pub enum ClientFrame {
     Identify { token: String },
     /// Application-level heartbeat; answered by [`ServerFrame::Pong`].
     Ping,
+    /// Asks for the page of messages just before `before_seq` (older ones than the client
+    /// holds), answered by [`ServerFrame::History`]. The server caps `limit` at its page size.
+    /// `limit` is an `i64` like `before_seq`: the widget then compiles one integer writer.
+    History { before_seq: i64, limit: i64 },
 }
 
 /// Why the server refused something; `message` in the error frame says it in words.
@@ -122,7 +126,9 @@ pub enum ErrorCode {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// First frame of every connection: who the visitor is and the messages it has not seen.
-    /// `reset` means `messages` is the whole history and replaces what the client holds.
+    /// `reset` means `messages` is the newest page of the history and replaces what the client
+    /// holds; `has_older` then says older messages exist ([`ClientFrame::History`] fetches them).
+    /// Without `reset`, `messages` are exactly those after the client's `after_seq`.
     Welcome {
         visitor_id: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,6 +140,8 @@ pub enum ServerFrame {
         reset: bool,
         /// Longest accepted message text, in bytes.
         max_message_bytes: usize,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        has_older: bool,
     },
     /// The message with this `client_id` is stored.
     Ack { client_id: String, message: Message },
@@ -141,7 +149,8 @@ pub enum ServerFrame {
     Message { message: Message },
     /// A stored message was edited.
     MessageUpdated { message: Message },
-    /// The visitor is now bound to `sub`; `messages` is the whole history of its conversation.
+    /// The visitor is now bound to `sub`; `messages` is the newest page of its conversation,
+    /// replacing what the client holds, and `has_older` says older messages exist.
     Identified {
         sub: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,6 +161,17 @@ pub enum ServerFrame {
         /// it to another person: the old token is refused from now on.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         visitor_token: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        has_older: bool,
+    },
+    /// Answer to [`ClientFrame::History`]: the messages of `conversation_id` just before
+    /// `before_seq`, in order, and whether still older ones exist.
+    History {
+        conversation_id: i64,
+        before_seq: i64,
+        messages: Vec<Message>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        has_older: bool,
     },
     /// The visitor's contact info as stored.
     Contact { contact: ContactInfo },
@@ -226,6 +246,13 @@ mod tests {
             json!({"type": "identify", "token": "a.b.c"}),
         );
         assert_roundtrip(&ClientFrame::Ping, json!({"type": "ping"}));
+        assert_roundtrip(
+            &ClientFrame::History {
+                before_seq: 31,
+                limit: 50,
+            },
+            json!({"type": "history", "before_seq": 31, "limit": 50}),
+        );
     }
 
     #[test]
@@ -258,6 +285,7 @@ mod tests {
                 messages: vec![m.clone()],
                 reset: true,
                 max_message_bytes: 4096,
+                has_older: false,
             },
             json!({"type": "welcome", "visitor_id": 1, "conversation_id": 3, "contact": {},
                    "messages": [wire.clone()], "reset": true, "max_message_bytes": 4096}),
@@ -284,6 +312,7 @@ mod tests {
                 contact: ContactInfo::default(),
                 messages: vec![],
                 visitor_token: None,
+                has_older: false,
             },
             json!({"type": "identified", "sub": "u-1", "contact": {}, "messages": []}),
         );
@@ -294,6 +323,7 @@ mod tests {
                 contact: ContactInfo::default(),
                 messages: vec![],
                 visitor_token: Some("t-2".into()),
+                has_older: false,
             },
             json!({"type": "identified", "sub": "u-1", "contact": {}, "messages": [],
                    "visitor_token": "t-2"}),
@@ -326,6 +356,50 @@ mod tests {
             json!({"type": "conversation_updated", "conversation_id": 3, "title": "Order 42"}),
         );
         assert_roundtrip(&ServerFrame::Pong, json!({"type": "pong"}));
+        assert_roundtrip(
+            &ServerFrame::History {
+                conversation_id: 3,
+                before_seq: 3,
+                messages: vec![m.clone()],
+                has_older: true,
+            },
+            json!({"type": "history", "conversation_id": 3, "before_seq": 3,
+                   "messages": [wire.clone()], "has_older": true}),
+        );
+        assert_roundtrip(
+            &ServerFrame::History {
+                conversation_id: 3,
+                before_seq: 1,
+                messages: vec![],
+                has_older: false,
+            },
+            json!({"type": "history", "conversation_id": 3, "before_seq": 1, "messages": []}),
+        );
+    }
+
+    #[test]
+    fn frames_of_servers_without_history_pages_read_as_having_no_older_messages() {
+        assert_eq!(
+            parse(
+                r#"{"type": "welcome", "visitor_id": 1, "contact": {}, "messages": [],
+                    "reset": true, "max_message_bytes": 10}"#
+            ),
+            Ok(ServerFrame::Welcome {
+                visitor_id: 1,
+                conversation_id: None,
+                sub: None,
+                contact: ContactInfo::default(),
+                messages: vec![],
+                reset: true,
+                max_message_bytes: 10,
+                has_older: false,
+            })
+        );
+        assert!(
+            parse(r#"{"type": "history", "conversation_id": 3, "messages": []}"#)
+                .expect_err("the page's position is required")
+                .contains("missing field `before_seq`")
+        );
     }
 
     #[test]
@@ -343,9 +417,10 @@ mod tests {
                 messages: vec![],
                 reset: false,
                 max_message_bytes: 8192,
+                has_older: true,
             },
             json!({"type": "welcome", "visitor_id": 1, "sub": "u-1", "contact": {"name": "Ivan"},
-                   "messages": [], "reset": false, "max_message_bytes": 8192}),
+                   "messages": [], "reset": false, "max_message_bytes": 8192, "has_older": true}),
         );
         assert_roundtrip(
             &ServerFrame::Identified {
@@ -354,9 +429,10 @@ mod tests {
                 contact: ContactInfo::default(),
                 messages: vec![message()],
                 visitor_token: None,
+                has_older: true,
             },
             json!({"type": "identified", "sub": "u-1", "conversation_id": 9, "contact": {},
-                   "messages": [serde_json::to_value(message()).unwrap()]}),
+                   "messages": [serde_json::to_value(message()).unwrap()], "has_older": true}),
         );
         assert_roundtrip(
             &ServerFrame::Error {

@@ -164,6 +164,13 @@ impl TestServer {
         self.start_again().await;
     }
 
+    /// Stops the server and starts it again on the same address and database with `limits`.
+    pub async fn restart_with(&mut self, limits: Limits) {
+        self.stop().await;
+        self.settings.limits = limits;
+        self.start_again().await;
+    }
+
     /// Stops the server; its sessions see it going away. [`Self::start_again`] brings it back.
     pub async fn stop(&mut self) {
         let _ = self.stop.send(true);

@@ -10,9 +10,12 @@ use crate::socket::{self, Socket};
 use crate::{net, storage, ui};
 use chat::i18n::{self, Strings};
 use chat::unread::ChatVisibility;
-use chat::{Backoff, Delivery, Log, Outbox, Outgoing, Unread};
+use chat::{Backoff, Delivery, Earlier, Log, Outbox, Outgoing, Unread};
 use leptos::prelude::*;
 use protocol::{AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, TextFormat};
+
+/// Messages asked for per older page; the server sends fewer when they are long.
+const EARLIER_PAGE: i64 = 50;
 
 /// The state of the connection to the server, as the composer explains it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +163,25 @@ impl Chat {
             .update(|log| log.mark(client_id, Delivery::Sending));
         self.ensure_connected();
         self.send_frame(&message.frame());
+    }
+
+    /// Asks for the page before the oldest message shown, unless there is none or one is on
+    /// its way.
+    pub fn load_earlier(self) {
+        if self.log.with_untracked(Log::earlier) != Earlier::Available {
+            return;
+        }
+        let Some(before_seq) = self.log.try_update(Log::request_earlier).flatten() else {
+            return;
+        };
+        let frame = ClientFrame::History {
+            before_seq,
+            limit: EARLIER_PAGE,
+        };
+        if !self.send_frame(&frame) {
+            self.log.update(Log::earlier_unanswered);
+            self.ensure_connected();
+        }
     }
 
     pub fn set_contact(self, contact: ContactInfo) {
@@ -356,6 +378,7 @@ impl Chat {
                 runtime.welcomed
             })
             .unwrap_or_default();
+        self.log.update(Log::earlier_unanswered);
         if code == socket::LOGGED_OUT {
             self.forget_visitor();
             return;
@@ -450,8 +473,12 @@ impl Chat {
                 contact,
                 messages,
                 reset,
+                has_older,
                 ..
-            } => self.on_welcome(contact, messages, reset),
+            } => {
+                let earlier = reset.then(|| Earlier::after_page(has_older));
+                self.on_welcome(contact, messages, earlier);
+            }
             ServerFrame::Ack { client_id, message } => {
                 self.runtime
                     .update_value(|runtime| runtime.outbox.delivered(&client_id));
@@ -467,6 +494,7 @@ impl Chat {
                 contact,
                 messages,
                 visitor_token,
+                has_older,
                 ..
             } => {
                 if let Some(token) = visitor_token {
@@ -476,8 +504,25 @@ impl Chat {
                         .update_value(|runtime| runtime.visitor_token = Some(token));
                 }
                 self.delivered(&messages);
-                self.log.update(|log| log.reset(messages));
+                self.log
+                    .update(|log| log.reset(messages, Earlier::after_page(has_older)));
                 self.contact.set(contact);
+            }
+            ServerFrame::History {
+                conversation_id,
+                before_seq,
+                messages,
+                has_older,
+            } => {
+                // Older than anything this widget may still have to send: no outbox check.
+                self.log.update(|log| {
+                    log.prepend(
+                        conversation_id,
+                        before_seq,
+                        messages,
+                        Earlier::after_page(has_older),
+                    );
+                });
             }
             ServerFrame::Contact { contact } => self.contact.set(contact),
             ServerFrame::Error {
@@ -490,16 +535,24 @@ impl Chat {
         }
     }
 
-    fn on_welcome(self, contact: ContactInfo, messages: Vec<protocol::Message>, reset: bool) {
+    /// `earlier` is given when the messages are the newest page replacing the log (`reset`),
+    /// and says whether older pages exist.
+    fn on_welcome(
+        self,
+        contact: ContactInfo,
+        messages: Vec<protocol::Message>,
+        earlier: Option<Earlier>,
+    ) {
         self.runtime.update_value(|runtime| runtime.welcomed = true);
         self.link.set(Link::Online);
         self.contact.set(contact);
         self.delivered(&messages);
-        if reset {
-            self.log.update(|log| log.reset(messages));
-        } else {
-            for message in messages {
-                self.receive(message);
+        match earlier {
+            Some(earlier) => self.log.update(|log| log.reset(messages, earlier)),
+            None => {
+                for message in messages {
+                    self.receive(message);
+                }
             }
         }
         let (control, waiting) = self

@@ -9,6 +9,7 @@ mod metrics;
 mod pictures;
 mod webhook;
 
+pub use chat::SocketBuffers;
 pub use error::ApiError;
 
 use crate::integrations::Integrations;

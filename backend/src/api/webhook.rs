@@ -35,6 +35,8 @@ pub enum WebhookError {
     UnreadableBody(String),
     #[error("Conflict: {0}")]
     Conflict(String),
+    #[error("text is {bytes} bytes; the limit is {limit} bytes (limits.max_message_bytes)")]
+    TextTooLarge { bytes: usize, limit: usize },
     #[error("internal error")]
     Store(#[from] StoreError),
 }
@@ -46,6 +48,7 @@ impl IntoResponse for WebhookError {
             Self::BadCommand(_) | Self::UnreadableBody(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TextTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Store(error) => {
                 tracing::error!(%error, "inbound webhook command failed");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -165,7 +168,7 @@ async fn execute(
         Command::CreateMessage(message) => {
             let conversation =
                 conversation(state, integration, &message.ext_conversation_id).await?;
-            let message = sanitized(message)?;
+            let message = sanitized(message, state.limits.max_message_bytes)?;
             let stored = store
                 .append_operator_message(&integration.id, conversation, &message)
                 .await??;
@@ -177,7 +180,7 @@ async fn execute(
         Command::UpdateMessage(message) => {
             let conversation =
                 conversation(state, integration, &message.ext_conversation_id).await?;
-            let message = sanitized(message)?;
+            let message = sanitized(message, state.limits.max_message_bytes)?;
             let stored = store
                 .update_operator_message(conversation, &message)
                 .await??;
@@ -211,9 +214,27 @@ async fn conversation(
         .ok_or_else(|| WebhookError::BadCommand(format!("no conversation {ext_id}")))
 }
 
-fn sanitized(mut message: MessageCommand) -> Result<MessageCommand, WebhookError> {
+/// `message` with its text sanitized, if the text is within `max_bytes` (the visitors' limit)
+/// before sanitizing and after: an operator's text, like a visitor's, always fits a page of
+/// history by itself.
+fn sanitized(
+    mut message: MessageCommand,
+    max_bytes: usize,
+) -> Result<MessageCommand, WebhookError> {
+    let within = |text: &str| {
+        if text.len() > max_bytes {
+            Err(WebhookError::TextTooLarge {
+                bytes: text.len(),
+                limit: max_bytes,
+            })
+        } else {
+            Ok(())
+        }
+    };
+    within(&message.text)?;
     if message.text_format == TextFormat::Html {
         message.text = sanitize_html(&message.text);
+        within(&message.text)?;
     }
     if message.text.trim().is_empty() {
         return Err(WebhookError::BadCommand(

@@ -728,7 +728,7 @@ mod tests {
 
         let ann_conversation = store.conversation_of(ann.person_id).await.unwrap().unwrap();
         let stored: Vec<(i64, Option<String>)> = store
-            .messages_after(ann_conversation, 0)
+            .messages_after(ann_conversation, 0, i64::MAX)
             .await
             .unwrap()
             .into_iter()

@@ -467,7 +467,7 @@ mod tests {
         assert_ne!(fourth.conversation_id, first.conversation_id);
         assert_eq!(fourth.seq, 1);
         let handed_over = store
-            .messages_after(first.conversation_id, 0)
+            .messages_after(first.conversation_id, 0, i64::MAX)
             .await
             .unwrap();
         assert_eq!(
@@ -536,7 +536,10 @@ mod tests {
             "numbers follow the first message, none twice"
         );
 
-        let stored = store.messages_after(conversation.id, 0).await.unwrap();
+        let stored = store
+            .messages_after(conversation.id, 0, i64::MAX)
+            .await
+            .unwrap();
         assert_eq!(stored.len(), 71);
         assert!(
             stored.windows(2).all(|pair| pair[0].id < pair[1].id),

@@ -389,11 +389,22 @@ pub trait Store: BridgeStore + Send + Sync + std::fmt::Debug + 'static {
         bridge: Bridge,
     ) -> StoreResult<Appended>;
 
-    /// Messages of the conversation with `seq` greater than `after_seq`, in order.
+    /// The first `limit` messages of the conversation with `seq` greater than `after_seq`, in
+    /// order.
     async fn messages_after(
         &self,
         conversation_id: i64,
         after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>>;
+
+    /// The last `limit` messages of the conversation with `seq` less than `before_seq`, in
+    /// order: a page of its history (`i64::MAX` gives the newest page).
+    async fn messages_before(
+        &self,
+        conversation_id: i64,
+        before_seq: i64,
+        limit: i64,
     ) -> StoreResult<Vec<Message>>;
 }
 

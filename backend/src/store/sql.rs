@@ -518,17 +518,45 @@ impl Store for SqlStore {
         &self,
         conversation_id: i64,
         after_seq: i64,
+        limit: i64,
     ) -> StoreResult<Vec<Message>> {
-        let sql =
-            format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq");
+        let sql = format!(
+            "{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"
+        );
         sqlx::query(&sql)
             .bind(conversation_id)
             .bind(after_seq)
+            .bind(limit)
             .fetch_all(&self.reads)
             .await?
             .iter()
             .map(rows::message)
             .collect()
+    }
+
+    async fn messages_before(
+        &self,
+        conversation_id: i64,
+        before_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
+        // Newest first, so the limit keeps the page next to `before_seq`; both engines walk the
+        // (conversation_id, seq) key backwards for it.
+        let sql = format!(
+            "{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.seq < $2 \
+             ORDER BY m.seq DESC LIMIT $3"
+        );
+        let mut page = sqlx::query(&sql)
+            .bind(conversation_id)
+            .bind(before_seq)
+            .bind(limit)
+            .fetch_all(&self.reads)
+            .await?
+            .iter()
+            .map(rows::message)
+            .collect::<StoreResult<Vec<_>>>()?;
+        page.reverse();
+        Ok(page)
     }
 }
 
@@ -708,6 +736,67 @@ async fn queue_user_update(tx: &mut Tx<'_>, person_id: i64) -> StoreResult<Vec<H
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_stores::test_stores;
+    use protocol::TextFormat;
+
+    #[tokio::test]
+    async fn history_reads_in_pages_before_and_after_a_seq() {
+        let (_dir, stores) = test_stores().await;
+        for store in &stores {
+            reads_pages(store).await;
+        }
+    }
+
+    async fn reads_pages(store: &SqlStore) {
+        let engine = store.engine.name();
+        let visitor = store.create_visitor("shop", "pages").await.unwrap();
+        let other = store.create_visitor("shop", "other").await.unwrap();
+        for (who, n) in [(&visitor, 1..=7), (&other, 1..=3)]
+            .into_iter()
+            .flat_map(|(who, range)| range.map(move |n| (who, n)))
+        {
+            let message = NewMessage {
+                client_id: format!("m-{n}"),
+                text: format!("text {n}"),
+                text_format: TextFormat::Plain,
+                page: None,
+            };
+            store
+                .append_visitor_message(who, message, Bridge::Off)
+                .await
+                .unwrap();
+        }
+        let conversation = store
+            .conversation_of(visitor.person_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let seqs = |page: Vec<Message>| -> Vec<i64> {
+            assert!(page.iter().all(|m| m.conversation_id == conversation));
+            page.into_iter().map(|message| message.seq).collect()
+        };
+        let before = |before_seq, limit| store.messages_before(conversation, before_seq, limit);
+        assert_eq!(
+            seqs(before(i64::MAX, 3).await.unwrap()),
+            [5, 6, 7],
+            "{engine}"
+        );
+        assert_eq!(seqs(before(5, 3).await.unwrap()), [2, 3, 4], "{engine}");
+        assert_eq!(seqs(before(2, 3).await.unwrap()), [1], "{engine}");
+        assert_eq!(seqs(before(1, 3).await.unwrap()), [0; 0], "{engine}");
+        assert_eq!(
+            seqs(before(i64::MAX, 50).await.unwrap()).len(),
+            7,
+            "{engine}"
+        );
+        let after = |after_seq, limit| store.messages_after(conversation, after_seq, limit);
+        assert_eq!(seqs(after(0, 3).await.unwrap()), [1, 2, 3], "{engine}");
+        assert_eq!(seqs(after(5, 3).await.unwrap()), [6, 7], "{engine}");
+        assert_eq!(seqs(after(7, 3).await.unwrap()), [0; 0], "{engine}");
+        let page = before(3, 1).await.unwrap();
+        assert_eq!(page[0].client_id.as_deref(), Some("m-2"), "{engine}");
+        assert_eq!(page[0].text, "text 2", "{engine}");
+    }
 
     /// `PRAGMA synchronous` of a connection from `pool`: 2 is FULL, 1 NORMAL.
     async fn synchronous_of(pool: &AnyPool) -> i64 {

@@ -24,6 +24,7 @@ enum Kind {
     ConversationUpdated,
     Error,
     Pong,
+    History,
 }
 
 /// Every field of every server frame. Fields that belong to other frames than `kind` are
@@ -38,6 +39,8 @@ struct Fields {
     contact: Option<ContactInfo>,
     messages: Option<Vec<Message>>,
     reset: Option<bool>,
+    has_older: Option<bool>,
+    before_seq: Option<i64>,
     /// Read as `u64`, like `retry_after_ms`, then checked to fit `usize`: a `usize` field would
     /// compile one more integer reader into the widget.
     max_message_bytes: Option<u64>,
@@ -117,6 +120,7 @@ impl Fields {
                     "max_message_bytes",
                 )?)
                 .map_err(|_| FrameError::TooLarge("max_message_bytes"))?,
+                has_older: self.has_older.unwrap_or_default(),
             },
             Kind::Ack => ServerFrame::Ack {
                 client_id: required(self.client_id, "client_id")?,
@@ -134,6 +138,13 @@ impl Fields {
                 contact: required(self.contact, "contact")?,
                 messages: required(self.messages, "messages")?,
                 visitor_token: self.visitor_token,
+                has_older: self.has_older.unwrap_or_default(),
+            },
+            Kind::History => ServerFrame::History {
+                conversation_id: required(self.conversation_id, "conversation_id")?,
+                before_seq: required(self.before_seq, "before_seq")?,
+                messages: required(self.messages, "messages")?,
+                has_older: self.has_older.unwrap_or_default(),
             },
             Kind::Contact => ServerFrame::Contact {
                 contact: required(self.contact, "contact")?,

@@ -1,11 +1,16 @@
 //! The open chat: header (title, contact details, close), the message log (an `aria-live`
-//! region), the connection notice and the composer. Escape closes it.
+//! region), the connection notice and the composer. Escape closes it. The log shows the newest
+//! messages; the "load earlier messages" button above it brings older pages in above them,
+//! keeping in view what the visitor was reading.
 
 use super::composer::Composer;
 use super::contact::ContactForm;
 use super::message::MessageView;
 use crate::session::{Chat, Link};
+use chat::{Earlier, Log};
 use leptos::prelude::*;
+use std::cell::Cell;
+use std::rc::Rc;
 
 #[component]
 pub fn Panel(chat: Chat, title: String) -> impl IntoView {
@@ -13,13 +18,33 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
     let strings = chat.strings;
     let contact_open = RwSignal::new(false);
     let log = NodeRef::<leptos::html::Ol>::new();
-    // New messages scroll into view.
+    // New messages at the end (and opening) scroll into view. Older ones going in above add
+    // their height to the scroll position, so what the visitor reads stays put: the log's
+    // height after each render is kept for that.
+    let height = Rc::new(Cell::new(0));
+    let mut newest = None;
+    let mut was_open = false;
     super::effect::watch(move || {
-        chat.log.track();
-        chat.open.track();
-        if let Some(log) = log.get() {
-            crate::browser::after(0, move || log.set_scroll_top(log.scroll_height()));
-        }
+        // The last entry by id and time: a copy, where its render key would be a string.
+        let tail = chat
+            .log
+            .with(|log| log.entries().last().map(|entry| (entry.id, entry.sent_at)));
+        let open = chat.open.get();
+        let Some(log) = log.get() else {
+            return;
+        };
+        let to_bottom = tail != newest || open != was_open;
+        (newest, was_open) = (tail, open);
+        let height = Rc::clone(&height);
+        crate::browser::after(0, move || {
+            let grown = log.scroll_height() - height.get();
+            log.set_scroll_top(if to_bottom {
+                log.scroll_height()
+            } else {
+                log.scroll_top() + grown
+            });
+            height.set(log.scroll_height());
+        });
     });
     let notice = move || match chat.link.get() {
         Link::Online | Link::Idle => None,
@@ -72,7 +97,20 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                     .get()
                     .then(|| view! { <ContactForm chat=chat on_saved=move || contact_open.set(false) /> })
             }}
-            <ol class="cw-log" role="log" aria-live="polite" aria-label=strings.log_label node_ref=log>
+            <button
+                class="cw-earlier"
+                hidden=move || chat.log.with(Log::earlier) == Earlier::None
+                on:click=move |_| chat.load_earlier()
+            >
+                {strings.load_earlier}
+            </button>
+            <ol
+                class="cw-log"
+                role="log"
+                aria-live="polite"
+                aria-label=strings.log_label
+                node_ref=log
+            >
                 {move || {
                     chat.log
                         .with(|log| log.entries().is_empty())
