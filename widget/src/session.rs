@@ -17,6 +17,9 @@ use protocol::{AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, Tex
 /// Messages asked for per older page; the server sends fewer when they are long.
 const EARLIER_PAGE: i64 = 50;
 
+/// What follows a call on the visitor's resource: gets the chat, the token and the answer.
+type OnVisitorAnswer = Box<dyn FnOnce(Chat, String, Result<(), net::NetError>)>;
+
 /// The state of the connection to the server, as the composer explains it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link {
@@ -248,12 +251,7 @@ impl Chat {
 
     /// `method` on the visitor's resource with `token`, on its own task; `then` gets the answer.
     /// Boxed, so the token check and the logout retries share one task type in the bundle.
-    fn visitor_request(
-        self,
-        method: &'static str,
-        token: String,
-        then: Box<dyn FnOnce(Self, String, Result<(), net::NetError>)>,
-    ) {
+    fn visitor_request(self, method: &'static str, token: String, then: OnVisitorAnswer) {
         wasm_bindgen_futures::spawn_local(async move {
             let answer = net::visitor(&self.config.api, method, &token).await;
             then(self, token, answer);
