@@ -92,10 +92,16 @@ const RU: Strings = Strings {
 
 /// The chat's title: `titleText`, or the language's default when it is empty.
 pub fn title(params: &IntegrationParams) -> &str {
-    if params.title_text.is_empty() {
-        strings(&params.language_code).default_title
+    title_or_default(&params.title_text, &params.language_code)
+}
+
+/// [`title`] from the two parameters it reads (the widget holds only those, not all of
+/// [`IntegrationParams`]).
+pub fn title_or_default<'a>(title_text: &'a str, language_code: &str) -> &'a str {
+    if title_text.is_empty() {
+        strings(language_code).default_title
     } else {
-        &params.title_text
+        title_text
     }
 }
 

@@ -1,7 +1,6 @@
 //! What the loader script passes to the chat when it starts it: the integration's parameters
 //! and the address of the widget API (the loader's other fields are its own).
 
-use protocol::IntegrationParams;
 use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -10,12 +9,27 @@ pub struct ConfigError(String);
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
-    pub params: IntegrationParams,
+    pub params: Params,
     /// `{public_url}/api/v1/chat/{id}:{token}`
     pub api: String,
     /// Whether messages carry the page's query string (the integration's `send_page_query`).
     #[serde(default, rename = "pageQuery")]
     pub page_query: bool,
+}
+
+/// The integration parameters the chat itself uses; the loader applies the others (placement,
+/// theme, the collapsed tab). Read apart from [`protocol::IntegrationParams`], whose choice enums
+/// would each compile a deserializer into the bundle. Every field is required: the server sends
+/// a whole serialized `IntegrationParams`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Params {
+    pub language_code: String,
+    pub title_text: String,
+    pub title_back_color: String,
+    pub title_text_color: String,
+    pub display_user_pictures: bool,
+    pub open_chat_on_new_message: bool,
 }
 
 impl Config {

@@ -12,5 +12,10 @@ mod socket;
 mod storage;
 mod ui;
 
+/// Talc instead of Rust's default dlmalloc: the same job with less code in the bundle.
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// Nothing runs when the bundle loads: the loader calls [`page::start_chat`].
 fn main() {}

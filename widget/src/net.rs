@@ -27,15 +27,11 @@ pub async fn create_visitor(api: &str) -> Result<VisitorCreated, NetError> {
     serde_json::from_str(&body).map_err(|error| NetError::Body(error.to_string()))
 }
 
-/// `Ok` while the server knows the token; a `401` status once it does not (logged out or
-/// unused for too long).
-pub async fn check_visitor(api: &str, visitor_token: &str) -> Result<(), NetError> {
-    request("GET", &format!("{api}/visitor"), Some(visitor_token)).await?;
-    Ok(())
-}
-
-pub async fn delete_visitor(api: &str, visitor_token: &str) -> Result<(), NetError> {
-    request("DELETE", &format!("{api}/visitor"), Some(visitor_token)).await?;
+/// `method` on the visitor's resource: `GET` answers `Ok` while the server knows the token,
+/// `DELETE` ends its session. Either is a `401` status once the server knows the token no more
+/// (logged out, or unused for too long). One function for both: one future in the bundle.
+pub async fn visitor(api: &str, method: &str, visitor_token: &str) -> Result<(), NetError> {
+    request(method, &format!("{api}/visitor"), Some(visitor_token)).await?;
     Ok(())
 }
 

@@ -17,6 +17,9 @@ use protocol::{AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, Tex
 /// Messages asked for per older page; the server sends fewer when they are long.
 const EARLIER_PAGE: i64 = 50;
 
+/// What follows a call on the visitor's resource: gets the chat, the token and the answer.
+type OnVisitorAnswer = Box<dyn FnOnce(Chat, String, Result<(), net::NetError>)>;
+
 /// The state of the connection to the server, as the composer explains it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link {
@@ -82,7 +85,7 @@ pub fn start(config: Config, root: web_sys::Element, page: Page) -> Chat {
     ui::follow_visual_viewport();
     for token in storage::pending_logouts(chat.config.integration_id()).split(' ') {
         if !token.is_empty() {
-            chat.keep_ending_session(token.to_owned(), Backoff::default());
+            chat.retry_logout(token.to_owned(), Backoff::default());
         }
     }
     if let Some(token) = storage::visitor_token(chat.config.integration_id()) {
@@ -208,34 +211,50 @@ impl Chat {
         let Some(token) = token else {
             return Ok(());
         };
-        let ended = self.end_session(&token).await;
-        if ended.is_err() {
-            self.keep_ending_session(token, Backoff::default());
-        }
-        ended
+        let answer = net::visitor(&self.config.api, "DELETE", &token).await;
+        self.logout_answered(token, answer, Backoff::default())
     }
 
-    /// One attempt at ending `token`'s server session.
-    async fn end_session(self, token: &str) -> Result<(), net::NetError> {
-        match net::delete_visitor(&self.config.api, token).await {
-            // 401: the server knows the token no more (ended already, or expired).
-            Ok(()) | Err(net::NetError::Status { status: 401, .. }) => {
-                storage::remove_pending_logout(self.config.integration_id(), token);
-                Ok(())
-            }
-            Err(error) => Err(error),
+    /// What the server answered to ending `token`'s session. Confirmed, or a `401` (it knows the
+    /// token no more: ended already, or expired), takes the token off the pending logouts;
+    /// anything else is tried again later, with `backoff`.
+    fn logout_answered(
+        self,
+        token: String,
+        answer: Result<(), net::NetError>,
+        backoff: Backoff,
+    ) -> Result<(), net::NetError> {
+        if let Err(error) = answer
+            && !matches!(error, net::NetError::Status { status: 401, .. })
+        {
+            self.retry_logout(token, backoff);
+            return Err(error);
         }
+        storage::remove_pending_logout(self.config.integration_id(), &token);
+        Ok(())
     }
 
-    /// Retries ending `token`'s server session, with `backoff`, until the server confirms.
-    fn keep_ending_session(self, token: String, mut backoff: Backoff) {
+    /// Asks the server again, after `backoff`'s next delay, to end `token`'s session.
+    fn retry_logout(self, token: String, mut backoff: Backoff) {
         let delay = backoff.next_delay_ms(js_sys::Math::random());
         browser::after(delay, move || {
-            wasm_bindgen_futures::spawn_local(async move {
-                if self.end_session(&token).await.is_err() {
-                    self.keep_ending_session(token, backoff);
-                }
-            });
+            self.visitor_request(
+                "DELETE",
+                token,
+                Box::new(move |chat, token, answer| {
+                    // The page heard of the first failure; retries only go on until one succeeds.
+                    let _ = chat.logout_answered(token, answer, backoff);
+                }),
+            );
+        });
+    }
+
+    /// `method` on the visitor's resource with `token`, on its own task; `then` gets the answer.
+    /// Boxed, so the token check and the logout retries share one task type in the bundle.
+    fn visitor_request(self, method: &'static str, token: String, then: OnVisitorAnswer) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let answer = net::visitor(&self.config.api, method, &token).await;
+            then(self, token, answer);
         });
     }
 
@@ -401,24 +420,27 @@ impl Chat {
         else {
             return;
         };
-        wasm_bindgen_futures::spawn_local(async move {
-            let checked = net::check_visitor(&self.config.api, &token).await;
-            if !self.current(generation) {
-                return;
-            }
-            let stored = storage::visitor_token(self.config.integration_id());
-            match checked {
-                Err(net::NetError::Status { status: 401, .. })
-                    if stored.is_none() || stored.as_ref() == Some(&token) =>
-                {
-                    self.forget_visitor();
-                    if self.open.get_untracked() {
-                        self.ensure_connected();
-                    }
+        self.visitor_request(
+            "GET",
+            token,
+            Box::new(move |chat, token, checked| {
+                if !chat.current(generation) {
+                    return;
                 }
-                _ => self.schedule_reconnect(),
-            }
-        });
+                let stored = storage::visitor_token(chat.config.integration_id());
+                match checked {
+                    Err(net::NetError::Status { status: 401, .. })
+                        if stored.is_none() || stored.as_ref() == Some(&token) =>
+                    {
+                        chat.forget_visitor();
+                        if chat.open.get_untracked() {
+                            chat.ensure_connected();
+                        }
+                    }
+                    _ => chat.schedule_reconnect(),
+                }
+            }),
+        );
     }
 
     fn schedule_reconnect(self) {

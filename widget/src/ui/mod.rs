@@ -18,7 +18,9 @@ const HOST_ID: &str = "collaboration-system-web-chat-1ce";
 
 #[component]
 pub fn App(chat: Chat) -> impl IntoView {
-    view! { <panel::Panel chat=chat title=chat::i18n::title(&chat.config.params).to_owned() /> }
+    let params = &chat.config.params;
+    let title = chat::i18n::title_or_default(&params.title_text, &params.language_code);
+    view! { <panel::Panel chat=chat title=title.to_owned() /> }
 }
 
 /// Keeps `--cw-viewport-height` / `--cw-viewport-top` on the widget's root in step with the
