@@ -4,7 +4,7 @@
 
 use crate::page_url::PageQuery;
 use crate::params::{self, ParamError};
-use crate::secret::Secret;
+use crate::secret::{MIN_SHARED_SECRET_CHARS, Secret};
 use crate::settings::IntegrationSettings;
 use crate::store::{Bridge, Store, StoreResult};
 use crate::{token, visitor_token};
@@ -15,8 +15,6 @@ use subtle::ConstantTimeEq;
 
 /// Id of the integration of the embedded default.
 pub const DEMO_ID: &str = "demo";
-/// Shortest accepted `webhook_token`: it is the only credential of inbound commands.
-pub const MIN_WEBHOOK_TOKEN_CHARS: usize = 16;
 /// A signKey shorter than this is warned about: an HMAC key should be at least as long as the
 /// hash (RFC 8725 §3.5). Only warned, since sites moving from 1C keep their keys.
 pub const RECOMMENDED_SIGN_KEY_BYTES: usize = 32;
@@ -92,7 +90,7 @@ pub enum IntegrationError {
     Empty { id: String, field: &'static str },
     #[error(
         "integration '{id}': webhook_token is {chars} characters; it must be a random secret of \
-         at least {MIN_WEBHOOK_TOKEN_CHARS} (for example `openssl rand -hex 32`), or left out to \
+         at least {MIN_SHARED_SECRET_CHARS} (for example `openssl rand -hex 32`), or left out to \
          turn inbound commands off"
     )]
     WeakWebhookToken { id: String, chars: usize },
@@ -120,9 +118,8 @@ impl Integrations {
                 }
             }
             if let Some(webhook_token) = &configured.webhook_token {
-                // Blanks around a token are a typo in the file, not strength.
-                let chars = webhook_token.expose().trim().chars().count();
-                if chars < MIN_WEBHOOK_TOKEN_CHARS {
+                let chars = webhook_token.strength_chars();
+                if chars < MIN_SHARED_SECRET_CHARS {
                     return Err(IntegrationError::WeakWebhookToken {
                         id: configured.id.clone(),
                         chars,

@@ -7,9 +7,19 @@ use std::fmt;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
+/// Shortest shared secret accepted in the settings (webhook tokens, the metrics token): it is
+/// the only credential of what it guards.
+pub const MIN_SHARED_SECRET_CHARS: usize = 16;
+
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
+    }
+
+    /// Its length in characters for the strength check: blanks around it are a typo in the
+    /// file, not strength.
+    pub fn strength_chars(&self) -> usize {
+        self.0.trim().chars().count()
     }
 
     /// The secret itself, for the one place that needs it.

@@ -263,13 +263,7 @@ impl Session {
             Ok((self.newest_page(id).await?, true))
         } else {
             // Older messages the client holds already, or fetches with `history` frames.
-            Ok((
-                Page {
-                    messages: missing.messages,
-                    has_older: false,
-                },
-                false,
-            ))
+            Ok((missing, false))
         }
     }
 

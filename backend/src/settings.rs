@@ -3,7 +3,7 @@
 //! live here and nowhere else.
 
 use crate::params::ParamValue;
-use crate::secret::Secret;
+use crate::secret::{MIN_SHARED_SECRET_CHARS, Secret};
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
@@ -191,14 +191,11 @@ impl Default for BridgeSettings {
 #[serde(default)]
 pub struct MetricsSettings {
     /// When set, scrapes must send `Authorization: Bearer TOKEN` (at least
-    /// [`MIN_METRICS_TOKEN_CHARS`] characters).
+    /// [`MIN_SHARED_SECRET_CHARS`] characters).
     pub token: Option<Secret>,
     /// When set, `/metrics` is served on this address only, not on `listen`.
     pub listen: Option<SocketAddr>,
 }
-
-/// Shortest metrics token accepted.
-pub const MIN_METRICS_TOKEN_CHARS: usize = 16;
 
 /// One `[[integration]]` table as written.
 #[derive(Deserialize, Debug, Clone)]
@@ -288,12 +285,12 @@ impl Settings {
             });
         }
         if let Some(token) = &self.metrics.token {
-            let chars = token.expose().chars().count();
-            if chars < MIN_METRICS_TOKEN_CHARS {
+            let chars = token.strength_chars();
+            if chars < MIN_SHARED_SECRET_CHARS {
                 return Err(SettingsError::Invalid {
                     key: "metrics.token",
                     reason: format!(
-                        "is {chars} characters; it must be at least {MIN_METRICS_TOKEN_CHARS} \
+                        "is {chars} characters; it must be at least {MIN_SHARED_SECRET_CHARS} \
                          (remove the key to serve /metrics without a token)"
                     ),
                 });

@@ -158,6 +158,27 @@ impl SqlStore {
         })
     }
 
+    /// At most `limit` messages of `conversation_id` chosen and ordered by `seq_order` (a
+    /// condition on `m.seq` against `$2`, then its `ORDER BY`), `seq` bound as `$2`.
+    async fn messages_by_seq(
+        &self,
+        seq_order: &str,
+        conversation_id: i64,
+        seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
+        let sql = format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND {seq_order} LIMIT $3");
+        sqlx::query(&sql)
+            .bind(conversation_id)
+            .bind(seq)
+            .bind(limit)
+            .fetch_all(&self.reads)
+            .await?
+            .iter()
+            .map(rows::message)
+            .collect()
+    }
+
     pub(super) fn outbox_signal(&self) -> Arc<OutboxSignal> {
         Arc::clone(&self.signal)
     }
@@ -520,18 +541,13 @@ impl Store for SqlStore {
         after_seq: i64,
         limit: i64,
     ) -> StoreResult<Vec<Message>> {
-        let sql = format!(
-            "{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"
-        );
-        sqlx::query(&sql)
-            .bind(conversation_id)
-            .bind(after_seq)
-            .bind(limit)
-            .fetch_all(&self.reads)
-            .await?
-            .iter()
-            .map(rows::message)
-            .collect()
+        self.messages_by_seq(
+            "m.seq > $2 ORDER BY m.seq",
+            conversation_id,
+            after_seq,
+            limit,
+        )
+        .await
     }
 
     async fn messages_before(
@@ -542,19 +558,14 @@ impl Store for SqlStore {
     ) -> StoreResult<Vec<Message>> {
         // Newest first, so the limit keeps the page next to `before_seq`; both engines walk the
         // (conversation_id, seq) key backwards for it.
-        let sql = format!(
-            "{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.seq < $2 \
-             ORDER BY m.seq DESC LIMIT $3"
-        );
-        let mut page = sqlx::query(&sql)
-            .bind(conversation_id)
-            .bind(before_seq)
-            .bind(limit)
-            .fetch_all(&self.reads)
-            .await?
-            .iter()
-            .map(rows::message)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let mut page = self
+            .messages_by_seq(
+                "m.seq < $2 ORDER BY m.seq DESC",
+                conversation_id,
+                before_seq,
+                limit,
+            )
+            .await?;
         page.reverse();
         Ok(page)
     }
