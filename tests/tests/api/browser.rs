@@ -12,7 +12,8 @@ use tests::tokens::{claims, signed};
 use tests::{Db, Options, TestServer, WsClient};
 
 pub(crate) use tests::browser::{DESKTOP, PHONE};
-const STORAGE_KEY: &str = "cw-webchat:shop:visitor-token";
+/// Where the widget keeps the visitor token.
+pub(crate) const STORAGE_KEY: &str = "cw-webchat:shop:visitor-token";
 
 async fn session(driver: &Driver, (width, height): (u32, u32)) -> Session {
     driver.session(width, height).await
@@ -37,14 +38,18 @@ pub(crate) async fn inbound(server: &Endpoint, body: Value) {
     );
 }
 
+/// The visitor token the page keeps (`null` when it has none).
+pub(crate) async fn stored_visitor_token(page: &Session) -> Value {
+    page.js(
+        &format!("return localStorage.getItem('{STORAGE_KEY}')"),
+        Vec::new(),
+    )
+    .await
+}
+
 /// An operator's reply in the conversation of the visitor whose token the page holds.
 pub(crate) async fn operator_says(server: &Endpoint, page: &Session, ext_id: &str, text: &str) {
-    let token = page
-        .js(
-            &format!("return localStorage.getItem('{STORAGE_KEY}')"),
-            Vec::new(),
-        )
-        .await;
+    let token = stored_visitor_token(page).await;
     let token = token.as_str().expect("the page keeps a visitor token");
     let mut client = WsClient::connect(&server.api(), SHOP_ORIGIN, token, None)
         .await
@@ -238,19 +243,9 @@ async fn the_page_api_and_its_events() {
     );
 
     // logout() ends the visitor: token forgotten, log empty, a new visitor next time.
-    let before = page
-        .js(
-            &format!("return localStorage.getItem('{STORAGE_KEY}')"),
-            Vec::new(),
-        )
-        .await;
+    let before = stored_visitor_token(&page).await;
     assert_eq!(resolve(&page, "logout()").await, Value::Null);
-    let after = page
-        .js(
-            &format!("return localStorage.getItem('{STORAGE_KEY}')"),
-            Vec::new(),
-        )
-        .await;
+    let after = stored_visitor_token(&page).await;
     assert_eq!(after, Value::Null);
     assert_eq!(resolve(&page, "getContactInfo()").await["name"], json!(""));
     page.js("window.CollaborationSystemWebChat1CE.open()", Vec::new())

@@ -3,11 +3,11 @@
 //! language) brings the pages before in above, without moving what the visitor was reading, down
 //! to the first message; and sending still works.
 
+use crate::browser::stored_visitor_token;
 use crate::support::{say, welcomed};
 use serde_json::json;
 use tests::browser::{EmbeddedChat, shadow};
 
-const STORAGE_KEY: &str = "cw-webchat:shop:visitor-token";
 const LONG_MESSAGES: usize = 30;
 
 fn long_text(n: usize) -> String {
@@ -49,12 +49,7 @@ async fn a_reloaded_long_history_shows_the_newest_page_and_older_ones_on_request
     chat.say_hello().await;
     // The same visitor writes the long messages from a second connection: typing 7,000
     // characters thirty times would take the test minutes.
-    let token = page
-        .js(
-            &format!("return localStorage.getItem('{STORAGE_KEY}')"),
-            Vec::new(),
-        )
-        .await;
+    let token = stored_visitor_token(page).await;
     let token = token.as_str().expect("the page keeps a visitor token");
     let (mut writer, _) = welcomed(&chat.server, token).await;
     for n in 1..=LONG_MESSAGES {

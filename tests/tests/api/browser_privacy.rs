@@ -3,7 +3,7 @@
 //! a visitor back after the idle expiry starts afresh; a logout the server could not confirm is
 //! retried, also after a reload, while the widget starts fresh at once.
 
-use crate::browser::resolve;
+use crate::browser::{STORAGE_KEY, resolve};
 use crate::privacy::{DAY_MS, refused};
 use protocol::webhook::Command;
 use serde_json::Value;
@@ -13,7 +13,6 @@ use tests::browser::{DESKTOP, EmbeddedChat};
 use tests::fake_collab::FakeCollaborationServer;
 use tests::tokens::{claims, unsigned};
 
-const TOKEN_KEY: &str = "cw-webchat:shop:visitor-token";
 const PENDING_LOGOUT_KEY: &str = "cw-webchat:shop:pending-logout";
 
 /// Records every frame the page's WebSockets send in `window.__sent`, from now on.
@@ -75,7 +74,7 @@ async fn a_logout_the_server_missed_is_retried_after_a_reload() {
     let mut chat = EmbeddedChat::start_with(Options::default().with_widget(), DESKTOP, "").await;
     chat.say_hello().await;
     let item = |key: &str| format!("return localStorage.getItem('{key}')");
-    let token = chat.page.js(&item(TOKEN_KEY), Vec::new()).await;
+    let token = chat.page.js(&item(STORAGE_KEY), Vec::new()).await;
     let token = token.as_str().expect("a visitor token").to_owned();
 
     chat.server.stop().await;
@@ -86,7 +85,7 @@ async fn a_logout_the_server_missed_is_retried_after_a_reload() {
     );
     // The widget starts fresh at once; the token waits aside for the server.
     assert_eq!(
-        chat.page.js(&item(TOKEN_KEY), Vec::new()).await,
+        chat.page.js(&item(STORAGE_KEY), Vec::new()).await,
         Value::Null
     );
     assert_eq!(
@@ -120,7 +119,7 @@ async fn a_logout_the_server_missed_is_retried_after_a_reload() {
 async fn after_a_login_in_one_tab_the_other_tab_reconnects_with_the_new_token() {
     let mut chat = EmbeddedChat::start_with(Options::default().with_widget(), DESKTOP, "").await;
     chat.say_hello().await;
-    let stored_token = format!("return localStorage.getItem('{TOKEN_KEY}')");
+    let stored_token = format!("return localStorage.getItem('{STORAGE_KEY}')");
     let old = chat.page.js(&stored_token, Vec::new()).await;
     let old = old.as_str().expect("a visitor token").to_owned();
     let client = &chat.page.client;
@@ -154,7 +153,7 @@ async fn after_a_login_in_one_tab_the_other_tab_reconnects_with_the_new_token() 
         )
         .await;
     let replaced = format!(
-        "localStorage.getItem('{TOKEN_KEY}') !== {}",
+        "localStorage.getItem('{STORAGE_KEY}') !== {}",
         Value::String(old.clone())
     );
     chat.page
@@ -188,7 +187,7 @@ async fn a_visitor_back_after_the_idle_expiry_starts_afresh() {
     let old = chat
         .page
         .js(
-            &format!("return localStorage.getItem('{TOKEN_KEY}')"),
+            &format!("return localStorage.getItem('{STORAGE_KEY}')"),
             Vec::new(),
         )
         .await;
@@ -203,7 +202,7 @@ async fn a_visitor_back_after_the_idle_expiry_starts_afresh() {
     chat.page.open_page(&chat.host.url).await;
     chat.call("open()").await;
     let renewed = format!(
-        "localStorage.getItem('{TOKEN_KEY}') && localStorage.getItem('{TOKEN_KEY}') !== {}",
+        "localStorage.getItem('{STORAGE_KEY}') && localStorage.getItem('{STORAGE_KEY}') !== {}",
         Value::String(old)
     );
     chat.page.wait_for("a new visitor", &renewed).await;
