@@ -3,33 +3,20 @@
 //! sessions. `main.rs` only loads settings and calls [`serve`].
 
 pub mod api;
+pub mod auth;
 pub mod bridge;
-pub mod bundle;
-pub mod client_ip;
-pub mod contact;
-pub mod delivered;
-pub mod history;
-pub mod hub;
-pub mod integrations;
-pub mod listener;
-pub mod outbox_admin;
-pub mod page_url;
-pub mod params;
-pub mod picture;
-pub mod ratelimit;
-pub mod sanitize;
-pub mod secret;
-pub mod session;
-pub mod settings;
-pub mod slots;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod live;
+pub mod net;
+pub mod outbox;
 pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
-pub mod token;
-pub mod visitor_token;
 
-use integrations::Integration;
+use config::integrations::Integration;
 use state::AppState;
 use std::future::Future;
 use std::sync::Arc;
@@ -62,7 +49,7 @@ pub async fn serve(
     state.alive = Some(alive);
     bridge::start(&state);
     let settings = Arc::clone(&state.server);
-    listener::serve(listener, app(state), &settings, shutdown).await;
+    net::listener::serve(listener, app(state), &settings, shutdown).await;
     if tokio::time::timeout(SESSION_DRAIN_TIMEOUT, all_gone.recv())
         .await
         .is_err()
@@ -83,7 +70,7 @@ fn serve_metrics(listener: TcpListener, state: AppState) -> std::io::Result<()> 
         let stopped = async move {
             let _ = shutdown.wait_for(|stopping| *stopping).await;
         };
-        listener::serve(listener, app, &settings, stopped).await;
+        net::listener::serve(listener, app, &settings, stopped).await;
     });
     Ok(())
 }

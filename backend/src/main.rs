@@ -2,8 +2,8 @@
 //! of every integration and serves until SIGTERM or Ctrl-C. `webchat-server outbox list-dead`
 //! and `outbox retry ID|--all` show and re-queue the commands set aside as dead letters.
 
-use backend::outbox_admin;
-use backend::settings::Settings;
+use backend::cli::outbox;
+use backend::config::settings::Settings;
 use backend::startup::build_state;
 use backend::store::{DeadLetters, SqlStore};
 use clap::{Args, Parser, Subcommand};
@@ -83,12 +83,12 @@ async fn outbox(config: &Path, command: OutboxCommand) -> anyhow::Result<()> {
     let (settings, _) = Settings::load(config)?;
     let store = SqlStore::connect(settings.database_url.expose()).await?;
     let text = match command {
-        OutboxCommand::ListDead => outbox_admin::list_dead(&store).await?,
+        OutboxCommand::ListDead => outbox::list_dead(&store).await?,
         OutboxCommand::Retry(RetryArgs { all: true, .. }) => {
-            outbox_admin::retry(&store, DeadLetters::All).await?
+            outbox::retry(&store, DeadLetters::All).await?
         }
         OutboxCommand::Retry(RetryArgs { ids, .. }) => {
-            outbox_admin::retry(&store, DeadLetters::Ids(&ids)).await?
+            outbox::retry(&store, DeadLetters::Ids(&ids)).await?
         }
     };
     print!("{text}");

@@ -2,12 +2,12 @@
 //! embedded demo), and warn about configurations that are unsafe in production.
 
 use crate::bridge::figures::BridgeFigures;
-use crate::client_ip::ClientIp;
-use crate::hub::Hub;
-use crate::integrations::{IntegrationError, Integrations, RECOMMENDED_SIGN_KEY_BYTES};
-use crate::ratelimit::RateLimits;
-use crate::settings::{Settings, SettingsError, Source};
-use crate::slots::Slots;
+use crate::config::integrations::{IntegrationError, Integrations, RECOMMENDED_SIGN_KEY_BYTES};
+use crate::config::settings::{Settings, SettingsError, Source};
+use crate::live::hub::Hub;
+use crate::net::client_ip::ClientIp;
+use crate::net::ratelimit::RateLimits;
+use crate::net::slots::Slots;
 use crate::state::AppState;
 use crate::store::{SqlStore, StoreError};
 use std::sync::Arc;

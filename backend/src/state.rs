@@ -1,12 +1,12 @@
 //! What every request handler shares.
 
 use crate::bridge::figures::BridgeFigures;
-use crate::client_ip::ClientIp;
-use crate::hub::Hub;
-use crate::integrations::Integrations;
-use crate::ratelimit::RateLimits;
-use crate::settings::{BridgeSettings, Limits, MetricsSettings, ServerSettings};
-use crate::slots::Slots;
+use crate::config::integrations::Integrations;
+use crate::config::settings::{BridgeSettings, Limits, MetricsSettings, ServerSettings};
+use crate::live::hub::Hub;
+use crate::net::client_ip::ClientIp;
+use crate::net::ratelimit::RateLimits;
+use crate::net::slots::Slots;
 use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;

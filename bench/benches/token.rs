@@ -1,5 +1,5 @@
 //! Criterion bench of matching-key token verification (`cargo bench -p bench --bench token`,
-//! run by `cargo xtask bench`): `backend::token::verify` next to a plain `jsonwebtoken::decode`
+//! run by `cargo xtask bench`): `backend::auth::matching_key::verify` next to a plain `jsonwebtoken::decode`
 //! of the same HS256 token. Criterion reports the time per call averaged over each sample's
 //! batch of calls; per-call percentiles come from the HDR loop in `webchat-bench`.
 

@@ -111,7 +111,7 @@ pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> S
         let _ = writeln!(out, "| verifier | p50 µs | p99 µs |\n|---|---|---|");
         let _ = writeln!(
             out,
-            "| `backend::token::verify` (HS256, claims, leeway) | {:.2} | {:.2} |",
+            "| `backend::auth::matching_key::verify` (HS256, claims, leeway) | {:.2} | {:.2} |",
             us(&tokens.ours, 0.5),
             us(&tokens.ours, 0.99)
         );

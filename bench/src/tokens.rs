@@ -3,7 +3,7 @@
 //! signed token both the HDR loop here (per call, nanoseconds) and the criterion bench
 //! (`benches/token.rs`) verify.
 
-use backend::secret::Secret;
+use backend::config::secret::Secret;
 use hdrhistogram::Histogram;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value, json};
@@ -52,14 +52,14 @@ impl Fixture {
         }
     }
 
-    /// `backend::token::verify`; true when the token is accepted.
+    /// `backend::auth::matching_key::verify`; true when the token is accepted.
     pub fn verify_ours(&self) -> bool {
-        let policy = backend::token::Policy {
+        let policy = backend::auth::matching_key::Policy {
             sign_key: Some(&self.secret),
             max_bytes: MAX_TOKEN_BYTES,
             max_age_secs: None,
         };
-        backend::token::verify(&self.token, &policy, self.now).is_ok()
+        backend::auth::matching_key::verify(&self.token, &policy, self.now).is_ok()
     }
 
     /// Plain `jsonwebtoken::decode`; true when the token is accepted.

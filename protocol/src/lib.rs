@@ -2,6 +2,7 @@
 //! webhook commands and integration parameters. Serde types only, no I/O and no logic, so the crate builds for both
 //! `wasm32-unknown-unknown` and native targets. New fields are additive (`#[serde(default)]`).
 
+pub mod close_code;
 pub mod frames;
 pub mod html;
 pub mod params;

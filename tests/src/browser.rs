@@ -4,7 +4,7 @@
 
 use crate::server::Options;
 use crate::{Db, TestServer};
-use backend::params::ParamValue;
+use backend::config::params::ParamValue;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;

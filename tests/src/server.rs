@@ -1,9 +1,9 @@
 //! A backend started in-process on `127.0.0.1:0`, with its own SQLite file or PostgreSQL
 //! database, stopped when dropped.
 
-use backend::params::ParamValue;
-use backend::secret::Secret;
-use backend::settings::{
+use backend::config::params::ParamValue;
+use backend::config::secret::Secret;
+use backend::config::settings::{
     BridgeSettings, IntegrationSettings, Limits, MetricsSettings, ServerSettings, Settings, Source,
     SqliteSynchronous,
 };

@@ -6,13 +6,15 @@
 use crate::browser::{self, warn};
 use crate::config::Config;
 use crate::page::Page;
-use crate::socket::{self, Socket};
+use crate::socket::Socket;
 use crate::{net, storage, ui};
 use chat::i18n::{self, Strings};
 use chat::unread::ChatVisibility;
 use chat::{Backoff, Delivery, Earlier, Log, Outbox, Outgoing, Unread};
 use leptos::prelude::*;
-use protocol::{AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, TextFormat};
+use protocol::{
+    AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, TextFormat, close_code,
+};
 
 /// Messages asked for per older page; the server sends fewer when they are long.
 const EARLIER_PAGE: i64 = 50;
@@ -398,7 +400,7 @@ impl Chat {
             })
             .unwrap_or_default();
         self.log.update(Log::earlier_unanswered);
-        if code == socket::LOGGED_OUT {
+        if code == close_code::LOGGED_OUT {
             self.forget_visitor();
             return;
         }

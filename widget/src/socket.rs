@@ -5,9 +5,6 @@ use protocol::{ClientFrame, ServerFrame};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-/// Close code the server uses when the visitor logged out (in this tab or another).
-pub const LOGGED_OUT: u16 = 4001;
-
 #[derive(Debug)]
 pub struct Socket {
     socket: web_sys::WebSocket,

@@ -3,14 +3,14 @@
 //! visitor before a WebSocket is upgraded.
 
 use super::error::{ApiError, refused};
-use crate::hub::HubEvent;
-use crate::integrations::Integration;
-use crate::listener::ConnectionSlot;
-use crate::session::{self, Resume};
-use crate::settings::Limits;
+use crate::auth::visitor_token;
+use crate::config::integrations::Integration;
+use crate::config::settings::Limits;
+use crate::live::hub::HubEvent;
+use crate::live::session::{self, Resume};
+use crate::net::listener::ConnectionSlot;
 use crate::state::AppState;
 use crate::store::{Visitor, now_ms};
-use crate::visitor_token;
 use axum::Json;
 use axum::extract::{ConnectInfo, Extension, Path, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};

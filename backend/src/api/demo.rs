@@ -4,7 +4,7 @@
 //! any user name with the demo integration's signKey. A real site signs its tokens itself.
 
 use super::error::ApiError;
-use crate::integrations::{DEMO_ID, Integration};
+use crate::config::integrations::{DEMO_ID, Integration};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;

@@ -1,7 +1,7 @@
 //! The widget API's errors, turned into a JSON response in one place. Store failures become an
 //! opaque 500 and are logged here, once.
 
-use crate::ratelimit::Refusal;
+use crate::net::ratelimit::Refusal;
 use crate::store::StoreError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};

@@ -3,8 +3,8 @@
 //! and the words of the collapsed tab it draws before the WebAssembly chat loads.
 
 use super::error::ApiError;
-use crate::bundle::Bundle;
-use crate::page_url::PageQuery;
+use crate::api::bundle::Bundle;
+use crate::content::page_url::PageQuery;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;

@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, CORS and request logging.
 
+pub mod bundle;
 mod chat;
 mod demo;
 mod error;
@@ -12,7 +13,7 @@ mod webhook;
 pub use chat::SocketBuffers;
 pub use error::ApiError;
 
-use crate::integrations::Integrations;
+use crate::config::integrations::Integrations;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

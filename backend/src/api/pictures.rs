@@ -1,6 +1,6 @@
 //! `GET /api/v1/chat/{id}:{token}/operators/{operator_id}/picture`: an operator's picture, as
 //! decoded when the collaboration server sent it (only PNG, JPEG, GIF and WebP are kept, see
-//! [`crate::picture`]). Served with its type, `nosniff` (a browser never second-guesses it into
+//! [`crate::content::picture`]). Served with its type, `nosniff` (a browser never second-guesses it into
 //! something that runs), a short cache and an entity tag, so a page revalidates with a `304`.
 
 use super::error::ApiError;

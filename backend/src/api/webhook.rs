@@ -4,10 +4,10 @@
 //! 409 on `create...` of an existing object, 400 naming what is wrong, 413 over the size limit,
 //! 500 only for real faults.
 
-use crate::hub::HubEvent;
-use crate::integrations::Integration;
-use crate::picture::Picture;
-use crate::sanitize::sanitize_html;
+use crate::config::integrations::Integration;
+use crate::content::picture::Picture;
+use crate::content::sanitize::sanitize_html;
+use crate::live::hub::HubEvent;
 use crate::state::AppState;
 use crate::store::{ConversationRef, Refused, StoreError, Write};
 use axum::body::Bytes;

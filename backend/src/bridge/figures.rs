@@ -5,7 +5,7 @@
 //! failure. Between two counts the figures can drift by what no signal told (a command another
 //! process queued or re-queued); the next count, about a minute later, sets them right.
 
-use crate::settings::BridgeSettings;
+use crate::config::settings::BridgeSettings;
 use crate::store::OutboxCounts;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

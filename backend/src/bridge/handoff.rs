@@ -1,12 +1,12 @@
 //! What the outbox worker knows of each conversation's queue without reading the outbox: the
-//! commands commits handed over ([`crate::store::OutboxSignal`]), held until the conversation's
+//! commands commits handed over ([`crate::outbox::OutboxSignal`]), held until the conversation's
 //! lane takes them. A conversation is *known* once a lane has left nothing undelivered in it
 //! and no command of it can have been missed since; a known conversation's lane delivers what
 //! is held and reads nothing. Anything that may break that (a failed delivery, a command handed
 //! while a lane was reading, too much held) makes the conversation unknown again, and its next
 //! lane reads the outbox, which stays the durable copy of every command.
 
-use crate::store::OutboxItem;
+use crate::outbox::OutboxItem;
 use std::collections::{HashMap, HashSet};
 
 /// Most commands held per integration; past it, a conversation's commands are read back.

@@ -2,7 +2,6 @@
 //! through a durable outbox; operators' commands come in through the inbound webhook route.
 
 pub mod client;
-pub mod commands;
 pub mod figures;
 mod handoff;
 mod lanes;

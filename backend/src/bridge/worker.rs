@@ -16,9 +16,10 @@ use super::client::CollaborationClient;
 use super::figures::{BacklogAlarm, BridgeFigures, OutboxFigures};
 use super::handoff::Handoff;
 use super::lanes::Lanes;
-use crate::integrations::Integration;
-use crate::settings::BridgeSettings;
-use crate::store::{AfterFailure, Failure, OutboxItem, Store, now_ms};
+use crate::config::integrations::Integration;
+use crate::config::settings::BridgeSettings;
+use crate::outbox::OutboxItem;
+use crate::store::{AfterFailure, Failure, Store, now_ms};
 use crate::telemetry;
 use futures_util::future::join_all;
 use rand::Rng;
@@ -135,7 +136,7 @@ async fn remove_delivered(
 }
 
 /// Opens a lane for every conversation with commands to deliver: those commits hand over
-/// (see [`OutboxSignal`](crate::store::OutboxSignal)), those whose retry fell due, and those a
+/// (see [`OutboxSignal`](crate::outbox::OutboxSignal)), those whose retry fell due, and those a
 /// scan of the whole outbox finds. Retries are looked for every `poll_ms`; the whole outbox is
 /// read at start and every [`Scans::FULL_EVERY`] polls (for what no signal named, such as a
 /// lane cut short by a database error). Scans take at most a tenth of the time.

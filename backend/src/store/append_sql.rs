@@ -7,12 +7,12 @@
 //! conversation to the collaboration server.
 
 use super::multi_row::{engine_of, list, rows_per_statement, values};
-use super::outbox_signal::Handed;
 use super::rows::{self, MESSAGE_SELECT};
 use super::single_statement::{Expected, Fresh, MessageIds, UNNUMBERED, next_id};
 use super::sql::{OutboxRow, Tx, announce_person, insert_outbox};
 use super::{Appended, Bridge, NewMessage, StoreError, StoreResult, Visitor, now_ms};
-use crate::bridge::commands;
+use crate::outbox::commands;
+use crate::outbox::signal::Handed;
 use protocol::webhook::Command;
 use protocol::{Author, AuthorKind, Message};
 use sqlx::any::AnyRow;

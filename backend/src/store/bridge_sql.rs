@@ -9,8 +9,8 @@ use super::{
     AfterFailure, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Engine, Failure, Operator,
     OutboxCounts, OutboxItem, Refused, StoreResult, Write, now_ms,
 };
-use crate::bridge::commands;
-use crate::picture::Picture;
+use crate::content::picture::Picture;
+use crate::outbox::commands;
 use crate::store::rows::text_format_name;
 use async_trait::async_trait;
 use protocol::Message;
@@ -223,7 +223,7 @@ impl BridgeStore for SqlStore {
         Ok(())
     }
 
-    fn outbox_signal(&self) -> std::sync::Arc<super::OutboxSignal> {
+    fn outbox_signal(&self) -> std::sync::Arc<crate::outbox::OutboxSignal> {
         SqlStore::outbox_signal(self)
     }
 
@@ -661,7 +661,7 @@ mod tests {
             ["createUser", "createConversation", "createMessage"],
             "the commit hands the worker what it queued"
         );
-        let key = super::super::ordering_key(appended.message().conversation_id);
+        let key = crate::outbox::ordering_key(appended.message().conversation_id);
         assert!(handed.iter().all(|item| item.ordering_key == key));
         let queued_ids: Vec<i64> = sqlx::query("SELECT id FROM outbox ORDER BY id")
             .fetch_all(&store.reads)
@@ -733,7 +733,7 @@ mod tests {
             text_format: TextFormat::Plain,
             page: None,
         };
-        let other_key = super::super::ordering_key(
+        let other_key = crate::outbox::ordering_key(
             store
                 .append_visitor_message(&other, other_message, Bridge::On)
                 .await

@@ -10,7 +10,6 @@
 //! people ([`super::remembered`]), else after reading them.
 
 use super::append_sql::{Incoming, Known, Plan, append_group, stored_messages};
-use super::outbox_signal::{Handed, OutboxSignal};
 use super::remembered::Remembered;
 use super::reply_sql::{OperatorMessage, ReplyPlan, Seen, append_replies};
 use super::single_statement::{self, MessageIds};
@@ -18,6 +17,7 @@ use super::sql::Tx;
 use super::{
     Appended, Bridge, Engine, NewMessage, Refused, StoreError, StoreResult, Visitor, now_ms,
 };
+use crate::outbox::signal::{Handed, OutboxSignal};
 use protocol::Message;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection};

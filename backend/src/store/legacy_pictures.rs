@@ -5,7 +5,7 @@
 //! served) stays where it is, untouched, and is reported.
 
 use super::StoreResult;
-use crate::picture::Picture;
+use crate::content::picture::Picture;
 use sqlx::{AnyPool, Row};
 
 /// Converts every picture still stored as base64.

@@ -9,7 +9,6 @@ mod conversation_refs;
 mod group_commit;
 mod legacy_pictures;
 mod multi_row;
-mod outbox_signal;
 mod remembered;
 mod reply_sql;
 mod rows;
@@ -18,12 +17,12 @@ mod sql;
 #[cfg(test)]
 mod test_stores;
 
-use crate::picture::Picture;
+use crate::content::picture::Picture;
 use async_trait::async_trait;
 use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo, TextFormat};
 
-pub use outbox_signal::{OutboxSignal, Queued, Subscription, ordering_key};
+use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
 pub use sql::SqlStore;
 
 /// The database engine behind a store.
@@ -109,24 +108,6 @@ impl Appended {
             Self::Created(message) | Self::Existing(message) => message,
         }
     }
-}
-
-/// Whether an integration forwards its conversations to a collaboration server; when it does,
-/// the store queues the webhook commands in the same transaction as the change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bridge {
-    Off,
-    On,
-}
-
-/// A queued webhook command.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxItem {
-    pub id: i64,
-    pub ordering_key: String,
-    /// The command's JSON body.
-    pub command: String,
-    pub attempts: i64,
 }
 
 /// How far delivery to an integration's collaboration server lags, counted in the database.

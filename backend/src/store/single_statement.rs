@@ -10,10 +10,10 @@
 //! transaction of [`super::append_sql`] and [`super::reply_sql`].
 
 use super::multi_row::values_from;
-use super::outbox_signal::Handed;
 use super::rows::{author_kind_name, operator_picture, text_format_name};
 use super::sql::{OUTBOX_COLUMNS, OUTBOX_INSERT, OutboxRow, bind_outbox, handed};
 use super::{Engine, StoreError, StoreResult};
+use crate::outbox::signal::Handed;
 use protocol::{Message, PageInfo};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};

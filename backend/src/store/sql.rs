@@ -9,14 +9,14 @@ use super::checkpoint;
 use super::conversation_refs::ConversationRefs;
 use super::group_commit::GroupCommit;
 use super::multi_row::{engine_of, rows_per_statement, values};
-use super::outbox_signal::{Handed, OutboxSignal, ordering_key};
 use super::rows::{self, MESSAGE_SELECT, VISITOR_SELECT};
 use super::{
     Appended, Bridge, Engine, Identified, NewMessage, OutboxItem, Store, StoreError, StoreResult,
     TokenRotation, Visitor, legacy_pictures, now_ms,
 };
-use crate::bridge::commands;
-use crate::settings::SqliteSynchronous;
+use crate::config::settings::SqliteSynchronous;
+use crate::outbox::commands;
+use crate::outbox::signal::{Handed, OutboxSignal, ordering_key};
 use async_trait::async_trait;
 use protocol::webhook::{Command, ConversationUpdate};
 use protocol::{ContactInfo, Message};

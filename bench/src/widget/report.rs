@@ -283,7 +283,10 @@ fn criterion(out: &mut String, estimates: &Result<(Estimate, Estimate), String>)
                 "| verifier | median µs (95 % CI) | slowest sample mean µs |\n|---|---|---|"
             );
             for (name, estimate) in [
-                ("`backend::token::verify` (HS256, claims, leeway)", verify),
+                (
+                    "`backend::auth::matching_key::verify` (HS256, claims, leeway)",
+                    verify,
+                ),
                 ("plain `jsonwebtoken::decode` (HS256)", decode),
             ] {
                 let _ = writeln!(

@@ -3,7 +3,7 @@
 //! in with the spec's status codes and reach visitors live.
 
 use crate::support::{ack, say, welcomed};
-use backend::settings::BridgeSettings;
+use backend::config::settings::BridgeSettings;
 use jsonwebtoken::Algorithm;
 use protocol::webhook::{Command, MessageCommand};
 use protocol::{AuthorKind, ClientFrame, ContactInfo, PageInfo, ServerFrame, TextFormat};

@@ -3,7 +3,7 @@
 //! badge, HTML rendered inert, identity across browsers, reconnect after a restart, host CSS
 //! and the layouts (screenshots under `target/screenshots/`).
 
-use backend::params::ParamValue;
+use backend::config::params::ParamValue;
 use protocol::ServerFrame;
 use serde_json::{Value, json};
 use tests::browser::{Driver, HostPage, Session, shadow};

@@ -5,7 +5,7 @@
 //! closes, and two tabs of one visitor in step.
 
 use crate::browser::{inbound, operator_says};
-use backend::params::ParamValue;
+use backend::config::params::ParamValue;
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::json;

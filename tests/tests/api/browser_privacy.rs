@@ -196,7 +196,7 @@ async fn a_visitor_back_after_the_idle_expiry_starts_afresh() {
         .execute_sql(&format!(
             "UPDATE visitors SET last_seen_at = last_seen_at - {} WHERE token_hash = '{}'",
             181 * DAY_MS,
-            backend::visitor_token::hash(&old)
+            backend::auth::visitor_token::hash(&old)
         ))
         .await;
     chat.page.open_page(&chat.host.url).await;

@@ -3,7 +3,7 @@
 //! open chat fills the visual viewport (what an on-screen keyboard leaves), composer included.
 
 use crate::browser::{DESKTOP, PHONE};
-use backend::settings::Limits;
+use backend::config::settings::Limits;
 use serde_json::json;
 use tests::Options;
 use tests::browser::{EmbeddedChat, shadow};

@@ -3,7 +3,7 @@
 //! connections over the per-IP cap are refused, and the inbound webhook checks its token
 //! before it reads a body.
 
-use backend::settings::ServerSettings;
+use backend::config::settings::ServerSettings;
 use std::time::{Duration, Instant};
 use tests::server::{INTEGRATION_ID, WEBHOOK_TOKEN};
 use tests::{Options, TestServer};

@@ -6,7 +6,7 @@
 
 use crate::bridge::inbound;
 use crate::support::{say, visitor, welcomed};
-use backend::settings::Limits;
+use backend::config::settings::Limits;
 use jsonwebtoken::Algorithm;
 use protocol::{AuthorKind, ClientFrame, Message, ServerFrame};
 use tests::server::{Endpoint, SHOP_ORIGIN, WEBHOOK_TOKEN};

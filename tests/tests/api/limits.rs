@@ -2,8 +2,8 @@
 //! origins that may not embed the chat.
 
 use crate::support::{error, say, visitor};
-use backend::settings::Limits;
-use protocol::{ErrorCode, ServerFrame};
+use backend::config::settings::Limits;
+use protocol::{ErrorCode, ServerFrame, close_code};
 use tests::server::SHOP_ORIGIN;
 use tests::{Options, TestServer, WsClient, engines};
 use tokio_tungstenite::tungstenite;
@@ -201,5 +201,5 @@ async fn a_silent_peer_is_dropped_after_missed_heartbeats() {
     .await;
     let token = server.new_visitor().await;
     let silent = tests::silent::SilentPeer::connect(&server.api(), SHOP_ORIGIN, &token).await;
-    assert_eq!(silent.close_code().await, 4000);
+    assert_eq!(silent.close_code().await, close_code::TIMEOUT);
 }

@@ -2,8 +2,8 @@
 //! series move with the traffic they count.
 
 use crate::support::{error, say, welcomed};
-use backend::secret::Secret;
-use backend::settings::{Limits, MetricsSettings};
+use backend::config::secret::Secret;
+use backend::config::settings::{Limits, MetricsSettings};
 use protocol::{ClientFrame, ErrorCode};
 use tests::server::{Endpoint, WEBHOOK_TOKEN};
 use tests::{Db, Options, TestServer};

@@ -5,7 +5,7 @@
 
 use crate::bridge::inbound;
 use crate::support::{ack, say, visitor, welcomed};
-use backend::settings::Limits;
+use backend::config::settings::Limits;
 use protocol::webhook::Command;
 use protocol::{ClientFrame, PageInfo, ServerFrame, TextFormat};
 use tests::fake_collab::FakeCollaborationServer;
@@ -228,7 +228,7 @@ async fn a_token_unused_past_the_idle_expiry_is_refused() {
             format!(
                 "UPDATE visitors SET last_seen_at = last_seen_at - {} WHERE token_hash = '{}'",
                 days * DAY_MS,
-                backend::visitor_token::hash(token)
+                backend::auth::visitor_token::hash(token)
             )
         };
         let stale = server.new_visitor().await;

@@ -3,7 +3,7 @@
 //! creation per IP address, and open sessions per visitor.
 
 use crate::support::{say, visitor, welcomed};
-use backend::settings::Limits;
+use backend::config::settings::Limits;
 use protocol::webhook::Command;
 use protocol::{ClientFrame, ContactInfo, ErrorCode, ServerFrame, VisitorCreated};
 use tests::fake_collab::FakeCollaborationServer;
@@ -267,7 +267,7 @@ async fn a_forwarded_client_address_counts_only_when_the_proxy_header_is_trusted
     let proxied = TestServer::start(
         tests::Db::Sqlite,
         Options {
-            server: backend::settings::ServerSettings {
+            server: backend::config::settings::ServerSettings {
                 client_ip_header: Some("X-Forwarded-For".into()),
                 ..Options::default().server
             },

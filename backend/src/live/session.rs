@@ -6,26 +6,26 @@
 //! skipped, one past a gap triggers a resync from the store, so a lagging or reordered feed never
 //! loses or repeats a message.
 //!
-//! History goes out in pages ([`crate::history`]): a welcome carries the newest page, or on a
+//! History goes out in pages ([`crate::live::history`]): a welcome carries the newest page, or on a
 //! resume the messages the client lacks when they fit one page; a client pages further back with
 //! `history` frames. Every frame thus stays within the socket's limits however long the
 //! conversation.
 
-use crate::contact;
-use crate::delivered::{Delivered, Verdict};
-use crate::history::{self, Older, Page, PageBudget};
-use crate::hub::{HubEvent, Subscription};
-use crate::integrations::Integration;
-use crate::page_url;
-use crate::ratelimit::Refusal;
-use crate::sanitize::sanitize_html;
+use crate::auth::matching_key;
+use crate::auth::visitor_token;
+use crate::config::integrations::Integration;
+use crate::content::contact;
+use crate::content::page_url;
+use crate::content::sanitize::sanitize_html;
+use crate::live::delivered::{Delivered, Verdict};
+use crate::live::history::{self, Older, Page, PageBudget};
+use crate::live::hub::{HubEvent, Subscription};
+use crate::net::ratelimit::Refusal;
 use crate::state::AppState;
 use crate::store::{Appended, Identified, NewMessage, StoreError, TokenRotation, Visitor};
-use crate::token;
-use crate::visitor_token;
 use axum::extract::ws::{CloseFrame, Message as WsMessage};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use protocol::{ClientFrame, ErrorCode, Message, PageInfo, ServerFrame, TextFormat};
+use protocol::{ClientFrame, ErrorCode, Message, PageInfo, ServerFrame, TextFormat, close_code};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
@@ -46,16 +46,6 @@ const MAX_PAGE_TITLE_CHARS: usize = 512;
 const SILENT_INTERVALS: u32 = 3;
 /// Time the writer gets to flush the last frames after the reader ends.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Close codes sent to the widget.
-pub mod close_code {
-    /// The server is shutting down; reconnect later.
-    pub const GOING_AWAY: u16 = 1001;
-    /// The peer stopped answering heartbeats.
-    pub const TIMEOUT: u16 = 4000;
-    /// The visitor logged out; the widget starts fresh.
-    pub const LOGGED_OUT: u16 = 4001;
-}
 
 /// What the client saw last: the server sends exactly the messages after it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -514,7 +504,7 @@ impl Session {
         let policy = self
             .integration
             .token_policy(self.state.limits.max_token_bytes);
-        let key = match token::verify(token, &policy, now) {
+        let key = match matching_key::verify(token, &policy, now) {
             Ok(key) => key,
             Err(error) => {
                 crate::telemetry::token_rejected(error.reason());

@@ -5,8 +5,8 @@
 //! stored message too large for a page by itself (stored before inbound texts were capped) goes
 //! out cut with a visible marker; the store keeps it whole.
 
-use crate::sanitize::sanitize_html;
-use crate::settings::Limits;
+use crate::config::settings::Limits;
+use crate::content::sanitize::sanitize_html;
 use protocol::{Message, TextFormat};
 
 /// Most messages in one page.

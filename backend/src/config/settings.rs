@@ -2,8 +2,8 @@
 //! environment variable (`WEBCHAT_DATABASE_URL`, `WEBCHAT_LIMITS__MAX_MESSAGE_BYTES`). Defaults
 //! live here and nowhere else.
 
-use crate::params::ParamValue;
-use crate::secret::{MIN_SHARED_SECRET_CHARS, Secret};
+use crate::config::params::ParamValue;
+use crate::config::secret::{MIN_SHARED_SECRET_CHARS, Secret};
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;

@@ -2,12 +2,13 @@
 //! key of the script URL and the widget API. The embedded default has one `demo` integration whose
 //! tokens and signKey are generated once and kept in the database.
 
-use crate::page_url::PageQuery;
-use crate::params::{self, ParamError};
-use crate::secret::{MIN_SHARED_SECRET_CHARS, Secret};
-use crate::settings::IntegrationSettings;
-use crate::store::{Bridge, Store, StoreResult};
-use crate::{token, visitor_token};
+use crate::auth::{matching_key, visitor_token};
+use crate::config::params::{self, ParamError};
+use crate::config::secret::{MIN_SHARED_SECRET_CHARS, Secret};
+use crate::config::settings::IntegrationSettings;
+use crate::content::page_url::PageQuery;
+use crate::outbox::Bridge;
+use crate::store::{Store, StoreResult};
 use protocol::IntegrationParams;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -63,8 +64,8 @@ impl Integration {
     }
 
     /// What this integration accepts of matching-key tokens up to `max_bytes` long.
-    pub fn token_policy(&self, max_bytes: usize) -> token::Policy<'_> {
-        token::Policy {
+    pub fn token_policy(&self, max_bytes: usize) -> matching_key::Policy<'_> {
+        matching_key::Policy {
             sign_key: self.sign_key.as_ref(),
             max_bytes,
             max_age_secs: self.token_max_age_secs,
@@ -200,7 +201,7 @@ impl Integrations {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::ParamValue;
+    use crate::config::params::ParamValue;
     use std::collections::BTreeMap;
 
     fn configured(id: &str, origins: &[&str]) -> IntegrationSettings {

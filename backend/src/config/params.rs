@@ -2,7 +2,7 @@
 //! values it allows. An invalid value stops the server with a message naming the integration, the
 //! parameter, the value and what is allowed.
 
-use crate::secret::Secret;
+use crate::config::secret::Secret;
 use protocol::IntegrationParams;
 use serde::Deserialize;
 use std::collections::BTreeMap;

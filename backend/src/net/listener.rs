@@ -7,8 +7,8 @@
 //! `serve-with-hyper` example instead. The per-IP cap lives in the accept loop, since a
 //! connection has to be counted before any request is read from it.
 
-use crate::settings::ServerSettings;
-use crate::slots::{Full, Slot, Slots};
+use crate::config::settings::ServerSettings;
+use crate::net::slots::{Full, Slot, Slots};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;

@@ -4,7 +4,7 @@
 //! `exp`, `nbf` and `iat` must be numbers and are checked against the clock with
 //! [`LEEWAY_SECS`]; an integration may also set a maximum age counted from `iat`.
 
-use crate::secret::Secret;
+use crate::config::secret::Secret;
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};

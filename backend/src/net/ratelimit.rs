@@ -2,7 +2,7 @@
 //! messages, contact changes and identifications, client frames of any type (all per visitor),
 //! and visitor creation (per client IP). A refusal names its limit and says when to retry.
 
-use crate::settings::Limits;
+use crate::config::settings::Limits;
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use std::fmt;

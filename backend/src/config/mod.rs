@@ -1,0 +1,7 @@
+//! What the server is told: its settings file and environment, each integration's 1C
+//! parameters, the integrations built from them, and secrets that never reach a log.
+
+pub mod integrations;
+pub mod params;
+pub mod secret;
+pub mod settings;
