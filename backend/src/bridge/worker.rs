@@ -39,8 +39,8 @@ const LANE_READ: i64 = 16;
 
 /// Least time between the starts of two deletions of delivered commands, so that under load
 /// one statement deletes what many lanes delivered (each lane waits for its command's deletion
-/// before the next). At 1,000 messages/s a deletion per delivered command was a third of
-/// PostgreSQL's statements.
+/// before the next), rather than one statement per delivered command
+/// (docs/performance.md, "Outbox").
 const REMOVAL_INTERVAL: Duration = Duration::from_millis(5);
 
 /// The delivery loop's parts.
