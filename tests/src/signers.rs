@@ -234,5 +234,12 @@ mod tests {
         assert!(code_block("<!-- signer: python -->").contains("import jwt"));
         let example = ExampleSignature::from_guide();
         assert_eq!(example.token().split('.').count(), 3);
+        // The 1C check repeats the example's values: they must not drift apart.
+        for value in [&example.sign_key, &example.signing_input] {
+            assert!(
+                GUIDE.matches(value.as_str()).count() >= 2,
+                "{value} only once"
+            );
+        }
     }
 }
