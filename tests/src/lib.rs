@@ -5,6 +5,7 @@ pub mod browser;
 pub mod client;
 pub mod fake_collab;
 pub mod server;
+pub mod signers;
 pub mod silent;
 pub mod tokens;
 

@@ -10,6 +10,7 @@ mod demo;
 mod http;
 mod postgres;
 mod reference;
+mod signers;
 mod size;
 mod test;
 mod tools;

@@ -19,6 +19,7 @@ mod messages;
 mod metrics;
 mod privacy;
 mod rate_limits;
+mod signers;
 mod support;
 mod tokens;
 mod xss;
