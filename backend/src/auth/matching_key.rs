@@ -136,6 +136,8 @@ fn verified_claims(token: &str, alg: &str, key: &Secret) -> Result<Map<String, V
         .map(|data| data.claims)
         .map_err(|error| match error.kind() {
             ErrorKind::InvalidSignature => TokenError::BadSignature,
+            // Header and payload decoded above, so only the signature can be bad base64url.
+            ErrorKind::Base64(_) => TokenError::Malformed("signature is not base64url".into()),
             other => TokenError::Malformed(format!("{other:?}")),
         })
 }
@@ -298,6 +300,20 @@ mod tests {
         for (token, expected) in cases {
             assert_eq!(verify(&token, Some(&key()), MAX, NOW), Err(expected));
         }
+    }
+
+    #[test]
+    fn a_signature_that_is_not_base64url_is_named_as_such() {
+        let token = signed(
+            Algorithm::HS256,
+            "sign-key",
+            json!({"sub": "u1", "iat": NOW}),
+        );
+        let (signed_part, _) = token.rsplit_once('.').unwrap();
+        assert_eq!(
+            verify(&format!("{signed_part}.not*base64"), Some(&key()), MAX, NOW),
+            Err(TokenError::Malformed("signature is not base64url".into()))
+        );
     }
 
     #[test]
