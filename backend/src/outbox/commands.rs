@@ -79,28 +79,35 @@ pub fn conversation(
     }
 }
 
-/// `createMessage` body for a visitor's message, with the page it was written on as JSON data.
+/// The key, in the JSON `data` of every visitor `createMessage`, that holds the conversation's
+/// id: the one way 1C's forwarder learns which of our conversations a discussion is. The
+/// platform documents no way to read a discussion's `extConversationId` back, but it does
+/// document that `data` with `dataType` `application/json` lands in the 1C message's `Данные`
+/// (29.5.4.2.3), so `onec/WebChatForwarder.bsl` reads this key from a visitor message.
+pub const CONVERSATION_ID_KEY: &str = "extConversationId";
+
+/// `createMessage` body for a visitor's message. Its `data` is JSON that always holds the
+/// conversation's id (see [`CONVERSATION_ID_KEY`]), and the page it was written on when known.
 pub fn message(
     message: &Message,
     ext_user_id: &str,
     ext_conversation_id: &str,
     page: Option<&PageInfo>,
 ) -> MessageCommand {
-    let (data, data_type) = match page {
-        Some(page) if !page.url.is_empty() || !page.title.is_empty() => (
-            Some(json!({"pageUrl": page.url, "pageTitle": page.title}).to_string()),
-            Some("application/json".to_owned()),
-        ),
-        _ => (None, None),
-    };
+    let mut data = serde_json::Map::new();
+    data.insert(CONVERSATION_ID_KEY.to_owned(), json!(ext_conversation_id));
+    if let Some(page) = page.filter(|page| !page.url.is_empty() || !page.title.is_empty()) {
+        data.insert("pageUrl".to_owned(), json!(page.url));
+        data.insert("pageTitle".to_owned(), json!(page.title));
+    }
     MessageCommand {
         ext_id: message.id.to_string(),
         text: message.text.clone(),
         text_format: message.text_format,
         ext_user_id: Some(ext_user_id.to_owned()),
         ext_conversation_id: ext_conversation_id.to_owned(),
-        data,
-        data_type,
+        data: Some(serde_json::Value::Object(data).to_string()),
+        data_type: Some("application/json".to_owned()),
     }
 }
 
@@ -138,7 +145,7 @@ mod tests {
     }
 
     #[test]
-    fn conversation_and_message_carry_the_page() {
+    fn conversation_and_message_carry_the_page_and_the_message_its_conversation() {
         let page = PageInfo {
             url: "https://shop.example/cart?x=1".into(),
             title: "Cart".into(),
@@ -167,6 +174,13 @@ mod tests {
         let data: serde_json::Value =
             serde_json::from_str(command.data.as_deref().unwrap()).unwrap();
         assert_eq!(data["pageUrl"], "https://shop.example/cart?x=1");
-        assert!(message(&stored, "visitor-7", "12", None).data.is_none());
+        assert_eq!(data[CONVERSATION_ID_KEY], "12");
+        let without_page = message(&stored, "visitor-7", "12", None);
+        assert_eq!(without_page.data_type.as_deref(), Some("application/json"));
+        assert_eq!(
+            without_page.data.as_deref(),
+            Some(r#"{"extConversationId":"12"}"#),
+            "the conversation id travels even without a page"
+        );
     }
 }
