@@ -1,9 +1,10 @@
 //! How our visitors, conversations and messages look as webhook commands for the collaboration
 //! server. Pure functions: the store calls them inside the transaction that queues the commands.
 
-use protocol::webhook::{Conversation, MessageCommand, User};
+use protocol::webhook::{
+    Conversation, MessageCommand, User, VISITOR_MESSAGE_DATA_TYPE, VisitorMessageData,
+};
 use protocol::{ContactInfo, Message, PageInfo};
-use serde_json::json;
 
 /// What the collaboration server's id of a site user starts with. Anonymous visitors are
 /// `visitor-{n}`: without a namespace of its own, a site user whose `sub` is literally
@@ -79,35 +80,29 @@ pub fn conversation(
     }
 }
 
-/// The key, in the JSON `data` of every visitor `createMessage`, that holds the conversation's
-/// id: the one way 1C's forwarder learns which of our conversations a discussion is. The
-/// platform documents no way to read a discussion's `extConversationId` back, but it does
-/// document that `data` with `dataType` `application/json` lands in the 1C message's `Данные`
-/// (29.5.4.2.3), so `onec/WebChatForwarder.bsl` reads this key from a visitor message.
-pub const CONVERSATION_ID_KEY: &str = "extConversationId";
-
-/// `createMessage` body for a visitor's message. Its `data` is JSON that always holds the
-/// conversation's id (see [`CONVERSATION_ID_KEY`]), and the page it was written on when known.
+/// `createMessage` body for a visitor's message. Its `data` always names the conversation, so
+/// that 1C's forwarder can tell where operators' replies go (see [`VisitorMessageData`]), and
+/// holds the page it was written on when known.
 pub fn message(
     message: &Message,
     ext_user_id: &str,
     ext_conversation_id: &str,
     page: Option<&PageInfo>,
 ) -> MessageCommand {
-    let mut data = serde_json::Map::new();
-    data.insert(CONVERSATION_ID_KEY.to_owned(), json!(ext_conversation_id));
-    if let Some(page) = page.filter(|page| !page.url.is_empty() || !page.title.is_empty()) {
-        data.insert("pageUrl".to_owned(), json!(page.url));
-        data.insert("pageTitle".to_owned(), json!(page.title));
-    }
+    let page = page.filter(|page| !page.url.is_empty() || !page.title.is_empty());
+    let data = VisitorMessageData {
+        ext_conversation_id: ext_conversation_id.to_owned(),
+        page_url: page.map(|page| page.url.clone()),
+        page_title: page.map(|page| page.title.clone()),
+    };
     MessageCommand {
         ext_id: message.id.to_string(),
         text: message.text.clone(),
         text_format: message.text_format,
         ext_user_id: Some(ext_user_id.to_owned()),
         ext_conversation_id: ext_conversation_id.to_owned(),
-        data: Some(serde_json::Value::Object(data).to_string()),
-        data_type: Some("application/json".to_owned()),
+        data: Some(serde_json::to_string(&data).expect("plain strings serialize")),
+        data_type: Some(VISITOR_MESSAGE_DATA_TYPE.to_owned()),
     }
 }
 
@@ -174,7 +169,7 @@ mod tests {
         let data: serde_json::Value =
             serde_json::from_str(command.data.as_deref().unwrap()).unwrap();
         assert_eq!(data["pageUrl"], "https://shop.example/cart?x=1");
-        assert_eq!(data[CONVERSATION_ID_KEY], "12");
+        assert_eq!(data["extConversationId"], "12");
         let without_page = message(&stored, "visitor-7", "12", None);
         assert_eq!(without_page.data_type.as_deref(), Some("application/json"));
         assert_eq!(
