@@ -89,6 +89,23 @@ pub struct MessageCommand {
     pub data_type: Option<String>,
 }
 
+/// The `dataType` of a visitor's `createMessage`: its `data` is [`VisitorMessageData`].
+pub const VISITOR_MESSAGE_DATA_TYPE: &str = "application/json";
+
+/// The `data` of a visitor's `createMessage`, as JSON. 1C keeps it as the message's `Данные`
+/// (29.5.4.2.3), and that is the only documented way for 1C's forwarder to learn which of our
+/// conversations a discussion is: a discussion does not give back its `extConversationId`. So the
+/// conversation's id is always there; the page the visitor wrote on, when known.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorMessageData {
+    pub ext_conversation_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_title: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +172,27 @@ mod tests {
             }),
             json!({"updateUser": {"extUserId": "op", "name": "Anna", "fullName": "",
                    "picture": "iVBORw0KGgo="}}),
+        );
+    }
+
+    #[test]
+    fn visitor_message_data_always_names_the_conversation() {
+        assert_roundtrip(
+            &VisitorMessageData {
+                ext_conversation_id: "17".into(),
+                page_url: Some("https://shop.example/cart".into()),
+                page_title: Some("Cart".into()),
+            },
+            json!({"extConversationId": "17", "pageUrl": "https://shop.example/cart",
+                   "pageTitle": "Cart"}),
+        );
+        assert_roundtrip(
+            &VisitorMessageData {
+                ext_conversation_id: "17".into(),
+                page_url: None,
+                page_title: None,
+            },
+            json!({"extConversationId": "17"}),
         );
     }
 

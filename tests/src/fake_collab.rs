@@ -185,6 +185,30 @@ impl FakeCollaborationServer {
     }
 }
 
+impl FakeCollaborationServer {
+    /// The JSON `data` of the visitor's `createMessage` of `text` (as 1C's `Данные` holds it),
+    /// once it arrives; its `dataType` must be `application/json`.
+    pub async fn message_data(&self, text: &str) -> serde_json::Value {
+        let commands = self
+            .wait_for(&format!("the message {text:?}"), |commands| {
+                commands
+                    .iter()
+                    .any(|c| matches!(c, Command::CreateMessage(m) if m.text == text))
+            })
+            .await;
+        let message = commands
+            .into_iter()
+            .find_map(|c| match c {
+                Command::CreateMessage(m) if m.text == text => Some(m),
+                _ => None,
+            })
+            .expect("the message");
+        assert_eq!(message.data_type.as_deref(), Some("application/json"));
+        serde_json::from_str(message.data.as_deref().expect("the message carries data"))
+            .expect("JSON data")
+    }
+}
+
 impl Drop for FakeCollaborationServer {
     fn drop(&mut self) {
         self.down();

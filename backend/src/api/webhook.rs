@@ -211,7 +211,14 @@ async fn conversation(
         .store
         .conversation_by_ext_id(&integration.id, ext_id)
         .await?
-        .ok_or_else(|| WebhookError::BadCommand(format!("no conversation {ext_id}")))
+        .ok_or_else(|| {
+            // Conversations are found by `extConversationId` only, never by a member's user id:
+            // the forwarder in 1C reads it from the `data` of the visitor's messages.
+            WebhookError::BadCommand(format!(
+                "no conversation {ext_id} in this integration (extConversationId is the id in the \
+                 data of the visitor's messages)"
+            ))
+        })
 }
 
 /// `message` with its text sanitized, if the text is within `max_bytes` (the visitors' limit)

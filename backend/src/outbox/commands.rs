@@ -1,9 +1,10 @@
 //! How our visitors, conversations and messages look as webhook commands for the collaboration
 //! server. Pure functions: the store calls them inside the transaction that queues the commands.
 
-use protocol::webhook::{Conversation, MessageCommand, User};
+use protocol::webhook::{
+    Conversation, MessageCommand, User, VISITOR_MESSAGE_DATA_TYPE, VisitorMessageData,
+};
 use protocol::{ContactInfo, Message, PageInfo};
-use serde_json::json;
 
 /// What the collaboration server's id of a site user starts with. Anonymous visitors are
 /// `visitor-{n}`: without a namespace of its own, a site user whose `sub` is literally
@@ -79,19 +80,20 @@ pub fn conversation(
     }
 }
 
-/// `createMessage` body for a visitor's message, with the page it was written on as JSON data.
+/// `createMessage` body for a visitor's message. Its `data` always names the conversation, so
+/// that 1C's forwarder can tell where operators' replies go (see [`VisitorMessageData`]), and
+/// holds the page it was written on when known.
 pub fn message(
     message: &Message,
     ext_user_id: &str,
     ext_conversation_id: &str,
     page: Option<&PageInfo>,
 ) -> MessageCommand {
-    let (data, data_type) = match page {
-        Some(page) if !page.url.is_empty() || !page.title.is_empty() => (
-            Some(json!({"pageUrl": page.url, "pageTitle": page.title}).to_string()),
-            Some("application/json".to_owned()),
-        ),
-        _ => (None, None),
+    let page = page.filter(|page| !page.url.is_empty() || !page.title.is_empty());
+    let data = VisitorMessageData {
+        ext_conversation_id: ext_conversation_id.to_owned(),
+        page_url: page.map(|page| page.url.clone()),
+        page_title: page.map(|page| page.title.clone()),
     };
     MessageCommand {
         ext_id: message.id.to_string(),
@@ -99,8 +101,8 @@ pub fn message(
         text_format: message.text_format,
         ext_user_id: Some(ext_user_id.to_owned()),
         ext_conversation_id: ext_conversation_id.to_owned(),
-        data,
-        data_type,
+        data: Some(serde_json::to_string(&data).expect("plain strings serialize")),
+        data_type: Some(VISITOR_MESSAGE_DATA_TYPE.to_owned()),
     }
 }
 
@@ -138,7 +140,7 @@ mod tests {
     }
 
     #[test]
-    fn conversation_and_message_carry_the_page() {
+    fn conversation_and_message_carry_the_page_and_the_message_its_conversation() {
         let page = PageInfo {
             url: "https://shop.example/cart?x=1".into(),
             title: "Cart".into(),
@@ -167,6 +169,13 @@ mod tests {
         let data: serde_json::Value =
             serde_json::from_str(command.data.as_deref().unwrap()).unwrap();
         assert_eq!(data["pageUrl"], "https://shop.example/cart?x=1");
-        assert!(message(&stored, "visitor-7", "12", None).data.is_none());
+        assert_eq!(data["extConversationId"], "12");
+        let without_page = message(&stored, "visitor-7", "12", None);
+        assert_eq!(without_page.data_type.as_deref(), Some("application/json"));
+        assert_eq!(
+            without_page.data.as_deref(),
+            Some(r#"{"extConversationId":"12"}"#),
+            "the conversation id travels even without a page"
+        );
     }
 }

@@ -102,6 +102,7 @@ async fn a_first_message_creates_user_conversation_and_message_in_order() {
             serde_json::from_str(message.data.as_deref().unwrap()).unwrap();
         assert_eq!(data["pageUrl"], "https://shop.example/cart");
         assert_eq!(data["pageTitle"], "Cart");
+        assert_eq!(data["extConversationId"], conversation.ext_conversation_id);
 
         say(&mut client, "m-2", "Hello?").await;
         let commands = fake.wait_for("the second message", |c| c.len() >= 4).await;
@@ -110,7 +111,17 @@ async fn a_first_message_creates_user_conversation_and_message_in_order() {
             4,
             "{db:?}: only createMessage the second time"
         );
-        assert!(matches!(&commands[3], Command::CreateMessage(m) if m.text == "Hello?"));
+        let Command::CreateMessage(without_page) = &commands[3] else {
+            panic!("{db:?}: expected createMessage, got {:?}", commands[3]);
+        };
+        assert_eq!(without_page.text, "Hello?");
+        let data: serde_json::Value =
+            serde_json::from_str(without_page.data.as_deref().expect("data")).unwrap();
+        assert_eq!(
+            data,
+            serde_json::json!({"extConversationId": conversation.ext_conversation_id}),
+            "{db:?}: the conversation id travels without a page too"
+        );
     }
 }
 
@@ -443,6 +454,11 @@ async fn inbound_commands_answer_with_the_spec_status_codes() {
         (
             r#"{"createMessage": {"extId": "1", "text": "x", "extConversationId": "999"}}"#,
             "no conversation 999",
+        ),
+        // A conversation is found by its id only, never through a member's user id.
+        (
+            r#"{"createMessage": {"extId": "1", "text": "x", "extUserId": "visitor-1"}}"#,
+            "missing field `extConversationId`",
         ),
     ];
     for (body, named) in cases {

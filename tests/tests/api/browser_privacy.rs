@@ -5,7 +5,6 @@
 
 use crate::browser::{STORAGE_KEY, resolve};
 use crate::privacy::{DAY_MS, refused};
-use protocol::webhook::Command;
 use serde_json::Value;
 use tests::Options;
 use tests::browser::shadow;
@@ -41,21 +40,7 @@ async fn the_page_query_and_fragment_never_leave_the_page() {
     for secret in ["SECRET", "access_token"] {
         assert!(!sent.contains(secret), "{secret} left the page: {sent}");
     }
-    let commands = fake
-        .wait_for("the message", |commands| {
-            commands
-                .iter()
-                .any(|c| matches!(c, Command::CreateMessage(m) if m.text == "Hello"))
-        })
-        .await;
-    let data = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::CreateMessage(m) if m.text == "Hello" => m.data.clone(),
-            _ => None,
-        })
-        .expect("the page as data");
-    let data: Value = serde_json::from_str(&data).unwrap();
+    let data = fake.message_data("Hello").await;
     assert_eq!(
         data["pageUrl"],
         chat.host.url.as_str(),

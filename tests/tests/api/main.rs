@@ -17,6 +17,7 @@ mod identity;
 mod limits;
 mod messages;
 mod metrics;
+mod onec;
 mod privacy;
 mod rate_limits;
 mod signers;

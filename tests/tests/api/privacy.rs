@@ -24,21 +24,7 @@ fn bridged(fake: &FakeCollaborationServer) -> Options {
 
 /// The `pageUrl` of the `createMessage` of `text` at `fake`.
 async fn forwarded_page_url(fake: &FakeCollaborationServer, text: &str) -> String {
-    let commands = fake
-        .wait_for("the message", |commands| {
-            commands
-                .iter()
-                .any(|c| matches!(c, Command::CreateMessage(m) if m.text == text))
-        })
-        .await;
-    let data = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::CreateMessage(m) if m.text == text => m.data.clone(),
-            _ => None,
-        })
-        .expect("the message carries its page");
-    let data: serde_json::Value = serde_json::from_str(&data).expect("JSON data");
+    let data = fake.message_data(text).await;
     data["pageUrl"].as_str().expect("pageUrl").to_owned()
 }
 
