@@ -153,6 +153,23 @@ mod tests {
         parse_send(sent, &Limits::default(), PageQuery::Drop).unwrap_err()
     }
 
+    /// `sent` as stored under the default limits.
+    fn accepted(sent: NewMessage, page_query: PageQuery) -> NewMessage {
+        parse_send(sent, &Limits::default(), page_query).unwrap()
+    }
+
+    /// The page info of a message sent with `page`, as stored.
+    fn page_kept(url: &str, title: &str, page_query: PageQuery) -> PageInfo {
+        let message = NewMessage {
+            page: Some(PageInfo {
+                url: url.into(),
+                title: title.into(),
+            }),
+            ..sent("c", "hi", TextFormat::Plain)
+        };
+        accepted(message, page_query).page.unwrap()
+    }
+
     #[test]
     fn decodes_text_frames_and_refuses_binary_and_broken_ones() {
         let ping = decode(WsMessage::text(r#"{"type":"ping"}"#));
@@ -180,12 +197,7 @@ mod tests {
 
     #[test]
     fn keeps_a_plain_message_as_sent() {
-        let stored = parse_send(
-            sent("c-1", "  hello  ", TextFormat::Plain),
-            &Limits::default(),
-            PageQuery::Drop,
-        )
-        .unwrap();
+        let stored = accepted(sent("c-1", "  hello  ", TextFormat::Plain), PageQuery::Drop);
         assert_eq!(stored.client_id, "c-1");
         assert_eq!(stored.text, "  hello  ");
         assert_eq!(stored.text_format, TextFormat::Plain);
@@ -258,43 +270,20 @@ mod tests {
 
     #[test]
     fn sanitizes_html_but_keeps_plain_text_as_written() {
-        let limits = Limits::default();
-        let html = parse_send(
-            sent("c", "<b>hi</b><script>x()</script>", TextFormat::Html),
-            &limits,
-            PageQuery::Drop,
-        )
-        .unwrap();
-        assert_eq!(html.text, "<b>hi</b>");
-        let plain = parse_send(
-            sent("c", "<b>hi</b>", TextFormat::Plain),
-            &limits,
-            PageQuery::Drop,
-        )
-        .unwrap();
-        assert_eq!(plain.text, "<b>hi</b>");
+        let html = sent("c", "<b>hi</b><script>x()</script>", TextFormat::Html);
+        assert_eq!(accepted(html, PageQuery::Drop).text, "<b>hi</b>");
+        let plain = sent("c", "<b>hi</b>", TextFormat::Plain);
+        assert_eq!(accepted(plain, PageQuery::Drop).text, "<b>hi</b>");
     }
 
     #[test]
     fn strips_and_cuts_the_page_info() {
-        let page = PageInfo {
-            url: format!(
-                "https://user:pw@shop.example/{}?reset=secret#token",
-                "p".repeat(MAX_PAGE_URL_CHARS)
-            ),
-            title: "т".repeat(MAX_PAGE_TITLE_CHARS + 10),
-        };
-        let with_page = |page_query| {
-            let message = NewMessage {
-                page: Some(page.clone()),
-                ..sent("c", "hi", TextFormat::Plain)
-            };
-            parse_send(message, &Limits::default(), page_query)
-                .unwrap()
-                .page
-                .unwrap()
-        };
-        let kept = with_page(PageQuery::Drop);
+        let long = format!(
+            "https://user:pw@shop.example/{}?reset=secret#token",
+            "p".repeat(MAX_PAGE_URL_CHARS)
+        );
+        let title = "т".repeat(MAX_PAGE_TITLE_CHARS + 10);
+        let kept = page_kept(&long, &title, PageQuery::Drop);
         assert_eq!(kept.url.chars().count(), MAX_PAGE_URL_CHARS);
         assert!(
             kept.url.starts_with("https://shop.example/ppp"),
@@ -303,27 +292,14 @@ mod tests {
         );
         assert!(!kept.url.contains("secret") && !kept.url.contains("token"));
         assert_eq!(kept.title.chars().count(), MAX_PAGE_TITLE_CHARS);
-        let short = |url: &str, page_query| {
-            let message = NewMessage {
-                page: Some(PageInfo {
-                    url: url.into(),
-                    title: "Shop".into(),
-                }),
-                ..sent("c", "hi", TextFormat::Plain)
-            };
-            parse_send(message, &Limits::default(), page_query)
-                .unwrap()
-                .page
-                .unwrap()
-                .url
-        };
         let address = "https://shop.example/cart?item=7#top";
-        assert_eq!(short(address, PageQuery::Drop), "https://shop.example/cart");
+        let url = |address, page_query| page_kept(address, "Shop", page_query).url;
+        assert_eq!(url(address, PageQuery::Drop), "https://shop.example/cart");
         assert_eq!(
-            short(address, PageQuery::Keep),
+            url(address, PageQuery::Keep),
             "https://shop.example/cart?item=7"
         );
-        assert_eq!(short("not a url", PageQuery::Keep), "");
+        assert_eq!(url("not a url", PageQuery::Keep), "");
     }
 
     #[test]

@@ -84,6 +84,13 @@ impl World {
         self.resume(Resume::default())
     }
 
+    /// A session past its welcome.
+    async fn welcomed(&self) -> Widget {
+        let mut widget = self.connect();
+        widget.welcome().await;
+        widget
+    }
+
     fn resume(&self, resume: Resume) -> Widget {
         let (to_session, stream) = mpsc::unbounded();
         let (sink, from_session) = mpsc::unbounded();
@@ -100,6 +107,11 @@ impl World {
             from_session,
             session,
         }
+    }
+
+    /// The messages stored in conversation `id`, up to ten.
+    async fn messages_of(&self, id: i64) -> Vec<Message> {
+        self.state.store.messages_after(id, 0, 10).await.unwrap()
     }
 
     /// Stores a message of the visitor as another tab of it would, without telling the hub.
@@ -231,20 +243,13 @@ async fn a_new_visitor_is_welcomed_without_a_conversation() {
 async fn a_sent_message_is_stored_acknowledged_and_echoed_to_the_other_tabs() {
     let (_dir, worlds) = worlds(Limits::default()).await;
     for world in &worlds {
-        let mut sender = world.connect();
-        let mut other_tab = world.connect();
-        sender.welcome().await;
-        other_tab.welcome().await;
+        let mut sender = world.welcomed().await;
+        let mut other_tab = world.welcomed().await;
         sender.say("c-1", "Hello");
         let (client_id, message) = acknowledged(sender.frame().await);
         assert_eq!(client_id, "c-1");
         assert_eq!((message.seq, message.text.as_str()), (1, "Hello"));
-        let stored = world
-            .state
-            .store
-            .messages_after(message.conversation_id, 0, 10)
-            .await
-            .unwrap();
+        let stored = world.messages_of(message.conversation_id).await;
         assert_eq!(stored, vec![message.clone()]);
         assert_eq!(
             other_tab.frame().await,
@@ -267,8 +272,7 @@ async fn a_sent_message_is_stored_acknowledged_and_echoed_to_the_other_tabs() {
 async fn a_duplicate_client_id_is_acknowledged_with_the_message_stored_first() {
     let (_dir, worlds) = worlds(Limits::default()).await;
     for world in &worlds {
-        let mut widget = world.connect();
-        widget.welcome().await;
+        let mut widget = world.welcomed().await;
         widget.say("c-1", "first");
         let (_, first) = acknowledged(widget.frame().await);
         // A resend after a lost ack, with the text edited in between.
@@ -276,12 +280,7 @@ async fn a_duplicate_client_id_is_acknowledged_with_the_message_stored_first() {
         let (client_id, again) = acknowledged(widget.frame().await);
         assert_eq!(client_id, "c-1");
         assert_eq!(again, first);
-        let stored = world
-            .state
-            .store
-            .messages_after(first.conversation_id, 0, 10)
-            .await
-            .unwrap();
+        let stored = world.messages_of(first.conversation_id).await;
         assert_eq!(stored, vec![first]);
     }
 }
@@ -294,8 +293,7 @@ async fn a_refused_message_is_answered_with_its_client_id_and_not_stored() {
     };
     let (_dir, worlds) = worlds(limits).await;
     for world in &worlds {
-        let mut widget = world.connect();
-        widget.welcome().await;
+        let mut widget = world.welcomed().await;
         for (client_id, text, code) in [
             ("", "hi", ErrorCode::BadFrame),
             ("c-1", "far too long", ErrorCode::MessageTooLarge),
@@ -328,8 +326,7 @@ async fn a_refused_message_is_answered_with_its_client_id_and_not_stored() {
 async fn a_bad_frame_is_refused_and_the_session_goes_on() {
     let (_dir, worlds) = worlds(Limits::default()).await;
     let world = &worlds[0];
-    let mut widget = world.connect();
-    widget.welcome().await;
+    let mut widget = world.welcomed().await;
     widget
         .to_session
         .unbounded_send(Ok(WsMessage::text("{\"type\":\"launch\"}")))
@@ -359,8 +356,7 @@ async fn a_bad_frame_is_refused_and_the_session_goes_on() {
 async fn a_lagging_session_is_refilled_from_the_store() {
     let (_dir, worlds) = worlds(Limits::default()).await;
     for world in &worlds {
-        let mut widget = world.connect();
-        widget.welcome().await;
+        let mut widget = world.welcomed().await;
         let count = 4;
         let mut stored = Vec::new();
         for n in 0..count {
@@ -399,8 +395,7 @@ async fn a_lagging_session_is_refilled_from_the_store() {
 async fn a_resumed_session_gets_only_what_it_lacks_and_pages_back_through_history() {
     let (_dir, worlds) = worlds(Limits::default()).await;
     for world in &worlds {
-        let mut widget = world.connect();
-        widget.welcome().await;
+        let mut widget = world.welcomed().await;
         widget.send(&ClientFrame::History {
             before_seq: 10,
             limit: 5,
@@ -453,8 +448,7 @@ async fn a_resumed_session_gets_only_what_it_lacks_and_pages_back_through_histor
 async fn logout_closes_the_session_with_logged_out() {
     let (_dir, worlds) = worlds(Limits::default()).await;
     for world in &worlds {
-        let mut widget = world.connect();
-        widget.welcome().await;
+        let mut widget = world.welcomed().await;
         world
             .state
             .store
@@ -475,8 +469,7 @@ async fn logout_closes_the_session_with_logged_out() {
 async fn shutdown_closes_the_session_with_going_away() {
     let (_dir, worlds) = worlds(Limits::default()).await;
     for world in &worlds {
-        let mut widget = world.connect();
-        widget.welcome().await;
+        let mut widget = world.welcomed().await;
         world.shutdown.send_replace(true);
         assert_eq!(widget.closed_with().await, close_code::GOING_AWAY);
     }
@@ -486,10 +479,9 @@ async fn shutdown_closes_the_session_with_going_away() {
 async fn welcomed_on_paused_time(limits: Limits) -> (TempDir, World, Widget) {
     let (dir, mut worlds) = worlds(limits).await;
     let world = worlds.swap_remove(0);
-    let mut widget = world.connect();
     // The welcome reads the store on real time: paused time would jump to the pool's timeouts
     // while SQLite works on its own thread.
-    widget.welcome().await;
+    let widget = world.welcomed().await;
     tokio::time::pause();
     (dir, world, widget)
 }
