@@ -13,9 +13,10 @@ use crate::state::AppState;
 use crate::store::test_stores::test_stores;
 use crate::store::{NewMessage, Store, Visitor};
 use axum::extract::ws::Message as WsMessage;
+use base64::Engine;
 use futures_channel::mpsc;
 use futures_util::{SinkExt, StreamExt};
-use protocol::{ClientFrame, ErrorCode, Message, ServerFrame, TextFormat, close_code};
+use protocol::{ClientFrame, ContactInfo, ErrorCode, Message, ServerFrame, TextFormat, close_code};
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -207,6 +208,24 @@ impl Widget {
     }
 }
 
+/// The code and client id of an `error` frame.
+fn refusal(frame: ServerFrame) -> (ErrorCode, Option<String>) {
+    match frame {
+        ServerFrame::Error {
+            code, client_id, ..
+        } => (code, client_id),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+/// The messages of a `welcome` frame.
+fn welcome_messages(frame: ServerFrame) -> Vec<Message> {
+    match frame {
+        ServerFrame::Welcome { messages, .. } => messages,
+        other => panic!("expected a welcome, got {other:?}"),
+    }
+}
+
 fn acknowledged(frame: ServerFrame) -> (String, Message) {
     match frame {
         ServerFrame::Ack { client_id, message } => (client_id, message),
@@ -261,10 +280,7 @@ async fn a_sent_message_is_stored_acknowledged_and_echoed_to_the_other_tabs() {
         assert_eq!(sender.frames_before_pong().await, Vec::new());
         // A new tab gets it in its welcome.
         let mut new_tab = world.connect();
-        match new_tab.welcome().await {
-            ServerFrame::Welcome { messages, .. } => assert_eq!(messages, vec![message]),
-            _ => unreachable!(),
-        }
+        assert_eq!(welcome_messages(new_tab.welcome().await), vec![message]);
     }
 }
 
@@ -300,17 +316,8 @@ async fn a_refused_message_is_answered_with_its_client_id_and_not_stored() {
             ("c-2", "   ", ErrorCode::EmptyMessage),
         ] {
             widget.say(client_id, text);
-            match widget.frame().await {
-                ServerFrame::Error {
-                    code: refused,
-                    client_id: Some(answered),
-                    ..
-                } => {
-                    assert_eq!(refused, code);
-                    assert_eq!(answered, client_id);
-                }
-                other => panic!("expected an error, got {other:?}"),
-            }
+            let answered = refusal(widget.frame().await);
+            assert_eq!(answered, (code, Some(client_id.to_owned())));
         }
         let conversation = world
             .state
@@ -338,17 +345,7 @@ async fn a_bad_frame_is_refused_and_the_session_goes_on() {
     let refused = widget.frames_before_pong().await;
     assert_eq!(refused.len(), 2);
     for frame in refused {
-        assert!(
-            matches!(
-                frame,
-                ServerFrame::Error {
-                    code: ErrorCode::BadFrame,
-                    client_id: None,
-                    ..
-                }
-            ),
-            "{frame:?}"
-        );
+        assert_eq!(refusal(frame), (ErrorCode::BadFrame, None));
     }
 }
 
@@ -400,16 +397,8 @@ async fn a_resumed_session_gets_only_what_it_lacks_and_pages_back_through_histor
             before_seq: 10,
             limit: 5,
         });
-        assert!(
-            matches!(
-                widget.frame().await,
-                ServerFrame::Error {
-                    code: ErrorCode::BadFrame,
-                    ..
-                }
-            ),
-            "no conversation, no history"
-        );
+        let (code, _) = refusal(widget.frame().await);
+        assert_eq!(code, ErrorCode::BadFrame, "no conversation, no history");
         let mut stored = Vec::new();
         for n in 0..3 {
             stored.push(world.stored(&format!("m-{n}")).await);
@@ -448,7 +437,7 @@ async fn a_resumed_session_gets_only_what_it_lacks_and_pages_back_through_histor
 async fn logout_closes_the_session_with_logged_out() {
     let (_dir, worlds) = worlds(Limits::default()).await;
     for world in &worlds {
-        let mut widget = world.welcomed().await;
+        let widget = world.welcomed().await;
         world
             .state
             .store
@@ -469,7 +458,7 @@ async fn logout_closes_the_session_with_logged_out() {
 async fn shutdown_closes_the_session_with_going_away() {
     let (_dir, worlds) = worlds(Limits::default()).await;
     for world in &worlds {
-        let mut widget = world.welcomed().await;
+        let widget = world.welcomed().await;
         world.shutdown.send_replace(true);
         assert_eq!(widget.closed_with().await, close_code::GOING_AWAY);
     }
@@ -539,4 +528,90 @@ async fn a_peer_that_answers_pings_is_kept() {
     }
     assert!(started.elapsed() >= Duration::from_secs(limits.heartbeat_secs * 10));
     assert!(!widget.session.is_finished());
+}
+
+#[tokio::test]
+async fn a_contact_is_checked_stored_and_confirmed() {
+    let (_dir, worlds) = worlds(Limits::default()).await;
+    for world in &worlds {
+        let mut widget = world.welcomed().await;
+        widget.send(&ClientFrame::SetContact {
+            contact: ContactInfo {
+                email: Some("not an address".into()),
+                ..ContactInfo::default()
+            },
+        });
+        assert_eq!(
+            refusal(widget.frame().await),
+            (ErrorCode::InvalidContact, None)
+        );
+        widget.send(&ClientFrame::SetContact {
+            contact: ContactInfo {
+                name: Some("  Anna ".into()),
+                ..ContactInfo::default()
+            },
+        });
+        let kept = ContactInfo {
+            name: Some("Anna".into()),
+            ..ContactInfo::default()
+        };
+        assert_eq!(
+            widget.frame().await,
+            ServerFrame::Contact {
+                contact: kept.clone()
+            }
+        );
+        let visitor = world.state.store.visitor(world.visitor.id).await.unwrap();
+        assert_eq!(visitor.unwrap().contact, kept);
+    }
+}
+
+/// A matching-key token for the site's user `sub`, unsigned (the test integration has no
+/// signKey, so it accepts those).
+fn matching_key_token(sub: &str) -> String {
+    let encode = |json: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+    let now = crate::store::now_ms() / 1000;
+    let header = encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let claims = encode(&format!(r#"{{"sub":"{sub}","iat":{now}}}"#));
+    format!("{header}.{claims}.")
+}
+
+#[tokio::test]
+async fn identification_binds_the_session_and_the_other_tabs_follow() {
+    let (_dir, worlds) = worlds(Limits::default()).await;
+    for world in &worlds {
+        let mut widget = world.welcomed().await;
+        let mut other_tab = world.welcomed().await;
+        widget.send(&ClientFrame::Identify {
+            token: "not.a.token".into(),
+        });
+        assert_eq!(
+            refusal(widget.frame().await),
+            (ErrorCode::TokenRejected, None)
+        );
+        widget.send(&ClientFrame::Identify {
+            token: matching_key_token("user-1"),
+        });
+        match widget.frame().await {
+            ServerFrame::Identified {
+                sub, visitor_token, ..
+            } => {
+                assert_eq!(sub, "user-1");
+                assert!(visitor_token.is_some(), "a new person, so a new token");
+            }
+            other => panic!("expected identified, got {other:?}"),
+        }
+        match other_tab.frame().await {
+            ServerFrame::Identified {
+                sub, visitor_token, ..
+            } => {
+                assert_eq!(sub, "user-1");
+                assert_eq!(
+                    visitor_token, None,
+                    "read from the browser's storage instead"
+                );
+            }
+            other => panic!("expected identified, got {other:?}"),
+        }
+    }
 }
