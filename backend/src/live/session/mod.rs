@@ -3,11 +3,12 @@
 //! Generic over `Sink`/`Stream` so tests drive it with channels.
 //!
 //! This file holds that loop and what it dispatches to; the rest is apart:
-//! - [`parse`]: a client's frame read and checked without the store (refusals as values);
-//! - [`requests`]: what `send`, `set_contact` and `identify` do with the store and the hub;
-//! - [`refill`]: what the client gets from the store (welcome, catch-up, history pages, the
+//! - `parse.rs`: a client's frame read and checked without the store (refusals as values);
+//! - `requests.rs`: what `send`, `set_contact` and `identify` do with the store and the hub;
+//! - `refill.rs`: what the client gets from the store (welcome, catch-up, history pages, the
 //!   resync of a lagging or reordered feed) and the delivery of live messages;
-//! - [`writer`]: the task that drains the outbound queue into the socket.
+//! - `writer.rs`: the task that drains the outbound queue into the socket;
+//! - `tests.rs`: the session driven over channels on real stores, heartbeats on paused time.
 //!
 //! Delivery keeps what the client has of its conversation ([`Delivered`]): a message it has is
 //! skipped, one past a gap triggers a resync from the store, so a lagging or reordered feed never

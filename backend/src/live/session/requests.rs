@@ -1,7 +1,7 @@
 //! What the client's requests that change something do: `send` stores a message and
 //! acknowledges it, `set_contact` stores the visitor's contact, `identify` binds the visitor to
 //! the site's user and switches the session to that person's conversation. Each is checked by
-//! [`super::parse`] first and published on the hub after, so the person's other tabs follow.
+//! `parse.rs` first and published on the hub after, so the person's other tabs follow.
 
 use super::{Flow, Session, parse};
 use crate::auth::{matching_key, visitor_token};
