@@ -38,3 +38,33 @@ pub struct AppState {
     /// Held by every clone; [`crate::serve`] waits for all of them to be dropped.
     pub alive: Option<mpsc::Sender<()>>,
 }
+
+#[cfg(test)]
+impl AppState {
+    /// A state for unit tests on `store` with `limits` and no integrations; `shutdown` turning
+    /// true closes live sessions.
+    pub fn for_tests(
+        store: Arc<dyn Store>,
+        limits: Limits,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            store,
+            integrations: Arc::new(Integrations::default()),
+            hub: Arc::new(Hub::default()),
+            limits,
+            bridge: BridgeSettings::default(),
+            rate_limits: Arc::new(RateLimits::new(&limits)),
+            sessions: Arc::new(Slots::new(limits.max_sessions_per_visitor)),
+            server: Arc::new(ServerSettings::default()),
+            client_ip: ClientIp::from_setting(None).expect("no header is valid"),
+            outboxes: Arc::new(BridgeFigures::new([])),
+            metrics: MetricsSettings::default(),
+            public_url: String::new(),
+            widget_dir: PathBuf::new(),
+            demo: false,
+            shutdown,
+            alive: None,
+        }
+    }
+}

@@ -15,7 +15,7 @@ mod rows;
 mod single_statement;
 mod sql;
 #[cfg(test)]
-mod test_stores;
+pub(crate) mod test_stores;
 
 use crate::content::picture::Picture;
 use async_trait::async_trait;

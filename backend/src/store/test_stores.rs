@@ -10,7 +10,7 @@ use tempfile::TempDir;
 static MADE: AtomicUsize = AtomicUsize::new(0);
 
 /// The stores, and the directory holding the SQLite file (removed when dropped).
-pub(super) async fn test_stores() -> (TempDir, Vec<SqlStore>) {
+pub(crate) async fn test_stores() -> (TempDir, Vec<SqlStore>) {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("test.db").display());
     let mut stores = vec![SqlStore::connect(&sqlite).await.unwrap()];

@@ -1,0 +1,313 @@
+//! One widget's WebSocket session: a writer that drains an outbound queue into the socket and a
+//! reader that handles client frames, hub events and heartbeats, run together under `select!`.
+//! Generic over `Sink`/`Stream` so tests drive it with channels.
+//!
+//! This file holds that loop and what it dispatches to; the rest is apart:
+//! - `parse.rs`: a client's frame read and checked without the store (refusals as values);
+//! - `requests.rs`: what `send`, `set_contact` and `identify` do with the store and the hub;
+//! - `refill.rs`: what the client gets from the store (welcome, catch-up, history pages, the
+//!   resync of a lagging or reordered feed) and the delivery of live messages;
+//! - `writer.rs`: the task that drains the outbound queue into the socket;
+//! - `tests.rs`: the session driven over channels on real stores, heartbeats on paused time.
+//!
+//! Delivery keeps what the client has of its conversation ([`Delivered`]): a message it has is
+//! skipped, one past a gap triggers a resync from the store, so a lagging or reordered feed never
+//! loses or repeats a message.
+//!
+//! History goes out in pages ([`crate::live::history`]): a welcome carries the newest page, or on a
+//! resume the messages the client lacks when they fit one page; a client pages further back with
+//! `history` frames. Every frame thus stays within the socket's limits however long the
+//! conversation.
+
+mod parse;
+mod refill;
+mod requests;
+#[cfg(test)]
+mod tests;
+mod writer;
+
+use crate::config::integrations::Integration;
+use crate::live::delivered::Delivered;
+use crate::live::hub::{HubEvent, Subscription};
+use crate::net::ratelimit;
+use crate::state::AppState;
+use crate::store::{NewMessage, StoreError, Visitor};
+use axum::extract::ws::Message as WsMessage;
+use futures_util::{Sink, Stream, StreamExt};
+use parse::{Incoming, Refusal};
+use protocol::{ClientFrame, ErrorCode, ServerFrame, close_code};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::{Instant, MissedTickBehavior};
+use writer::{OUTBOUND_CAPACITY, Outbound, write};
+
+/// Heartbeat intervals without a word from the peer before it is considered dead: it is closed
+/// at the next beat, so after between three and four intervals of silence.
+const SILENT_INTERVALS: u32 = 3;
+/// Time the writer gets to flush the last frames after the reader ends.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the client saw last: the server sends exactly the messages after it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Resume {
+    pub conversation_id: Option<i64>,
+    pub after_seq: Option<i64>,
+}
+
+/// Whether the session goes on.
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Runs the session until the peer leaves, goes silent, logs out, or the server shuts down.
+pub async fn run<S, R, E>(
+    sink: S,
+    stream: R,
+    state: AppState,
+    integration: Arc<Integration>,
+    visitor: Visitor,
+    resume: Resume,
+) where
+    S: Sink<WsMessage> + Unpin + Send,
+    S::Error: std::fmt::Display,
+    R: Stream<Item = Result<WsMessage, E>> + Unpin + Send,
+{
+    let _open = crate::telemetry::session_opened();
+    let (outbound, queue) = mpsc::channel(OUTBOUND_CAPACITY);
+    let mut writer = Box::pin(write(sink, queue, visitor.id));
+    let subscription = state.hub.subscribe(visitor.person_id);
+    let session = Session {
+        state,
+        integration,
+        visitor,
+        subscription,
+        conversation_id: None,
+        delivered: Delivered::default(),
+        outbound,
+        new_token: None,
+    };
+    tokio::select! {
+        () = &mut writer => {}
+        () = session.read(stream, resume) => {
+            // The reader dropped its queue sender: the writer ends once the queue is drained.
+            let _ = tokio::time::timeout(FLUSH_TIMEOUT, writer).await;
+        }
+    }
+}
+
+/// Completes when the server starts shutting down (or its state is gone).
+async fn shutting_down(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stopping| *stopping).await;
+}
+
+/// A session's reader: who it speaks for and what its client has.
+struct Session {
+    state: AppState,
+    integration: Arc<Integration>,
+    visitor: Visitor,
+    subscription: Subscription,
+    conversation_id: Option<i64>,
+    delivered: Delivered,
+    outbound: mpsc::Sender<Outbound>,
+    /// The visitor token identification just issued, for the `identified` frame.
+    new_token: Option<String>,
+}
+
+impl Session {
+    async fn read<R, E>(mut self, mut stream: R, resume: Resume)
+    where
+        R: Stream<Item = Result<WsMessage, E>> + Unpin,
+    {
+        if let Err(error) = self.welcome(resume).await {
+            self.internal_error(&error, None).await;
+            return;
+        }
+        let interval = Duration::from_secs(self.state.limits.heartbeat_secs.max(1));
+        let mut heartbeat = tokio::time::interval_at(Instant::now() + interval, interval);
+        // After a stall (a slow store, a full queue) the beats resume spaced, not in a burst
+        // that would count a peer silent while its pongs wait unread.
+        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut shutdown = self.state.shutdown.clone();
+        // Beats since the peer last said anything (a pong, a frame): counted rather than timed,
+        // so when a peer is dropped depends on the beats alone.
+        let mut silent_beats = 0;
+        loop {
+            let flow = tokio::select! {
+                incoming = stream.next() => match incoming {
+                    Some(Ok(message)) => {
+                        silent_beats = 0;
+                        self.incoming(message).await
+                    }
+                    Some(Err(_)) | None => Flow::Stop,
+                },
+                event = self.subscription.receiver.recv() => {
+                    self.event(event.map(Arc::unwrap_or_clone)).await
+                }
+                _ = heartbeat.tick() => {
+                    if silent_beats == SILENT_INTERVALS {
+                        self.close(close_code::TIMEOUT, "no heartbeat").await
+                    } else {
+                        silent_beats += 1;
+                        self.send(Outbound::Ping).await
+                    }
+                }
+                () = shutting_down(&mut shutdown) => {
+                    self.close(close_code::GOING_AWAY, "server shutting down").await
+                }
+            };
+            if matches!(flow, Flow::Stop) {
+                return;
+            }
+        }
+    }
+
+    /// Every client frame, whatever its type and even if it does not parse, counts against the
+    /// visitor's frame limit; `send`, `set_contact` and `identify` also against their own.
+    async fn incoming(&mut self, message: WsMessage) -> Flow {
+        let frame = match parse::decode(message) {
+            Incoming::Frame(frame) => frame,
+            Incoming::Control => return Flow::Continue,
+            Incoming::Close => return Flow::Stop,
+        };
+        let client_id = match &frame {
+            Ok(ClientFrame::Send { client_id, .. }) => Some(client_id.clone()),
+            _ => None,
+        };
+        let limits = &self.state.rate_limits;
+        let mut checked = limits.frames.check(&self.visitor.id);
+        if let Ok(ClientFrame::SetContact { .. } | ClientFrame::Identify { .. }) = &frame {
+            checked = checked.and_then(|()| limits.changes.check(&self.visitor.id));
+        }
+        if let Err(refusal) = checked {
+            return self.rate_limited(refusal, client_id).await;
+        }
+        match frame {
+            Err(refusal) => self.refuse(refusal).await,
+            Ok(ClientFrame::Send {
+                client_id,
+                text,
+                text_format,
+                page,
+            }) => {
+                let sent = NewMessage {
+                    client_id,
+                    text,
+                    text_format,
+                    page,
+                };
+                self.send_message(sent).await
+            }
+            Ok(ClientFrame::SetContact { contact }) => self.set_contact(contact).await,
+            Ok(ClientFrame::Identify { token }) => self.identify(&token).await,
+            Ok(ClientFrame::Ping) => self.frame(ServerFrame::Pong).await,
+            Ok(ClientFrame::History { before_seq, limit }) => self.history(before_seq, limit).await,
+        }
+    }
+
+    /// The one way a session refuses a frame over a rate limit.
+    async fn rate_limited(&self, refusal: ratelimit::Refusal, client_id: Option<String>) -> Flow {
+        tracing::debug!(visitor = self.visitor.id, limit = ?refusal.limit, "frame refused over a rate limit");
+        crate::telemetry::rate_limited(refusal.limit.name());
+        self.frame(ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            message: refusal.to_string(),
+            client_id,
+            retry_after_ms: Some(refusal.retry_after_ms()),
+        })
+        .await
+    }
+
+    async fn event(&mut self, event: Result<HubEvent, broadcast::error::RecvError>) -> Flow {
+        match event {
+            Ok(HubEvent::Message(message)) => self.deliver(vec![message]).await,
+            // An edit of a message the client has not got yet arrives with the message itself.
+            Ok(HubEvent::MessageUpdated(message))
+                if self.conversation_id == Some(message.conversation_id)
+                    && message.seq <= self.delivered.seq() =>
+            {
+                self.frame(ServerFrame::MessageUpdated { message }).await
+            }
+            Ok(HubEvent::ConversationUpdated {
+                conversation_id,
+                title,
+            }) if self.conversation_id == Some(conversation_id) => {
+                self.frame(ServerFrame::ConversationUpdated {
+                    conversation_id,
+                    title,
+                })
+                .await
+            }
+            Ok(HubEvent::Rebound { visitor_id }) if visitor_id == self.visitor.id => {
+                match self.state.store.visitor(visitor_id).await {
+                    Ok(Some(visitor))
+                        if visitor.person_id == self.visitor.person_id
+                            && visitor.sub == self.visitor.sub =>
+                    {
+                        Flow::Continue
+                    }
+                    Ok(Some(visitor)) => self.rebind(visitor).await,
+                    Ok(None) => self.close(close_code::LOGGED_OUT, "logged out").await,
+                    Err(error) => self.internal_error(&error, None).await,
+                }
+            }
+            Ok(HubEvent::Revoked { visitor_id }) if visitor_id == self.visitor.id => {
+                self.close(close_code::LOGGED_OUT, "logged out").await
+            }
+            Ok(
+                HubEvent::Rebound { .. }
+                | HubEvent::Revoked { .. }
+                | HubEvent::MessageUpdated(_)
+                | HubEvent::ConversationUpdated { .. },
+            ) => Flow::Continue,
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::debug!(missed, "session lagged; resyncing from the store");
+                self.resync().await
+            }
+            Err(broadcast::error::RecvError::Closed) => Flow::Stop,
+        }
+    }
+
+    async fn frame(&self, frame: ServerFrame) -> Flow {
+        self.send(Outbound::Frame(Box::new(frame))).await
+    }
+
+    /// Answers a frame refused by [`parse`] with an `error` frame.
+    async fn refuse(&self, refusal: Refusal) -> Flow {
+        self.error(refusal.code, refusal.reason, refusal.client_id)
+            .await
+    }
+
+    async fn error(&self, code: ErrorCode, message: String, client_id: Option<String>) -> Flow {
+        self.frame(ServerFrame::Error {
+            code,
+            message,
+            client_id,
+            retry_after_ms: None,
+        })
+        .await
+    }
+
+    async fn internal_error(&self, error: &StoreError, client_id: Option<String>) -> Flow {
+        tracing::error!(%error, visitor = self.visitor.id, "session store failure");
+        self.error(
+            ErrorCode::Internal,
+            "internal error; please retry".into(),
+            client_id,
+        )
+        .await
+    }
+
+    async fn close(&self, code: u16, reason: &'static str) -> Flow {
+        let _ = self.outbound.send(Outbound::Close(code, reason)).await;
+        Flow::Stop
+    }
+
+    async fn send(&self, item: Outbound) -> Flow {
+        match self.outbound.send(item).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The session's writer: drains the queue the reader fills into the socket, so a slow peer
+//! slows only its own session and the reader never waits on the network.
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage};
+use futures_util::{Sink, SinkExt};
+use protocol::ServerFrame;
+use tokio::sync::mpsc;
+
+/// Frames queued for the writer before the reader waits for it.
+pub const OUTBOUND_CAPACITY: usize = 64;
+
+/// What the writer sends. Frames are boxed: the queue allocates its slots up front, and an
+/// idle session should not hold room for dozens of full frames.
+#[derive(Debug)]
+pub enum Outbound {
+    Frame(Box<ServerFrame>),
+    Ping,
+    Close(u16, &'static str),
+}
+
+/// Drains `queue` into `sink`. A send that fails ends the session (the socket is of no more
+/// use) and is logged with its reason: a peer gone, or a frame the socket's limits refuse.
+pub async fn write<S>(mut sink: S, mut queue: mpsc::Receiver<Outbound>, visitor: i64)
+where
+    S: Sink<WsMessage> + Unpin,
+    S::Error: std::fmt::Display,
+{
+    while let Some(item) = queue.recv().await {
+        let (message, bytes) = match item {
+            Outbound::Frame(frame) => match serde_json::to_string(&*frame) {
+                Ok(json) => {
+                    let bytes = json.len();
+                    (WsMessage::text(json), bytes)
+                }
+                Err(error) => {
+                    tracing::error!(%error, visitor, "cannot serialize a server frame");
+                    continue;
+                }
+            },
+            Outbound::Ping => (WsMessage::Ping(Default::default()), 0),
+            Outbound::Close(code, reason) => {
+                let close = WsMessage::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                }));
+                if let Err(error) = sink.send(close).await {
+                    tracing::warn!(%error, visitor, code, "cannot send the close frame");
+                }
+                break;
+            }
+        };
+        if let Err(error) = sink.send(message).await {
+            tracing::warn!(%error, visitor, bytes, "cannot send a frame; ending the session");
+            break;
+        }
+    }
+    if let Err(error) = sink.close().await {
+        tracing::debug!(%error, visitor, "closing the socket failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll};
+
+    /// A socket refusing every frame, as tungstenite does one over its write buffer.
+    struct Refusing;
+
+    impl Sink<WsMessage> for Refusing {
+        type Error = String;
+
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn start_send(self: Pin<&mut Self>, _: WsMessage) -> Result<(), String> {
+            Err("Space limit exceeded: Message too long".into())
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Log lines written by the test's subscriber.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+        type Writer = Self;
+
+        fn make_writer(&'a self) -> Self {
+            self.clone()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_send_is_logged_with_its_reason() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_ansi(false)
+            .finish();
+        let _logging = tracing::subscriber::set_default(subscriber);
+        let (outbound, queue) = mpsc::channel(4);
+        let frame = Outbound::Frame(Box::new(ServerFrame::Pong));
+        outbound.send(frame).await.unwrap();
+        drop(outbound);
+        write(Refusing, queue, 7).await;
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("WARN"), "{log}");
+        assert!(log.contains("cannot send a frame"), "{log}");
+        assert!(log.contains("Space limit exceeded"), "{log}");
+        assert!(
+            log.contains("visitor=7") && log.contains("bytes=15"),
+            "{log}"
+        );
+    }
+}
