@@ -13,7 +13,7 @@ use crate::unread::ChatVisibility;
 use protocol::{ClientFrame, close_code};
 
 /// Messages asked for per older page; the server sends fewer when they are long.
-pub const EARLIER_PAGE: i64 = 50;
+const EARLIER_PAGE: i64 = 50;
 
 /// Where the connection is; the composer's notice renders it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -263,28 +263,38 @@ fn closed_before_welcome(token: &str) -> Connection {
     connection
 }
 
+/// A stored token the server no longer knows is dropped; a new visitor is created at once only
+/// when the visitor sees the chat, else at the next interaction.
 #[test]
-fn an_expired_token_starts_fresh_when_the_chat_is_open() {
-    let mut connection = closed_before_welcome("old");
-    assert_eq!(
-        connection.on(Event::TokenChecked(
-            TokenCheck::Refused,
-            ChatVisibility::Open
-        )),
-        [forgotten("old"), vec![Effect::CreateVisitor]].concat()
-    );
-    assert_eq!(connection.state(), State::CreatingVisitor);
+fn an_expired_token_starts_fresh() {
+    let cases = [
+        (
+            ChatVisibility::Open,
+            vec![Effect::CreateVisitor],
+            State::CreatingVisitor,
+        ),
+        (ChatVisibility::Collapsed, vec![], State::Idle),
+    ];
+    for (visibility, then, state) in cases {
+        let mut connection = closed_before_welcome("old");
+        assert_eq!(
+            connection.on(Event::TokenChecked(TokenCheck::Refused, visibility)),
+            [forgotten("old"), then].concat()
+        );
+        assert_eq!(connection.state(), state);
+        assert_eq!(connection.visitor_token(), None);
+    }
 }
 
 #[test]
-fn an_expired_token_asks_nothing_more_while_the_chat_is_collapsed() {
-    let mut connection = closed_before_welcome("old");
+fn a_token_the_server_still_knows_is_retried() {
+    let mut connection = closed_before_welcome("t1");
     assert_eq!(
         connection.on(Event::TokenChecked(
-            TokenCheck::Refused,
-            ChatVisibility::Collapsed
+            TokenCheck::Inconclusive,
+            ChatVisibility::Open
         )),
-        forgotten("old")
+        [Effect::ScheduleRetry(500)]
     );
-    assert_eq!(connection.state(), State::Idle);
+    assert_eq!(connection.visitor_token(), Some("t1"));
 }
