@@ -91,7 +91,7 @@ impl Chat {
         self.unread.update(Unread::seen);
         self.on(Event::Interacted);
         // The panel takes focus after this task: the loader notes where it was before.
-        self.loader.with_value(|loader| loader.emit("open"));
+        self.emit("open");
     }
 
     pub fn close_chat(self) {
@@ -99,7 +99,12 @@ impl Chat {
             return;
         }
         self.open.set(false);
-        self.loader.with_value(|loader| loader.emit("close"));
+        self.emit("close");
+    }
+
+    /// Tells the loader, which tells the page's listeners.
+    fn emit(self, event: &str) {
+        self.loader.with_value(|loader| loader.emit(event));
     }
 
     pub fn send(self, text: &str, text_format: TextFormat) {
@@ -257,9 +262,7 @@ impl Chat {
                     self.unread.set(Unread::default());
                     self.contact.set(ContactInfo::default());
                 }
-                Effect::MarkSending(client_id) => self
-                    .log
-                    .update(|log| log.mark(&client_id, Delivery::Sending)),
+                Effect::MarkSending(client_id) => self.mark(&client_id, Delivery::Sending),
                 Effect::EarlierUnanswered => self.log.update(Log::earlier_unanswered),
             }
         }
@@ -293,11 +296,10 @@ impl Chat {
             return StoredToken::Stored(stored);
         }
         let logged_out = self.runtime.with_value(|runtime| {
-            runtime.connection.visitor_token().is_some_and(|mine| {
-                storage::pending_logouts(integration_id)
-                    .split(' ')
-                    .any(|pending| pending == mine)
-            })
+            runtime
+                .connection
+                .visitor_token()
+                .is_some_and(|mine| storage::logout_pending(integration_id, mine))
         });
         if logged_out {
             StoredToken::LoggedOut
@@ -371,11 +373,10 @@ impl Chat {
             } => {
                 self.stored(&messages);
                 self.on(Event::Welcome);
-                self.contact.set(contact);
                 if reset {
-                    self.log
-                        .update(|log| log.reset(messages, Earlier::after_page(has_older)));
+                    self.show_newest(contact, messages, has_older);
                 } else {
+                    self.contact.set(contact);
                     for message in messages {
                         self.receive(message);
                     }
@@ -383,14 +384,10 @@ impl Chat {
             }
             ServerFrame::Ack { client_id, message } => {
                 self.on(Event::Stored(client_id));
-                self.log.update(|log| {
-                    log.apply(message);
-                });
+                self.apply(message);
             }
             ServerFrame::Message { message } => self.receive(message),
-            ServerFrame::MessageUpdated { message } => self.log.update(|log| {
-                log.apply(message);
-            }),
+            ServerFrame::MessageUpdated { message } => self.apply(message),
             ServerFrame::Identified {
                 contact,
                 messages,
@@ -402,9 +399,7 @@ impl Chat {
                     self.on(Event::TokenChanged(token));
                 }
                 self.stored(&messages);
-                self.log
-                    .update(|log| log.reset(messages, Earlier::after_page(has_older)));
-                self.contact.set(contact);
+                self.show_newest(contact, messages, has_older);
             }
             ServerFrame::History {
                 conversation_id,
@@ -431,6 +426,26 @@ impl Chat {
             } => self.on_error(code, &message, client_id),
             ServerFrame::ConversationUpdated { .. } | ServerFrame::Pong => {}
         }
+    }
+
+    /// Shows the newest page of the conversation in place of the log (a welcome that resets
+    /// it, or an identification).
+    fn show_newest(self, contact: ContactInfo, messages: Vec<protocol::Message>, has_older: bool) {
+        self.contact.set(contact);
+        self.log
+            .update(|log| log.reset(messages, Earlier::after_page(has_older)));
+    }
+
+    /// A stored message or a new version of one (acknowledged, edited) in its place in the log.
+    fn apply(self, message: protocol::Message) {
+        self.log.update(|log| {
+            log.apply(message);
+        });
+    }
+
+    /// Shows where the visitor's message `client_id` is.
+    fn mark(self, client_id: &str, delivery: Delivery) {
+        self.log.update(|log| log.mark(client_id, delivery));
     }
 
     /// The server holds `messages`: those this widget sent need not be sent again.
@@ -463,8 +478,7 @@ impl Chat {
     fn on_error(self, code: ErrorCode, message: &str, client_id: Option<String>) {
         warn(&format!("web chat: the server refused: {message}"));
         if let Some(client_id) = client_id {
-            self.log
-                .update(|log| log.mark(&client_id, Delivery::Failed));
+            self.mark(&client_id, Delivery::Failed);
             self.on(Event::Refused(client_id));
         } else if code == ErrorCode::TokenRejected {
             warn("web chat: the matching-key token was rejected; the visitor stays anonymous");
