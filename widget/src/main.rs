@@ -4,6 +4,7 @@
 
 mod browser;
 mod config;
+mod loader;
 mod net;
 mod page;
 mod rich_text;

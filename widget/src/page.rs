@@ -1,36 +1,42 @@
 //! The boundary with the loader script (`backend/src/api/loader.js`), which owns the page API,
 //! its listeners and the collapsed tab: it calls [`start_chat`] once the bundle is loaded and
 //! then the [`Engine`]'s methods with arguments it has already checked; the chat calls back
-//! through [`Page`] for events and the unread count.
+//! through [`Loader`] for events and the unread count. Here the session and its UI are put
+//! together: neither knows this module.
 
 use crate::config::Config;
-use crate::session::{self, Chat};
+use crate::loader::Loader;
+use crate::session::Chat;
+use crate::ui;
 use js_sys::{Array, Promise};
-use leptos::prelude::GetUntracked;
+use leptos::prelude::*;
 use protocol::{ContactInfo, TextFormat};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 
-#[wasm_bindgen]
-extern "C" {
-    /// The loader's side: it dispatches the page's events and draws the unread badge.
-    #[derive(Debug)]
-    pub type Page;
-
-    /// `open` or `close`: the chat opened or closed, by the page's call or the visitor's click.
-    #[wasm_bindgen(method)]
-    pub fn emit(this: &Page, event: &str);
-
-    /// Operator messages the visitor has not seen.
-    #[wasm_bindgen(method)]
-    pub fn unread(this: &Page, count: u32);
-}
-
 /// Starts the chat: the panel goes into `root` (the loader's element in its shadow root).
 #[wasm_bindgen(js_name = startChat)]
-pub fn start_chat(config: JsValue, root: web_sys::Element, page: Page) -> Result<Engine, JsValue> {
+pub fn start_chat(
+    config: JsValue,
+    root: web_sys::Element,
+    loader: Loader,
+) -> Result<Engine, JsValue> {
     let config = Config::from_value(&config).map_err(|error| JsValue::from(error.to_string()))?;
-    let chat = session::start(config, root, page);
+    // The chat lives as long as the page: its configuration and reactive owner are never freed.
+    let owner = Owner::new();
+    owner.set();
+    std::mem::forget(owner);
+    let chat = Chat::new(Box::leak(Box::new(config)), loader);
+    // Mounting starts Leptos' executor, which effects need.
+    std::mem::forget(leptos::mount::mount_to(
+        wasm_bindgen::JsCast::unchecked_into(root),
+        move || ui::App(ui::AppProps { chat }),
+    ));
+    // The loader's badge follows the unread count; a visitor an earlier interaction left
+    // reconnects.
+    Effect::new(move |_| chat.show_unread(chat.unread.get().count()));
+    ui::follow_visual_viewport();
+    chat.resume();
     Ok(Engine { chat })
 }
 

@@ -1,8 +1,8 @@
 //! `text/html` message text as DOM nodes built one by one from the allow-list parse in
-//! `chat::html`: no server text ever reaches `innerHTML`. Styles go through CSSOM
+//! `client_core::html`: no server text ever reaches `innerHTML`. Styles go through CSSOM
 //! (`style.setProperty`), which a strict Content Security Policy allows.
 
-use chat::html::{self, Node};
+use client_core::html::{self, Node};
 use wasm_bindgen::JsCast;
 
 /// Appends the allowed nodes of `text` to `parent`.

@@ -1,117 +1,85 @@
-//! The chat session of one page: reactive state the UI renders, the visitor token, and the
-//! WebSocket with reconnect and resend. Nothing touches the network or storage before the
-//! visitor interacts (opens the chat, writes, or calls a method that needs the server), unless
-//! an earlier interaction left a visitor token.
+//! The chat session of one page: the reactive state the UI renders, and the browser's side of
+//! the connection. The connection itself is `client_core::connection`'s state machine: this
+//! module feeds it what happened (the visitor's actions, the server's frames and answers,
+//! closes, timers), runs the effects it returns (requests, the socket, storage, timers) and
+//! renders its state. The server's frames are rendered here into the log, unread count and
+//! contact.
 
 use crate::browser::{self, warn};
 use crate::config::Config;
-use crate::page::Page;
+use crate::loader::Loader;
 use crate::socket::Socket;
-use crate::{net, storage, ui};
-use chat::i18n::{self, Strings};
-use chat::unread::ChatVisibility;
-use chat::{Backoff, Delivery, Earlier, Log, Outbox, Outgoing, Unread};
+use crate::{net, storage};
+use client_core::connection::{Connection, Effect, Epoch, Event, State, StoredToken, TokenCheck};
+use client_core::i18n::{self, Strings};
+use client_core::unread::ChatVisibility;
+use client_core::{Backoff, Delivery, Earlier, Log, Outgoing, Unread};
 use leptos::prelude::*;
-use protocol::{
-    AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, TextFormat, close_code,
-};
-
-/// Messages asked for per older page; the server sends fewer when they are long.
-const EARLIER_PAGE: i64 = 50;
+use protocol::{AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, TextFormat};
 
 /// What follows a call on the visitor's resource: gets the chat, the token and the answer.
 type OnVisitorAnswer = Box<dyn FnOnce(Chat, String, Result<(), net::NetError>)>;
-
-/// The state of the connection to the server, as the composer explains it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Link {
-    /// No visitor yet, or not connected yet: nothing was attempted.
-    Idle,
-    Connecting,
-    Online,
-    /// Lost; a reconnect is scheduled.
-    Offline,
-}
 
 /// Everything the UI and the page API share; cheap to copy.
 #[derive(Debug, Clone, Copy)]
 pub struct Chat {
     pub config: &'static Config,
-    page: StoredValue<Page, LocalStorage>,
+    loader: StoredValue<Loader, LocalStorage>,
     pub strings: &'static Strings,
     pub log: RwSignal<Log>,
     pub open: RwSignal<bool>,
     /// Whether the chat was ever open (`displayCollapsedState=false` shows the tab after).
     pub ever_opened: RwSignal<bool>,
     pub unread: RwSignal<Unread>,
-    pub link: RwSignal<Link>,
+    /// The connection's state, as the composer's notice explains it.
+    pub link: RwSignal<State>,
     pub contact: RwSignal<ContactInfo>,
     runtime: StoredValue<Runtime, LocalStorage>,
 }
 
-/// What is not rendered: the connection and what waits for it.
-#[derive(Debug, Default)]
+/// What is not rendered: the connection's state machine and its socket. One stored value for
+/// both: each stored type adds its own copy of the arena's code to the bundle.
+#[derive(Debug)]
 struct Runtime {
-    visitor_token: Option<String>,
+    connection: Connection,
     socket: Option<Socket>,
-    /// Bumped by logout, so callbacks of an older socket or visitor do nothing.
-    generation: u32,
-    creating_visitor: bool,
-    reconnect_scheduled: bool,
-    /// Whether the current socket got its welcome: one closed before it may have been refused
-    /// for its token.
-    welcomed: bool,
-    outbox: Outbox,
-    /// `identify` and `set_contact` frames waiting for the connection, in order.
-    control: Vec<ClientFrame>,
-    backoff: Backoff,
-}
-
-/// Starts the chat: mounts the panel into `root`, keeps the loader's badge in step with the
-/// unread count, and reconnects a visitor an earlier interaction left.
-pub fn start(config: Config, root: web_sys::Element, page: Page) -> Chat {
-    // The chat lives as long as the page: its configuration and reactive owner are never freed.
-    let owner = Owner::new();
-    owner.set();
-    std::mem::forget(owner);
-    let chat = Chat::new(Box::leak(Box::new(config)), page);
-    // Mounting starts Leptos' executor, which effects need.
-    std::mem::forget(leptos::mount::mount_to(
-        wasm_bindgen::JsCast::unchecked_into(root),
-        move || ui::App(ui::AppProps { chat }),
-    ));
-    Effect::new(move |_| {
-        let count = chat.unread.get().count();
-        chat.page.with_value(|page| page.unread(count));
-    });
-    ui::follow_visual_viewport();
-    for token in storage::pending_logouts(chat.config.integration_id()).split(' ') {
-        if !token.is_empty() {
-            chat.retry_logout(token.to_owned(), Backoff::default());
-        }
-    }
-    if let Some(token) = storage::visitor_token(chat.config.integration_id()) {
-        chat.runtime
-            .update_value(|runtime| runtime.visitor_token = Some(token));
-        chat.connect();
-    }
-    chat
 }
 
 impl Chat {
-    fn new(config: &'static Config, page: Page) -> Self {
+    pub fn new(config: &'static Config, loader: Loader) -> Self {
         Self {
             config,
-            page: StoredValue::new_local(page),
+            loader: StoredValue::new_local(loader),
             strings: i18n::strings(&config.params.language_code),
             log: RwSignal::new(Log::default()),
             open: RwSignal::new(false),
             ever_opened: RwSignal::new(false),
             unread: RwSignal::new(Unread::default()),
-            link: RwSignal::new(Link::Idle),
+            link: RwSignal::new(State::Idle),
             contact: RwSignal::new(ContactInfo::default()),
-            runtime: StoredValue::new_local(Runtime::default()),
+            runtime: StoredValue::new_local(Runtime {
+                connection: Connection::new(js_sys::Math::random),
+                socket: None,
+            }),
         }
+    }
+
+    /// Goes on where an earlier page left: logouts the server has not confirmed are retried,
+    /// and a visitor token left by an earlier interaction reconnects.
+    pub fn resume(self) {
+        for token in storage::pending_logouts(self.config.integration_id()).split(' ') {
+            if !token.is_empty() {
+                self.retry_logout(token.to_owned(), Backoff::default());
+            }
+        }
+        if let Some(token) = storage::visitor_token(self.config.integration_id()) {
+            self.on(Event::Resumed(token));
+        }
+    }
+
+    /// Shows `count` unread operator messages on the loader's badge.
+    pub fn show_unread(self, count: u32) {
+        self.loader.with_value(|loader| loader.unread(count));
     }
 
     pub fn open_chat(self) {
@@ -121,9 +89,9 @@ impl Chat {
         self.open.set(true);
         self.ever_opened.set(true);
         self.unread.update(Unread::seen);
-        self.ensure_connected();
+        self.on(Event::Interacted);
         // The panel takes focus after this task: the loader notes where it was before.
-        self.page.with_value(|page| page.emit("open"));
+        self.emit("open");
     }
 
     pub fn close_chat(self) {
@@ -131,7 +99,12 @@ impl Chat {
             return;
         }
         self.open.set(false);
-        self.page.with_value(|page| page.emit("close"));
+        self.emit("close");
+    }
+
+    /// Tells the loader, which tells the page's listeners.
+    fn emit(self, event: &str) {
+        self.loader.with_value(|loader| loader.emit(event));
     }
 
     pub fn send(self, text: &str, text_format: TextFormat) {
@@ -150,24 +123,11 @@ impl Chat {
         };
         self.log
             .update(|log| log.add_pending(&message, browser::now_ms()));
-        self.runtime
-            .update_value(|runtime| runtime.outbox.push(message.clone()));
-        self.ensure_connected();
-        self.send_frame(&message.frame());
+        self.on(Event::Wrote(message));
     }
 
     pub fn retry(self, client_id: &str) {
-        let Some(message) = self
-            .runtime
-            .try_update_value(|runtime| runtime.outbox.retry(client_id))
-            .flatten()
-        else {
-            return;
-        };
-        self.log
-            .update(|log| log.mark(client_id, Delivery::Sending));
-        self.ensure_connected();
-        self.send_frame(&message.frame());
+        self.on(Event::RetryRequested(client_id.to_owned()));
     }
 
     /// Asks for the page before the oldest message shown, unless there is none or one is on
@@ -176,26 +136,18 @@ impl Chat {
         if self.log.with_untracked(Log::earlier) != Earlier::Available {
             return;
         }
-        let Some(before_seq) = self.log.try_update(Log::request_earlier).flatten() else {
-            return;
-        };
-        let frame = ClientFrame::History {
-            before_seq,
-            limit: EARLIER_PAGE,
-        };
-        if !self.send_frame(&frame) {
-            self.log.update(Log::earlier_unanswered);
-            self.ensure_connected();
+        if let Some(before_seq) = self.log.try_update(Log::request_earlier).flatten() {
+            self.on(Event::EarlierWanted { before_seq });
         }
     }
 
     pub fn set_contact(self, contact: ContactInfo) {
         self.contact.set(contact.clone());
-        self.send_control(ClientFrame::SetContact { contact });
+        self.on(Event::Control(ClientFrame::SetContact { contact }));
     }
 
     pub fn identify(self, token: String) {
-        self.send_control(ClientFrame::Identify { token });
+        self.on(Event::Control(ClientFrame::Identify { token }));
     }
 
     /// Ends the server session and forgets this visitor; the widget starts fresh at once.
@@ -205,11 +157,11 @@ impl Chat {
     pub async fn logout(self) -> Result<(), net::NetError> {
         let token = self
             .runtime
-            .with_value(|runtime| runtime.visitor_token.clone());
+            .with_value(|runtime| runtime.connection.visitor_token().map(str::to_owned));
         if let Some(token) = &token {
             storage::add_pending_logout(self.config.integration_id(), token);
         }
-        self.forget_visitor();
+        self.on(Event::Logout);
         let Some(token) = token else {
             return Ok(());
         };
@@ -260,236 +212,155 @@ impl Chat {
         });
     }
 
-    fn send_control(self, frame: ClientFrame) {
-        if !self.send_frame(&frame) {
-            self.runtime
-                .update_value(|runtime| runtime.control.push(frame));
-        }
-        self.ensure_connected();
+    /// Feeds `event` to the connection and runs what it asks for.
+    fn on(self, event: Event) {
+        self.answer(self.epoch(), event);
     }
 
-    /// Sends on the open connection; `false` if there is none (the caller keeps the frame).
-    fn send_frame(self, frame: &ClientFrame) -> bool {
-        self.link.get_untracked() == Link::Online
-            && self.runtime.with_value(|runtime| {
-                runtime
-                    .socket
-                    .as_ref()
-                    .is_some_and(|socket| socket.send(frame))
-            })
+    /// Feeds the connection an answer to something started in `epoch`, and runs what it asks
+    /// for. One path for both: one copy of the update in the bundle.
+    fn answer(self, epoch: Epoch, event: Event) {
+        let effects = self
+            .runtime
+            .try_update_value(|runtime| runtime.connection.answer(epoch, event));
+        self.run(effects.unwrap_or_default());
     }
 
-    /// The visitor interacted: make sure there is a visitor and a connection on its way.
-    fn ensure_connected(self) {
-        let (has_token, busy) = self.runtime.with_value(|runtime| {
-            (
-                runtime.visitor_token.is_some(),
-                runtime.socket.is_some() || runtime.creating_visitor || runtime.reconnect_scheduled,
-            )
-        });
-        if busy {
-            return;
+    fn epoch(self) -> Epoch {
+        self.runtime
+            .with_value(|runtime| runtime.connection.epoch())
+    }
+
+    /// Runs the connection's effects in order, then renders its state.
+    fn run(self, effects: Vec<Effect>) {
+        let integration_id = self.config.integration_id();
+        for effect in effects {
+            match effect {
+                Effect::CreateVisitor => self.create_visitor(),
+                Effect::KeepToken(token) => storage::keep_visitor_token(integration_id, &token),
+                Effect::ReadStoredToken => self.on(Event::TokenRead(self.stored_token())),
+                Effect::OpenSocket(token) => self.open_socket(&token),
+                Effect::CloseSocket => {
+                    drop(
+                        self.runtime
+                            .try_update_value(|runtime| runtime.socket.take()),
+                    );
+                }
+                Effect::Send(frame) => self.runtime.with_value(|runtime| {
+                    if let Some(socket) = &runtime.socket {
+                        socket.send(&frame);
+                    }
+                }),
+                Effect::ScheduleRetry(delay_ms) => {
+                    let epoch = self.epoch();
+                    browser::after(delay_ms, move || self.answer(epoch, Event::RetryDue));
+                }
+                Effect::CheckToken(token) => self.check_token(token),
+                Effect::ClearToken(token) => storage::forget_visitor_token(integration_id, &token),
+                Effect::ClearChat => {
+                    self.log.update(Log::clear);
+                    self.unread.set(Unread::default());
+                    self.contact.set(ContactInfo::default());
+                }
+                Effect::MarkSending(client_id) => self.mark(&client_id, Delivery::Sending),
+                Effect::EarlierUnanswered => self.log.update(Log::earlier_unanswered),
+            }
         }
-        if has_token {
-            self.connect();
-        } else {
-            self.create_visitor();
+        let state = self
+            .runtime
+            .with_value(|runtime| runtime.connection.state());
+        if self.link.get_untracked() != state {
+            self.link.set(state);
         }
     }
 
     fn create_visitor(self) {
-        let generation = self.runtime.with_value(|runtime| runtime.generation);
-        self.runtime
-            .update_value(|runtime| runtime.creating_visitor = true);
-        self.link.set(Link::Connecting);
+        let epoch = self.epoch();
         wasm_bindgen_futures::spawn_local(async move {
-            let created = net::create_visitor(&self.config.api).await;
-            if self.runtime.with_value(|runtime| runtime.generation) != generation {
-                return;
-            }
-            self.runtime
-                .update_value(|runtime| runtime.creating_visitor = false);
-            match created {
-                Ok(visitor) => {
-                    storage::keep_visitor_token(
-                        self.config.integration_id(),
-                        &visitor.visitor_token,
-                    );
-                    self.runtime.update_value(|runtime| {
-                        runtime.visitor_token = Some(visitor.visitor_token);
-                    });
-                    self.connect();
-                }
+            let event = match net::create_visitor(&self.config.api).await {
+                Ok(visitor) => Event::VisitorCreated(visitor.visitor_token),
                 Err(error) => {
                     warn(&format!("web chat: cannot start a conversation: {error}"));
-                    self.link.set(Link::Offline);
-                    self.schedule_reconnect();
+                    Event::VisitorRefused
                 }
-            }
+            };
+            self.answer(epoch, event);
         });
     }
 
-    fn connect(self) {
-        let Some(token) = self.current_token() else {
-            return;
-        };
-        let generation = self.runtime.with_value(|runtime| runtime.generation);
+    /// What storage holds for the connection about to open. The browser's tabs share it:
+    /// another tab may have replaced the token or logged the visitor out.
+    fn stored_token(self) -> StoredToken {
+        let integration_id = self.config.integration_id();
+        if let Some(stored) = storage::visitor_token(integration_id) {
+            return StoredToken::Stored(stored);
+        }
+        let logged_out = self.runtime.with_value(|runtime| {
+            runtime
+                .connection
+                .visitor_token()
+                .is_some_and(|mine| storage::logout_pending(integration_id, mine))
+        });
+        if logged_out {
+            StoredToken::LoggedOut
+        } else {
+            StoredToken::Missing
+        }
+    }
+
+    fn open_socket(self, token: &str) {
+        let epoch = self.epoch();
         let url = self
             .config
-            .socket_url(&token, self.log.with_untracked(Log::last_seen));
+            .socket_url(token, self.log.with_untracked(Log::last_seen));
         let opened = Socket::open(
             &url,
-            move |frame| self.on_frame(generation, frame),
-            move |code| self.on_close(generation, code),
+            move |frame| self.on_frame(epoch, frame),
+            move |code| self.answer(epoch, Event::SocketClosed(code)),
         );
         match opened {
-            Ok(socket) => {
-                self.link.set(Link::Connecting);
-                self.runtime.update_value(|runtime| {
-                    runtime.socket = Some(socket);
-                    runtime.welcomed = false;
-                });
-            }
+            Ok(socket) => self
+                .runtime
+                .update_value(|runtime| runtime.socket = Some(socket)),
             Err(error) => {
                 warn(&format!("web chat: cannot connect: {error:?}"));
-                self.link.set(Link::Offline);
-                self.schedule_reconnect();
+                self.on(Event::SocketFailed);
             }
         }
     }
 
-    /// The visitor token to connect with. The browser's tabs share storage: another tab may
-    /// have replaced the token (identification gives a new one) or logged the visitor out.
-    fn current_token(self) -> Option<String> {
-        let integration_id = self.config.integration_id();
-        let mine = self
-            .runtime
-            .with_value(|runtime| runtime.visitor_token.clone());
-        match (storage::visitor_token(integration_id), mine) {
-            (Some(stored), _) => {
-                self.runtime
-                    .update_value(|runtime| runtime.visitor_token = Some(stored.clone()));
-                Some(stored)
-            }
-            (None, Some(mine))
-                if storage::pending_logouts(integration_id)
-                    .split(' ')
-                    .any(|pending| pending == mine) =>
-            {
-                self.forget_visitor();
-                None
-            }
-            // Storage may be refused (private modes): the token lives as long as the page.
-            (None, mine) => mine,
-        }
-    }
-
-    fn current(self, generation: u32) -> bool {
-        self.runtime.with_value(|runtime| runtime.generation) == generation
-    }
-
-    fn on_close(self, generation: u32, code: u16) {
-        if !self.current(generation) {
-            return;
-        }
-        let welcomed = self
-            .runtime
-            .try_update_value(|runtime| {
-                runtime.socket = None;
-                runtime.welcomed
-            })
-            .unwrap_or_default();
-        self.log.update(Log::earlier_unanswered);
-        if code == close_code::LOGGED_OUT {
-            self.forget_visitor();
-            return;
-        }
-        self.link.set(Link::Offline);
-        if welcomed {
-            self.schedule_reconnect();
-        } else {
-            self.check_token(generation);
-        }
-    }
-
-    /// A connection ended before its welcome: the server may no longer know the token (unused
-    /// for too long, or replaced in a tab whose new token is not stored yet). A token the
-    /// server refuses is dropped and the widget starts fresh; anything else is retried.
-    fn check_token(self, generation: u32) {
-        let Some(token) = self
-            .runtime
-            .with_value(|runtime| runtime.visitor_token.clone())
-        else {
-            return;
-        };
+    /// A connection ended before its welcome: asks whether the server still knows `token`
+    /// (unused for too long, or replaced in a tab whose new token is not stored yet).
+    fn check_token(self, token: String) {
+        let epoch = self.epoch();
         self.visitor_request(
             "GET",
             token,
             Box::new(move |chat, token, checked| {
-                if !chat.current(generation) {
-                    return;
-                }
                 let stored = storage::visitor_token(chat.config.integration_id());
-                match checked {
+                let check = match checked {
                     Err(net::NetError::Status { status: 401, .. })
                         if stored.is_none() || stored.as_ref() == Some(&token) =>
                     {
-                        chat.forget_visitor();
-                        if chat.open.get_untracked() {
-                            chat.ensure_connected();
-                        }
+                        TokenCheck::Refused
                     }
-                    _ => chat.schedule_reconnect(),
-                }
+                    _ => TokenCheck::Inconclusive,
+                };
+                chat.answer(epoch, Event::TokenChecked(check, chat.visibility()));
             }),
         );
     }
 
-    fn schedule_reconnect(self) {
-        let Some((generation, delay)) = self.runtime.try_update_value(|runtime| {
-            runtime.reconnect_scheduled = true;
-            let delay = runtime.backoff.next_delay_ms(js_sys::Math::random());
-            (runtime.generation, delay)
-        }) else {
-            return;
-        };
-        browser::after(delay, move || {
-            if !self.current(generation) {
-                return;
-            }
-            self.runtime
-                .update_value(|runtime| runtime.reconnect_scheduled = false);
-            self.ensure_connected();
-        });
-    }
-
-    /// Logged out here or in another tab: drop the visitor, its messages and the connection.
-    fn forget_visitor(self) {
-        if let Some(token) = self
-            .runtime
-            .with_value(|runtime| runtime.visitor_token.clone())
-        {
-            storage::forget_visitor_token(self.config.integration_id(), &token);
+    fn visibility(self) -> ChatVisibility {
+        if self.open.get_untracked() {
+            ChatVisibility::Open
+        } else {
+            ChatVisibility::Collapsed
         }
-        let previous = self.runtime.try_update_value(|runtime| {
-            runtime.generation = runtime.generation.wrapping_add(1);
-            runtime.visitor_token = None;
-            runtime.creating_visitor = false;
-            runtime.reconnect_scheduled = false;
-            runtime.outbox.clear();
-            runtime.control.clear();
-            runtime.backoff.reset();
-            runtime.socket.take()
-        });
-        drop(previous);
-        self.log.update(Log::clear);
-        self.unread.set(Unread::default());
-        self.contact.set(ContactInfo::default());
-        self.link.set(Link::Idle);
     }
 
-    fn on_frame(self, generation: u32, frame: ServerFrame) {
-        if !self.current(generation) {
+    fn on_frame(self, epoch: Epoch, frame: ServerFrame) {
+        if self.epoch() != epoch {
             return;
         }
         match frame {
@@ -500,20 +371,23 @@ impl Chat {
                 has_older,
                 ..
             } => {
-                let earlier = reset.then(|| Earlier::after_page(has_older));
-                self.on_welcome(contact, messages, earlier);
+                self.stored(&messages);
+                self.on(Event::Welcome);
+                if reset {
+                    self.show_newest(contact, messages, has_older);
+                } else {
+                    self.contact.set(contact);
+                    for message in messages {
+                        self.receive(message);
+                    }
+                }
             }
             ServerFrame::Ack { client_id, message } => {
-                self.runtime
-                    .update_value(|runtime| runtime.outbox.delivered(&client_id));
-                self.log.update(|log| {
-                    log.apply(message);
-                });
+                self.on(Event::Stored(client_id));
+                self.apply(message);
             }
             ServerFrame::Message { message } => self.receive(message),
-            ServerFrame::MessageUpdated { message } => self.log.update(|log| {
-                log.apply(message);
-            }),
+            ServerFrame::MessageUpdated { message } => self.apply(message),
             ServerFrame::Identified {
                 contact,
                 messages,
@@ -522,15 +396,10 @@ impl Chat {
                 ..
             } => {
                 if let Some(token) = visitor_token {
-                    // The old token is refused from now on; other tabs read this one.
-                    storage::keep_visitor_token(self.config.integration_id(), &token);
-                    self.runtime
-                        .update_value(|runtime| runtime.visitor_token = Some(token));
+                    self.on(Event::TokenChanged(token));
                 }
-                self.delivered(&messages);
-                self.log
-                    .update(|log| log.reset(messages, Earlier::after_page(has_older)));
-                self.contact.set(contact);
+                self.stored(&messages);
+                self.show_newest(contact, messages, has_older);
             }
             ServerFrame::History {
                 conversation_id,
@@ -559,68 +428,46 @@ impl Chat {
         }
     }
 
-    /// `earlier` is given when the messages are the newest page replacing the log (`reset`),
-    /// and says whether older pages exist.
-    fn on_welcome(
-        self,
-        contact: ContactInfo,
-        messages: Vec<protocol::Message>,
-        earlier: Option<Earlier>,
-    ) {
-        self.runtime.update_value(|runtime| runtime.welcomed = true);
-        self.link.set(Link::Online);
+    /// Shows the newest page of the conversation in place of the log (a welcome that resets
+    /// it, or an identification).
+    fn show_newest(self, contact: ContactInfo, messages: Vec<protocol::Message>, has_older: bool) {
         self.contact.set(contact);
-        self.delivered(&messages);
-        match earlier {
-            Some(earlier) => self.log.update(|log| log.reset(messages, earlier)),
-            None => {
-                for message in messages {
-                    self.receive(message);
-                }
-            }
-        }
-        let (control, waiting) = self
-            .runtime
-            .try_update_value(|runtime| {
-                runtime.backoff.reset();
-                (
-                    std::mem::take(&mut runtime.control),
-                    runtime.outbox.waiting().to_vec(),
-                )
-            })
-            .unwrap_or_default();
-        for frame in &control {
-            self.send_frame(frame);
-        }
-        for message in &waiting {
-            self.send_frame(&message.frame());
-        }
+        self.log
+            .update(|log| log.reset(messages, Earlier::after_page(has_older)));
     }
 
-    /// Messages the server holds that this widget may still have waiting to be sent.
-    fn delivered(self, messages: &[protocol::Message]) {
-        self.runtime.update_value(|runtime| {
-            for client_id in messages.iter().filter_map(|m| m.client_id.as_deref()) {
-                runtime.outbox.delivered(client_id);
-            }
+    /// A stored message or a new version of one (acknowledged, edited) in its place in the log.
+    fn apply(self, message: protocol::Message) {
+        self.log.update(|log| {
+            log.apply(message);
         });
+    }
+
+    /// Shows where the visitor's message `client_id` is.
+    fn mark(self, client_id: &str, delivery: Delivery) {
+        self.log.update(|log| log.mark(client_id, delivery));
+    }
+
+    /// The server holds `messages`: those this widget sent need not be sent again.
+    fn stored(self, messages: &[protocol::Message]) {
+        for client_id in messages
+            .iter()
+            .filter_map(|message| message.client_id.clone())
+        {
+            self.on(Event::Stored(client_id));
+        }
     }
 
     fn receive(self, message: protocol::Message) {
         let author = message.author.kind;
         if let Some(client_id) = &message.client_id {
-            self.runtime
-                .update_value(|runtime| runtime.outbox.delivered(client_id));
+            self.on(Event::Stored(client_id.clone()));
         }
         let applied = self.log.try_update(|log| log.apply(message));
-        if applied != Some(chat::log::Applied::New) || author == AuthorKind::Visitor {
+        if applied != Some(client_core::log::Applied::New) || author == AuthorKind::Visitor {
             return;
         }
-        let visibility = if self.open.get_untracked() {
-            ChatVisibility::Open
-        } else {
-            ChatVisibility::Collapsed
-        };
+        let visibility = self.visibility();
         self.unread
             .update(|unread| unread.arrived(author, visibility));
         if self.config.params.open_chat_on_new_message {
@@ -631,10 +478,8 @@ impl Chat {
     fn on_error(self, code: ErrorCode, message: &str, client_id: Option<String>) {
         warn(&format!("web chat: the server refused: {message}"));
         if let Some(client_id) = client_id {
-            self.runtime
-                .update_value(|runtime| runtime.outbox.failed(&client_id));
-            self.log
-                .update(|log| log.mark(&client_id, Delivery::Failed));
+            self.mark(&client_id, Delivery::Failed);
+            self.on(Event::Refused(client_id));
         } else if code == ErrorCode::TokenRejected {
             warn("web chat: the matching-key token was rejected; the visitor stays anonymous");
         }

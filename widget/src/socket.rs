@@ -45,14 +45,15 @@ impl Socket {
         })
     }
 
-    /// Sends `frame` if the socket is open; `false` when it is not (the caller keeps it).
-    pub fn send(&self, frame: &ClientFrame) -> bool {
-        // Client frames always serialize; were one not to, it would simply stay queued.
-        let Ok(json) = serde_json::to_string(frame) else {
-            return false;
-        };
-        self.socket.ready_state() == web_sys::WebSocket::OPEN
-            && self.socket.send_with_str(&json).is_ok()
+    /// Sends `frame` if the socket is open. One that cannot go is dropped: the connection
+    /// keeps what matters (messages, control frames) and sends it again after the next welcome.
+    pub fn send(&self, frame: &ClientFrame) {
+        // Client frames always serialize; were one not to, it would wait like an unsent one.
+        if let Ok(json) = serde_json::to_string(frame)
+            && self.socket.ready_state() == web_sys::WebSocket::OPEN
+        {
+            let _ = self.socket.send_with_str(&json);
+        }
     }
 }
 

@@ -48,10 +48,20 @@ pub fn pending_logouts(integration_id: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Whether `token`'s logout waits for the server: a tab that finds its token there was logged
+/// out by another.
+pub fn logout_pending(integration_id: &str, token: &str) -> bool {
+    pending_logouts(integration_id)
+        .split(' ')
+        .any(|kept| kept == token)
+}
+
 pub fn add_pending_logout(integration_id: &str, token: &str) {
-    let pending = pending_logouts(integration_id);
-    if !pending.split(' ').any(|kept| kept == token) {
-        keep_pending_logouts(integration_id, pending + " " + token);
+    if !logout_pending(integration_id, token) {
+        keep_pending_logouts(
+            integration_id,
+            pending_logouts(integration_id) + " " + token,
+        );
     }
 }
 

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use chat::{i18n, placement};
+use client_core::{i18n, placement};
 use protocol::IntegrationParams;
 use serde_json::{Value, json};
 use std::sync::LazyLock;

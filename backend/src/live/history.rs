@@ -20,7 +20,7 @@ const PAGE_BASE_BYTES: usize = 64 * 1024;
 /// What ends a message cut to fit a page, in the language `language_code` picks for the
 /// widget's words (here, not among them: the widget never shows it by itself).
 pub fn cut_marker(language_code: &str) -> &'static str {
-    match chat::i18n::strings(language_code).lang {
+    match client_core::i18n::strings(language_code).lang {
         "ru" => "\n… [сообщение сокращено: слишком длинное, чтобы показать целиком]",
         _ => "\n… [message shortened: too long to show in full]",
     }

@@ -3,7 +3,7 @@
 //! with a retry button when sending failed.
 
 use crate::session::Chat;
-use chat::{Delivery, Entry};
+use client_core::{Delivery, Entry};
 use leptos::prelude::*;
 use protocol::{AuthorKind, TextFormat};
 

@@ -6,8 +6,9 @@
 use super::composer::Composer;
 use super::contact::ContactForm;
 use super::message::MessageView;
-use crate::session::{Chat, Link};
-use chat::{Earlier, Log};
+use crate::session::Chat;
+use client_core::connection::State;
+use client_core::{Earlier, Log};
 use leptos::prelude::*;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -47,9 +48,9 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
         });
     });
     let notice = move || match chat.link.get() {
-        Link::Online | Link::Idle => None,
-        Link::Connecting => Some(strings.connecting),
-        Link::Offline => Some(strings.offline),
+        State::Online | State::Idle | State::LoggedOut => None,
+        State::CreatingVisitor | State::Connecting => Some(strings.connecting),
+        State::CheckingToken | State::Retrying => Some(strings.offline),
     };
     // Parts shown only sometimes are plain `Option` closures rather than `<Show>`: the same
     // DOM without a memo per part, which keeps the bundle smaller.

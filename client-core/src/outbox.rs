@@ -71,10 +71,11 @@ impl Outbox {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn outgoing(client_id: &str) -> Outgoing {
+    /// A plain-text message with `client_id`, for the tests of what queues messages.
+    pub(crate) fn outgoing(client_id: &str) -> Outgoing {
         Outgoing {
             client_id: client_id.into(),
             text: format!("text of {client_id}"),

@@ -1,0 +1,20 @@
+//! What the loader script (`backend/src/api/loader.js`) gives the chat to call back: it
+//! dispatches the page's events and draws the collapsed tab's unread badge. Apart from the page
+//! API ([`crate::page`]), so the session can call back without reaching up to it.
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The loader's side: it dispatches the page's events and draws the unread badge.
+    #[derive(Debug)]
+    pub type Loader;
+
+    /// `open` or `close`: the chat opened or closed, by the page's call or the visitor's click.
+    #[wasm_bindgen(method)]
+    pub fn emit(this: &Loader, event: &str);
+
+    /// Operator messages the visitor has not seen.
+    #[wasm_bindgen(method)]
+    pub fn unread(this: &Loader, count: u32);
+}
