@@ -1,8 +1,10 @@
 //! Helpers shared by the black-box tests: a backend on an ephemeral port over SQLite or a fresh
-//! PostgreSQL database, a WebSocket client speaking the protocol frames, and token signing.
+//! PostgreSQL database, a WebSocket client speaking the protocol frames, token signing, and
+//! the chat embedded in a page in headless Chromium (the browser itself is driven by the
+//! `headless` crate, which the widget bench shares).
 
-pub mod browser;
 pub mod client;
+mod embedded_chat;
 pub mod fake_collab;
 pub mod server;
 pub mod signers;
@@ -10,6 +12,7 @@ pub mod silent;
 pub mod tokens;
 
 pub use client::WsClient;
+pub use embedded_chat::EmbeddedChat;
 pub use server::{Db, Options, TestServer};
 
 /// An HTTP client for the tests. The workspace builds reqwest without a built-in TLS provider

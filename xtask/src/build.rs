@@ -5,7 +5,6 @@ use crate::cmd;
 use crate::tools::{self, Tools};
 use anyhow::{Context, Result};
 use std::path::Path;
-use xtask::compressed;
 
 pub fn all(root: &Path) -> Result<()> {
     let tools = tools::install(root)?;
@@ -40,14 +39,14 @@ fn precompress(dist: &Path) -> Result<()> {
             continue;
         }
         let bytes = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
-        for (suffix, compressed) in [
+        for (suffix, packed) in [
             ("br", compressed::brotli(&bytes)?),
             ("gz", compressed::gzip(&bytes)?),
         ] {
             let mut target = path.clone().into_os_string();
             target.push(".");
             target.push(suffix);
-            std::fs::write(&target, compressed)
+            std::fs::write(&target, packed)
                 .with_context(|| format!("write {}", target.to_string_lossy()))?;
         }
     }

@@ -3,8 +3,8 @@
 //! JavaScript files in `dist/`, and their total.
 
 use anyhow::{Context, Result, bail};
+use compressed::{Sizes, kib, measure};
 use std::path::{Path, PathBuf};
-use xtask::compressed::{Sizes, kib, measure};
 
 pub fn run(root: &Path) -> Result<()> {
     let dist = root.join("dist");

@@ -11,60 +11,36 @@ mod sizes;
 
 use crate::fake::FakeCollaboration;
 use crate::server::{Database, INTEGRATION, ServerProcess, TOKEN, Target};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use report::WidgetResults;
 use runs::{Fetched, FirstLoad};
 use site::Sites;
 use sizes::Phase;
 use std::path::PathBuf;
 
-const USAGE: &str =
-    "usage: webchat-bench widget --reference DIR --criterion DIR [--runs N] [--out PATH]";
-const DEFAULT_RUNS: usize = 10;
 const REFERENCE_NAME: &str = "`@rocket.chat/livechat` 1.13.3";
 /// Calls to servers, not downloads of the widget: left out of the sizes.
 const NOT_DOWNLOADS: &[&str] = &["/api/", "/websocket"];
 
-#[derive(Debug)]
-struct Args {
+/// What the widget bench reads and where it writes.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The reference widget's build folder (`@rocket.chat/livechat`).
+    #[arg(long, value_name = "DIR")]
     reference: PathBuf,
+    /// Criterion's output folder, with the token bench's `verify` and `decode` estimates.
+    #[arg(long, value_name = "DIR")]
     criterion: PathBuf,
-    runs: usize,
+    /// Page loads per measure.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    runs: u16,
+    /// The file whose widget section is replaced (the rest is kept).
+    #[arg(long, value_name = "PATH", default_value = "bench/RESULTS.md")]
     out: PathBuf,
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Args> {
-    let (mut reference, mut criterion) = (None, None);
-    let mut runs = DEFAULT_RUNS;
-    let mut out = PathBuf::from("bench/RESULTS.md");
-    while let Some(flag) = args.next() {
-        let mut value = || {
-            args.next()
-                .with_context(|| format!("{flag} needs a value; {USAGE}"))
-        };
-        match flag.as_str() {
-            "--reference" => reference = Some(PathBuf::from(value()?)),
-            "--criterion" => criterion = Some(PathBuf::from(value()?)),
-            "--runs" => runs = value()?.parse().context("--runs needs a number")?,
-            "--out" => out = PathBuf::from(value()?),
-            other => bail!("unknown argument {other:?}; {USAGE}"),
-        }
-    }
-    Ok(Args {
-        reference: reference.context(USAGE)?,
-        criterion: criterion.context(USAGE)?,
-        runs: runs.max(1),
-        out,
-    })
-}
-
 /// Runs the widget bench and writes its section into `--out`, keeping the rest of the file.
-pub async fn run(
-    args: impl Iterator<Item = String>,
-    machine: String,
-    commit: String,
-) -> Result<()> {
-    let args = parse(args)?;
+pub async fn run(args: Args, machine: String, commit: String) -> Result<()> {
     let scratch = tempfile::tempdir()?;
     let fake = FakeCollaboration::start().await?;
     let target = Target::Chat {
@@ -78,7 +54,7 @@ pub async fn run(
     let loader = format!("{}/integration/webchat/{INTEGRATION}:{TOKEN}", server.base);
     let sites = Sites::start(&server.base, &loader, &args.reference).await?;
 
-    let runs = runs::measure(&sites, args.runs).await;
+    let runs = runs::measure(&sites, args.runs.into()).await;
     let ours = phases("ours", &runs.ours_first, &server.base, &loader).await?;
     let reference = phases(
         "reference",

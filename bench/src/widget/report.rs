@@ -5,8 +5,8 @@
 use super::criterion::Estimate;
 use super::runs::{Paint, Runs};
 use super::sizes::{Download, Phase};
+use compressed::Sizes;
 use std::fmt::Write;
-use xtask::compressed::Sizes;
 
 const START: &str = "<!-- widget bench: start (written by `cargo xtask bench --widget`) -->";
 const END: &str = "<!-- widget bench: end -->";

@@ -4,9 +4,9 @@
 //! for the reference also what `frame_probe.js` recorded inside its iframe.
 
 use super::site::{Embed, Sites};
+use headless::{Driver, Session};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use tests::browser::{Driver, Session};
 
 /// How long to wait for something the widget should show.
 const SHOW_TIMEOUT: Duration = Duration::from_secs(20);

@@ -105,7 +105,7 @@ fn host_site(backend: &str, loader: &str, reference: &str) -> Router {
   data-reference-loader="{reference_loader}"></script>
 </body></html>"#
     );
-    let ours = tests::browser::content_security_policy(backend);
+    let ours = headless::content_security_policy(backend);
     // The same strictness for the reference: its files, its iframe and its calls, nothing inline.
     let theirs = format!(
         "default-src 'none'; script-src 'self' {reference}; frame-src {reference}; \

@@ -5,8 +5,8 @@
 
 use super::runs::{Fetched, FirstLoad};
 use anyhow::{Context, Result, bail};
+use compressed::Sizes;
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
-use xtask::compressed::{self, Sizes};
 
 const BROWSER_ENCODINGS: &str = "gzip, deflate, br";
 

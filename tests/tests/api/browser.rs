@@ -4,14 +4,14 @@
 //! and the layouts (screenshots under `target/screenshots/`).
 
 use backend::config::params::ParamValue;
+use headless::{Driver, HostPage, Session, shadow};
 use protocol::ServerFrame;
 use serde_json::{Value, json};
-use tests::browser::{Driver, HostPage, Session, shadow};
 use tests::server::{Endpoint, SHOP_ORIGIN, WEBHOOK_TOKEN};
 use tests::tokens::{claims, signed};
 use tests::{Db, Options, TestServer, WsClient};
 
-pub(crate) use tests::browser::{DESKTOP, PHONE};
+pub(crate) use headless::{DESKTOP, PHONE};
 /// Where the widget keeps the visitor token.
 pub(crate) const STORAGE_KEY: &str = "cw-webchat:shop:visitor-token";
 

@@ -3,8 +3,8 @@
 //! single reported violation, and the page's violation log does catch what the policy blocks.
 
 use crate::browser::{DESKTOP, operator_says};
+use headless::{Driver, HostPage, content_security_policy, shadow};
 use serde_json::json;
-use tests::browser::{Driver, HostPage, content_security_policy, shadow};
 use tests::{Db, Options, TestServer};
 
 #[tokio::test]

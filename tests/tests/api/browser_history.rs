@@ -5,8 +5,9 @@
 
 use crate::browser::stored_visitor_token;
 use crate::support::{say, welcomed};
+use headless::shadow;
 use serde_json::json;
-use tests::browser::{EmbeddedChat, shadow};
+use tests::EmbeddedChat;
 
 const LONG_MESSAGES: usize = 30;
 

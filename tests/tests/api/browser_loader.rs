@@ -4,9 +4,10 @@
 //! a bundle that cannot load, leaves the page working with nothing shown.
 
 use crate::browser::DESKTOP;
+use headless::{Driver, HOST_ID, HostPage, shadow};
 use serde_json::json;
+use tests::EmbeddedChat;
 use tests::Options;
-use tests::browser::{Driver, EmbeddedChat, HOST_ID, HostPage, shadow};
 
 #[tokio::test]
 async fn the_tab_and_api_come_first_and_the_chat_loads_when_the_page_is_idle() {

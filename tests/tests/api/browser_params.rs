@@ -8,8 +8,9 @@ use crate::browser::{inbound, operator_says};
 use backend::config::params::ParamValue;
 use fantoccini::Locator;
 use fantoccini::key::Key;
+use headless::shadow;
 use serde_json::json;
-use tests::browser::{EmbeddedChat as Chat, shadow};
+use tests::EmbeddedChat as Chat;
 
 #[tokio::test]
 async fn the_ui_speaks_the_integration_language() {

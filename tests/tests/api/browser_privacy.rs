@@ -5,10 +5,10 @@
 
 use crate::browser::{STORAGE_KEY, resolve};
 use crate::privacy::{DAY_MS, refused};
+use headless::{DESKTOP, shadow};
 use serde_json::Value;
+use tests::EmbeddedChat;
 use tests::Options;
-use tests::browser::shadow;
-use tests::browser::{DESKTOP, EmbeddedChat};
 use tests::fake_collab::FakeCollaborationServer;
 use tests::tokens::{claims, unsigned};
 

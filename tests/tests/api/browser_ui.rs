@@ -4,9 +4,10 @@
 
 use crate::browser::{DESKTOP, PHONE};
 use backend::config::settings::Limits;
+use headless::shadow;
 use serde_json::json;
+use tests::EmbeddedChat;
 use tests::Options;
-use tests::browser::{EmbeddedChat, shadow};
 
 #[tokio::test]
 async fn a_refused_message_is_marked_not_sent_and_goes_through_on_retry() {

@@ -1,5 +1,6 @@
-//! Gzip and brotli at the best levels, as the bundle is precompressed for the server
-//! (`cargo xtask build`), and the sizes that gives.
+//! Gzip and brotli at the best levels, as the widget bundle is precompressed for the server
+//! (`cargo xtask build`), and the sizes that gives (`cargo xtask size`, and the widget bench
+//! measuring what a browser downloaded).
 
 use flate2::{Compression, write::GzEncoder};
 use std::io::Write;

@@ -1,10 +1,13 @@
-//! Browser tests' helpers: a chromedriver on a free port, headless Chromium sessions with a
-//! fresh profile each, a host page on its own origin that embeds the chat's script tag, and
-//! waits that poll the page (inside the widget's shadow root) until a condition holds.
+//! The chat's widget in headless Chromium, for the browser tests and the widget bench: a
+//! chromedriver on a free port, Chromium sessions with a fresh profile each, a host page on
+//! its own origin that embeds the chat's script tag under the strict Content-Security-Policy
+//! (`host_page`), and waits that poll the page (inside the widget's shadow root) until a
+//! condition holds.
 
-use crate::server::Options;
-use crate::{Db, TestServer};
-use backend::config::params::ParamValue;
+mod host_page;
+
+pub use host_page::{HostPage, content_security_policy};
+
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
@@ -16,7 +19,6 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
-use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 
 /// Id of the element the widget appends to `document.body`.
@@ -73,8 +75,12 @@ impl Driver {
             .expect("start chromedriver");
         let url = format!("http://127.0.0.1:{port}");
         let status = format!("{url}/status");
+        // The workspace builds reqwest without a TLS provider of its own; plain HTTP here, but
+        // a client cannot be built before one is installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::new();
         wait_until("chromedriver ready", || async {
-            let answer = crate::http().get(&status).send().await.ok()?;
+            let answer = http.get(&status).send().await.ok()?;
             let body: Value = answer.json().await.ok()?;
             body["value"]["ready"].as_bool().filter(|ready| *ready)
         })
@@ -319,174 +325,5 @@ impl WebDriverCompatibleCommand for Cdp {
     fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
         let body = json!({"cmd": self.method, "params": self.params});
         (axum::http::Method::POST, Some(body.to_string()))
-    }
-}
-
-/// A site on its own origin whose page embeds the chat's script tag.
-/// The host page's own script: records chat events and CSP violations.
-const HOST_SCRIPT: &str = r#"
-window.__events = [];
-window.__violations = [];
-window.__warnings = [];
-var consoleWarn = console.warn;
-console.warn = function () {
-  window.__warnings.push(Array.prototype.join.call(arguments, " "));
-  consoleWarn.apply(console, arguments);
-};
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.__violations.push(event.violatedDirective + " " + event.blockedURI);
-});
-function subscribe() {
-  var chat = window.CollaborationSystemWebChat1CE;
-  if (!chat || window.__subscribed) return;
-  window.__subscribed = true;
-  ["initialized", "open", "close"].forEach(function (name) {
-    chat.addListener(name, function () { window.__events.push(name); });
-  });
-  // `?early`: calls made as soon as the object exists, before the chat has loaded.
-  if (location.search.indexOf("early") >= 0) {
-    chat.setContactInfo({ name: "Early bird" });
-    chat.getContactInfo().then(function (contact) { window.__early = contact; });
-  }
-}
-new MutationObserver(subscribe).observe(document.documentElement, {
-  childList: true,
-  subtree: true
-});
-"#;
-
-/// The policy README gives for a site embedding the chat from `backend`: scripts from the site
-/// and the chat server plus WebAssembly, connections and images only to the chat server,
-/// nothing inline anywhere.
-pub fn content_security_policy(backend: &str) -> String {
-    let socket = backend.replacen("http", "ws", 1);
-    format!(
-        "default-src 'none'; script-src 'self' {backend} 'wasm-unsafe-eval'; \
-         connect-src {backend} {socket}; img-src {backend} data:; style-src 'self'"
-    )
-}
-
-#[derive(Debug)]
-pub struct HostPage {
-    pub url: String,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-impl HostPage {
-    /// Serves a page embedding the chat of `backend` (its base URL), with `css` in the
-    /// page's own stylesheet, under the strict Content-Security-Policy README gives for sites
-    /// (nothing inline: the page's script and stylesheet are files). The page records the chat's
-    /// events in `window.__events`, subscribing as soon as the chat object appears, and every
-    /// CSP violation in `window.__violations`, console warnings in `window.__warnings`. With
-    /// `?early` in its URL it calls `setContactInfo` and `getContactInfo` at once, the answer
-    /// going to `window.__early`.
-    pub async fn start(backend: &str, css: &str) -> Self {
-        let page = format!(
-            r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Test shop</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/host.css"><script src="/host.js"></script></head>
-<body><h1>Test shop</h1><button id="host-button">Host button</button>
-<script src="{backend}/integration/webchat/shop:public-token" async></script>
-</body></html>"#
-        );
-        let policy = content_security_policy(backend);
-        let css = css.to_owned();
-        let app = axum::Router::new()
-            .route(
-                "/",
-                axum::routing::get(move || {
-                    let page = page.clone();
-                    let policy = policy.clone();
-                    async move {
-                        (
-                            [(axum::http::header::CONTENT_SECURITY_POLICY, policy)],
-                            axum::response::Html(page),
-                        )
-                    }
-                }),
-            )
-            .route(
-                "/host.js",
-                axum::routing::get(|| async {
-                    (
-                        [(axum::http::header::CONTENT_TYPE, "text/javascript")],
-                        HOST_SCRIPT,
-                    )
-                }),
-            )
-            .route(
-                "/host.css",
-                axum::routing::get(move || {
-                    let css = css.clone();
-                    async move { ([(axum::http::header::CONTENT_TYPE, "text/css")], css) }
-                }),
-            );
-        // `localhost`, not the backend's `127.0.0.1`: another origin.
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let port = listener.local_addr().expect("address").port();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        Self {
-            url: format!("http://localhost:{port}/"),
-            _stop: stop,
-        }
-    }
-}
-
-/// A chat server, a host page embedding it and a browser showing that page, ready (the chat's
-/// `initialized` has fired).
-#[derive(Debug)]
-pub struct EmbeddedChat {
-    pub server: TestServer,
-    pub page: Session,
-    pub host: HostPage,
-    _driver: Driver,
-}
-
-impl EmbeddedChat {
-    /// The test integration with `params` besides its defaults, in a desktop-sized window.
-    pub async fn start(params: &[(&str, ParamValue)]) -> Self {
-        let options = params.iter().fold(
-            Options::default().with_widget(),
-            |options, (name, value)| options.param(name, value.clone()),
-        );
-        Self::start_with(options, DESKTOP, "").await
-    }
-
-    /// A server with `options`, a window of `(width, height)`, the host page's URL with `query`.
-    pub async fn start_with(options: Options, (width, height): (u32, u32), query: &str) -> Self {
-        let server = TestServer::start(Db::Sqlite, options).await;
-        let host = HostPage::start(&server.base, "").await;
-        let driver = Driver::start().await;
-        let page = driver.session(width, height).await;
-        page.open_page(&format!("{}{query}", host.url)).await;
-        Self {
-            server,
-            page,
-            host,
-            _driver: driver,
-        }
-    }
-
-    /// Calls `window.CollaborationSystemWebChat1CE.{method}` (e.g. `close()`).
-    pub async fn call(&self, method: &str) {
-        self.page
-            .js(
-                &format!("window.CollaborationSystemWebChat1CE.{method}"),
-                Vec::new(),
-            )
-            .await;
-    }
-
-    /// Sends a first message so the visitor has a conversation, and waits for it to be stored.
-    pub async fn say_hello(&self) {
-        self.page.open_and_say("Hello").await;
     }
 }
