@@ -1,6 +1,7 @@
 //! Helpers shared by the black-box tests: a backend on an ephemeral port over SQLite or a fresh
 //! PostgreSQL database, a WebSocket client speaking the protocol frames, and token signing.
 
+pub mod axe;
 pub mod browser;
 pub mod client;
 pub mod fake_collab;
