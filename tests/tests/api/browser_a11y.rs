@@ -1,19 +1,31 @@
 //! Accessibility of the widget in headless Chromium, judged by tools we did not write: axe-core
 //! (WCAG 2.0/2.1 A and AA plus best practices) on the widget closed, open with messages, with
-//! the contact form and with an unread badge, in the light and dark themes and on a phone; and
-//! WebDriver key actions alone driving it: the tab, focus going into the panel and back,
+//! the contact form and with an unread badge, in the light and dark themes and on a phone;
+//! Chromium's accessibility tree for the tab's name and the log's live region; and WebDriver
+//! key actions alone driving it: the tab, focus going into the panel and back,
 //! Escape, every control in order, and new messages reaching screen readers through a live
 //! region that keeps what it has shown.
 
 use crate::browser::{DESKTOP, PHONE, operator_says, through_every_state};
 use backend::config::params::ParamValue;
 use fantoccini::key::Key;
-use serde_json::json;
+use serde_json::{Value, json};
 use tests::Options;
-use tests::browser::{EmbeddedChat as Chat, shadow};
+use tests::browser::{EmbeddedChat as Chat, Session, shadow};
 
-/// axe-core finds nothing in any state of the widget a visitor meets, on `setting`.
-async fn assert_every_state_accessible(chat: Chat, setting: &str) {
+/// Chromium's accessibility tree of the page, what screen readers read: its nodes (CDP
+/// `Accessibility.AXNode`), shadow roots included.
+async fn accessibility_tree(page: &Session) -> Vec<Value> {
+    let tree = page.cdp("Accessibility.getFullAXTree", json!({})).await;
+    match tree["nodes"].clone() {
+        Value::Array(nodes) => nodes,
+        _ => panic!("no accessibility tree: {tree}"),
+    }
+}
+
+/// axe-core finds nothing in any state of the widget a visitor meets, on `setting`; and with
+/// an unread message the shown tab's name says how many there are, after what it shows.
+async fn assert_every_state_accessible(chat: Chat, setting: &str, tab_says: &str) {
     through_every_state(&chat, async |state| {
         let violations = tests::axe::violations(&chat.page).await;
         assert!(
@@ -23,31 +35,55 @@ async fn assert_every_state_accessible(chat: Chat, setting: &str) {
         );
     })
     .await;
+    let names: Vec<Value> = accessibility_tree(&chat.page)
+        .await
+        .into_iter()
+        .filter(|node| node["role"]["value"] == json!("button") && node["ignored"] == json!(false))
+        .map(|node| node["name"]["value"].clone())
+        .collect();
+    let expected = json!(format!("{tab_says} 1 {UNREAD}"));
+    assert!(
+        names.contains(&expected),
+        "{setting}: no button named {expected} among {names:?}"
+    );
     chat.page.close().await;
 }
 
-fn quiet_operator() -> (&'static str, ParamValue) {
-    ("openChatOnNewMessage", ParamValue::Flag(false))
+/// The tab's title (`titleText`) in the axe-core tests.
+const TAB_TITLE: &str = "Support";
+/// What the round button says to screen readers, and the words after the unread count, in
+/// English (`languageCode`).
+const OPEN_CHAT: &str = "Open chat";
+const UNREAD: &str = "unread messages";
+
+/// The parameters of the accessibility tests besides `colorTheme`: English, a known title, and
+/// operator messages waiting on the badge rather than opening the chat.
+fn axe_params() -> [(&'static str, ParamValue); 3] {
+    [
+        ("languageCode", ParamValue::Text("en".into())),
+        ("titleText", ParamValue::Text(TAB_TITLE.into())),
+        ("openChatOnNewMessage", ParamValue::Flag(false)),
+    ]
 }
 
 #[tokio::test]
 async fn axe_finds_nothing_in_the_light_and_dark_themes() {
     for theme in ["light", "dark"] {
-        let chat = Chat::start(&[
-            ("colorTheme", ParamValue::Text(theme.into())),
-            quiet_operator(),
-        ])
-        .await;
-        assert_every_state_accessible(chat, &format!("{theme} theme")).await;
+        let [language, title, quiet] = axe_params();
+        let color_theme = ("colorTheme", ParamValue::Text(theme.into()));
+        let chat = Chat::start(&[language, title, quiet, color_theme]).await;
+        assert_every_state_accessible(chat, &format!("{theme} theme"), TAB_TITLE).await;
     }
 }
 
 #[tokio::test]
 async fn axe_finds_nothing_on_a_phone() {
-    let (name, value) = quiet_operator();
-    let options = Options::default().with_widget().param(name, value);
+    let options = axe_params().into_iter().fold(
+        Options::default().with_widget(),
+        |options, (name, value)| options.param(name, value),
+    );
     let chat = Chat::start_with(options, PHONE, "").await;
-    assert_every_state_accessible(chat, "phone").await;
+    assert_every_state_accessible(chat, "phone", OPEN_CHAT).await;
 }
 
 /// What has the focus: in the widget, the last class of its focused element (`cw-tab`,
@@ -158,7 +194,7 @@ async fn the_keyboard_alone_reaches_opens_uses_and_closes_the_chat() {
 
 #[tokio::test]
 async fn new_messages_reach_screen_readers_without_the_log_read_again() {
-    let chat = Chat::start(&[quiet_operator()]).await;
+    let chat = Chat::start(&axe_params()).await;
     let page = &chat.page;
     chat.say_hello().await;
     operator_says(&chat.server, page, "r-1", "Hi there").await;
@@ -192,13 +228,11 @@ async fn new_messages_reach_screen_readers_without_the_log_read_again() {
 
     // Chromium's accessibility tree, what screen readers read: the log is a polite live
     // region that announces additions, not the whole region at once.
-    let tree = page.cdp("Accessibility.getFullAXTree", json!({})).await;
-    let log = tree["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let tree = accessibility_tree(page).await;
+    let log = tree
+        .iter()
         .find(|node| node["role"]["value"] == json!("log"))
-        .unwrap_or_else(|| panic!("no log in the accessibility tree: {tree}"));
+        .unwrap_or_else(|| panic!("no log in the accessibility tree: {tree:?}"));
     let property = |name: &str| {
         log["properties"]
             .as_array()
