@@ -151,6 +151,7 @@ async fn the_keyboard_alone_reaches_opens_uses_and_closes_the_chat() {
         )
         .await;
         page.press(Key::Enter).await;
+        page.widget_element(".cw-contact-name").await;
         assert_tab_order(&chat, Direction::Forwards, &["cw-close", "cw-contact-name"]).await;
         page.type_text("Maria").await;
         assert_tab_order(
