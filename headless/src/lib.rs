@@ -241,14 +241,39 @@ impl Session {
 
     /// Presses and releases `key` wherever the focus is, as a keyboard would.
     pub async fn press(&self, key: Key) {
-        let key = char::from(key);
-        let keyboard = KeyActions::new("keyboard".into())
-            .then(KeyAction::Down { value: key })
-            .then(KeyAction::Up { value: key });
+        self.chord(&[key]).await;
+    }
+
+    /// Presses `keys` together, as a chord (e.g. Shift+Tab), and releases them.
+    pub async fn chord(&self, keys: &[Key]) {
+        let keys: Vec<char> = keys.iter().copied().map(char::from).collect();
+        let pressed = keys
+            .iter()
+            .fold(KeyActions::new("keyboard".into()), |actions, key| {
+                actions.then(KeyAction::Down { value: *key })
+            });
+        let released = keys.iter().rev().fold(pressed, |actions, key| {
+            actions.then(KeyAction::Up { value: *key })
+        });
         self.client
-            .perform_actions(keyboard)
+            .perform_actions(released)
             .await
-            .expect("press a key");
+            .expect("press keys together");
+    }
+
+    /// Types `text` wherever the focus is, a key at a time, as a keyboard would.
+    pub async fn type_text(&self, text: &str) {
+        let typed = text
+            .chars()
+            .fold(KeyActions::new("keyboard".into()), |actions, key| {
+                actions
+                    .then(KeyAction::Down { value: key })
+                    .then(KeyAction::Up { value: key })
+            });
+        self.client
+            .perform_actions(typed)
+            .await
+            .expect("type on the keyboard");
     }
 
     /// Sends the Chrome DevTools Protocol command `method` through chromedriver.

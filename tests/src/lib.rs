@@ -3,6 +3,7 @@
 //! the chat embedded in a page in headless Chromium (the browser itself is driven by the
 //! `headless` crate, which the widget bench shares).
 
+pub mod axe;
 pub mod client;
 mod embedded_chat;
 pub mod fake_collab;

@@ -2,6 +2,7 @@
 //! `demo` runs the chat with a demo shop, `test` runs every test on a fresh machine; the
 //! other subcommands are the steps they are made of.
 
+mod axe;
 mod bench;
 mod build;
 mod chromium;

@@ -1,11 +1,11 @@
 //! `cargo xtask test`: every check and test, runnable on a fresh machine without questions.
-//! Installs the widget toolchain and the JWT libraries the signing tests run, checks formatting
-//! and lints, builds the widget bundle the browser tests load, makes sure Chromium is there,
-//! starts a throw-away PostgreSQL and runs `cargo test` against all of it. Stops at the first
-//! failing step and prints a summary of the steps with their durations either way.
+//! Installs the widget toolchain, the JWT libraries the signing tests run and axe-core, checks
+//! formatting and lints, builds the widget bundle the browser tests load, makes sure Chromium is
+//! there, starts a throw-away PostgreSQL and runs `cargo test` against all of it. Stops at the
+//! first failing step and prints a summary of the steps with their durations either way.
 
 use crate::postgres::{Durability, Postgres};
-use crate::{build, chromium, cmd, signers, tools};
+use crate::{axe, build, chromium, cmd, signers, tools};
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -21,6 +21,8 @@ fn run_steps(root: &Path, summary: &mut Summary) -> Result<()> {
     let tools = summary.step("install tools", || tools::install(root))?;
     // The JWT libraries of docs/signing.md, whose tokens the black-box tests hand the server.
     let signers = summary.step("install signers", || signers::install(root))?;
+    // The accessibility checker the browser tests inject into the page.
+    let axe = summary.step("install axe-core", || axe::install(root))?;
     summary.step("format", || {
         cmd::run(
             cmd::cargo()
@@ -79,6 +81,7 @@ fn run_steps(root: &Path, summary: &mut Summary) -> Result<()> {
                 .env("WEBCHAT_TEST_WIDGET_DIR", root.join("dist"))
                 .env("WEBCHAT_TEST_NODE_MODULES", &signers.node_modules)
                 .env("WEBCHAT_TEST_PYTHON_PACKAGES", &signers.python_packages)
+                .env("WEBCHAT_TEST_AXE", &axe)
                 .current_dir(root),
         )
     });

@@ -139,16 +139,19 @@
     },
     unread: function (count) {
       buttons.forEach(function (button) {
-        var badge = button.lastChild;
+        var badge = button.querySelector(".cw-badge");
         var shown = tabText.badge && count > 0;
         badge.hidden = !shown;
         badge.textContent = shown ? String(count) : "";
-        badge.setAttribute("aria-label", count + " " + tabText.unread);
+        badge.nextSibling.textContent = shown ? " " + tabText.unread : "";
       });
     },
   };
 
-  /* The collapsed tab (desktop) and round button (narrow screens). */
+  /* The collapsed tab (desktop) and round button (narrow screens). Their names are what they
+   * show, the words a voice-control user says to press them (WCAG 2.5.3): the tab's title, the
+   * round button's words for screen readers only, then the unread count, followed by what it
+   * counts for screen readers only. */
 
   function element(tag, className, parent) {
     var node = document.createElement(tag);
@@ -160,7 +163,6 @@
   function button(className) {
     var node = element("button", className, root);
     node.type = "button";
-    node.setAttribute("aria-label", tabText.openLabel);
     node.style.backgroundColor = tabText.backColor;
     node.style.color = tabText.textColor;
     node.addEventListener("click", api.open);
@@ -190,7 +192,11 @@
     var path = icon.appendChild(document.createElementNS(svg, "path"));
     path.setAttribute("fill", "currentColor");
     path.setAttribute("d", "M4 4h16v12H7l-3 3z");
-    buttons.forEach(function (node) { element("span", "cw-badge", node).hidden = true; });
+    element("span", "cw-unseen", launcher).textContent = tabText.openLabel;
+    buttons.forEach(function (node) {
+      element("span", "cw-badge", node).hidden = true;
+      element("span", "cw-unseen", node);
+    });
     showTabs();
     document.body.appendChild(host);
   }

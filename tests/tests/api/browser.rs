@@ -7,6 +7,7 @@ use backend::config::params::ParamValue;
 use headless::{Driver, HostPage, Session, shadow};
 use protocol::ServerFrame;
 use serde_json::{Value, json};
+use tests::EmbeddedChat;
 use tests::server::{Endpoint, SHOP_ORIGIN, WEBHOOK_TOKEN};
 use tests::tokens::{claims, signed};
 use tests::{Db, Options, TestServer, WsClient};
@@ -72,6 +73,49 @@ pub(crate) async fn operator_says(server: &Endpoint, page: &Session, ext_id: &st
                                  "extConversationId": conversation_id.to_string()}}),
     )
     .await;
+}
+
+/// A state of the widget a visitor meets, in the order [`through_every_state`] shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WidgetState {
+    /// The collapsed tab, before any conversation.
+    Collapsed,
+    /// The open chat with the visitor's message and an operator's.
+    OpenWithMessages,
+    /// The open chat with the contact form.
+    ContactForm,
+    /// The collapsed tab again, with an unread operator message on its badge.
+    UnreadBadge,
+}
+
+/// Takes the chat through every [`WidgetState`] (with `openChatOnNewMessage` off, so the
+/// second operator message waits on the badge), calling `check` in each.
+pub(crate) async fn through_every_state(
+    chat: &EmbeddedChat,
+    mut check: impl AsyncFnMut(WidgetState),
+) {
+    check(WidgetState::Collapsed).await;
+    chat.say_hello().await;
+    operator_says(&chat.server, &chat.page, "r-1", "Hi there").await;
+    chat.page.widget_element(".cw-msg-other .cw-text").await;
+    check(WidgetState::OpenWithMessages).await;
+    chat.page
+        .widget_element(".cw-contact-toggle")
+        .await
+        .click()
+        .await
+        .expect("open the contact form");
+    chat.page.widget_element(".cw-contact-name").await;
+    check(WidgetState::ContactForm).await;
+    chat.call("close()").await;
+    operator_says(&chat.server, &chat.page, "r-2", "Still there?").await;
+    chat.page
+        .wait_for(
+            "the unread badge",
+            &format!("{}.querySelector('.cw-badge:not([hidden])')", shadow()),
+        )
+        .await;
+    check(WidgetState::UnreadBadge).await;
 }
 
 /// Calls API method `call` (JavaScript after `chat.`) and returns what its promise resolves to.

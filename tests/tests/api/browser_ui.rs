@@ -1,6 +1,7 @@
 //! Parts of the chat's UI in headless Chromium that need a particular server or screen: a
-//! message the server refused shows as not sent and goes through on Retry, and on a phone the
-//! open chat fills the visual viewport (what an on-screen keyboard leaves), composer included.
+//! message the server refused shows as not sent (passing axe-core) and goes through on Retry,
+//! and on a phone the open chat fills the visual viewport (what an on-screen keyboard leaves),
+//! composer included.
 
 use crate::browser::{DESKTOP, PHONE};
 use backend::config::settings::Limits;
@@ -37,6 +38,9 @@ async fn a_refused_message_is_marked_not_sent_and_goes_through_on_retry() {
     )
     .await;
     page.screenshot("refused-message").await;
+    // The not-sent mark and its Retry button pass the accessibility checks too.
+    let violations = tests::axe::violations(page).await;
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
     // The server takes the message again once its limit has refilled (within 3 s); until then
     // each Retry is refused and offered anew. So retry whenever offered, until it is stored.
     let answered = format!(

@@ -47,7 +47,7 @@ pub fn Composer(chat: Chat) -> impl IntoView {
                     }
                 }
             ></textarea>
-            <button type="submit" class="cw-send" aria-label=strings.send>{strings.send}</button>
+            <button type="submit" class="cw-send">{strings.send}</button>
         </form>
     }
 }

@@ -47,7 +47,7 @@ pub fn ContactForm(chat: Chat, on_saved: impl Fn() + 'static) -> impl IntoView {
             {field(strings.name, "text", "cw-contact-name", name)}
             {field(strings.email, "email", "cw-contact-email", email)}
             {field(strings.phone, "tel", "cw-contact-phone", phone)}
-            <button type="submit" class="cw-save" aria-label=strings.save>{strings.save}</button>
+            <button type="submit" class="cw-save">{strings.save}</button>
         </form>
     }
 }

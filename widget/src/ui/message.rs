@@ -35,7 +35,7 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
         .flatten()
         .map(|client_id| {
             view! {
-                <button class="cw-retry" aria-label=strings.retry on:click=move |_| chat.retry(&client_id)>
+                <button class="cw-retry" on:click=move |_| chat.retry(&client_id)>
                     {strings.retry}
                 </button>
             }

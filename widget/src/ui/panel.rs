@@ -18,7 +18,16 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
     let params = &chat.config.params;
     let strings = chat.strings;
     let contact_open = RwSignal::new(false);
-    let log = NodeRef::<leptos::html::Ol>::new();
+    let contact_toggle = NodeRef::<leptos::html::Button>::new();
+    // Saving removes the form with the focus in it: the focus goes back to what opened it,
+    // rather than to the page's start.
+    let contact_saved = move || {
+        if let Some(toggle) = contact_toggle.get_untracked() {
+            let _ = toggle.focus();
+        }
+        contact_open.set(false);
+    };
+    let log = NodeRef::<leptos::html::Div>::new();
     // New messages at the end (and opening) scroll into view. Older ones going in above add
     // their height to the scroll position, so what the visitor reads stays put: the log's
     // height after each render is kept for that.
@@ -75,6 +84,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                 <h2 class="cw-title">{title.clone()}</h2>
                 <button
                     class="cw-icon-button cw-contact-toggle"
+                    node_ref=contact_toggle
                     aria-label=strings.contact_button
                     title=strings.contact_button
                     aria-expanded=move || if contact_open.get() { "true" } else { "false" }
@@ -96,7 +106,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
             {move || {
                 contact_open
                     .get()
-                    .then(|| view! { <ContactForm chat=chat on_saved=move || contact_open.set(false) /> })
+                    .then(|| view! { <ContactForm chat=chat on_saved=contact_saved /> })
             }}
             <button
                 class="cw-earlier"
@@ -105,24 +115,29 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
             >
                 {strings.load_earlier}
             </button>
-            <ol
+            // The live region wraps the list: a list keeps its role, so screen readers still
+            // count the messages. Focusable, so a keyboard can scroll it.
+            <div
                 class="cw-log"
                 role="log"
                 aria-live="polite"
                 aria-label=strings.log_label
+                tabindex="0"
                 node_ref=log
             >
-                {move || {
-                    chat.log
-                        .with(|log| log.entries().is_empty())
-                        .then(|| view! { <li class="cw-empty">{strings.empty}</li> })
-                }}
-                <For
-                    each=move || chat.log.with(|log| log.entries().to_vec())
-                    key=|entry| entry.render_key()
-                    children=move |entry| view! { <MessageView chat=chat entry=entry /> }
-                />
-            </ol>
+                <ol>
+                    {move || {
+                        chat.log
+                            .with(|log| log.entries().is_empty())
+                            .then(|| view! { <li class="cw-empty">{strings.empty}</li> })
+                    }}
+                    <For
+                        each=move || chat.log.with(|log| log.entries().to_vec())
+                        key=|entry| entry.render_key()
+                        children=move |entry| view! { <MessageView chat=chat entry=entry /> }
+                    />
+                </ol>
+            </div>
             <p class="cw-notice" role="status" hidden=move || notice().is_none()>
                 {move || notice().unwrap_or_default()}
             </p>
