@@ -120,6 +120,21 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    /// The code as on the wire (`rate_limited`), for pages that read it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::BadFrame => "bad_frame",
+            Self::RateLimited => "rate_limited",
+            Self::MessageTooLarge => "message_too_large",
+            Self::EmptyMessage => "empty_message",
+            Self::InvalidContact => "invalid_contact",
+            Self::TokenRejected => "token_rejected",
+            Self::Internal => "internal",
+        }
+    }
+}
+
 /// Frames the server sends. `Deserialize` is written by hand (`server_frame_de`) to keep the
 /// widget small; it reads exactly what this derived `Serialize` writes.
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
@@ -211,6 +226,21 @@ mod tests {
             text_format: TextFormat::Html,
             sent_at: 1_700_000_000_000,
             edited_at: None,
+        }
+    }
+
+    #[test]
+    fn error_code_names_are_the_wire_names() {
+        for code in [
+            ErrorCode::BadFrame,
+            ErrorCode::RateLimited,
+            ErrorCode::MessageTooLarge,
+            ErrorCode::EmptyMessage,
+            ErrorCode::InvalidContact,
+            ErrorCode::TokenRejected,
+            ErrorCode::Internal,
+        ] {
+            assert_eq!(json!(code.name()), serde_json::to_value(code).unwrap());
         }
     }
 

@@ -6,6 +6,7 @@ mod bridge;
 mod browser;
 mod browser_csp;
 mod browser_history;
+mod browser_integrators;
 mod browser_loader;
 mod browser_params;
 mod browser_privacy;

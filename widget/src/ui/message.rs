@@ -25,6 +25,7 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
     let status = own.then(|| {
         let (class, label) = match entry.delivery {
             Delivery::Sending => ("cw-status cw-status-sending", strings.sending),
+            Delivery::Waiting => ("cw-status cw-status-waiting", strings.waiting),
             Delivery::Sent => ("cw-status cw-status-sent", strings.sent),
             Delivery::Failed => ("cw-status cw-status-failed", strings.failed),
         };
@@ -57,10 +58,11 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
             None
         }
     };
-    let class = if own {
-        "cw-msg cw-msg-own"
-    } else {
-        "cw-msg cw-msg-other"
+    let class = match entry.author.kind {
+        AuthorKind::Visitor => "cw-msg cw-msg-own",
+        AuthorKind::Operator => "cw-msg cw-msg-other",
+        // What happened in the conversation (an operator joined or left): no bubble of anyone's.
+        AuthorKind::System => "cw-msg cw-msg-system",
     };
     view! {
         <li class=class data-id=entry.id.map(|id| id.to_string()) data-client-id=entry.client_id.clone()>
