@@ -412,8 +412,10 @@ impl Chat {
                 reset,
                 has_older,
                 sub,
+                title,
                 ..
             } => {
+                self.title.set(title);
                 self.stored(&messages);
                 self.on(Event::Welcome);
                 self.on(Event::Identity(if sub.is_some() {
@@ -441,8 +443,10 @@ impl Chat {
                 messages,
                 visitor_token,
                 has_older,
+                title,
                 ..
             } => {
+                self.title.set(title);
                 if let Some(token) = visitor_token {
                     self.on(Event::TokenChanged(token));
                 }

@@ -13,8 +13,8 @@ use crate::content::picture::Picture;
 use crate::outbox::commands;
 use crate::store::rows::text_format_name;
 use async_trait::async_trait;
-use protocol::Message;
 use protocol::webhook::{Conversation, MessageCommand, User};
+use protocol::{Author, AuthorKind, Message, TextFormat};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -452,6 +452,71 @@ impl BridgeStore for SqlStore {
         let saved = operator(&saved)?;
         tx.commit().await?;
         Ok(Ok(saved))
+    }
+
+    async fn operator_name(
+        &self,
+        integration_id: &str,
+        ext_user_id: &str,
+    ) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query(
+                "SELECT name FROM operators WHERE integration_id = $1 AND ext_user_id = $2",
+            )
+            .bind(integration_id)
+            .bind(ext_user_id)
+            .fetch_optional(&self.reads)
+            .await?
+            .map(|row| row.try_get("name"))
+            .transpose()?,
+        )
+    }
+
+    async fn append_system_message(
+        &self,
+        conversation: ConversationRef,
+        text: &str,
+    ) -> StoreResult<Message> {
+        // Numbered like every message: the writers of visitors' and operators' messages check
+        // the counter they planned with, so this one moving under them is safe.
+        let mut tx = self.writes.begin().await?;
+        let seq: i64 = sqlx::query(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+        )
+        .bind(conversation.id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last_seq")?;
+        let sent_at = now_ms();
+        let id: i64 = sqlx::query(
+            "INSERT INTO messages (conversation_id, seq, author_kind, text, text_format, sent_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(conversation.id)
+        .bind(seq)
+        .bind(rows::author_kind_name(AuthorKind::System))
+        .bind(text)
+        .bind(text_format_name(TextFormat::Plain))
+        .bind(sent_at)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        tx.commit().await?;
+        Ok(Message {
+            id,
+            conversation_id: conversation.id,
+            seq,
+            client_id: None,
+            author: Author {
+                kind: AuthorKind::System,
+                name: None,
+                picture: None,
+            },
+            text: text.to_owned(),
+            text_format: TextFormat::Plain,
+            sent_at,
+            edited_at: None,
+        })
     }
 
     async fn operator_picture(

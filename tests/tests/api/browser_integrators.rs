@@ -5,6 +5,7 @@
 //! conversation shows in the header.
 
 use crate::browser::{STORAGE_KEY, inbound, stored_visitor_token, welcome_of_page_visitor};
+use backend::config::params::ParamValue;
 use backend::config::settings::Limits;
 use protocol::{ContactInfo, Message, ServerFrame};
 use serde_json::json;
@@ -252,24 +253,48 @@ async fn a_message_refused_for_good_is_marked_not_sent_and_reported() {
 }
 
 #[tokio::test]
-async fn the_title_operators_give_shows_in_the_header() {
-    let chat = Chat::start(&[]).await;
+async fn the_title_and_members_operators_give_show_live_and_after_a_reload() {
+    let chat = Chat::start(&[("languageCode", ParamValue::Text("en".into()))]).await;
     chat.say_hello().await;
     let (.., conversation_id) = stored(&chat.server, &chat.page).await;
-    let conversation_id = conversation_id.expect("a conversation");
+    let conversation_id = conversation_id.expect("a conversation").to_string();
     inbound(
         &chat.server,
-        json!({"updateConversation": {"extConversationId": conversation_id.to_string(),
-                                      "title": "Order 1042: delivery"}}),
+        json!({"createUser": {"extUserId": "op-1", "name": "Anna"}}),
     )
     .await;
+    inbound(
+        &chat.server,
+        json!({"updateConversation": {"extConversationId": conversation_id,
+                                      "title": "Order 1042: delivery",
+                                      "addMembers": ["op-1", "not-an-operator"]}}),
+    )
+    .await;
+    let shown = format!(
+        "{0}.querySelector('.cw-title').textContent.trim() === 'Order 1042: delivery' && \
+         Array.from({0}.querySelectorAll('.cw-msg-system')).map(m => m.textContent)",
+        shadow()
+    );
+    let notices = chat.page.wait_for("the title and the notice", &shown).await;
+    let notices = notices.as_array().expect("the notices");
+    assert_eq!(
+        notices.len(),
+        1,
+        "only operators are announced: {notices:?}"
+    );
+    assert!(
+        notices[0]
+            .as_str()
+            .is_some_and(|text| text.trim().ends_with("Anna joined the conversation")
+                && !text.contains("Operator")),
+        "{notices:?}"
+    );
+    chat.page.open_page(&chat.host.url).await;
+    chat.call("open()").await;
     chat.page
         .wait_for(
-            "the new title",
-            &format!(
-                "{}.querySelector('.cw-title').textContent.trim() === 'Order 1042: delivery'",
-                shadow()
-            ),
+            "the title and the notice after a reload",
+            &format!("({shown}).length === 1"),
         )
         .await;
     chat.page.close().await;

@@ -11,11 +11,13 @@ use protocol::{AuthorKind, TextFormat};
 pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
     let strings = chat.strings;
     let own = entry.author.kind == AuthorKind::Visitor;
-    let author = entry
-        .author
-        .name
-        .clone()
-        .unwrap_or_else(|| if own { strings.you } else { strings.operator }.to_owned());
+    // A notice of what happened (an operator joined) is no one's: it names no author.
+    let author = (entry.author.kind != AuthorKind::System).then(|| {
+        let name = entry.author.name.clone();
+        let author =
+            name.unwrap_or_else(|| if own { strings.you } else { strings.operator }.into());
+        view! { <span class="cw-author">{author}</span> }
+    });
     let picture = entry
         .author
         .picture
@@ -69,7 +71,7 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
             {picture}
             <div class="cw-bubble">
                 <div class="cw-meta">
-                    <span class="cw-author">{author}</span>
+                    {author}
                     <time class="cw-time">{crate::browser::clock_time(entry.sent_at)}</time>
                     {status}
                 </div>
