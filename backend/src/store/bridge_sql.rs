@@ -454,6 +454,16 @@ impl BridgeStore for SqlStore {
         Ok(Ok(saved))
     }
 
+    async fn conversation_title(&self, conversation_id: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query("SELECT title FROM conversations WHERE id = $1")
+            .bind(conversation_id)
+            .fetch_optional(&self.reads)
+            .await?
+            .map(|row| row.try_get("title"))
+            .transpose()?
+            .flatten())
+    }
+
     async fn operator_name(
         &self,
         integration_id: &str,

@@ -292,6 +292,10 @@ pub trait BridgeStore: Send + Sync {
 
     async fn set_conversation_title(&self, conversation_id: i64, title: &str) -> StoreResult<()>;
 
+    /// The title the collaboration server gave the conversation (`createConversation`,
+    /// `updateConversation`), if any: the widget shows it in its header.
+    async fn conversation_title(&self, conversation_id: i64) -> StoreResult<Option<String>>;
+
     /// The name of the operator the collaboration server calls `ext_user_id`, if it is one.
     async fn operator_name(
         &self,
@@ -374,10 +378,6 @@ pub trait Store: BridgeStore + Send + Sync + std::fmt::Debug + 'static {
 
     /// The person's conversation, if it has one yet.
     async fn conversation_of(&self, person_id: i64) -> StoreResult<Option<i64>>;
-
-    /// The title the collaboration server gave the conversation (`createConversation`,
-    /// `updateConversation`), if any: the widget shows it in its header.
-    async fn conversation_title(&self, conversation_id: i64) -> StoreResult<Option<String>>;
 
     /// Stores a visitor's message in its person's conversation (created on the first message),
     /// once per client id. Committed before it returns.

@@ -526,16 +526,6 @@ impl Store for SqlStore {
         )
     }
 
-    async fn conversation_title(&self, conversation_id: i64) -> StoreResult<Option<String>> {
-        Ok(sqlx::query("SELECT title FROM conversations WHERE id = $1")
-            .bind(conversation_id)
-            .fetch_optional(&self.reads)
-            .await?
-            .map(|row| row.try_get("title"))
-            .transpose()?
-            .flatten())
-    }
-
     async fn append_visitor_message(
         &self,
         visitor: &Visitor,

@@ -186,13 +186,13 @@ async fn the_page_api_and_its_events() {
 
     // Contact info: API round trip, then the form.
     page.js(
-        "window.CollaborationSystemWebChat1CE.setContactInfo({name: 'Ivan', email: 'ivan@example.com', phone: '+7 900'})",
+        "window.CollaborationSystemWebChat1CE.setContactInfo({name: 'Ivan', email: 'ivan@example.com', phone: '+7 900 123-45-67'})",
         Vec::new(),
     )
     .await;
     assert_eq!(
         resolve(&page, "getContactInfo()").await,
-        json!({"name": "Ivan", "fullName": "Ivan", "email": "ivan@example.com", "phone": "+7 900"})
+        json!({"name": "Ivan", "fullName": "Ivan", "email": "ivan@example.com", "phone": "+7 900 123-45-67"})
     );
     page.js(
         &format!(
