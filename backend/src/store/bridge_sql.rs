@@ -876,6 +876,87 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn notices_and_titles_of_the_collaboration_server_show_in_the_conversation() {
+        let (_dir, stores) = crate::store::test_stores::test_stores().await;
+        for store in stores {
+            let engine = store.engine();
+            let visitor = store.create_visitor("shop", "hash").await.unwrap();
+            let say = |n: usize| NewMessage {
+                client_id: format!("m-{n}"),
+                text: format!("hello {n}"),
+                text_format: TextFormat::Plain,
+                page: None,
+            };
+            let first = store
+                .append_visitor_message(&visitor, say(1), Bridge::Off)
+                .await
+                .unwrap();
+            let conversation = ConversationRef {
+                id: first.message().conversation_id,
+                person_id: visitor.person_id,
+            };
+            assert_eq!(
+                store.conversation_title(conversation.id).await.unwrap(),
+                None
+            );
+            store
+                .set_conversation_title(conversation.id, "Order 42")
+                .await
+                .unwrap();
+            assert_eq!(
+                store.conversation_title(conversation.id).await.unwrap(),
+                Some("Order 42".into()),
+                "{engine:?}"
+            );
+
+            let anna = User {
+                ext_user_id: "op-1".into(),
+                name: "Anna".into(),
+                full_name: String::new(),
+                picture: None,
+            };
+            store
+                .save_operator("shop", &anna, None, Write::Create)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                store.operator_name("shop", "op-1").await.unwrap(),
+                Some("Anna".into())
+            );
+            assert_eq!(
+                store.operator_name("shop", "visitor-1").await.unwrap(),
+                None
+            );
+            assert_eq!(store.operator_name("other", "op-1").await.unwrap(), None);
+
+            let notice = store
+                .append_system_message(conversation, "Anna joined the conversation")
+                .await
+                .unwrap();
+            store
+                .append_visitor_message(&visitor, say(2), Bridge::Off)
+                .await
+                .unwrap();
+            let stored = store.messages_after(conversation.id, 0, 10).await.unwrap();
+            let shown: Vec<_> = stored
+                .iter()
+                .map(|m| (m.seq, m.author.kind, m.text.as_str()))
+                .collect();
+            assert_eq!(
+                shown,
+                [
+                    (1, AuthorKind::Visitor, "hello 1"),
+                    (2, AuthorKind::System, "Anna joined the conversation"),
+                    (3, AuthorKind::Visitor, "hello 2"),
+                ],
+                "{engine:?}: numbered among the others"
+            );
+            assert_eq!(stored[1], notice, "{engine:?}: returned as stored");
+        }
+    }
+
+    #[tokio::test]
     async fn a_command_refused_max_attempts_times_is_set_aside_and_retried_under_its_id() {
         let (_dir, stores) = crate::store::test_stores::test_stores().await;
         for store in stores {
