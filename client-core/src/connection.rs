@@ -6,6 +6,9 @@
 //!
 //! Nothing is asked of the server before the visitor interacts ([`Event::Interacted`], a
 //! message, a control frame), unless an earlier visit left a token ([`Event::Resumed`]).
+//!
+//! A message refused over the rate limit is no failure: messages are held back until the
+//! server allows again ([`Effect::ScheduleResend`]), then sent again in order.
 
 use crate::backoff::Backoff;
 use crate::outbox::{Outbox, Outgoing};
@@ -63,6 +66,17 @@ pub enum TokenCheck {
     Inconclusive,
 }
 
+/// Whether the visitor is bound to a site user, as the server last said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Identity {
+    /// Not said yet (no welcome since the page loaded or the visitor was forgotten).
+    #[default]
+    Unknown,
+    Anonymous,
+    /// Bound to a site user by a matching-key token.
+    Identified,
+}
+
 /// Something that happened, for [`Connection::on`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -92,8 +106,21 @@ pub enum Event {
     Welcome,
     /// The server holds the message with this client id (an ack, a broadcast, a history).
     Stored(String),
-    /// The server refused the message with this client id.
+    /// The server refused the message with this client id for good.
     Refused(String),
+    /// The server refused the message with this client id over its rate limit: it allows again
+    /// after `retry_after_ms`.
+    RateLimited {
+        client_id: String,
+        retry_after_ms: u64,
+    },
+    /// The timer of [`Effect::ScheduleResend`] fired.
+    ResendDue,
+    /// The server said whether the visitor is bound to a site user (a welcome, an
+    /// identification).
+    Identity(Identity),
+    /// The page cleared the matching-key token: the site user logged out.
+    IdentificationCleared,
     /// Identification gave a new token; the old one is refused from now on.
     TokenChanged(String),
     /// The socket closed with this close code.
@@ -125,6 +152,8 @@ pub enum Effect {
     Send(ClientFrame),
     /// Fire [`Event::RetryDue`] after this many milliseconds.
     ScheduleRetry(u32),
+    /// Fire [`Event::ResendDue`] after this many milliseconds.
+    ScheduleResend(u32),
     /// Ask whether the server still knows this token; answer with [`Event::TokenChecked`].
     CheckToken(String),
     /// Take this token out of storage, unless another tab stored a newer one.
@@ -133,6 +162,10 @@ pub enum Effect {
     ClearChat,
     /// Show the message with this client id as sending again.
     MarkSending(String),
+    /// Show the message with this client id as waiting for the rate limit.
+    MarkWaiting(String),
+    /// Log the identified visitor out (as the page's `logout()`): its site user left.
+    LogOut,
     /// The asked-for earlier page will not come: it may be asked for again.
     EarlierUnanswered,
 }
@@ -150,6 +183,13 @@ pub struct Connection {
     backoff: Backoff,
     /// A random number in `0.0..1.0` for the backoff's jitter.
     jitter: fn() -> f64,
+    /// Messages are held back until [`Event::ResendDue`]: the server refused one over its
+    /// rate limit.
+    held: bool,
+    identity: Identity,
+    /// The page cleared the token before the server said who the visitor is: log out if it
+    /// turns out identified.
+    log_out_if_identified: bool,
 }
 
 impl Connection {
@@ -163,6 +203,9 @@ impl Connection {
             control: Vec::new(),
             backoff: Backoff::default(),
             jitter,
+            held: false,
+            identity: Identity::Unknown,
+            log_out_if_identified: false,
         }
     }
 
@@ -216,6 +259,9 @@ impl Connection {
                 }
             }
             Event::Control(frame) => {
+                if matches!(frame, ClientFrame::Identify { .. }) {
+                    self.log_out_if_identified = false;
+                }
                 if self.state == State::Online {
                     effects.push(Effect::Send(frame));
                 } else {
@@ -247,15 +293,41 @@ impl Connection {
                 self.state = State::Online;
                 self.backoff.reset();
                 effects.extend(self.control.drain(..).map(Effect::Send));
-                effects.extend(
-                    self.outbox
-                        .waiting()
-                        .iter()
-                        .map(|m| Effect::Send(m.frame())),
-                );
+                self.send_waiting(&mut effects);
             }
             Event::Stored(client_id) => self.outbox.delivered(&client_id),
             Event::Refused(client_id) => self.outbox.failed(&client_id),
+            Event::RateLimited {
+                client_id,
+                retry_after_ms,
+            } => {
+                effects.push(Effect::MarkWaiting(client_id));
+                if !self.held {
+                    self.held = true;
+                    let delay = u32::try_from(retry_after_ms).unwrap_or(u32::MAX);
+                    effects.push(Effect::ScheduleResend(delay));
+                }
+            }
+            Event::ResendDue if self.held => {
+                self.held = false;
+                for message in self.outbox.waiting() {
+                    effects.push(Effect::MarkSending(message.client_id.clone()));
+                }
+                self.send_waiting(&mut effects);
+            }
+            Event::Identity(identity) => {
+                self.identity = identity;
+                if std::mem::take(&mut self.log_out_if_identified)
+                    && identity == Identity::Identified
+                {
+                    effects.push(Effect::LogOut);
+                }
+            }
+            Event::IdentificationCleared => match self.identity {
+                Identity::Identified => effects.push(Effect::LogOut),
+                Identity::Anonymous => {}
+                Identity::Unknown => self.log_out_if_identified = self.visitor_token.is_some(),
+            },
             Event::TokenChanged(token) => {
                 effects.push(Effect::KeepToken(token.clone()));
                 self.visitor_token = Some(token);
@@ -280,7 +352,8 @@ impl Connection {
             Event::VisitorCreated(_)
             | Event::TokenRead(_)
             | Event::TokenChecked(..)
-            | Event::RetryDue => {}
+            | Event::RetryDue
+            | Event::ResendDue => {}
         }
         effects
     }
@@ -301,10 +374,18 @@ impl Connection {
         }
     }
 
-    /// Sends `frame` when online; otherwise it waits in the outbox for the welcome.
+    /// Sends the message `frame` when online and not held back; otherwise it waits in the
+    /// outbox for the welcome or the resend.
     fn send(&self, frame: ClientFrame, effects: &mut Vec<Effect>) {
-        if self.state == State::Online {
+        if self.state == State::Online && !self.held {
             effects.push(Effect::Send(frame));
+        }
+    }
+
+    /// Sends every message the server has not acknowledged, oldest first, unless held back.
+    fn send_waiting(&self, effects: &mut Vec<Effect>) {
+        for message in self.outbox.waiting() {
+            self.send(message.frame(), effects);
         }
     }
 
@@ -361,6 +442,9 @@ impl Connection {
         self.outbox.clear();
         self.control.clear();
         self.backoff.reset();
+        self.held = false;
+        self.identity = Identity::Unknown;
+        self.log_out_if_identified = false;
     }
 }
 

@@ -13,6 +13,8 @@ use protocol::{Author, AuthorKind, Message, TextFormat};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
     Sending,
+    /// Refused over the rate limit: sent again, in order, once the server allows.
+    Waiting,
     Sent,
     Failed,
 }
@@ -60,6 +62,7 @@ impl Entry {
         };
         let delivery = match self.delivery {
             Delivery::Sending => "sending",
+            Delivery::Waiting => "waiting",
             Delivery::Sent => "sent",
             Delivery::Failed => "failed",
         };

@@ -120,6 +120,21 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    /// The code as on the wire (`rate_limited`), for pages that read it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::BadFrame => "bad_frame",
+            Self::RateLimited => "rate_limited",
+            Self::MessageTooLarge => "message_too_large",
+            Self::EmptyMessage => "empty_message",
+            Self::InvalidContact => "invalid_contact",
+            Self::TokenRejected => "token_rejected",
+            Self::Internal => "internal",
+        }
+    }
+}
+
 /// Frames the server sends. `Deserialize` is written by hand (`server_frame_de`) to keep the
 /// widget small; it reads exactly what this derived `Serialize` writes.
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
@@ -142,6 +157,9 @@ pub enum ServerFrame {
         max_message_bytes: usize,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         has_older: bool,
+        /// The conversation's title, once operators gave it one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
     },
     /// The message with this `client_id` is stored.
     Ack { client_id: String, message: Message },
@@ -163,6 +181,9 @@ pub enum ServerFrame {
         visitor_token: Option<String>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         has_older: bool,
+        /// The conversation's title, once operators gave it one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
     },
     /// Answer to [`ClientFrame::History`]: the messages of `conversation_id` just before
     /// `before_seq`, in order, and whether still older ones exist.
@@ -211,6 +232,21 @@ mod tests {
             text_format: TextFormat::Html,
             sent_at: 1_700_000_000_000,
             edited_at: None,
+        }
+    }
+
+    #[test]
+    fn error_code_names_are_the_wire_names() {
+        for code in [
+            ErrorCode::BadFrame,
+            ErrorCode::RateLimited,
+            ErrorCode::MessageTooLarge,
+            ErrorCode::EmptyMessage,
+            ErrorCode::InvalidContact,
+            ErrorCode::TokenRejected,
+            ErrorCode::Internal,
+        ] {
+            assert_eq!(json!(code.name()), serde_json::to_value(code).unwrap());
         }
     }
 
@@ -286,6 +322,7 @@ mod tests {
                 reset: true,
                 max_message_bytes: 4096,
                 has_older: false,
+                title: None,
             },
             json!({"type": "welcome", "visitor_id": 1, "conversation_id": 3, "contact": {},
                    "messages": [wire.clone()], "reset": true, "max_message_bytes": 4096}),
@@ -313,6 +350,7 @@ mod tests {
                 messages: vec![],
                 visitor_token: None,
                 has_older: false,
+                title: None,
             },
             json!({"type": "identified", "sub": "u-1", "contact": {}, "messages": []}),
         );
@@ -324,6 +362,7 @@ mod tests {
                 messages: vec![],
                 visitor_token: Some("t-2".into()),
                 has_older: false,
+                title: None,
             },
             json!({"type": "identified", "sub": "u-1", "contact": {}, "messages": [],
                    "visitor_token": "t-2"}),
@@ -393,6 +432,7 @@ mod tests {
                 reset: true,
                 max_message_bytes: 10,
                 has_older: false,
+                title: None,
             })
         );
         assert!(
@@ -418,9 +458,11 @@ mod tests {
                 reset: false,
                 max_message_bytes: 8192,
                 has_older: true,
+                title: Some("Order 42".into()),
             },
             json!({"type": "welcome", "visitor_id": 1, "sub": "u-1", "contact": {"name": "Ivan"},
-                   "messages": [], "reset": false, "max_message_bytes": 8192, "has_older": true}),
+                   "messages": [], "reset": false, "max_message_bytes": 8192, "has_older": true,
+                   "title": "Order 42"}),
         );
         assert_roundtrip(
             &ServerFrame::Identified {
@@ -430,9 +472,11 @@ mod tests {
                 messages: vec![message()],
                 visitor_token: None,
                 has_older: true,
+                title: Some("Order 42".into()),
             },
             json!({"type": "identified", "sub": "u-1", "conversation_id": 9, "contact": {},
-                   "messages": [serde_json::to_value(message()).unwrap()], "has_older": true}),
+                   "messages": [serde_json::to_value(message()).unwrap()], "has_older": true,
+                   "title": "Order 42"}),
         );
         assert_roundtrip(
             &ServerFrame::Error {

@@ -14,6 +14,11 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn emit(this: &Loader, event: &str);
 
+    /// The server refused `what` (`message`, `contact`, `matchingKeyToken`) with `code`
+    /// ([`protocol::ErrorCode::name`]) and `message`; `client_id` names a refused message.
+    #[wasm_bindgen(method)]
+    pub fn refused(this: &Loader, what: &str, code: &str, message: &str, client_id: Option<String>);
+
     /// Operator messages the visitor has not seen.
     #[wasm_bindgen(method)]
     pub fn unread(this: &Loader, count: u32);

@@ -8,9 +8,10 @@ use crate::config::Config;
 use crate::loader::Loader;
 use crate::session::Chat;
 use crate::ui;
+use client_core::contact::ContactUpdate;
 use js_sys::{Array, Promise};
 use leptos::prelude::*;
-use protocol::{ContactInfo, TextFormat};
+use protocol::TextFormat;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -57,9 +58,11 @@ impl Engine {
         self.chat.close_chat();
     }
 
+    /// Merges: `undefined` keeps a field, `""` clears it.
     #[wasm_bindgen(js_name = setContact)]
     pub fn set_contact(&self, name: Option<String>, email: Option<String>, phone: Option<String>) {
-        self.chat.set_contact(ContactInfo { name, email, phone });
+        self.chat
+            .merge_contact(ContactUpdate { name, email, phone });
     }
 
     /// `[name, email, phone]`, empty strings for what is unknown.
@@ -73,6 +76,11 @@ impl Engine {
 
     pub fn identify(&self, token: String) {
         self.chat.identify(token);
+    }
+
+    #[wasm_bindgen(js_name = forgetIdentified)]
+    pub fn forget_identified(&self) {
+        self.chat.forget_identified();
     }
 
     /// Ends the visitor's session on the server and forgets it here.

@@ -10,7 +10,10 @@ use crate::config::Config;
 use crate::loader::Loader;
 use crate::socket::Socket;
 use crate::{net, storage};
-use client_core::connection::{Connection, Effect, Epoch, Event, State, StoredToken, TokenCheck};
+use client_core::connection::{
+    Connection, Effect, Epoch, Event, Identity, State, StoredToken, TokenCheck,
+};
+use client_core::contact::{self, ContactUpdate};
 use client_core::i18n::{self, Strings};
 use client_core::unread::ChatVisibility;
 use client_core::{Backoff, Delivery, Earlier, Log, Outgoing, Unread};
@@ -33,7 +36,11 @@ pub struct Chat {
     pub unread: RwSignal<Unread>,
     /// The connection's state, as the composer's notice explains it.
     pub link: RwSignal<State>,
+    /// The contact shown: the server's, or one on its way to it.
     pub contact: RwSignal<ContactInfo>,
+    /// The conversation's title as operators set it, shown in the header in place of the
+    /// integration's.
+    pub title: RwSignal<Option<String>>,
     runtime: StoredValue<Runtime, LocalStorage>,
 }
 
@@ -43,6 +50,8 @@ pub struct Chat {
 struct Runtime {
     connection: Connection,
     socket: Option<Socket>,
+    /// The contact as the server last stored it: shown again when it refuses a new one.
+    stored_contact: ContactInfo,
 }
 
 impl Chat {
@@ -57,9 +66,11 @@ impl Chat {
             unread: RwSignal::new(Unread::default()),
             link: RwSignal::new(State::Idle),
             contact: RwSignal::new(ContactInfo::default()),
+            title: RwSignal::new(None),
             runtime: StoredValue::new_local(Runtime {
                 connection: Connection::new(js_sys::Math::random),
                 socket: None,
+                stored_contact: ContactInfo::default(),
             }),
         }
     }
@@ -146,8 +157,28 @@ impl Chat {
         self.on(Event::Control(ClientFrame::SetContact { contact }));
     }
 
+    /// `setContactInfo`: the fields given replace those known, the others stay.
+    pub fn merge_contact(self, update: ContactUpdate) {
+        let merged = self
+            .contact
+            .with_untracked(|known| contact::merged(known, update));
+        self.set_contact(merged);
+    }
+
+    /// The contact as the server stored it.
+    fn contact_stored(self, contact: ContactInfo) {
+        self.runtime
+            .update_value(|runtime| runtime.stored_contact = contact.clone());
+        self.contact.set(contact);
+    }
+
     pub fn identify(self, token: String) {
         self.on(Event::Control(ClientFrame::Identify { token }));
+    }
+
+    /// `setMatchingKeyToken(null)`: the site user left; an identified visitor is logged out.
+    pub fn forget_identified(self) {
+        self.on(Event::IdentificationCleared);
     }
 
     /// Ends the server session and forgets this visitor; the widget starts fresh at once.
@@ -251,18 +282,22 @@ impl Chat {
                         socket.send(&frame);
                     }
                 }),
-                Effect::ScheduleRetry(delay_ms) => {
-                    let epoch = self.epoch();
-                    browser::after(delay_ms, move || self.answer(epoch, Event::RetryDue));
-                }
+                Effect::ScheduleRetry(delay_ms) => self.answer_after(delay_ms, Event::RetryDue),
+                Effect::ScheduleResend(delay_ms) => self.answer_after(delay_ms, Event::ResendDue),
                 Effect::CheckToken(token) => self.check_token(token),
                 Effect::ClearToken(token) => storage::forget_visitor_token(integration_id, &token),
                 Effect::ClearChat => {
                     self.log.update(Log::clear);
                     self.unread.set(Unread::default());
-                    self.contact.set(ContactInfo::default());
+                    self.contact_stored(ContactInfo::default());
+                    self.title.set(None);
                 }
                 Effect::MarkSending(client_id) => self.mark(&client_id, Delivery::Sending),
+                Effect::MarkWaiting(client_id) => self.mark(&client_id, Delivery::Waiting),
+                Effect::LogOut => wasm_bindgen_futures::spawn_local(async move {
+                    // A logout the server does not confirm is retried until it does.
+                    let _ = self.logout().await;
+                }),
                 Effect::EarlierUnanswered => self.log.update(Log::earlier_unanswered),
             }
         }
@@ -272,6 +307,13 @@ impl Chat {
         if self.link.get_untracked() != state {
             self.link.set(state);
         }
+    }
+
+    /// Feeds `event` to the connection after `delay_ms`, unless the visitor is forgotten by
+    /// then.
+    fn answer_after(self, delay_ms: u32, event: Event) {
+        let epoch = self.epoch();
+        browser::after(delay_ms, move || self.answer(epoch, event));
     }
 
     fn create_visitor(self) {
@@ -369,14 +411,22 @@ impl Chat {
                 messages,
                 reset,
                 has_older,
+                sub,
+                title,
                 ..
             } => {
+                self.title.set(title);
                 self.stored(&messages);
                 self.on(Event::Welcome);
+                self.on(Event::Identity(if sub.is_some() {
+                    Identity::Identified
+                } else {
+                    Identity::Anonymous
+                }));
                 if reset {
                     self.show_newest(contact, messages, has_older);
                 } else {
-                    self.contact.set(contact);
+                    self.contact_stored(contact);
                     for message in messages {
                         self.receive(message);
                     }
@@ -393,11 +443,14 @@ impl Chat {
                 messages,
                 visitor_token,
                 has_older,
+                title,
                 ..
             } => {
+                self.title.set(title);
                 if let Some(token) = visitor_token {
                     self.on(Event::TokenChanged(token));
                 }
+                self.on(Event::Identity(Identity::Identified));
                 self.stored(&messages);
                 self.show_newest(contact, messages, has_older);
             }
@@ -417,21 +470,22 @@ impl Chat {
                     );
                 });
             }
-            ServerFrame::Contact { contact } => self.contact.set(contact),
+            ServerFrame::Contact { contact } => self.contact_stored(contact),
             ServerFrame::Error {
                 code,
                 message,
                 client_id,
-                ..
-            } => self.on_error(code, &message, client_id),
-            ServerFrame::ConversationUpdated { .. } | ServerFrame::Pong => {}
+                retry_after_ms,
+            } => self.on_error(code, &message, client_id, retry_after_ms),
+            ServerFrame::ConversationUpdated { title, .. } => self.title.set(Some(title)),
+            ServerFrame::Pong => {}
         }
     }
 
     /// Shows the newest page of the conversation in place of the log (a welcome that resets
     /// it, or an identification).
     fn show_newest(self, contact: ContactInfo, messages: Vec<protocol::Message>, has_older: bool) {
-        self.contact.set(contact);
+        self.contact_stored(contact);
         self.log
             .update(|log| log.reset(messages, Earlier::after_page(has_older)));
     }
@@ -475,13 +529,43 @@ impl Chat {
         }
     }
 
-    fn on_error(self, code: ErrorCode, message: &str, client_id: Option<String>) {
-        warn(&format!("web chat: the server refused: {message}"));
-        if let Some(client_id) = client_id {
-            self.mark(&client_id, Delivery::Failed);
-            self.on(Event::Refused(client_id));
-        } else if code == ErrorCode::TokenRejected {
-            warn("web chat: the matching-key token was rejected; the visitor stays anonymous");
-        }
+    /// A refusal: a message refused over the rate limit waits and goes again; anything else
+    /// is reported to the page (the loader warns and fires `error`), and a refused contact is
+    /// replaced by the one the server holds.
+    fn on_error(
+        self,
+        code: ErrorCode,
+        message: &str,
+        client_id: Option<String>,
+        retry_after_ms: Option<u64>,
+    ) {
+        let what = match (&client_id, code, retry_after_ms) {
+            (Some(client_id), ErrorCode::RateLimited, Some(retry_after_ms)) => {
+                return self.on(Event::RateLimited {
+                    client_id: client_id.clone(),
+                    retry_after_ms,
+                });
+            }
+            (Some(client_id), ..) => {
+                self.mark(client_id, Delivery::Failed);
+                self.on(Event::Refused(client_id.clone()));
+                "message"
+            }
+            (None, ErrorCode::TokenRejected, _) => "matchingKeyToken",
+            (None, ..) => {
+                // A contact refused (or a change over the rate limit) is not kept.
+                let stored = self
+                    .runtime
+                    .with_value(|runtime| runtime.stored_contact.clone());
+                self.contact.set(stored);
+                if code == ErrorCode::InvalidContact {
+                    "contact"
+                } else {
+                    "request"
+                }
+            }
+        };
+        self.loader
+            .with_value(|loader| loader.refused(what, code.name(), message, client_id));
     }
 }

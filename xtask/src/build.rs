@@ -2,6 +2,7 @@
 //! `Trunk.toml` and `widget/index.html`, then precompressed) and the release server binary.
 
 use crate::cmd;
+use crate::glue;
 use crate::tools::{self, Tools};
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -15,7 +16,8 @@ pub fn all(root: &Path) -> Result<()> {
 /// The release bundle in `dist/`. `widget/index.html` picks the size-optimised
 /// `wasm-release` cargo profile and `wasm-opt -Oz`. Offline (also set in `Trunk.toml`; on the
 /// command line it skips trunk's update check too), trunk uses the wasm-bindgen and wasm-opt
-/// that `install` put on `tools.path` instead of downloading them.
+/// that `install` put on `tools.path` instead of downloading them. terser then minifies the
+/// JavaScript glue (`crate::glue`).
 pub fn widget(root: &Path, tools: &Tools) -> Result<()> {
     cmd::run(
         tools
@@ -23,7 +25,9 @@ pub fn widget(root: &Path, tools: &Tools) -> Result<()> {
             .args(["build", "--release", "--offline"])
             .current_dir(root),
     )?;
-    precompress(&root.join("dist"))
+    let dist = root.join("dist");
+    glue::minify(&dist, tools)?;
+    precompress(&dist)
 }
 
 /// Writes `NAME.br` and `NAME.gz` beside each `.js` and `.wasm` file in `dist`, which the server

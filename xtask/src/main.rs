@@ -8,6 +8,7 @@ mod build;
 mod chromium;
 mod cmd;
 mod demo;
+mod glue;
 mod http;
 mod postgres;
 mod reference;
@@ -26,7 +27,7 @@ usage: cargo xtask <command>
 commands:
   demo      build everything, run the chat server and the demo shop until Ctrl-C
   test      run every check and test (installs what is missing, starts PostgreSQL)
-  install   install the build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt
+  install   install the build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, terser
   build     install, then build the widget into dist/ and the server in release mode
   size      print the compressed sizes of the widget bundle in dist/
   bench     run the load and widget benchmarks against the release server (--quick for a

@@ -6,6 +6,8 @@
 //!   (trunk runs offline and refuses any other version);
 //! - wasm-opt from the npm package `binaryen` into `.tools/`. Debian's binaryen is too old:
 //!   its `-Oz` output fails at run time in Chromium.
+//! - terser from npm into `.tools/`, which minifies wasm-bindgen's JavaScript glue
+//!   (`crate::glue`).
 
 use crate::cmd;
 use anyhow::{Context, Result, bail};
@@ -17,6 +19,7 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const TRUNK_VERSION_PREFIX: &str = "0.21.";
 const TRUNK_REQUIREMENT: &str = "^0.21";
 const BINARYEN_PACKAGE: &str = "binaryen@132";
+const TERSER_PACKAGE: &str = "terser@5";
 
 /// Where the installed tools are: the `PATH` to run trunk with.
 #[derive(Debug, Clone)]
@@ -41,13 +44,19 @@ pub fn install(root: &Path) -> Result<Tools> {
     install_trunk(&tools)?;
     install_wasm_bindgen(root, &tools)?;
     install_wasm_opt(root)?;
+    install_terser(root)?;
     Ok(tools)
 }
 
-/// `.tools/binaryen/node_modules/.bin` first (our wasm-opt wins over any system one), then
-/// cargo's bin directory (trunk, wasm-bindgen), then the inherited `PATH`.
+/// `.tools/binaryen/node_modules/.bin` and `.tools/terser/node_modules/.bin` first (our
+/// wasm-opt wins over any system one), then cargo's bin directory (trunk, wasm-bindgen), then
+/// the inherited `PATH`.
 fn tool_path(root: &Path) -> Result<OsString> {
-    let mut dirs = vec![binaryen_bin(root), cargo_home()?.join("bin")];
+    let mut dirs = vec![
+        binaryen_bin(root),
+        terser_bin(root),
+        cargo_home()?.join("bin"),
+    ];
     if let Some(inherited) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&inherited));
     }
@@ -56,6 +65,10 @@ fn tool_path(root: &Path) -> Result<OsString> {
 
 fn binaryen_bin(root: &Path) -> PathBuf {
     root.join(".tools/binaryen/node_modules/.bin")
+}
+
+fn terser_bin(root: &Path) -> PathBuf {
+    root.join(".tools/terser/node_modules/.bin")
 }
 
 fn cargo_home() -> Result<PathBuf> {
@@ -116,6 +129,14 @@ fn install_wasm_opt(root: &Path) -> Result<()> {
         return Ok(());
     }
     npm_install(&root.join(".tools/binaryen"), BINARYEN_PACKAGE, &[])
+}
+
+fn install_terser(root: &Path) -> Result<()> {
+    if terser_bin(root).join("terser").exists() {
+        println!("install: terser ({TERSER_PACKAGE}) present");
+        return Ok(());
+    }
+    npm_install(&root.join(".tools/terser"), TERSER_PACKAGE, &[])
 }
 
 /// `npm install {package}` into its own `prefix` folder, quietly, with `extra` arguments.

@@ -10,7 +10,8 @@
   "use strict";
   var NAME = "CollaborationSystemWebChat1CE";
   var HOST_ID = "collaboration-system-web-chat-1ce";
-  var EVENTS = ["initialized", "open", "close", "videoconferenceStart", "videoconferenceEnd"];
+  /* `error` is ours, not 1C's: what the server refused (see README). */
+  var EVENTS = ["initialized", "open", "close", "videoconferenceStart", "videoconferenceEnd", "error"];
   if (window[NAME]) return;
 
   function warn(text) {
@@ -33,19 +34,25 @@
   var host = null;
   var root = null;
   var buttons = [];
+  var initialized = false;
+  /* `fullName` as the page gave it: the server keeps name, email and phone only. */
+  var fullName = null;
 
   /* Page events and listeners. */
 
-  function emit(event) {
+  function emit(event, detail) {
+    if (event === "initialized") initialized = true;
     listeners
       .filter(function (entry) { return entry[0] === event; })
-      .forEach(function (entry) {
-        try {
-          entry[1].call(undefined);
-        } catch (error) {
-          warn("a " + event + " listener failed: " + error);
-        }
-      });
+      .forEach(function (entry) { call(event, entry[1], detail); });
+  }
+
+  function call(event, listener, detail) {
+    try {
+      listener.call(undefined, detail);
+    } catch (error) {
+      warn("a " + event + " listener failed: " + error);
+    }
   }
 
   function eventNamed(method, type, listener) {
@@ -72,6 +79,17 @@
   function optionalString(object, field, method) {
     var value = object[field];
     if (value === undefined || value === null) return null;
+    if (typeof value !== "string") throw typeError(method, field, "a string");
+    return value;
+  }
+
+  /* A contact field for a merge: `undefined` keeps the known value, `null` or `""` clears it
+     (sent as `""`), a number (a phone) is taken as its digits. */
+  function contactField(object, field, method) {
+    var value = object[field];
+    if (value === undefined) return undefined;
+    if (value === null) return "";
+    if (typeof value === "number" && isFinite(value)) return String(value);
     if (typeof value !== "string") throw typeError(method, field, "a string");
     return value;
   }
@@ -136,6 +154,14 @@
       }
       showTabs();
       emit(event);
+    },
+    /* The server refused something (`what`: message, contact, matchingKeyToken): a warning
+       naming the reason, and the page's `error` listeners get {code, message, what, clientId}. */
+    refused: function (what, code, message, clientId) {
+      warn("the server refused the " + what + ": " + message);
+      var detail = { code: code, message: message, what: what };
+      if (clientId) detail.clientId = clientId;
+      emit("error", detail);
     },
     unread: function (count) {
       buttons.forEach(function (button) {
@@ -230,18 +256,28 @@
     setContactInfo: function (info) {
       var method = "setContactInfo";
       objectArgument(info, method, "info", "an object {name, email, phone}");
-      var name = optionalString(info, "name", method);
-      var email = optionalString(info, "email", method);
-      var phone = optionalString(info, "phone", method);
+      var name = contactField(info, "name", method);
+      var email = contactField(info, "email", method);
+      var phone = contactField(info, "phone", method);
+      var full = contactField(info, "fullName", method);
+      if (full !== undefined) fullName = full || null;
       withEngine(function (chat) { chat.setContact(name, email, phone); });
     },
     getContactInfo: function () {
       return ask(function (chat) {
         var contact = chat.contact();
-        return { name: contact[0], fullName: contact[0], email: contact[1], phone: contact[2] };
+        var full = fullName !== null && contact[0] ? fullName : contact[0];
+        return { name: contact[0], fullName: full, email: contact[1], phone: contact[2] };
       });
     },
     setMatchingKeyToken: function (token) {
+      /* No token (the site user logged out): an identified visitor, here or left by an earlier
+         page, is logged out, so the next user of this browser does not see their conversation;
+         an anonymous one stays. */
+      if (token === null || token === undefined || token === "") {
+        withEngine(function (chat) { chat.forgetIdentified(); });
+        return;
+      }
       if (typeof token !== "string") {
         throw typeError("setMatchingKeyToken", "token", "a string (JWT or JWS)");
       }
@@ -270,7 +306,13 @@
     },
     addListener: function (type, listener) {
       var event = eventNamed("addListener", type, listener);
-      if (event) listeners.push([event, listener]);
+      if (!event) return;
+      listeners.push([event, listener]);
+      /* `initialized` fires once: a listener added after it is called once, asynchronously
+         (pages often add theirs after polling for the object). */
+      if (event === "initialized" && initialized) {
+        setTimeout(function () { call(event, listener); }, 0);
+      }
     },
     removeListener: function (type, listener) {
       var event = eventNamed("removeListener", type, listener);

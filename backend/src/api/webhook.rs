@@ -1,10 +1,12 @@
 //! `POST /integration/webhook/{id}:{webhook_token}/callback`: the collaboration server's commands
 //! (29.5.4) into our chat. Operators are defined by `createUser` / `updateUser`; their messages
-//! and edits reach visitors live. Answers as the spec says: 200, `404 No active integration`,
+//! and edits, a conversation's new title and operators joining or leaving it
+//! (`updateConversation`, shown as messages of no one's) reach visitors live. Answers as the spec says: 200, `404 No active integration`,
 //! 409 on `create...` of an existing object, 400 naming what is wrong, 413 over the size limit,
 //! 500 only for real faults.
 
 use crate::config::integrations::Integration;
+use crate::content::notice::{MemberChange, member_notice};
 use crate::content::picture::Picture;
 use crate::content::sanitize::sanitize_html;
 use crate::live::hub::HubEvent;
@@ -152,6 +154,15 @@ async fn execute(
         Command::UpdateConversation(update) => {
             let conversation =
                 conversation(state, integration, &update.ext_conversation_id).await?;
+            let changes = [
+                (&update.add_members, MemberChange::Joined),
+                (&update.remove_members, MemberChange::Left),
+            ];
+            for (members, change) in changes {
+                for member in members.iter().flatten() {
+                    notice(state, integration, conversation, member, change).await?;
+                }
+            }
             if let Some(title) = update.title {
                 store
                     .set_conversation_title(conversation.id, &title)
@@ -189,6 +200,27 @@ async fn execute(
                 .publish(conversation.person_id, HubEvent::MessageUpdated(stored));
         }
     }
+    Ok(())
+}
+
+/// Shows in `conversation` that the operator `ext_user_id` joined or left it. Members that
+/// are not operators (the visitor's own user) go unannounced.
+async fn notice(
+    state: &AppState,
+    integration: &Integration,
+    conversation: ConversationRef,
+    ext_user_id: &str,
+    change: MemberChange,
+) -> Result<(), WebhookError> {
+    let store = &state.store;
+    let Some(name) = store.operator_name(&integration.id, ext_user_id).await? else {
+        return Ok(());
+    };
+    let text = member_notice(&integration.params.language_code, &name, change);
+    let message = store.append_system_message(conversation, &text).await?;
+    state
+        .hub
+        .publish(conversation.person_id, HubEvent::Message(message));
     Ok(())
 }
 

@@ -13,8 +13,8 @@ use crate::content::picture::Picture;
 use crate::outbox::commands;
 use crate::store::rows::text_format_name;
 use async_trait::async_trait;
-use protocol::Message;
 use protocol::webhook::{Conversation, MessageCommand, User};
+use protocol::{Author, AuthorKind, Message, TextFormat};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -454,6 +454,81 @@ impl BridgeStore for SqlStore {
         Ok(Ok(saved))
     }
 
+    async fn conversation_title(&self, conversation_id: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query("SELECT title FROM conversations WHERE id = $1")
+            .bind(conversation_id)
+            .fetch_optional(&self.reads)
+            .await?
+            .map(|row| row.try_get("title"))
+            .transpose()?
+            .flatten())
+    }
+
+    async fn operator_name(
+        &self,
+        integration_id: &str,
+        ext_user_id: &str,
+    ) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query(
+                "SELECT name FROM operators WHERE integration_id = $1 AND ext_user_id = $2",
+            )
+            .bind(integration_id)
+            .bind(ext_user_id)
+            .fetch_optional(&self.reads)
+            .await?
+            .map(|row| row.try_get("name"))
+            .transpose()?,
+        )
+    }
+
+    async fn append_system_message(
+        &self,
+        conversation: ConversationRef,
+        text: &str,
+    ) -> StoreResult<Message> {
+        // Numbered like every message: the writers of visitors' and operators' messages check
+        // the counter they planned with, so this one moving under them is safe.
+        let mut tx = self.writes.begin().await?;
+        let seq: i64 = sqlx::query(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+        )
+        .bind(conversation.id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last_seq")?;
+        let sent_at = now_ms();
+        let id: i64 = sqlx::query(
+            "INSERT INTO messages (conversation_id, seq, author_kind, text, text_format, sent_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(conversation.id)
+        .bind(seq)
+        .bind(rows::author_kind_name(AuthorKind::System))
+        .bind(text)
+        .bind(text_format_name(TextFormat::Plain))
+        .bind(sent_at)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        tx.commit().await?;
+        Ok(Message {
+            id,
+            conversation_id: conversation.id,
+            seq,
+            client_id: None,
+            author: Author {
+                kind: AuthorKind::System,
+                name: None,
+                picture: None,
+            },
+            text: text.to_owned(),
+            text_format: TextFormat::Plain,
+            sent_at,
+            edited_at: None,
+        })
+    }
+
     async fn operator_picture(
         &self,
         integration_id: &str,
@@ -798,6 +873,87 @@ mod tests {
             .unwrap();
         assert_eq!(left, 0, "delivered commands are deleted");
         assert_eq!(store.outbox_counts("shop").await.unwrap().depth, 0);
+    }
+
+    #[tokio::test]
+    async fn notices_and_titles_of_the_collaboration_server_show_in_the_conversation() {
+        let (_dir, stores) = crate::store::test_stores::test_stores().await;
+        for store in stores {
+            let engine = store.engine();
+            let visitor = store.create_visitor("shop", "hash").await.unwrap();
+            let say = |n: usize| NewMessage {
+                client_id: format!("m-{n}"),
+                text: format!("hello {n}"),
+                text_format: TextFormat::Plain,
+                page: None,
+            };
+            let first = store
+                .append_visitor_message(&visitor, say(1), Bridge::Off)
+                .await
+                .unwrap();
+            let conversation = ConversationRef {
+                id: first.message().conversation_id,
+                person_id: visitor.person_id,
+            };
+            assert_eq!(
+                store.conversation_title(conversation.id).await.unwrap(),
+                None
+            );
+            store
+                .set_conversation_title(conversation.id, "Order 42")
+                .await
+                .unwrap();
+            assert_eq!(
+                store.conversation_title(conversation.id).await.unwrap(),
+                Some("Order 42".into()),
+                "{engine:?}"
+            );
+
+            let anna = User {
+                ext_user_id: "op-1".into(),
+                name: "Anna".into(),
+                full_name: String::new(),
+                picture: None,
+            };
+            store
+                .save_operator("shop", &anna, None, Write::Create)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                store.operator_name("shop", "op-1").await.unwrap(),
+                Some("Anna".into())
+            );
+            assert_eq!(
+                store.operator_name("shop", "visitor-1").await.unwrap(),
+                None
+            );
+            assert_eq!(store.operator_name("other", "op-1").await.unwrap(), None);
+
+            let notice = store
+                .append_system_message(conversation, "Anna joined the conversation")
+                .await
+                .unwrap();
+            store
+                .append_visitor_message(&visitor, say(2), Bridge::Off)
+                .await
+                .unwrap();
+            let stored = store.messages_after(conversation.id, 0, 10).await.unwrap();
+            let shown: Vec<_> = stored
+                .iter()
+                .map(|m| (m.seq, m.author.kind, m.text.as_str()))
+                .collect();
+            assert_eq!(
+                shown,
+                [
+                    (1, AuthorKind::Visitor, "hello 1"),
+                    (2, AuthorKind::System, "Anna joined the conversation"),
+                    (3, AuthorKind::Visitor, "hello 2"),
+                ],
+                "{engine:?}: numbered among the others"
+            );
+            assert_eq!(stored[1], notice, "{engine:?}: returned as stored");
+        }
     }
 
     #[tokio::test]

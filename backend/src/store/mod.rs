@@ -292,6 +292,24 @@ pub trait BridgeStore: Send + Sync {
 
     async fn set_conversation_title(&self, conversation_id: i64, title: &str) -> StoreResult<()>;
 
+    /// The title the collaboration server gave the conversation (`createConversation`,
+    /// `updateConversation`), if any: the widget shows it in its header.
+    async fn conversation_title(&self, conversation_id: i64) -> StoreResult<Option<String>>;
+
+    /// The name of the operator the collaboration server calls `ext_user_id`, if it is one.
+    async fn operator_name(
+        &self,
+        integration_id: &str,
+        ext_user_id: &str,
+    ) -> StoreResult<Option<String>>;
+
+    /// A message of no one's (an operator joined or left) at the end of `conversation`.
+    async fn append_system_message(
+        &self,
+        conversation: ConversationRef,
+        text: &str,
+    ) -> StoreResult<Message>;
+
     /// An operator's message (`createMessage`, text already sanitized) into `conversation`.
     async fn append_operator_message(
         &self,

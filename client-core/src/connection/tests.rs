@@ -298,3 +298,118 @@ fn a_token_the_server_still_knows_is_retried() {
     );
     assert_eq!(connection.visitor_token(), Some("t1"));
 }
+
+#[test]
+fn messages_refused_over_the_rate_limit_are_sent_again_in_order_when_allowed() {
+    let mut connection = online("t1");
+    for id in ["a", "b", "c"] {
+        assert_eq!(
+            connection.on(Event::Wrote(message(id))),
+            [Effect::Send(message(id).frame())]
+        );
+    }
+    connection.on(Event::Stored("a".into()));
+    assert_eq!(
+        connection.on(Event::RateLimited {
+            client_id: "b".into(),
+            retry_after_ms: 700
+        }),
+        [Effect::MarkWaiting("b".into()), Effect::ScheduleResend(700)]
+    );
+    assert_eq!(
+        connection.on(Event::RateLimited {
+            client_id: "c".into(),
+            retry_after_ms: 650
+        }),
+        [Effect::MarkWaiting("c".into())],
+        "one resend for all"
+    );
+    assert_eq!(
+        connection.on(Event::Wrote(message("d"))),
+        [],
+        "held back behind the refused ones"
+    );
+    assert_eq!(
+        connection.on(Event::ResendDue),
+        [
+            Effect::MarkSending("b".into()),
+            Effect::MarkSending("c".into()),
+            Effect::MarkSending("d".into()),
+            Effect::Send(message("b").frame()),
+            Effect::Send(message("c").frame()),
+            Effect::Send(message("d").frame()),
+        ]
+    );
+    assert_eq!(connection.on(Event::ResendDue), [], "nothing held any more");
+    assert_eq!(
+        connection.on(Event::Wrote(message("e"))),
+        [Effect::Send(message("e").frame())]
+    );
+}
+
+#[test]
+fn messages_held_over_the_rate_limit_wait_for_the_resend_after_a_reconnect() {
+    let mut connection = online("t1");
+    connection.on(Event::Wrote(message("a")));
+    connection.on(Event::RateLimited {
+        client_id: "a".into(),
+        retry_after_ms: 500,
+    });
+    connection.on(Event::SocketClosed(1006));
+    reconnect(&mut connection, "t1");
+    assert_eq!(connection.on(Event::Welcome), [], "still held back");
+    assert_eq!(
+        connection.on(Event::ResendDue),
+        [
+            Effect::MarkSending("a".into()),
+            Effect::Send(message("a").frame())
+        ]
+    );
+}
+
+#[test]
+fn clearing_the_token_logs_an_identified_visitor_out_and_keeps_an_anonymous_one() {
+    let mut anonymous = online("t1");
+    anonymous.on(Event::Identity(Identity::Anonymous));
+    assert_eq!(anonymous.on(Event::IdentificationCleared), []);
+
+    let mut identified = online("t1");
+    identified.on(Event::Identity(Identity::Identified));
+    assert_eq!(
+        identified.on(Event::IdentificationCleared),
+        [Effect::LogOut]
+    );
+}
+
+#[test]
+fn a_token_cleared_before_the_welcome_logs_out_once_the_visitor_is_known_identified() {
+    let mut connection = Connection::new(full_jitter);
+    assert_eq!(
+        connection.on(Event::IdentificationCleared),
+        [],
+        "no visitor at all"
+    );
+    connection.on(Event::Resumed("t1".into()));
+    assert_eq!(connection.on(Event::IdentificationCleared), []);
+    connection.on(Event::TokenRead(StoredToken::Stored("t1".into())));
+    connection.on(Event::Welcome);
+    assert_eq!(
+        connection.on(Event::Identity(Identity::Identified)),
+        [Effect::LogOut]
+    );
+    assert_eq!(
+        connection.on(Event::Identity(Identity::Identified)),
+        [],
+        "once"
+    );
+
+    let mut anonymous = Connection::new(full_jitter);
+    anonymous.on(Event::Resumed("t2".into()));
+    anonymous.on(Event::IdentificationCleared);
+    assert_eq!(anonymous.on(Event::Identity(Identity::Anonymous)), []);
+    assert_eq!(
+        anonymous.on(Event::Identity(Identity::Identified)),
+        [],
+        "a later identification is the page's new user"
+    );
+}

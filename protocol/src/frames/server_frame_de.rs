@@ -121,6 +121,7 @@ impl Fields {
                 )?)
                 .map_err(|_| FrameError::TooLarge("max_message_bytes"))?,
                 has_older: self.has_older.unwrap_or_default(),
+                title: self.title,
             },
             Kind::Ack => ServerFrame::Ack {
                 client_id: required(self.client_id, "client_id")?,
@@ -139,6 +140,7 @@ impl Fields {
                 messages: required(self.messages, "messages")?,
                 visitor_token: self.visitor_token,
                 has_older: self.has_older.unwrap_or_default(),
+                title: self.title,
             },
             Kind::History => ServerFrame::History {
                 conversation_id: required(self.conversation_id, "conversation_id")?,

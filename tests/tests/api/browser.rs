@@ -48,17 +48,22 @@ pub(crate) async fn stored_visitor_token(page: &Session) -> Value {
     .await
 }
 
-/// An operator's reply in the conversation of the visitor whose token the page holds.
-pub(crate) async fn operator_says(server: &Endpoint, page: &Session, ext_id: &str, text: &str) {
+/// The first frame a connection with the visitor token the page holds gets.
+pub(crate) async fn welcome_of_page_visitor(server: &Endpoint, page: &Session) -> ServerFrame {
     let token = stored_visitor_token(page).await;
     let token = token.as_str().expect("the page keeps a visitor token");
     let mut client = WsClient::connect(&server.api(), SHOP_ORIGIN, token, None)
         .await
         .expect("connect as the visitor");
+    client.next().await
+}
+
+/// An operator's reply in the conversation of the visitor whose token the page holds.
+pub(crate) async fn operator_says(server: &Endpoint, page: &Session, ext_id: &str, text: &str) {
     let ServerFrame::Welcome {
         conversation_id: Some(conversation_id),
         ..
-    } = client.next().await
+    } = welcome_of_page_visitor(server, page).await
     else {
         panic!("the visitor has a conversation");
     };
@@ -225,13 +230,13 @@ async fn the_page_api_and_its_events() {
 
     // Contact info: API round trip, then the form.
     page.js(
-        "window.CollaborationSystemWebChat1CE.setContactInfo({name: 'Ivan', email: 'ivan@example.com', phone: '+7 900'})",
+        "window.CollaborationSystemWebChat1CE.setContactInfo({name: 'Ivan', email: 'ivan@example.com', phone: '+7 900 123-45-67'})",
         Vec::new(),
     )
     .await;
     assert_eq!(
         resolve(&page, "getContactInfo()").await,
-        json!({"name": "Ivan", "fullName": "Ivan", "email": "ivan@example.com", "phone": "+7 900"})
+        json!({"name": "Ivan", "fullName": "Ivan", "email": "ivan@example.com", "phone": "+7 900 123-45-67"})
     );
     page.js(
         &format!(

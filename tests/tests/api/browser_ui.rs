@@ -1,7 +1,7 @@
 //! Parts of the chat's UI in headless Chromium that need a particular server or screen: a
-//! message the server refused shows as not sent (passing axe-core) and goes through on Retry,
-//! and on a phone the open chat fills the visual viewport (what an on-screen keyboard leaves),
-//! composer included.
+//! message over the rate limit shows as waiting and goes by itself, one refused for good shows
+//! as not sent and is sent again on Retry, and on a phone the open chat fills the visual
+//! viewport (what an on-screen keyboard leaves), composer included.
 
 use crate::browser::{DESKTOP, PHONE};
 use backend::config::settings::Limits;
@@ -11,9 +11,8 @@ use tests::EmbeddedChat;
 use tests::Options;
 
 #[tokio::test]
-async fn a_refused_message_is_marked_not_sent_and_goes_through_on_retry() {
-    // One message at once, then one every 3 s: the second of two quick ones is refused. Frames
-    // are not what is limited here: Retry may be clicked as often as the widget offers it.
+async fn a_message_over_the_rate_limit_shows_as_waiting_and_goes_by_itself() {
+    // One message at once, then one every 3 s: the second of two quick ones is refused.
     let limits = Limits {
         message_burst: 1,
         messages_per_minute: 20,
@@ -28,37 +27,24 @@ async fn a_refused_message_is_marked_not_sent_and_goes_through_on_retry() {
     let page = &chat.page;
     page.open_and_say("first").await;
     page.type_message("second").await;
-    let retry = ".cw-msg-own:last-child .cw-retry";
     page.wait_for(
-        "the second message marked not sent",
+        "the second message waiting",
         &format!(
-            "{}.querySelector('.cw-msg-own:last-child .cw-status-failed')",
+            "{}.querySelector('.cw-msg-own:last-child .cw-status-waiting')",
             shadow()
         ),
     )
     .await;
-    page.screenshot("refused-message").await;
-    // The not-sent mark and its Retry button pass the accessibility checks too.
-    let violations = tests::axe::violations(page).await;
-    assert!(violations.is_empty(), "{}", violations.join("\n"));
-    // The server takes the message again once its limit has refilled (within 3 s); until then
-    // each Retry is refused and offered anew. So retry whenever offered, until it is stored.
-    let answered = format!(
-        "({0}.querySelectorAll('.cw-msg-own .cw-status-sent').length === 2 \
-         && !{0}.querySelector('.cw-retry') && 'stored') \
-         || ({0}.querySelector('{retry}') && 'refused')",
-        shadow()
-    );
-    loop {
-        page.widget_element(retry)
-            .await
-            .click()
-            .await
-            .expect("click Retry");
-        if page.wait_for("the retry answered", &answered).await == "stored" {
-            break;
-        }
-    }
+    page.screenshot("waiting-message").await;
+    page.wait_for(
+        "both stored, without a Retry",
+        &format!(
+            "{0}.querySelectorAll('.cw-msg-own .cw-status-sent').length === 2 \
+             && !{0}.querySelector('.cw-retry')",
+            shadow()
+        ),
+    )
+    .await;
     let texts = page
         .js(
             &format!(
@@ -69,6 +55,44 @@ async fn a_refused_message_is_marked_not_sent_and_goes_through_on_retry() {
         )
         .await;
     assert_eq!(texts, json!(["first", "second"]), "each once, in order");
+    chat.page.close().await;
+}
+
+#[tokio::test]
+async fn a_refused_message_is_marked_not_sent_and_retry_sends_it_again() {
+    let chat = EmbeddedChat::start_with(Options::default().with_widget(), DESKTOP, "").await;
+    let page = &chat.page;
+    page.open_and_say("first").await;
+    page.js(
+        "window.__refusals = 0;\n\
+         var chat = window.CollaborationSystemWebChat1CE;\n\
+         chat.addListener('error', function () { window.__refusals += 1; });\n\
+         chat.sendMessage({text: arguments[0]});",
+        vec![json!(
+            "x".repeat(Options::default().limits.max_message_bytes + 1)
+        )],
+    )
+    .await;
+    let refused = |count: u32| {
+        format!(
+            "window.__refusals === {count} && \
+             {}.querySelector('.cw-msg-own:last-child .cw-status-failed')",
+            shadow()
+        )
+    };
+    page.wait_for("the message marked not sent", &refused(1))
+        .await;
+    page.screenshot("refused-message").await;
+    // The not-sent mark and its Retry button pass the accessibility checks too.
+    let violations = tests::axe::violations(page).await;
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+    page.widget_element(".cw-msg-own:last-child .cw-retry")
+        .await
+        .click()
+        .await
+        .expect("click Retry");
+    page.wait_for("the retry sent and refused again", &refused(2))
+        .await;
     chat.page.close().await;
 }
 

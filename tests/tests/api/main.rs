@@ -7,6 +7,7 @@ mod browser;
 mod browser_a11y;
 mod browser_csp;
 mod browser_history;
+mod browser_integrators;
 mod browser_loader;
 mod browser_params;
 mod browser_privacy;

@@ -11,11 +11,13 @@ use protocol::{AuthorKind, TextFormat};
 pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
     let strings = chat.strings;
     let own = entry.author.kind == AuthorKind::Visitor;
-    let author = entry
-        .author
-        .name
-        .clone()
-        .unwrap_or_else(|| if own { strings.you } else { strings.operator }.to_owned());
+    // A notice of what happened (an operator joined) is no one's: it names no author.
+    let author = (entry.author.kind != AuthorKind::System).then(|| {
+        let name = entry.author.name.clone();
+        let author =
+            name.unwrap_or_else(|| if own { strings.you } else { strings.operator }.into());
+        view! { <span class="cw-author">{author}</span> }
+    });
     let picture = entry
         .author
         .picture
@@ -25,6 +27,7 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
     let status = own.then(|| {
         let (class, label) = match entry.delivery {
             Delivery::Sending => ("cw-status cw-status-sending", strings.sending),
+            Delivery::Waiting => ("cw-status cw-status-waiting", strings.waiting),
             Delivery::Sent => ("cw-status cw-status-sent", strings.sent),
             Delivery::Failed => ("cw-status cw-status-failed", strings.failed),
         };
@@ -57,17 +60,18 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
             None
         }
     };
-    let class = if own {
-        "cw-msg cw-msg-own"
-    } else {
-        "cw-msg cw-msg-other"
+    let class = match entry.author.kind {
+        AuthorKind::Visitor => "cw-msg cw-msg-own",
+        AuthorKind::Operator => "cw-msg cw-msg-other",
+        // What happened in the conversation (an operator joined or left): no bubble of anyone's.
+        AuthorKind::System => "cw-msg cw-msg-system",
     };
     view! {
         <li class=class data-id=entry.id.map(|id| id.to_string()) data-client-id=entry.client_id.clone()>
             {picture}
             <div class="cw-bubble">
                 <div class="cw-meta">
-                    <span class="cw-author">{author}</span>
+                    {author}
                     <time class="cw-time">{crate::browser::clock_time(entry.sent_at)}</time>
                     {status}
                 </div>

@@ -61,6 +61,8 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
         State::CreatingVisitor | State::Connecting => Some(strings.connecting),
         State::CheckingToken | State::Retrying => Some(strings.offline),
     };
+    // Operators' title for the conversation, once they set one.
+    let integration_title = title.clone();
     // Parts shown only sometimes are plain `Option` closures rather than `<Show>`: the same
     // DOM without a memo per part, which keeps the bundle smaller.
     view! {
@@ -81,7 +83,9 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                 style:background-color=params.title_back_color.clone()
                 style:color=params.title_text_color.clone()
             >
-                <h2 class="cw-title">{title.clone()}</h2>
+                <h2 class="cw-title">
+                    {move || chat.title.get().unwrap_or_else(|| integration_title.clone())}
+                </h2>
                 <button
                     class="cw-icon-button cw-contact-toggle"
                     node_ref=contact_toggle

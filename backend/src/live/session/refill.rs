@@ -27,6 +27,7 @@ impl Session {
             None => (Page::default(), true),
         };
         self.conversation_id = conversation_id;
+        let title = self.title().await?;
         if let Some(last) = page.messages.last() {
             self.delivered.reset(last.seq);
         }
@@ -39,9 +40,18 @@ impl Session {
             reset,
             max_message_bytes: self.state.limits.max_message_bytes,
             has_older: page.has_older,
+            title,
         })
         .await;
         Ok(())
+    }
+
+    /// The title of the session's conversation, once the collaboration server gave it one.
+    pub(super) async fn title(&self) -> Result<Option<String>, StoreError> {
+        match self.conversation_id {
+            Some(id) => self.state.store.conversation_title(id).await,
+            None => Ok(None),
+        }
     }
 
     /// What a client holding every message up to `after` gets, and whether it replaces what

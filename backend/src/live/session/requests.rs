@@ -129,6 +129,10 @@ impl Session {
             Err(error) => return self.internal_error(&error, None).await,
         };
         self.conversation_id = conversation_id;
+        let title = match self.title().await {
+            Ok(title) => title,
+            Err(error) => return self.internal_error(&error, None).await,
+        };
         self.delivered
             .reset(page.messages.last().map_or(0, |m| m.seq));
         let visitor_token = self.new_token.take();
@@ -139,6 +143,7 @@ impl Session {
             messages: page.messages,
             has_older: page.has_older,
             visitor_token,
+            title,
         })
         .await
     }
