@@ -1,29 +1,43 @@
 //! Storage of visitors, people, conversations, messages and the outbox, behind the [`Store`]
-//! trait. One SQL implementation serves SQLite and PostgreSQL (see [`sql`]); the engine is chosen
-//! once from the scheme of `database_url`.
+//! trait. [`open`] picks the engine once from the URL's scheme: SQLite ([`sqlite`]) or
+//! PostgreSQL ([`postgres`]), each on its own typed pool. What both engines run alike is
+//! written once, over either pool ([`sql_store`], [`bridge_store`]); messages go through one
+//! group-commit [`writer`], which plans each batch in plain Rust ([`batch`]) and hands it to
+//! the engine's `write_batch`.
 
-mod append_sql;
-mod bridge_sql;
-mod checkpoint;
+mod batch;
+mod bridge_store;
 mod conversation_refs;
-mod group_commit;
-mod legacy_pictures;
-mod multi_row;
-mod remembered;
-mod reply_sql;
+mod postgres;
 mod rows;
-mod single_statement;
-mod sql;
+mod sql_store;
+mod sqlite;
 #[cfg(test)]
 mod test_stores;
+#[cfg(test)]
+mod tests;
+mod writer;
 
 use crate::content::picture::Picture;
 use async_trait::async_trait;
 use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo, TextFormat};
 
+use crate::config::settings::SqliteSynchronous;
 use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
-pub use sql::SqlStore;
+use std::sync::Arc;
+
+/// Opens the store at `url` (`sqlite://file.db` or `postgres://...`), SQLite's commits made as
+/// durable as `synchronous` says, and applies the engine's migrations.
+pub async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::open(url, synchronous).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}
 
 /// The database engine behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
