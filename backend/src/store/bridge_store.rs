@@ -2,7 +2,7 @@
 //! us (operators, their messages, conversation titles), through the statements in `sql/`.
 
 use super::batch::OperatorMessage;
-use super::rows::{DeadLetterRow, OperatorRow, OutboxRow, PictureRow, text_format_name};
+use super::rows::{OutboxRow, text_format_name};
 use super::sql_store::{Dialect, SqlStore};
 use super::{
     AfterFailure, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Failure, Operator,
@@ -26,17 +26,17 @@ fn due_queues(rows: Vec<OutboxRow>, now: i64) -> HashMap<String, Vec<OutboxItem>
     let mut queues: HashMap<String, Vec<OutboxRow>> = HashMap::new();
     for row in rows {
         queues
-            .entry(row.ordering_key.clone())
+            .entry(row.item.ordering_key.clone())
             .or_default()
             .push(row);
     }
     queues
         .into_iter()
         .map(|(key, mut queue)| {
-            queue.sort_by_key(|row| row.id);
+            queue.sort_by_key(|row| row.item.id);
             let due = queue.first().is_some_and(|row| row.next_attempt_at <= now);
             let items = if due {
-                queue.into_iter().map(OutboxItem::from).collect()
+                queue.into_iter().map(|row| row.item).collect()
             } else {
                 Vec::new()
             };
@@ -73,7 +73,7 @@ where
             .bind(limit)
             .fetch_all(&self.reads)
             .await?;
-        Ok(rows.into_iter().map(OutboxItem::from).collect())
+        Ok(rows.into_iter().map(|row| row.item).collect())
     }
 
     async fn due_retries(
@@ -88,7 +88,7 @@ where
             .bind(limit)
             .fetch_all(&self.reads)
             .await?;
-        Ok(rows.into_iter().map(OutboxItem::from).collect())
+        Ok(rows.into_iter().map(|row| row.item).collect())
     }
 
     async fn next_commands(
@@ -177,22 +177,19 @@ where
     }
 
     async fn dead_letters(&self) -> StoreResult<Vec<DeadLetter>> {
-        let rows: Vec<DeadLetterRow> = sqlx::query_as(include_str!("sql/dead_letters.sql"))
+        Ok(sqlx::query_as(include_str!("sql/dead_letters.sql"))
             .fetch_all(&self.reads)
-            .await?;
-        Ok(rows.into_iter().map(DeadLetter::from).collect())
+            .await?)
     }
 
     async fn retry_dead_letters(&self, which: DeadLetters<'_>, now: i64) -> StoreResult<Vec<i64>> {
         let mut tx = self.writes.begin().await?;
         let wanted: BTreeSet<i64> = match which {
             DeadLetters::All => {
-                let rows: Vec<DeadLetterRow> = sqlx::query_as(include_str!("sql/dead_letters.sql"))
+                let rows: Vec<DeadLetter> = sqlx::query_as(include_str!("sql/dead_letters.sql"))
                     .fetch_all(&mut *tx)
                     .await?;
-                rows.into_iter()
-                    .map(|row| DeadLetter::from(row).id)
-                    .collect()
+                rows.into_iter().map(|row| row.id).collect()
             }
             DeadLetters::Ids(ids) => ids.iter().copied().collect(),
         };
@@ -228,12 +225,11 @@ where
         sqlx::query(include_str!("sql/lock_operators.sql"))
             .execute(&mut *tx)
             .await?;
-        let existing: Option<OperatorRow> =
-            sqlx::query_as(include_str!("sql/operator_by_ext_id.sql"))
-                .bind(integration_id)
-                .bind(&user.ext_user_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let existing: Option<Operator> = sqlx::query_as(include_str!("sql/operator_by_ext_id.sql"))
+            .bind(integration_id)
+            .bind(&user.ext_user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let (data, content_type, etag) = match picture {
             Some(picture) => (
                 Some(picture.bytes.clone()),
@@ -242,7 +238,7 @@ where
             ),
             None => (None, None, None),
         };
-        let saved: OperatorRow = match (write, existing.map(Operator::from)) {
+        let saved: Operator = match (write, existing) {
             (Write::Create, Some(_)) => {
                 return Ok(Err(Refused::Conflict(format!(
                     "user {} exists",
@@ -282,7 +278,7 @@ where
             }
         };
         tx.commit().await?;
-        Ok(Ok(saved.into()))
+        Ok(Ok(saved))
     }
 
     async fn operator_picture(
@@ -290,12 +286,11 @@ where
         integration_id: &str,
         operator_id: i64,
     ) -> StoreResult<Option<Picture>> {
-        let row: Option<PictureRow> = sqlx::query_as(include_str!("sql/operator_picture.sql"))
+        Ok(sqlx::query_as(include_str!("sql/operator_picture.sql"))
             .bind(integration_id)
             .bind(operator_id)
             .fetch_optional(&self.reads)
-            .await?;
-        Ok(row.map(Picture::from))
+            .await?)
     }
 
     async fn conversation_by_ext_id(
@@ -437,11 +432,14 @@ mod tests {
     use super::*;
 
     fn row(id: i64, key: &str, next_attempt_at: i64) -> OutboxRow {
-        OutboxRow {
+        let item = OutboxItem {
             id,
             ordering_key: key.into(),
             command: "{}".into(),
             attempts: 0,
+        };
+        OutboxRow {
+            item,
             next_attempt_at,
         }
     }

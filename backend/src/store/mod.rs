@@ -164,7 +164,7 @@ pub enum AfterFailure {
 }
 
 /// A command set aside after being refused for good.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeadLetter {
     /// Its id in the outbox, kept when it is retried.
     pub id: i64,
@@ -185,7 +185,7 @@ pub enum DeadLetters<'a> {
 }
 
 /// A user of the collaboration server (an operator).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Operator {
     pub id: i64,
     pub ext_user_id: String,

@@ -1,8 +1,7 @@
 //! Database rows as both engines return them (`sqlx::FromRow`, decoded the same way from a
 //! SQLite or a PostgreSQL row), and their turning into the types the rest of the server uses.
 
-use super::{DeadLetter, Operator, StoreError, StoreResult, Visitor};
-use crate::content::picture::Picture;
+use super::{StoreError, StoreResult, Visitor};
 use crate::outbox::OutboxItem;
 use protocol::{Author, AuthorKind, ContactInfo, Message, TextFormat};
 
@@ -97,87 +96,12 @@ pub(super) struct PersonRow {
     pub ext_user_id: Option<String>,
 }
 
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct OperatorRow {
-    id: i64,
-    ext_user_id: String,
-    name: String,
-}
-
-impl From<OperatorRow> for Operator {
-    fn from(row: OperatorRow) -> Self {
-        Self {
-            id: row.id,
-            ext_user_id: row.ext_user_id,
-            name: row.name,
-        }
-    }
-}
-
-/// An operator's stored picture.
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct PictureRow {
-    picture_data: Vec<u8>,
-    picture_type: String,
-    picture_etag: String,
-}
-
-impl From<PictureRow> for Picture {
-    fn from(row: PictureRow) -> Self {
-        Self {
-            bytes: row.picture_data,
-            content_type: row.picture_type,
-            etag: row.picture_etag,
-        }
-    }
-}
-
 /// An undelivered command and when it is due.
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct OutboxRow {
-    pub id: i64,
-    pub ordering_key: String,
-    pub command: String,
-    pub attempts: i64,
+    #[sqlx(flatten)]
+    pub item: OutboxItem,
     pub next_attempt_at: i64,
-}
-
-impl From<OutboxRow> for OutboxItem {
-    fn from(row: OutboxRow) -> Self {
-        Self {
-            id: row.id,
-            ordering_key: row.ordering_key,
-            command: row.command,
-            attempts: row.attempts,
-        }
-    }
-}
-
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct DeadLetterRow {
-    id: i64,
-    integration_id: String,
-    ordering_key: String,
-    attempts: i64,
-    last_status: Option<i64>,
-    last_error: String,
-    created_at: i64,
-    dead_at: i64,
-}
-
-impl From<DeadLetterRow> for DeadLetter {
-    fn from(row: DeadLetterRow) -> Self {
-        Self {
-            id: row.id,
-            integration_id: row.integration_id,
-            ordering_key: row.ordering_key,
-            attempts: row.attempts,
-            last_status: row.last_status,
-            last_error: row.last_error,
-            created_at: row.created_at,
-            dead_at: row.dead_at,
-        }
-    }
 }
 
 /// Where the picture of the operator `operator_id` is served, relative to the integration.
