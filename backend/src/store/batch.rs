@@ -1,12 +1,14 @@
 //! Planning a batch of messages, in plain Rust: given what the store held before the batch
-//! ([`Known`]), which messages are new and the number each takes in its conversation
+//! ([`Lookup`]), which messages are new and the number each takes in its conversation
 //! ([`Plan`]), and, once the engine has written the new ones, what each sender is answered
 //! ([`Plan::outcomes`]). A client id stored before, or earlier in the batch, gives back the
 //! message stored under it; an operator's message id stored before, or earlier in the batch,
 //! is refused. New messages are numbered per conversation in the order they arrived.
 
+use super::interface::{
+    Appended, ConversationRef, NewMessage, Refused, StoreError, StoreResult, Visitor,
+};
 use super::rows::{author_kind_name, text_format_name};
-use super::{Appended, ConversationRef, NewMessage, Refused, StoreError, StoreResult, Visitor};
 use crate::outbox::commands;
 use crate::outbox::signal::{Handed, ordering_key};
 use crate::outbox::{Bridge, OutboxItem};
@@ -47,12 +49,12 @@ pub(super) enum Outcome {
 
 /// What the store held of a batch's people and messages before the batch.
 #[derive(Debug, Default)]
-pub(super) struct Known {
+pub(super) struct Lookup {
     pub people: HashMap<i64, Person>,
     /// Messages stored under a client id, by person and client id.
     pub stored: HashMap<(i64, String), i64>,
     /// Operators' messages stored, by conversation and the collaboration server's id.
-    pub replied: HashSet<(i64, String)>,
+    pub stored_replies: HashSet<(i64, String)>,
 }
 
 /// A person of the batch as the store held it.
@@ -75,7 +77,7 @@ pub(super) struct PersonConversation {
 /// One visitor's message as the engines read it: its person, the person's conversation, and
 /// the message stored before under its client id (`known_messages.sql`).
 #[derive(Debug, sqlx::FromRow)]
-pub(super) struct KnownRow {
+pub(super) struct LookupRow {
     pub person_id: i64,
     pub client_id: String,
     pub ext_user_id: Option<String>,
@@ -92,9 +94,9 @@ pub(super) struct Announced {
     pub ext_conversation_id: String,
 }
 
-impl Known {
+impl Lookup {
     /// Adds what a row of `known_messages.sql` tells.
-    pub(super) fn add(&mut self, row: KnownRow) {
+    pub(super) fn add(&mut self, row: LookupRow) {
         let conversation = row.conversation_id.map(|id| PersonConversation {
             id,
             ext_id: row.ext_conversation_id,
@@ -176,12 +178,12 @@ pub(super) struct Plan {
 }
 
 impl Plan {
-    /// Plans `batch` given what was `known` before it; every visitor's conversation must be
-    /// known (the engine creates the missing ones first, [`Known::unprepared`]).
-    pub(super) fn new(batch: &[Incoming], known: &Known) -> StoreResult<Self> {
+    /// Plans `batch` given what `lookup` found before it; every visitor's conversation must
+    /// have been found (the engine creates the missing ones first, [`Lookup::unprepared`]).
+    pub(super) fn new(batch: &[Incoming], lookup: &Lookup) -> StoreResult<Self> {
         let mut slots = Vec::with_capacity(batch.len());
         let mut first_of: HashMap<(i64, &str), usize> = HashMap::new();
-        let mut replied: HashSet<(i64, &str)> = HashSet::new();
+        let mut replies_in_batch: HashSet<(i64, &str)> = HashSet::new();
         let mut taken: BTreeMap<i64, i64> = BTreeMap::new();
         let mut new_in = |conversation_id: i64| {
             let count = taken.entry(conversation_id).or_insert(0);
@@ -196,14 +198,14 @@ impl Plan {
                 Incoming::Visitor(message) => {
                     let person_id = message.visitor.person_id;
                     let client_id = message.message.client_id.as_str();
-                    if let Some(&id) = known.stored.get(&(person_id, client_id.to_owned())) {
+                    if let Some(&id) = lookup.stored.get(&(person_id, client_id.to_owned())) {
                         Slot::Stored(id)
                     } else if let Some(&first) = first_of.get(&(person_id, client_id)) {
                         Slot::SameAs(first)
                     } else {
                         first_of.insert((person_id, client_id), index);
                         let conversation_id =
-                            known.conversation_of(person_id).ok_or_else(|| {
+                            lookup.conversation_of(person_id).ok_or_else(|| {
                                 StoreError::Corrupt(format!(
                                     "person {person_id} has no conversation"
                                 ))
@@ -213,7 +215,9 @@ impl Plan {
                 }
                 Incoming::Operator(message) => {
                     let key = (message.conversation.id, message.command.ext_id.as_str());
-                    if known.replied.contains(&(key.0, key.1.to_owned())) || !replied.insert(key) {
+                    if lookup.stored_replies.contains(&(key.0, key.1.to_owned()))
+                        || !replies_in_batch.insert(key)
+                    {
                         Slot::Refused
                     } else {
                         new_in(message.conversation.id)
@@ -507,12 +511,12 @@ mod tests {
 
     /// Ann (person 1) in conversation 100, announced; Bob (person 2) in 200, not announced;
     /// Ann's "a-1" stored before as message 7, and an operator's "op-1" in 100.
-    fn known() -> Known {
-        let mut known = Known::default();
+    fn lookup() -> Lookup {
+        let mut lookup = Lookup::default();
         for (person_id, conversation_id, announced, client_id, existing) in
             [(1, 100, true, "a-1", Some(7)), (2, 200, false, "b-1", None)]
         {
-            known.add(KnownRow {
+            lookup.add(LookupRow {
                 person_id,
                 client_id: client_id.into(),
                 ext_user_id: announced.then(|| format!("visitor-{person_id}")),
@@ -522,8 +526,8 @@ mod tests {
                 existing,
             });
         }
-        known.replied.insert((100, "op-1".into()));
-        known
+        lookup.stored_replies.insert((100, "op-1".into()));
+        lookup
     }
 
     fn new(conversation_id: i64, ordinal: i64) -> Slot {
@@ -542,7 +546,7 @@ mod tests {
             from(2, "b-2"),
             from(1, "a-3"),
         ];
-        let plan = Plan::new(&batch, &known()).unwrap();
+        let plan = Plan::new(&batch, &lookup()).unwrap();
         assert_eq!(
             plan.slots,
             [
@@ -569,7 +573,7 @@ mod tests {
             reply(100, "op-2"),
             reply(200, "op-2"),
         ];
-        let plan = Plan::new(&batch, &known()).unwrap();
+        let plan = Plan::new(&batch, &lookup()).unwrap();
         assert_eq!(
             plan.slots,
             [
@@ -645,8 +649,8 @@ mod tests {
             quiet,
             reply(100, "op-2"),
         ];
-        let known = known();
-        let unprepared: Vec<(i64, &str)> = known
+        let lookup = lookup();
+        let unprepared: Vec<(i64, &str)> = lookup
             .unprepared(&batch)
             .iter()
             .map(|message| {
@@ -662,11 +666,11 @@ mod tests {
             "Bob is not announced yet, Carol has no conversation"
         );
         assert!(
-            matches!(Plan::new(&batch, &known), Err(StoreError::Corrupt(_))),
+            matches!(Plan::new(&batch, &lookup), Err(StoreError::Corrupt(_))),
             "a batch is planned once every conversation exists"
         );
         assert_eq!(
-            known.announced(1),
+            lookup.announced(1),
             Some(Announced {
                 ext_user_id: "visitor-1".into(),
                 ext_conversation_id: "100".into()

@@ -2,14 +2,14 @@
 //! us (operators, their messages, conversation titles), through the statements in `sql/`.
 
 use super::batch::OperatorMessage;
+use super::interface::{
+    AfterFailure, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Failure, Operator,
+    OutboxCounts, Refused, StoreResult, Write, now_ms,
+};
 use super::rows::{OutboxRow, text_format_name};
 use super::sql_store::{Dialect, SqlStore};
-use super::{
-    AfterFailure, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Failure, Operator,
-    OutboxCounts, OutboxItem, Refused, StoreResult, Write, now_ms,
-};
 use crate::content::picture::Picture;
-use crate::outbox::{OutboxSignal, commands};
+use crate::outbox::{OutboxItem, OutboxSignal, commands};
 use async_trait::async_trait;
 use protocol::Message;
 use protocol::webhook::{Conversation, MessageCommand, User};

@@ -1,7 +1,7 @@
 //! Database rows as both engines return them (`sqlx::FromRow`, decoded the same way from a
 //! SQLite or a PostgreSQL row), and their turning into the types the rest of the server uses.
 
-use super::{StoreError, StoreResult, Visitor};
+use super::interface::{StoreError, StoreResult, Visitor};
 use crate::outbox::OutboxItem;
 use protocol::{Author, AuthorKind, ContactInfo, Message, TextFormat};
 

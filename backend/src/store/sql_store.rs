@@ -6,16 +6,16 @@
 
 use super::batch::{Announced, NewCommand, Person, PersonConversation, VisitorMessage};
 use super::conversation_refs::ConversationRefs;
+use super::interface::{
+    Appended, Engine, Identified, NewMessage, Store, StoreError, StoreResult, TokenRotation,
+    Visitor, now_ms,
+};
 use super::rows::{ContactRow, MessageRow, OutboxRow, PersonRow, VisitorRow};
 use super::writer::Writer;
-use super::{
-    Appended, Bridge, Engine, Identified, NewMessage, Store, StoreError, StoreResult,
-    TokenRotation, Visitor, now_ms,
-};
 use crate::content::picture::Picture;
-use crate::outbox::OutboxSignal;
 use crate::outbox::commands;
 use crate::outbox::signal::Handed;
+use crate::outbox::{Bridge, OutboxSignal};
 use async_trait::async_trait;
 use protocol::webhook::{Command, ConversationUpdate};
 use protocol::{ContactInfo, Message};
@@ -423,12 +423,7 @@ where
 
     /// Runs `sql` with `binds` on the write pool: tests change stored rows under the store.
     #[cfg(test)]
-    pub(super) async fn execute(
-        &self,
-        sql: &str,
-        binds: &[super::test_stores::Bound],
-    ) -> Vec<String> {
-        use super::test_stores::Bound;
+    pub(super) async fn execute(&self, sql: &str, binds: &[Bound]) -> Vec<String> {
         use sqlx::Row;
         let mut query = sqlx::query::<DB>(sql);
         for bound in binds {
@@ -449,6 +444,14 @@ where
             })
             .collect()
     }
+}
+
+/// A value bound to a test's statement ([`SqlStore::execute`]).
+#[cfg(test)]
+#[derive(Debug, Clone)]
+pub(super) enum Bound {
+    Int(i64),
+    Text(String),
 }
 
 /// A visitor's current person, as identification reads it.
@@ -493,7 +496,9 @@ where
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.writes).await?;
+        sqlx::query(include_str!("sql/ping.sql"))
+            .execute(&self.writes)
+            .await?;
         Ok(())
     }
 

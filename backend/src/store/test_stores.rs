@@ -2,8 +2,10 @@
 //! PostgreSQL server is given (`WEBCHAT_TEST_POSTGRES_URL`), with a way to change their rows
 //! under them.
 
-use super::sql_store::SqlStore;
-use super::{Store, now_ms, postgres, sqlite};
+use super::interface::{Store, now_ms};
+use super::postgres::{self, PgStore};
+use super::sql_store::{Bound, SqlStore};
+use super::sqlite::{self, SqliteStore};
 use crate::config::settings::SqliteSynchronous;
 use sqlx::{Connection, Postgres, Sqlite};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,18 +14,11 @@ use tempfile::TempDir;
 /// Databases made so far by this process, to name each apart.
 static MADE: AtomicUsize = AtomicUsize::new(0);
 
-/// A value bound to a test's statement.
-#[derive(Debug, Clone)]
-pub(super) enum Bound {
-    Int(i64),
-    Text(String),
-}
-
 /// A store on either engine.
 #[derive(Debug)]
 pub(super) enum TestStore {
-    Sqlite(SqlStore<Sqlite>),
-    Postgres(SqlStore<Postgres>),
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
 impl std::ops::Deref for TestStore {
@@ -76,7 +71,7 @@ pub(super) async fn test_stores() -> (TempDir, Vec<TestStore>) {
 }
 
 /// A store on a fresh database of the PostgreSQL server tests are given, if one is.
-pub(super) async fn postgres_store() -> Option<SqlStore<Postgres>> {
+pub(super) async fn postgres_store() -> Option<PgStore> {
     let admin = std::env::var("WEBCHAT_TEST_POSTGRES_URL").ok()?;
     let mut connection = sqlx::PgConnection::connect(&admin).await.unwrap();
     let made = MADE.fetch_add(1, Ordering::Relaxed);

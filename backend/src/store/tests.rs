@@ -1,11 +1,13 @@
 //! The store's behaviour on both engines: what a message becomes when it is stored, alone or
 //! in a batch with others, and how the outbox gives its commands to the bridge.
 
-use super::test_stores::{Bound, TestStore, queued, test_stores};
-use super::{
-    AfterFailure, Appended, Bridge, ConversationRef, DeadLetters, Failure, NewMessage, now_ms,
+use super::interface::{
+    AfterFailure, Appended, ConversationRef, DeadLetters, Failure, NewMessage, now_ms,
 };
+use super::sql_store::Bound;
+use super::test_stores::{TestStore, queued, test_stores};
 use crate::content::picture::Picture;
+use crate::outbox::Bridge;
 use futures_util::future::join_all;
 use protocol::webhook::MessageCommand;
 use protocol::{Message, TextFormat};

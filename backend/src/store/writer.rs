@@ -7,7 +7,7 @@
 //! numbers are never taken twice.
 
 use super::batch::{Incoming, OperatorMessage, Outcome, VisitorMessage};
-use super::{Appended, Refused, StoreError, StoreResult};
+use super::interface::{Appended, Refused, StoreError, StoreResult};
 use crate::outbox::signal::{Handed, OutboxSignal};
 use async_trait::async_trait;
 use protocol::Message;

@@ -10,12 +10,12 @@ use super::message_ids::MessageIds;
 use crate::outbox::Bridge;
 use crate::outbox::signal::OutboxSignal;
 use crate::store::batch::{
-    Incoming, Known, KnownRow, MessageValues, NewCommand, Plan, Slot, handed, new_message,
+    Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, Slot, handed, new_message,
 };
+use crate::store::interface::{StoreError, StoreResult, now_ms};
 use crate::store::rows::operator_picture;
 use crate::store::sql_store::SqlStore;
 use crate::store::writer::{WriteBatch, Written};
-use crate::store::{StoreError, StoreResult, now_ms};
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, PgConnection, PgPool, Postgres};
@@ -131,13 +131,13 @@ async fn write(
     signal: &OutboxSignal,
     batch: &[Incoming],
 ) -> StoreResult<Written> {
-    let mut known = read_known(connection, batch).await?;
-    let unprepared = known.unprepared(batch);
+    let mut lookup = look_up(connection, batch).await?;
+    let unprepared = lookup.unprepared(batch);
     if !unprepared.is_empty() {
         let mut tx = connection.begin().await?;
         let mut prepared = Vec::new();
         for message in unprepared {
-            let person = known.people.entry(message.visitor.person_id).or_default();
+            let person = lookup.people.entry(message.visitor.person_id).or_default();
             prepared.extend(
                 SqlStore::<Postgres>::prepare_conversation(&mut tx, message, person).await?,
             );
@@ -145,7 +145,7 @@ async fn write(
         tx.commit().await?;
         signal.queued(prepared);
     }
-    let plan = Plan::new(batch, &known)?;
+    let plan = Plan::new(batch, &lookup)?;
     let mut ids = ids.take(pool, plan.new_messages()).await?.into_iter();
     let now = now_ms();
     let mut columns = Columns::default();
@@ -169,7 +169,7 @@ async fn write(
             let person_id = visitor.visitor.person_id;
             owners.insert(conversation_id, person_id);
             if visitor.bridge == Bridge::On {
-                let announced = known.announced(person_id).ok_or_else(|| {
+                let announced = lookup.announced(person_id).ok_or_else(|| {
                     StoreError::Corrupt(format!("person {person_id} is not announced"))
                 })?;
                 commands.push(NewCommand::message(visitor, &message, &announced)?);
@@ -259,7 +259,7 @@ async fn write(
 
 /// What the store holds of `batch`'s people and messages: two reads at most, one for the
 /// visitors' messages and one for the operators'.
-async fn read_known(connection: &mut PgConnection, batch: &[Incoming]) -> StoreResult<Known> {
+async fn look_up(connection: &mut PgConnection, batch: &[Incoming]) -> StoreResult<Lookup> {
     let mut people = Vec::new();
     let mut client_ids = Vec::new();
     let mut conversations = Vec::new();
@@ -276,17 +276,17 @@ async fn read_known(connection: &mut PgConnection, batch: &[Incoming]) -> StoreR
             }
         }
     }
-    let mut known = Known::default();
+    let mut lookup = Lookup::default();
     if !people.is_empty() {
-        let rows: Vec<KnownRow> = sqlx::query_as(include_str!("known_messages.sql"))
+        let rows: Vec<LookupRow> = sqlx::query_as(include_str!("known_messages.sql"))
             .bind(&people)
             .bind(&client_ids)
             .fetch_all(&mut *connection)
             .await?;
         for row in rows {
-            known.add(row);
+            lookup.add(row);
         }
-        if let Some(gone) = people.iter().find(|id| !known.people.contains_key(id)) {
+        if let Some(gone) = people.iter().find(|id| !lookup.people.contains_key(id)) {
             return Err(StoreError::Corrupt(format!("person {gone} is gone")));
         }
     }
@@ -296,7 +296,7 @@ async fn read_known(connection: &mut PgConnection, batch: &[Incoming]) -> StoreR
             .bind(&ext_ids)
             .fetch_all(&mut *connection)
             .await?;
-        known.replied.extend(stored);
+        lookup.stored_replies.extend(stored);
     }
-    Ok(known)
+    Ok(lookup)
 }

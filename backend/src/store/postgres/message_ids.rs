@@ -6,7 +6,7 @@
 //! conversation's ids grow with its numbers. Ids left over when the process stops are never
 //! used.
 
-use crate::store::{StoreError, StoreResult};
+use crate::store::interface::{StoreError, StoreResult};
 use sqlx::PgPool;
 use std::collections::VecDeque;
 use tokio::task::JoinHandle;

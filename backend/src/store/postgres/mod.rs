@@ -4,9 +4,9 @@
 mod batch;
 mod message_ids;
 
-use super::Engine;
-use super::StoreResult;
 use super::conversation_refs::ConversationRefs;
+use super::interface::Engine;
+use super::interface::StoreResult;
 use super::rows::OutboxRow;
 use super::sql_store::{Dialect, SqlStore};
 use super::writer::Writer;
@@ -18,6 +18,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The store on PostgreSQL.
+pub(super) type PgStore = SqlStore<Postgres>;
+
 /// Connections in the pool.
 const CONNECTIONS: u32 = 16;
 
@@ -28,7 +31,7 @@ const CONNECTIONS: u32 = 16;
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Connects to the PostgreSQL database at `url` and applies the migrations.
-pub(super) async fn open(url: &str) -> StoreResult<SqlStore<Postgres>> {
+pub(super) async fn open(url: &str) -> StoreResult<PgStore> {
     let options = PgConnectOptions::from_str(url)?;
     let pool = PgPoolOptions::new()
         .max_connections(CONNECTIONS)

@@ -5,12 +5,12 @@
 //! the new messages and queues their commands, as [`crate::store::batch`] planned.
 
 use super::super::batch::{
-    Incoming, Known, KnownRow, MessageValues, NewCommand, Plan, Slot, new_message,
+    Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, Slot, new_message,
 };
+use super::super::interface::{StoreError, StoreResult, now_ms};
 use super::super::rows::operator_picture;
 use super::super::sql_store::SqlStore;
 use super::super::writer::{WriteBatch, Written};
-use super::super::{StoreError, StoreResult, now_ms};
 use crate::outbox::Bridge;
 use async_trait::async_trait;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
@@ -26,14 +26,14 @@ pub(super) struct SqliteBatches {
 impl WriteBatch for SqliteBatches {
     async fn write_batch(&mut self, batch: &[Incoming]) -> StoreResult<Written> {
         let mut tx = self.pool.begin().await?;
-        let mut known = read_known(&mut tx, batch).await?;
+        let mut lookup = look_up(&mut tx, batch).await?;
         let mut handed = Vec::new();
-        for message in known.unprepared(batch) {
-            let person = known.people.entry(message.visitor.person_id).or_default();
+        for message in lookup.unprepared(batch) {
+            let person = lookup.people.entry(message.visitor.person_id).or_default();
             handed
                 .extend(SqlStore::<Sqlite>::prepare_conversation(&mut tx, message, person).await?);
         }
-        let plan = Plan::new(batch, &known)?;
+        let plan = Plan::new(batch, &lookup)?;
         let mut bases = HashMap::with_capacity(plan.taken.len());
         for (conversation_id, taken) in &plan.taken {
             let (base,): (i64,) = sqlx::query_as(include_str!("take_numbers.sql"))
@@ -94,7 +94,7 @@ impl WriteBatch for SqliteBatches {
                 }
                 Incoming::Visitor(visitor) if visitor.bridge == Bridge::On => {
                     let person_id = visitor.visitor.person_id;
-                    let ids = known.announced(person_id).ok_or_else(|| {
+                    let ids = lookup.announced(person_id).ok_or_else(|| {
                         StoreError::Corrupt(format!("person {person_id} is not announced"))
                     })?;
                     commands.push(NewCommand::message(visitor, &message, &ids)?);
@@ -112,20 +112,20 @@ impl WriteBatch for SqliteBatches {
 }
 
 /// What the store holds of `batch`'s people and messages, a statement per message.
-async fn read_known(connection: &mut SqliteConnection, batch: &[Incoming]) -> StoreResult<Known> {
-    let mut known = Known::default();
+async fn look_up(connection: &mut SqliteConnection, batch: &[Incoming]) -> StoreResult<Lookup> {
+    let mut lookup = Lookup::default();
     for incoming in batch {
         match incoming {
             Incoming::Visitor(message) => {
                 let person_id = message.visitor.person_id;
-                let row: Option<KnownRow> = sqlx::query_as(include_str!("known_message.sql"))
+                let row: Option<LookupRow> = sqlx::query_as(include_str!("known_message.sql"))
                     .bind(person_id)
                     .bind(&message.message.client_id)
                     .fetch_optional(&mut *connection)
                     .await?;
                 let row =
                     row.ok_or_else(|| StoreError::Corrupt(format!("person {person_id} is gone")))?;
-                known.add(row);
+                lookup.add(row);
             }
             Incoming::Operator(message) => {
                 let conversation_id = message.conversation.id;
@@ -136,10 +136,12 @@ async fn read_known(connection: &mut SqliteConnection, batch: &[Incoming]) -> St
                     .fetch_optional(&mut *connection)
                     .await?;
                 if stored.is_some() {
-                    known.replied.insert((conversation_id, ext_id.clone()));
+                    lookup
+                        .stored_replies
+                        .insert((conversation_id, ext_id.clone()));
                 }
             }
         }
     }
-    Ok(known)
+    Ok(lookup)
 }

@@ -48,7 +48,8 @@ pub(super) fn start(pool: SqlitePool) -> Arc<Notify> {
 mod tests {
     use super::LOG_PAGES;
     use crate::config::settings::SqliteSynchronous;
-    use crate::store::{Bridge, NewMessage, Store};
+    use crate::outbox::Bridge;
+    use crate::store::{NewMessage, Store};
     use protocol::TextFormat;
     use sqlx::Row;
 

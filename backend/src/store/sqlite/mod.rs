@@ -6,11 +6,12 @@
 mod batch;
 mod checkpoint;
 
-use super::StoreResult;
+use super::conversation_refs::ConversationRefs;
+use super::interface::Engine;
+use super::interface::StoreResult;
 use super::rows::OutboxRow;
 use super::sql_store::{Dialect, SqlStore};
 use super::writer::Writer;
-use super::{Engine, conversation_refs::ConversationRefs};
 use crate::config::settings::SqliteSynchronous;
 use crate::outbox::OutboxSignal;
 use async_trait::async_trait;
@@ -20,6 +21,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The store on SQLite.
+pub(super) type SqliteStore = SqlStore<Sqlite>;
+
 /// Most memory each connection's page cache may take, in KiB.
 const CACHE_KIB: u32 = 64 * 1024;
 
@@ -28,10 +32,7 @@ const READERS: u32 = 4;
 
 /// Opens the SQLite database at `url`, creating the file if there is none, with commits as
 /// durable as `synchronous` says, and applies the migrations.
-pub(super) async fn open(
-    url: &str,
-    synchronous: SqliteSynchronous,
-) -> StoreResult<SqlStore<Sqlite>> {
+pub(super) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResult<SqliteStore> {
     // WAL lets readers run beside the writer; `synchronous` decides whether a commit waits for
     // its log to reach the disk (see `SqliteSynchronous`, and `checkpoint` for the log). The
     // page cache (at most 64 MiB, grown as used) holds the hot index pages of a large
