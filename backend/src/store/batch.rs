@@ -229,6 +229,24 @@ impl Plan {
         Ok(Self { slots, taken })
     }
 
+    /// The batch's new messages, each with its conversation and its ordinal among that
+    /// conversation's new messages.
+    pub(super) fn fresh<'b>(
+        &self,
+        batch: &'b [Incoming],
+    ) -> impl Iterator<Item = (&'b Incoming, i64, i64)> {
+        batch
+            .iter()
+            .zip(&self.slots)
+            .filter_map(|(incoming, slot)| match *slot {
+                Slot::New {
+                    conversation_id,
+                    ordinal,
+                } => Some((incoming, conversation_id, ordinal)),
+                _ => None,
+            })
+    }
+
     /// How many new messages the batch holds.
     pub(super) fn new_messages(&self) -> usize {
         self.slots

@@ -67,13 +67,13 @@ where
         now: i64,
         limit: i64,
     ) -> StoreResult<Vec<OutboxItem>> {
-        let rows: Vec<OutboxRow> = sqlx::query_as(include_str!("sql/due_commands.sql"))
-            .bind(integration_id)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.reads)
-            .await?;
-        Ok(rows.into_iter().map(|row| row.item).collect())
+        self.due(
+            include_str!("sql/due_commands.sql"),
+            integration_id,
+            now,
+            limit,
+        )
+        .await
     }
 
     async fn due_retries(
@@ -82,13 +82,13 @@ where
         now: i64,
         limit: i64,
     ) -> StoreResult<Vec<OutboxItem>> {
-        let rows: Vec<OutboxRow> = sqlx::query_as(include_str!("sql/due_retries.sql"))
-            .bind(integration_id)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.reads)
-            .await?;
-        Ok(rows.into_iter().map(|row| row.item).collect())
+        self.due(
+            include_str!("sql/due_retries.sql"),
+            integration_id,
+            now,
+            limit,
+        )
+        .await
     }
 
     async fn next_commands(

@@ -15,7 +15,7 @@ use super::writer::Writer;
 use crate::content::picture::Picture;
 use crate::outbox::commands;
 use crate::outbox::signal::Handed;
-use crate::outbox::{Bridge, OutboxSignal};
+use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
 use async_trait::async_trait;
 use protocol::webhook::{Command, ConversationUpdate};
 use protocol::{ContactInfo, Message};
@@ -100,6 +100,23 @@ where
             messages.insert(*id, Self::message_by_id(&mut *connection, *id).await?);
         }
         Ok(messages)
+    }
+
+    /// The outbox items `sql` reads, given the integration, the time and a limit.
+    pub(super) async fn due(
+        &self,
+        sql: &'static str,
+        integration_id: &str,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        let rows: Vec<OutboxRow> = sqlx::query_as(sql)
+            .bind(integration_id)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.reads)
+            .await?;
+        Ok(rows.into_iter().map(|row| row.item).collect())
     }
 
     /// Queues `commands` in their order, after everything queued for their conversations, and

@@ -10,7 +10,7 @@ use super::message_ids::MessageIds;
 use crate::outbox::Bridge;
 use crate::outbox::signal::OutboxSignal;
 use crate::store::batch::{
-    Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, Slot, handed, new_message,
+    Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, handed, new_message,
 };
 use crate::store::interface::{StoreError, StoreResult, now_ms};
 use crate::store::rows::operator_picture;
@@ -115,6 +115,28 @@ impl<'b> Columns<'b> {
     }
 }
 
+/// The batch's commands, one array per column of `write_batch.sql`.
+#[derive(Debug, Default)]
+struct CommandColumns<'c> {
+    integration_id: Vec<&'c str>,
+    conversation_id: Vec<i64>,
+    ordering_key: Vec<&'c str>,
+    command: Vec<&'c str>,
+}
+
+impl<'c> CommandColumns<'c> {
+    fn of(commands: &'c [NewCommand]) -> Self {
+        let mut columns = Self::default();
+        for command in commands {
+            columns.integration_id.push(&command.integration_id);
+            columns.conversation_id.push(command.conversation_id);
+            columns.ordering_key.push(&command.ordering_key);
+            columns.command.push(&command.command);
+        }
+        columns
+    }
+}
+
 /// A row `write_batch.sql` returns: a message as stored, or a command as queued (`seq` NULL).
 #[derive(Debug, sqlx::FromRow)]
 struct WrittenRow {
@@ -152,14 +174,7 @@ async fn write(
     let mut created = Vec::with_capacity(plan.new_messages());
     let mut commands = Vec::new();
     let mut owners: HashMap<i64, i64> = HashMap::new();
-    for (incoming, slot) in batch.iter().zip(&plan.slots) {
-        let Slot::New {
-            conversation_id,
-            ordinal,
-        } = *slot
-        else {
-            continue;
-        };
+    for (incoming, conversation_id, ordinal) in plan.fresh(batch) {
         let id = ids
             .next()
             .ok_or_else(|| StoreError::Corrupt("too few message ids taken".into()))?;
@@ -179,6 +194,7 @@ async fn write(
     }
     let (taken, counts): (Vec<i64>, Vec<i64>) = plan.taken.iter().map(|(id, n)| (*id, *n)).unzip();
     let owners: Vec<Option<i64>> = taken.iter().map(|id| owners.get(id).copied()).collect();
+    let queue = CommandColumns::of(&commands);
     let rows: Vec<WrittenRow> = sqlx::query_as(include_str!("write_batch.sql"))
         .bind(&taken)
         .bind(&counts)
@@ -198,30 +214,10 @@ async fn write(
         .bind(&columns.page_url)
         .bind(&columns.page_title)
         .bind(now)
-        .bind(
-            commands
-                .iter()
-                .map(|c| c.integration_id.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            commands
-                .iter()
-                .map(|c| c.conversation_id)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            commands
-                .iter()
-                .map(|c| c.ordering_key.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            commands
-                .iter()
-                .map(|c| c.command.as_str())
-                .collect::<Vec<_>>(),
-        )
+        .bind(&queue.integration_id)
+        .bind(&queue.conversation_id)
+        .bind(&queue.ordering_key)
+        .bind(&queue.command)
         .fetch_all(&mut *connection)
         .await?;
     let mut stored_rows = HashMap::with_capacity(created.len());
@@ -234,13 +230,7 @@ async fn write(
             None => queued.push(row.id),
         }
     }
-    for (message, incoming) in created.iter_mut().zip(
-        batch
-            .iter()
-            .zip(&plan.slots)
-            .filter(|(_, slot)| matches!(slot, Slot::New { .. }))
-            .map(|(incoming, _)| incoming),
-    ) {
+    for (message, (incoming, _, _)) in created.iter_mut().zip(plan.fresh(batch)) {
         let (seq, author_name, picture_of) = stored_rows
             .remove(&message.id)
             .ok_or_else(|| StoreError::Corrupt("a message went missing from its insert".into()))?;

@@ -5,7 +5,7 @@
 //! the new messages and queues their commands, as [`crate::store::batch`] planned.
 
 use super::super::batch::{
-    Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, Slot, new_message,
+    Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, new_message,
 };
 use super::super::interface::{StoreError, StoreResult, now_ms};
 use super::super::rows::operator_picture;
@@ -46,14 +46,7 @@ impl WriteBatch for SqliteBatches {
         let now = now_ms();
         let mut created = Vec::with_capacity(plan.new_messages());
         let mut commands = Vec::new();
-        for (incoming, slot) in batch.iter().zip(&plan.slots) {
-            let Slot::New {
-                conversation_id,
-                ordinal,
-            } = *slot
-            else {
-                continue;
-            };
+        for (incoming, conversation_id, ordinal) in plan.fresh(batch) {
             let seq = bases[&conversation_id] + 1 + ordinal;
             let values = MessageValues::of(incoming);
             let author: Option<(i64, String, Option<i64>)> = match values.author {
