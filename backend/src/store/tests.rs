@@ -2,7 +2,7 @@
 //! in a batch with others, and how the outbox gives its commands to the bridge.
 
 use super::interface::{
-    AfterFailure, Appended, ConversationRef, DeadLetters, Failure, NewMessage, now_ms,
+    AfterFailure, Appended, ConversationRef, DeadLetters, Engine, Failure, NewMessage, now_ms,
 };
 use super::sql_store::Bound;
 use super::test_stores::{TestStore, queued, test_stores};
@@ -241,6 +241,9 @@ async fn leave_in_order(store: &TestStore) {
         "handed under the ids they were queued with"
     );
 
+    // Retries fall due a minute on: the commands queued meanwhile are due before them,
+    // however slowly the test runs.
+    let retry_after = 60_000;
     let now = now_ms();
     let heads = store.due_commands("shop", now, 10).await.unwrap();
     assert_eq!(heads.len(), 1, "one head per conversation: {heads:?}");
@@ -248,7 +251,7 @@ async fn leave_in_order(store: &TestStore) {
     let head = &heads[0];
     let outage = Failure::Outage {
         error: "answered 500",
-        next_attempt_at: now + 1000,
+        next_attempt_at: now + retry_after,
     };
     let after = store.record_failure(head.id, outage).await.unwrap();
     assert_eq!(after, AfterFailure::Retried);
@@ -256,7 +259,10 @@ async fn leave_in_order(store: &TestStore) {
         store.due_retries("shop", now, 10).await.unwrap().is_empty(),
         "not due yet"
     );
-    let retries = store.due_retries("shop", now + 1000, 10).await.unwrap();
+    let retries = store
+        .due_retries("shop", now + retry_after, 10)
+        .await
+        .unwrap();
     assert_eq!(
         retries
             .iter()
@@ -267,17 +273,17 @@ async fn leave_in_order(store: &TestStore) {
     );
     assert!(
         store
-            .due_retries("other", now + 1000, 10)
+            .due_retries("other", now + retry_after, 10)
             .await
             .unwrap()
             .is_empty()
     );
-    let now = now + 1000;
+    let now = now + retry_after;
 
     let key = &heads[0].ordering_key;
     assert_eq!(
         store
-            .next_commands("shop", std::slice::from_ref(key), now - 1000, 10)
+            .next_commands("shop", std::slice::from_ref(key), now - retry_after, 10)
             .await
             .unwrap(),
         HashMap::from([(key.clone(), Vec::new())]),
@@ -557,4 +563,41 @@ async fn reads_pages(store: &TestStore) {
     let page = before(3, 1).await.unwrap();
     assert_eq!(page[0].client_id.as_deref(), Some("m-2"), "{engine}");
     assert_eq!(page[0].text, "text 2", "{engine}");
+}
+
+#[tokio::test]
+async fn a_message_the_database_refuses_fails_alone() {
+    let (_dir, stores) = test_stores().await;
+    for store in &stores {
+        let engine = store.engine();
+        let visitor = store.create_visitor("shop", "nul").await.unwrap();
+        // PostgreSQL refuses a NUL in a text; sent together, the three share a batch.
+        let sent = ["before", "with \0 inside", "after"].map(|text| {
+            let message = NewMessage {
+                client_id: text.replace('\0', "nul"),
+                text: text.into(),
+                text_format: TextFormat::Plain,
+                page: None,
+            };
+            store.append_visitor_message(&visitor, message, Bridge::On)
+        });
+        let outcomes = join_all(sent).await;
+        assert!(outcomes[0].is_ok(), "{engine:?}");
+        assert!(outcomes[2].is_ok(), "{engine:?}: {:?}", outcomes[2]);
+        if engine == Engine::Postgres {
+            assert!(outcomes[1].is_err());
+        }
+        let conversation = store
+            .conversation_of(visitor.person_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let stored = store
+            .messages_after(conversation, 0, i64::MAX)
+            .await
+            .unwrap();
+        let seqs: Vec<i64> = stored.iter().map(|message| message.seq).collect();
+        let expected: Vec<i64> = (1..=i64::try_from(stored.len()).unwrap()).collect();
+        assert_eq!(seqs, expected, "{engine:?}: numbered without a gap");
+    }
 }

@@ -2,8 +2,9 @@
 //! queue, and whatever waits when the writer is free goes into the next batch, written by the
 //! engine ([`WriteBatch`]) in one transaction (SQLite) or one statement (PostgreSQL), so one
 //! commit, and one fsync, serves many messages. Each sender is answered only after its batch
-//! committed; the outbox worker is then handed the commands the batch queued. One writer
-//! writes every message, so a person's messages are stored in the order they arrived and
+//! committed; the outbox worker is then handed the commands the batch queued. A batch that
+//! fails is written again one message at a time, so a message the database refuses fails
+//! alone. One writer writes every message, so a person's messages are stored in the order they arrived and
 //! numbers are never taken twice.
 
 use super::batch::{Incoming, OperatorMessage, Outcome, VisitorMessage};
@@ -99,26 +100,43 @@ async fn run(
     signal: Arc<OutboxSignal>,
     committed: Option<Arc<Notify>>,
 ) {
+    let listeners = CommitListeners { signal, committed };
     let mut requests = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut requests, MAX_BATCH).await > 0 {
         let (batch, waiters): (Vec<Incoming>, Vec<Waiter>) = requests.drain(..).unzip();
         match engine.write_batch(&batch).await {
-            Ok(Written { outcomes, handed }) => {
-                // Senders first, so their tasks run before the outbox worker's on a busy
-                // runtime.
-                answer(waiters, outcomes);
-                signal.queued(handed);
-                if let Some(committed) = &committed {
-                    committed.notify_one();
-                }
-            }
+            Ok(written) => listeners.commit(waiters, written),
             Err(error) => {
-                tracing::warn!(%error, messages = batch.len(), "a batch of messages failed");
-                let error = error.to_string();
-                for waiter in waiters {
-                    waiter.fail(StoreError::Corrupt(format!("the batch failed: {error}")));
+                // A message the database refuses (PostgreSQL refuses a NUL in a text) must not
+                // fail the others: each is written again on its own.
+                tracing::debug!(%error, messages = batch.len(), "a batch failed; writing it one by one");
+                for (incoming, waiter) in batch.into_iter().zip(waiters) {
+                    match engine.write_batch(std::slice::from_ref(&incoming)).await {
+                        Ok(written) => listeners.commit(vec![waiter], written),
+                        Err(error) => waiter.fail(error),
+                    }
                 }
             }
+        }
+    }
+}
+
+/// Who hears of a commit besides its senders.
+struct CommitListeners {
+    /// The outbox worker, of the commands the commit queued.
+    signal: Arc<OutboxSignal>,
+    /// Woken after every commit.
+    committed: Option<Arc<Notify>>,
+}
+
+impl CommitListeners {
+    /// Answers the senders of a committed batch, then hands the outbox worker its commands:
+    /// senders first, so their tasks run before the worker's on a busy runtime.
+    fn commit(&self, waiters: Vec<Waiter>, Written { outcomes, handed }: Written) {
+        answer(waiters, outcomes);
+        self.signal.queued(handed);
+        if let Some(committed) = &self.committed {
+            committed.notify_one();
         }
     }
 }
@@ -164,6 +182,7 @@ mod tests {
     use crate::outbox::Bridge;
     use crate::outbox::OutboxItem;
     use crate::store::{NewMessage, Visitor};
+    use futures_util::future::join_all;
     use protocol::{Author, AuthorKind, ContactInfo, TextFormat};
     use tokio::sync::Semaphore;
 
@@ -245,7 +264,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn messages_waiting_together_share_a_batch_and_are_answered_after_it() {
+    async fn messages_waiting_together_share_a_batch_and_a_refused_one_fails_alone() {
         let (batches, mut written) = mpsc::unbounded_channel();
         let gate = Arc::new(Semaphore::new(0));
         let signal = Arc::new(OutboxSignal::default());
@@ -273,23 +292,30 @@ mod tests {
         while writer.queue.capacity() > QUEUE_CAPACITY - 4 {
             tokio::task::yield_now().await;
         }
-        gate.add_permits(2);
+        gate.add_permits(2 + 4);
         assert!(first.await.unwrap().is_ok());
         assert_eq!(
             written.recv().await.unwrap(),
             ["2", "3", "bad", "4"],
             "what waited together is written together"
         );
-        for task in waiting {
-            assert!(
-                task.await.unwrap().is_err(),
-                "a failed batch fails each of its messages"
-            );
+        for alone in ["2", "3", "bad", "4"] {
+            assert_eq!(written.recv().await.unwrap(), [alone], "then one by one");
         }
+        let outcomes: Vec<bool> = join_all(waiting)
+            .await
+            .into_iter()
+            .map(|outcome| outcome.unwrap().is_ok())
+            .collect();
+        assert_eq!(
+            outcomes,
+            [true, true, false, true],
+            "only the message the engine refuses fails"
+        );
         assert_eq!(
             queued.take().items.len(),
-            1,
-            "only the committed batch hands over its commands"
+            4,
+            "each commit hands over its commands, a failed one none"
         );
 
         gate.add_permits(1);
