@@ -5,7 +5,7 @@
 use backend::cli::outbox;
 use backend::config::settings::Settings;
 use backend::startup::build_state;
-use backend::store::{DeadLetters, SqlStore};
+use backend::store::{self, DeadLetters};
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -81,14 +81,14 @@ async fn run() -> anyhow::Result<()> {
 
 async fn outbox(config: &Path, command: OutboxCommand) -> anyhow::Result<()> {
     let (settings, _) = Settings::load(config)?;
-    let store = SqlStore::connect(settings.database_url.expose()).await?;
+    let store = store::open(settings.database_url.expose(), settings.sqlite_synchronous).await?;
     let text = match command {
-        OutboxCommand::ListDead => outbox::list_dead(&store).await?,
+        OutboxCommand::ListDead => outbox::list_dead(store.as_ref()).await?,
         OutboxCommand::Retry(RetryArgs { all: true, .. }) => {
-            outbox::retry(&store, DeadLetters::All).await?
+            outbox::retry(store.as_ref(), DeadLetters::All).await?
         }
         OutboxCommand::Retry(RetryArgs { ids, .. }) => {
-            outbox::retry(&store, DeadLetters::Ids(&ids)).await?
+            outbox::retry(store.as_ref(), DeadLetters::Ids(&ids)).await?
         }
     };
     print!("{text}");

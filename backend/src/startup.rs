@@ -9,7 +9,7 @@ use crate::net::client_ip::ClientIp;
 use crate::net::ratelimit::RateLimits;
 use crate::net::slots::Slots;
 use crate::state::AppState;
-use crate::store::{SqlStore, StoreError};
+use crate::store::StoreError;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -34,9 +34,8 @@ pub async fn build_state(
 ) -> Result<AppState, StartError> {
     settings.validate()?;
     crate::telemetry::install();
-    let store = Arc::new(
-        SqlStore::connect_with(settings.database_url.expose(), settings.sqlite_synchronous).await?,
-    );
+    let store =
+        crate::store::open(settings.database_url.expose(), settings.sqlite_synchronous).await?;
     let integrations = match source {
         Source::EmbeddedDefault if settings.integrations.is_empty() => {
             Integrations::demo(store.as_ref()).await?

@@ -14,7 +14,7 @@ pub const ALLOWED_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "im
 const ETAG_HEX_DIGITS: usize = 32;
 
 /// A decoded picture, ready to store and serve.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Picture {
     pub bytes: Vec<u8>,
     pub content_type: String,

@@ -16,7 +16,7 @@ pub enum Bridge {
 }
 
 /// A queued webhook command.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutboxItem {
     pub id: i64,
     pub ordering_key: String,

@@ -14,11 +14,11 @@ const MAX_REMEMBERED: usize = 65_536;
 /// Conversations by integration and the collaboration server's id.
 #[derive(Debug, Default)]
 pub(super) struct ConversationRefs {
-    inner: Mutex<Remembered>,
+    inner: Mutex<Entries>,
 }
 
 #[derive(Debug, Default)]
-struct Remembered {
+struct Entries {
     /// Counts the times everything was forgotten: a lookup that started before may have read
     /// what is no longer true, and is not remembered.
     generation: u64,
@@ -36,13 +36,13 @@ impl ConversationRefs {
         integration_id: &str,
         ext_id: &str,
     ) -> Result<ConversationRef, Generation> {
-        let remembered = self.lock();
+        let entries = self.lock();
         let key = (integration_id.to_owned(), ext_id.to_owned());
-        remembered
+        entries
             .refs
             .get(&key)
             .copied()
-            .ok_or(Generation(remembered.generation))
+            .ok_or(Generation(entries.generation))
     }
 
     /// Remembers what a lookup that started at `generation` found, unless everything was
@@ -54,25 +54,25 @@ impl ConversationRefs {
         ext_id: &str,
         conversation: ConversationRef,
     ) {
-        let mut remembered = self.lock();
-        if Generation(remembered.generation) != generation {
+        let mut entries = self.lock();
+        if Generation(entries.generation) != generation {
             return;
         }
-        if remembered.refs.len() >= MAX_REMEMBERED {
-            remembered.refs.clear();
+        if entries.refs.len() >= MAX_REMEMBERED {
+            entries.refs.clear();
         }
         let key = (integration_id.to_owned(), ext_id.to_owned());
-        remembered.refs.insert(key, conversation);
+        entries.refs.insert(key, conversation);
     }
 
     /// Forgets everything: a conversation changed hands. Called after the change commits.
     pub(super) fn forget_all(&self) {
-        let mut remembered = self.lock();
-        remembered.generation += 1;
-        remembered.refs.clear();
+        let mut entries = self.lock();
+        entries.generation += 1;
+        entries.refs.clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Remembered> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // Nothing panics while holding it; a poisoned map is still a valid map.
         self.inner
             .lock()

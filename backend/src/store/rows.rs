@@ -1,67 +1,112 @@
-//! Turning database rows into the types the rest of the server uses.
+//! Database rows as both engines return them (`sqlx::FromRow`, decoded the same way from a
+//! SQLite or a PostgreSQL row), and their turning into the types the rest of the server uses.
 
-use super::{StoreError, StoreResult, Visitor};
+use super::interface::{StoreError, StoreResult, Visitor};
+use crate::outbox::OutboxItem;
 use protocol::{Author, AuthorKind, ContactInfo, Message, TextFormat};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
-/// The columns [`message`] reads, with the operator's current name and picture; callers append
-/// `WHERE ...` over `m` (messages).
-pub const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, m.seq, m.client_id, \
-     m.author_kind, COALESCE(o.name, m.author_name) AS author_name, m.text, m.text_format, \
-     m.sent_at, m.edited_at, CASE WHEN o.picture_type IS NULL THEN NULL ELSE o.id END AS picture_of \
-     FROM messages m LEFT JOIN operators o ON o.id = m.operator_id";
+/// A message with its operator's current name and picture (`sql/message_*.sql`).
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct MessageRow {
+    id: i64,
+    conversation_id: i64,
+    seq: i64,
+    client_id: Option<String>,
+    author_kind: String,
+    author_name: Option<String>,
+    text: String,
+    text_format: String,
+    sent_at: i64,
+    edited_at: Option<i64>,
+    /// The operator whose picture the message shows, if that operator has one.
+    picture_of: Option<i64>,
+}
 
-/// The columns [`visitor`] reads, and when the visitor was last seen, of visitors still logged
-/// in; callers append `AND ...`.
-pub const VISITOR_SELECT: &str = "SELECT v.id, v.integration_id, v.person_id, p.sub, p.name, \
-     p.email, p.phone, v.last_seen_at FROM visitors v JOIN people p ON p.id = v.person_id \
-     WHERE v.revoked_at IS NULL";
+impl TryFrom<MessageRow> for Message {
+    type Error = StoreError;
 
-pub fn message(row: &AnyRow) -> StoreResult<Message> {
-    let author_kind: String = row.try_get("author_kind")?;
-    let text_format: String = row.try_get("text_format")?;
-    Ok(Message {
-        id: row.try_get("id")?,
-        conversation_id: row.try_get("conversation_id")?,
-        seq: row.try_get("seq")?,
-        client_id: row.try_get("client_id")?,
-        author: Author {
-            kind: author_kind_from(&author_kind)?,
-            name: row.try_get("author_name")?,
-            picture: row
-                .try_get::<Option<i64>, _>("picture_of")?
-                .map(operator_picture),
-        },
-        text: row.try_get("text")?,
-        text_format: text_format_from(&text_format)?,
-        sent_at: row.try_get("sent_at")?,
-        edited_at: row.try_get("edited_at")?,
-    })
+    fn try_from(row: MessageRow) -> StoreResult<Self> {
+        Ok(Self {
+            id: row.id,
+            conversation_id: row.conversation_id,
+            seq: row.seq,
+            client_id: row.client_id,
+            author: Author {
+                kind: author_kind_from(&row.author_kind)?,
+                name: row.author_name,
+                picture: row.picture_of.map(operator_picture),
+            },
+            text: row.text,
+            text_format: text_format_from(&row.text_format)?,
+            sent_at: row.sent_at,
+            edited_at: row.edited_at,
+        })
+    }
+}
+
+/// A logged-in visitor with its person (`sql/visitor_*.sql`).
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct VisitorRow {
+    id: i64,
+    integration_id: String,
+    person_id: i64,
+    sub: Option<String>,
+    #[sqlx(flatten)]
+    contact: ContactRow,
+    pub last_seen_at: i64,
+}
+
+impl From<VisitorRow> for Visitor {
+    fn from(row: VisitorRow) -> Self {
+        Self {
+            id: row.id,
+            integration_id: row.integration_id,
+            person_id: row.person_id,
+            sub: row.sub,
+            contact: row.contact.into(),
+        }
+    }
+}
+
+/// The contact columns of a `people` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct ContactRow {
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+impl From<ContactRow> for ContactInfo {
+    fn from(row: ContactRow) -> Self {
+        Self {
+            name: row.name,
+            email: row.email,
+            phone: row.phone,
+        }
+    }
+}
+
+/// A person as the collaboration server is told of it.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct PersonRow {
+    pub integration_id: String,
+    pub sub: Option<String>,
+    #[sqlx(flatten)]
+    pub contact: ContactRow,
+    pub ext_user_id: Option<String>,
+}
+
+/// An undelivered command and when it is due.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct OutboxRow {
+    #[sqlx(flatten)]
+    pub item: OutboxItem,
+    pub next_attempt_at: i64,
 }
 
 /// Where the picture of the operator `operator_id` is served, relative to the integration.
 pub fn operator_picture(operator_id: i64) -> String {
     format!("operators/{operator_id}/picture")
-}
-
-pub fn visitor(row: &AnyRow) -> StoreResult<Visitor> {
-    Ok(Visitor {
-        id: row.try_get("id")?,
-        integration_id: row.try_get("integration_id")?,
-        person_id: row.try_get("person_id")?,
-        sub: row.try_get("sub")?,
-        contact: contact(row)?,
-    })
-}
-
-/// The contact columns `name`, `email`, `phone` of a `people` row.
-pub fn contact(row: &AnyRow) -> StoreResult<ContactInfo> {
-    Ok(ContactInfo {
-        name: row.try_get("name")?,
-        email: row.try_get("email")?,
-        phone: row.try_get("phone")?,
-    })
 }
 
 pub fn author_kind_name(kind: AuthorKind) -> &'static str {

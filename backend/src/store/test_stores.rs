@@ -1,51 +1,116 @@
-//! Stores for unit tests: one on a SQLite file, and one on a fresh PostgreSQL database when
-//! `cargo xtask test` runs a PostgreSQL server (`WEBCHAT_TEST_POSTGRES_URL`).
+//! Stores for unit tests: one on a SQLite file, and one on a fresh PostgreSQL database when a
+//! PostgreSQL server is given (`WEBCHAT_TEST_POSTGRES_URL`), with a way to change their rows
+//! under them.
 
-use super::{SqlStore, now_ms};
-use sqlx::Row;
+use super::interface::{Store, now_ms};
+use super::postgres::{self, PgStore};
+use super::sql_store::{Bound, SqlStore};
+use super::sqlite::{self, SqliteStore};
+use crate::config::settings::SqliteSynchronous;
+use sqlx::{Connection, Postgres, Sqlite};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tempfile::TempDir;
 
 /// Databases made so far by this process, to name each apart.
 static MADE: AtomicUsize = AtomicUsize::new(0);
 
+/// A store on either engine.
+#[derive(Debug)]
+pub(super) enum TestStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl std::ops::Deref for TestStore {
+    type Target = dyn Store;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Self::Sqlite(store) => store,
+            Self::Postgres(store) => store,
+        }
+    }
+}
+
+impl TestStore {
+    /// The store as the server holds it.
+    fn into_shared(self) -> std::sync::Arc<dyn Store> {
+        match self {
+            Self::Sqlite(store) => std::sync::Arc::new(store),
+            Self::Postgres(store) => std::sync::Arc::new(store),
+        }
+    }
+
+    /// Runs `sql` with `binds`; returns the first column of each row, as text.
+    pub(super) async fn execute(&self, sql: &str, binds: &[Bound]) -> Vec<String> {
+        match self {
+            Self::Sqlite(store) => store.execute(sql, binds).await,
+            Self::Postgres(store) => store.execute(sql, binds).await,
+        }
+    }
+}
+
+impl TestStore {
+    /// Converts the operators' pictures stored as base64, as at every start.
+    pub(super) async fn convert_legacy_pictures(&self) {
+        match self {
+            Self::Sqlite(store) => SqlStore::<Sqlite>::convert_legacy_pictures(&store.writes).await,
+            Self::Postgres(store) => {
+                SqlStore::<Postgres>::convert_legacy_pictures(&store.writes).await
+            }
+        }
+        .unwrap();
+    }
+}
+
 /// The stores, and the directory holding the SQLite file (removed when dropped).
-pub(crate) async fn test_stores() -> (TempDir, Vec<SqlStore>) {
+pub(super) async fn test_stores() -> (TempDir, Vec<TestStore>) {
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = format!("sqlite://{}", dir.path().join("test.db").display());
-    let mut stores = vec![SqlStore::connect(&sqlite).await.unwrap()];
-    if let Some(url) = postgres_url().await {
-        stores.push(SqlStore::connect(&url).await.unwrap());
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let mut stores = vec![TestStore::Sqlite(
+        sqlite::open(&url, SqliteSynchronous::default())
+            .await
+            .unwrap(),
+    )];
+    if let Some(store) = postgres_store().await {
+        stores.push(TestStore::Postgres(store));
     }
     (dir, stores)
 }
 
-/// A fresh PostgreSQL database on the server `cargo xtask test` starts, when it runs.
-async fn postgres_url() -> Option<String> {
+/// A store on a fresh database of the PostgreSQL server tests are given, if one is.
+pub(super) async fn postgres_store() -> Option<PgStore> {
     let admin = std::env::var("WEBCHAT_TEST_POSTGRES_URL").ok()?;
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+    let mut connection = sqlx::PgConnection::connect(&admin).await.unwrap();
     let made = MADE.fetch_add(1, Ordering::Relaxed);
     let name = format!("webchat_unit_{}_{}_{made}", std::process::id(), now_ms());
     sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&pool)
+        .execute(&mut connection)
         .await
         .unwrap();
     let (server, _) = admin.rsplit_once('/').unwrap();
-    Some(format!("{server}/{name}"))
+    Some(postgres::open(&format!("{server}/{name}")).await.unwrap())
 }
 
 /// The kinds of the commands queued for a conversation (`createUser`, ...), in queue order.
-pub(super) async fn queued(store: &SqlStore, conversation_id: i64) -> Vec<String> {
-    sqlx::query("SELECT command FROM outbox WHERE ordering_key = $1 ORDER BY id")
-        .bind(format!("conversation-{conversation_id}"))
-        .fetch_all(&store.reads)
+pub(super) async fn queued(store: &TestStore, conversation_id: i64) -> Vec<String> {
+    let key = Bound::Text(format!("conversation-{conversation_id}"));
+    store
+        .execute(
+            "SELECT command FROM outbox WHERE ordering_key = $1 ORDER BY id",
+            &[key],
+        )
         .await
-        .unwrap()
         .iter()
-        .map(|row| {
-            let command: String = row.try_get("command").unwrap();
-            command.split('"').nth(1).unwrap_or_default().to_owned()
-        })
+        .map(|command| command.split('"').nth(1).unwrap_or_default().to_owned())
         .collect()
+}
+
+/// The stores as the server holds them, for tests outside the store (the session's).
+pub(crate) async fn shared_test_stores() -> (TempDir, Vec<std::sync::Arc<dyn Store>>) {
+    let (dir, stores) = test_stores().await;
+    (
+        dir,
+        stores.into_iter().map(TestStore::into_shared).collect(),
+    )
 }

@@ -10,8 +10,8 @@ use crate::config::params::ParamValue;
 use crate::config::settings::{IntegrationSettings, Limits};
 use crate::live::hub::{CHANNEL_CAPACITY, HubEvent};
 use crate::state::AppState;
-use crate::store::test_stores::test_stores;
-use crate::store::{NewMessage, Store, Visitor};
+use crate::store::test_stores::shared_test_stores;
+use crate::store::{NewMessage, Visitor};
 use axum::extract::ws::Message as WsMessage;
 use base64::Engine;
 use futures_channel::mpsc;
@@ -41,7 +41,7 @@ struct World {
 
 /// A world on each test store; the directory holds the SQLite file.
 async fn worlds(limits: Limits) -> (TempDir, Vec<World>) {
-    let (dir, stores) = test_stores().await;
+    let (dir, stores) = shared_test_stores().await;
     let integrations = Integrations::from_settings(&[IntegrationSettings {
         id: "1".into(),
         token: "tok".into(),
@@ -56,7 +56,6 @@ async fn worlds(limits: Limits) -> (TempDir, Vec<World>) {
     let integration = integrations.by_key("1:tok").unwrap();
     let mut worlds = Vec::new();
     for store in stores {
-        let store: Arc<dyn Store> = Arc::new(store);
         let visitor = store
             .create_visitor("1", &visitor_token::hash(&visitor_token::random_token()))
             .await

@@ -6,7 +6,7 @@
 //! [`LOG_PAGES`] pages), because only a checkpoint in the writing connection, between its
 //! writes, can bring the log to its end and let it start over, which keeps it bounded.
 
-use sqlx::AnyPool;
+use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -23,7 +23,7 @@ const REST: Duration = Duration::from_millis(50);
 
 /// Checkpoints through `pool` (a connection of its own) after each notification of the returned
 /// [`Notify`], at most once every [`REST`], until the pool is closed.
-pub(super) fn start(pool: AnyPool) -> Arc<Notify> {
+pub(super) fn start(pool: SqlitePool) -> Arc<Notify> {
     let committed = Arc::new(Notify::new());
     let woken = Arc::clone(&committed);
     tokio::spawn(async move {
@@ -32,7 +32,7 @@ pub(super) fn start(pool: AnyPool) -> Arc<Notify> {
             if pool.is_closed() {
                 return;
             }
-            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            if let Err(error) = sqlx::query(include_str!("checkpoint.sql"))
                 .execute(&pool)
                 .await
             {
@@ -47,7 +47,9 @@ pub(super) fn start(pool: AnyPool) -> Arc<Notify> {
 #[cfg(test)]
 mod tests {
     use super::LOG_PAGES;
-    use crate::store::{Bridge, NewMessage, SqlStore, Store};
+    use crate::config::settings::SqliteSynchronous;
+    use crate::outbox::Bridge;
+    use crate::store::{NewMessage, Store};
     use protocol::TextFormat;
     use sqlx::Row;
 
@@ -55,7 +57,8 @@ mod tests {
     async fn commits_reach_the_database_file_before_the_log_fills() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("chat.db");
-        let store = SqlStore::connect(&format!("sqlite://{}", file.display()))
+        let url = format!("sqlite://{}", file.display());
+        let store = crate::store::sqlite::open(&url, SqliteSynchronous::default())
             .await
             .unwrap();
         let automatic: i64 = sqlx::query("PRAGMA wal_autocheckpoint")

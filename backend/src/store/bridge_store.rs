@@ -1,0 +1,515 @@
+//! [`BridgeStore`] on both engines: the outbox queue and what the collaboration server sends
+//! us (operators, their messages, conversation titles), through the statements in `sql/`.
+
+use super::batch::OperatorMessage;
+use super::interface::{
+    AfterFailure, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Failure, Operator,
+    OutboxCounts, Refused, StoreResult, Write, now_ms,
+};
+use super::rows::{OutboxRow, author_kind_name, text_format_name};
+use super::sql_store::{Dialect, SqlStore};
+use crate::content::picture::Picture;
+use crate::outbox::{OutboxItem, OutboxSignal, commands};
+use async_trait::async_trait;
+use protocol::webhook::{Conversation, MessageCommand, User};
+use protocol::{Author, AuthorKind, Message, TextFormat};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// Longest error text kept per command.
+const MAX_ERROR_CHARS: usize = 500;
+
+/// The rows of `next_commands`' read grouped by ordering key: a key's commands in order if
+/// its first is due at `now`, none while it waits for a retry.
+fn due_queues(rows: Vec<OutboxRow>, now: i64) -> HashMap<String, Vec<OutboxItem>> {
+    let mut queues: HashMap<String, Vec<OutboxRow>> = HashMap::new();
+    for row in rows {
+        queues
+            .entry(row.item.ordering_key.clone())
+            .or_default()
+            .push(row);
+    }
+    queues
+        .into_iter()
+        .map(|(key, mut queue)| {
+            queue.sort_by_key(|row| row.item.id);
+            let due = queue.first().is_some_and(|row| row.next_attempt_at <= now);
+            let items = if due {
+                queue.into_iter().map(|row| row.item).collect()
+            } else {
+                Vec::new()
+            };
+            (key, items)
+        })
+        .collect()
+}
+
+#[async_trait]
+impl<DB> BridgeStore for SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn due_commands(
+        &self,
+        integration_id: &str,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        self.due(
+            include_str!("sql/due_commands.sql"),
+            integration_id,
+            now,
+            limit,
+        )
+        .await
+    }
+
+    async fn due_retries(
+        &self,
+        integration_id: &str,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        self.due(
+            include_str!("sql/due_retries.sql"),
+            integration_id,
+            now,
+            limit,
+        )
+        .await
+    }
+
+    async fn next_commands(
+        &self,
+        integration_id: &str,
+        ordering_keys: &[String],
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<HashMap<String, Vec<OutboxItem>>> {
+        let rows = DB::next_commands(&self.reads, integration_id, ordering_keys, limit).await?;
+        Ok(due_queues(rows, now))
+    }
+
+    async fn remove_delivered(&self, outbox_ids: &[i64]) -> StoreResult<()> {
+        DB::remove_delivered(&self.writes, outbox_ids).await
+    }
+
+    fn outbox_signal(&self) -> Arc<OutboxSignal> {
+        Arc::clone(&self.signal)
+    }
+
+    async fn record_failure(
+        &self,
+        outbox_id: i64,
+        failure: Failure<'_>,
+    ) -> StoreResult<AfterFailure> {
+        let (error, next_attempt_at, refused) = match failure {
+            Failure::Outage {
+                error,
+                next_attempt_at,
+            } => (error, next_attempt_at, None),
+            Failure::Refusal {
+                status,
+                error,
+                next_attempt_at,
+                max_attempts,
+            } => (error, next_attempt_at, Some((status, max_attempts))),
+        };
+        let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
+        let Some((status, max_attempts)) = refused else {
+            sqlx::query(include_str!("sql/record_outage.sql"))
+                .bind(next_attempt_at)
+                .bind(error)
+                .bind(outbox_id)
+                .execute(&self.writes)
+                .await?;
+            return Ok(AfterFailure::Retried);
+        };
+        let mut tx = self.writes.begin().await?;
+        let refusals: Option<(i64,)> = sqlx::query_as(include_str!("sql/record_refusal.sql"))
+            .bind(next_attempt_at)
+            .bind(&error)
+            .bind(outbox_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if refusals.is_none_or(|(refusals,)| refusals < max_attempts) {
+            tx.commit().await?;
+            return Ok(AfterFailure::Retried);
+        }
+        sqlx::query(include_str!("sql/set_aside.sql"))
+            .bind(i64::from(status))
+            .bind(&error)
+            .bind(now_ms())
+            .bind(outbox_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(include_str!("sql/delete_command.sql"))
+            .bind(outbox_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(AfterFailure::SetAside)
+    }
+
+    async fn outbox_counts(&self, integration_id: &str) -> StoreResult<OutboxCounts> {
+        let (depth, oldest_created_at, dead_letters): (i64, Option<i64>, i64) =
+            sqlx::query_as(include_str!("sql/outbox_counts.sql"))
+                .bind(integration_id)
+                .fetch_one(&self.reads)
+                .await?;
+        Ok(OutboxCounts {
+            depth,
+            oldest_created_at,
+            dead_letters,
+        })
+    }
+
+    async fn dead_letters(&self) -> StoreResult<Vec<DeadLetter>> {
+        Ok(sqlx::query_as(include_str!("sql/dead_letters.sql"))
+            .fetch_all(&self.reads)
+            .await?)
+    }
+
+    async fn retry_dead_letters(&self, which: DeadLetters<'_>, now: i64) -> StoreResult<Vec<i64>> {
+        let mut tx = self.writes.begin().await?;
+        let wanted: BTreeSet<i64> = match which {
+            DeadLetters::All => {
+                let rows: Vec<DeadLetter> = sqlx::query_as(include_str!("sql/dead_letters.sql"))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                rows.into_iter().map(|row| row.id).collect()
+            }
+            DeadLetters::Ids(ids) => ids.iter().copied().collect(),
+        };
+        let mut moved = Vec::with_capacity(wanted.len());
+        for id in wanted {
+            let revived: Option<(i64,)> =
+                sqlx::query_as(include_str!("sql/revive_dead_letter.sql"))
+                    .bind(now)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if revived.is_none() {
+                continue;
+            }
+            sqlx::query(include_str!("sql/delete_dead_letter.sql"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            moved.push(id);
+        }
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    async fn save_operator(
+        &self,
+        integration_id: &str,
+        user: &User,
+        picture: Option<&Picture>,
+        write: Write,
+    ) -> StoreResult<Result<Operator, Refused>> {
+        let mut tx = self.writes.begin().await?;
+        sqlx::query(include_str!("sql/lock_operators.sql"))
+            .execute(&mut *tx)
+            .await?;
+        let existing: Option<Operator> = sqlx::query_as(include_str!("sql/operator_by_ext_id.sql"))
+            .bind(integration_id)
+            .bind(&user.ext_user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (data, content_type, etag) = match picture {
+            Some(picture) => (
+                Some(picture.bytes.clone()),
+                Some(picture.content_type.as_str()),
+                Some(picture.etag.as_str()),
+            ),
+            None => (None, None, None),
+        };
+        let saved: Operator = match (write, existing) {
+            (Write::Create, Some(_)) => {
+                return Ok(Err(Refused::Conflict(format!(
+                    "user {} exists",
+                    user.ext_user_id
+                ))));
+            }
+            (Write::Update, None) => {
+                return Ok(Err(Refused::Unknown(format!(
+                    "no user {}; create it with createUser",
+                    user.ext_user_id
+                ))));
+            }
+            (Write::Create, None) => {
+                sqlx::query_as(include_str!("sql/insert_operator.sql"))
+                    .bind(integration_id)
+                    .bind(&user.ext_user_id)
+                    .bind(&user.name)
+                    .bind(&user.full_name)
+                    .bind(data)
+                    .bind(content_type)
+                    .bind(etag)
+                    .bind(now_ms())
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+            (Write::Update, Some(found)) => {
+                sqlx::query_as(include_str!("sql/update_operator.sql"))
+                    .bind(&user.name)
+                    .bind(&user.full_name)
+                    .bind(data)
+                    .bind(content_type)
+                    .bind(etag)
+                    .bind(now_ms())
+                    .bind(found.id)
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
+        tx.commit().await?;
+        Ok(Ok(saved))
+    }
+
+    async fn operator_picture(
+        &self,
+        integration_id: &str,
+        operator_id: i64,
+    ) -> StoreResult<Option<Picture>> {
+        Ok(sqlx::query_as(include_str!("sql/operator_picture.sql"))
+            .bind(integration_id)
+            .bind(operator_id)
+            .fetch_optional(&self.reads)
+            .await?)
+    }
+
+    async fn conversation_by_ext_id(
+        &self,
+        integration_id: &str,
+        ext_id: &str,
+    ) -> StoreResult<Option<ConversationRef>> {
+        let started = match self.conversation_refs.get(integration_id, ext_id) {
+            Ok(conversation) => return Ok(Some(conversation)),
+            Err(started) => started,
+        };
+        let own_id = ext_id
+            .parse::<i64>()
+            .ok()
+            .filter(|id| id.to_string() == ext_id);
+        let found: Option<(i64, i64)> =
+            sqlx::query_as(include_str!("sql/conversation_by_ext_id.sql"))
+                .bind(integration_id)
+                .bind(ext_id)
+                .bind(own_id)
+                .fetch_optional(&self.reads)
+                .await?;
+        let found = found.map(|(id, person_id)| ConversationRef { id, person_id });
+        if let Some(conversation) = found {
+            self.conversation_refs
+                .remember(started, integration_id, ext_id, conversation);
+        }
+        Ok(found)
+    }
+
+    async fn create_conversation_from_server(
+        &self,
+        integration_id: &str,
+        conversation: &Conversation,
+    ) -> StoreResult<Result<ConversationRef, Refused>> {
+        if self
+            .conversation_by_ext_id(integration_id, &conversation.ext_conversation_id)
+            .await?
+            .is_some()
+        {
+            return Ok(Err(Refused::Conflict(format!(
+                "conversation {} exists",
+                conversation.ext_conversation_id
+            ))));
+        }
+        let candidates = conversation
+            .members
+            .iter()
+            .flatten()
+            .chain(&conversation.ext_user_id);
+        let mut tx = self.writes.begin().await?;
+        sqlx::query(include_str!("sql/lock_conversations.sql"))
+            .execute(&mut *tx)
+            .await?;
+        for ext_user_id in candidates {
+            let person: Option<(i64, Option<i64>)> =
+                sqlx::query_as(include_str!("sql/member_person.sql"))
+                    .bind(integration_id)
+                    .bind(ext_user_id)
+                    .bind(commands::sub_of(ext_user_id).unwrap_or(ext_user_id))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((person_id, conversation_id)) = person else {
+                continue;
+            };
+            if let Some(existing) = conversation_id {
+                return Ok(Err(Refused::Conflict(format!(
+                    "visitor {ext_user_id} already has conversation {existing}"
+                ))));
+            }
+            let (id,): (i64,) =
+                sqlx::query_as(include_str!("sql/insert_announced_conversation.sql"))
+                    .bind(integration_id)
+                    .bind(person_id)
+                    .bind(conversation.title.as_deref())
+                    .bind(&conversation.ext_conversation_id)
+                    .bind(now_ms())
+                    .fetch_one(&mut *tx)
+                    .await?;
+            tx.commit().await?;
+            return Ok(Ok(ConversationRef { id, person_id }));
+        }
+        Ok(Err(Refused::Unknown(
+            "none of extUserId and members is a visitor of this chat".into(),
+        )))
+    }
+
+    async fn set_conversation_title(&self, conversation_id: i64, title: &str) -> StoreResult<()> {
+        sqlx::query(include_str!("sql/set_title.sql"))
+            .bind(title)
+            .bind(conversation_id)
+            .execute(&self.writes)
+            .await?;
+        Ok(())
+    }
+
+    async fn conversation_title(&self, conversation_id: i64) -> StoreResult<Option<String>> {
+        let title: Option<(Option<String>,)> =
+            sqlx::query_as(include_str!("sql/conversation_title.sql"))
+                .bind(conversation_id)
+                .fetch_optional(&self.reads)
+                .await?;
+        Ok(title.and_then(|(title,)| title))
+    }
+
+    async fn operator_name(
+        &self,
+        integration_id: &str,
+        ext_user_id: &str,
+    ) -> StoreResult<Option<String>> {
+        let name: Option<(String,)> = sqlx::query_as(include_str!("sql/operator_name.sql"))
+            .bind(integration_id)
+            .bind(ext_user_id)
+            .fetch_optional(&self.reads)
+            .await?;
+        Ok(name.map(|(name,)| name))
+    }
+
+    async fn append_system_message(
+        &self,
+        conversation: ConversationRef,
+        text: &str,
+    ) -> StoreResult<Message> {
+        let mut tx = self.writes.begin().await?;
+        let (seq,): (i64,) = sqlx::query_as(include_str!("sql/take_next_seq.sql"))
+            .bind(conversation.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let sent_at = now_ms();
+        let (id,): (i64,) = sqlx::query_as(include_str!("sql/insert_system_message.sql"))
+            .bind(conversation.id)
+            .bind(seq)
+            .bind(author_kind_name(AuthorKind::System))
+            .bind(text)
+            .bind(text_format_name(TextFormat::Plain))
+            .bind(sent_at)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Message {
+            id,
+            conversation_id: conversation.id,
+            seq,
+            client_id: None,
+            author: Author {
+                kind: AuthorKind::System,
+                name: None,
+                picture: None,
+            },
+            text: text.to_owned(),
+            text_format: TextFormat::Plain,
+            sent_at,
+            edited_at: None,
+        })
+    }
+
+    async fn append_operator_message(
+        &self,
+        integration_id: &str,
+        conversation: ConversationRef,
+        command: &MessageCommand,
+    ) -> StoreResult<Result<Message, Refused>> {
+        let message = OperatorMessage {
+            integration_id: integration_id.to_owned(),
+            conversation,
+            command: command.clone(),
+        };
+        self.writer.reply(message).await
+    }
+
+    async fn update_operator_message(
+        &self,
+        conversation: ConversationRef,
+        command: &MessageCommand,
+    ) -> StoreResult<Result<Message, Refused>> {
+        let mut tx = self.writes.begin().await?;
+        let updated: Option<(i64,)> = sqlx::query_as(include_str!("sql/edit_operator_message.sql"))
+            .bind(&command.text)
+            .bind(text_format_name(command.text_format))
+            .bind(now_ms())
+            .bind(conversation.id)
+            .bind(&command.ext_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((id,)) = updated else {
+            return Ok(Err(Refused::Unknown(format!(
+                "no message {} in conversation {}",
+                command.ext_id, command.ext_conversation_id
+            ))));
+        };
+        let message = Self::message_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(Ok(message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, key: &str, next_attempt_at: i64) -> OutboxRow {
+        let item = OutboxItem {
+            id,
+            ordering_key: key.into(),
+            command: "{}".into(),
+            attempts: 0,
+        };
+        OutboxRow {
+            item,
+            next_attempt_at,
+        }
+    }
+
+    #[test]
+    fn a_queue_waiting_for_its_head_gives_nothing() {
+        let rows = vec![row(3, "a", 0), row(1, "a", 0), row(2, "b", 10)];
+        let queues = due_queues(rows, 5);
+        let ids = |key: &str| -> Vec<i64> { queues[key].iter().map(|item| item.id).collect() };
+        assert_eq!(ids("a"), [1, 3], "in order");
+        assert!(ids("b").is_empty(), "its head is due later");
+    }
+}

@@ -1,0 +1,292 @@
+//! PostgreSQL's `write_batch`: one read of what the store holds of the batch, then one
+//! statement (`write_batch.sql`) that numbers and inserts the new messages and queues their
+//! commands; both bind arrays, so their texts never change with the batch's size and each is
+//! prepared and planned once, on a connection the writer keeps. No transaction is needed
+//! around them: the writer alone numbers messages, and the statement refuses, writing nothing,
+//! if a conversation changed hands since the read. A person's first message first creates and
+//! announces its conversation, in a transaction of its own.
+
+use super::message_ids::MessageIds;
+use crate::outbox::Bridge;
+use crate::outbox::signal::OutboxSignal;
+use crate::store::batch::{
+    Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, handed, new_message,
+};
+use crate::store::interface::{StoreError, StoreResult, now_ms};
+use crate::store::rows::operator_picture;
+use crate::store::sql_store::SqlStore;
+use crate::store::writer::{WriteBatch, Written};
+use async_trait::async_trait;
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, PgConnection, PgPool, Postgres};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The writer's side of PostgreSQL.
+pub(super) struct PgBatches {
+    pool: PgPool,
+    /// Told of the commands a first message's announcement queued, at its commit.
+    signal: Arc<OutboxSignal>,
+    ids: MessageIds,
+    /// The connection the writer's statements run on, kept between batches: its server
+    /// process stays warm and keeps the statements prepared, each with one generic plan.
+    /// Let go after an error, in case it is the connection that failed.
+    held: Option<PoolConnection<Postgres>>,
+}
+
+impl PgBatches {
+    pub(super) fn new(pool: PgPool, signal: Arc<OutboxSignal>) -> Self {
+        Self {
+            pool,
+            signal,
+            ids: MessageIds::default(),
+            held: None,
+        }
+    }
+}
+
+#[async_trait]
+impl WriteBatch for PgBatches {
+    async fn write_batch(&mut self, batch: &[Incoming]) -> StoreResult<Written> {
+        let mut connection = match self.held.take() {
+            Some(connection) => connection,
+            None => {
+                let mut connection = self.pool.acquire().await?;
+                sqlx::query(include_str!("generic_plans.sql"))
+                    .execute(&mut *connection)
+                    .await?;
+                connection
+            }
+        };
+        let written = write(
+            &mut connection,
+            &self.pool,
+            &mut self.ids,
+            &self.signal,
+            batch,
+        )
+        .await;
+        if written.is_ok() {
+            self.held = Some(connection);
+        } else {
+            // Out of the pool, so it is not handed out again; closed when dropped.
+            drop(connection.detach());
+        }
+        written
+    }
+}
+
+/// The values of the batch's new messages, one array per column of `write_batch.sql`.
+#[derive(Debug, Default)]
+struct Columns<'b> {
+    id: Vec<i64>,
+    conversation_id: Vec<i64>,
+    ordinal: Vec<i64>,
+    client_id: Vec<Option<&'b str>>,
+    author_kind: Vec<&'static str>,
+    author_name: Vec<Option<&'b str>>,
+    visitor_id: Vec<Option<i64>>,
+    integration_id: Vec<Option<&'b str>>,
+    author_ext_user_id: Vec<Option<&'b str>>,
+    ext_id: Vec<Option<&'b str>>,
+    text: Vec<&'b str>,
+    text_format: Vec<&'static str>,
+    page_url: Vec<Option<&'b str>>,
+    page_title: Vec<Option<&'b str>>,
+}
+
+impl<'b> Columns<'b> {
+    fn push(&mut self, id: i64, conversation_id: i64, ordinal: i64, values: MessageValues<'b>) {
+        let (integration_id, author_ext_user_id) = values.author.unzip();
+        self.id.push(id);
+        self.conversation_id.push(conversation_id);
+        self.ordinal.push(ordinal);
+        self.client_id.push(values.client_id);
+        self.author_kind.push(values.author_kind);
+        self.author_name.push(values.author_name);
+        self.visitor_id.push(values.visitor_id);
+        self.integration_id.push(integration_id);
+        self.author_ext_user_id.push(author_ext_user_id);
+        self.ext_id.push(values.ext_id);
+        self.text.push(values.text);
+        self.text_format.push(values.text_format);
+        self.page_url.push(values.page_url);
+        self.page_title.push(values.page_title);
+    }
+}
+
+/// The batch's commands, one array per column of `write_batch.sql`.
+#[derive(Debug, Default)]
+struct CommandColumns<'c> {
+    integration_id: Vec<&'c str>,
+    conversation_id: Vec<i64>,
+    ordering_key: Vec<&'c str>,
+    command: Vec<&'c str>,
+}
+
+impl<'c> CommandColumns<'c> {
+    fn of(commands: &'c [NewCommand]) -> Self {
+        let mut columns = Self::default();
+        for command in commands {
+            columns.integration_id.push(&command.integration_id);
+            columns.conversation_id.push(command.conversation_id);
+            columns.ordering_key.push(&command.ordering_key);
+            columns.command.push(&command.command);
+        }
+        columns
+    }
+}
+
+/// A row `write_batch.sql` returns: a message as stored, or a command as queued (`seq` NULL).
+#[derive(Debug, sqlx::FromRow)]
+struct WrittenRow {
+    id: i64,
+    seq: Option<i64>,
+    author_name: Option<String>,
+    picture_of: Option<i64>,
+}
+
+async fn write(
+    connection: &mut PgConnection,
+    pool: &PgPool,
+    ids: &mut MessageIds,
+    signal: &OutboxSignal,
+    batch: &[Incoming],
+) -> StoreResult<Written> {
+    let mut lookup = look_up(connection, batch).await?;
+    let unprepared = lookup.unprepared(batch);
+    if !unprepared.is_empty() {
+        let mut tx = connection.begin().await?;
+        let mut prepared = Vec::new();
+        for message in unprepared {
+            let person = lookup.people.entry(message.visitor.person_id).or_default();
+            prepared.extend(
+                SqlStore::<Postgres>::prepare_conversation(&mut tx, message, person).await?,
+            );
+        }
+        tx.commit().await?;
+        signal.queued(prepared);
+    }
+    let plan = Plan::new(batch, &lookup)?;
+    let mut ids = ids.take(pool, plan.new_messages()).await?.into_iter();
+    let now = now_ms();
+    let mut columns = Columns::default();
+    let mut created = Vec::with_capacity(plan.new_messages());
+    let mut commands = Vec::new();
+    let mut owners: HashMap<i64, i64> = HashMap::new();
+    for (incoming, conversation_id, ordinal) in plan.fresh(batch) {
+        let id = ids
+            .next()
+            .ok_or_else(|| StoreError::Corrupt("too few message ids taken".into()))?;
+        columns.push(id, conversation_id, ordinal, MessageValues::of(incoming));
+        let message = new_message(incoming, id, conversation_id, 0, now);
+        if let Incoming::Visitor(visitor) = incoming {
+            let person_id = visitor.visitor.person_id;
+            owners.insert(conversation_id, person_id);
+            if visitor.bridge == Bridge::On {
+                let announced = lookup.announced(person_id).ok_or_else(|| {
+                    StoreError::Corrupt(format!("person {person_id} is not announced"))
+                })?;
+                commands.push(NewCommand::message(visitor, &message, &announced)?);
+            }
+        }
+        created.push(message);
+    }
+    let (taken, counts): (Vec<i64>, Vec<i64>) = plan.taken.iter().map(|(id, n)| (*id, *n)).unzip();
+    let owners: Vec<Option<i64>> = taken.iter().map(|id| owners.get(id).copied()).collect();
+    let queue = CommandColumns::of(&commands);
+    let rows: Vec<WrittenRow> = sqlx::query_as(include_str!("write_batch.sql"))
+        .bind(&taken)
+        .bind(&counts)
+        .bind(&owners)
+        .bind(&columns.id)
+        .bind(&columns.conversation_id)
+        .bind(&columns.ordinal)
+        .bind(&columns.client_id)
+        .bind(&columns.author_kind)
+        .bind(&columns.author_name)
+        .bind(&columns.visitor_id)
+        .bind(&columns.integration_id)
+        .bind(&columns.author_ext_user_id)
+        .bind(&columns.ext_id)
+        .bind(&columns.text)
+        .bind(&columns.text_format)
+        .bind(&columns.page_url)
+        .bind(&columns.page_title)
+        .bind(now)
+        .bind(&queue.integration_id)
+        .bind(&queue.conversation_id)
+        .bind(&queue.ordering_key)
+        .bind(&queue.command)
+        .fetch_all(&mut *connection)
+        .await?;
+    let mut stored_rows = HashMap::with_capacity(created.len());
+    let mut queued = Vec::with_capacity(commands.len());
+    for row in rows {
+        match row.seq {
+            Some(seq) => {
+                stored_rows.insert(row.id, (seq, row.author_name, row.picture_of));
+            }
+            None => queued.push(row.id),
+        }
+    }
+    for (message, (incoming, _, _)) in created.iter_mut().zip(plan.fresh(batch)) {
+        let (seq, author_name, picture_of) = stored_rows
+            .remove(&message.id)
+            .ok_or_else(|| StoreError::Corrupt("a message went missing from its insert".into()))?;
+        message.seq = seq;
+        if let Incoming::Operator(_) = incoming {
+            message.author.name = author_name;
+            message.author.picture = picture_of.map(operator_picture);
+        }
+    }
+    let stored = SqlStore::<Postgres>::messages_by_id(connection, &plan.stored_ids()).await?;
+    Ok(Written {
+        outcomes: plan.outcomes(batch, created, &stored)?,
+        handed: handed(commands, queued)?,
+    })
+}
+
+/// What the store holds of `batch`'s people and messages: two reads at most, one for the
+/// visitors' messages and one for the operators'.
+async fn look_up(connection: &mut PgConnection, batch: &[Incoming]) -> StoreResult<Lookup> {
+    let mut people = Vec::new();
+    let mut client_ids = Vec::new();
+    let mut conversations = Vec::new();
+    let mut ext_ids = Vec::new();
+    for incoming in batch {
+        match incoming {
+            Incoming::Visitor(message) => {
+                people.push(message.visitor.person_id);
+                client_ids.push(message.message.client_id.as_str());
+            }
+            Incoming::Operator(message) => {
+                conversations.push(message.conversation.id);
+                ext_ids.push(message.command.ext_id.as_str());
+            }
+        }
+    }
+    let mut lookup = Lookup::default();
+    if !people.is_empty() {
+        let rows: Vec<LookupRow> = sqlx::query_as(include_str!("known_messages.sql"))
+            .bind(&people)
+            .bind(&client_ids)
+            .fetch_all(&mut *connection)
+            .await?;
+        for row in rows {
+            lookup.add(row);
+        }
+        if let Some(gone) = people.iter().find(|id| !lookup.people.contains_key(id)) {
+            return Err(StoreError::Corrupt(format!("person {gone} is gone")));
+        }
+    }
+    if !conversations.is_empty() {
+        let stored: Vec<(i64, String)> = sqlx::query_as(include_str!("stored_replies.sql"))
+            .bind(&conversations)
+            .bind(&ext_ids)
+            .fetch_all(&mut *connection)
+            .await?;
+        lookup.stored_replies.extend(stored);
+    }
+    Ok(lookup)
+}

@@ -1,0 +1,90 @@
+//! PostgreSQL: the [`SqlStore`] on one typed pool. Messages are written in batches, each in one
+//! statement of a fixed text that binds arrays ([`batch`]), so it is prepared and planned once.
+
+mod batch;
+mod message_ids;
+
+use super::conversation_refs::ConversationRefs;
+use super::interface::Engine;
+use super::interface::StoreResult;
+use super::rows::OutboxRow;
+use super::sql_store::{Dialect, SqlStore};
+use super::writer::Writer;
+use crate::outbox::OutboxSignal;
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgPool, Postgres};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The store on PostgreSQL.
+pub(super) type PgStore = SqlStore<Postgres>;
+
+/// Connections in the pool.
+const CONNECTIONS: u32 = 16;
+
+/// How long a pooled connection may sit idle before it is checked (a round trip) when taken
+/// again. sqlx checks every connection it hands out by default, a round trip before every
+/// statement; a connection used moments ago is alive, and one that is not fails its statement
+/// like any other lost connection.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// Connects to the PostgreSQL database at `url` and applies the migrations.
+pub(super) async fn open(url: &str) -> StoreResult<PgStore> {
+    let options = PgConnectOptions::from_str(url)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(CONNECTIONS)
+        .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!("migrations/postgres").run(&pool).await?;
+    SqlStore::<Postgres>::convert_legacy_pictures(&pool).await?;
+    let signal = Arc::new(OutboxSignal::default());
+    let batches = batch::PgBatches::new(pool.clone(), Arc::clone(&signal));
+    Ok(SqlStore {
+        writer: Writer::start(batches, Arc::clone(&signal), None),
+        reads: pool.clone(),
+        writes: pool,
+        signal,
+        conversation_refs: ConversationRefs::default(),
+    })
+}
+
+#[async_trait]
+impl Dialect for Postgres {
+    const ENGINE: Engine = Engine::Postgres;
+
+    /// All keys in one statement: a subquery per key of the array (`LATERAL`), planned once
+    /// whatever the number of keys.
+    async fn next_commands(
+        pool: &PgPool,
+        integration_id: &str,
+        ordering_keys: &[String],
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxRow>> {
+        Ok(sqlx::query_as(include_str!("next_commands.sql"))
+            .bind(integration_id)
+            .bind(limit)
+            .bind(ordering_keys)
+            .fetch_all(pool)
+            .await?)
+    }
+
+    async fn remove_delivered(pool: &PgPool, outbox_ids: &[i64]) -> StoreResult<()> {
+        sqlx::query(include_str!("remove_delivered.sql"))
+            .bind(outbox_ids)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,43 @@
+-- A batch of new messages, whatever its size, in one statement: move each conversation's
+-- counter past its new messages, insert them numbered after it, and queue their webhook commands.
+-- A conversation that no longer belongs to the person the batch was planned with is not counted:
+-- its messages' numbers are then NULL, which messages.seq refuses, and nothing is written.
+-- Returns each message's id, number and author as stored, then each command's id (number NULL).
+WITH taken AS (
+    SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) AS t (id, n, person_id)
+), advanced AS (
+    UPDATE conversations c SET last_seq = c.last_seq + t.n
+    FROM taken t
+    WHERE c.id = t.id AND (t.person_id IS NULL OR c.person_id = t.person_id)
+    RETURNING c.id, c.last_seq - t.n AS base
+), fresh AS (
+    SELECT * FROM UNNEST($4::BIGINT[], $5::BIGINT[], $6::BIGINT[], $7::TEXT[], $8::TEXT[],
+        $9::TEXT[], $10::BIGINT[], $11::TEXT[], $12::TEXT[], $13::TEXT[], $14::TEXT[],
+        $15::TEXT[], $16::TEXT[], $17::TEXT[])
+    AS f (id, conversation_id, ordinal, client_id, author_kind, author_name, visitor_id,
+        integration_id, author_ext_user_id, ext_id, text, text_format, page_url, page_title)
+), inserted AS (
+    INSERT INTO messages (id, conversation_id, seq, client_id, author_kind, author_name,
+        visitor_id, operator_id, ext_id, text, text_format, page_url, page_title, sent_at)
+    SELECT f.id, f.conversation_id, a.base + 1 + f.ordinal, f.client_id, f.author_kind,
+        COALESCE(o.name, f.author_name), f.visitor_id, o.id, f.ext_id, f.text, f.text_format,
+        f.page_url, f.page_title, $18
+    FROM fresh f
+    LEFT JOIN advanced a ON a.id = f.conversation_id
+    LEFT JOIN operators o ON o.integration_id = f.integration_id
+        AND o.ext_user_id = f.author_ext_user_id
+    RETURNING id, seq, author_name, operator_id
+), queued AS (
+    INSERT INTO outbox (integration_id, conversation_id, ordering_key, command, created_at,
+        next_attempt_at)
+    SELECT q.integration_id, q.conversation_id, q.ordering_key, q.command, $18, $18
+    FROM UNNEST($19::TEXT[], $20::BIGINT[], $21::TEXT[], $22::TEXT[]) WITH ORDINALITY
+        AS q (integration_id, conversation_id, ordering_key, command, position)
+    ORDER BY q.position
+    RETURNING id
+)
+SELECT i.id, i.seq, i.author_name,
+    CASE WHEN o.picture_type IS NULL THEN NULL ELSE o.id END AS picture_of
+FROM inserted i LEFT JOIN operators o ON o.id = i.operator_id
+UNION ALL
+SELECT id, NULL, NULL, NULL FROM queued

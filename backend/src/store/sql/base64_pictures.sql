@@ -1,0 +1,1 @@
+SELECT id, picture FROM operators WHERE picture IS NOT NULL AND picture_type IS NULL

@@ -1,0 +1,1 @@
+SELECT id FROM conversations WHERE person_id = $1

@@ -1,0 +1,1 @@
+UPDATE operators SET picture = NULL WHERE id = $1

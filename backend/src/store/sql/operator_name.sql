@@ -1,0 +1,1 @@
+SELECT name FROM operators WHERE integration_id = $1 AND ext_user_id = $2

@@ -1,0 +1,2 @@
+UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2
+WHERE id = $3

@@ -1,0 +1,1 @@
+UPDATE people SET sub = $1 WHERE id = $2

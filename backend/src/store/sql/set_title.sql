@@ -1,0 +1,1 @@
+UPDATE conversations SET title = $1 WHERE id = $2

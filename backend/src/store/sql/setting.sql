@@ -1,0 +1,1 @@
+SELECT value FROM server_settings WHERE key = $1

@@ -1,0 +1,708 @@
+//! The [`Store`] both engines share: [`SqlStore`] over a typed pool of SQLite or PostgreSQL,
+//! running the statements in `sql/`, which both engines read alike. What differs per engine
+//! is the [`Dialect`] (in `sqlite/` and `postgres/`): how it is opened, how it writes a batch
+//! of messages, and the outbox reads that bind lists. The `where` clauses name what sqlx
+//! needs of an engine to bind and read the types these statements use.
+
+use super::batch::{Announced, NewCommand, Person, PersonConversation, VisitorMessage};
+use super::conversation_refs::ConversationRefs;
+use super::interface::{
+    Appended, Engine, Identified, NewMessage, Store, StoreError, StoreResult, TokenRotation,
+    Visitor, now_ms,
+};
+use super::rows::{ContactRow, MessageRow, OutboxRow, PersonRow, VisitorRow};
+use super::writer::Writer;
+use crate::content::picture::Picture;
+use crate::outbox::commands;
+use crate::outbox::signal::Handed;
+use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
+use async_trait::async_trait;
+use protocol::webhook::{Command, ConversationUpdate};
+use protocol::{ContactInfo, Message};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How stale a visitor's last-seen time may get before a connection writes it again: the idle
+/// expiry counts in days, and a write on every connection would cost every reconnect.
+const LAST_SEEN_GRANULARITY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// How often a transaction that lost a race on a unique key is tried again.
+const UNIQUE_RACE_ATTEMPTS: usize = 3;
+
+/// What one engine does its own way.
+#[async_trait]
+pub(super) trait Dialect: Database {
+    const ENGINE: Engine;
+
+    /// Each of `ordering_keys`' first `limit` undelivered commands, in order.
+    async fn next_commands(
+        pool: &Pool<Self>,
+        integration_id: &str,
+        ordering_keys: &[String],
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxRow>>;
+
+    /// Deletes the commands `outbox_ids`.
+    async fn remove_delivered(pool: &Pool<Self>, outbox_ids: &[i64]) -> StoreResult<()>;
+}
+
+/// A [`Store`] on one engine's pools.
+#[derive(Debug)]
+pub(super) struct SqlStore<DB: Database> {
+    /// Connections for reading.
+    pub reads: Pool<DB>,
+    /// Connections for writing: one on SQLite, so writers queue here in order instead of
+    /// sleeping in SQLite's busy handler; the same pool as `reads` on PostgreSQL.
+    pub writes: Pool<DB>,
+    /// Tells the outbox worker what commits queued.
+    pub signal: Arc<OutboxSignal>,
+    /// Visitors' and operators' messages, committed in batches.
+    pub writer: Writer,
+    /// Conversations operators' commands named.
+    pub conversation_refs: ConversationRefs,
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// The message stored under `id`.
+    pub(super) async fn message_by_id(
+        connection: &mut DB::Connection,
+        id: i64,
+    ) -> StoreResult<Message> {
+        sqlx::query_as::<DB, MessageRow>(include_str!("sql/message_by_id.sql"))
+            .bind(id)
+            .fetch_one(connection)
+            .await?
+            .try_into()
+    }
+
+    /// The messages stored under `ids`, by id: those a batch's senders sent again.
+    pub(super) async fn messages_by_id(
+        connection: &mut DB::Connection,
+        ids: &[i64],
+    ) -> StoreResult<HashMap<i64, Message>> {
+        let mut messages = HashMap::with_capacity(ids.len());
+        for id in ids {
+            messages.insert(*id, Self::message_by_id(&mut *connection, *id).await?);
+        }
+        Ok(messages)
+    }
+
+    /// The outbox items `sql` reads, given the integration, the time and a limit.
+    pub(super) async fn due(
+        &self,
+        sql: &'static str,
+        integration_id: &str,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        let rows: Vec<OutboxRow> = sqlx::query_as(sql)
+            .bind(integration_id)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.reads)
+            .await?;
+        Ok(rows.into_iter().map(|row| row.item).collect())
+    }
+
+    /// Queues `commands` in their order, after everything queued for their conversations, and
+    /// gives them back as queued (with their ids), for [`OutboxSignal::queued`].
+    pub(super) async fn insert_outbox(
+        connection: &mut DB::Connection,
+        commands: Vec<NewCommand>,
+    ) -> StoreResult<Vec<Handed>> {
+        let now = now_ms();
+        let mut handed = Vec::with_capacity(commands.len());
+        for command in commands {
+            let (id,): (i64,) = sqlx::query_as(include_str!("sql/insert_command.sql"))
+                .bind(&command.integration_id)
+                .bind(command.conversation_id)
+                .bind(&command.ordering_key)
+                .bind(&command.command)
+                .bind(now)
+                .fetch_one(&mut *connection)
+                .await?;
+            handed.push(command.into_handed(id));
+        }
+        Ok(handed)
+    }
+
+    /// The person's id in the collaboration server, adding its `createUser` (ordered with
+    /// `conversation_id`) to `commands` the first time.
+    async fn announce_person(
+        connection: &mut DB::Connection,
+        person_id: i64,
+        conversation_id: i64,
+        commands: &mut Vec<NewCommand>,
+    ) -> StoreResult<String> {
+        let person: PersonRow = sqlx::query_as(include_str!("sql/person.sql"))
+            .bind(person_id)
+            .fetch_one(&mut *connection)
+            .await?;
+        if let Some(known) = person.ext_user_id {
+            return Ok(known);
+        }
+        let sub = person.sub.as_deref();
+        let ext_user_id = commands::ext_user_id(person_id, sub);
+        sqlx::query(include_str!("sql/set_ext_user_id.sql"))
+            .bind(&ext_user_id)
+            .bind(person_id)
+            .execute(&mut *connection)
+            .await?;
+        let user = commands::user(&ext_user_id, person_id, sub, &person.contact.into());
+        let user = Command::CreateUser(user);
+        commands.push(NewCommand::new(
+            &person.integration_id,
+            conversation_id,
+            &user,
+        )?);
+        Ok(ext_user_id)
+    }
+
+    /// Makes sure `message`'s person has a conversation and, with the bridge on, that the
+    /// collaboration server was told of both (`createUser`, `createConversation`, queued
+    /// here); `person` becomes what the store holds after. Returns the commands queued.
+    pub(super) async fn prepare_conversation(
+        connection: &mut DB::Connection,
+        message: &VisitorMessage,
+        person: &mut Person,
+    ) -> StoreResult<Vec<Handed>> {
+        let visitor = &message.visitor;
+        let conversation = match person.conversation.take() {
+            Some(conversation) => conversation,
+            None => {
+                let (id, ext_id, announced_at): (i64, Option<String>, Option<i64>) =
+                    sqlx::query_as(include_str!("sql/open_conversation.sql"))
+                        .bind(&visitor.integration_id)
+                        .bind(visitor.person_id)
+                        .bind(now_ms())
+                        .fetch_one(&mut *connection)
+                        .await?;
+                PersonConversation {
+                    id,
+                    ext_id,
+                    announced: announced_at.is_some(),
+                }
+            }
+        };
+        let conversation = person.conversation.insert(conversation);
+        if message.bridge == Bridge::Off {
+            return Ok(Vec::new());
+        }
+        let mut commands = Vec::new();
+        let ext_user_id = Self::announce_person(
+            &mut *connection,
+            visitor.person_id,
+            conversation.id,
+            &mut commands,
+        )
+        .await?;
+        let ext_conversation_id = conversation
+            .ext_id
+            .clone()
+            .unwrap_or_else(|| conversation.id.to_string());
+        if !conversation.announced {
+            sqlx::query(include_str!("sql/announce_conversation.sql"))
+                .bind(&ext_conversation_id)
+                .bind(now_ms())
+                .bind(conversation.id)
+                .execute(&mut *connection)
+                .await?;
+            let name = commands::visitor_name(visitor.person_id, &visitor.contact);
+            let page = message.message.page.as_ref();
+            let created = commands::conversation(&ext_conversation_id, &ext_user_id, &name, page);
+            let created = Command::CreateConversation(created);
+            commands.push(NewCommand::new(
+                &visitor.integration_id,
+                conversation.id,
+                &created,
+            )?);
+        }
+        let ids = Announced {
+            ext_user_id,
+            ext_conversation_id,
+        };
+        conversation.ext_id = Some(ids.ext_conversation_id);
+        conversation.announced = true;
+        person.ext_user_id = Some(ids.ext_user_id);
+        Self::insert_outbox(connection, commands).await
+    }
+
+    /// Queues `updateUser` with the person's current details, if the collaboration server
+    /// knows it.
+    async fn queue_user_update(
+        connection: &mut DB::Connection,
+        person_id: i64,
+    ) -> StoreResult<Vec<Handed>> {
+        let PersonWithConversation {
+            person,
+            conversation_id,
+        } = sqlx::query_as(include_str!("sql/person_and_conversation.sql"))
+            .bind(person_id)
+            .fetch_one(&mut *connection)
+            .await?;
+        let (Some(ext_user_id), Some(conversation_id)) = (&person.ext_user_id, conversation_id)
+        else {
+            // Not announced yet: its createUser will carry the current details.
+            return Ok(Vec::new());
+        };
+        let sub = person.sub.as_deref();
+        let user = commands::user(ext_user_id, person_id, sub, &person.contact.into());
+        let update = NewCommand::new(
+            &person.integration_id,
+            conversation_id,
+            &Command::UpdateUser(user),
+        )?;
+        Self::insert_outbox(connection, vec![update]).await
+    }
+
+    /// Moves the visitor to the person `sub`, replacing its token when the person changes;
+    /// returns whether it did, the commands that queued and whether a conversation changed
+    /// hands.
+    async fn identify_once(
+        &self,
+        visitor_id: i64,
+        sub: &str,
+        new_token_hash: &str,
+        bridge: Bridge,
+    ) -> StoreResult<(TokenRotation, Vec<Handed>, bool)> {
+        let mut tx = self.writes.begin().await?;
+        sqlx::query(include_str!("sql/lock_visitor.sql"))
+            .bind(visitor_id)
+            .execute(&mut *tx)
+            .await?;
+        let current: Option<CurrentPerson> =
+            sqlx::query_as(include_str!("sql/person_of_visitor.sql"))
+                .bind(visitor_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let current =
+            current.ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))?;
+        if current.sub.as_deref() == Some(sub) {
+            tx.commit().await?;
+            return Ok((TokenRotation::Kept, Vec::new(), false));
+        }
+        let target: Option<(i64,)> = sqlx::query_as(include_str!("sql/person_by_sub.sql"))
+            .bind(&current.integration_id)
+            .bind(sub)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let anonymous = current.sub.is_none();
+        let (mut handed, mut handed_over) = (Vec::new(), false);
+        let target_id = match target {
+            None if anonymous => {
+                sqlx::query(include_str!("sql/set_sub.sql"))
+                    .bind(sub)
+                    .bind(current.id)
+                    .execute(&mut *tx)
+                    .await?;
+                if bridge == Bridge::On {
+                    // The collaboration server keeps knowing this user by its first id.
+                    handed = Self::queue_user_update(&mut tx, current.id).await?;
+                }
+                current.id
+            }
+            None => {
+                let (id,): (i64,) = sqlx::query_as(include_str!("sql/insert_person.sql"))
+                    .bind(&current.integration_id)
+                    .bind(sub)
+                    .bind(now_ms())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                id
+            }
+            Some((target_id,)) => {
+                if anonymous {
+                    (handed, handed_over) =
+                        Self::adopt_anonymous(&mut tx, current, target_id, bridge).await?;
+                }
+                target_id
+            }
+        };
+        sqlx::query(include_str!("sql/move_visitor.sql"))
+            .bind(target_id)
+            .bind(new_token_hash)
+            .bind(visitor_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((TokenRotation::Replaced, handed, handed_over))
+    }
+
+    /// An anonymous person who logs in as an existing one hands over what the existing one
+    /// lacks: its conversation when that one has none, and each empty contact field. Returns
+    /// the commands that queued and whether the conversation changed hands.
+    async fn adopt_anonymous(
+        connection: &mut DB::Connection,
+        anonymous: CurrentPerson,
+        target_id: i64,
+        bridge: Bridge,
+    ) -> StoreResult<(Vec<Handed>, bool)> {
+        let mut handed = Vec::new();
+        let mut handed_over = false;
+        let target_has_conversation = sqlx::query(include_str!("sql/conversation_of.sql"))
+            .bind(target_id)
+            .fetch_optional(&mut *connection)
+            .await?
+            .is_some();
+        if !target_has_conversation {
+            let adopted: Option<(i64, String, Option<String>, Option<i64>)> =
+                sqlx::query_as(include_str!("sql/hand_over_conversation.sql"))
+                    .bind(target_id)
+                    .bind(anonymous.id)
+                    .fetch_optional(&mut *connection)
+                    .await?;
+            handed_over = adopted.is_some();
+            if let Some((conversation_id, integration_id, ext_id, Some(_))) = adopted
+                && bridge == Bridge::On
+            {
+                // The conversation exists in the collaboration server with the anonymous user
+                // as its member: the user it now belongs to joins it.
+                let ext_id = ext_id.unwrap_or_else(|| conversation_id.to_string());
+                let mut commands = Vec::new();
+                let target_ext = Self::announce_person(
+                    &mut *connection,
+                    target_id,
+                    conversation_id,
+                    &mut commands,
+                )
+                .await?;
+                let update = Command::UpdateConversation(ConversationUpdate {
+                    ext_conversation_id: ext_id,
+                    title: None,
+                    ext_user_id: Some(target_ext.clone()),
+                    add_members: Some(vec![target_ext]),
+                    remove_members: None,
+                });
+                commands.push(NewCommand::new(&integration_id, conversation_id, &update)?);
+                handed = Self::insert_outbox(&mut *connection, commands).await?;
+            }
+        }
+        let contact: ContactInfo = anonymous.contact.into();
+        sqlx::query(include_str!("sql/adopt_contact.sql"))
+            .bind(contact.name)
+            .bind(contact.email)
+            .bind(contact.phone)
+            .bind(target_id)
+            .execute(&mut *connection)
+            .await?;
+        Ok((handed, handed_over))
+    }
+
+    /// Converts every operator's picture still stored as base64. Pictures stored before
+    /// migration 0007 kept the base64 text the collaboration server sent, decoded on every
+    /// request; at start each is decoded once into the columns the server now serves from
+    /// (bytes, type, entity tag). SQLite has no base64 decoder, so this is Rust on both
+    /// engines. A text that is not an allowed image (it was never served) stays where it is,
+    /// untouched, and is reported.
+    pub(super) async fn convert_legacy_pictures(pool: &Pool<DB>) -> StoreResult<()> {
+        let stored: Vec<(i64, String)> = sqlx::query_as(include_str!("sql/base64_pictures.sql"))
+            .fetch_all(pool)
+            .await?;
+        for (id, text) in stored {
+            match Picture::from_base64(&text) {
+                Ok(Some(picture)) => {
+                    sqlx::query(include_str!("sql/convert_picture.sql"))
+                        .bind(picture.bytes)
+                        .bind(picture.content_type)
+                        .bind(picture.etag)
+                        .bind(id)
+                        .execute(pool)
+                        .await?;
+                }
+                Ok(None) => {
+                    sqlx::query(include_str!("sql/drop_picture.sql"))
+                        .bind(id)
+                        .execute(pool)
+                        .await?;
+                }
+                Err(error) => {
+                    tracing::warn!(operator = id, %error, "an operator's stored picture is not served");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `sql` with `binds` on the write pool: tests change stored rows under the store.
+    #[cfg(test)]
+    pub(super) async fn execute(&self, sql: &str, binds: &[Bound]) -> Vec<String> {
+        use sqlx::Row;
+        let mut query = sqlx::query::<DB>(sql);
+        for bound in binds {
+            query = match bound {
+                Bound::Int(value) => query.bind(*value),
+                Bound::Text(value) => query.bind(value.clone()),
+            };
+        }
+        query
+            .fetch_all(&self.writes)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| {
+                row.try_get::<String, _>(0)
+                    .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+/// A value bound to a test's statement ([`SqlStore::execute`]).
+#[cfg(test)]
+#[derive(Debug, Clone)]
+pub(super) enum Bound {
+    Int(i64),
+    Text(String),
+}
+
+/// A visitor's current person, as identification reads it.
+#[derive(Debug, sqlx::FromRow)]
+struct CurrentPerson {
+    id: i64,
+    integration_id: String,
+    sub: Option<String>,
+    #[sqlx(flatten)]
+    contact: ContactRow,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct PersonWithConversation {
+    #[sqlx(flatten)]
+    person: PersonRow,
+    conversation_id: Option<i64>,
+}
+
+fn is_unique_violation(error: &StoreError) -> bool {
+    matches!(error, StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
+}
+
+#[async_trait]
+impl<DB> Store for SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    fn engine(&self) -> Engine {
+        DB::ENGINE
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query(include_str!("sql/ping.sql"))
+            .execute(&self.writes)
+            .await?;
+        Ok(())
+    }
+
+    async fn server_setting(&self, key: &str, initial: &str) -> StoreResult<String> {
+        sqlx::query(include_str!("sql/insert_setting.sql"))
+            .bind(key)
+            .bind(initial)
+            .execute(&self.writes)
+            .await?;
+        let (value,): (String,) = sqlx::query_as(include_str!("sql/setting.sql"))
+            .bind(key)
+            .fetch_one(&self.reads)
+            .await?;
+        Ok(value)
+    }
+
+    async fn create_visitor(&self, integration_id: &str, token_hash: &str) -> StoreResult<Visitor> {
+        let now = now_ms();
+        let mut tx = self.writes.begin().await?;
+        let (person_id,): (i64,) = sqlx::query_as(include_str!("sql/insert_person.sql"))
+            .bind(integration_id)
+            .bind(None::<String>)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+        let (id,): (i64,) = sqlx::query_as(include_str!("sql/insert_visitor.sql"))
+            .bind(integration_id)
+            .bind(token_hash)
+            .bind(person_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Visitor {
+            id,
+            integration_id: integration_id.to_owned(),
+            person_id,
+            sub: None,
+            contact: ContactInfo::default(),
+        })
+    }
+
+    async fn visitor_by_token(
+        &self,
+        integration_id: &str,
+        token_hash: &str,
+        seen_since: i64,
+    ) -> StoreResult<Option<Visitor>> {
+        let row: Option<VisitorRow> = sqlx::query_as(include_str!("sql/visitor_by_token.sql"))
+            .bind(token_hash)
+            .bind(integration_id)
+            .bind(seen_since)
+            .fetch_optional(&self.reads)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let now = now_ms();
+        let stale = row.last_seen_at < now - LAST_SEEN_GRANULARITY_MS;
+        let visitor = Visitor::from(row);
+        if stale {
+            sqlx::query(include_str!("sql/touch_visitor.sql"))
+                .bind(now)
+                .bind(visitor.id)
+                .execute(&self.writes)
+                .await?;
+        }
+        Ok(Some(visitor))
+    }
+
+    async fn visitor(&self, visitor_id: i64) -> StoreResult<Option<Visitor>> {
+        let row: Option<VisitorRow> = sqlx::query_as(include_str!("sql/visitor_by_id.sql"))
+            .bind(visitor_id)
+            .fetch_optional(&self.reads)
+            .await?;
+        Ok(row.map(Visitor::from))
+    }
+
+    async fn revoke_visitor(&self, visitor_id: i64) -> StoreResult<()> {
+        sqlx::query(include_str!("sql/revoke_visitor.sql"))
+            .bind(now_ms())
+            .bind(visitor_id)
+            .execute(&self.writes)
+            .await?;
+        Ok(())
+    }
+
+    async fn identify(
+        &self,
+        visitor_id: i64,
+        sub: &str,
+        new_token_hash: &str,
+        bridge: Bridge,
+    ) -> StoreResult<Identified> {
+        let mut attempt = 1;
+        let (token, handed, handed_over) = loop {
+            match self
+                .identify_once(visitor_id, sub, new_token_hash, bridge)
+                .await
+            {
+                Err(error) if attempt < UNIQUE_RACE_ATTEMPTS && is_unique_violation(&error) => {
+                    attempt += 1;
+                }
+                result => break result?,
+            }
+        };
+        if handed_over {
+            self.conversation_refs.forget_all();
+        }
+        self.signal.queued(handed);
+        let visitor = self
+            .visitor(visitor_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))?;
+        Ok(Identified { visitor, token })
+    }
+
+    async fn set_contact(
+        &self,
+        person_id: i64,
+        contact: &ContactInfo,
+        bridge: Bridge,
+    ) -> StoreResult<()> {
+        let mut tx = self.writes.begin().await?;
+        sqlx::query(include_str!("sql/set_contact.sql"))
+            .bind(contact.name.as_deref())
+            .bind(contact.email.as_deref())
+            .bind(contact.phone.as_deref())
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?;
+        let handed = match bridge {
+            Bridge::On => Self::queue_user_update(&mut tx, person_id).await?,
+            Bridge::Off => Vec::new(),
+        };
+        tx.commit().await?;
+        self.signal.queued(handed);
+        Ok(())
+    }
+
+    async fn conversation_of(&self, person_id: i64) -> StoreResult<Option<i64>> {
+        let found: Option<(i64,)> = sqlx::query_as(include_str!("sql/conversation_of.sql"))
+            .bind(person_id)
+            .fetch_optional(&self.reads)
+            .await?;
+        Ok(found.map(|(id,)| id))
+    }
+
+    async fn append_visitor_message(
+        &self,
+        visitor: &Visitor,
+        message: NewMessage,
+        bridge: Bridge,
+    ) -> StoreResult<Appended> {
+        let message = VisitorMessage {
+            visitor: visitor.clone(),
+            message,
+            bridge,
+        };
+        self.writer.append(message).await
+    }
+
+    async fn messages_after(
+        &self,
+        conversation_id: i64,
+        after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
+        let rows: Vec<MessageRow> = sqlx::query_as(include_str!("sql/messages_after.sql"))
+            .bind(conversation_id)
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(&self.reads)
+            .await?;
+        rows.into_iter().map(Message::try_from).collect()
+    }
+
+    async fn messages_before(
+        &self,
+        conversation_id: i64,
+        before_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
+        let rows: Vec<MessageRow> = sqlx::query_as(include_str!("sql/messages_before.sql"))
+            .bind(conversation_id)
+            .bind(before_seq)
+            .bind(limit)
+            .fetch_all(&self.reads)
+            .await?;
+        rows.into_iter().rev().map(Message::try_from).collect()
+    }
+}

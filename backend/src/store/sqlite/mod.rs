@@ -1,0 +1,146 @@
+//! SQLite: the [`SqlStore`] on typed SQLite pools, in WAL mode. Every write goes through one
+//! connection, so writers wait their turn in the pool's queue rather than in SQLite's sleeping
+//! busy handler; messages are written in batches ([`batch`]) and the log is mostly
+//! checkpointed off the write path ([`checkpoint`]).
+
+mod batch;
+mod checkpoint;
+
+use super::conversation_refs::ConversationRefs;
+use super::interface::Engine;
+use super::interface::StoreResult;
+use super::rows::OutboxRow;
+use super::sql_store::{Dialect, SqlStore};
+use super::writer::Writer;
+use crate::config::settings::SqliteSynchronous;
+use crate::outbox::OutboxSignal;
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Sqlite, SqlitePool};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The store on SQLite.
+pub(super) type SqliteStore = SqlStore<Sqlite>;
+
+/// Most memory each connection's page cache may take, in KiB.
+const CACHE_KIB: u32 = 64 * 1024;
+
+/// Connections reading beside the one writer.
+const READERS: u32 = 4;
+
+/// Opens the SQLite database at `url`, creating the file if there is none, with commits as
+/// durable as `synchronous` says, and applies the migrations.
+pub(super) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResult<SqliteStore> {
+    // WAL lets readers run beside the writer; `synchronous` decides whether a commit waits for
+    // its log to reach the disk (see `SqliteSynchronous`, and `checkpoint` for the log). The
+    // page cache (at most 64 MiB, grown as used) holds the hot index pages of a large
+    // database, which the default 2 MiB spilled and read again; statement journals stay in
+    // memory, not in a temporary file.
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(match synchronous {
+            SqliteSynchronous::Full => sqlx::sqlite::SqliteSynchronous::Full,
+            SqliteSynchronous::Normal => sqlx::sqlite::SqliteSynchronous::Normal,
+        })
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("wal_autocheckpoint", checkpoint::LOG_PAGES.to_string())
+        .pragma("temp_store", "MEMORY")
+        .pragma("cache_size", format!("-{CACHE_KIB}"));
+    let pool = |connections| {
+        SqlitePoolOptions::new()
+            .max_connections(connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+    };
+    let writes = pool(1).await?;
+    sqlx::migrate!("migrations/sqlite").run(&writes).await?;
+    SqlStore::<Sqlite>::convert_legacy_pictures(&writes).await?;
+    let committed = checkpoint::start(pool(1).await?);
+    let reads = pool(READERS).await?;
+    let signal = Arc::new(OutboxSignal::default());
+    let batches = batch::SqliteBatches {
+        pool: writes.clone(),
+    };
+    Ok(SqlStore {
+        writer: Writer::start(batches, Arc::clone(&signal), Some(committed)),
+        reads,
+        writes,
+        signal,
+        conversation_refs: ConversationRefs::default(),
+    })
+}
+
+#[async_trait]
+impl Dialect for Sqlite {
+    const ENGINE: Engine = Engine::Sqlite;
+
+    /// One key at a time on one connection: each read walks the outbox's queue index, and
+    /// in-process statements cost no round trip.
+    async fn next_commands(
+        pool: &SqlitePool,
+        integration_id: &str,
+        ordering_keys: &[String],
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxRow>> {
+        let mut connection = pool.acquire().await?;
+        let mut rows = Vec::new();
+        for key in ordering_keys {
+            let queue: Vec<OutboxRow> = sqlx::query_as(include_str!("next_commands.sql"))
+                .bind(integration_id)
+                .bind(key)
+                .bind(limit)
+                .fetch_all(&mut *connection)
+                .await?;
+            rows.extend(queue);
+        }
+        Ok(rows)
+    }
+
+    async fn remove_delivered(pool: &SqlitePool, outbox_ids: &[i64]) -> StoreResult<()> {
+        let mut tx = pool.begin().await?;
+        for id in outbox_ids {
+            sqlx::query(include_str!("../sql/delete_command.sql"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Row;
+
+    /// `PRAGMA synchronous` of a connection from `pool`: 2 is FULL, 1 NORMAL.
+    async fn synchronous_of(pool: &SqlitePool) -> i64 {
+        sqlx::query("PRAGMA synchronous")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn commits_are_synced_unless_asked_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+        let durable = open(&url("durable.db"), SqliteSynchronous::default())
+            .await
+            .unwrap();
+        assert_eq!(synchronous_of(&durable.writes).await, 2, "FULL by default");
+        assert_eq!(synchronous_of(&durable.reads).await, 2);
+        let fast = open(&url("fast.db"), SqliteSynchronous::Normal)
+            .await
+            .unwrap();
+        assert_eq!(synchronous_of(&fast.writes).await, 1, "NORMAL when asked");
+    }
+}
