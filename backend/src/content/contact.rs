@@ -13,6 +13,8 @@ const MIN_PHONE_DIGITS: usize = 5;
 pub enum ContactError {
     #[error("name is longer than {MAX_NAME_CHARS} characters")]
     NameTooLong,
+    #[error("name contains control characters (line breaks, tabs, U+0000...), which it may not")]
+    NameControlCharacters,
     #[error("email {0:?} is not an address like name@example.com")]
     Email(String),
     #[error(
@@ -30,6 +32,12 @@ pub fn validate(contact: ContactInfo) -> Result<ContactInfo, ContactError> {
         .is_some_and(|name| name.chars().count() > MAX_NAME_CHARS)
     {
         return Err(ContactError::NameTooLong);
+    }
+    if name
+        .as_ref()
+        .is_some_and(|name| name.chars().any(char::is_control))
+    {
+        return Err(ContactError::NameControlCharacters);
     }
     let email = non_empty(contact.email);
     if let Some(email) = &email
@@ -83,6 +91,16 @@ mod tests {
             name: Some(name.into()),
             email: Some(email.into()),
             phone: Some(phone.into()),
+        }
+    }
+
+    #[test]
+    fn refuses_control_characters_in_a_name() {
+        for name in ["Iv\0an", "Iv\nan"] {
+            assert_eq!(
+                validate(contact(name, "", "")),
+                Err(ContactError::NameControlCharacters)
+            );
         }
     }
 

@@ -460,6 +460,11 @@ async fn inbound_commands_answer_with_the_spec_status_codes() {
             r#"{"createMessage": {"extId": "1", "text": "x", "extUserId": "visitor-1"}}"#,
             "missing field `extConversationId`",
         ),
+        // PostgreSQL's text cannot hold U+0000: refused for good, not a 500 retried for ever.
+        (
+            r#"{"createUser": {"extUserId": "nul", "name": "A\u0000B"}}"#,
+            "NUL character",
+        ),
     ];
     for (body, named) in cases {
         let (status, text) = inbound(&server, WEBHOOK_TOKEN, body).await;
@@ -474,6 +479,9 @@ async fn inbound_commands_answer_with_the_spec_status_codes() {
     let user = r#"{"createUser": {"extUserId": "op-1", "name": "Anna"}}"#;
     assert_eq!(inbound(&server, WEBHOOK_TOKEN, user).await.0, 200);
     assert_eq!(inbound(&server, WEBHOOK_TOKEN, user).await.0, 409);
+    // An escaped backslash before `u0000` is text, not a NUL.
+    let backslash = r#"{"createUser": {"extUserId": "op-2", "name": "A\\u0000B"}}"#;
+    assert_eq!(inbound(&server, WEBHOOK_TOKEN, backslash).await.0, 200);
     let update = r#"{"updateUser": {"extUserId": "nobody", "name": "X"}}"#;
     assert_eq!(inbound(&server, WEBHOOK_TOKEN, update).await.0, 400);
     let with_bom = "\u{feff}{\"updateUser\": {\"extUserId\": \"op-1\", \"name\": \"Anna K.\"}}";

@@ -87,8 +87,19 @@ pub fn parse_send(
         text_format,
         page,
     } = sent;
-    if client_id.is_empty() || client_id.chars().count() > MAX_CLIENT_ID_CHARS {
-        let reason = format!("client_id must be 1 to {MAX_CLIENT_ID_CHARS} characters");
+    if client_id.is_empty()
+        || client_id.chars().count() > MAX_CLIENT_ID_CHARS
+        || client_id.chars().any(char::is_control)
+    {
+        let reason = format!(
+            "client_id must be 1 to {MAX_CLIENT_ID_CHARS} characters, none of them control characters"
+        );
+        return Err(Refusal::of_message(ErrorCode::BadFrame, reason, client_id));
+    }
+    // PostgreSQL's text refuses U+0000, and it means nothing in a chat message.
+    if text.contains('\0') {
+        let reason =
+            "message contains a NUL character (U+0000), which text may not hold".to_owned();
         return Err(Refusal::of_message(ErrorCode::BadFrame, reason, client_id));
     }
     if text.len() > limits.max_message_bytes {
@@ -120,7 +131,12 @@ pub fn parse_send(
             .chars()
             .take(MAX_PAGE_URL_CHARS)
             .collect(),
-        title: page.title.chars().take(MAX_PAGE_TITLE_CHARS).collect(),
+        title: page
+            .title
+            .chars()
+            .filter(|c| *c != '\0')
+            .take(MAX_PAGE_TITLE_CHARS)
+            .collect(),
     });
     Ok(NewMessage {
         client_id,
@@ -226,6 +242,26 @@ mod tests {
                 refused.reason
             );
         }
+    }
+
+    #[test]
+    fn refuses_nul_in_a_text_and_control_characters_in_a_client_id() {
+        let refused = refusal(sent("c-1", "a\0b", TextFormat::Plain));
+        assert_eq!(refused.code, ErrorCode::BadFrame);
+        assert!(refused.reason.contains("NUL"), "{}", refused.reason);
+        let refused = refusal(sent("c\u{1}", "hi", TextFormat::Plain));
+        assert!(
+            refused.reason.contains("control characters"),
+            "{}",
+            refused.reason
+        );
+        let mut titled = sent("c-2", "hi", TextFormat::Plain);
+        titled.page = Some(PageInfo {
+            url: "https://shop.example/".into(),
+            title: "Sh\0op".into(),
+        });
+        let page = accepted(titled, PageQuery::Drop).page.unwrap();
+        assert_eq!(page.title, "Shop");
     }
 
     #[test]

@@ -12,13 +12,12 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 /// The log's length, in pages, at which a commit checkpoints by itself (64 MiB of 4 KiB pages):
-/// at 5,000 messages a second a log of 16 MiB made commits checkpoint several times a second
-/// and the server fell behind within two minutes.
+/// long enough that a sustained load does not make commits checkpoint several times a second
+/// (docs/performance.md, "SQLite").
 pub(super) const LOG_PAGES: u32 = 16_000;
 
 /// Least time between two background checkpoints: short, so each copies little and does not
-/// hold the server's core for long (at 500 ms, 1,000 messages a second had a p99 of 14 ms
-/// instead of 4.4).
+/// hold the server's core for long (docs/performance.md, "SQLite").
 const REST: Duration = Duration::from_millis(50);
 
 /// Checkpoints through `pool` (a connection of its own) after each notification of the returned
