@@ -311,8 +311,7 @@ where
                     .execute(&mut *tx)
                     .await?;
                 if bridge == Bridge::On {
-                    // The collaboration server keeps knowing this user by its first id.
-                    handed = Self::queue_user_update(&mut tx, current.id).await?;
+                    handed = Self::continue_as_site_user(&mut tx, current.id).await?;
                 }
                 current.id
             }
@@ -341,6 +340,52 @@ where
             .await?;
         tx.commit().await?;
         Ok((TokenRotation::Replaced, handed, handed_over))
+    }
+
+    /// An anonymous person who logs in as a new site user goes on in the collaboration server
+    /// as that user, as 1C documents the matching key: once it was announced (as
+    /// `visitor-<n>`), the site user is created, joins its conversation, and its later
+    /// messages carry the site user's id. Returns the commands queued.
+    async fn continue_as_site_user(
+        connection: &mut DB::Connection,
+        person_id: i64,
+    ) -> StoreResult<Vec<Handed>> {
+        let PersonWithConversation {
+            person,
+            conversation_id,
+        } = sqlx::query_as(include_str!("sql/person_and_conversation.sql"))
+            .bind(person_id)
+            .fetch_one(&mut *connection)
+            .await?;
+        let (Some(_), Some(conversation_id)) = (&person.ext_user_id, conversation_id) else {
+            // Not announced yet: its first createUser is the site user's.
+            return Ok(Vec::new());
+        };
+        let (ext_id, announced_at): (Option<String>, Option<i64>) =
+            sqlx::query_as(include_str!("sql/conversation_announcement.sql"))
+                .bind(conversation_id)
+                .fetch_one(&mut *connection)
+                .await?;
+        // Forgotten, so that announcing the person creates the site user under its own id.
+        sqlx::query(include_str!("sql/set_ext_user_id.sql"))
+            .bind(None::<String>)
+            .bind(person_id)
+            .execute(&mut *connection)
+            .await?;
+        let mut commands = Vec::new();
+        let site_user =
+            Self::announce_person(&mut *connection, person_id, conversation_id, &mut commands)
+                .await?;
+        if announced_at.is_some() {
+            let ext_id = ext_id.unwrap_or_else(|| conversation_id.to_string());
+            commands.push(member_joins(
+                &person.integration_id,
+                conversation_id,
+                ext_id,
+                site_user,
+            )?);
+        }
+        Self::insert_outbox(connection, commands).await
     }
 
     /// An anonymous person who logs in as an existing one hands over what the existing one
@@ -381,14 +426,12 @@ where
                     &mut commands,
                 )
                 .await?;
-                let update = Command::UpdateConversation(ConversationUpdate {
-                    ext_conversation_id: ext_id,
-                    title: None,
-                    ext_user_id: Some(target_ext.clone()),
-                    add_members: Some(vec![target_ext]),
-                    remove_members: None,
-                });
-                commands.push(NewCommand::new(&integration_id, conversation_id, &update)?);
+                commands.push(member_joins(
+                    &integration_id,
+                    conversation_id,
+                    ext_id,
+                    target_ext,
+                )?);
                 handed = Self::insert_outbox(&mut *connection, commands).await?;
             }
         }
@@ -486,6 +529,23 @@ struct PersonWithConversation {
     #[sqlx(flatten)]
     person: PersonRow,
     conversation_id: Option<i64>,
+}
+
+/// `updateConversation` adding `member` to a conversation the collaboration server knows.
+fn member_joins(
+    integration_id: &str,
+    conversation_id: i64,
+    ext_conversation_id: String,
+    member: String,
+) -> StoreResult<NewCommand> {
+    let update = Command::UpdateConversation(ConversationUpdate {
+        ext_conversation_id,
+        title: None,
+        ext_user_id: Some(member.clone()),
+        add_members: Some(vec![member]),
+        remove_members: None,
+    });
+    NewCommand::new(integration_id, conversation_id, &update)
 }
 
 fn is_unique_violation(error: &StoreError) -> bool {

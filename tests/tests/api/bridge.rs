@@ -126,7 +126,7 @@ async fn a_first_message_creates_user_conversation_and_message_in_order() {
 }
 
 #[tokio::test]
-async fn contact_info_and_identification_update_one_user() {
+async fn after_a_login_the_conversation_goes_on_in_1c_as_the_site_user() {
     const SIGN_KEY: &str = "bridge-key";
     for db in engines() {
         let fake = FakeCollaborationServer::start().await;
@@ -164,13 +164,27 @@ async fn contact_info_and_identification_update_one_user() {
             laptop.next().await,
             ServerFrame::Identified { .. }
         ));
-        fake.wait_for("updateUser naming the site user", |c| {
-            c.iter().any(|c| {
-                matches!(c, Command::UpdateUser(u) if u.ext_user_id == ext_user_id
-                    && u.full_name.contains("site user customer-9"))
+        // The conversation goes on in 1C under the site user: created once, it joins the
+        // conversation before anything it says.
+        let site_user = "site-customer-9".to_owned();
+        let commands = fake
+            .wait_for("the site user joining the conversation", |c| {
+                c.iter().any(|c| {
+                    matches!(c, Command::UpdateConversation(u)
+                        if u.add_members.as_deref() == Some(&[site_user.clone()][..]))
+                })
             })
-        })
-        .await;
+            .await;
+        let created = commands
+            .iter()
+            .position(|c| matches!(c, Command::CreateUser(u) if u.ext_user_id == site_user))
+            .unwrap_or_else(|| panic!("{db:?}: no createUser for the site user: {commands:#?}"));
+        let joined = commands
+            .iter()
+            .position(|c| matches!(c, Command::UpdateConversation(_)))
+            .unwrap();
+        assert!(created < joined, "{db:?}: created before it joins");
+        say(&mut laptop, "l-2", "logged in now").await;
 
         let (mut phone, _) = welcomed(&server, &server.new_visitor().await).await;
         phone.send(&ClientFrame::Identify { token }).await;
@@ -188,12 +202,28 @@ async fn contact_info_and_identification_update_one_user() {
             .find(|m| m.text == "from the phone")
             .unwrap()
             .clone();
+        let logged_in = created_messages(&commands)
+            .into_iter()
+            .find(|m| m.text == "logged in now")
+            .unwrap()
+            .clone();
+        assert_eq!(logged_in.ext_user_id, Some(site_user.clone()), "{db:?}");
         assert_eq!(
             from_phone.ext_user_id,
-            Some(ext_user_id),
-            "{db:?}: one user in 1C"
+            Some(site_user),
+            "{db:?}: the site user's devices speak as it"
         );
-        assert_eq!(count(&commands, "createUser"), 1, "{db:?}");
+        let first = created_messages(&commands)
+            .into_iter()
+            .find(|m| m.text == "hi")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            first.ext_user_id,
+            Some(ext_user_id),
+            "{db:?}: sent as it was"
+        );
+        assert_eq!(count(&commands, "createUser"), 2, "{db:?}");
         assert_eq!(count(&commands, "createConversation"), 1, "{db:?}");
     }
 }
