@@ -1,9 +1,10 @@
 //! The chat clients' logic in plain Rust, free of the browser so it is tested natively: the
 //! connection as a state machine (reconnect, resend, logout), the message log (ordering,
 //! deduplication, delivery state), the unread count, the queue of messages waiting for the
-//! server, reconnect backoff, the allow-list HTML reader, the UI's words and the root's
-//! placement classes (the server's loader script uses those two too). Named for what uses it,
-//! not for the product: the widget today, the operators' console later.
+//! server, reconnect backoff, the allow-list HTML reader, the UI's words, the root's
+//! placement classes and the browser storage keys (the server's loader script uses those
+//! three too). Named for what uses it, not for the product: the widget today, the operators'
+//! console later.
 
 pub mod backoff;
 pub mod connection;
@@ -12,6 +13,7 @@ pub mod i18n;
 pub mod log;
 pub mod outbox;
 pub mod placement;
+pub mod storage_keys;
 pub mod unread;
 
 pub use backoff::Backoff;

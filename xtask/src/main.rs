@@ -8,6 +8,7 @@ mod chromium;
 mod cmd;
 mod demo;
 mod http;
+mod lighthouse;
 mod postgres;
 mod reference;
 mod signers;
