@@ -2,9 +2,9 @@
 //! connection as a state machine (reconnect, resend, logout, the rate limit), contact merges,
 //! the message log (ordering, deduplication, delivery state), the unread count, the queue of
 //! messages waiting for the server, reconnect backoff, the allow-list HTML reader, the UI's
-//! words and the root's placement classes (the server's loader script uses those two too).
-//! Named for what uses it, not for the product: the widget today, the operators' console
-//! later.
+//! words, the root's placement classes and the browser storage keys (the server's loader
+//! script uses those three too). Named for what uses it, not for the product: the widget
+//! today, the operators' console later.
 
 pub mod backoff;
 pub mod connection;
@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod log;
 pub mod outbox;
 pub mod placement;
+pub mod storage_keys;
 pub mod unread;
 
 pub use backoff::Backoff;

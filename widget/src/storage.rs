@@ -3,14 +3,7 @@
 //! once the visitor has interacted (see `session`).
 
 use crate::browser::window;
-
-fn key(integration_id: &str) -> String {
-    format!("cw-webchat:{integration_id}:visitor-token")
-}
-
-fn pending_logout_key(integration_id: &str) -> String {
-    format!("cw-webchat:{integration_id}:pending-logout")
-}
+use client_core::storage_keys;
 
 fn local_storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
@@ -18,7 +11,7 @@ fn local_storage() -> Option<web_sys::Storage> {
 
 pub fn visitor_token(integration_id: &str) -> Option<String> {
     local_storage()?
-        .get_item(&key(integration_id))
+        .get_item(&storage_keys::visitor_token(integration_id))
         .ok()
         .flatten()
 }
@@ -26,7 +19,7 @@ pub fn visitor_token(integration_id: &str) -> Option<String> {
 pub fn keep_visitor_token(integration_id: &str, token: &str) {
     if let Some(storage) = local_storage() {
         // Private modes may refuse: the chat then lasts as long as the page.
-        let _ = storage.set_item(&key(integration_id), token);
+        let _ = storage.set_item(&storage_keys::visitor_token(integration_id), token);
     }
 }
 
@@ -35,7 +28,7 @@ pub fn forget_visitor_token(integration_id: &str, token: &str) {
     if visitor_token(integration_id).as_deref() == Some(token)
         && let Some(storage) = local_storage()
     {
-        let _ = storage.remove_item(&key(integration_id));
+        let _ = storage.remove_item(&storage_keys::visitor_token(integration_id));
     }
 }
 
@@ -43,7 +36,11 @@ pub fn forget_visitor_token(integration_id: &str, token: &str) {
 /// one). Kept as one string: list types would cost the bundle more than these few lines.
 pub fn pending_logouts(integration_id: &str) -> String {
     local_storage()
-        .and_then(|storage| storage.get_item(&pending_logout_key(integration_id)).ok())
+        .and_then(|storage| {
+            storage
+                .get_item(&storage_keys::pending_logout(integration_id))
+                .ok()
+        })
         .flatten()
         .unwrap_or_default()
 }
@@ -77,7 +74,7 @@ fn keep_pending_logouts(integration_id: &str, pending: String) {
     let Some(storage) = local_storage() else {
         return;
     };
-    let key = pending_logout_key(integration_id);
+    let key = storage_keys::pending_logout(integration_id);
     let pending = pending.trim_start_matches(' ');
     let _ = if pending.is_empty() {
         storage.remove_item(&key)

@@ -10,6 +10,7 @@ mod cmd;
 mod demo;
 mod glue;
 mod http;
+mod lighthouse;
 mod postgres;
 mod reference;
 mod signers;

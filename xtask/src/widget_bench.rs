@@ -1,10 +1,10 @@
 //! `cargo xtask bench --widget` (also the last part of a full `cargo xtask bench`): what a
 //! visitor's browser downloads and waits for. Builds the release widget bundle and server,
-//! makes sure Chromium, chromedriver and the reference widget are installed, runs the
-//! criterion token bench, then `webchat-bench widget`, which writes its section of
+//! makes sure Chromium, chromedriver, Lighthouse and the reference widget are installed, runs
+//! the criterion token bench, then `webchat-bench widget`, which writes its section of
 //! `bench/RESULTS.md`.
 
-use crate::{build, chromium, cmd, reference, tools};
+use crate::{build, chromium, cmd, lighthouse, reference, tools};
 use anyhow::Result;
 use std::path::Path;
 
@@ -18,6 +18,7 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
     build::server(root)?;
     let browser = chromium::ensure()?;
     let reference = reference::ensure(root)?;
+    let lighthouse = lighthouse::install(root)?;
     let mut criterion = cmd::cargo();
     criterion
         .args(["bench", "-p", "bench", "--bench", "token", "--"])
@@ -34,6 +35,10 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
             .arg(&reference)
             .arg("--criterion")
             .arg(root.join("target/criterion"))
+            .arg("--lighthouse")
+            .arg(&lighthouse)
+            .arg("--chromium")
+            .arg(&browser.chromium)
             .args(["--runs", if quick { QUICK_RUNS } else { RUNS }])
             .args(["--out", "bench/RESULTS.md"])
             .env("WEBCHAT_TEST_CHROMEDRIVER", &browser.chromedriver)

@@ -2,9 +2,10 @@
  * The web chat's loader, served at the script URL with the integration's configuration baked in
  * (the argument at the end). It makes `window.CollaborationSystemWebChat1CE` usable at once and
  * draws the collapsed tab in a Shadow DOM; the WebAssembly chat loads on the first call that
- * needs it, on hover or focus of the tab, or when the page is idle from 2 s after its `load`
- * event, whichever comes first. Calls made before it is ready wait in order; Promises resolve
- * once it answers.
+ * needs it or on hover, focus or click of the tab. A first-time visitor who does none of that
+ * costs the page nothing more; for a visitor who has chatted before (the widget's storage holds
+ * something) it also loads when the page is idle from 2 s after its `load` event, so the unread
+ * badge shows. Calls made before it is ready wait in order; Promises resolve once it answers.
  */
 (function (config) {
   "use strict";
@@ -336,9 +337,19 @@
     }
   }
 
+  /* Whether the widget stored something here: a visitor token or a logout to retry. */
+  function chattedBefore() {
+    try {
+      return config.storageKeys.some(function (key) { return localStorage.getItem(key) !== null; });
+    } catch (error) {
+      return false; /* storage refused: the widget could not have stored anything either */
+    }
+  }
+
   function start() {
     draw();
     whenParsed(function () { emit("initialized"); });
+    if (!chattedBefore()) return;
     /* Idle: the first idle moment from 2 s after `load`, so the page's own work comes first. */
     var whenIdle = function () {
       setTimeout(function () {

@@ -1,6 +1,7 @@
 //! `GET /integration/webchat/{id}:{token}`: the script a site embeds (`loader.js`) with the
 //! integration's configuration baked in: parameters, API and bundle addresses, the stylesheet
-//! and the words of the collapsed tab it draws before the WebAssembly chat loads.
+//! and the words of the collapsed tab it draws before the WebAssembly chat loads, and the
+//! storage keys that tell it the visitor has chatted before.
 
 use super::error::ApiError;
 use crate::api::bundle::Bundle;
@@ -9,7 +10,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use client_core::{i18n, placement};
+use client_core::{i18n, placement, storage_keys};
 use protocol::IntegrationParams;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
@@ -41,6 +42,7 @@ pub async fn script(
         "bundle": bundle.map(|bundle| json!({ "js": bundle.js, "wasm": bundle.wasm })),
         "style": *STYLE,
         "tab": tab(&integration.params),
+        "storageKeys": storage_keys::all(&integration.id),
     });
     Ok((
         [

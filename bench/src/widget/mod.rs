@@ -1,9 +1,11 @@
 //! `webchat-bench widget`: the widget half of `cargo xtask bench`. Starts the release
 //! `webchat-server`, a host site and the reference widget's server (`site`), loads the page in
 //! headless Chromium a number of times (`runs`), measures what the pages downloaded (`sizes`),
-//! reads the criterion token bench, and writes its section of `bench/RESULTS.md` (`report`).
+//! audits the host page without and with the chat with Lighthouse (`lighthouse`), reads the
+//! criterion token bench, and writes its section of `bench/RESULTS.md` (`report`).
 
 mod criterion;
+mod lighthouse;
 mod report;
 mod runs;
 mod site;
@@ -12,9 +14,10 @@ mod sizes;
 use crate::fake::FakeCollaboration;
 use crate::server::{Database, INTEGRATION, ServerProcess, TOKEN, Target};
 use anyhow::{Context, Result};
+use lighthouse::Lighthouse;
 use report::WidgetResults;
 use runs::{Fetched, FirstLoad};
-use site::Sites;
+use site::{Embed, Sites};
 use sizes::Phase;
 use std::path::PathBuf;
 
@@ -31,6 +34,12 @@ pub struct Args {
     /// Criterion's output folder, with the token bench's `verify` and `decode` estimates.
     #[arg(long, value_name = "DIR")]
     criterion: PathBuf,
+    /// Lighthouse's CLI: `cli/index.js` in its npm package.
+    #[arg(long, value_name = "PATH")]
+    lighthouse: PathBuf,
+    /// The Chromium Lighthouse drives.
+    #[arg(long, value_name = "PATH")]
+    chromium: PathBuf,
     /// Page loads per measure.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     runs: u16,
@@ -55,6 +64,18 @@ pub async fn run(args: Args, machine: String, commit: String) -> Result<()> {
     let sites = Sites::start(&server.base, &loader, &args.reference).await?;
 
     let runs = runs::measure(&sites, args.runs.into()).await;
+    let lighthouse = Lighthouse {
+        cli: args.lighthouse,
+        chromium: args.chromium,
+    };
+    let audits = lighthouse
+        .measure(
+            &sites.page(Embed::Nothing),
+            &sites.page(Embed::Ours),
+            args.runs.into(),
+        )
+        .await
+        .map_err(|error| format!("{error:#}"));
     let ours = phases("ours", &runs.ours_first, &server.base, &loader).await?;
     let reference = phases(
         "reference",
@@ -71,6 +92,7 @@ pub async fn run(args: Args, machine: String, commit: String) -> Result<()> {
             .and_then(|verify| Ok((verify, criterion::read(&args.criterion, "decode")?)))
             .map_err(|error| format!("{error:#}")),
         runs,
+        audits,
         machine,
         commit,
     };

@@ -1,19 +1,62 @@
 //! The loader script in headless Chromium: the page API and the collapsed tab come before the
-//! WebAssembly chat, which loads when the page is idle without opening a connection or storing
-//! anything, and calls made before it loaded are answered once it has; a server that is down, or
-//! a bundle that cannot load, leaves the page working with nothing shown.
+//! WebAssembly chat, which a first-time visitor's page never fetches until the visitor reaches
+//! for the chat (pointer on the tab, keyboard focus on it, a click, an API call that needs the
+//! server); a returning visitor's page loads it when idle, so the unread badge shows. Loading
+//! opens no connection and stores nothing; calls made before it loaded are answered once it has;
+//! a server that is down, or a bundle that cannot load, leaves the page working with nothing
+//! shown.
 
-use crate::browser::DESKTOP;
-use headless::{Driver, HOST_ID, HostPage, shadow};
+use crate::browser::{DESKTOP, STORAGE_KEY, operator_says, resolve};
+use backend::config::params::ParamValue;
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use fantoccini::key::Key;
+use headless::{Driver, HOST_ID, HostPage, Session, shadow};
 use serde_json::json;
 use tests::EmbeddedChat;
 use tests::Options;
 
+/// The widget bundle's files (glue and WebAssembly) the page fetched, by Resource Timing.
+const BUNDLE_FILES: &str = "performance.getEntriesByType('resource')\
+     .filter(e => /\\.(wasm|js)$/.test(e.name) && e.name.includes('/widget/'))";
+
+/// An expression: `[widget files fetched, API calls made, items stored]`.
+fn costs() -> String {
+    format!(
+        "[{BUNDLE_FILES}.length, \
+         performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).length, \
+         localStorage.length]"
+    )
+}
+
+/// Waits until the chat's bundle was fetched and the chat started (the tab no longer busy).
+async fn chat_loaded(page: &Session) {
+    page.wait_for(
+        "the chat loaded",
+        &format!(
+            "{BUNDLE_FILES}.length === 2 && \
+             {}.querySelector('.cw-tab').getAttribute('aria-busy') === 'false'",
+            shadow()
+        ),
+    )
+    .await;
+}
+
+/// What loading the chat cost besides its bundle: nothing stored, no API call, not opened.
+async fn assert_loaded_untouched(page: &Session) {
+    let costs = page.js(&format!("return {}", costs()), Vec::new()).await;
+    assert_eq!(
+        costs,
+        json!([2, 0, 0]),
+        "bundle only: no API call, nothing stored"
+    );
+    let events = page.js("return window.__events", Vec::new()).await;
+    assert_eq!(events, json!(["initialized"]), "not opened");
+}
+
 #[tokio::test]
-async fn the_tab_and_api_come_first_and_the_chat_loads_when_the_page_is_idle() {
+async fn a_first_time_visitor_who_does_nothing_costs_the_page_nothing() {
     let chat = EmbeddedChat::start(&[]).await;
     let page = &chat.page;
-
     let tab_width = page
         .js(
             &format!("return {}.querySelector('.cw-tab').offsetWidth", shadow()),
@@ -21,30 +64,166 @@ async fn the_tab_and_api_come_first_and_the_chat_loads_when_the_page_is_idle() {
         )
         .await;
     assert!(tab_width.as_f64().unwrap_or_default() > 0.0, "tab drawn");
+    // Calls that need no server leave the chat unloaded.
+    page.js(
+        "window.CollaborationSystemWebChat1CE.addListener('close', function () {});\n\
+         window.CollaborationSystemWebChat1CE.close();",
+        Vec::new(),
+    )
+    .await;
+    let video = resolve(page, "isVideoconferenceEnabled()").await;
+    assert_eq!(video, json!(false));
+    // Absence is checked once a returning visitor's chat would have started loading: at the
+    // first idle moment from 2 s after `load` (the loader's rule), then one idle period more.
+    // The loader marks the tab busy as it starts, before anything is fetched.
+    let costs = page
+        .js_async(
+            &format!(
+                "var done = arguments[arguments.length - 1];\n\
+                 var check = function () {{ done({}.concat([\
+                   {}.querySelector('.cw-tab').hasAttribute('aria-busy')])); }};\n\
+                 var idle = function () {{ requestIdleCallback(function () {{ \
+                   requestIdleCallback(check); }}); }};\n\
+                 var later = function () {{ setTimeout(idle, 2000); }};\n\
+                 if (document.readyState === 'complete') later();\n\
+                 else addEventListener('load', later);",
+                costs(),
+                shadow()
+            ),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(
+        costs,
+        json!([0, 0, 0, false]),
+        "no widget file, no API call, nothing stored, never started loading"
+    );
+    chat.page.close().await;
+}
 
-    // The bundle is fetched only after the page's `load` event.
+#[tokio::test]
+async fn the_pointer_entering_the_tab_loads_the_chat() {
+    let chat = EmbeddedChat::start(&[]).await;
+    let page = &chat.page;
+    let tab = page.widget_element(".cw-tab").await;
+    let pointer = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: tab,
+        duration: None,
+        x: 0.0,
+        y: 0.0,
+    });
+    page.client
+        .perform_actions(pointer)
+        .await
+        .expect("move the pointer onto the tab");
+    chat_loaded(page).await;
+    assert_loaded_untouched(page).await;
+    chat.page.close().await;
+}
+
+#[tokio::test]
+async fn keyboard_focus_reaching_the_tab_loads_the_chat() {
+    let chat = EmbeddedChat::start(&[]).await;
+    let page = &chat.page;
+    // The host page's button comes right before the chat's tab in the focus order.
+    page.js("document.getElementById('host-button').focus()", Vec::new())
+        .await;
+    page.press(Key::Tab).await;
+    let focused = page
+        .js(
+            &format!("return {}.activeElement.className", shadow()),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(focused, json!("cw-tab"));
+    chat_loaded(page).await;
+    assert_loaded_untouched(page).await;
+    chat.page.close().await;
+}
+
+#[tokio::test]
+async fn a_click_on_the_tab_loads_and_opens_the_chat() {
+    let chat = EmbeddedChat::start(&[]).await;
+    let page = &chat.page;
+    // A click event alone, without the pointer moves or focus a real click brings.
+    page.js(
+        &format!("{}.querySelector('.cw-tab').click()", shadow()),
+        Vec::new(),
+    )
+    .await;
+    page.wait_for(
+        "the composer",
+        &format!(
+            "{}.querySelector('textarea.cw-input')?.offsetWidth > 0",
+            shadow()
+        ),
+    )
+    .await;
+    chat_loaded(page).await;
+    let events = page.js("return window.__events", Vec::new()).await;
+    assert_eq!(events, json!(["initialized", "open"]));
+    chat.page.close().await;
+}
+
+#[tokio::test]
+async fn an_api_call_that_needs_the_server_loads_the_chat() {
+    let chat = EmbeddedChat::start(&[]).await;
+    let page = &chat.page;
+    let contact = resolve(page, "getContactInfo()").await;
+    assert_eq!(
+        contact,
+        json!({"name": "", "fullName": "", "email": "", "phone": ""})
+    );
+    chat_loaded(page).await;
+    chat.page.close().await;
+}
+
+#[tokio::test]
+async fn a_returning_visitor_loads_the_chat_when_idle_and_sees_the_unread_badge() {
+    let options = Options::default()
+        .with_widget()
+        .param("openChatOnNewMessage", ParamValue::Flag(false));
+    let chat = EmbeddedChat::start_with(options, DESKTOP, "").await;
+    chat.say_hello().await;
+    let stored = chat
+        .page
+        .js(
+            &format!("return localStorage.getItem('{STORAGE_KEY}')"),
+            Vec::new(),
+        )
+        .await;
+    assert!(stored.is_string(), "the visitor token is kept");
+
+    chat.page.open_page(&chat.host.url).await;
+    let page = &chat.page;
+    chat_loaded(page).await;
     let started_after_load = page
-        .wait_for(
-            "the chat loaded while the page is idle",
-            "(() => { const bundle = performance.getEntriesByType('resource')\
-               .filter(e => /\\.(wasm|js)$/.test(e.name) && e.name.includes('/widget/')); \
-             const load = performance.getEntriesByType('navigation')[0].loadEventStart; \
-             return bundle.length === 2 && bundle.map(e => e.startTime >= load); })()",
+        .js(
+            &format!(
+                "var load = performance.getEntriesByType('navigation')[0].loadEventStart;\n\
+                 return {BUNDLE_FILES}.map(e => e.startTime >= load);"
+            ),
+            Vec::new(),
         )
         .await;
     assert_eq!(
         started_after_load,
         json!([true, true]),
-        "glue and wasm after `load`"
+        "after the page's `load`"
     );
-    let untouched = page
-        .js(
-            "return [localStorage.length, \
-             performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).length]",
-            Vec::new(),
+    operator_says(&chat.server, page, "r-1", "Still there?").await;
+    let badge = page
+        .wait_for(
+            "the unread badge",
+            &format!(
+                "{}.querySelector('.cw-tab .cw-badge:not([hidden])')?.textContent",
+                shadow()
+            ),
         )
         .await;
-    assert_eq!(untouched, json!([0, 0]), "nothing stored, no API call");
+    assert_eq!(badge, json!("1"));
+    let events = page.js("return window.__events", Vec::new()).await;
+    assert_eq!(events, json!(["initialized"]), "the visitor did nothing");
     chat.page.close().await;
 }
 
@@ -109,6 +288,8 @@ async fn a_bundle_that_cannot_load_removes_the_tab_with_one_warning() {
     };
     let chat = EmbeddedChat::start_with(options, DESKTOP, "").await;
     let page = &chat.page;
+    page.js("window.CollaborationSystemWebChat1CE.open()", Vec::new())
+        .await;
     page.wait_for(
         "the tab removed",
         &format!("!document.getElementById('{HOST_ID}')"),

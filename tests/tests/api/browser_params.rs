@@ -4,7 +4,7 @@
 //! operator message, a hidden collapsed state, focus going back to the page when the chat
 //! closes, and two tabs of one visitor in step.
 
-use crate::browser::{WidgetState, inbound, operator_says, through_every_state};
+use crate::browser::{WidgetState, inbound, operator_says, resolve, through_every_state};
 use backend::config::params::ParamValue;
 use fantoccini::Locator;
 use fantoccini::key::Key;
@@ -180,7 +180,9 @@ async fn a_hidden_collapsed_state_shows_nothing_until_open() {
             "Array.from({}.querySelectorAll('.cw-tab, .cw-launcher')).filter(b => b.offsetWidth > 0).length",
             shadow()
         );
-        // Rendered first (the closed panel is there), so a missing tab means hidden.
+        // Loaded without opening (a call that needs the server) and rendered (the closed
+        // panel is there), so a missing tab means hidden.
+        resolve(&chat.page, "getContactInfo()").await;
         chat.page
             .wait_for(
                 "the widget rendered",

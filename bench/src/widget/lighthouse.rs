@@ -1,0 +1,114 @@
+//! Lighthouse on the bench's host page, without and with our chat: what the chat costs a page
+//! that a visitor loads and does not touch, in the figures a site owner's own audit shows (total
+//! blocking time, time to interactive, largest contentful paint) under Lighthouse's default
+//! simulated mobile throttling. A tool we did not write, run as its CLI on the installed
+//! Chromium, one fresh browser per run.
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Stdio;
+use tokio::process::Command;
+
+/// Chromium as the browser tests start it: headless, and quiet on the closed network.
+const CHROME_FLAGS: &str = "--headless=new --no-sandbox --disable-gpu \
+     --disable-background-networking --disable-component-update --disable-sync --no-first-run";
+
+/// One Lighthouse run's figures, ms; `None` when Lighthouse could not compute one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Audit {
+    pub total_blocking_time: Option<f64>,
+    pub time_to_interactive: Option<f64>,
+    pub largest_contentful_paint: Option<f64>,
+}
+
+/// The runs of the plain page and of the page with our chat, taken in turns.
+#[derive(Debug, Default)]
+pub struct Audits {
+    pub plain: Vec<Audit>,
+    pub ours: Vec<Audit>,
+}
+
+/// Lighthouse's CLI (`cli/index.js` of the npm package) and the Chromium it drives.
+#[derive(Debug, Clone)]
+pub struct Lighthouse {
+    pub cli: PathBuf,
+    pub chromium: PathBuf,
+}
+
+impl Lighthouse {
+    /// `count` runs each of `plain` and `ours` (page URLs), alternating so both see the same
+    /// load from the rest of the machine.
+    pub async fn measure(&self, plain: &str, ours: &str, count: usize) -> Result<Audits> {
+        let mut audits = Audits::default();
+        for run in 0..count {
+            eprintln!("bench: Lighthouse run {} of {count}", run + 1);
+            audits.plain.push(self.audit(plain).await?);
+            audits.ours.push(self.audit(ours).await?);
+        }
+        Ok(audits)
+    }
+
+    async fn audit(&self, url: &str) -> Result<Audit> {
+        let profile = tempfile::tempdir()?;
+        let output = Command::new("node")
+            .arg(&self.cli)
+            .arg(url)
+            .args([
+                "--output=json",
+                "--output-path=stdout",
+                "--only-categories=performance",
+                "--quiet",
+            ])
+            .arg(format!(
+                "--chrome-flags={CHROME_FLAGS} --user-data-dir={}",
+                profile.path().display()
+            ))
+            .env("CHROME_PATH", &self.chromium)
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .with_context(|| format!("cannot run node {}", self.cli.display()))?;
+        if !output.status.success() {
+            bail!(
+                "Lighthouse failed on {url} ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        let report: Value = serde_json::from_slice(&output.stdout)
+            .with_context(|| format!("Lighthouse's report on {url} is not JSON"))?;
+        Ok(Audit::from_report(&report))
+    }
+}
+
+impl Audit {
+    fn from_report(report: &Value) -> Self {
+        let figure = |audit: &str| report["audits"][audit]["numericValue"].as_f64();
+        Self {
+            total_blocking_time: figure("total-blocking-time"),
+            time_to_interactive: figure("interactive"),
+            largest_contentful_paint: figure("largest-contentful-paint"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Audit;
+    use serde_json::json;
+
+    #[test]
+    fn reads_the_three_figures_of_a_report() {
+        let report = json!({"audits": {
+            "total-blocking-time": {"numericValue": 12.5},
+            "interactive": {"numericValue": 1830.0},
+            "largest-contentful-paint": {"numericValue": 1200.0},
+        }});
+        let audit = Audit::from_report(&report);
+        assert_eq!(audit.total_blocking_time, Some(12.5));
+        assert_eq!(audit.time_to_interactive, Some(1830.0));
+        assert_eq!(audit.largest_contentful_paint, Some(1200.0));
+        assert!(Audit::from_report(&json!({})).total_blocking_time.is_none());
+    }
+}
