@@ -531,14 +531,7 @@ async fn a_command_refused_for_good_is_set_aside_listed_and_retried() {
             .await
             .unwrap();
         assert_eq!(public.status(), 404, "{db:?}: not on the public listener");
-        let scraped = tests::http()
-            .get(format!("{metrics}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let scraped = tests::text(tests::http().get(format!("{metrics}/metrics"))).await;
         assert!(
             scraped.contains("webchat_outbox_dead_letters{integration=\"shop\"} 1"),
             "{db:?}: {scraped}"
