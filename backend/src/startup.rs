@@ -1,8 +1,10 @@
 //! Turning settings into a running state: open the store, set up the integrations (or the
-//! embedded demo), and warn about configurations that are unsafe in production.
+//! embedded demo), and warn about configurations that are unsafe in production or speak a
+//! language the chat does not.
 
 use crate::bridge::figures::BridgeFigures;
 use crate::config::integrations::{IntegrationError, Integrations, RECOMMENDED_SIGN_KEY_BYTES};
+use crate::config::languages;
 use crate::config::settings::{Settings, SettingsError, Source};
 use crate::live::hub::Hub;
 use crate::net::client_ip::ClientIp;
@@ -59,6 +61,9 @@ pub async fn build_state(
         }
         if integration.allowed_origins.is_empty() {
             tracing::warn!(integration = %integration.id, "no allowed_origins: any site may embed this chat");
+        }
+        if let Err(unsupported) = languages::find(&integration.params.language_code) {
+            tracing::warn!(integration = %integration.id, "{unsupported}");
         }
     }
     let limits = settings.limits;

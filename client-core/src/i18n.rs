@@ -1,134 +1,199 @@
-//! The widget's words in Russian and English, picked from `languageCode` (`ru`, `ru_RU`, `ru-RU`
-//! give Russian; anything else English). The server uses them too, for the collapsed tab its
-//! loader script draws.
+//! The widget's words in one language. The server holds every language (`backend/i18n/`), picks
+//! one from the integration's `languageCode` and hands the widget only its words in the loader's
+//! configuration, so the widget's bundle carries no word table of its own. The words travel as a
+//! JSON array in the order of [`Word::ALL`]: read as a list of strings, they cost the bundle no
+//! code per word (a struct of named fields would compile a matcher of every name into it). The
+//! server uses the same words for the collapsed tab its loader script draws.
 
-use protocol::IntegrationParams;
+use serde::{Deserialize, Serialize};
+use std::ops::Index;
 
-#[derive(Debug)]
-pub struct Strings {
-    pub lang: &'static str,
-    pub default_title: &'static str,
-    pub open_chat: &'static str,
-    pub close_chat: &'static str,
-    pub unread: &'static str,
-    pub log_label: &'static str,
-    pub message_label: &'static str,
-    pub placeholder: &'static str,
-    pub send: &'static str,
-    pub you: &'static str,
-    pub operator: &'static str,
-    pub sending: &'static str,
+/// One thing the widget says. Its key in the language files is [`Word::key`]; what each one is
+/// for is written beside it in `backend/i18n/en.toml` too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Word {
+    /// The chat's title when the integration sets no `titleText`.
+    DefaultTitle,
+    /// The collapsed tab's and round button's spoken name.
+    OpenChat,
+    /// The panel's close button.
+    CloseChat,
+    /// After the count on the tab's badge.
+    Unread,
+    /// The message list's spoken name.
+    LogLabel,
+    /// The text box's spoken name.
+    MessageLabel,
+    /// Shown in the empty text box.
+    Placeholder,
+    /// The button that sends the message.
+    Send,
+    /// The author of the visitor's messages.
+    You,
+    /// The author of an operator's message with no name.
+    Operator,
+    /// A message on its way.
+    Sending,
     /// A message held back by the server's rate limit, sent again by itself.
-    pub waiting: &'static str,
-    pub sent: &'static str,
-    pub failed: &'static str,
-    pub retry: &'static str,
-    pub connecting: &'static str,
-    pub offline: &'static str,
-    pub contact_button: &'static str,
-    pub contact_title: &'static str,
-    pub name: &'static str,
-    pub email: &'static str,
-    pub phone: &'static str,
-    pub save: &'static str,
-    pub empty: &'static str,
+    Waiting,
+    /// A message the server stored.
+    Sent,
+    /// A message that was not sent.
+    Failed,
+    /// The button under a message that was not sent.
+    Retry,
+    /// The notice while the chat connects.
+    Connecting,
+    /// The notice while there is no connection.
+    Offline,
+    /// The header button that opens the contact form.
+    ContactButton,
+    /// The contact form's heading.
+    ContactTitle,
+    /// The contact form's name field.
+    Name,
+    /// The contact form's e-mail field.
+    Email,
+    /// The contact form's phone field.
+    Phone,
+    /// The contact form's button.
+    Save,
+    /// Shown in a conversation with no messages yet.
+    Empty,
     /// The control above the log that fetches older pages of the conversation.
-    pub load_earlier: &'static str,
+    LoadEarlier,
 }
 
-const EN: Strings = Strings {
-    lang: "en",
-    default_title: "Chat with us",
-    open_chat: "Open chat",
-    close_chat: "Close chat",
-    unread: "unread messages",
-    log_label: "Messages",
-    message_label: "Your message",
-    placeholder: "Type a message…",
-    send: "Send",
-    you: "You",
-    operator: "Operator",
-    sending: "sending",
-    waiting: "waiting",
-    sent: "sent",
-    failed: "not sent",
-    retry: "Retry",
-    connecting: "Connecting…",
-    offline: "No connection: your messages will be sent when it is back.",
-    contact_button: "Contact details",
-    contact_title: "How can we reach you?",
-    name: "Name",
-    email: "Email",
-    phone: "Phone",
-    save: "Save",
-    empty: "Ask us anything: we will answer here.",
-    load_earlier: "Load earlier messages",
-};
+impl Word {
+    /// Every word, in the order [`Words`] holds them.
+    pub const ALL: [Self; 25] = [
+        Self::DefaultTitle,
+        Self::OpenChat,
+        Self::CloseChat,
+        Self::Unread,
+        Self::LogLabel,
+        Self::MessageLabel,
+        Self::Placeholder,
+        Self::Send,
+        Self::You,
+        Self::Operator,
+        Self::Sending,
+        Self::Waiting,
+        Self::Sent,
+        Self::Failed,
+        Self::Retry,
+        Self::Connecting,
+        Self::Offline,
+        Self::ContactButton,
+        Self::ContactTitle,
+        Self::Name,
+        Self::Email,
+        Self::Phone,
+        Self::Save,
+        Self::Empty,
+        Self::LoadEarlier,
+    ];
 
-const RU: Strings = Strings {
-    lang: "ru",
-    default_title: "Напишите нам",
-    open_chat: "Открыть чат",
-    close_chat: "Закрыть чат",
-    unread: "непрочитанных сообщений",
-    log_label: "Сообщения",
-    message_label: "Ваше сообщение",
-    placeholder: "Введите сообщение…",
-    send: "Отправить",
-    you: "Вы",
-    operator: "Оператор",
-    sending: "отправляется",
-    waiting: "ожидает отправки",
-    sent: "отправлено",
-    failed: "не отправлено",
-    retry: "Повторить",
-    connecting: "Подключение…",
-    offline: "Нет связи: сообщения отправятся, когда она появится.",
-    contact_button: "Контактные данные",
-    contact_title: "Как с вами связаться?",
-    name: "Имя",
-    email: "Эл. почта",
-    phone: "Телефон",
-    save: "Сохранить",
-    empty: "Задайте вопрос: мы ответим здесь.",
-    load_earlier: "Показать предыдущие сообщения",
-};
+    /// Its key in the language files.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::DefaultTitle => "default_title",
+            Self::OpenChat => "open_chat",
+            Self::CloseChat => "close_chat",
+            Self::Unread => "unread",
+            Self::LogLabel => "log_label",
+            Self::MessageLabel => "message_label",
+            Self::Placeholder => "placeholder",
+            Self::Send => "send",
+            Self::You => "you",
+            Self::Operator => "operator",
+            Self::Sending => "sending",
+            Self::Waiting => "waiting",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Retry => "retry",
+            Self::Connecting => "connecting",
+            Self::Offline => "offline",
+            Self::ContactButton => "contact_button",
+            Self::ContactTitle => "contact_title",
+            Self::Name => "name",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Save => "save",
+            Self::Empty => "empty",
+            Self::LoadEarlier => "load_earlier",
+        }
+    }
+}
+
+/// The widget's words in one language, in the order of [`Word::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<String>")]
+pub struct Words(Vec<String>);
+
+/// A list of words that is not one per [`Word`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0} words where the chat says {count}", count = Word::ALL.len())]
+pub struct WordCount(usize);
+
+impl TryFrom<Vec<String>> for Words {
+    type Error = WordCount;
+
+    fn try_from(words: Vec<String>) -> Result<Self, WordCount> {
+        if words.len() == Word::ALL.len() {
+            Ok(Self(words))
+        } else {
+            Err(WordCount(words.len()))
+        }
+    }
+}
+
+impl Words {
+    /// The words `lookup` finds for each key, or the first key it does not find.
+    pub fn from_keys(
+        mut lookup: impl FnMut(&'static str) -> Option<String>,
+    ) -> Result<Self, &'static str> {
+        Word::ALL
+            .iter()
+            .map(|word| lookup(word.key()).ok_or(word.key()))
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
+impl Index<Word> for Words {
+    type Output = str;
+
+    fn index(&self, word: Word) -> &str {
+        &self.0[word as usize]
+    }
+}
 
 /// The chat's title: `titleText`, or the language's default when it is empty.
-pub fn title(params: &IntegrationParams) -> &str {
-    title_or_default(&params.title_text, &params.language_code)
-}
-
-/// [`title`] from the two parameters it reads (the widget holds only those, not all of
-/// [`IntegrationParams`]).
-pub fn title_or_default<'a>(title_text: &'a str, language_code: &str) -> &'a str {
+pub fn title_or_default<'a>(title_text: &'a str, words: &'a Words) -> &'a str {
     if title_text.is_empty() {
-        strings(language_code).default_title
+        &words[Word::DefaultTitle]
     } else {
         title_text
     }
 }
 
-pub fn strings(language_code: &str) -> &'static Strings {
-    let language = language_code.get(..2).unwrap_or_default();
-    if language.eq_ignore_ascii_case("ru") {
-        &RU
-    } else {
-        &EN
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::strings;
+    use super::*;
 
     #[test]
-    fn language_codes_pick_their_language_and_unknown_ones_fall_back_to_english() {
-        for code in ["ru", "ru_RU", "ru-RU", "RU"] {
-            assert_eq!(strings(code).lang, "ru", "{code}");
+    fn words_are_one_per_word_in_its_order() {
+        let keys: Vec<String> = Word::ALL.iter().map(|word| word.key().to_owned()).collect();
+        let words = Words::try_from(keys.clone()).expect("one per word");
+        for (index, word) in Word::ALL.into_iter().enumerate() {
+            assert_eq!(word as usize, index);
+            assert_eq!(&words[word], word.key());
         }
-        for code in ["en", "en_US", "de", "", "r"] {
-            assert_eq!(strings(code).lang, "en", "{code}");
-        }
+        assert!(Words::try_from(keys[1..].to_vec()).is_err());
+        assert_eq!(
+            Words::from_keys(|key| (key != "send").then(|| key.to_owned())),
+            Err("send")
+        );
     }
 }

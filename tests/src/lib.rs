@@ -23,6 +23,17 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// Sends `request` and reads its answer as text.
+pub async fn text(request: reqwest::RequestBuilder) -> String {
+    request
+        .send()
+        .await
+        .expect("request sent")
+        .text()
+        .await
+        .expect("a text answer")
+}
+
 /// Sends `request` and parses its JSON answer.
 pub async fn json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
     request

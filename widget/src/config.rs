@@ -1,6 +1,8 @@
-//! What the loader script passes to the chat when it starts it: the integration's parameters
-//! and the address of the widget API (the loader's other fields are its own).
+//! What the loader script passes to the chat when it starts it: the integration's parameters,
+//! the words of its language and the address of the widget API (the loader's other fields are
+//! its own).
 
+use client_core::i18n::Words;
 use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -10,6 +12,9 @@ pub struct ConfigError(String);
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
     pub params: Params,
+    /// The words of the integration's language: the server holds every language and sends only
+    /// this one, so the bundle carries none.
+    pub words: Words,
     /// `{public_url}/api/v1/chat/{id}:{token}`
     pub api: String,
     /// Whether messages carry the page's query string (the integration's `send_page_query`).
@@ -24,7 +29,6 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Params {
-    pub language_code: String,
     pub title_text: String,
     pub title_back_color: String,
     pub title_text_color: String,

@@ -14,7 +14,7 @@ use client_core::connection::{
     Connection, Effect, Epoch, Event, Identity, State, StoredToken, TokenCheck,
 };
 use client_core::contact::{self, ContactUpdate};
-use client_core::i18n::{self, Strings};
+use client_core::i18n::Words;
 use client_core::unread::ChatVisibility;
 use client_core::{Backoff, Delivery, Earlier, Log, Outgoing, Unread};
 use leptos::prelude::*;
@@ -28,7 +28,8 @@ type OnVisitorAnswer = Box<dyn FnOnce(Chat, String, Result<(), net::NetError>)>;
 pub struct Chat {
     pub config: &'static Config,
     loader: StoredValue<Loader, LocalStorage>,
-    pub strings: &'static Strings,
+    /// The words of the integration's language, as the server picked them.
+    pub strings: &'static Words,
     pub log: RwSignal<Log>,
     pub open: RwSignal<bool>,
     /// Whether the chat was ever open (`displayCollapsedState=false` shows the tab after).
@@ -59,7 +60,7 @@ impl Chat {
         Self {
             config,
             loader: StoredValue::new_local(loader),
-            strings: i18n::strings(&config.params.language_code),
+            strings: &config.words,
             log: RwSignal::new(Log::default()),
             open: RwSignal::new(false),
             ever_opened: RwSignal::new(false),

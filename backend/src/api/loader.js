@@ -18,6 +18,8 @@
   function warn(text) {
     console.warn("web chat: " + text);
   }
+  /* The integration's languageCode names a language the chat does not speak: it speaks English. */
+  if (config.languageWarning) warn(config.languageWarning);
   if (!config.bundle) {
     warn("the widget bundle is not built on the server (run cargo xtask build)");
     return;
@@ -208,6 +210,7 @@
     shadow.adoptedStyleSheets = [sheet];
     root = element("div", tabText.classes, shadow);
     root.lang = tabText.lang;
+    root.dir = tabText.dir;
     element("span", "cw-tab-title", button("cw-tab")).textContent = tabText.title;
     var launcher = button("cw-launcher");
     var svg = "http://www.w3.org/2000/svg";

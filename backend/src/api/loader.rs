@@ -1,16 +1,18 @@
 //! `GET /integration/webchat/{id}:{token}`: the script a site embeds (`loader.js`) with the
-//! integration's configuration baked in: parameters, API and bundle addresses, the stylesheet
-//! and the words of the collapsed tab it draws before the WebAssembly chat loads, and the
-//! storage keys that tell it the visitor has chatted before.
+//! integration's configuration baked in: parameters, API and bundle addresses, the stylesheet,
+//! the words of its language (the widget's only ones), the collapsed tab it draws before the
+//! WebAssembly chat loads, and the storage keys that tell it the visitor has chatted before.
 
 use super::error::ApiError;
 use crate::api::bundle::Bundle;
+use crate::config::languages::{self, Language};
 use crate::content::page_url::PageQuery;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use client_core::{i18n, placement, storage_keys};
+use client_core::i18n::{self, Word};
+use client_core::{placement, storage_keys};
 use protocol::IntegrationParams;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
@@ -34,6 +36,9 @@ pub async fn script(
         .ok_or(ApiError::UnknownIntegration)?;
     let base = &state.public_url;
     let bundle = Bundle::find(&state.widget_dir);
+    let language = languages::find(&integration.params.language_code);
+    let unsupported = language.as_ref().err().map(ToString::to_string);
+    let language = language.unwrap_or_else(|_| languages::english());
     let config = json!({
         "params": integration.params,
         "api": format!("{base}/api/v1/chat/{}", integration.key()),
@@ -41,7 +46,9 @@ pub async fn script(
         "widget": format!("{base}/widget/"),
         "bundle": bundle.map(|bundle| json!({ "js": bundle.js, "wasm": bundle.wasm })),
         "style": *STYLE,
-        "tab": tab(&integration.params),
+        "words": language.words,
+        "languageWarning": unsupported,
+        "tab": tab(&integration.params, language),
         "storageKeys": storage_keys::all(&integration.id),
     });
     Ok((
@@ -54,14 +61,14 @@ pub async fn script(
 }
 
 /// What the loader needs to draw the collapsed tab and its unread badge.
-fn tab(params: &IntegrationParams) -> Value {
-    let strings = i18n::strings(&params.language_code);
+fn tab(params: &IntegrationParams, language: &Language) -> Value {
     json!({
         "classes": placement::root_classes(params),
-        "lang": strings.lang,
-        "title": i18n::title(params),
-        "openLabel": strings.open_chat,
-        "unread": strings.unread,
+        "lang": language.code,
+        "dir": language.direction(),
+        "title": i18n::title_or_default(&params.title_text, &language.words),
+        "openLabel": language.words[Word::OpenChat],
+        "unread": language.words[Word::Unread],
         "backColor": params.title_back_color,
         "textColor": params.title_text_color,
         "collapsed": params.display_collapsed_state,

@@ -1,7 +1,9 @@
 //! What the server is told: its settings file and environment, each integration's 1C
-//! parameters, the integrations built from them, and secrets that never reach a log.
+//! parameters, the integrations built from them, the languages the chat speaks, and secrets that
+//! never reach a log.
 
 pub mod integrations;
+pub mod languages;
 pub mod params;
 pub mod secret;
 pub mod settings;

@@ -2,6 +2,8 @@
 //! operators joining or leaving it (`addMembers` / `removeMembers` of `updateConversation`),
 //! in the language the integration's `languageCode` picks for the widget.
 
+use crate::config::languages;
+
 /// What happened to a member of the conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemberChange {
@@ -11,13 +13,12 @@ pub enum MemberChange {
 
 /// The line the visitor sees in the log.
 pub fn member_notice(language_code: &str, name: &str, change: MemberChange) -> String {
-    let russian = client_core::i18n::strings(language_code).lang == "ru";
-    match (russian, change) {
-        (true, MemberChange::Joined) => format!("{name} — в обсуждении"),
-        (true, MemberChange::Left) => format!("{name} — вне обсуждения"),
-        (false, MemberChange::Joined) => format!("{name} joined the conversation"),
-        (false, MemberChange::Left) => format!("{name} left the conversation"),
-    }
+    let language = languages::pick(language_code);
+    let line = match change {
+        MemberChange::Joined => &language.member_joined,
+        MemberChange::Left => &language.member_left,
+    };
+    line.replace("{name}", name)
 }
 
 #[cfg(test)]
@@ -33,6 +34,10 @@ mod tests {
         assert_eq!(
             member_notice("ru_RU", "Анна", MemberChange::Left),
             "Анна — вне обсуждения"
+        );
+        assert_eq!(
+            member_notice("ar", "{name}", MemberChange::Left),
+            "غادر {name} المحادثة"
         );
     }
 }

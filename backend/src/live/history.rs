@@ -5,6 +5,7 @@
 //! stored message too large for a page by itself (stored before inbound texts were capped) goes
 //! out cut with a visible marker; the store keeps it whole.
 
+use crate::config::languages;
 use crate::config::settings::Limits;
 use crate::content::sanitize::sanitize_html;
 use protocol::{Message, TextFormat};
@@ -17,13 +18,9 @@ pub const PAGE_MESSAGES: usize = 50;
 /// it and the rest of its frame (ids, contact info, `sub`) has the other half.
 const PAGE_BASE_BYTES: usize = 64 * 1024;
 
-/// What ends a message cut to fit a page, in the language `language_code` picks for the
-/// widget's words (here, not among them: the widget never shows it by itself).
+/// What ends a message cut to fit a page, in the language `language_code` picks.
 pub fn cut_marker(language_code: &str) -> &'static str {
-    match client_core::i18n::strings(language_code).lang {
-        "ru" => "\n… [сообщение сокращено: слишком длинное, чтобы показать целиком]",
-        _ => "\n… [message shortened: too long to show in full]",
-    }
+    &languages::pick(language_code).cut_marker
 }
 
 /// How much one page may hold.

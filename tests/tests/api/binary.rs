@@ -1,5 +1,6 @@
 //! The real `webchat-server` binary: `kill -9` right after an acknowledgement loses nothing,
-//! SIGTERM closes sessions and exits cleanly, and no secret reaches its output.
+//! SIGTERM closes sessions and exits cleanly, no secret reaches its output, and a language the
+//! chat does not speak is warned about at start.
 
 use crate::support::{say, welcomed};
 use std::path::{Path, PathBuf};
@@ -182,6 +183,25 @@ async fn empty_or_short_secrets_stop_the_server_naming_the_key() {
     );
     short_key.child.start_kill().unwrap();
     short_key.child.wait().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_language_the_chat_does_not_speak_is_warned_about_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = database_url(Db::Sqlite, dir.path()).await;
+    let config = write_config(dir.path(), &database_url, "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("languageCode = \"en\"", "languageCode = \"xx_YY\"");
+    std::fs::write(&config, text).unwrap();
+    let mut server = start(&config).await;
+    let output = server.output.lock().unwrap().clone();
+    assert!(
+        output.contains("languageCode \"xx_YY\" names no language the chat speaks"),
+        "{output}"
+    );
+    server.child.start_kill().unwrap();
+    server.child.wait().await.unwrap();
 }
 
 #[tokio::test]
@@ -511,14 +531,7 @@ async fn a_command_refused_for_good_is_set_aside_listed_and_retried() {
             .await
             .unwrap();
         assert_eq!(public.status(), 404, "{db:?}: not on the public listener");
-        let scraped = tests::http()
-            .get(format!("{metrics}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let scraped = tests::text(tests::http().get(format!("{metrics}/metrics"))).await;
         assert!(
             scraped.contains("webchat_outbox_dead_letters{integration=\"shop\"} 1"),
             "{db:?}: {scraped}"

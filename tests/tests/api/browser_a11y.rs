@@ -1,6 +1,7 @@
 //! Accessibility of the widget in headless Chromium, judged by tools we did not write: axe-core
 //! (WCAG 2.0/2.1 A and AA plus best practices) on the widget closed, open with messages, with
-//! the contact form and with an unread badge, in the light and dark themes and on a phone;
+//! the contact form and with an unread badge, in the light and dark themes, on a phone and in
+//! Arabic (right to left);
 //! Chromium's accessibility tree for the tab's name and the log's live region; and WebDriver
 //! key actions alone driving it: the tab, focus going into the panel and back,
 //! Escape, every control in order, and new messages reaching screen readers through a live
@@ -26,7 +27,7 @@ async fn accessibility_tree(page: &Session) -> Vec<Value> {
 
 /// axe-core finds nothing in any state of the widget a visitor meets, on `setting`; and with
 /// an unread message the shown tab's name says how many there are, after what it shows.
-async fn assert_every_state_accessible(chat: Chat, setting: &str, tab_says: &str) {
+async fn assert_every_state_accessible(chat: Chat, setting: &str, tab_says: &str, unread: &str) {
     through_every_state(&chat, async |state| {
         let violations = tests::axe::violations(&chat.page).await;
         assert!(
@@ -42,7 +43,7 @@ async fn assert_every_state_accessible(chat: Chat, setting: &str, tab_says: &str
         .filter(|node| node["role"]["value"] == json!("button") && node["ignored"] == json!(false))
         .map(|node| node["name"]["value"].clone())
         .collect();
-    let expected = json!(format!("{tab_says} 1 {UNREAD}"));
+    let expected = json!(format!("{tab_says} 1 {unread}"));
     assert!(
         names.contains(&expected),
         "{setting}: no button named {expected} among {names:?}"
@@ -73,7 +74,7 @@ async fn axe_finds_nothing_in_the_light_and_dark_themes() {
         let [language, title, quiet] = axe_params();
         let color_theme = ("colorTheme", ParamValue::Text(theme.into()));
         let chat = Chat::start(&[language, title, quiet, color_theme]).await;
-        assert_every_state_accessible(chat, &format!("{theme} theme"), TAB_TITLE).await;
+        assert_every_state_accessible(chat, &format!("{theme} theme"), TAB_TITLE, UNREAD).await;
     }
 }
 
@@ -84,7 +85,15 @@ async fn axe_finds_nothing_on_a_phone() {
         |options, (name, value)| options.param(name, value),
     );
     let chat = Chat::start_with(options, PHONE, "").await;
-    assert_every_state_accessible(chat, "phone", OPEN_CHAT).await;
+    assert_every_state_accessible(chat, "phone", OPEN_CHAT, UNREAD).await;
+}
+
+#[tokio::test]
+async fn axe_finds_nothing_in_arabic_right_to_left() {
+    let [_, title, quiet] = axe_params();
+    let arabic = ("languageCode", ParamValue::Text("ar".into()));
+    let chat = Chat::start(&[arabic, title, quiet]).await;
+    assert_every_state_accessible(chat, "Arabic", TAB_TITLE, "رسائل غير مقروءة").await;
 }
 
 /// What has the focus: in the widget, the last class of its focused element (`cw-tab`,

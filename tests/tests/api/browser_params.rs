@@ -1,6 +1,6 @@
 //! The integration parameters and page behaviour as the widget shows them, in headless Chromium
 //! under the strict host-page policy, driven by real clicks and keys and the page API: the UI
-//! language, colour themes (auto following the system), operator pictures, opening on an
+//! language (right to left for Arabic, English with a warning for an unknown one), colour themes (auto following the system), operator pictures, opening on an
 //! operator message, a hidden collapsed state, focus going back to the page when the chat
 //! closes, and two tabs of one visitor in step.
 
@@ -14,28 +14,66 @@ use tests::EmbeddedChat as Chat;
 
 #[tokio::test]
 async fn the_ui_speaks_the_integration_language() {
-    for (code, send, placeholder) in [
-        ("ru", "Отправить", "Введите сообщение…"),
-        ("ru_RU", "Отправить", "Введите сообщение…"),
-        ("en", "Send", "Type a message…"),
-        ("de", "Send", "Type a message…"),
+    // 1C's codes in any case, a region or not; Arabic reads right to left, the whole panel
+    // mirrored: the send button left of the composer, the close button left of the title.
+    for (code, send, placeholder, direction) in [
+        ("ru_RU", "Отправить", "Введите сообщение…", "ltr"),
+        ("en", "Send", "Type a message…", "ltr"),
+        ("DE-de", "Senden", "Nachricht eingeben…", "ltr"),
+        ("zh", "发送", "输入消息…", "ltr"),
+        ("ar", "إرسال", "اكتب رسالة…", "rtl"),
     ] {
         let chat = Chat::start(&[("languageCode", ParamValue::Text(code.into()))]).await;
         chat.call("open()").await;
-        chat.page
-            .wait_for(
-                &format!("the {code} send button and composer"),
-                &format!(
-                    "{0}.querySelector('.cw-send').textContent.trim() === {1} && \
-                     {0}.querySelector('.cw-input').placeholder === {2}",
-                    shadow(),
-                    json!(send),
-                    json!(placeholder)
-                ),
-            )
-            .await;
+        the_chat_speaks(&chat, code, send, placeholder, direction).await;
+        let warnings = chat.page.js("return window.__warnings", Vec::new()).await;
+        assert_eq!(warnings, json!([]), "{code}");
         chat.page.close().await;
     }
+}
+
+#[tokio::test]
+async fn an_unknown_language_is_english_with_one_warning_naming_it_and_the_supported_ones() {
+    let chat = Chat::start(&[("languageCode", ParamValue::Text("xx_YY".into()))]).await;
+    chat.call("open()").await;
+    the_chat_speaks(&chat, "xx_YY", "Send", "Type a message…", "ltr").await;
+    let warnings = chat.page.js("return window.__warnings", Vec::new()).await;
+    let warnings = warnings.as_array().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().unwrap_or_default();
+    assert!(
+        warning.starts_with("web chat: languageCode \"xx_YY\"")
+            && warning.ends_with("en, ru, uk, be, kk, uz, de, fr, es, it, pl, tr, zh, ar"),
+        "{warning}"
+    );
+    chat.page.close().await;
+}
+
+/// Waits for the open chat to show `send` and `placeholder`, with its root's `dir` and the
+/// composer and header laid out in `direction`.
+async fn the_chat_speaks(chat: &Chat, code: &str, send: &str, placeholder: &str, direction: &str) {
+    chat.page
+        .wait_for(
+            &format!("the {code} send button and composer, laid out {direction}"),
+            &format!(
+                "(() => {{ \
+                   const root = {0}.querySelector('.cw-root'); \
+                   const box = s => root.querySelector(s).getBoundingClientRect(); \
+                   const send = box('.cw-send'), input = box('.cw-input'); \
+                   const close = box('.cw-close'), title = box('.cw-title'); \
+                   const mirrored = send.right <= input.left && close.right <= title.left; \
+                   const straight = send.left >= input.right && close.left >= title.right; \
+                   return root.querySelector('.cw-send').textContent.trim() === {1} \
+                     && root.querySelector('.cw-input').placeholder === {2} \
+                     && root.dir === {3} && getComputedStyle(root).direction === {3} \
+                     && ({3} === 'rtl' ? mirrored : straight); }})()",
+                shadow(),
+                json!(send),
+                json!(placeholder),
+                json!(direction)
+            ),
+        )
+        .await;
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
-//! Plain HTTP routes: health, the loader script, compressed downloads, and visitor tokens
-//! checked before a WebSocket is upgraded.
+//! Plain HTTP routes: health, the loader script (carrying the words of its integration's
+//! language only), compressed downloads, and visitor tokens checked before a WebSocket is
+//! upgraded.
 
+use backend::config::params::ParamValue;
 use tests::server::SHOP_ORIGIN;
 use tests::{Options, TestServer, WsClient, engines};
 use tokio_tungstenite::tungstenite;
@@ -47,6 +49,32 @@ async fn the_loader_answers_for_known_keys_raw_or_encoded() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn the_loader_carries_the_words_of_its_integration_language_only() {
+    let german = Options::default().param("languageCode", ParamValue::Text("de_DE".into()));
+    let server = TestServer::start(tests::Db::Sqlite, german).await;
+    let script = tests::http()
+        .get(format!(
+            "{}/integration/webchat/shop:public-token",
+            server.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        script.contains("\"Frühere Nachrichten laden\""),
+        "German words"
+    );
+    for other in ["Load earlier messages", "Показать предыдущие сообщения"]
+    {
+        assert!(!script.contains(other), "{other}");
+    }
+    assert!(script.contains("\"languageWarning\":null"), "no warning");
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! above it: what is written then is sent on reconnect.
 
 use crate::session::Chat;
+use client_core::i18n::Word;
 use leptos::prelude::*;
 use protocol::TextFormat;
 
@@ -36,8 +37,8 @@ pub fn Composer(chat: Chat) -> impl IntoView {
                 class="cw-input"
                 node_ref=input
                 rows="2"
-                aria-label=strings.message_label
-                placeholder=strings.placeholder
+                aria-label=&strings[Word::MessageLabel]
+                placeholder=&strings[Word::Placeholder]
                 prop:value=move || draft.get()
                 on:input:target=move |event| draft.set(event.target().value())
                 on:keydown=move |event| {
@@ -47,7 +48,7 @@ pub fn Composer(chat: Chat) -> impl IntoView {
                     }
                 }
             ></textarea>
-            <button type="submit" class="cw-send">{strings.send}</button>
+            <button type="submit" class="cw-send">{&strings[Word::Send]}</button>
         </form>
     }
 }

@@ -2,6 +2,7 @@
 //! `getContactInfo()` returns) and sends them to the server.
 
 use crate::session::Chat;
+use client_core::i18n::Word;
 use leptos::prelude::*;
 use protocol::ContactInfo;
 
@@ -43,11 +44,11 @@ pub fn ContactForm(chat: Chat, on_saved: impl Fn() + 'static) -> impl IntoView {
             });
             on_saved();
         }>
-            <h3>{strings.contact_title}</h3>
-            {field(strings.name, "text", "cw-contact-name", name)}
-            {field(strings.email, "email", "cw-contact-email", email)}
-            {field(strings.phone, "tel", "cw-contact-phone", phone)}
-            <button type="submit" class="cw-save">{strings.save}</button>
+            <h3>{&strings[Word::ContactTitle]}</h3>
+            {field(&strings[Word::Name], "text", "cw-contact-name", name)}
+            {field(&strings[Word::Email], "email", "cw-contact-email", email)}
+            {field(&strings[Word::Phone], "tel", "cw-contact-phone", phone)}
+            <button type="submit" class="cw-save">{&strings[Word::Save]}</button>
         </form>
     }
 }

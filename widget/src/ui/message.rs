@@ -3,6 +3,7 @@
 //! with a retry button when sending failed.
 
 use crate::session::Chat;
+use client_core::i18n::Word;
 use client_core::{Delivery, Entry};
 use leptos::prelude::*;
 use protocol::{AuthorKind, TextFormat};
@@ -15,7 +16,7 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
     let author = (entry.author.kind != AuthorKind::System).then(|| {
         let name = entry.author.name.clone();
         let author =
-            name.unwrap_or_else(|| if own { strings.you } else { strings.operator }.into());
+            name.unwrap_or_else(|| strings[if own { Word::You } else { Word::Operator }].into());
         view! { <span class="cw-author">{author}</span> }
     });
     let picture = entry
@@ -26,10 +27,10 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
         .map(|path| view! { <img class="cw-avatar" src=chat.config.resolve(path) alt="" /> });
     let status = own.then(|| {
         let (class, label) = match entry.delivery {
-            Delivery::Sending => ("cw-status cw-status-sending", strings.sending),
-            Delivery::Waiting => ("cw-status cw-status-waiting", strings.waiting),
-            Delivery::Sent => ("cw-status cw-status-sent", strings.sent),
-            Delivery::Failed => ("cw-status cw-status-failed", strings.failed),
+            Delivery::Sending => ("cw-status cw-status-sending", &strings[Word::Sending]),
+            Delivery::Waiting => ("cw-status cw-status-waiting", &strings[Word::Waiting]),
+            Delivery::Sent => ("cw-status cw-status-sent", &strings[Word::Sent]),
+            Delivery::Failed => ("cw-status cw-status-failed", &strings[Word::Failed]),
         };
         view! { <span class=class>{label}</span> }
     });
@@ -39,7 +40,7 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
         .map(|client_id| {
             view! {
                 <button class="cw-retry" on:click=move |_| chat.retry(&client_id)>
-                    {strings.retry}
+                    {&strings[Word::Retry]}
                 </button>
             }
         });

@@ -19,7 +19,7 @@ const HOST_ID: &str = "collaboration-system-web-chat-1ce";
 #[component]
 pub fn App(chat: Chat) -> impl IntoView {
     let params = &chat.config.params;
-    let title = client_core::i18n::title_or_default(&params.title_text, &params.language_code);
+    let title = client_core::i18n::title_or_default(&params.title_text, chat.strings);
     view! { <panel::Panel chat=chat title=title.to_owned() /> }
 }
 

@@ -8,6 +8,7 @@ use super::contact::ContactForm;
 use super::message::MessageView;
 use crate::session::Chat;
 use client_core::connection::State;
+use client_core::i18n::Word;
 use client_core::{Earlier, Log};
 use leptos::prelude::*;
 use std::cell::Cell;
@@ -58,8 +59,8 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
     });
     let notice = move || match chat.link.get() {
         State::Online | State::Idle | State::LoggedOut => None,
-        State::CreatingVisitor | State::Connecting => Some(strings.connecting),
-        State::CheckingToken | State::Retrying => Some(strings.offline),
+        State::CreatingVisitor | State::Connecting => Some(&strings[Word::Connecting]),
+        State::CheckingToken | State::Retrying => Some(&strings[Word::Offline]),
     };
     // Operators' title for the conversation, once they set one.
     let integration_title = title.clone();
@@ -89,8 +90,8 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                 <button
                     class="cw-icon-button cw-contact-toggle"
                     node_ref=contact_toggle
-                    aria-label=strings.contact_button
-                    title=strings.contact_button
+                    aria-label=&strings[Word::ContactButton]
+                    title=&strings[Word::ContactButton]
                     aria-expanded=move || if contact_open.get() { "true" } else { "false" }
                     on:click=move |_| contact_open.update(|open| *open = !*open)
                 >
@@ -100,8 +101,8 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                 </button>
                 <button
                     class="cw-icon-button cw-close"
-                    aria-label=strings.close_chat
-                    title=strings.close_chat
+                    aria-label=&strings[Word::CloseChat]
+                    title=&strings[Word::CloseChat]
                     on:click=move |_| chat.close_chat()
                 >
                     "✕"
@@ -117,7 +118,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                 hidden=move || chat.log.with(Log::earlier) == Earlier::None
                 on:click=move |_| chat.load_earlier()
             >
-                {strings.load_earlier}
+                {&strings[Word::LoadEarlier]}
             </button>
             // The live region wraps the list: a list keeps its role, so screen readers still
             // count the messages. Focusable, so a keyboard can scroll it.
@@ -125,7 +126,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                 class="cw-log"
                 role="log"
                 aria-live="polite"
-                aria-label=strings.log_label
+                aria-label=&strings[Word::LogLabel]
                 tabindex="0"
                 node_ref=log
             >
@@ -133,7 +134,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                     {move || {
                         chat.log
                             .with(|log| log.entries().is_empty())
-                            .then(|| view! { <li class="cw-empty">{strings.empty}</li> })
+                            .then(|| view! { <li class="cw-empty">{&strings[Word::Empty]}</li> })
                     }}
                     <For
                         each=move || chat.log.with(|log| log.entries().to_vec())
