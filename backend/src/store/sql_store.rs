@@ -156,6 +156,18 @@ where
         if let Some(known) = person.ext_user_id {
             return Ok(known);
         }
+        Self::create_user(connection, person_id, person, conversation_id, commands).await
+    }
+
+    /// Queues `createUser` for the person as it is now (its id in the collaboration server
+    /// made from its `sub`, or from its own id while anonymous) and keeps that id with it.
+    async fn create_user(
+        connection: &mut DB::Connection,
+        person_id: i64,
+        person: PersonRow,
+        conversation_id: i64,
+        commands: &mut Vec<NewCommand>,
+    ) -> StoreResult<String> {
         let sub = person.sub.as_deref();
         let ext_user_id = commands::ext_user_id(person_id, sub);
         sqlx::query(include_str!("sql/set_ext_user_id.sql"))
@@ -366,20 +378,20 @@ where
                 .bind(conversation_id)
                 .fetch_one(&mut *connection)
                 .await?;
-        // Forgotten, so that announcing the person creates the site user under its own id.
-        sqlx::query(include_str!("sql/set_ext_user_id.sql"))
-            .bind(None::<String>)
-            .bind(person_id)
-            .execute(&mut *connection)
-            .await?;
+        let integration_id = person.integration_id.clone();
         let mut commands = Vec::new();
-        let site_user =
-            Self::announce_person(&mut *connection, person_id, conversation_id, &mut commands)
-                .await?;
+        let site_user = Self::create_user(
+            &mut *connection,
+            person_id,
+            person,
+            conversation_id,
+            &mut commands,
+        )
+        .await?;
         if announced_at.is_some() {
             let ext_id = ext_id.unwrap_or_else(|| conversation_id.to_string());
             commands.push(member_joins(
-                &person.integration_id,
+                &integration_id,
                 conversation_id,
                 ext_id,
                 site_user,
