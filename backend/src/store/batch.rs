@@ -515,15 +515,7 @@ mod tests {
                 id: conversation_id,
                 person_id: 0,
             },
-            command: MessageCommand {
-                ext_id: ext_id.into(),
-                text: "answer".into(),
-                text_format: TextFormat::Plain,
-                ext_user_id: None,
-                ext_conversation_id: conversation_id.to_string(),
-                data: None,
-                data_type: None,
-            },
+            command: crate::store::fixtures::reply(ext_id, conversation_id),
         })
     }
 

@@ -8,6 +8,8 @@
 mod batch;
 mod bridge_store;
 mod conversation_refs;
+#[cfg(test)]
+mod fixtures;
 mod interface;
 mod postgres;
 mod rows;

@@ -1,6 +1,7 @@
 //! The store's behaviour on both engines: what a message becomes when it is stored, alone or
 //! in a batch with others, and how the outbox gives its commands to the bridge.
 
+use super::fixtures::reply;
 use super::interface::{
     AfterFailure, Appended, ConversationRef, DeadLetters, Engine, Failure, NewMessage, now_ms,
 };
@@ -10,7 +11,7 @@ use crate::content::picture::Picture;
 use crate::outbox::Bridge;
 use crate::store::Write;
 use futures_util::future::join_all;
-use protocol::webhook::{MessageCommand, User};
+use protocol::webhook::User;
 use protocol::{AuthorKind, Message, TextFormat};
 use std::collections::HashMap;
 
@@ -20,18 +21,6 @@ fn message(client_id: &str) -> NewMessage {
         text: "question".into(),
         text_format: TextFormat::Plain,
         page: None,
-    }
-}
-
-fn reply(ext_id: &str, conversation_id: i64) -> MessageCommand {
-    MessageCommand {
-        ext_id: ext_id.into(),
-        text: "answer".into(),
-        text_format: TextFormat::Plain,
-        ext_user_id: None,
-        ext_conversation_id: conversation_id.to_string(),
-        data: None,
-        data_type: None,
     }
 }
 
