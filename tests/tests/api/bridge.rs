@@ -792,7 +792,12 @@ async fn a_backlog_past_its_alert_limit_degrades_health_without_showing_1c_error
                 assert_eq!(response.status(), 200, "{db:?}: degraded is still 200");
                 let body = response.text().await.unwrap();
                 let health: protocol::Health = serde_json::from_str(&body).unwrap();
-                if health.status == "degraded" {
+                // Degraded comes at the fourth waiting command; wait for all five queued.
+                let all_waiting = health
+                    .outbox
+                    .as_ref()
+                    .is_some_and(|outbox| outbox.depth >= 5);
+                if health.status == "degraded" && all_waiting {
                     return (health, body);
                 }
                 tokio::time::sleep(Duration::from_millis(10)).await;
