@@ -1,10 +1,11 @@
-//! Wire formats shared by the web chat widget and its backend: WebSocket frames, REST bodies,
-//! webhook commands and integration parameters. Serde types only, no I/O and no logic, so the crate builds for both
+//! Wire formats shared by the web chat widget, the operator console and the backend: WebSocket
+//! frames, REST bodies, the operator API, webhook commands and integration parameters. Serde types only, no I/O and no logic, so the crate builds for both
 //! `wasm32-unknown-unknown` and native targets. New fields are additive (`#[serde(default)]`).
 
 pub mod close_code;
 pub mod frames;
 pub mod html;
+pub mod operator;
 pub mod params;
 pub mod rest;
 pub mod webhook;
