@@ -8,7 +8,7 @@ use crate::server::Database;
 use crate::stats::cpu_seconds;
 use anyhow::{Context, Result};
 use hdrhistogram::Histogram;
-use sqlx::Row;
+use sqlx::{Connection, Row};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -150,20 +150,31 @@ pub async fn run(
 
 /// Rows and distinct client ids of run `run`'s messages in the database.
 async fn count_stored(database_url: &str, run: &str) -> Result<(i64, i64)> {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(database_url)
+    if database_url.starts_with("sqlite:") {
+        count_stored_on::<sqlx::Sqlite>(database_url, run).await
+    } else {
+        count_stored_on::<sqlx::Postgres>(database_url, run).await
+    }
+}
+
+async fn count_stored_on<DB>(database_url: &str, run: &str) -> Result<(i64, i64)>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> i64: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+{
+    let mut connection = DB::Connection::connect(database_url)
         .await
         .context("cannot open the bench database to count")?;
-    let row = sqlx::query(
+    let row = sqlx::query::<DB>(
         "SELECT COUNT(*) AS n, COUNT(DISTINCT client_id) AS d FROM messages \
          WHERE client_id LIKE $1",
     )
     .bind(format!("{run}-%"))
-    .fetch_one(&pool)
+    .fetch_one(&mut connection)
     .await?;
-    let counted = (row.try_get("n")?, row.try_get("d")?);
-    pool.close().await;
-    Ok(counted)
+    Ok((row.try_get("n")?, row.try_get("d")?))
 }

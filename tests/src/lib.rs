@@ -5,6 +5,7 @@
 
 pub mod axe;
 pub mod client;
+pub mod database;
 mod embedded_chat;
 pub mod fake_collab;
 pub mod server;

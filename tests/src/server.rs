@@ -7,7 +7,6 @@ use backend::config::settings::{
     BridgeSettings, IntegrationSettings, Limits, MetricsSettings, ServerSettings, Settings, Source,
     SqliteSynchronous,
 };
-use sqlx::Connection;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use tempfile::TempDir;
@@ -180,35 +179,12 @@ impl TestServer {
     /// Runs `statement` on the server's database. The server's clock is the real one: this is
     /// how a test moves stored times (a visitor's last visit) into the past.
     pub async fn execute_sql(&self, statement: &str) {
-        let mut connection = self.database().await;
-        sqlx::query(statement)
-            .execute(&mut connection)
-            .await
-            .expect("test SQL runs");
+        crate::database::execute(self.db, self.settings.database_url.expose(), statement).await;
     }
 
     /// The text columns of the rows `query` selects from the server's database, row by row.
     pub async fn select_texts(&self, query: &str) -> Vec<Vec<Option<String>>> {
-        use sqlx::Row;
-        let mut connection = self.database().await;
-        sqlx::query(query)
-            .fetch_all(&mut connection)
-            .await
-            .expect("test query runs")
-            .iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|column| row.try_get(column).expect("a text column"))
-                    .collect()
-            })
-            .collect()
-    }
-
-    async fn database(&self) -> sqlx::AnyConnection {
-        sqlx::any::install_default_drivers();
-        sqlx::AnyConnection::connect(self.settings.database_url.expose())
-            .await
-            .expect("connect to the test server's database")
+        crate::database::select_texts(self.db, self.settings.database_url.expose(), query).await
     }
 
     /// Starts a stopped server again on the same address and database.
@@ -319,7 +295,7 @@ pub fn postgres_admin_url() -> String {
 pub async fn fresh_postgres_database() -> String {
     let admin = postgres_admin_url();
     let name = format!("webchat_test_{}", random_suffix());
-    let mut connection = sqlx::PgConnection::connect(&admin)
+    let mut connection = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
         .await
         .expect("connect to the test PostgreSQL server");
     sqlx::query(&format!("CREATE DATABASE {name}"))
