@@ -1,0 +1,166 @@
+//! Operators' passwords, hashed with Argon2id (RFC 9106) into PHC strings
+//! (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`), which carry their own parameters: hashes made
+//! with other parameters keep verifying after these change.
+//!
+//! The parameters are OWASP's first recommendation for Argon2id: 19 MiB of memory, 2 passes,
+//! 1 lane. A hash then takes some tens of milliseconds on one core here, which a login pays
+//! once and an attacker with the database pays per guess; 19 MiB per concurrent login keeps a
+//! burst of logins from exhausting a small server (logins are also rate-limited per IP and
+//! per account). Hashing runs on tokio's blocking pool, never on a worker thread.
+//!
+//! An unknown e-mail is checked against [`DUMMY_HASH`], made with the same parameters, so
+//! "no such account" takes as long as "wrong password" and the timing tells nothing.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+
+/// Memory per hash, in KiB (19 MiB).
+pub const MEMORY_KIB: u32 = 19 * 1024;
+/// Passes over the memory.
+pub const ITERATIONS: u32 = 2;
+/// Lanes.
+pub const PARALLELISM: u32 = 1;
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Random bytes of a generated password (22 URL-safe characters, 128 bits).
+const GENERATED_BYTES: usize = 16;
+
+/// A hash of a random password nobody knows, with the parameters above: what an unknown
+/// e-mail's login is verified against.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$HGNnjwp8QaHZMa/HHV1C2w$FB33x4PcsoU+KWDgckz/U5wMpRufw4xuTXYs0tdC088";
+
+/// Why a password could not be set or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("the password is {chars} characters; it must be at least {MIN_PASSWORD_CHARS}")]
+    TooShort { chars: usize },
+    #[error("cannot hash the password: {0}")]
+    Hash(#[from] argon2::password_hash::Error),
+    #[error("the password hashing task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Whether a password matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Matches,
+    Wrong,
+}
+
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Refuses passwords shorter than [`MIN_PASSWORD_CHARS`].
+pub fn check_strength(password: &str) -> Result<(), PasswordError> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(PasswordError::TooShort { chars });
+    }
+    Ok(())
+}
+
+/// A new random password (128 bits, URL-safe).
+pub fn generate() -> String {
+    let mut bytes = [0u8; GENERATED_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The PHC string of `password` with a fresh random salt, computed on the blocking pool.
+pub async fn hash(password: String) -> Result<String, PasswordError> {
+    tokio::task::spawn_blocking(move || hash_now(&password)).await?
+}
+
+fn hash_now(password: &str) -> Result<String, PasswordError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt)?;
+    Ok(hasher()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Whether `password` matches `stored` (a PHC string); with no stored hash (an unknown
+/// e-mail) it is checked against [`DUMMY_HASH`] and is always wrong, after the same work.
+/// Computed on the blocking pool.
+pub async fn verify(password: String, stored: Option<String>) -> Result<Verdict, PasswordError> {
+    tokio::task::spawn_blocking(move || {
+        let known = stored.is_some();
+        let stored = stored.as_deref().unwrap_or(DUMMY_HASH);
+        let matches = verify_now(&password, stored)?;
+        Ok(if matches && known {
+            Verdict::Matches
+        } else {
+            Verdict::Wrong
+        })
+    })
+    .await?
+}
+
+fn verify_now(password: &str, stored: &str) -> Result<bool, PasswordError> {
+    let parsed = PasswordHash::new(stored)?;
+    match hasher().verify_password(password.as_bytes(), &parsed) {
+        Ok(()) => Ok(true),
+        Err(argon2::password_hash::Error::Password) => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_password_only() {
+        let hashed = hash("correct horse battery".into()).await.unwrap();
+        assert!(
+            hashed.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hashed}"
+        );
+        let again = hash("correct horse battery".into()).await.unwrap();
+        assert_ne!(hashed, again, "salted");
+        let check = |password: &str| verify(password.into(), Some(hashed.clone()));
+        assert_eq!(
+            check("correct horse battery").await.unwrap(),
+            Verdict::Matches
+        );
+        assert_eq!(
+            check("correct horse batterY").await.unwrap(),
+            Verdict::Wrong
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_account_does_the_same_work_and_fails() {
+        let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
+        let expected = hash_now("anything at all").unwrap();
+        let expected = PasswordHash::new(&expected).unwrap();
+        assert_eq!(parsed.algorithm, expected.algorithm);
+        assert_eq!(
+            parsed.params, expected.params,
+            "the dummy uses today's parameters"
+        );
+        assert_eq!(
+            verify("anything at all".into(), None).await.unwrap(),
+            Verdict::Wrong
+        );
+    }
+
+    #[test]
+    fn short_passwords_are_refused_and_generated_ones_are_long() {
+        assert!(matches!(
+            check_strength("nine char"),
+            Err(PasswordError::TooShort { chars: 9 })
+        ));
+        check_strength("ten chars!").unwrap();
+        let generated = generate();
+        assert_eq!(generated.len(), 22);
+        check_strength(&generated).unwrap();
+        assert_ne!(generate(), generated);
+    }
+}
