@@ -3,8 +3,9 @@
 //! PostgreSQL ([`postgres`]), each on its own typed pool. What both engines run alike is
 //! written once, over either pool ([`sql_store`], [`bridge_store`]); messages go through one
 //! group-commit [`writer`], which plans each batch in plain Rust ([`batch`]) and hands it to
-//! the engine's `write_batch`.
+//! the engine's `write_batch`. Console operators' accounts and sessions are in [`accounts`].
 
+mod accounts;
 mod batch;
 mod bridge_store;
 mod conversation_refs;
@@ -21,6 +22,9 @@ pub(crate) mod test_stores;
 mod tests;
 mod writer;
 
+pub use accounts::{
+    Account, AccountStore, Credentials, EmailTaken, NewAccount, SessionLifetime, normalize_email,
+};
 pub use interface::{
     AfterFailure, Appended, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Engine, Failure,
     Identified, NewMessage, Operator, OutboxCounts, Refused, Store, StoreError, StoreResult,
