@@ -2,15 +2,19 @@
 //! `GET /demo/config` tells the demo shop the script tag to embed, and
 //! `POST /demo/matching-key-token` plays the shop's server side, signing a matching-key token for
 //! any user name with the demo integration's signKey. A real site signs its tokens itself.
+//! `GET /demo/operator-login` tells `cargo xtask demo` the console's URL and the demo
+//! operator's login; it answers only on the loopback interface, where `xtask` asks from, so
+//! the demo operator's password never leaves the machine through it.
 
 use super::error::ApiError;
 use crate::config::integrations::{DEMO_ID, Integration};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// How long a demo token is valid.
@@ -69,4 +73,22 @@ fn demo_integration(state: &AppState) -> Result<Arc<Integration>, ApiError> {
         .find(|integration| state.demo && integration.id == DEMO_ID)
         .cloned()
         .ok_or(ApiError::NotDemo)
+}
+
+/// `GET /demo/operator-login`: the console URL and the demo operator's e-mail and password
+/// (`null` once changed by hand), to loopback clients only.
+pub async fn operator_login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Result<Json<Value>, ApiError> {
+    let login = state
+        .demo_login
+        .as_ref()
+        .filter(|_| state.demo && peer.ip().is_loopback())
+        .ok_or(ApiError::NotDemo)?;
+    Ok(Json(json!({
+        "console_url": crate::console_url(&state.public_url),
+        "email": login.email,
+        "password": login.password.as_ref().map(|password| password.expose()),
+    })))
 }
