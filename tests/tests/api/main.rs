@@ -20,6 +20,7 @@ mod limits;
 mod messages;
 mod metrics;
 mod onec;
+mod operator_auth;
 mod privacy;
 mod rate_limits;
 mod signers;
