@@ -21,6 +21,7 @@ mod messages;
 mod metrics;
 mod onec;
 mod operator_auth;
+mod operator_cli;
 mod privacy;
 mod rate_limits;
 mod signers;
