@@ -3,10 +3,10 @@
 //! with other parameters keep verifying after these change.
 //!
 //! The parameters are OWASP's first recommendation for Argon2id: 19 MiB of memory, 2 passes,
-//! 1 lane. A hash then takes some tens of milliseconds on one core here, which a login pays
-//! once and an attacker with the database pays per guess; 19 MiB per concurrent login keeps a
-//! burst of logins from exhausting a small server (logins are also rate-limited per IP and
-//! per account). Hashing runs on tokio's blocking pool, never on a worker thread.
+//! 1 lane. A login pays that once and an attacker with the database pays it per guess, while
+//! 19 MiB per concurrent login keeps a burst of logins from exhausting a small server (logins
+//! are also limited per IP and per account). Hashing runs on tokio's blocking pool, never on
+//! a worker thread.
 //!
 //! An unknown e-mail is checked against [`DUMMY_HASH`], made with the same parameters, so
 //! "no such account" takes as long as "wrong password" and the timing tells nothing.
