@@ -88,6 +88,17 @@ pub(crate) async fn launch(configure: impl FnOnce(&mut Command)) -> Process {
     }
 }
 
+/// Starts the binary without a config file in `dir` (the embedded default, its database
+/// there) on a free port.
+pub(crate) async fn launch_embedded_default(dir: &Path) -> Process {
+    launch(|command| {
+        command
+            .current_dir(dir)
+            .env("WEBCHAT_LISTEN", "127.0.0.1:0");
+    })
+    .await
+}
+
 /// A config file in `dir` for `database_url`, with `extra` lines in the integration table.
 pub(crate) fn write_config(dir: &Path, database_url: &str, extra: &str) -> PathBuf {
     write_config_with(dir, database_url, "", extra)
@@ -356,13 +367,7 @@ async fn commands_queued_while_the_collaboration_server_hangs_survive_kill_9() {
 #[tokio::test]
 async fn without_a_config_file_the_demo_runs_and_keeps_its_tokens() {
     let dir = tempfile::tempdir().unwrap();
-    let run = || {
-        launch(|command| {
-            command
-                .current_dir(dir.path())
-                .env("WEBCHAT_LISTEN", "127.0.0.1:0");
-        })
-    };
+    let run = || launch_embedded_default(dir.path());
     let mut first = run().await;
     let demo = |base: String| async move {
         let config: serde_json::Value =

@@ -240,6 +240,15 @@ async fn cookie_changes_need_the_servers_origin_and_bearer_tokens_need_none() {
     }
 }
 
+/// Moves the session's time `column` `millis` into the past.
+async fn move_back(server: &TestServer, column: &str, millis: i64, token: &str) {
+    let statement = format!(
+        "UPDATE operator_sessions SET {column} = {column} - {millis} WHERE token_hash = '{}'",
+        backend::auth::token::hash(token)
+    );
+    server.execute_sql(&statement).await;
+}
+
 #[tokio::test]
 async fn sessions_end_when_idle_at_their_absolute_end_and_with_a_new_password() {
     let options = Options {
@@ -256,24 +265,12 @@ async fn sessions_end_when_idle_at_their_absolute_end_and_with_a_new_password() 
         // Idle: its last use moves more than a minute into the past.
         let (idle, _) = login(&server).await;
         assert_eq!(me_status(&server, &idle.token).await, 200);
-        server
-            .execute_sql(&format!(
-                "UPDATE operator_sessions SET last_used_at = last_used_at - 61000 \
-                 WHERE token_hash = '{}'",
-                backend::auth::token::hash(&idle.token)
-            ))
-            .await;
+        move_back(&server, "last_used_at", 61_000, &idle.token).await;
         assert_eq!(me_status(&server, &idle.token).await, 401, "{db:?}: idle");
 
         // Absolute: used a second ago, but logged in more than ten minutes ago.
         let (old, _) = login(&server).await;
-        server
-            .execute_sql(&format!(
-                "UPDATE operator_sessions SET expires_at = expires_at - 601000 \
-                 WHERE token_hash = '{}'",
-                backend::auth::token::hash(&old.token)
-            ))
-            .await;
+        move_back(&server, "expires_at", 601_000, &old.token).await;
         assert_eq!(me_status(&server, &old.token).await, 401, "{db:?}: too old");
 
         let (first, _) = login(&server).await;

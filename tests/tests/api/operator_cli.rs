@@ -4,7 +4,8 @@
 //! end) and removed; and the embedded default's demo operator, printed at start.
 
 use crate::binary::{
-    Process, database_url, launch, line_printed, server_binary, start, write_config,
+    Process, database_url, launch_embedded_default, line_printed, server_binary, start,
+    write_config,
 };
 use protocol::operator::{LoginAnswer, LoginRequest};
 use std::path::Path;
@@ -227,13 +228,7 @@ fn assert_no_password_printed(server: &Process, passwords: &[&str]) {
 #[tokio::test]
 async fn the_demo_prints_its_console_and_an_operator_login_that_works() {
     let dir = tempfile::tempdir().unwrap();
-    let run = || {
-        launch(|command| {
-            command
-                .current_dir(dir.path())
-                .env("WEBCHAT_LISTEN", "127.0.0.1:0");
-        })
-    };
+    let run = || launch_embedded_default(dir.path());
     let first = run().await;
     let line = line_printed(&first, "operator console:").await;
     let console = format!("{}/console/", first.base);
