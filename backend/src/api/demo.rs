@@ -92,3 +92,36 @@ pub async fn operator_login(
         "password": login.password.as_ref().map(|password| password.expose()),
     })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::demo_operator::DemoLogin;
+    use crate::config::secret::Secret;
+    use crate::config::settings::Limits;
+    use crate::store::test_stores::shared_test_stores;
+
+    #[tokio::test]
+    async fn the_demo_operators_login_is_told_to_loopback_clients_only() {
+        let (_dir, stores) = shared_test_stores().await;
+        let (_stop, stopping) = tokio::sync::watch::channel(false);
+        let mut state = AppState::for_tests(Arc::clone(&stores[0]), Limits::default(), stopping);
+        state.public_url = "http://127.0.0.1:8080".into();
+        state.demo = true;
+        state.demo_login = Some(Arc::new(DemoLogin {
+            email: "demo@localhost".into(),
+            password: Some(Secret::new("kept-password")),
+        }));
+        let ask = |state: AppState, peer: &str| {
+            operator_login(State(state), ConnectInfo(peer.parse().unwrap()))
+        };
+        let Json(login) = ask(state.clone(), "127.0.0.1:5000").await.unwrap();
+        assert_eq!(login["console_url"], "http://127.0.0.1:8080/console/");
+        assert_eq!(login["password"], "kept-password");
+        assert!(ask(state.clone(), "[::1]:5000").await.is_ok());
+        let remote = ask(state.clone(), "192.168.1.20:5000").await;
+        assert!(matches!(remote, Err(ApiError::NotDemo)));
+        state.demo = false;
+        assert!(ask(state, "127.0.0.1:5000").await.is_err(), "not the demo");
+    }
+}
