@@ -3,10 +3,10 @@
 //! with other parameters keep verifying after these change.
 //!
 //! The parameters are OWASP's first recommendation for Argon2id: 19 MiB of memory, 2 passes,
-//! 1 lane. A login pays that once and an attacker with the database pays it per guess, while
-//! 19 MiB per concurrent login keeps a burst of logins from exhausting a small server (logins
-//! are also limited per IP and per account). Hashing runs on tokio's blocking pool, never on
-//! a worker thread.
+//! 1 lane. A login pays that once and an attacker with the database pays it per guess.
+//! Hashing runs on tokio's blocking pool, never on a worker thread, at most two per core at a
+//! time ([`HASHING`]): a burst of logins from many addresses waits its turn instead of taking
+//! 19 MiB each at once (logins are also limited per IP and per account).
 //!
 //! An unknown e-mail is checked against [`DUMMY_HASH`], made with the same parameters, so
 //! "no such account" takes as long as "wrong password" and the timing tells nothing.
@@ -16,6 +16,8 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
+use std::sync::LazyLock;
+use tokio::sync::Semaphore;
 
 /// Memory per hash, in KiB (19 MiB).
 pub const MEMORY_KIB: u32 = 19 * 1024;
@@ -31,6 +33,23 @@ const GENERATED_BYTES: usize = 16;
 /// A hash of a random password nobody knows, with the parameters above: what an unknown
 /// e-mail's login is verified against.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$HGNnjwp8QaHZMa/HHV1C2w$FB33x4PcsoU+KWDgckz/U5wMpRufw4xuTXYs0tdC088";
+
+/// Hashes computed at once: two per core keeps the cores busy while bounding the memory
+/// (19 MiB each) a burst of logins can take.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(hashing_slots()));
+
+fn hashing_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from) * 2
+}
+
+/// Runs `work` on the blocking pool once a hashing slot is free.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, PasswordError> + Send + 'static,
+) -> Result<T, PasswordError> {
+    // The semaphore is never closed, so acquiring only waits.
+    let _slot = HASHING.acquire().await;
+    tokio::task::spawn_blocking(work).await?
+}
 
 /// Why a password could not be set or checked.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +92,7 @@ pub fn generate() -> String {
 
 /// The PHC string of `password` with a fresh random salt, computed on the blocking pool.
 pub async fn hash(password: String) -> Result<String, PasswordError> {
-    tokio::task::spawn_blocking(move || hash_now(&password)).await?
+    hashing(move || hash_now(&password)).await
 }
 
 fn hash_now(password: &str) -> Result<String, PasswordError> {
@@ -89,7 +108,7 @@ fn hash_now(password: &str) -> Result<String, PasswordError> {
 /// e-mail) it is checked against [`DUMMY_HASH`] and is always wrong, after the same work.
 /// Computed on the blocking pool.
 pub async fn verify(password: String, stored: Option<String>) -> Result<Verdict, PasswordError> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let known = stored.is_some();
         let stored = stored.as_deref().unwrap_or(DUMMY_HASH);
         let matches = verify_now(&password, stored)?;
@@ -99,7 +118,7 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<Verdict,
             Verdict::Wrong
         })
     })
-    .await?
+    .await
 }
 
 fn verify_now(password: &str, stored: &str) -> Result<bool, PasswordError> {
@@ -149,6 +168,31 @@ mod tests {
             verify("anything at all".into(), None).await.unwrap(),
             Verdict::Wrong
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hashes_run_two_per_core_at_most() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let limit = hashing_slots();
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let tasks: Vec<_> = (0..limit + 3)
+            .map(|_| {
+                let (running, most) = (Arc::clone(&running), Arc::clone(&most));
+                tokio::spawn(hashing(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    let hashed = hash_now("a password to hash");
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    hashed
+                }))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!((1..=limit).contains(&most), "{most} at once, limit {limit}");
     }
 
     #[test]
