@@ -118,13 +118,17 @@ async fn over_https_the_cookie_is_secure() {
 
 #[tokio::test]
 async fn an_unknown_e_mail_and_a_wrong_password_get_the_same_answer_after_the_same_work() {
-    // One Argon2id verification, measured here on the same machine.
+    // One Argon2id verification, measured here on the same machine: the fastest of three, so
+    // a busy moment while measuring does not raise the bar.
     let hash = password::hash("some password".into()).await.unwrap();
-    let started = Instant::now();
-    password::verify("other password".into(), Some(hash))
-        .await
-        .unwrap();
-    let one_verify = started.elapsed();
+    let mut one_verify = std::time::Duration::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        password::verify("other password".into(), Some(hash.clone()))
+            .await
+            .unwrap();
+        one_verify = one_verify.min(started.elapsed());
+    }
     for db in engines() {
         let server = server_with(db, Options::default()).await;
         let mut answers = Vec::new();
