@@ -80,6 +80,11 @@ pub fn script_url(public_url: &str, integration: &Integration) -> String {
     format!("{public_url}/integration/webchat/{}", integration.key())
 }
 
+/// Where operators open the console.
+pub fn console_url(public_url: &str) -> String {
+    format!("{public_url}/console/")
+}
+
 /// The line a site owner pastes into their pages.
 pub fn script_tag(script_url: &str) -> String {
     format!("<script src=\"{script_url}\" async></script>")

@@ -1,9 +1,12 @@
 //! `webchat-server [--config PATH]`: loads settings, starts logging, binds, prints the script tag
 //! of every integration and serves until SIGTERM or Ctrl-C. `webchat-server outbox list-dead`
-//! and `outbox retry ID|--all` show and re-queue the commands set aside as dead letters.
+//! and `outbox retry ID|--all` show and re-queue the commands set aside as dead letters;
+//! `webchat-server operator add|list|remove|password` manage console operators.
 
+use backend::cli::operator::{self, AddOperator, NewPassword};
 use backend::cli::outbox;
-use backend::config::settings::Settings;
+use backend::config::integrations::DEMO_ID;
+use backend::config::settings::{Settings, Source};
 use backend::startup::build_state;
 use backend::store::{self, DeadLetters};
 use clap::{Args, Parser, Subcommand};
@@ -34,6 +37,62 @@ enum Command {
     /// The outbox of commands to the collaboration servers.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Operators who answer visitors from the console.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
+    /// Adds an operator; the password is read from standard input unless generated.
+    Add {
+        /// The login name.
+        email: String,
+        /// The name visitors see.
+        #[arg(long)]
+        name: String,
+        /// An integration it answers (repeat for several).
+        #[arg(long = "integration", value_name = "ID", required = true)]
+        integrations: Vec<String>,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Lists the operators and the integrations they answer.
+    List,
+    /// Removes an operator; its sessions end.
+    Remove { email: String },
+    /// Sets a new password (from standard input unless generated); its sessions end.
+    Password {
+        email: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+struct PasswordArgs {
+    /// Generates a password and prints it instead of reading one from standard input.
+    #[arg(long)]
+    generate_password: bool,
+}
+
+impl PasswordArgs {
+    /// The password to set: generated when asked for, else the first line of standard input.
+    fn read(self) -> anyhow::Result<NewPassword> {
+        if self.generate_password {
+            return Ok(NewPassword::Generated);
+        }
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']);
+        if password.is_empty() {
+            anyhow::bail!(
+                "no password on standard input; pipe one in (`echo PASSWORD | webchat-server \
+                 operator ...`) or pass --generate-password"
+            );
+        }
+        Ok(NewPassword::Given(password.to_owned()))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,7 +135,42 @@ async fn run() -> anyhow::Result<()> {
     match cli.command {
         None => serve(&cli.config).await,
         Some(Command::Outbox(command)) => outbox(&cli.config, command).await,
+        Some(Command::Operator(command)) => operator(&cli.config, command).await,
     }
+}
+
+async fn operator(config: &Path, command: OperatorCommand) -> anyhow::Result<()> {
+    let (settings, source) = Settings::load(config)?;
+    let store = store::open(settings.database_url.expose(), settings.sqlite_synchronous).await?;
+    let store = store.as_ref();
+    let text = match command {
+        OperatorCommand::Add {
+            email,
+            name,
+            integrations,
+            password,
+        } => {
+            let known: Vec<String> = match source {
+                Source::EmbeddedDefault if settings.integrations.is_empty() => {
+                    vec![DEMO_ID.to_owned()]
+                }
+                _ => settings.integrations.iter().map(|i| i.id.clone()).collect(),
+            };
+            let operator = AddOperator {
+                email,
+                name,
+                integrations,
+            };
+            operator::add(store, &known, operator, password.read()?).await?
+        }
+        OperatorCommand::List => operator::list(store).await?,
+        OperatorCommand::Remove { email } => operator::remove(store, &email).await?,
+        OperatorCommand::Password { email, password } => {
+            operator::set_password(store, &email, password.read()?).await?
+        }
+    };
+    print!("{text}");
+    Ok(())
 }
 
 async fn outbox(config: &Path, command: OutboxCommand) -> anyhow::Result<()> {
@@ -115,6 +209,21 @@ async fn serve(config: &Path) -> anyhow::Result<()> {
             "integration {}: paste into your pages: {tag}",
             integration.id
         );
+    }
+    if let Some(login) = &state.demo_login {
+        let console = backend::console_url(&state.public_url);
+        match &login.password {
+            Some(password) => println!(
+                "operator console: {console} (log in as {} with password {})",
+                login.email,
+                password.expose()
+            ),
+            None => println!(
+                "operator console: {console} (log in as {}; its password was changed with \
+                 `webchat-server operator password`)",
+                login.email
+            ),
+        }
     }
     backend::serve(listener, state, async move {
         shutdown_signal().await;

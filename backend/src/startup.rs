@@ -3,6 +3,7 @@
 //! language the chat does not.
 
 use crate::bridge::figures::BridgeFigures;
+use crate::config::demo_operator::{self, DemoOperatorError};
 use crate::config::integrations::{IntegrationError, Integrations, RECOMMENDED_SIGN_KEY_BYTES};
 use crate::config::languages;
 use crate::config::settings::{Settings, SettingsError, Source};
@@ -26,6 +27,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error("cannot set up the demo operator: {0}")]
+    DemoOperator(#[from] DemoOperatorError),
 }
 
 /// The shared state for `settings`; `shutdown` turning true closes live sessions.
@@ -38,11 +41,15 @@ pub async fn build_state(
     crate::telemetry::install();
     let store =
         crate::store::open(settings.database_url.expose(), settings.sqlite_synchronous).await?;
-    let integrations = match source {
-        Source::EmbeddedDefault if settings.integrations.is_empty() => {
-            Integrations::demo(store.as_ref()).await?
-        }
-        _ => Integrations::from_settings(&settings.integrations)?,
+    let demo = source == Source::EmbeddedDefault && settings.integrations.is_empty();
+    let (integrations, demo_login) = if demo {
+        let login = demo_operator::ensure(store.as_ref()).await?;
+        (
+            Integrations::demo(store.as_ref()).await?,
+            Some(Arc::new(login)),
+        )
+    } else {
+        (Integrations::from_settings(&settings.integrations)?, None)
     };
     for integration in integrations.iter() {
         if integration.sign_key.is_none() {
@@ -80,15 +87,17 @@ pub async fn build_state(
         hub: Arc::new(Hub::default()),
         limits,
         bridge: settings.bridge,
-        rate_limits: Arc::new(RateLimits::new(&limits)),
+        rate_limits: Arc::new(RateLimits::new(&limits, &settings.operators)),
         sessions: Arc::new(Slots::new(limits.max_sessions_per_visitor)),
         server: Arc::new(settings.server.clone()),
         client_ip,
         outboxes,
         metrics: settings.metrics.clone(),
+        operators: settings.operators,
         public_url: settings.public_url(),
         widget_dir: settings.widget_dir.clone(),
-        demo: source == Source::EmbeddedDefault && settings.integrations.is_empty(),
+        demo,
+        demo_login,
         shutdown,
         alive: None,
     })

@@ -1,8 +1,11 @@
 //! What every request handler shares.
 
 use crate::bridge::figures::BridgeFigures;
+use crate::config::demo_operator::DemoLogin;
 use crate::config::integrations::Integrations;
-use crate::config::settings::{BridgeSettings, Limits, MetricsSettings, ServerSettings};
+use crate::config::settings::{
+    BridgeSettings, Limits, MetricsSettings, OperatorSettings, ServerSettings,
+};
 use crate::live::hub::Hub;
 use crate::net::client_ip::ClientIp;
 use crate::net::ratelimit::RateLimits;
@@ -29,10 +32,14 @@ pub struct AppState {
     /// Each bridged integration's backlog, kept by the outbox worker.
     pub outboxes: Arc<BridgeFigures>,
     pub metrics: MetricsSettings,
+    /// Console operators' sessions and login limits.
+    pub operators: OperatorSettings,
     pub public_url: String,
     pub widget_dir: PathBuf,
     /// Set when the server runs its embedded default (enables the `/demo` routes).
     pub demo: bool,
+    /// How to log in as the embedded default's operator (with `demo` only).
+    pub demo_login: Option<Arc<DemoLogin>>,
     /// Turns true when the server shuts down; live sessions then close.
     pub shutdown: watch::Receiver<bool>,
     /// Held by every clone; [`crate::serve`] waits for all of them to be dropped.
@@ -54,15 +61,17 @@ impl AppState {
             hub: Arc::new(Hub::default()),
             limits,
             bridge: BridgeSettings::default(),
-            rate_limits: Arc::new(RateLimits::new(&limits)),
+            rate_limits: Arc::new(RateLimits::new(&limits, &OperatorSettings::default())),
             sessions: Arc::new(Slots::new(limits.max_sessions_per_visitor)),
             server: Arc::new(ServerSettings::default()),
             client_ip: ClientIp::from_setting(None).expect("no header is valid"),
             outboxes: Arc::new(BridgeFigures::new([])),
             metrics: MetricsSettings::default(),
+            operators: OperatorSettings::default(),
             public_url: String::new(),
             widget_dir: PathBuf::new(),
             demo: false,
+            demo_login: None,
             shutdown,
             alive: None,
         }

@@ -1,12 +1,14 @@
 //! A backend started in-process on `127.0.0.1:0`, with its own SQLite file or PostgreSQL
 //! database, stopped when dropped.
 
+use backend::auth::password;
 use backend::config::params::ParamValue;
 use backend::config::secret::Secret;
 use backend::config::settings::{
-    BridgeSettings, IntegrationSettings, Limits, MetricsSettings, ServerSettings, Settings, Source,
-    SqliteSynchronous,
+    BridgeSettings, IntegrationSettings, Limits, MetricsSettings, OperatorSettings, ServerSettings,
+    Settings, Source, SqliteSynchronous,
 };
+use backend::store::NewAccount;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use tempfile::TempDir;
@@ -39,6 +41,10 @@ pub struct Options {
     pub send_page_query: bool,
     pub bridge: BridgeSettings,
     pub metrics: MetricsSettings,
+    /// Console operators' sessions and login limits.
+    pub operators: OperatorSettings,
+    /// Where browsers reach the server; `None` is `http://{listen}`.
+    pub public_url: Option<String>,
     /// Integration parameters besides `languageCode` (and `signKey` from `sign_key`).
     pub params: Vec<(String, ParamValue)>,
     /// Where the widget bundle is; `None` serves an empty directory.
@@ -90,6 +96,8 @@ impl Default for Options {
             send_page_query: false,
             bridge: fast_bridge(),
             metrics: MetricsSettings::default(),
+            operators: OperatorSettings::default(),
+            public_url: None,
             params: Vec::new(),
             widget_dir: None,
         }
@@ -132,7 +140,7 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let settings = Settings {
             listen: listener.local_addr().expect("address"),
-            public_url: None,
+            public_url: options.public_url.clone(),
             database_url: Secret::new(database_url),
             sqlite_synchronous: SqliteSynchronous::default(),
             widget_dir: options
@@ -143,6 +151,7 @@ impl TestServer {
             limits: options.limits,
             bridge: options.bridge,
             metrics: options.metrics.clone(),
+            operators: options.operators,
             integrations: vec![integration(&options)],
         };
         let (stop, running) = run(&settings, listener).await;
@@ -185,6 +194,40 @@ impl TestServer {
     /// The text columns of the rows `query` selects from the server's database, row by row.
     pub async fn select_texts(&self, query: &str) -> Vec<Vec<Option<String>>> {
         crate::database::select_texts(self.db, self.settings.database_url.expose(), query).await
+    }
+
+    /// Adds a console operator answering `integrations`, as `webchat-server operator add` does.
+    pub async fn add_operator(&self, email: &str, password: &str, integrations: &[&str]) {
+        let account = NewAccount {
+            email: email.to_owned(),
+            name: format!("Operator {email}"),
+            password_hash: password::hash(password.to_owned()).await.expect("hash"),
+            integrations: integrations.iter().map(|id| (*id).to_owned()).collect(),
+        };
+        self.store()
+            .await
+            .create_account(&account)
+            .await
+            .expect("store")
+            .expect("a new e-mail");
+    }
+
+    /// Gives the operator with `email` a new password, as `webchat-server operator password`
+    /// does.
+    pub async fn set_operator_password(&self, email: &str, new_password: &str) {
+        let hash = password::hash(new_password.to_owned()).await.expect("hash");
+        let changed = self.store().await.set_password(email, &hash).await;
+        assert!(changed.expect("store").is_some(), "no operator {email}");
+    }
+
+    /// The server's database opened as a second store beside the server's.
+    async fn store(&self) -> std::sync::Arc<dyn backend::store::Store> {
+        backend::store::open(
+            self.settings.database_url.expose(),
+            self.settings.sqlite_synchronous,
+        )
+        .await
+        .expect("open the test server's store")
     }
 
     /// Starts a stopped server again on the same address and database.

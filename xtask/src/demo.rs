@@ -1,6 +1,7 @@
 //! `cargo xtask demo`: builds everything, starts the chat server on its embedded default
 //! configuration (demo integration, SQLite `webchat.db` in the repository root) and the demo
-//! shop on a second origin, then keeps both running until Ctrl-C.
+//! shop on a second origin, prints where the shop, the script tag and the operator console
+//! (with the demo operator's login) are, then keeps both running until Ctrl-C.
 //!
 //! Ctrl-C in a terminal reaches the whole foreground process group, so both servers get it
 //! and shut down by themselves; when xtask stops for any other reason (a server died, an
@@ -37,6 +38,7 @@ pub fn run(root: &Path) -> Result<()> {
     })
     .context("the chat server did not become ready")?;
     let script_tag = demo_script_tag(chat_addr)?;
+    let operator = demo_operator_login(chat_addr)?;
 
     let chat_url = format!("http://{chat_addr}");
     let mut shop = Running::spawn(
@@ -55,6 +57,14 @@ pub fn run(root: &Path) -> Result<()> {
     println!("  chat server: {chat_url}");
     println!("  demo shop:   http://{shop_addr}/");
     println!("  script tag:  {script_tag}");
+    println!("  console:     {}", operator.console_url);
+    match &operator.password {
+        Some(password) => println!("  log in as:   {} / {password}", operator.email),
+        None => println!(
+            "  log in as:   {} (password changed with `webchat-server operator password`)",
+            operator.email
+        ),
+    }
     println!();
     println!("  Ctrl-C stops both.");
 
@@ -95,6 +105,37 @@ fn demo_script_tag(chat_addr: SocketAddr) -> Result<String> {
         .as_str()
         .map(str::to_owned)
         .context("GET /demo/config has no `script_tag` string")
+}
+
+/// How to log in to the console as the demo operator.
+#[derive(Debug)]
+struct OperatorLogin {
+    console_url: String,
+    email: String,
+    /// `None` once changed by hand.
+    password: Option<String>,
+}
+
+/// The demo operator's login, from the server's loopback-only demo route: the server keeps the
+/// generated password, and its output (logs interleaved) is not a format to parse.
+fn demo_operator_login(chat_addr: SocketAddr) -> Result<OperatorLogin> {
+    let response = http::get(chat_addr, "/demo/operator-login")?;
+    if response.status != 200 {
+        bail!("GET /demo/operator-login answered {}", response.status);
+    }
+    let login: serde_json::Value =
+        serde_json::from_str(&response.body).context("GET /demo/operator-login is not JSON")?;
+    let text = |field: &str| {
+        login[field]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("GET /demo/operator-login has no `{field}` string"))
+    };
+    Ok(OperatorLogin {
+        console_url: text("console_url")?,
+        email: text("email")?,
+        password: login["password"].as_str().map(str::to_owned),
+    })
 }
 
 /// A child process that is killed when this value is dropped.

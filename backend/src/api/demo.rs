@@ -2,15 +2,19 @@
 //! `GET /demo/config` tells the demo shop the script tag to embed, and
 //! `POST /demo/matching-key-token` plays the shop's server side, signing a matching-key token for
 //! any user name with the demo integration's signKey. A real site signs its tokens itself.
+//! `GET /demo/operator-login` tells `cargo xtask demo` the console's URL and the demo
+//! operator's login; it answers only on the loopback interface, where `xtask` asks from, so
+//! the demo operator's password never leaves the machine through it.
 
 use super::error::ApiError;
 use crate::config::integrations::{DEMO_ID, Integration};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// How long a demo token is valid.
@@ -69,4 +73,55 @@ fn demo_integration(state: &AppState) -> Result<Arc<Integration>, ApiError> {
         .find(|integration| state.demo && integration.id == DEMO_ID)
         .cloned()
         .ok_or(ApiError::NotDemo)
+}
+
+/// `GET /demo/operator-login`: the console URL and the demo operator's e-mail and password
+/// (`null` once changed by hand), to loopback clients only.
+pub async fn operator_login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Result<Json<Value>, ApiError> {
+    let login = state
+        .demo_login
+        .as_ref()
+        .filter(|_| state.demo && peer.ip().is_loopback())
+        .ok_or(ApiError::NotDemo)?;
+    Ok(Json(json!({
+        "console_url": crate::console_url(&state.public_url),
+        "email": login.email,
+        "password": login.password.as_ref().map(|password| password.expose()),
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::demo_operator::DemoLogin;
+    use crate::config::secret::Secret;
+    use crate::config::settings::Limits;
+    use crate::store::test_stores::shared_test_stores;
+
+    #[tokio::test]
+    async fn the_demo_operators_login_is_told_to_loopback_clients_only() {
+        let (_dir, stores) = shared_test_stores().await;
+        let (_stop, stopping) = tokio::sync::watch::channel(false);
+        let mut state = AppState::for_tests(Arc::clone(&stores[0]), Limits::default(), stopping);
+        state.public_url = "http://127.0.0.1:8080".into();
+        state.demo = true;
+        state.demo_login = Some(Arc::new(DemoLogin {
+            email: "demo@localhost".into(),
+            password: Some(Secret::new("kept-password")),
+        }));
+        let ask = |state: AppState, peer: &str| {
+            operator_login(State(state), ConnectInfo(peer.parse().unwrap()))
+        };
+        let Json(login) = ask(state.clone(), "127.0.0.1:5000").await.unwrap();
+        assert_eq!(login["console_url"], "http://127.0.0.1:8080/console/");
+        assert_eq!(login["password"], "kept-password");
+        assert!(ask(state.clone(), "[::1]:5000").await.is_ok());
+        let remote = ask(state.clone(), "192.168.1.20:5000").await;
+        assert!(matches!(remote, Err(ApiError::NotDemo)));
+        state.demo = false;
+        assert!(ask(state, "127.0.0.1:5000").await.is_err(), "not the demo");
+    }
 }

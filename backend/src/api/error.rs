@@ -55,22 +55,37 @@ impl IntoResponse for ApiError {
             tracing::error!(%error, "request failed");
         }
         let (status, code) = self.status_and_code();
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: code.to_owned(),
-                message: self.to_string(),
-            },
+        let retry_after = match &self {
+            Self::RateLimited(refusal) => Some(refusal),
+            _ => None,
         };
-        let mut response = (status, Json(body)).into_response();
-        if let Self::RateLimited(refusal) = &self {
-            // Whole seconds, rounded up, as Retry-After requires.
-            let seconds = refusal.retry_after.as_millis().div_ceil(1000).max(1);
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds as u64));
-        }
-        response
+        error_response(status, code, self.to_string(), retry_after)
     }
+}
+
+/// The JSON error every API answers with (`{"error": {"code", "message"}}`), with
+/// `Retry-After` when a rate limit refused the request.
+pub fn error_response(
+    status: StatusCode,
+    code: &str,
+    message: String,
+    retry_after: Option<&Refusal>,
+) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: code.to_owned(),
+            message,
+        },
+    };
+    let mut response = (status, Json(body)).into_response();
+    if let Some(refusal) = retry_after {
+        // Whole seconds, rounded up, as Retry-After requires.
+        let seconds = refusal.retry_after.as_millis().div_ceil(1000).max(1);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds as u64));
+    }
+    response
 }
 
 /// The one way the widget API refuses a request over a rate limit or a cap.

@@ -1,4 +1,5 @@
-//! The HTTP surface: routes, CORS and request logging.
+//! The HTTP surface: routes, CORS and request logging. The widget's API is in [`chat`], the
+//! operators' in [`operator`].
 
 pub mod bundle;
 mod chat;
@@ -7,6 +8,7 @@ mod error;
 mod health;
 mod loader;
 mod metrics;
+pub mod operator;
 mod pictures;
 mod webhook;
 
@@ -88,7 +90,9 @@ pub fn router(state: AppState) -> Router {
         .merge(inbound)
         .route("/demo/config", get(demo::config))
         .route("/demo/matching-key-token", post(demo::matching_key_token))
+        .route("/demo/operator-login", get(demo::operator_login))
         .merge(chat)
+        .merge(operator::router())
         .merge(widget)
         .layer(
             TraceLayer::new_for_http()

@@ -1,5 +1,7 @@
-//! Who a widget speaks for: matching-key tokens from the site (`setMatchingKeyToken`) and the
-//! visitor tokens the server hands each browser.
+//! Who a request speaks for: matching-key tokens from the site (`setMatchingKeyToken`), the
+//! bearer tokens the server hands browsers and operators, and operators' passwords.
 
 pub mod matching_key;
+pub mod password;
+pub mod token;
 pub mod visitor_token;

@@ -1,4 +1,5 @@
-//! The server's commands besides serving (`webchat-server outbox ...`): what an operator of the
-//! server runs by hand.
+//! The server's commands besides serving (`webchat-server outbox ...`, `webchat-server operator
+//! ...`): what an administrator of the server runs by hand.
 
+pub mod operator;
 pub mod outbox;

@@ -35,6 +35,8 @@ pub struct Settings {
     pub bridge: BridgeSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
+    #[serde(default)]
+    pub operators: OperatorSettings,
     #[serde(default, rename = "integration")]
     pub integrations: Vec<IntegrationSettings>,
 }
@@ -197,6 +199,35 @@ pub struct MetricsSettings {
     pub listen: Option<SocketAddr>,
 }
 
+/// Console operators' sessions and logins (`[operators]`).
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(default)]
+pub struct OperatorSettings {
+    /// Seconds a session may go unused before it ends: a working day and a half, so an
+    /// operator logged in in the morning is still logged in the next morning only if the
+    /// console kept using it.
+    pub session_idle_secs: u64,
+    /// Seconds after login a session ends however busy: a week, then the password again.
+    pub session_lifetime_secs: u64,
+    /// Login attempts per minute from one client IP address (at once, then spread over the
+    /// minute). Several operators behind one office address share it.
+    pub login_attempts_per_minute_per_ip: u32,
+    /// Login attempts per minute for one e-mail, known or not: what slows guessing one
+    /// operator's password from many addresses.
+    pub login_attempts_per_minute_per_account: u32,
+}
+
+impl Default for OperatorSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_secs: 12 * 60 * 60,
+            session_lifetime_secs: 7 * 24 * 60 * 60,
+            login_attempts_per_minute_per_ip: 20,
+            login_attempts_per_minute_per_account: 5,
+        }
+    }
+}
+
 /// One `[[integration]]` table as written.
 #[derive(Deserialize, Debug, Clone)]
 pub struct IntegrationSettings {
@@ -284,6 +315,23 @@ impl Settings {
                 reason: "must be at least 1 (the first refusal then sets a command aside)".into(),
             });
         }
+        for (key, secs) in [
+            (
+                "operators.session_idle_secs",
+                self.operators.session_idle_secs,
+            ),
+            (
+                "operators.session_lifetime_secs",
+                self.operators.session_lifetime_secs,
+            ),
+        ] {
+            if secs == 0 {
+                return Err(SettingsError::Invalid {
+                    key,
+                    reason: "must be at least 1 second".into(),
+                });
+            }
+        }
         if let Some(token) = &self.metrics.token {
             let chars = token.strength_chars();
             if chars < MIN_SHARED_SECRET_CHARS {
@@ -329,6 +377,8 @@ mod tests {
                 [server]
                 max_connections_per_ip = 7
                 client_ip_header = "X-Real-IP"
+                [operators]
+                session_idle_secs = 60
                 [[integration]]
                 id = "1"
                 token = "t"
@@ -351,6 +401,11 @@ mod tests {
             assert_eq!(settings.sqlite_synchronous, SqliteSynchronous::Normal);
             assert_eq!(settings.limits.frame_burst, Limits::default().frame_burst);
             assert_eq!(settings.server.max_connections_per_ip, 7);
+            assert_eq!(settings.operators.session_idle_secs, 60);
+            assert_eq!(
+                settings.operators.session_lifetime_secs,
+                OperatorSettings::default().session_lifetime_secs
+            );
             assert_eq!(
                 settings.server.client_ip_header.as_deref(),
                 Some("X-Real-IP")
@@ -385,7 +440,7 @@ mod tests {
     }
 
     #[test]
-    fn a_short_metrics_token_or_no_attempts_is_refused_naming_the_key() {
+    fn a_short_metrics_token_no_attempts_or_no_session_time_is_refused_naming_the_key() {
         figment::Jail::expect_with(|_| {
             let (mut settings, _) = Settings::load(Path::new("absent.toml")).unwrap();
             settings.validate().unwrap();
@@ -397,6 +452,10 @@ mod tests {
             );
             settings.metrics.token = Some(Secret::new("a-long-enough-token"));
             settings.validate().unwrap();
+            settings.operators.session_idle_secs = 0;
+            let error = settings.validate().unwrap_err().to_string();
+            assert!(error.starts_with("operators.session_idle_secs"), "{error}");
+            settings.operators = OperatorSettings::default();
             settings.bridge.max_attempts = 0;
             let error = settings.validate().unwrap_err().to_string();
             assert!(error.starts_with("bridge.max_attempts"), "{error}");

@@ -1,8 +1,9 @@
 //! Rate limits: keyed GCRA limiters from the `governor` crate, one per kind of request — chat
 //! messages, contact changes and identifications, client frames of any type (all per visitor),
-//! and visitor creation (per client IP). A refusal names its limit and says when to retry.
+//! visitor creation (per client IP), and operators' login attempts (per client IP and per
+//! e-mail). A refusal names its limit and says when to retry.
 
-use crate::config::settings::Limits;
+use crate::config::settings::{Limits, OperatorSettings};
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use std::fmt;
@@ -27,6 +28,10 @@ pub enum Limit {
     Frames,
     /// Visitors created from one IP address.
     NewVisitors,
+    /// Operator login attempts from one IP address.
+    LoginsPerIp,
+    /// Operator login attempts for one e-mail.
+    LoginsPerAccount,
 }
 
 impl Limit {
@@ -37,6 +42,8 @@ impl Limit {
             Self::Changes => "changes",
             Self::Frames => "frames",
             Self::NewVisitors => "new_visitors",
+            Self::LoginsPerIp => "logins_per_ip",
+            Self::LoginsPerAccount => "logins_per_account",
         }
     }
 
@@ -47,6 +54,8 @@ impl Limit {
             Self::Changes => "contact changes and identifications",
             Self::Frames => "frames",
             Self::NewVisitors => "new visitors from this address",
+            Self::LoginsPerIp => "login attempts from this address",
+            Self::LoginsPerAccount => "login attempts for this account",
         }
     }
 }
@@ -139,10 +148,13 @@ pub struct RateLimits {
     pub changes: Keyed<i64>,
     pub frames: Keyed<i64>,
     pub new_visitors: Keyed<IpAddr>,
+    pub logins_per_ip: Keyed<IpAddr>,
+    /// Keyed by the lower-cased e-mail tried.
+    pub logins_per_account: Keyed<String>,
 }
 
 impl RateLimits {
-    pub fn new(limits: &Limits) -> Self {
+    pub fn new(limits: &Limits, operators: &OperatorSettings) -> Self {
         Self {
             messages: Keyed::new(
                 Limit::Messages,
@@ -159,6 +171,18 @@ impl RateLimits {
                 Limit::NewVisitors,
                 limits.visitors_per_minute_per_ip,
                 limits.visitor_burst_per_ip,
+            ),
+            // A whole minute's attempts may come at once: a mistyped password retried at once
+            // should not wait.
+            logins_per_ip: Keyed::new(
+                Limit::LoginsPerIp,
+                operators.login_attempts_per_minute_per_ip,
+                operators.login_attempts_per_minute_per_ip,
+            ),
+            logins_per_account: Keyed::new(
+                Limit::LoginsPerAccount,
+                operators.login_attempts_per_minute_per_account,
+                operators.login_attempts_per_minute_per_account,
             ),
         }
     }

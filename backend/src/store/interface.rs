@@ -1,11 +1,12 @@
-//! What the rest of the server sees of the store: the [`Store`] and [`BridgeStore`] traits
-//! and the types they speak in.
+//! What the rest of the server sees of the store: the [`Store`], [`BridgeStore`] and
+//! [`AccountStore`] traits and the types they speak in.
 
 use crate::content::picture::Picture;
 use async_trait::async_trait;
 use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo, TextFormat};
 
+use super::accounts::{Account, Credentials, EmailTaken, NewAccount, SessionLifetime};
 use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
 
 /// The database engine behind a store.
@@ -309,9 +310,59 @@ pub trait BridgeStore: Send + Sync {
     ) -> StoreResult<Result<Message, Refused>>;
 }
 
+/// Operator accounts and sessions.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// A new account answering `integrations`, or the refusal when its e-mail is taken.
+    async fn create_account(
+        &self,
+        account: &NewAccount,
+    ) -> StoreResult<Result<Account, EmailTaken>>;
+
+    /// Every account, by e-mail.
+    async fn accounts(&self) -> StoreResult<Vec<Account>>;
+
+    /// Removes the account with `email` and its sessions; the removed account's id, if there
+    /// was one.
+    async fn remove_account(&self, email: &str) -> StoreResult<Option<i64>>;
+
+    /// Replaces the password hash of the account with `email` and ends all its sessions, in
+    /// one transaction; the account's id, if there is one.
+    async fn set_password(&self, email: &str, password_hash: &str) -> StoreResult<Option<i64>>;
+
+    /// The id and password hash of the account with `email`, for a login.
+    async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>>;
+
+    /// The account with `account_id`, with its integrations.
+    async fn account(&self, account_id: i64) -> StoreResult<Option<Account>>;
+
+    /// Starts a session of `account_id` at `now` under the token hashed as `token_hash`, and
+    /// forgets the account's sessions that have ended.
+    async fn create_session(
+        &self,
+        account_id: i64,
+        token_hash: &str,
+        lifetime: SessionLifetime,
+        now: i64,
+    ) -> StoreResult<()>;
+
+    /// The account of the session whose token is hashed as `token_hash`, unless the session
+    /// ended (logout, idle for `lifetime.idle_ms`, past its absolute end). Notes the use, at
+    /// most once a minute per session, so requests cost no write.
+    async fn session(
+        &self,
+        token_hash: &str,
+        lifetime: SessionLifetime,
+        now: i64,
+    ) -> StoreResult<Option<Account>>;
+
+    /// Ends the session whose token is hashed as `token_hash` (logout).
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+}
+
 /// Everything the server keeps.
 #[async_trait]
-pub trait Store: BridgeStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: BridgeStore + AccountStore + Send + Sync + std::fmt::Debug + 'static {
     fn engine(&self) -> Engine;
 
     /// Answers when the database does.

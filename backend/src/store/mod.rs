@@ -3,8 +3,10 @@
 //! PostgreSQL ([`postgres`]), each on its own typed pool. What both engines run alike is
 //! written once, over either pool ([`sql_store`], [`bridge_store`]); messages go through one
 //! group-commit [`writer`], which plans each batch in plain Rust ([`batch`]) and hands it to
-//! the engine's `write_batch`.
+//! the engine's `write_batch`. Console operators' accounts and sessions: [`accounts`], `account_store`.
 
+mod account_store;
+mod accounts;
 mod batch;
 mod bridge_store;
 mod conversation_refs;
@@ -21,10 +23,13 @@ pub(crate) mod test_stores;
 mod tests;
 mod writer;
 
+pub use accounts::{
+    Account, Credentials, EmailTaken, NewAccount, SessionLifetime, normalize_email,
+};
 pub use interface::{
-    AfterFailure, Appended, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Engine, Failure,
-    Identified, NewMessage, Operator, OutboxCounts, Refused, Store, StoreError, StoreResult,
-    TokenRotation, Visitor, Write, now_ms,
+    AccountStore, AfterFailure, Appended, BridgeStore, ConversationRef, DeadLetter, DeadLetters,
+    Engine, Failure, Identified, NewMessage, Operator, OutboxCounts, Refused, Store, StoreError,
+    StoreResult, TokenRotation, Visitor, Write, now_ms,
 };
 
 use crate::config::settings::SqliteSynchronous;

@@ -560,7 +560,7 @@ fn member_joins(
     NewCommand::new(integration_id, conversation_id, &update)
 }
 
-fn is_unique_violation(error: &StoreError) -> bool {
+pub(super) fn is_unique_violation(error: &StoreError) -> bool {
     matches!(error, StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
 }
 

@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The server binary: `WEBCHAT_SERVER_BIN`, or the debug build beside this test binary.
-fn server_binary() -> PathBuf {
+pub(crate) fn server_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("WEBCHAT_SERVER_BIN") {
         return PathBuf::from(path);
     }
@@ -32,13 +32,13 @@ fn server_binary() -> PathBuf {
 }
 
 /// A running server process, the address it reported and everything it printed so far.
-struct Process {
+pub(crate) struct Process {
     child: Child,
-    base: String,
-    output: Arc<Mutex<String>>,
+    pub(crate) base: String,
+    pub(crate) output: Arc<Mutex<String>>,
 }
 
-async fn start(config: &std::path::Path) -> Process {
+pub(crate) async fn start(config: &std::path::Path) -> Process {
     launch(|command| {
         command.arg("--config").arg(config);
     })
@@ -46,7 +46,7 @@ async fn start(config: &std::path::Path) -> Process {
 }
 
 /// Starts the binary as `configure` sets it up and waits for its start line.
-async fn launch(configure: impl FnOnce(&mut Command)) -> Process {
+pub(crate) async fn launch(configure: impl FnOnce(&mut Command)) -> Process {
     let mut command = Command::new(server_binary());
     configure(&mut command);
     let mut child = command
@@ -88,8 +88,19 @@ async fn launch(configure: impl FnOnce(&mut Command)) -> Process {
     }
 }
 
+/// Starts the binary without a config file in `dir` (the embedded default, its database
+/// there) on a free port.
+pub(crate) async fn launch_embedded_default(dir: &Path) -> Process {
+    launch(|command| {
+        command
+            .current_dir(dir)
+            .env("WEBCHAT_LISTEN", "127.0.0.1:0");
+    })
+    .await
+}
+
 /// A config file in `dir` for `database_url`, with `extra` lines in the integration table.
-fn write_config(dir: &Path, database_url: &str, extra: &str) -> PathBuf {
+pub(crate) fn write_config(dir: &Path, database_url: &str, extra: &str) -> PathBuf {
     write_config_with(dir, database_url, "", extra)
 }
 
@@ -108,7 +119,7 @@ fn write_config_with(dir: &Path, database_url: &str, top: &str, extra: &str) -> 
     config
 }
 
-async fn database_url(db: Db, dir: &Path) -> String {
+pub(crate) async fn database_url(db: Db, dir: &Path) -> String {
     match db {
         Db::Sqlite => format!("sqlite://{}", dir.join("chat.db").display()),
         Db::Postgres => fresh_postgres_database().await,
@@ -356,13 +367,7 @@ async fn commands_queued_while_the_collaboration_server_hangs_survive_kill_9() {
 #[tokio::test]
 async fn without_a_config_file_the_demo_runs_and_keeps_its_tokens() {
     let dir = tempfile::tempdir().unwrap();
-    let run = || {
-        launch(|command| {
-            command
-                .current_dir(dir.path())
-                .env("WEBCHAT_LISTEN", "127.0.0.1:0");
-        })
-    };
+    let run = || launch_embedded_default(dir.path());
     let mut first = run().await;
     let demo = |base: String| async move {
         let config: serde_json::Value =
@@ -462,26 +467,33 @@ async fn run_command(config: &Path, args: &[&str]) -> String {
 
 /// The base URL of the metrics listener the process reported.
 async fn metrics_base(process: &Process) -> String {
-    let listening = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+    let line = line_printed(process, "metrics listening").await;
+    let listening = line
+        .split_whitespace()
+        .find_map(|field| field.strip_prefix("listen="))
+        .expect("the metrics listener's address");
+    format!("http://{listening}")
+}
+
+/// The first line the process printed that contains `needle`, once it has printed it.
+pub(crate) async fn line_printed(process: &Process, needle: &str) -> String {
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
         loop {
-            let output = process.output.lock().unwrap().clone();
-            let address = output
+            let found = process
+                .output
+                .lock()
+                .unwrap()
                 .lines()
-                .filter(|line| line.contains("metrics listening"))
-                .find_map(|line| {
-                    line.split_whitespace()
-                        .find_map(|field| field.strip_prefix("listen="))
-                        .map(str::to_owned)
-                });
-            if let Some(address) = address {
-                return address;
+                .find(|line| line.contains(needle))
+                .map(str::to_owned);
+            if let Some(line) = found {
+                return line;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     })
     .await
-    .expect("the metrics listener is reported");
-    format!("http://{listening}")
+    .unwrap_or_else(|_| panic!("the server prints {needle:?}"))
 }
 
 #[tokio::test]

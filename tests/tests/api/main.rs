@@ -20,6 +20,8 @@ mod limits;
 mod messages;
 mod metrics;
 mod onec;
+mod operator_auth;
+mod operator_cli;
 mod privacy;
 mod rate_limits;
 mod signers;

@@ -1,0 +1,70 @@
+//! The operator API's errors, turned into the API's JSON error shape in one place. Store and
+//! hashing failures become an opaque 500 and are logged here, once.
+
+use super::super::error::error_response;
+use crate::auth::password::PasswordError;
+use crate::net::ratelimit::Refusal;
+use crate::store::StoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorApiError {
+    /// One message whether the e-mail is unknown or the password wrong.
+    #[error("wrong e-mail or password")]
+    InvalidCredentials,
+    #[error(
+        "not logged in, or the session ended: log in with POST /api/v1/operator/login and send \
+         its cookie or Authorization: Bearer TOKEN"
+    )]
+    NotLoggedIn,
+    #[error(
+        "a request authenticated by the session cookie that changes state must come from the \
+         console: send Origin: {public_url} (API clients send Authorization: Bearer TOKEN instead)"
+    )]
+    Csrf { public_url: String },
+    #[error("the body is larger than the limit of {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}; retry later")]
+    RateLimited(Refusal),
+    #[error("internal error")]
+    Store(#[from] StoreError),
+    #[error("internal error")]
+    Password(#[from] PasswordError),
+}
+
+impl OperatorApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            Self::NotLoggedIn => (StatusCode::UNAUTHORIZED, "not_logged_in"),
+            Self::Csrf { .. } => (StatusCode::FORBIDDEN, "csrf"),
+            Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::Store(_) | Self::Password(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for OperatorApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            Self::Store(error) => tracing::error!(%error, "operator request failed"),
+            Self::Password(error) => tracing::error!(%error, "operator request failed"),
+            Self::RateLimited(refusal) => {
+                tracing::debug!(%refusal, "operator request refused");
+                crate::telemetry::rate_limited(refusal.limit.name());
+            }
+            _ => {}
+        }
+        let (status, code) = self.status_and_code();
+        let retry_after = match &self {
+            Self::RateLimited(refusal) => Some(refusal),
+            _ => None,
+        };
+        error_response(status, code, self.to_string(), retry_after)
+    }
+}

@@ -1,0 +1,1 @@
+SELECT id, email, name FROM operator_accounts WHERE id = $1

@@ -1,0 +1,1 @@
+DELETE FROM operator_accounts WHERE email = $1 RETURNING id

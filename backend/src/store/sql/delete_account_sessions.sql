@@ -1,0 +1,1 @@
+DELETE FROM operator_sessions WHERE account_id = $1

@@ -1,0 +1,1 @@
+DELETE FROM operator_sessions WHERE token_hash = $1
