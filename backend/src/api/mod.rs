@@ -2,6 +2,7 @@
 
 pub mod bundle;
 mod chat;
+mod console;
 mod demo;
 mod error;
 mod health;
@@ -11,6 +12,7 @@ mod pictures;
 mod webhook;
 
 pub use chat::SocketBuffers;
+pub use console::CONTENT_SECURITY_POLICY as CONSOLE_CONTENT_SECURITY_POLICY;
 pub use error::ApiError;
 
 use crate::config::integrations::Integrations;
@@ -90,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/demo/matching-key-token", post(demo::matching_key_token))
         .merge(chat)
         .merge(widget)
+        .merge(console::router(&state.widget_dir.join("console")))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<_>| {
