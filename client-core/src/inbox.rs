@@ -10,6 +10,8 @@
 //! whether the conversation belongs in the view. Messages are kept by `seq`: a page, a live
 //! message and a stored reply may bring the same one, and it is shown once.
 
+pub mod words;
+
 use crate::backoff::Backoff;
 use protocol::Message;
 use protocol::TextFormat;

@@ -9,6 +9,8 @@
 pub mod backoff;
 pub mod connection;
 pub mod contact;
+#[cfg(feature = "dom")]
+pub mod dom;
 pub mod html;
 pub mod i18n;
 pub mod inbox;

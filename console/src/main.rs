@@ -1,8 +1,13 @@
-//! The operators' console, compiled to WebAssembly and started by `boot.js`: it mounts the app
-//! into the page's body.
+//! The operators' console, compiled to WebAssembly and started by `boot.js`: the inbox of the
+//! operator's integrations, live over the operator WebSocket, with a conversation pane and the
+//! visitor's details. The state lives in `client_core::inbox`; here the browser runs its
+//! effects ([`console`]) and renders it ([`ui`]).
 
-use leptos::prelude::*;
+mod api;
+mod browser;
+mod console;
+mod ui;
 
 fn main() {
-    leptos::mount::mount_to_body(|| view! { <p>"console"</p> });
+    console::Console::start();
 }

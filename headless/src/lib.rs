@@ -293,7 +293,36 @@ impl Session {
         .await;
     }
 
-    /// The Content-Security-Policy violations the host page recorded (see [`HostPage`]).
+    /// Records the Content-Security-Policy violations of every page loaded from now on, as the
+    /// host page does for itself: for pages of the chat server's own, such as the console.
+    pub async fn record_csp_violations(&self) {
+        self.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": host_page::VIOLATION_RECORDER}),
+        )
+        .await;
+    }
+
+    /// The page's controls and fields as assistive technology sees them: `(role, name)` of each
+    /// node of Chromium's accessibility tree that has a name.
+    pub async fn accessible_names(&self) -> Vec<(String, String)> {
+        let tree = self.cdp("Accessibility.getFullAXTree", json!({})).await;
+        tree["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|node| {
+                let role = node["role"]["value"].as_str()?;
+                let name = node["name"]["value"]
+                    .as_str()
+                    .filter(|name| !name.is_empty())?;
+                Some((role.to_owned(), name.to_owned()))
+            })
+            .collect()
+    }
+
+    /// The Content-Security-Policy violations the page recorded (see [`HostPage`] and
+    /// [`Self::record_csp_violations`]).
     pub async fn csp_violations(&self) -> Value {
         self.js("return window.__violations || []", Vec::new())
             .await

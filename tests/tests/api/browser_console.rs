@@ -1,0 +1,101 @@
+//! The operators' console served at `/console/` by the real server, loaded in headless
+//! Chromium: its page carries the console's own strict Content Security Policy and is never
+//! cached while the hashed files are cached for good, any path below `/console/` is the page
+//! (links to a conversation), and the login form renders with its stable accessible names
+//! without a single CSP violation.
+
+use backend::api::CONSOLE_CONTENT_SECURITY_POLICY;
+use headless::{DESKTOP, Driver};
+use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use tests::{Db, Options, TestServer};
+
+#[tokio::test]
+async fn the_console_page_and_files_are_served_with_its_policy_and_caching() {
+    let server = TestServer::start(Db::Sqlite, Options::default().with_widget()).await;
+    let mut page_text = String::new();
+    for path in ["/console/", "/console", "/console/conversations/12"] {
+        let response = tests::http()
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .expect("the console page");
+        assert_eq!(response.status(), 200, "{path}");
+        let headers = response.headers();
+        assert_eq!(
+            headers[CONTENT_SECURITY_POLICY], CONSOLE_CONTENT_SECURITY_POLICY,
+            "{path}"
+        );
+        assert_eq!(headers[CACHE_CONTROL], "no-cache", "{path}");
+        page_text = response.text().await.expect("the page");
+    }
+    for loophole in ["'unsafe-inline'", "'unsafe-eval'", "*"] {
+        assert!(
+            !CONSOLE_CONTENT_SECURITY_POLICY.contains(loophole),
+            "{loophole}"
+        );
+    }
+    assert!(
+        !page_text.contains("<script>") && !page_text.contains("<script type=\"module\">"),
+        "no inline script in the page: {page_text}"
+    );
+    let glue = page_text
+        .split('"')
+        .find(|part| part.starts_with("/console/console-") && part.ends_with(".js"))
+        .expect("the page names the console's glue");
+    let response = tests::http()
+        .get(format!("{}{glue}", server.base))
+        .send()
+        .await
+        .expect("the glue");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()[CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        response.headers()[CONTENT_TYPE]
+            .to_str()
+            .is_ok_and(|kind| kind.contains("javascript"))
+    );
+}
+
+#[tokio::test]
+async fn the_login_form_renders_under_the_policy_with_its_accessible_names() {
+    let server = TestServer::start(Db::Sqlite, Options::default().with_widget()).await;
+    let driver = Driver::start().await;
+    let page = driver.session(DESKTOP.0, DESKTOP.1).await;
+    page.record_csp_violations().await;
+    page.goto(&format!("{}/console/", server.base)).await;
+    page.wait_for(
+        "the login form",
+        "document.querySelector('form.co-login-form button[type=submit]')",
+    )
+    .await;
+    let names = page.accessible_names().await;
+    for (role, name) in [
+        ("textbox", "Email"),
+        ("textbox", "Password"),
+        ("button", "Log in"),
+    ] {
+        assert!(
+            names.iter().any(|(r, n)| r == role && n == name),
+            "{role} {name:?} in {names:?}"
+        );
+    }
+    assert_eq!(page.csp_violations().await, serde_json::json!([]));
+    // The log is not blind: an inline script is blocked and reported on this page too.
+    page.js(
+        "var script = document.createElement('script');\n\
+         script.textContent = 'window.__inline = true;';\n\
+         document.body.appendChild(script);",
+        Vec::new(),
+    )
+    .await;
+    page.wait_for(
+        "the violation reported",
+        "window.__violations.some(v => v.startsWith('script-src'))",
+    )
+    .await;
+    page.js("window.__violations.length = 0", Vec::new()).await;
+    page.close().await;
+}
