@@ -240,6 +240,16 @@ impl Inbox {
                         .collect();
                     self.sort();
                     self.keep_highlight();
+                    // A conversation opened from a link before the list came: now it is known.
+                    if let Some(thread) = &mut self.open
+                        && thread.summary.is_none()
+                    {
+                        thread.summary = self
+                            .conversations
+                            .iter()
+                            .find(|listed| listed.id == thread.id)
+                            .cloned();
+                    }
                 }
                 Vec::new()
             }

@@ -17,9 +17,9 @@ const BASE: &str = "/api/v1/operator";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// No session, or it ended.
-    #[error("not logged in")]
-    Unauthorized,
+    /// No session, or it ended; or the login was refused (the server's message says so).
+    #[error("{0}")]
+    Unauthorized(String),
     /// The server refused the call; its message says why.
     #[error("{0}")]
     Refused(String),
@@ -132,13 +132,16 @@ async fn call(method: &str, path: &str, body: Option<String>) -> Result<String, 
         .await?
         .as_string()
         .unwrap_or_default();
-    match response.status() {
-        200..=299 => Ok(text),
-        401 => Err(ApiError::Unauthorized),
-        status => Err(ApiError::Refused(
-            serde_json::from_str::<ErrorBody>(&text)
-                .map(|body| body.error.message)
-                .unwrap_or_else(|_| format!("the server answered {status}")),
-        )),
+    let status = response.status();
+    if (200..300).contains(&status) {
+        return Ok(text);
     }
+    let message = serde_json::from_str::<ErrorBody>(&text)
+        .map(|body| body.error.message)
+        .unwrap_or_else(|_| format!("the server answered {status}"));
+    Err(if status == 401 {
+        ApiError::Unauthorized(message)
+    } else {
+        ApiError::Refused(message)
+    })
 }

@@ -28,8 +28,8 @@ pub struct Console {
 }
 
 impl Console {
-    /// Mounts the console and asks the server whether a session exists.
-    pub fn start() {
+    /// The console in the operator's language, not signed in yet.
+    pub fn in_browser_language() -> Self {
         let language = browser::language();
         let console = Self {
             inbox: RwSignal::new(Inbox::default()),
@@ -43,14 +43,18 @@ impl Console {
             let _ = root.set_attribute("lang", language.tag());
         }
         document.set_title(Word::Title.text(language));
-        crate::ui::mount(console);
+        console
+    }
+
+    /// Asks the server whether a session exists (the cookie of an earlier login).
+    pub fn resume(self) {
         spawn_local(async move {
             match api::me().await {
-                Ok(profile) => console.signed_in(profile),
-                Err(ApiError::Unauthorized) => {}
+                Ok(profile) => self.signed_in(profile),
+                Err(ApiError::Unauthorized(_)) => {}
                 Err(error) => client_core::dom::warn(&format!("console: {error}")),
             }
-            console.checked.set(true);
+            self.checked.set(true);
         });
     }
 
@@ -138,7 +142,7 @@ impl Console {
                 request,
             } => match api::reply(conversation_id, &request).await {
                 Ok(stored) => Ok(stored.map(|message| Event::ReplyStored { message })),
-                Err(ApiError::Unauthorized) => Err(ApiError::Unauthorized),
+                Err(error @ ApiError::Unauthorized(_)) => Err(error),
                 Err(error) => {
                     client_core::dom::warn(&format!("console: {error}"));
                     Ok(Some(Event::ReplyFailed {
@@ -174,7 +178,7 @@ impl Console {
         match answered {
             Ok(Some(event)) => self.on(event),
             Ok(None) => {}
-            Err(ApiError::Unauthorized) => self.on(Event::SignedOut),
+            Err(ApiError::Unauthorized(_)) => self.on(Event::SignedOut),
             Err(ApiError::Refused(message)) => self.on(Event::Refused(message)),
             Err(error) => client_core::dom::warn(&format!("console: {error}")),
         }

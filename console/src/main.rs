@@ -9,5 +9,7 @@ mod console;
 mod ui;
 
 fn main() {
-    console::Console::start();
+    let console = console::Console::in_browser_language();
+    ui::mount(console);
+    console.resume();
 }

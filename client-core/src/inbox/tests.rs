@@ -462,3 +462,17 @@ fn a_lost_socket_retries_with_backoff_and_catches_up() {
         "an opened socket resets the backoff"
     );
 }
+
+#[test]
+fn a_conversation_opened_before_the_list_learns_its_summary_from_it() {
+    let mut inbox = Inbox::default();
+    inbox.on(Event::SignedIn(me()));
+    inbox.on(Event::Opened(5));
+    assert_eq!(inbox.open.as_ref().unwrap().summary, None);
+    inbox.on(Event::ListLoaded {
+        view: View::All,
+        list: list(vec![summary(5, 10)]),
+    });
+    let thread = inbox.open.as_ref().unwrap();
+    assert_eq!(thread.summary.as_ref().map(|s| s.id), Some(5));
+}

@@ -49,6 +49,7 @@ pub enum Word {
     NoConversations,
     PickConversation,
     Visitor,
+    Operator,
     Messages,
     LoadingEarlier,
     Reply,
@@ -75,7 +76,7 @@ pub enum Word {
 
 impl Word {
     /// Every word, for the test that each has both languages.
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 36] = [
         Self::Title,
         Self::Email,
         Self::Password,
@@ -89,6 +90,7 @@ impl Word {
         Self::NoConversations,
         Self::PickConversation,
         Self::Visitor,
+        Self::Operator,
         Self::Messages,
         Self::LoadingEarlier,
         Self::Reply,
@@ -129,6 +131,7 @@ impl Word {
             Self::NoConversations => ["No open conversations", "Открытых диалогов нет"],
             Self::PickConversation => ["Pick a conversation", "Выберите диалог"],
             Self::Visitor => ["Visitor", "Посетитель"],
+            Self::Operator => ["Operator", "Оператор"],
             Self::Messages => ["Messages", "Сообщения"],
             Self::LoadingEarlier => ["Loading earlier messages…", "Загрузка прежних сообщений…"],
             Self::Reply => ["Reply", "Ответ"],

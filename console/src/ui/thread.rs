@@ -112,18 +112,20 @@ fn Log(console: Console) -> impl IntoView {
     Effect::new(move |_| {
         let seqs = seqs();
         let (first, last) = (seqs.first().copied(), seqs.last().copied());
+        // After the new messages are drawn; the conversation may have been left by then.
         browser::after(0, move || {
-            let Some(log) = log.get_untracked() else {
+            let (Some(Some(log)), Some((drawn_first, drawn_last, drawn_height))) =
+                (log.try_get_untracked(), drawn.try_get_value())
+            else {
                 return;
             };
-            let (drawn_first, drawn_last, drawn_height) = drawn.get_value();
             let height = log.scroll_height();
             if last != drawn_last {
                 log.set_scroll_top(height);
             } else if first != drawn_first {
                 log.set_scroll_top(log.scroll_top() + height - drawn_height);
             }
-            drawn.set_value((first, last, height));
+            drawn.try_set_value((first, last, height));
         });
     });
     let pending = move || {
@@ -149,7 +151,7 @@ fn Log(console: Console) -> impl IntoView {
                 <MessageView console=console seq=seq />
             </For>
             <For each=pending key=|reply| (reply.client_id.clone(), reply.failed) let:reply>
-                <li class="co-msg co-msg-own co-pending">
+                <li class="co-msg co-pending">
                     <div class="co-text">{reply.text.clone()}</div>
                     {if reply.failed {
                         let client_id = reply.client_id.clone();
@@ -182,14 +184,15 @@ fn MessageView(console: Console, seq: i64) -> impl IntoView {
     message.map(|message| {
         let class = match message.author.kind {
             AuthorKind::Visitor => "co-msg co-msg-visitor",
-            AuthorKind::Operator => "co-msg co-msg-own",
+            AuthorKind::Operator => "co-msg co-msg-operator",
             AuthorKind::System => "co-msg co-msg-system",
         };
         let author = message.author.name.clone().unwrap_or_else(|| {
             console
                 .word(match message.author.kind {
                     AuthorKind::Visitor => Word::Visitor,
-                    AuthorKind::Operator | AuthorKind::System => Word::System,
+                    AuthorKind::Operator => Word::Operator,
+                    AuthorKind::System => Word::System,
                 })
                 .to_owned()
         });

@@ -19,8 +19,10 @@ pub fn Visitor(console: Console) -> impl IntoView {
     let row = move |word: Word, value: Option<String>| {
         value.map(|value| {
             view! {
-                <dt>{console.word(word)}</dt>
-                <dd>{value}</dd>
+                <div class="co-field">
+                    <dt>{console.word(word)}</dt>
+                    <dd>{value}</dd>
+                </div>
             }
         })
     };
@@ -31,14 +33,18 @@ pub fn Visitor(console: Console) -> impl IntoView {
             let page = conversation.page.filter(|page| !page.url.is_empty()).map(|page| {
                 let text = if page.title.is_empty() { page.url.clone() } else { page.title };
                 view! {
-                    <dt>{console.word(Word::CurrentPage)}</dt>
-                    <dd><a href=page.url target="_blank" rel="noopener noreferrer">{text}</a></dd>
+                    <div class="co-field">
+                        <dt>{console.word(Word::CurrentPage)}</dt>
+                        <dd><a href=page.url target="_blank" rel="noopener noreferrer">{text}</a></dd>
+                    </div>
                 }
             });
             let verified = visitor.sub.map(|sub| {
                 view! {
-                    <dt>{console.word(Word::Verified)}</dt>
-                    <dd><span class="co-badge">"✓ " {sub}</span></dd>
+                    <div class="co-field">
+                        <dt>{console.word(Word::Verified)}</dt>
+                        <dd><span class="co-badge">"✓ " {sub}</span></dd>
+                    </div>
                 }
             });
             view! {
