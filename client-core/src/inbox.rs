@@ -409,14 +409,29 @@ impl Inbox {
         self.notice = None;
         self.highlighted = Some(id);
         self.open = Some(Thread::new(id, self.conversation(id).cloned()));
-        vec![Effect::LoadMessages {
-            conversation_id: id,
-            kind: PageKind::Newest,
+        vec![Self::newest(id)]
+    }
+
+    fn newest(conversation_id: i64) -> Effect {
+        Self::load_page(conversation_id, PageKind::Newest, 0)
+    }
+
+    /// A page of `kind`: after or before the message `seq` for newer or older ones.
+    fn load_page(conversation_id: i64, kind: PageKind, seq: i64) -> Effect {
+        let (after_seq, before_seq) = match kind {
+            PageKind::Newest => (None, None),
+            PageKind::Newer => (Some(seq), None),
+            PageKind::Older => (None, Some(seq)),
+        };
+        Effect::LoadMessages {
+            conversation_id,
+            kind,
             query: MessagesQuery {
+                after_seq,
+                before_seq,
                 limit: Some(MESSAGE_PAGE),
-                ..MessagesQuery::default()
             },
-        }]
+        }
     }
 
     fn thread_mut(&mut self, id: i64) -> Option<&mut Thread> {
@@ -446,22 +461,10 @@ impl Inbox {
             && page.has_newer
             && let Some(after) = thread.newest_seq()
         {
-            effects.push(Self::newer_than(id, after));
+            effects.push(Self::load_page(id, PageKind::Newer, after));
         }
         effects.extend(self.mark_read());
         effects
-    }
-
-    fn newer_than(conversation_id: i64, after_seq: i64) -> Effect {
-        Effect::LoadMessages {
-            conversation_id,
-            kind: PageKind::Newer,
-            query: MessagesQuery {
-                after_seq: Some(after_seq),
-                limit: Some(MESSAGE_PAGE),
-                ..MessagesQuery::default()
-            },
-        }
     }
 
     fn older(&mut self) -> Vec<Effect> {
@@ -475,15 +478,7 @@ impl Inbox {
             return Vec::new();
         }
         thread.loading_older = true;
-        vec![Effect::LoadMessages {
-            conversation_id: thread.id,
-            kind: PageKind::Older,
-            query: MessagesQuery {
-                before_seq: Some(oldest),
-                limit: Some(MESSAGE_PAGE),
-                ..MessagesQuery::default()
-            },
-        }]
+        vec![Self::load_page(thread.id, PageKind::Older, oldest)]
     }
 
     /// Tells the server the open conversation is read up to its newest message, once per
@@ -577,15 +572,8 @@ impl Inbox {
         let mut effects = vec![self.load_list()];
         if let Some(thread) = &self.open {
             effects.push(match thread.newest_seq() {
-                Some(after) => Self::newer_than(thread.id, after),
-                None => Effect::LoadMessages {
-                    conversation_id: thread.id,
-                    kind: PageKind::Newest,
-                    query: MessagesQuery {
-                        limit: Some(MESSAGE_PAGE),
-                        ..MessagesQuery::default()
-                    },
-                },
+                Some(after) => Self::load_page(thread.id, PageKind::Newer, after),
+                None => Self::newest(thread.id),
             });
         }
         effects

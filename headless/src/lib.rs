@@ -303,6 +303,30 @@ impl Session {
         .await;
     }
 
+    /// Shows that the page's violation log is not blind: an inline script is blocked and
+    /// reported. The report is then forgotten, so [`Self::close`] judges only what the page
+    /// did itself.
+    pub async fn assert_inline_scripts_are_blocked(&self) {
+        self.js(
+            "var script = document.createElement('script');\n\
+             script.textContent = 'window.__inline = true;';\n\
+             document.body.appendChild(script);",
+            Vec::new(),
+        )
+        .await;
+        self.wait_for(
+            "the inline script reported",
+            "window.__violations.some(v => v.startsWith('script-src'))",
+        )
+        .await;
+        assert_eq!(
+            self.js("return window.__inline === true", Vec::new()).await,
+            json!(false),
+            "the inline script was blocked"
+        );
+        self.js("window.__violations.length = 0", Vec::new()).await;
+    }
+
     /// The page's controls and fields as assistive technology sees them: `(role, name)` of each
     /// node of Chromium's accessibility tree that has a name.
     pub async fn accessible_names(&self) -> Vec<(String, String)> {

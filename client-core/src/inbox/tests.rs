@@ -99,6 +99,18 @@ fn inbox_with(view: View, conversations: Vec<ConversationSummary>) -> Inbox {
     inbox
 }
 
+/// Signed in, conversation 5 (and 6) listed, 5 open with `newest` loaded.
+fn open_with(newest: MessagePage) -> Inbox {
+    let mut inbox = inbox_with(View::All, vec![summary(5, 10), summary(6, 5)]);
+    inbox.on(Event::Opened(5));
+    inbox.on(Event::MessagesLoaded {
+        conversation_id: 5,
+        kind: PageKind::Newest,
+        page: newest,
+    });
+    inbox
+}
+
 #[test]
 fn signing_in_loads_the_inbox_and_connects() {
     let mut inbox = Inbox::default();
@@ -241,13 +253,7 @@ fn opening_loads_the_newest_page_and_marks_it_read() {
 
 #[test]
 fn scrolling_up_asks_for_each_older_page_once() {
-    let mut inbox = inbox_with(View::All, vec![summary(5, 10)]);
-    inbox.on(Event::Opened(5));
-    inbox.on(Event::MessagesLoaded {
-        conversation_id: 5,
-        kind: PageKind::Newest,
-        page: page(5, 51..=100, true),
-    });
+    let mut inbox = open_with(page(5, 51..=100, true));
     let older = vec![Effect::LoadMessages {
         conversation_id: 5,
         kind: PageKind::Older,
@@ -270,13 +276,7 @@ fn scrolling_up_asks_for_each_older_page_once() {
 
 #[test]
 fn a_reply_is_pending_until_stored_and_shown_once() {
-    let mut inbox = inbox_with(View::All, vec![summary(5, 10)]);
-    inbox.on(Event::Opened(5));
-    inbox.on(Event::MessagesLoaded {
-        conversation_id: 5,
-        kind: PageKind::Newest,
-        page: page(5, 1..=2, false),
-    });
+    let mut inbox = open_with(page(5, 1..=2, false));
     assert_eq!(
         inbox.on(Event::ReplyWritten {
             client_id: "c-1".into(),
@@ -328,13 +328,7 @@ fn a_reply_is_pending_until_stored_and_shown_once() {
 
 #[test]
 fn live_messages_of_the_open_conversation_are_read_at_once() {
-    let mut inbox = inbox_with(View::All, vec![summary(5, 10), summary(6, 5)]);
-    inbox.on(Event::Opened(5));
-    inbox.on(Event::MessagesLoaded {
-        conversation_id: 5,
-        kind: PageKind::Newest,
-        page: page(5, 1..=2, false),
-    });
+    let mut inbox = open_with(page(5, 1..=2, false));
     assert_eq!(
         inbox.on(Event::Live(OperatorEvent::Message {
             message: message(5, 3, None)
@@ -404,13 +398,7 @@ fn take_close_and_reopen_act_on_the_open_conversation() {
 
 #[test]
 fn a_lost_socket_retries_with_backoff_and_catches_up() {
-    let mut inbox = inbox_with(View::All, vec![summary(5, 10)]);
-    inbox.on(Event::Opened(5));
-    inbox.on(Event::MessagesLoaded {
-        conversation_id: 5,
-        kind: PageKind::Newest,
-        page: page(5, 1..=2, false),
-    });
+    let mut inbox = open_with(page(5, 1..=2, false));
     inbox.on(Event::SocketOpened);
     assert!(inbox.live);
     let delays: Vec<_> = (0..3)

@@ -52,12 +52,7 @@ pub fn Inbox(console: Console) -> impl IntoView {
                 aria-pressed=move || (inbox.with(|inbox| inbox.view) == view).to_string()
                 on:click=move |_| console.on(Event::ViewChosen(view))>
                 <span>{console.word(word)}</span>
-                <Show when=move || { count() > 0 }>
-                    <span class="co-count">
-                        {count}
-                        <span class="co-unseen">" " {console.word(Word::Unread)}</span>
-                    </span>
-                </Show>
+                <Count console=console count=Signal::derive(count) />
             </button>
         }
     };
@@ -126,13 +121,21 @@ fn Entry(console: Console, id: i64) -> impl IntoView {
                     <time class="co-entry-time">{time}</time>
                 </span>
                 <span class="co-entry-preview">{preview}</span>
-                <Show when=move || { unread() > 0 }>
-                    <span class="co-count">
-                        {unread}
-                        <span class="co-unseen">" " {console.word(Word::Unread)}</span>
-                    </span>
-                </Show>
+                <Count console=console count=Signal::derive(unread) />
             </button>
         </li>
+    }
+}
+
+/// An unread count as a badge, read out as "N unread"; nothing at zero.
+#[component]
+fn Count(console: Console, count: Signal<i64>) -> impl IntoView {
+    view! {
+        <Show when=move || { count.get() > 0 }>
+            <span class="co-count">
+                {move || count.get()}
+                <span class="co-unseen">" " {console.word(Word::Unread)}</span>
+            </span>
+        </Show>
     }
 }

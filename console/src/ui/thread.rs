@@ -243,12 +243,7 @@ fn Composer(console: Console) -> impl IntoView {
             <textarea class="co-input" rows="3" aria-label=console.word(Word::Reply)
                 prop:value=move || draft.get()
                 on:input:target=move |event| draft.set(event.target().value())
-                on:keydown=move |event| {
-                    if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
-                        event.prevent_default();
-                        send();
-                    }
-                }></textarea>
+                on:keydown=client_core::dom::send_on_enter(send)></textarea>
             <button type="submit" class="co-button co-primary">{console.word(Word::Send)}</button>
         </form>
     }
