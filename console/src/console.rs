@@ -210,5 +210,12 @@ impl Console {
         self.on(Event::SocketLost {
             jitter: js_sys::Math::random(),
         });
+        // A socket refused for want of a session closes like any other: the REST API says
+        // which it was, and an ended session shows the login form instead of retrying.
+        spawn_local(async move {
+            if let Err(ApiError::Unauthorized(_)) = api::me().await {
+                self.on(Event::SignedOut);
+            }
+        });
     }
 }
