@@ -1,6 +1,7 @@
-//! The open conversation: who answers it and its status with Take / Close conversation /
-//! Reopen, its messages (older pages load when the operator scrolls to the top), the replies
-//! on their way, and the composer: Enter sends, Shift+Enter starts a new line.
+//! The open conversation, the page's main part: who answers it and its status with Take /
+//! Close conversation / Reopen, its messages (older pages load when the operator scrolls to
+//! the top; the log takes the focus, so the keyboard scrolls it too), the replies on their way,
+//! and the composer: Enter sends, Shift+Enter starts a new line.
 
 use crate::browser;
 use crate::console::Console;
@@ -19,9 +20,9 @@ pub fn Thread(console: Console) -> impl IntoView {
     let open_id = move || inbox.with(|inbox| inbox.open.as_ref().map(|thread| thread.id));
     move || match open_id() {
         None => view! {
-            <section class="co-thread co-thread-empty">
+            <main class="co-thread co-thread-empty">
                 <p>{console.word(Word::PickConversation)}</p>
-            </section>
+            </main>
         }
         .into_any(),
         Some(id) => view! { <Open console=console id=id /> }.into_any(),
@@ -51,7 +52,7 @@ fn Open(console: Console, id: i64) -> impl IntoView {
     };
     let notice = move || inbox.with(|inbox| inbox.notice.clone());
     view! {
-        <section class="co-thread" aria-label=name>
+        <main class="co-thread" aria-label=name>
             <header class="co-thread-head">
                 <button type="button" class="co-button co-back" on:click=move |_| console.open(None)>
                     {console.word(Word::Back)}
@@ -84,7 +85,7 @@ fn Open(console: Console, id: i64) -> impl IntoView {
             <p class="co-notice" role="alert">{notice}</p>
             <Log console=console />
             <Composer console=console />
-        </section>
+        </main>
     }
 }
 
@@ -138,7 +139,7 @@ fn Log(console: Console) -> impl IntoView {
         })
     };
     view! {
-        <ol class="co-log" node_ref=log aria-label=console.word(Word::Messages) aria-live="polite"
+        <ol class="co-log" node_ref=log tabindex="0" aria-label=console.word(Word::Messages) aria-live="polite"
             on:scroll=move |_| {
                 if log.get_untracked().is_some_and(|log| log.scroll_top() < OLDER_MARGIN) {
                     console.on(Event::OlderWanted);

@@ -1,8 +1,8 @@
 //! The operators' console served at `/console/` by the real server, loaded in headless
 //! Chromium: its page carries the console's own strict Content Security Policy and is never
 //! cached while the hashed files are cached for good, any path below `/console/` is the page
-//! (links to a conversation), and the login form renders with its stable accessible names
-//! without a single CSP violation.
+//! (links to a conversation), and the login form renders with its stable accessible names,
+//! passes axe-core's WCAG rules, and draws no CSP violation.
 
 use backend::api::CONSOLE_CONTENT_SECURITY_POLICY;
 use headless::{DESKTOP, Driver};
@@ -82,6 +82,10 @@ async fn the_login_form_renders_under_the_policy_with_its_accessible_names() {
             "{role} {name:?} in {names:?}"
         );
     }
+    assert_eq!(
+        tests::axe::violations_in(&page, "html").await,
+        Vec::<String>::new()
+    );
     assert_eq!(page.csp_violations().await, serde_json::json!([]));
     page.assert_inline_scripts_are_blocked().await;
     page.close().await;
