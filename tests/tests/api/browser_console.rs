@@ -90,3 +90,41 @@ async fn the_login_form_renders_under_the_policy_with_its_accessible_names() {
     page.assert_inline_scripts_are_blocked().await;
     page.close().await;
 }
+
+#[tokio::test]
+async fn the_console_speaks_russian_to_a_russian_browser() {
+    let server = TestServer::start(Db::Sqlite, Options::default().with_widget()).await;
+    let driver = Driver::start().await;
+    let page = driver.session(DESKTOP.0, DESKTOP.1).await;
+    page.record_csp_violations().await;
+    // The browser's language as the page reads it, before the page's scripts run.
+    page.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        serde_json::json!({"source":
+            "Object.defineProperty(navigator, 'language', { get: () => 'ru-RU' });"}),
+    )
+    .await;
+    page.goto(&format!("{}/console/", server.base)).await;
+    page.wait_for("the login form", "document.querySelector('#co-email')")
+        .await;
+    assert_eq!(
+        page.js(
+            "return [document.documentElement.lang, document.title]",
+            Vec::new()
+        )
+        .await,
+        serde_json::json!(["ru", "Консоль оператора"])
+    );
+    let names = page.accessible_names().await;
+    for (role, name) in [
+        ("textbox", "Эл. почта"),
+        ("textbox", "Пароль"),
+        ("button", "Войти"),
+    ] {
+        assert!(
+            names.iter().any(|(r, n)| r == role && n == name),
+            "{role} {name:?} in {names:?}"
+        );
+    }
+    page.close().await;
+}
