@@ -44,11 +44,14 @@ pub enum Event {
     SignedOut,
     /// The operator picked a view.
     ViewChosen(View),
-    /// The first page of a view's list.
+    /// A page of a view's list, as `query` asked for it: the first page, or the next one
+    /// when it has a cursor.
     ListLoaded {
-        view: View,
+        query: ConversationsQuery,
         list: ConversationList,
     },
+    /// The operator scrolled to the end of the list.
+    MoreWanted,
     /// The operator opens a conversation (a click, Enter, or a link to it).
     Opened(i64),
     /// The operator goes back to the list (Esc).
@@ -211,6 +214,10 @@ pub struct Inbox {
     pub live: bool,
     /// The last refusal, shown until the next action.
     pub notice: Option<String>,
+    /// Where the list's next page starts, while there is one.
+    next_cursor: Option<String>,
+    /// The next page is on its way: scrolling asks once.
+    loading_more: bool,
     backoff: Backoff,
 }
 
@@ -228,16 +235,25 @@ impl Inbox {
             Event::ViewChosen(view) => {
                 self.view = view;
                 self.conversations.clear();
+                self.next_cursor = None;
                 vec![self.load_list()]
             }
-            Event::ListLoaded { view, list } => {
-                if view == self.view {
+            Event::ListLoaded { query, list } => {
+                if query.view == self.view {
                     self.counts = list.counts;
-                    self.conversations = list
-                        .conversations
-                        .into_iter()
-                        .filter(|conversation| self.belongs(conversation))
-                        .collect();
+                    if query.cursor.is_none() {
+                        self.conversations.clear();
+                    }
+                    self.loading_more = false;
+                    self.next_cursor = list.next_cursor;
+                    for conversation in list.conversations {
+                        // A conversation that moved up while the pages came is listed once.
+                        if self.belongs(&conversation)
+                            && self.conversation(conversation.id).is_none()
+                        {
+                            self.conversations.push(conversation);
+                        }
+                    }
                     self.sort();
                     self.keep_highlight();
                     // A conversation opened from a link before the list came: now it is known.
@@ -253,6 +269,16 @@ impl Inbox {
                 }
                 Vec::new()
             }
+            Event::MoreWanted => match &self.next_cursor {
+                Some(cursor) if !self.loading_more => {
+                    self.loading_more = true;
+                    vec![Effect::LoadList(ConversationsQuery {
+                        cursor: Some(cursor.clone()),
+                        ..self.first_page()
+                    })]
+                }
+                _ => Vec::new(),
+            },
             Event::Opened(id) => self.open(id),
             Event::Left => {
                 if let Some(thread) = self.open.take() {
@@ -339,12 +365,16 @@ impl Inbox {
     }
 
     fn load_list(&self) -> Effect {
-        Effect::LoadList(ConversationsQuery {
+        Effect::LoadList(self.first_page())
+    }
+
+    fn first_page(&self) -> ConversationsQuery {
+        ConversationsQuery {
             view: self.view,
             status: ConversationStatus::Open,
             cursor: None,
             limit: None,
-        })
+        }
     }
 
     /// Whether `conversation` is listed in the current view.

@@ -120,12 +120,9 @@ impl Console {
     /// Runs a REST effect and feeds its answer back.
     async fn call(self, effect: Effect) {
         let answered = match effect {
-            Effect::LoadList(query) => api::conversations(&query).await.map(|list| {
-                Some(Event::ListLoaded {
-                    view: query.view,
-                    list,
-                })
-            }),
+            Effect::LoadList(query) => api::conversations(&query)
+                .await
+                .map(|list| Some(Event::ListLoaded { query, list })),
             Effect::LoadMessages {
                 conversation_id,
                 kind,

@@ -78,6 +78,13 @@ fn list(conversations: Vec<ConversationSummary>) -> ConversationList {
     }
 }
 
+fn first_page(view: View) -> ConversationsQuery {
+    ConversationsQuery {
+        view,
+        ..ConversationsQuery::default()
+    }
+}
+
 fn ids(inbox: &Inbox) -> Vec<i64> {
     inbox.conversations.iter().map(|c| c.id).collect()
 }
@@ -93,7 +100,7 @@ fn inbox_with(view: View, conversations: Vec<ConversationSummary>) -> Inbox {
     inbox.on(Event::SignedIn(me()));
     inbox.on(Event::ViewChosen(view));
     inbox.on(Event::ListLoaded {
-        view,
+        query: first_page(view),
         list: list(conversations),
     });
     inbox
@@ -148,7 +155,7 @@ fn the_list_is_newest_activity_first_with_its_counts() {
 fn a_list_for_another_view_is_ignored() {
     let mut inbox = inbox_with(View::Mine, vec![]);
     inbox.on(Event::ListLoaded {
-        view: View::All,
+        query: first_page(View::All),
         list: list(vec![summary(1, 1)]),
     });
     assert_eq!(ids(&inbox), Vec::<i64>::new());
@@ -458,9 +465,44 @@ fn a_conversation_opened_before_the_list_learns_its_summary_from_it() {
     inbox.on(Event::Opened(5));
     assert_eq!(inbox.open.as_ref().unwrap().summary, None);
     inbox.on(Event::ListLoaded {
-        view: View::All,
+        query: first_page(View::All),
         list: list(vec![summary(5, 10)]),
     });
     let thread = inbox.open.as_ref().unwrap();
     assert_eq!(thread.summary.as_ref().map(|s| s.id), Some(5));
+}
+
+#[test]
+fn the_list_pages_on_by_its_cursor_once_at_a_time() {
+    let mut inbox = Inbox::default();
+    inbox.on(Event::SignedIn(me()));
+    assert_eq!(inbox.on(Event::MoreWanted), vec![], "no page yet");
+    let mut first = list(vec![summary(1, 30), summary(2, 20)]);
+    first.next_cursor = Some("c2".into());
+    inbox.on(Event::ListLoaded {
+        query: first_page(View::All),
+        list: first,
+    });
+    let next = ConversationsQuery {
+        cursor: Some("c2".into()),
+        ..first_page(View::All)
+    };
+    assert_eq!(
+        inbox.on(Event::MoreWanted),
+        vec![Effect::LoadList(next.clone())]
+    );
+    assert_eq!(inbox.on(Event::MoreWanted), vec![], "one page at a time");
+    // 2 became active meanwhile and is on the next page again: listed once.
+    inbox.on(Event::ListLoaded {
+        query: next,
+        list: list(vec![summary(2, 20), summary(3, 10)]),
+    });
+    assert_eq!(ids(&inbox), [1, 2, 3]);
+    assert_eq!(inbox.on(Event::MoreWanted), vec![], "the last page");
+    // The first page again (a reconnect) starts the list afresh.
+    inbox.on(Event::ListLoaded {
+        query: first_page(View::All),
+        list: list(vec![summary(3, 40)]),
+    });
+    assert_eq!(ids(&inbox), [3]);
 }

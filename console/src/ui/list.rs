@@ -1,6 +1,6 @@
 //! The inbox: the three views with their unread counts, and the view's conversations, newest
-//! activity first, each with its visitor, last message and unread count. The highlighted one
-//! (J/K) carries the focus.
+//! activity first, each with its visitor, last message and unread count; the next page loads
+//! when the operator scrolls to the end. The highlighted one (J/K) carries the focus.
 
 use crate::browser;
 use crate::console::Console;
@@ -8,6 +8,9 @@ use client_core::inbox::Event;
 use client_core::inbox::words::Word;
 use leptos::prelude::*;
 use protocol::operator::{ConversationSummary, View};
+
+/// How close to the end of the list (in pixels) it asks for the next page.
+const MORE_MARGIN: i32 = 64;
 
 /// Puts the focus on conversation `id`'s entry, once it is drawn.
 pub fn focus(id: i64) {
@@ -56,6 +59,7 @@ pub fn Inbox(console: Console) -> impl IntoView {
             </button>
         }
     };
+    let list = NodeRef::<leptos::html::Ul>::new();
     let ids = move || {
         inbox.with(|inbox| {
             inbox
@@ -75,7 +79,14 @@ pub fn Inbox(console: Console) -> impl IntoView {
             <Show when=move || ids().is_empty()>
                 <p class="co-empty">{console.word(Word::NoConversations)}</p>
             </Show>
-            <ul class="co-list">
+            <ul class="co-list" node_ref=list on:scroll=move |_| {
+                let near_end = list.get_untracked().is_some_and(|list| {
+                    list.scroll_top() + list.client_height() + MORE_MARGIN >= list.scroll_height()
+                });
+                if near_end {
+                    console.on(Event::MoreWanted);
+                }
+            }>
                 <For each=ids key=|id| *id let:id>
                     <Entry console=console id=id />
                 </For>
