@@ -7,7 +7,7 @@
 
 use super::BUNDLE_CACHE;
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use std::path::Path;
 use tower_http::services::{ServeDir, ServeFile};
@@ -29,6 +29,12 @@ pub fn router<S: Clone + Send + Sync + 'static>(dir: &Path) -> Router<S> {
     Router::new()
         .nest_service("/console", files)
         .layer(axum::middleware::map_response(cache_and_policy))
+}
+
+/// The console's folder seen through the widget's (`/widget/console/...`): not found, so the
+/// console's page is only ever served under its policy.
+pub async fn not_here() -> StatusCode {
+    StatusCode::NOT_FOUND
 }
 
 /// The page gets the policy and `no-cache`; every other file the long cache of bundle files.

@@ -60,6 +60,9 @@ pub fn router(state: AppState) -> Router {
         .nest_service(
             "/widget",
             Router::new()
+                .route("/console", get(console::not_here))
+                .route("/console/", get(console::not_here))
+                .route("/console/{*path}", get(console::not_here))
                 .fallback_service(
                     ServeDir::new(&state.widget_dir)
                         .precompressed_br()

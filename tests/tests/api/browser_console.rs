@@ -1,7 +1,7 @@
 //! The operators' console served at `/console/` by the real server, loaded in headless
 //! Chromium: its page carries the console's own strict Content Security Policy and is never
 //! cached while the hashed files are cached for good, any path below `/console/` is the page
-//! (links to a conversation), and the login form renders with its stable accessible names,
+//! (links to a conversation) while `/widget/console/` is nothing, and the login form renders with its stable accessible names,
 //! passes axe-core's WCAG rules, and draws no CSP violation.
 
 use backend::api::CONSOLE_CONTENT_SECURITY_POLICY;
@@ -57,6 +57,19 @@ async fn the_console_page_and_files_are_served_with_its_policy_and_caching() {
             .to_str()
             .is_ok_and(|kind| kind.contains("javascript"))
     );
+    // The console's folder is inside the widget's, but its page is only served with its policy.
+    for path in [
+        "/widget/console/",
+        "/widget/console/index.html",
+        "/widget/console",
+    ] {
+        let response = tests::http()
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .expect("the console through the widget's path");
+        assert_eq!(response.status(), 404, "{path}");
+    }
 }
 
 #[tokio::test]
