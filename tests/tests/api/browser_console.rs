@@ -5,8 +5,9 @@
 //! passes axe-core's WCAG rules, and draws no CSP violation.
 
 use backend::api::CONSOLE_CONTENT_SECURITY_POLICY;
-use headless::{DESKTOP, Driver};
+use headless::{DESKTOP, Driver, Session};
 use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use serde_json::json;
 use tests::{Db, Options, TestServer};
 
 #[tokio::test]
@@ -72,34 +73,60 @@ async fn the_console_page_and_files_are_served_with_its_policy_and_caching() {
     }
 }
 
-#[tokio::test]
-async fn the_login_form_renders_under_the_policy_with_its_accessible_names() {
-    let server = TestServer::start(Db::Sqlite, Options::default().with_widget()).await;
-    let driver = Driver::start().await;
+/// The console's login form in a browser whose language is `language` (Chromium's own when
+/// `None`), recording CSP violations from the start.
+async fn login_form(server: &TestServer, driver: &Driver, language: Option<&str>) -> Session {
     let page = driver.session(DESKTOP.0, DESKTOP.1).await;
     page.record_csp_violations().await;
+    if let Some(language) = language {
+        // The browser's language as the page reads it, before the page's scripts run.
+        page.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": format!(
+                "Object.defineProperty(navigator, 'language', {{ get: () => '{language}' }});"
+            )}),
+        )
+        .await;
+    }
     page.goto(&format!("{}/console/", server.base)).await;
     page.wait_for(
         "the login form",
         "document.querySelector('form.co-login-form button[type=submit]')",
     )
     .await;
+    page
+}
+
+/// Fails unless the page has each `(role, name)` in its accessibility tree.
+async fn assert_named(page: &Session, expected: [(&str, &str); 3]) {
     let names = page.accessible_names().await;
-    for (role, name) in [
-        ("textbox", "Email"),
-        ("textbox", "Password"),
-        ("button", "Log in"),
-    ] {
+    for (role, name) in expected {
         assert!(
             names.iter().any(|(r, n)| r == role && n == name),
             "{role} {name:?} in {names:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_login_form_renders_under_the_policy_with_its_accessible_names() {
+    let server = TestServer::start(Db::Sqlite, Options::default().with_widget()).await;
+    let driver = Driver::start().await;
+    let page = login_form(&server, &driver, None).await;
+    assert_named(
+        &page,
+        [
+            ("textbox", "Email"),
+            ("textbox", "Password"),
+            ("button", "Log in"),
+        ],
+    )
+    .await;
     assert_eq!(
         tests::axe::violations_in(&page, "html").await,
         Vec::<String>::new()
     );
-    assert_eq!(page.csp_violations().await, serde_json::json!([]));
+    assert_eq!(page.csp_violations().await, json!([]));
     page.assert_inline_scripts_are_blocked().await;
     page.close().await;
 }
@@ -108,36 +135,23 @@ async fn the_login_form_renders_under_the_policy_with_its_accessible_names() {
 async fn the_console_speaks_russian_to_a_russian_browser() {
     let server = TestServer::start(Db::Sqlite, Options::default().with_widget()).await;
     let driver = Driver::start().await;
-    let page = driver.session(DESKTOP.0, DESKTOP.1).await;
-    page.record_csp_violations().await;
-    // The browser's language as the page reads it, before the page's scripts run.
-    page.cdp(
-        "Page.addScriptToEvaluateOnNewDocument",
-        serde_json::json!({"source":
-            "Object.defineProperty(navigator, 'language', { get: () => 'ru-RU' });"}),
-    )
-    .await;
-    page.goto(&format!("{}/console/", server.base)).await;
-    page.wait_for("the login form", "document.querySelector('#co-email')")
-        .await;
+    let page = login_form(&server, &driver, Some("ru-RU")).await;
     assert_eq!(
         page.js(
             "return [document.documentElement.lang, document.title]",
             Vec::new()
         )
         .await,
-        serde_json::json!(["ru", "Консоль оператора"])
+        json!(["ru", "Консоль оператора"])
     );
-    let names = page.accessible_names().await;
-    for (role, name) in [
-        ("textbox", "Эл. почта"),
-        ("textbox", "Пароль"),
-        ("button", "Войти"),
-    ] {
-        assert!(
-            names.iter().any(|(r, n)| r == role && n == name),
-            "{role} {name:?} in {names:?}"
-        );
-    }
+    assert_named(
+        &page,
+        [
+            ("textbox", "Эл. почта"),
+            ("textbox", "Пароль"),
+            ("button", "Войти"),
+        ],
+    )
+    .await;
     page.close().await;
 }
