@@ -3,14 +3,19 @@
 //! the message log (ordering, deduplication, delivery state), the unread count, the queue of
 //! messages waiting for the server, reconnect backoff, the allow-list HTML reader, the UI's
 //! words, the root's placement classes and the browser storage keys (the server's loader
-//! script uses those three too). Named for what uses it, not for the product: the widget
-//! today, the operators' console later.
+//! script uses those three too), and the operators' console's inbox and words. Named for what
+//! uses it, not for the product: the widget and the console. The browser side the two apps
+//! share is apart, behind the `dom` feature ([`dom`]), so the logic builds and is tested
+//! without it.
 
 pub mod backoff;
 pub mod connection;
 pub mod contact;
+#[cfg(feature = "dom")]
+pub mod dom;
 pub mod html;
 pub mod i18n;
+pub mod inbox;
 pub mod log;
 pub mod outbox;
 pub mod placement;
@@ -18,6 +23,7 @@ pub mod storage_keys;
 pub mod unread;
 
 pub use backoff::Backoff;
+pub use inbox::Inbox;
 pub use log::{Delivery, Earlier, Entry, Log};
 pub use outbox::{Outbox, Outgoing};
 pub use unread::Unread;

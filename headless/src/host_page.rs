@@ -4,19 +4,25 @@
 
 use tokio::net::TcpListener;
 
-/// The host page's own script: records chat events and CSP violations.
+/// Records the page's CSP violations in `window.__violations`: the host page runs it, and
+/// [`crate::Session::record_csp_violations`] puts it before the scripts of any page.
+pub(crate) const VIOLATION_RECORDER: &str = r#"
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__violations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"#;
+
+/// The host page's own script (after [`VIOLATION_RECORDER`]): records chat events and
+/// console warnings.
 const HOST_SCRIPT: &str = r#"
 window.__events = [];
-window.__violations = [];
 window.__warnings = [];
 var consoleWarn = console.warn;
 console.warn = function () {
   window.__warnings.push(Array.prototype.join.call(arguments, " "));
   consoleWarn.apply(console, arguments);
 };
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.__violations.push(event.violatedDirective + " " + event.blockedURI);
-});
 function subscribe() {
   var chat = window.CollaborationSystemWebChat1CE;
   if (!chat || window.__subscribed) return;
@@ -93,7 +99,7 @@ impl HostPage {
                 axum::routing::get(|| async {
                     (
                         [(axum::http::header::CONTENT_TYPE, "text/javascript")],
-                        HOST_SCRIPT,
+                        format!("{VIOLATION_RECORDER}{HOST_SCRIPT}"),
                     )
                 }),
             )

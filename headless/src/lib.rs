@@ -293,7 +293,60 @@ impl Session {
         .await;
     }
 
-    /// The Content-Security-Policy violations the host page recorded (see [`HostPage`]).
+    /// Records the Content-Security-Policy violations of every page loaded from now on, as the
+    /// host page does for itself: for pages of the chat server's own, such as the console.
+    pub async fn record_csp_violations(&self) {
+        self.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": host_page::VIOLATION_RECORDER}),
+        )
+        .await;
+    }
+
+    /// Shows that the page's violation log is not blind: an inline script is blocked and
+    /// reported. The report is then forgotten, so [`Self::close`] judges only what the page
+    /// did itself.
+    pub async fn assert_inline_scripts_are_blocked(&self) {
+        self.js(
+            "var script = document.createElement('script');\n\
+             script.textContent = 'window.__inline = true;';\n\
+             document.body.appendChild(script);",
+            Vec::new(),
+        )
+        .await;
+        self.wait_for(
+            "the inline script reported",
+            "window.__violations.some(v => v.startsWith('script-src'))",
+        )
+        .await;
+        assert_eq!(
+            self.js("return window.__inline === true", Vec::new()).await,
+            json!(false),
+            "the inline script was blocked"
+        );
+        self.js("window.__violations.length = 0", Vec::new()).await;
+    }
+
+    /// The page's controls and fields as assistive technology sees them: `(role, name)` of each
+    /// node of Chromium's accessibility tree that has a name.
+    pub async fn accessible_names(&self) -> Vec<(String, String)> {
+        let tree = self.cdp("Accessibility.getFullAXTree", json!({})).await;
+        tree["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|node| {
+                let role = node["role"]["value"].as_str()?;
+                let name = node["name"]["value"]
+                    .as_str()
+                    .filter(|name| !name.is_empty())?;
+                Some((role.to_owned(), name.to_owned()))
+            })
+            .collect()
+    }
+
+    /// The Content-Security-Policy violations the page recorded (see [`HostPage`] and
+    /// [`Self::record_csp_violations`]).
     pub async fn csp_violations(&self) -> Value {
         self.js("return window.__violations || []", Vec::new())
             .await

@@ -1,6 +1,7 @@
 //! axe-core, Deque's accessibility engine, run on the widget inside a browser test: injected
 //! into the host page through WebDriver (so the page's strict Content-Security-Policy does not
-//! apply to it) and pointed at the widget's shadow host, which takes in its open shadow root.
+//! apply to it) and pointed at the widget's shadow host, which takes in its open shadow root;
+//! or at any part of a page of the server's own, such as the console.
 //! `cargo xtask test` installs it from npm and names its `axe.min.js` in `WEBCHAT_TEST_AXE`.
 
 use headless::{HOST_ID, Session};
@@ -15,8 +16,8 @@ pub const TAGS: &[&str] = &["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-pr
 /// Runs axe once the page has it; answers `{checked, violations}` (`checked`: how many rules
 /// passed) or `{error}`.
 const RUN: &str = "
-const [host, tags, done] = arguments;
-axe.run({ include: [['#' + host]] }, {
+const [selector, tags, done] = arguments;
+axe.run({ include: [[selector]] }, {
   runOnly: { type: 'tag', values: tags },
   rules: { 'label-content-name-mismatch': { enabled: true } },
   resultTypes: ['violations'],
@@ -31,13 +32,19 @@ axe.run({ include: [['#' + host]] }, {
 /// The violations axe finds in the widget as the page shows it now, one line each with the
 /// rule, its impact and the offending elements; empty when it passes.
 pub async fn violations(page: &Session) -> Vec<String> {
+    violations_in(page, &format!("#{HOST_ID}")).await
+}
+
+/// The violations axe finds in the elements `selector` matches (and their open shadow roots),
+/// as [`violations`] says them.
+pub async fn violations_in(page: &Session, selector: &str) -> Vec<String> {
     let present = page
         .js("return typeof window.axe === 'object'", Vec::new())
         .await;
     if present != json!(true) {
         page.js(&axe_script(), Vec::new()).await;
     }
-    let answer = page.js_async(RUN, vec![json!(HOST_ID), json!(TAGS)]).await;
+    let answer = page.js_async(RUN, vec![json!(selector), json!(TAGS)]).await;
     if let Some(error) = answer.get("error") {
         panic!("axe-core failed: {error}");
     }
@@ -48,7 +55,7 @@ pub async fn violations(page: &Session) -> Vec<String> {
     assert_ne!(
         answer["checked"],
         json!(0),
-        "axe-core checked nothing in the widget"
+        "axe-core checked nothing in {selector}"
     );
     violations
         .iter()

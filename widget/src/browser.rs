@@ -15,15 +15,7 @@ pub fn document() -> web_sys::Document {
         .expect("the widget runs in a window with a document")
 }
 
-pub fn warn(message: &str) {
-    web_sys_console_warn(message);
-}
-
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = console, js_name = warn)]
-    fn web_sys_console_warn(message: &str);
-}
+pub use client_core::dom::warn;
 
 /// Runs `work` after `delay_ms`, on its own task.
 pub fn after(delay_ms: u32, work: impl FnOnce() + 'static) {

@@ -7,9 +7,7 @@ mod config;
 mod loader;
 mod net;
 mod page;
-mod rich_text;
 mod session;
-mod socket;
 mod storage;
 mod ui;
 

@@ -8,12 +8,12 @@
 use crate::browser::{self, warn};
 use crate::config::Config;
 use crate::loader::Loader;
-use crate::socket::Socket;
 use crate::{net, storage};
 use client_core::connection::{
     Connection, Effect, Epoch, Event, Identity, State, StoredToken, TokenCheck,
 };
 use client_core::contact::{self, ContactUpdate};
+use client_core::dom::Socket;
 use client_core::i18n::Words;
 use client_core::unread::ChatVisibility;
 use client_core::{Backoff, Delivery, Earlier, Log, Outgoing, Unread};

@@ -1,5 +1,6 @@
 //! `cargo xtask build`: the release widget bundle in `dist/` (trunk, configured by the root
-//! `Trunk.toml` and `widget/index.html`, then precompressed) and the release server binary.
+//! `Trunk.toml` and `widget/index.html`), the operators' console in `dist/console/`
+//! (`console/Trunk.toml`), both minified and precompressed, and the release server binary.
 
 use crate::cmd;
 use crate::glue;
@@ -9,8 +10,15 @@ use std::path::Path;
 
 pub fn all(root: &Path) -> Result<()> {
     let tools = tools::install(root)?;
-    widget(root, &tools)?;
+    bundles(root, &tools)?;
     server(root)
+}
+
+/// Both browser bundles. The widget first: trunk empties its dist folder before writing, and the
+/// widget's (`dist/`) holds the console's.
+pub fn bundles(root: &Path, tools: &Tools) -> Result<()> {
+    widget(root, tools)?;
+    console(root, tools)
 }
 
 /// The release bundle in `dist/`. `widget/index.html` picks the size-optimised
@@ -19,15 +27,31 @@ pub fn all(root: &Path) -> Result<()> {
 /// that `install` put on `tools.path` instead of downloading them. terser then minifies the
 /// JavaScript glue (`crate::glue`).
 pub fn widget(root: &Path, tools: &Tools) -> Result<()> {
-    cmd::run(
-        tools
-            .command("trunk")
-            .args(["build", "--release", "--offline"])
-            .current_dir(root),
-    )?;
-    let dist = root.join("dist");
-    glue::minify(&dist, tools)?;
-    precompress(&dist)
+    trunk_bundle(root, tools, None, &root.join("dist"))
+}
+
+/// The operators' console in `dist/console/`, built like the widget from `console/Trunk.toml`
+/// (which also says how the page starts the bundle without an inline script).
+pub fn console(root: &Path, tools: &Tools) -> Result<()> {
+    trunk_bundle(
+        root,
+        tools,
+        Some("console/Trunk.toml"),
+        &root.join("dist").join("console"),
+    )
+}
+
+/// `trunk build` with `config` (the root `Trunk.toml` when `None`) into `dist`, then the glue
+/// minified and every bundle file precompressed.
+fn trunk_bundle(root: &Path, tools: &Tools, config: Option<&str>, dist: &Path) -> Result<()> {
+    let mut trunk = tools.command("trunk");
+    trunk.args(["build", "--release", "--offline"]);
+    if let Some(config) = config {
+        trunk.args(["--config", config]);
+    }
+    cmd::run(trunk.current_dir(root))?;
+    glue::minify(dist, tools)?;
+    precompress(dist)
 }
 
 /// Writes `NAME.br` and `NAME.gz` beside each `.js` and `.wasm` file in `dist`, which the server

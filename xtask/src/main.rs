@@ -29,8 +29,9 @@ commands:
   demo      build everything, run the chat server and the demo shop until Ctrl-C
   test      run every check and test (installs what is missing, starts PostgreSQL)
   install   install the build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, terser
-  build     install, then build the widget into dist/ and the server in release mode
-  size      print the compressed sizes of the widget bundle in dist/
+  build     install, then build the widget into dist/, the operators' console into
+            dist/console/ and the server in release mode
+  size      print the compressed first-load sizes of the widget and the console bundles
   bench     run the load and widget benchmarks against the release server (--quick for a
             smoke run, --widget for the widget bench only, --only active,sustained
             --seconds 60 --sessions 10000 --rate 6000 --runs 5 to reproduce some scenarios

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: every check and test, runnable on a fresh machine without questions.
 //! Installs the widget toolchain, the JWT libraries the signing tests run and axe-core, checks
-//! formatting and lints, builds the widget bundle the browser tests load, makes sure Chromium is
-//! there, starts a throw-away PostgreSQL and runs `cargo test` against all of it. Stops at the
+//! formatting and lints, builds the widget and console bundles the browser tests load, makes
+//! sure Chromium is there, starts a throw-away PostgreSQL and runs `cargo test` against all of it. Stops at the
 //! first failing step and prints a summary of the steps with their durations either way.
 
 use crate::postgres::{Durability, Postgres};
@@ -38,19 +38,23 @@ fn run_steps(root: &Path, summary: &mut Summary) -> Result<()> {
                     "--workspace",
                     "--exclude",
                     "widget",
+                    "--exclude",
+                    "console",
                     "--all-targets",
                 ])
                 .args(["--", "-D", "warnings"])
                 .current_dir(root),
         )
     })?;
-    summary.step("clippy (widget, wasm32)", || {
+    summary.step("clippy (widget and console, wasm32)", || {
         cmd::run(
             cmd::cargo()
                 .args([
                     "clippy",
                     "-p",
                     "widget",
+                    "-p",
+                    "console",
                     "--target",
                     "wasm32-unknown-unknown",
                 ])
@@ -58,8 +62,9 @@ fn run_steps(root: &Path, summary: &mut Summary) -> Result<()> {
                 .current_dir(root),
         )
     })?;
-    // The release bundle, so the browser tests exercise what visitors get (wasm-opt included).
-    summary.step("build widget", || build::widget(root, &tools))?;
+    // The release bundles, so the browser tests exercise what visitors and operators get
+    // (wasm-opt included).
+    summary.step("build widget and console", || build::bundles(root, &tools))?;
     let browser = summary.step("chromium", chromium::ensure)?;
     // Tests check behaviour, not durability: PostgreSQL runs with fsync off for speed.
     let postgres = summary.step("start postgres", || Postgres::start(Durability::Off))?;
@@ -74,7 +79,14 @@ fn run_steps(root: &Path, summary: &mut Summary) -> Result<()> {
     let tested = summary.step("cargo test", || {
         cmd::run(
             cmd::cargo()
-                .args(["test", "--workspace", "--exclude", "widget"])
+                .args([
+                    "test",
+                    "--workspace",
+                    "--exclude",
+                    "widget",
+                    "--exclude",
+                    "console",
+                ])
                 .env("WEBCHAT_TEST_POSTGRES_URL", postgres.url())
                 .env("WEBCHAT_TEST_CHROMEDRIVER", &browser.chromedriver)
                 .env("WEBCHAT_TEST_CHROMIUM", &browser.chromium)

@@ -14,7 +14,7 @@ const QUICK_RUNS: &str = "3";
 
 pub fn run(root: &Path, quick: bool) -> Result<()> {
     let tools = tools::install(root)?;
-    build::widget(root, &tools)?;
+    build::bundles(root, &tools)?;
     build::server(root)?;
     let browser = chromium::ensure()?;
     let reference = reference::ensure(root)?;

@@ -3,6 +3,7 @@
 
 pub mod bundle;
 mod chat;
+mod console;
 mod demo;
 mod error;
 mod health;
@@ -13,6 +14,7 @@ mod pictures;
 mod webhook;
 
 pub use chat::SocketBuffers;
+pub use console::CONTENT_SECURITY_POLICY as CONSOLE_CONTENT_SECURITY_POLICY;
 pub use error::ApiError;
 
 use crate::config::integrations::Integrations;
@@ -60,6 +62,9 @@ pub fn router(state: AppState) -> Router {
         .nest_service(
             "/widget",
             Router::new()
+                .route("/console", get(console::not_here))
+                .route("/console/", get(console::not_here))
+                .route("/console/{*path}", get(console::not_here))
                 .fallback_service(
                     ServeDir::new(&state.widget_dir)
                         .precompressed_br()
@@ -94,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(chat)
         .merge(operator::router())
         .merge(widget)
+        .merge(console::router(&state.widget_dir.join("console")))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<_>| {

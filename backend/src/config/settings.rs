@@ -24,7 +24,8 @@ pub struct Settings {
     /// How SQLite makes commits durable; ignored on PostgreSQL.
     #[serde(default)]
     pub sqlite_synchronous: SqliteSynchronous,
-    /// The trunk-built widget bundle, served under `/widget/`.
+    /// The trunk-built widget bundle, served under `/widget/`; the console's is in its
+    /// `console/` folder, served under `/console/`.
     #[serde(default = "default_widget_dir")]
     pub widget_dir: PathBuf,
     #[serde(default)]

@@ -41,12 +41,7 @@ pub fn Composer(chat: Chat) -> impl IntoView {
                 placeholder=&strings[Word::Placeholder]
                 prop:value=move || draft.get()
                 on:input:target=move |event| draft.set(event.target().value())
-                on:keydown=move |event| {
-                    if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
-                        event.prevent_default();
-                        send();
-                    }
-                }
+                on:keydown=client_core::dom::send_on_enter(send)
             ></textarea>
             <button type="submit" class="cw-send">{&strings[Word::Send]}</button>
         </form>

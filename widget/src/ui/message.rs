@@ -55,7 +55,7 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
                 if let Some(element) = text.get()
                     && let Some(body) = unfilled.take()
                 {
-                    crate::rich_text::fill(&element, &body);
+                    client_core::dom::rich_text::fill(&element, &body);
                 }
             });
             None

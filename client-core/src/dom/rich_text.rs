@@ -1,8 +1,8 @@
 //! `text/html` message text as DOM nodes built one by one from the allow-list parse in
-//! `client_core::html`: no server text ever reaches `innerHTML`. Styles go through CSSOM
+//! [`crate::html`]: no server text ever reaches `innerHTML`. Styles go through CSSOM
 //! (`style.setProperty`), which a strict Content Security Policy allows.
 
-use client_core::html::{self, Node};
+use crate::html::{self, Node};
 use wasm_bindgen::JsCast;
 
 /// Appends the allowed nodes of `text` to `parent`.
@@ -11,7 +11,9 @@ pub fn fill(parent: &web_sys::Element, text: &str) {
 }
 
 fn append(parent: &web_sys::Element, nodes: &[Node]) {
-    let document = crate::browser::document();
+    let Some(document) = parent.owner_document() else {
+        return;
+    };
     for node in nodes {
         let child: web_sys::Node = match node {
             Node::Text(text) => document.create_text_node(text).into(),
