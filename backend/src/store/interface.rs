@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo, TextFormat};
 
+use super::inbox::InboxStore;
 use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
 
 /// The database engine behind a store.
@@ -311,7 +312,7 @@ pub trait BridgeStore: Send + Sync {
 
 /// Everything the server keeps.
 #[async_trait]
-pub trait Store: BridgeStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: BridgeStore + InboxStore + Send + Sync + std::fmt::Debug + 'static {
     fn engine(&self) -> Engine;
 
     /// Answers when the database does.

@@ -10,6 +10,10 @@ mod bridge_store;
 mod conversation_refs;
 #[cfg(test)]
 mod fixtures;
+mod inbox;
+mod inbox_store;
+#[cfg(test)]
+mod inbox_tests;
 mod interface;
 mod postgres;
 mod rows;
@@ -21,6 +25,10 @@ pub(crate) mod test_stores;
 mod tests;
 mod writer;
 
+pub use inbox::{
+    Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, InboxStore,
+    ReadMark, Replied, StatusChange,
+};
 pub use interface::{
     AfterFailure, Appended, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Engine, Failure,
     Identified, NewMessage, Operator, OutboxCounts, Refused, Store, StoreError, StoreResult,
