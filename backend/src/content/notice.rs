@@ -27,7 +27,9 @@ pub fn member_notice(language_code: &str, name: &str, change: MemberChange) -> S
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsoleChange<'a> {
     /// Gave it to someone (itself: took it).
-    Assigned { to: &'a str },
+    Assigned {
+        to: &'a str,
+    },
     /// Left it to nobody.
     Unassigned,
     Closed,

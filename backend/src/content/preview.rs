@@ -34,7 +34,10 @@ mod tests {
     #[test]
     fn markup_goes_and_entities_read_as_text() {
         assert_eq!(
-            preview("<b>Tom &amp; Jerry</b> <i>say</i> &lt;hi&gt;", TextFormat::Html),
+            preview(
+                "<b>Tom &amp; Jerry</b> <i>say</i> &lt;hi&gt;",
+                TextFormat::Html
+            ),
             "Tom & Jerry say <hi>"
         );
         assert_eq!(

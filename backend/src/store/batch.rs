@@ -336,7 +336,12 @@ impl Plan {
             };
             touch.status = Some(status_name(ConversationStatus::Open));
             touch.visitor_ordinal = Some(ordinal);
-            if let Some(page) = message.message.page.as_ref().filter(|page| !page.url.is_empty()) {
+            if let Some(page) = message
+                .message
+                .page
+                .as_ref()
+                .filter(|page| !page.url.is_empty())
+            {
                 touch.page = Some((page.url.as_str(), page.title.as_str()));
             }
         }

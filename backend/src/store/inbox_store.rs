@@ -4,8 +4,8 @@
 
 use super::batch::NewCommand;
 use super::inbox::{
-    Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage,
-    InboxStore, ReadMark, Replied, StatusChange,
+    Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, InboxStore,
+    ReadMark, Replied, StatusChange,
 };
 use super::interface::{Appended, Refused, StoreError, StoreResult, now_ms};
 use super::rows::{author_kind_from, author_kind_name, status_from, status_name, text_format_name};
@@ -191,7 +191,9 @@ where
             .bind(filter.limit)
             .fetch_all(&self.reads)
             .await?;
-        rows.into_iter().map(ConversationSummary::try_from).collect()
+        rows.into_iter()
+            .map(ConversationSummary::try_from)
+            .collect()
     }
 
     /// Sets the status of a conversation the account sees, telling it in the log.
@@ -388,9 +390,7 @@ where
         for integration_id in filter.integrations {
             merged.extend(self.page_of(&filter, integration_id).await?);
         }
-        merged.sort_by_key(|summary| {
-            std::cmp::Reverse((summary.last_activity_at, summary.id))
-        });
+        merged.sort_by_key(|summary| std::cmp::Reverse((summary.last_activity_at, summary.id)));
         let limit = usize::try_from(filter.limit.max(0)).unwrap_or(usize::MAX);
         let next_cursor = (merged.len() > limit)
             .then(|| merged.get(limit.saturating_sub(1)))

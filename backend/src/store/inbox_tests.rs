@@ -70,7 +70,10 @@ fn filter<'a>(account_id: i64, integrations: &'a [String], view: View) -> InboxF
 }
 
 fn ids(page: &super::inbox::InboxPage) -> Vec<i64> {
-    page.conversations.iter().map(|summary| summary.id).collect()
+    page.conversations
+        .iter()
+        .map(|summary| summary.id)
+        .collect()
 }
 
 #[tokio::test]
@@ -99,7 +102,10 @@ async fn inbox_views(store: &TestStore) {
             &[Bound::Int(first)],
         )
         .await;
-    assert!(moved[0].parse::<i64>().unwrap() > 0, "{engine:?}: messages move it");
+    assert!(
+        moved[0].parse::<i64>().unwrap() > 0,
+        "{engine:?}: messages move it"
+    );
     // Apart by more than a clock tick, so the order is the test's.
     for (conversation, at) in [(first, 300), (elsewhere, 200), (second, 100)] {
         store
@@ -138,7 +144,11 @@ async fn inbox_views(store: &TestStore) {
     let mut paged = filter(boris, &both, View::All);
     paged.limit = 2;
     let one = store.conversations(paged).await.unwrap();
-    assert_eq!(ids(&one), [first, elsewhere], "{engine:?}: merged by activity");
+    assert_eq!(
+        ids(&one),
+        [first, elsewhere],
+        "{engine:?}: merged by activity"
+    );
     paged.cursor = one.next_cursor;
     let two = store.conversations(paged).await.unwrap();
     assert_eq!(ids(&two), [second]);
@@ -155,7 +165,10 @@ async fn inbox_views(store: &TestStore) {
         .await
         .unwrap();
     assert_eq!(ids(&mine), [second], "{engine:?}");
-    assert_eq!(mine.conversations[0].assignee.as_ref().unwrap().name, "Anna");
+    assert_eq!(
+        mine.conversations[0].assignee.as_ref().unwrap().name,
+        "Anna"
+    );
     let unassigned = store
         .conversations(filter(anna, &shop, View::Unassigned))
         .await
@@ -191,7 +204,13 @@ async fn inbox_views(store: &TestStore) {
         None,
         "{engine:?}: another integration's conversation is not Anna's to see"
     );
-    assert!(store.assign(anna, elsewhere, None, Some(anna)).await.unwrap().is_none());
+    assert!(
+        store
+            .assign(anna, elsewhere, None, Some(anna))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.close(anna, elsewhere).await.unwrap().is_none());
     assert!(store.mark_read(anna, elsewhere, 1).await.unwrap().is_none());
     let reply = ConsoleReply {
@@ -207,7 +226,10 @@ async fn inbox_views(store: &TestStore) {
             .is_none()
     );
     assert_eq!(
-        store.assign(boris, elsewhere, None, Some(anna)).await.unwrap(),
+        store
+            .assign(boris, elsewhere, None, Some(anna))
+            .await
+            .unwrap(),
         Some(Assignment::UnknownAssignee),
         "{engine:?}: Anna answers no conversation of the cafe"
     );
@@ -257,7 +279,10 @@ async fn of_two_concurrent_takes_exactly_one_wins_and_the_other_sees_who() {
         let Some(Assignment::Assigned { notice, .. }) = handed else {
             panic!("{engine:?}: {handed:?}");
         };
-        assert_eq!(notice.text, format!("{} unassigned the conversation", winner.name));
+        assert_eq!(
+            notice.text,
+            format!("{} unassigned the conversation", winner.name)
+        );
         assert_eq!(notice.author.kind, AuthorKind::System);
     }
 }
@@ -278,14 +303,20 @@ async fn closing_reopening_and_a_visitor_writing_into_a_closed_conversation() {
             store.close(anna, conversation).await.unwrap(),
             Some(StatusChange::Unchanged { .. })
         ));
-        let summary = store.conversation_summary(anna, conversation).await.unwrap();
+        let summary = store
+            .conversation_summary(anna, conversation)
+            .await
+            .unwrap();
         assert_eq!(summary.unwrap().status, ConversationStatus::Closed);
 
         store
             .append_visitor_message(&olga, said("olga-2", "still there?", None), Bridge::Off)
             .await
             .unwrap();
-        let summary = store.conversation_summary(anna, conversation).await.unwrap();
+        let summary = store
+            .conversation_summary(anna, conversation)
+            .await
+            .unwrap();
         assert_eq!(
             summary.unwrap().status,
             ConversationStatus::Open,
@@ -320,7 +351,10 @@ async fn console_replies_are_stored_once_authored_and_queued_for_a_bridged_integ
             .await
             .unwrap();
         let conversation = first.message().conversation_id;
-        let before = store.conversation_summary(anna, conversation).await.unwrap();
+        let before = store
+            .conversation_summary(anna, conversation)
+            .await
+            .unwrap();
         let reply = |client_id| ConsoleReply {
             client_id,
             text: "<b>hi</b>",
@@ -386,11 +420,17 @@ async fn console_replies_are_stored_once_authored_and_queued_for_a_bridged_integ
             matches!(echoed, Err(Refused::Conflict(_))),
             "{engine:?}: the reply coming back from the collaboration server is not stored twice"
         );
-        let after = store.conversation_summary(anna, conversation).await.unwrap();
+        let after = store
+            .conversation_summary(anna, conversation)
+            .await
+            .unwrap();
         let (before, after) = (before.unwrap(), after.unwrap());
         assert!(after.last_activity_at >= before.last_activity_at);
         assert_eq!(after.last_message.unwrap().author, AuthorKind::Operator);
-        assert_eq!(after.unread, 1, "{engine:?}: only the visitor's messages count");
+        assert_eq!(
+            after.unread, 1,
+            "{engine:?}: only the visitor's messages count"
+        );
     }
 }
 
@@ -410,13 +450,19 @@ async fn read_positions_only_move_forward_and_seen_is_the_furthest() {
                 .unwrap();
         }
         let seen = |mark: Option<ReadMark>| mark.unwrap().seen;
-        assert_eq!(seen(store.mark_read(anna, conversation, 2).await.unwrap()), Some(2));
+        assert_eq!(
+            seen(store.mark_read(anna, conversation, 2).await.unwrap()),
+            Some(2)
+        );
         assert_eq!(
             seen(store.mark_read(anna, conversation, 1).await.unwrap()),
             None,
             "{engine:?}: going back moves nothing"
         );
-        assert_eq!(seen(store.mark_read(boris, conversation, 1).await.unwrap()), None);
+        assert_eq!(
+            seen(store.mark_read(boris, conversation, 1).await.unwrap()),
+            None
+        );
         let unread = |account| async move {
             let summary = store.conversation_summary(account, conversation).await;
             summary.unwrap().unwrap().unread
@@ -428,5 +474,73 @@ async fn read_positions_only_move_forward_and_seen_is_the_furthest() {
             Some(3),
             "{engine:?}: a read past the end stops at the last message"
         );
+    }
+}
+
+/// Conversations the scale test seeds: the issue's inbox of 100,000.
+const SEEDED: i64 = 100_000;
+
+#[tokio::test]
+async fn the_first_page_of_an_inbox_of_100_000_conversations_is_quick() {
+    let (_dir, stores) = test_stores().await;
+    for store in &stores {
+        let engine = store.engine();
+        let anna = account(store, "Anna", &["shop"]).await;
+        seed(store, SEEDED, anna).await;
+        let shop = ["shop".to_owned()];
+        for view in [View::All, View::Unassigned, View::Mine] {
+            // The first read warms the cache and, on PostgreSQL, prepares the statement.
+            store
+                .conversations(filter(anna, &shop, view))
+                .await
+                .unwrap();
+            let started = std::time::Instant::now();
+            let page = store
+                .conversations(filter(anna, &shop, view))
+                .await
+                .unwrap();
+            let took = started.elapsed();
+            assert_eq!(page.conversations.len(), 50, "{engine:?} {view:?}");
+            println!("{engine:?} {view:?}: first page in {took:?}");
+            assert!(
+                took < std::time::Duration::from_millis(100),
+                "{engine:?} {view:?}: {took:?}"
+            );
+        }
+        let started = std::time::Instant::now();
+        let counts = store.inbox_counts(anna, &shop).await.unwrap();
+        println!("{engine:?}: counts {counts:?} in {:?}", started.elapsed());
+        assert_eq!(counts.all, SEEDED / 10);
+    }
+}
+
+/// `count` conversations of "shop", each with one unread visitor message at its own time: one
+/// in ten open, one in three of those `assignee`'s.
+async fn seed(store: &TestStore, count: i64, assignee: i64) {
+    for sql in [
+        "INSERT INTO people (integration_id, name, created_at) \
+         WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+         SELECT 'shop', 'Visitor', i FROM n",
+        "INSERT INTO conversations (integration_id, person_id, last_seq, created_at, \
+         last_activity_at, status, last_visitor_seq) \
+         SELECT integration_id, id, 1, created_at, created_at, \
+         CASE WHEN id % 10 = 0 THEN 'open' ELSE 'closed' END, 1 \
+         FROM people WHERE integration_id = 'shop' AND sub IS NULL AND $1 > 0 \
+         AND id NOT IN (SELECT person_id FROM conversations)",
+        "INSERT INTO messages (conversation_id, seq, author_kind, text, text_format, sent_at) \
+         SELECT id, 1, 'visitor', 'hello', 'text/plain', created_at FROM conversations \
+         WHERE $1 > 0",
+    ] {
+        store.execute(sql, &[Bound::Int(count)]).await;
+    }
+    store
+        .execute(
+            "UPDATE conversations SET assignee_id = $1 WHERE id % 3 = 0",
+            &[Bound::Int(assignee)],
+        )
+        .await;
+    if store.engine() == super::interface::Engine::Postgres {
+        // What autovacuum does for a table grown this much.
+        store.execute("ANALYZE", &[]).await;
     }
 }
