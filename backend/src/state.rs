@@ -4,6 +4,7 @@ use crate::bridge::figures::BridgeFigures;
 use crate::config::integrations::Integrations;
 use crate::config::settings::{BridgeSettings, Limits, MetricsSettings, ServerSettings};
 use crate::live::hub::Hub;
+use crate::live::operators::OperatorHub;
 use crate::net::client_ip::ClientIp;
 use crate::net::ratelimit::RateLimits;
 use crate::net::slots::Slots;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub integrations: Arc<Integrations>,
     pub hub: Arc<Hub>,
+    /// What happens in each integration's conversations, for its operators' sockets.
+    pub operators: Arc<OperatorHub>,
     pub limits: Limits,
     pub bridge: BridgeSettings,
     pub rate_limits: Arc<RateLimits>,
@@ -52,6 +55,7 @@ impl AppState {
             store,
             integrations: Arc::new(Integrations::default()),
             hub: Arc::new(Hub::default()),
+            operators: Arc::new(OperatorHub::default()),
             limits,
             bridge: BridgeSettings::default(),
             rate_limits: Arc::new(RateLimits::new(&limits)),
