@@ -96,13 +96,9 @@ pub fn message(
         page_title: page.map(|page| page.title.clone()),
     };
     MessageCommand {
-        ext_id: message.id.to_string(),
-        text: message.text.clone(),
-        text_format: message.text_format,
-        ext_user_id: Some(ext_user_id.to_owned()),
-        ext_conversation_id: ext_conversation_id.to_owned(),
         data: Some(serde_json::to_string(&data).expect("plain strings serialize")),
         data_type: Some(VISITOR_MESSAGE_DATA_TYPE.to_owned()),
+        ..console_reply(message, ext_user_id, ext_conversation_id)
     }
 }
 
@@ -122,7 +118,8 @@ pub fn console_operator(ext_user_id: &str, name: &str) -> User {
     }
 }
 
-/// `createMessage` body for a console operator's reply, under its own id as extId.
+/// `createMessage` body for a stored message under its own id as extId, without data: a console
+/// operator's reply as it is, a visitor's before its data is added.
 pub fn console_reply(
     message: &Message,
     ext_user_id: &str,

@@ -1,12 +1,8 @@
-//! What the operator API sees of the store: the [`InboxStore`] trait (an account's inbox, and
-//! what a console operator does to a conversation) and the types it speaks in. An account
-//! (`operator_accounts`) sees only the conversations of its integrations: every method that
-//! names a conversation answers `None` for any other, which the routes turn into a 404.
+//! The types the operator API's side of the store speaks in (the [`super::InboxStore`] trait
+//! is in `interface.rs`, with the others): an account's inbox, and what a console operator
+//! does to a conversation.
 
-use super::interface::{Appended, Refused, StoreResult};
-use crate::outbox::Bridge;
-use async_trait::async_trait;
-use protocol::operator::{Assignee, ConversationStatus, ConversationSummary, InboxCounts, View};
+use protocol::operator::{Assignee, ConversationStatus, ConversationSummary, View};
 use protocol::{Message, TextFormat};
 
 /// Where a page of an inbox starts: after the conversation with this activity time and id
@@ -102,11 +98,22 @@ pub struct ConsoleReply<'a> {
     pub text_format: TextFormat,
 }
 
-/// A stored console reply and the conversation it went to (the person whose widgets hear it).
+/// What became of a console reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Replied {
-    pub conversation: ConversationAddress,
-    pub appended: Appended,
+pub enum Replied {
+    /// Stored now, in `conversation` (the person whose widgets hear it).
+    Created {
+        conversation: ConversationAddress,
+        message: Message,
+    },
+    /// Stored before under the same client id by the same account: that message.
+    Existing {
+        conversation: ConversationAddress,
+        message: Message,
+    },
+    /// The client id is the visitor's or another account's in this conversation (the API's
+    /// 409).
+    ClientIdTaken,
 }
 
 /// What reading a conversation moved.
@@ -116,70 +123,4 @@ pub struct ReadMark {
     /// The conversation's "seen" position (the furthest any operator read) when this read
     /// moved it: the visitor is told.
     pub seen: Option<i64>,
-}
-
-/// The operator console's side of the store.
-#[async_trait]
-pub trait InboxStore: Send + Sync {
-    /// A page of the account's inbox, newest activity first.
-    async fn conversations(&self, filter: InboxFilter<'_>) -> StoreResult<InboxPage>;
-
-    /// How many open conversations of each view have visitor messages the account has not
-    /// read.
-    async fn inbox_counts(
-        &self,
-        account_id: i64,
-        integrations: &[String],
-    ) -> StoreResult<InboxCounts>;
-
-    /// One conversation as the account's inbox shows it.
-    async fn conversation_summary(
-        &self,
-        account_id: i64,
-        conversation_id: i64,
-    ) -> StoreResult<Option<ConversationSummary>>;
-
-    /// Gives the conversation to `new_assignee` (`None`: to nobody) if it is still
-    /// `expected_assignee`'s, as `by_account` asks; exactly one of two concurrent takes wins.
-    async fn assign(
-        &self,
-        by_account: i64,
-        conversation_id: i64,
-        expected_assignee: Option<i64>,
-        new_assignee: Option<i64>,
-    ) -> StoreResult<Option<Assignment>>;
-
-    /// Closes the conversation, as `by_account` asks.
-    async fn close(
-        &self,
-        by_account: i64,
-        conversation_id: i64,
-    ) -> StoreResult<Option<StatusChange>>;
-
-    /// Opens the closed conversation again, as `by_account` asks.
-    async fn reopen(
-        &self,
-        by_account: i64,
-        conversation_id: i64,
-    ) -> StoreResult<Option<StatusChange>>;
-
-    /// Stores the account's reply, once per client id, authored by the account's operator in
-    /// the integration (made on its first reply there, named as the account). With the bridge
-    /// on, it is queued for the collaboration server too: that operator's `createUser` once,
-    /// then `createMessage`. A client id the visitor or another account used is refused.
-    async fn append_console_reply(
-        &self,
-        account_id: i64,
-        conversation_id: i64,
-        reply: ConsoleReply<'_>,
-        bridge: Bridge,
-    ) -> StoreResult<Option<Result<Replied, Refused>>>;
-
-    /// The account has read the conversation up to `seq`; read positions only move forward.
-    async fn mark_read(
-        &self,
-        account_id: i64,
-        conversation_id: i64,
-        seq: i64,
-    ) -> StoreResult<Option<ReadMark>>;
 }

@@ -4,10 +4,10 @@
 
 use super::batch::NewCommand;
 use super::inbox::{
-    Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, InboxStore,
-    ReadMark, Replied, StatusChange,
+    Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, ReadMark,
+    Replied, StatusChange,
 };
-use super::interface::{Appended, Refused, StoreError, StoreResult, now_ms};
+use super::interface::{InboxStore, StoreError, StoreResult, now_ms};
 use super::rows::{author_kind_from, author_kind_name, status_from, status_name, text_format_name};
 use super::sql_store::{Dialect, SqlStore, is_unique_violation};
 use crate::content::notice::{ConsoleChange, console_notice};
@@ -26,7 +26,18 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 /// tried again.
 const UNIQUE_RACE_ATTEMPTS: usize = 3;
 
-/// A conversation as `sql/inbox/page_*.sql` and `summary.sql` read it.
+/// The statement that reads conversations as an inbox shows them (`summary_columns.sql`) with
+/// the tail `$tail` that picks which: one text, fixed at compile time.
+macro_rules! summary_statement {
+    ($tail:literal) => {
+        concat!(
+            include_str!("sql/inbox/summary_columns.sql"),
+            include_str!(concat!("sql/inbox/", $tail))
+        )
+    };
+}
+
+/// A conversation as `summary_statement!` reads it.
 #[derive(Debug, sqlx::FromRow)]
 struct SummaryRow {
     id: i64,
@@ -174,9 +185,9 @@ where
         integration_id: &str,
     ) -> StoreResult<Vec<ConversationSummary>> {
         let sql = match filter.view {
-            View::All => include_str!("sql/inbox/page_all.sql"),
-            View::Unassigned => include_str!("sql/inbox/page_unassigned.sql"),
-            View::Mine => include_str!("sql/inbox/page_mine.sql"),
+            View::All => summary_statement!("page_all.sql"),
+            View::Unassigned => summary_statement!("page_unassigned.sql"),
+            View::Mine => summary_statement!("page_mine.sql"),
         };
         let after = filter.cursor.unwrap_or(InboxCursor {
             last_activity_at: i64::MAX,
@@ -267,7 +278,7 @@ where
         conversation_id: i64,
         reply: &ConsoleReply<'_>,
         bridge: Bridge,
-    ) -> StoreResult<Option<Result<Replied, Refused>>> {
+    ) -> StoreResult<Option<Replied>> {
         let mut tx = self.writes.begin().await?;
         let Some(conversation) = Self::visible(&mut tx, account_id, conversation_id).await? else {
             return Ok(None);
@@ -282,18 +293,12 @@ where
         match stored {
             Some((id, Some(author))) if author == account_id => {
                 let message = Self::message_by_id(&mut tx, id).await?;
-                let replied = Replied {
+                return Ok(Some(Replied::Existing {
                     conversation: address,
-                    appended: Appended::Existing(message),
-                };
-                return Ok(Some(Ok(replied)));
+                    message,
+                }));
             }
-            Some(_) => {
-                return Ok(Some(Err(Refused::Conflict(format!(
-                    "client id {} is another author's",
-                    reply.client_id
-                )))));
-            }
+            Some(_) => return Ok(Some(Replied::ClientIdTaken)),
             None => {}
         }
         let operator =
@@ -359,11 +364,10 @@ where
         let handed = Self::insert_outbox(&mut tx, queued).await?;
         tx.commit().await?;
         self.signal.queued(handed);
-        let replied = Replied {
+        Ok(Some(Replied::Created {
             conversation: address,
-            appended: Appended::Created(message),
-        };
-        Ok(Some(Ok(replied)))
+            message,
+        }))
     }
 }
 
@@ -431,7 +435,7 @@ where
         account_id: i64,
         conversation_id: i64,
     ) -> StoreResult<Option<ConversationSummary>> {
-        let row: Option<SummaryRow> = sqlx::query_as(include_str!("sql/inbox/summary.sql"))
+        let row: Option<SummaryRow> = sqlx::query_as(summary_statement!("summary.sql"))
             .bind(account_id)
             .bind(conversation_id)
             .fetch_optional(&self.reads)
@@ -519,7 +523,7 @@ where
         conversation_id: i64,
         reply: ConsoleReply<'_>,
         bridge: Bridge,
-    ) -> StoreResult<Option<Result<Replied, Refused>>> {
+    ) -> StoreResult<Option<Replied>> {
         let mut attempt = 1;
         loop {
             match self

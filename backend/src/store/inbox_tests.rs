@@ -1,8 +1,10 @@
 //! The operator console's side of the store on both engines: inbox pages and counts, the
 //! assignment race, closing and reopening, console replies and read positions.
 
-use super::inbox::{Assignment, ConsoleReply, InboxCursor, InboxFilter, ReadMark, StatusChange};
-use super::interface::{Appended, ConversationRef, NewMessage, Refused, Visitor};
+use super::inbox::{
+    Assignment, ConsoleReply, InboxCursor, InboxFilter, ReadMark, Replied, StatusChange,
+};
+use super::interface::{ConversationRef, NewMessage, Refused, Visitor};
 use super::sql_store::Bound;
 use super::test_stores::{TestStore, queued, test_stores};
 use crate::outbox::Bridge;
@@ -364,26 +366,33 @@ async fn console_replies_are_stored_once_authored_and_queued_for_a_bridged_integ
             .append_console_reply(anna, conversation, reply("c-1"), Bridge::On)
             .await
             .unwrap()
-            .unwrap()
             .unwrap();
-        let Appended::Created(message) = &sent.appended else {
+        let Replied::Created {
+            conversation: address,
+            message,
+        } = &sent
+        else {
             panic!("{engine:?}: {sent:?}");
         };
         assert_eq!(message.author.kind, AuthorKind::Operator);
         assert_eq!(message.author.name.as_deref(), Some("Anna"));
         assert_eq!(message.client_id.as_deref(), Some("c-1"));
-        assert_eq!(sent.conversation.person_id, olga.person_id);
+        assert_eq!(address.person_id, olga.person_id);
         let again = store
             .append_console_reply(anna, conversation, reply("c-1"), Bridge::On)
             .await
             .unwrap()
-            .unwrap()
             .unwrap();
-        assert_eq!(again.appended, Appended::Existing(message.clone()));
+        assert_eq!(
+            again,
+            Replied::Existing {
+                conversation: address.clone(),
+                message: message.clone()
+            }
+        );
         store
             .append_console_reply(anna, conversation, reply("c-2"), Bridge::On)
             .await
-            .unwrap()
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -403,8 +412,9 @@ async fn console_replies_are_stored_once_authored_and_queued_for_a_bridged_integ
             .await
             .unwrap()
             .unwrap();
-        assert!(
-            matches!(refused, Err(Refused::Conflict(_))),
+        assert_eq!(
+            refused,
+            Replied::ClientIdTaken,
             "{engine:?}: the visitor's client id is not Anna's"
         );
         let echo = super::fixtures::reply(&message.id.to_string(), conversation);

@@ -26,13 +26,13 @@ mod tests;
 mod writer;
 
 pub use inbox::{
-    Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, InboxStore,
-    ReadMark, Replied, StatusChange,
+    Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, ReadMark,
+    Replied, StatusChange,
 };
 pub use interface::{
     AfterFailure, Appended, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Engine, Failure,
-    Identified, NewMessage, Operator, OutboxCounts, Refused, Store, StoreError, StoreResult,
-    TokenRotation, Visitor, Write, now_ms,
+    Identified, InboxStore, NewMessage, Operator, OutboxCounts, Refused, Store, StoreError,
+    StoreResult, TokenRotation, Visitor, Write, now_ms,
 };
 
 use crate::config::settings::SqliteSynchronous;

@@ -1,16 +1,3 @@
--- One conversation as the account $1 sees it, if it is of one of the account's integrations.
-SELECT c.id, c.integration_id, p.name, p.email, p.phone, p.sub, p.created_at AS first_seen_at,
-    c.last_page_url, c.last_page_title, c.last_activity_at, c.status, c.created_at,
-    a.id AS assignee_id, a.name AS assignee_name, m.author_kind AS last_author_kind,
-    substr(m.text, 1, 2000) AS last_text, m.text_format AS last_text_format,
-    m.sent_at AS last_sent_at,
-    (SELECT COUNT(*) FROM (SELECT 1 FROM messages u
-        WHERE u.conversation_id = c.id AND u.seq > COALESCE(r.read_seq, 0)
-            AND u.author_kind = 'visitor' LIMIT 100) AS unread_messages) AS unread
-FROM conversations c
-JOIN people p ON p.id = c.person_id
-LEFT JOIN operator_accounts a ON a.id = c.assignee_id
-LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
-LEFT JOIN operator_reads r ON r.conversation_id = c.id AND r.account_id = $1
+-- After summary_columns.sql: one conversation, if it is of one of the account $1's integrations.
 JOIN operator_account_integrations i ON i.integration_id = c.integration_id AND i.account_id = $1
 WHERE c.id = $2
