@@ -8,6 +8,7 @@ use crate::config::integrations::{IntegrationError, Integrations, RECOMMENDED_SI
 use crate::config::languages;
 use crate::config::settings::{Settings, SettingsError, Source};
 use crate::live::hub::Hub;
+use crate::live::operators::OperatorHub;
 use crate::net::client_ip::ClientIp;
 use crate::net::ratelimit::RateLimits;
 use crate::net::slots::Slots;
@@ -85,6 +86,7 @@ pub async fn build_state(
         store,
         integrations: Arc::new(integrations),
         hub: Arc::new(Hub::default()),
+        operator_hub: Arc::new(OperatorHub::default()),
         limits,
         bridge: settings.bridge,
         rate_limits: Arc::new(RateLimits::new(&limits, &settings.operators)),

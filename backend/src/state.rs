@@ -7,6 +7,7 @@ use crate::config::settings::{
     BridgeSettings, Limits, MetricsSettings, OperatorSettings, ServerSettings,
 };
 use crate::live::hub::Hub;
+use crate::live::operators::OperatorHub;
 use crate::net::client_ip::ClientIp;
 use crate::net::ratelimit::RateLimits;
 use crate::net::slots::Slots;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub integrations: Arc<Integrations>,
     pub hub: Arc<Hub>,
+    /// What happens in each integration's conversations, for its operators' sockets.
+    pub operator_hub: Arc<OperatorHub>,
     pub limits: Limits,
     pub bridge: BridgeSettings,
     pub rate_limits: Arc<RateLimits>,
@@ -59,6 +62,7 @@ impl AppState {
             store,
             integrations: Arc::new(Integrations::default()),
             hub: Arc::new(Hub::default()),
+            operator_hub: Arc::new(OperatorHub::default()),
             limits,
             bridge: BridgeSettings::default(),
             rate_limits: Arc::new(RateLimits::new(&limits, &OperatorSettings::default())),

@@ -98,6 +98,8 @@ pub enum ClientFrame {
     /// holds), answered by [`ServerFrame::History`]. The server caps `limit` at its page size.
     /// `limit` is an `i64` like `before_seq`: the widget then compiles one integer writer.
     History { before_seq: i64, limit: i64 },
+    /// The visitor is typing: operators see it (rate-limited, never stored).
+    Typing,
 }
 
 /// Why the server refused something; `message` in the error frame says it in words.
@@ -209,6 +211,11 @@ pub enum ServerFrame {
     },
     /// Answer to [`ClientFrame::Ping`].
     Pong,
+    /// Operators have read the conversation up to `seq`: the visitor's messages up to it
+    /// show as seen.
+    Seen { conversation_id: i64, seq: i64 },
+    /// An operator, named, is typing a reply.
+    Typing { name: String },
 }
 
 #[cfg(test)]
@@ -282,6 +289,7 @@ mod tests {
             json!({"type": "identify", "token": "a.b.c"}),
         );
         assert_roundtrip(&ClientFrame::Ping, json!({"type": "ping"}));
+        assert_roundtrip(&ClientFrame::Typing, json!({"type": "typing"}));
         assert_roundtrip(
             &ClientFrame::History {
                 before_seq: 31,
@@ -395,6 +403,19 @@ mod tests {
             json!({"type": "conversation_updated", "conversation_id": 3, "title": "Order 42"}),
         );
         assert_roundtrip(&ServerFrame::Pong, json!({"type": "pong"}));
+        assert_roundtrip(
+            &ServerFrame::Seen {
+                conversation_id: 3,
+                seq: 9,
+            },
+            json!({"type": "seen", "conversation_id": 3, "seq": 9}),
+        );
+        assert_roundtrip(
+            &ServerFrame::Typing {
+                name: "Anna".into(),
+            },
+            json!({"type": "typing", "name": "Anna"}),
+        );
         assert_roundtrip(
             &ServerFrame::History {
                 conversation_id: 3,

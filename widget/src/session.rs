@@ -479,7 +479,7 @@ impl Chat {
                 retry_after_ms,
             } => self.on_error(code, &message, client_id, retry_after_ms),
             ServerFrame::ConversationUpdated { title, .. } => self.title.set(Some(title)),
-            ServerFrame::Pong => {}
+            ServerFrame::Pong | ServerFrame::Seen { .. } | ServerFrame::Typing { .. } => {}
         }
     }
 

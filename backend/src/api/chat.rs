@@ -122,7 +122,7 @@ pub async fn logout(
     let visitor = visitor(&state, &integration, bearer(&headers)?).await?;
     state.store.revoke_visitor(visitor.id).await?;
     state.hub.publish(
-        visitor.person_id,
+        &visitor.person_id,
         HubEvent::Revoked {
             visitor_id: visitor.id,
         },

@@ -1,7 +1,8 @@
 //! `POST /integration/webhook/{id}:{webhook_token}/callback`: the collaboration server's commands
 //! (29.5.4) into our chat. Operators are defined by `createUser` / `updateUser`; their messages
 //! and edits, a conversation's new title and operators joining or leaving it
-//! (`updateConversation`, shown as messages of no one's) reach visitors live. Answers as the spec says: 200, `404 No active integration`,
+//! (`updateConversation`, shown as messages of no one's) reach visitors live, and the
+//! integration's console operators. Answers as the spec says: 200, `404 No active integration`,
 //! 409 on `create...` of an existing object, 400 naming what is wrong, 413 over the size limit,
 //! 500 only for real faults.
 
@@ -10,6 +11,7 @@ use crate::content::notice::{MemberChange, member_notice};
 use crate::content::picture::Picture;
 use crate::content::sanitize::sanitize_html;
 use crate::live::hub::HubEvent;
+use crate::live::operators::InboxEvent;
 use crate::state::AppState;
 use crate::store::{ConversationRef, Refused, StoreError, Write};
 use axum::body::Bytes;
@@ -191,7 +193,7 @@ async fn execute(
                     .set_conversation_title(conversation.id, &title)
                     .await?;
                 state.hub.publish(
-                    conversation.person_id,
+                    &conversation.person_id,
                     HubEvent::ConversationUpdated {
                         conversation_id: conversation.id,
                         title,
@@ -207,9 +209,7 @@ async fn execute(
                 .append_operator_message(&integration.id, conversation, &message)
                 .await??;
             crate::telemetry::operator_message_sent();
-            state
-                .hub
-                .publish(conversation.person_id, HubEvent::Message(stored));
+            publish_message(state, &integration.id, conversation, stored);
         }
         Command::UpdateMessage(message) => {
             let conversation =
@@ -219,8 +219,13 @@ async fn execute(
                 .update_operator_message(conversation, &message)
                 .await??;
             state
+                .operator_hub
+                .publish_with(&integration.id, || InboxEvent::MessageUpdated {
+                    message: stored.clone(),
+                });
+            state
                 .hub
-                .publish(conversation.person_id, HubEvent::MessageUpdated(stored));
+                .publish(&conversation.person_id, HubEvent::MessageUpdated(stored));
         }
     }
     Ok(())
@@ -241,10 +246,26 @@ async fn notice(
     };
     let text = member_notice(&integration.params.language_code, &name, change);
     let message = store.append_system_message(conversation, &text).await?;
-    state
-        .hub
-        .publish(conversation.person_id, HubEvent::Message(message));
+    publish_message(state, &integration.id, conversation, message);
     Ok(())
+}
+
+/// Tells the person's widgets and the integration's operators of a message stored in
+/// `conversation`.
+fn publish_message(
+    state: &AppState,
+    integration_id: &str,
+    conversation: ConversationRef,
+    message: protocol::Message,
+) {
+    let person_id = conversation.person_id;
+    state
+        .operator_hub
+        .publish_with(integration_id, || InboxEvent::Message {
+            person_id,
+            message: message.clone(),
+        });
+    state.hub.publish(&person_id, HubEvent::Message(message));
 }
 
 /// The user's picture, decoded; one that is not an allowed image refuses the command.
@@ -304,4 +325,85 @@ fn sanitized(
         ));
     }
     Ok(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::settings::Limits;
+    use crate::outbox::Bridge;
+    use crate::store::NewMessage;
+    use crate::store::test_stores::shared_test_stores;
+    use protocol::AuthorKind;
+    use protocol::webhook::ConversationUpdate;
+
+    #[tokio::test]
+    async fn operators_replies_and_notices_reach_the_console_operators() {
+        let (_dir, stores) = shared_test_stores().await;
+        for store in stores {
+            let (_stop, stopping) = tokio::sync::watch::channel(false);
+            let state = AppState::for_tests(store, Limits::default(), stopping);
+            let integration = Integration::for_tests(Some("http://127.0.0.1:9/onec"));
+            let mut operators = state.operator_hub.subscribe(integration.id.clone());
+            let visitor = state.store.create_visitor("1", "olga").await.unwrap();
+            let first = NewMessage {
+                client_id: "v-1".into(),
+                text: "hello".into(),
+                text_format: TextFormat::Plain,
+                page: None,
+            };
+            let stored = state
+                .store
+                .append_visitor_message(&visitor, first, Bridge::On)
+                .await
+                .unwrap();
+            let ext_conversation_id = stored.message().conversation_id.to_string();
+            let anna = User {
+                ext_user_id: "op-1".into(),
+                name: "Anna".into(),
+                full_name: "Anna".into(),
+                picture: None,
+            };
+            let commands = [
+                Command::CreateUser(anna),
+                Command::UpdateConversation(ConversationUpdate {
+                    ext_conversation_id: ext_conversation_id.clone(),
+                    title: None,
+                    ext_user_id: None,
+                    add_members: Some(vec!["op-1".into()]),
+                    remove_members: None,
+                }),
+                Command::CreateMessage(MessageCommand {
+                    ext_id: "m-1".into(),
+                    text: "how can I help?".into(),
+                    text_format: TextFormat::Plain,
+                    ext_user_id: Some("op-1".into()),
+                    ext_conversation_id,
+                    data: None,
+                    data_type: None,
+                }),
+            ];
+            for command in commands {
+                execute(&state, &integration, command).await.unwrap();
+            }
+            let mut heard = Vec::new();
+            while let Ok(event) = operators.receiver.try_recv() {
+                match event.as_ref() {
+                    InboxEvent::Message { person_id, message } => {
+                        assert_eq!(*person_id, visitor.person_id);
+                        heard.push((message.author.kind, message.author.name.clone()));
+                    }
+                    other => panic!("expected messages, got {other:?}"),
+                }
+            }
+            assert_eq!(
+                heard,
+                [
+                    (AuthorKind::System, None),
+                    (AuthorKind::Operator, Some("Anna".into()))
+                ],
+                "the notice of Anna joining, then her reply with her name"
+            );
+        }
+    }
 }

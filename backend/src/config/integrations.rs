@@ -199,6 +199,28 @@ impl Integrations {
 }
 
 #[cfg(test)]
+impl Integration {
+    /// Integration "1" (key `1:tok`, English, `webhook_url` when bridged), as unit tests use it.
+    pub fn for_tests(webhook_url: Option<&str>) -> Arc<Self> {
+        let settings = IntegrationSettings {
+            id: "1".into(),
+            token: "tok".into(),
+            webhook_token: None,
+            allowed_origins: Vec::new(),
+            webhook_url: webhook_url.map(str::to_owned),
+            token_max_age_secs: None,
+            send_page_query: false,
+            params: std::collections::BTreeMap::from([(
+                "languageCode".into(),
+                crate::config::params::ParamValue::Text("en".into()),
+            )]),
+        };
+        let integrations = Integrations::from_settings(&[settings]).expect("valid settings");
+        integrations.by_key("1:tok").expect("its own key")
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::params::ParamValue;

@@ -1,9 +1,10 @@
 //! What visitors and operators send, checked before it is stored: contact info, page
-//! addresses, `text/html` messages and operators' pictures; and the words of the notices of
-//! operators joining or leaving a conversation.
+//! addresses, `text/html` messages and operators' pictures; the words of the notices of what
+//! operators do in a conversation; and the previews of messages in an inbox.
 
 pub mod contact;
 pub mod notice;
 pub mod page_url;
 pub mod picture;
+pub mod preview;
 pub mod sanitize;

@@ -1,7 +1,10 @@
-//! Widgets connected now: each one's WebSocket session, the fan-out of new messages to every
-//! tab of a person, what each widget has been sent, and history in pages.
+//! Who is connected now: each widget's WebSocket session, the fan-out of what happens to every
+//! tab of a person and to every operator of an integration, what each widget has been sent, and
+//! history in pages.
 
+pub mod channels;
 pub mod delivered;
 pub mod history;
 pub mod hub;
+pub mod operators;
 pub mod session;

@@ -96,13 +96,43 @@ pub fn message(
         page_title: page.map(|page| page.title.clone()),
     };
     MessageCommand {
+        data: Some(serde_json::to_string(&data).expect("plain strings serialize")),
+        data_type: Some(VISITOR_MESSAGE_DATA_TYPE.to_owned()),
+        ..console_reply(message, ext_user_id, ext_conversation_id)
+    }
+}
+
+/// The collaboration server's id for the operator a console account writes as: in its own
+/// namespace, apart from visitors and site users.
+pub fn console_operator_id(account_id: i64) -> String {
+    format!("console-{account_id}")
+}
+
+/// `createUser` body for a console operator: its name, as the account has it.
+pub fn console_operator(ext_user_id: &str, name: &str) -> User {
+    User {
+        ext_user_id: ext_user_id.to_owned(),
+        name: name.to_owned(),
+        full_name: name.to_owned(),
+        picture: None,
+    }
+}
+
+/// `createMessage` body for a stored message under its own id as extId, without data: a console
+/// operator's reply as it is, a visitor's before its data is added.
+pub fn console_reply(
+    message: &Message,
+    ext_user_id: &str,
+    ext_conversation_id: &str,
+) -> MessageCommand {
+    MessageCommand {
         ext_id: message.id.to_string(),
         text: message.text.clone(),
         text_format: message.text_format,
         ext_user_id: Some(ext_user_id.to_owned()),
         ext_conversation_id: ext_conversation_id.to_owned(),
-        data: Some(serde_json::to_string(&data).expect("plain strings serialize")),
-        data_type: Some(VISITOR_MESSAGE_DATA_TYPE.to_owned()),
+        data: None,
+        data_type: None,
     }
 }
 

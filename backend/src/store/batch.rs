@@ -8,10 +8,11 @@
 use super::interface::{
     Appended, ConversationRef, NewMessage, Refused, StoreError, StoreResult, Visitor,
 };
-use super::rows::{author_kind_name, text_format_name};
+use super::rows::{author_kind_name, status_name, text_format_name};
 use crate::outbox::commands;
 use crate::outbox::signal::{Handed, ordering_key};
 use crate::outbox::{Bridge, OutboxItem};
+use protocol::operator::ConversationStatus;
 use protocol::webhook::{Command, MessageCommand};
 use protocol::{Author, AuthorKind, Message};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -303,6 +304,48 @@ impl Plan {
             outcomes.push(outcome);
         }
         Ok(outcomes)
+    }
+}
+
+/// What a batch changes on a conversation besides its counter (its last activity is the
+/// batch's time, whoever wrote).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Touch<'b> {
+    /// `open` when the visitor wrote: a closed conversation opens again.
+    pub status: Option<&'static str>,
+    /// The page of the visitor's last message that named one (URL and title).
+    pub page: Option<(&'b str, &'b str)>,
+    /// The ordinal of the visitor's last new message, among the conversation's new ones.
+    pub visitor_ordinal: Option<i64>,
+}
+
+impl Plan {
+    /// What the batch changes on each conversation it numbers, in the order of
+    /// [`Plan::taken`].
+    pub(super) fn touches<'b>(&self, batch: &'b [Incoming]) -> Vec<Touch<'b>> {
+        let mut touches: BTreeMap<i64, Touch<'b>> = self
+            .taken
+            .keys()
+            .map(|id| (*id, Touch::default()))
+            .collect();
+        for (incoming, conversation_id, ordinal) in self.fresh(batch) {
+            let (Incoming::Visitor(message), Some(touch)) =
+                (incoming, touches.get_mut(&conversation_id))
+            else {
+                continue;
+            };
+            touch.status = Some(status_name(ConversationStatus::Open));
+            touch.visitor_ordinal = Some(ordinal);
+            if let Some(page) = message
+                .message
+                .page
+                .as_ref()
+                .filter(|page| !page.url.is_empty())
+            {
+                touch.page = Some((page.url.as_str(), page.title.as_str()));
+            }
+        }
+        touches.into_values().collect()
     }
 }
 

@@ -6,13 +6,13 @@ use super::interface::{
     AfterFailure, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Failure, Operator,
     OutboxCounts, Refused, StoreResult, Write, now_ms,
 };
-use super::rows::{OutboxRow, author_kind_name, text_format_name};
+use super::rows::{OutboxRow, text_format_name};
 use super::sql_store::{Dialect, SqlStore};
 use crate::content::picture::Picture;
 use crate::outbox::{OutboxItem, OutboxSignal, commands};
 use async_trait::async_trait;
+use protocol::Message;
 use protocol::webhook::{Conversation, MessageCommand, User};
-use protocol::{Author, AuthorKind, Message, TextFormat};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -415,36 +415,9 @@ where
         text: &str,
     ) -> StoreResult<Message> {
         let mut tx = self.writes.begin().await?;
-        let (seq,): (i64,) = sqlx::query_as(include_str!("sql/take_next_seq.sql"))
-            .bind(conversation.id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let sent_at = now_ms();
-        let (id,): (i64,) = sqlx::query_as(include_str!("sql/insert_system_message.sql"))
-            .bind(conversation.id)
-            .bind(seq)
-            .bind(author_kind_name(AuthorKind::System))
-            .bind(text)
-            .bind(text_format_name(TextFormat::Plain))
-            .bind(sent_at)
-            .fetch_one(&mut *tx)
-            .await?;
+        let message = Self::insert_system_message(&mut tx, conversation.id, text).await?;
         tx.commit().await?;
-        Ok(Message {
-            id,
-            conversation_id: conversation.id,
-            seq,
-            client_id: None,
-            author: Author {
-                kind: AuthorKind::System,
-                name: None,
-                picture: None,
-            },
-            text: text.to_owned(),
-            text_format: TextFormat::Plain,
-            sent_at,
-            edited_at: None,
-        })
+        Ok(message)
     }
 
     async fn append_operator_message(

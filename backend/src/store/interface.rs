@@ -1,12 +1,17 @@
 //! What the rest of the server sees of the store: the [`Store`], [`BridgeStore`] and
-//! [`AccountStore`] traits and the types they speak in.
+//! [`AccountStore`] and [`InboxStore`] traits and the types they speak in (the accounts' in
+//! `accounts.rs`, the inbox's in `inbox.rs`).
 
 use crate::content::picture::Picture;
 use async_trait::async_trait;
+use protocol::operator::{ConversationSummary, InboxCounts};
 use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo, TextFormat};
 
 use super::accounts::{Account, Credentials, EmailTaken, NewAccount, SessionLifetime};
+use super::inbox::{
+    Assignment, ConsoleReply, InboxFilter, InboxPage, ReadMark, Replied, StatusChange,
+};
 use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
 
 /// The database engine behind a store.
@@ -360,9 +365,79 @@ pub trait AccountStore: Send + Sync {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 }
 
+/// The operator console's side of the store. An account (`operator_accounts`) sees only the
+/// conversations of its integrations: every method that names a conversation answers `None`
+/// for any other, which the routes turn into a 404.
+#[async_trait]
+pub trait InboxStore: Send + Sync {
+    /// A page of the account's inbox, newest activity first.
+    async fn conversations(&self, filter: InboxFilter<'_>) -> StoreResult<InboxPage>;
+
+    /// How many open conversations of each view have visitor messages the account has not
+    /// read.
+    async fn inbox_counts(
+        &self,
+        account_id: i64,
+        integrations: &[String],
+    ) -> StoreResult<InboxCounts>;
+
+    /// One conversation as the account's inbox shows it.
+    async fn conversation_summary(
+        &self,
+        account_id: i64,
+        conversation_id: i64,
+    ) -> StoreResult<Option<ConversationSummary>>;
+
+    /// Gives the conversation to `new_assignee` (`None`: to nobody) if it is still
+    /// `expected_assignee`'s, as `by_account` asks; exactly one of two concurrent takes wins.
+    async fn assign(
+        &self,
+        by_account: i64,
+        conversation_id: i64,
+        expected_assignee: Option<i64>,
+        new_assignee: Option<i64>,
+    ) -> StoreResult<Option<Assignment>>;
+
+    /// Closes the conversation, as `by_account` asks.
+    async fn close(
+        &self,
+        by_account: i64,
+        conversation_id: i64,
+    ) -> StoreResult<Option<StatusChange>>;
+
+    /// Opens the closed conversation again, as `by_account` asks.
+    async fn reopen(
+        &self,
+        by_account: i64,
+        conversation_id: i64,
+    ) -> StoreResult<Option<StatusChange>>;
+
+    /// Stores the account's reply, once per client id, authored by the account's operator in
+    /// the integration (made on its first reply there, named as the account). With the bridge
+    /// on, it is queued for the collaboration server too: that operator's `createUser` once,
+    /// then `createMessage`.
+    async fn append_console_reply(
+        &self,
+        account_id: i64,
+        conversation_id: i64,
+        reply: ConsoleReply<'_>,
+        bridge: Bridge,
+    ) -> StoreResult<Option<Replied>>;
+
+    /// The account has read the conversation up to `seq`; read positions only move forward.
+    async fn mark_read(
+        &self,
+        account_id: i64,
+        conversation_id: i64,
+        seq: i64,
+    ) -> StoreResult<Option<ReadMark>>;
+}
+
 /// Everything the server keeps.
 #[async_trait]
-pub trait Store: BridgeStore + AccountStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store:
+    BridgeStore + AccountStore + InboxStore + Send + Sync + std::fmt::Debug + 'static
+{
     fn engine(&self) -> Engine;
 
     /// Answers when the database does.

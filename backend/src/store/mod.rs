@@ -12,6 +12,10 @@ mod bridge_store;
 mod conversation_refs;
 #[cfg(test)]
 mod fixtures;
+mod inbox;
+mod inbox_store;
+#[cfg(test)]
+mod inbox_tests;
 mod interface;
 mod postgres;
 mod rows;
@@ -26,10 +30,14 @@ mod writer;
 pub use accounts::{
     Account, Credentials, EmailTaken, NewAccount, SessionLifetime, normalize_email,
 };
+pub use inbox::{
+    Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, ReadMark,
+    Replied, StatusChange,
+};
 pub use interface::{
     AccountStore, AfterFailure, Appended, BridgeStore, ConversationRef, DeadLetter, DeadLetters,
-    Engine, Failure, Identified, NewMessage, Operator, OutboxCounts, Refused, Store, StoreError,
-    StoreResult, TokenRotation, Visitor, Write, now_ms,
+    Engine, Failure, Identified, InboxStore, NewMessage, Operator, OutboxCounts, Refused, Store,
+    StoreError, StoreResult, TokenRotation, Visitor, Write, now_ms,
 };
 
 use crate::config::settings::SqliteSynchronous;

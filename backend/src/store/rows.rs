@@ -3,6 +3,7 @@
 
 use super::interface::{StoreError, StoreResult, Visitor};
 use crate::outbox::OutboxItem;
+use protocol::operator::ConversationStatus;
 use protocol::{Author, AuthorKind, ContactInfo, Message, TextFormat};
 
 /// A message with its operator's current name and picture (`sql/message_*.sql`).
@@ -124,7 +125,7 @@ pub fn text_format_name(format: TextFormat) -> &'static str {
     }
 }
 
-fn author_kind_from(name: &str) -> StoreResult<AuthorKind> {
+pub(super) fn author_kind_from(name: &str) -> StoreResult<AuthorKind> {
     [
         AuthorKind::Visitor,
         AuthorKind::Operator,
@@ -140,4 +141,19 @@ fn text_format_from(name: &str) -> StoreResult<TextFormat> {
         .into_iter()
         .find(|format| text_format_name(*format) == name)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown text format {name:?}")))
+}
+
+/// The stored name of a conversation's status.
+pub(super) fn status_name(status: ConversationStatus) -> &'static str {
+    match status {
+        ConversationStatus::Open => "open",
+        ConversationStatus::Closed => "closed",
+    }
+}
+
+pub(super) fn status_from(name: &str) -> StoreResult<ConversationStatus> {
+    [ConversationStatus::Open, ConversationStatus::Closed]
+        .into_iter()
+        .find(|status| status_name(*status) == name)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown conversation status {name:?}")))
 }

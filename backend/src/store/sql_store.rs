@@ -10,7 +10,9 @@ use super::interface::{
     Appended, Engine, Identified, NewMessage, Store, StoreError, StoreResult, TokenRotation,
     Visitor, now_ms,
 };
-use super::rows::{ContactRow, MessageRow, OutboxRow, PersonRow, VisitorRow};
+use super::rows::{
+    ContactRow, MessageRow, OutboxRow, PersonRow, VisitorRow, author_kind_name, text_format_name,
+};
 use super::writer::Writer;
 use crate::content::picture::Picture;
 use crate::outbox::commands;
@@ -18,7 +20,7 @@ use crate::outbox::signal::Handed;
 use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
 use async_trait::async_trait;
 use protocol::webhook::{Command, ConversationUpdate};
-use protocol::{ContactInfo, Message};
+use protocol::{Author, AuthorKind, ContactInfo, Message, TextFormat};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -100,6 +102,44 @@ where
             messages.insert(*id, Self::message_by_id(&mut *connection, *id).await?);
         }
         Ok(messages)
+    }
+
+    /// A message of no one's (what happened in the conversation) at the end of the
+    /// conversation.
+    pub(super) async fn insert_system_message(
+        connection: &mut DB::Connection,
+        conversation_id: i64,
+        text: &str,
+    ) -> StoreResult<Message> {
+        let (seq,): (i64,) = sqlx::query_as(include_str!("sql/take_next_seq.sql"))
+            .bind(conversation_id)
+            .fetch_one(&mut *connection)
+            .await?;
+        let sent_at = now_ms();
+        let (id,): (i64,) = sqlx::query_as(include_str!("sql/insert_system_message.sql"))
+            .bind(conversation_id)
+            .bind(seq)
+            .bind(author_kind_name(AuthorKind::System))
+            .bind(text)
+            .bind(text_format_name(TextFormat::Plain))
+            .bind(sent_at)
+            .fetch_one(&mut *connection)
+            .await?;
+        Ok(Message {
+            id,
+            conversation_id,
+            seq,
+            client_id: None,
+            author: Author {
+                kind: AuthorKind::System,
+                name: None,
+                picture: None,
+            },
+            text: text.to_owned(),
+            text_format: TextFormat::Plain,
+            sent_at,
+            edited_at: None,
+        })
     }
 
     /// The outbox items `sql` reads, given the integration, the time and a limit.

@@ -25,6 +25,8 @@ enum Kind {
     Error,
     Pong,
     History,
+    Seen,
+    Typing,
 }
 
 /// Every field of every server frame. Fields that belong to other frames than `kind` are
@@ -50,6 +52,8 @@ struct Fields {
     code: Option<ErrorCode>,
     retry_after_ms: Option<u64>,
     visitor_token: Option<String>,
+    seq: Option<i64>,
+    name: Option<String>,
 }
 
 /// `message` is a stored [`Message`] in most frames and a sentence in `error`.
@@ -162,6 +166,13 @@ impl Fields {
                 retry_after_ms: self.retry_after_ms,
             },
             Kind::Pong => ServerFrame::Pong,
+            Kind::Seen => ServerFrame::Seen {
+                conversation_id: required(self.conversation_id, "conversation_id")?,
+                seq: required(self.seq, "seq")?,
+            },
+            Kind::Typing => ServerFrame::Typing {
+                name: required(self.name, "name")?,
+            },
         })
     }
 }

@@ -5,6 +5,7 @@
 //! This file holds that loop and what it dispatches to; the rest is apart:
 //! - `parse.rs`: a client's frame read and checked without the store (refusals as values);
 //! - `requests.rs`: what `send`, `set_contact` and `identify` do with the store and the hub;
+//!   `typing` goes to the integration's operators from here, throttled;
 //! - `refill.rs`: what the client gets from the store (welcome, catch-up, history pages, the
 //!   resync of a lagging or reordered feed) and the delivery of live messages;
 //! - `writer.rs`: the task that drains the outbound queue into the socket;
@@ -29,6 +30,7 @@ mod writer;
 use crate::config::integrations::Integration;
 use crate::live::delivered::Delivered;
 use crate::live::hub::{HubEvent, Subscription};
+use crate::live::operators::InboxEvent;
 use crate::net::ratelimit;
 use crate::state::AppState;
 use crate::store::{NewMessage, StoreError, Visitor};
@@ -45,6 +47,9 @@ use writer::{OUTBOUND_CAPACITY, Outbound, write};
 /// Heartbeat intervals without a word from the peer before it is considered dead: it is closed
 /// at the next beat, so after between three and four intervals of silence.
 const SILENT_INTERVALS: u32 = 3;
+/// Least time between two typing notices of a session that reach operators: a widget sends one
+/// per keystroke burst, and operators need to know only that the visitor still types.
+const TYPING_INTERVAL: Duration = Duration::from_secs(2);
 /// Time the writer gets to flush the last frames after the reader ends.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -87,6 +92,7 @@ pub async fn run<S, R, E>(
         delivered: Delivered::default(),
         outbound,
         new_token: None,
+        typing: TypingThrottle::default(),
     };
     tokio::select! {
         () = &mut writer => {}
@@ -102,6 +108,25 @@ async fn shutting_down(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stopping| *stopping).await;
 }
 
+/// Lets a typing notice through once per [`TYPING_INTERVAL`].
+#[derive(Debug, Default)]
+struct TypingThrottle {
+    passed_at: Option<Instant>,
+}
+
+impl TypingThrottle {
+    /// Whether a notice at `now` goes through (and counts as the last one that did).
+    fn admits(&mut self, now: Instant) -> bool {
+        let due = self
+            .passed_at
+            .is_none_or(|last| now.duration_since(last) >= TYPING_INTERVAL);
+        if due {
+            self.passed_at = Some(now);
+        }
+        due
+    }
+}
+
 /// A session's reader: who it speaks for and what its client has.
 struct Session {
     state: AppState,
@@ -113,6 +138,8 @@ struct Session {
     outbound: mpsc::Sender<Outbound>,
     /// The visitor token identification just issued, for the `identified` frame.
     new_token: Option<String>,
+    /// When typing notices may go to operators again.
+    typing: TypingThrottle,
 }
 
 impl Session {
@@ -203,6 +230,30 @@ impl Session {
             Ok(ClientFrame::Identify { token }) => self.identify(&token).await,
             Ok(ClientFrame::Ping) => self.frame(ServerFrame::Pong).await,
             Ok(ClientFrame::History { before_seq, limit }) => self.history(before_seq, limit).await,
+            Ok(ClientFrame::Typing) => self.typing().await,
+        }
+    }
+
+    /// `typing`: tells the integration's operators, at most once per [`TYPING_INTERVAL`]
+    /// (the rest are dropped unanswered: a typing notice is a hint, never stored), once the
+    /// visitor has a conversation.
+    async fn typing(&mut self) -> Flow {
+        if !self.typing.admits(Instant::now()) {
+            return Flow::Continue;
+        }
+        match self.conversation().await {
+            Ok(Some(conversation_id)) => {
+                self.state.operator_hub.publish(
+                    &self.visitor.integration_id,
+                    InboxEvent::Typing {
+                        conversation_id,
+                        operator: None,
+                    },
+                );
+                Flow::Continue
+            }
+            Ok(None) => Flow::Continue,
+            Err(error) => self.internal_error(&error, None).await,
         }
     }
 
@@ -255,11 +306,29 @@ impl Session {
             Ok(HubEvent::Revoked { visitor_id }) if visitor_id == self.visitor.id => {
                 self.close(close_code::LOGGED_OUT, "logged out").await
             }
+            Ok(HubEvent::Seen {
+                conversation_id,
+                seq,
+            }) if self.conversation_id == Some(conversation_id) => {
+                self.frame(ServerFrame::Seen {
+                    conversation_id,
+                    seq,
+                })
+                .await
+            }
+            Ok(HubEvent::Typing {
+                conversation_id,
+                name,
+            }) if self.conversation_id == Some(conversation_id) => {
+                self.frame(ServerFrame::Typing { name }).await
+            }
             Ok(
                 HubEvent::Rebound { .. }
                 | HubEvent::Revoked { .. }
                 | HubEvent::MessageUpdated(_)
-                | HubEvent::ConversationUpdated { .. },
+                | HubEvent::ConversationUpdated { .. }
+                | HubEvent::Seen { .. }
+                | HubEvent::Typing { .. },
             ) => Flow::Continue,
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 tracing::debug!(missed, "session lagged; resyncing from the store");

@@ -141,7 +141,7 @@ impl Session {
     }
 
     /// The session's conversation, looked up once the visitor has one.
-    async fn conversation(&mut self) -> Result<Option<i64>, StoreError> {
+    pub(super) async fn conversation(&mut self) -> Result<Option<i64>, StoreError> {
         if self.conversation_id.is_none() {
             self.conversation_id = self
                 .state

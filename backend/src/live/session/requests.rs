@@ -1,12 +1,14 @@
 //! What the client's requests that change something do: `send` stores a message and
 //! acknowledges it, `set_contact` stores the visitor's contact, `identify` binds the visitor to
 //! the site's user and switches the session to that person's conversation. Each is checked by
-//! `parse.rs` first and published on the hub after, so the person's other tabs follow.
+//! `parse.rs` first and published on the hub after, so the person's other tabs follow; a new
+//! message also goes to the integration's operators.
 
 use super::{Flow, Session, parse};
 use crate::auth::{matching_key, visitor_token};
 use crate::live::history::Page;
 use crate::live::hub::HubEvent;
+use crate::live::operators::InboxEvent;
 use crate::store::{Appended, Identified, NewMessage, StoreError, TokenRotation, Visitor};
 use protocol::{ErrorCode, ServerFrame};
 
@@ -35,9 +37,16 @@ impl Session {
                 if let Appended::Created(created) = appended {
                     crate::telemetry::visitor_message_stored(started);
                     self.delivered.acked(created.seq);
+                    let person_id = self.visitor.person_id;
+                    self.state
+                        .operator_hub
+                        .publish_with(&self.visitor.integration_id, || InboxEvent::Message {
+                            person_id,
+                            message: created.clone(),
+                        });
                     self.state
                         .hub
-                        .publish(self.visitor.person_id, HubEvent::Message(created));
+                        .publish(&person_id, HubEvent::Message(created));
                 }
                 self.frame(ServerFrame::Ack { client_id, message }).await
             }
@@ -98,7 +107,7 @@ impl Session {
                 self.new_token = (token == TokenRotation::Replaced).then_some(new_token);
                 // Other tabs of this visitor follow.
                 self.state.hub.publish(
-                    previous_person,
+                    &previous_person,
                     HubEvent::Rebound {
                         visitor_id: self.visitor.id,
                     },

@@ -5,10 +5,13 @@
 
 use super::{Resume, run};
 use crate::auth::visitor_token;
-use crate::config::integrations::{Integration, Integrations};
-use crate::config::params::ParamValue;
-use crate::config::settings::{IntegrationSettings, Limits};
+use crate::config::integrations::Integration;
+use crate::config::settings::Limits;
+use crate::live::channels::Subscription;
 use crate::live::hub::{CHANNEL_CAPACITY, HubEvent};
+use crate::live::operators::InboxEvent;
+
+type OperatorSubscription = Subscription<String, InboxEvent>;
 use crate::state::AppState;
 use crate::store::test_stores::shared_test_stores;
 use crate::store::{NewMessage, Visitor};
@@ -17,7 +20,6 @@ use base64::Engine;
 use futures_channel::mpsc;
 use futures_util::{SinkExt, StreamExt};
 use protocol::{ClientFrame, ContactInfo, ErrorCode, Message, ServerFrame, TextFormat, close_code};
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,18 +44,7 @@ struct World {
 /// A world on each test store; the directory holds the SQLite file.
 async fn worlds(limits: Limits) -> (TempDir, Vec<World>) {
     let (dir, stores) = shared_test_stores().await;
-    let integrations = Integrations::from_settings(&[IntegrationSettings {
-        id: "1".into(),
-        token: "tok".into(),
-        webhook_token: None,
-        allowed_origins: Vec::new(),
-        webhook_url: None,
-        token_max_age_secs: None,
-        send_page_query: false,
-        params: BTreeMap::from([("languageCode".into(), ParamValue::Text("en".into()))]),
-    }])
-    .unwrap();
-    let integration = integrations.by_key("1:tok").unwrap();
+    let integration = Integration::for_tests(None);
     let mut worlds = Vec::new();
     for store in stores {
         let visitor = store
@@ -365,11 +356,11 @@ async fn a_lagging_session_is_refilled_from_the_store() {
             world
                 .state
                 .hub
-                .publish(world.visitor.person_id, HubEvent::Message(message.clone()));
+                .publish(&world.visitor.person_id, HubEvent::Message(message.clone()));
         }
         for _ in 0..CHANNEL_CAPACITY {
             world.state.hub.publish(
-                world.visitor.person_id,
+                &world.visitor.person_id,
                 HubEvent::Revoked {
                     visitor_id: world.visitor.id + 1,
                 },
@@ -444,7 +435,7 @@ async fn logout_closes_the_session_with_logged_out() {
             .await
             .unwrap();
         world.state.hub.publish(
-            world.visitor.person_id,
+            &world.visitor.person_id,
             HubEvent::Revoked {
                 visitor_id: world.visitor.id,
             },
@@ -613,4 +604,109 @@ async fn identification_binds_the_session_and_the_other_tabs_follow() {
             other => panic!("expected identified, got {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn operators_hear_the_visitor_write_and_type_and_the_visitor_sees_them_read_and_type() {
+    let (_dir, worlds) = worlds(Limits::default()).await;
+    for world in &worlds {
+        let mut operators = world.state.operator_hub.subscribe("1".to_owned());
+        // Each tab is throttled on its own: this one types before there is a conversation.
+        let mut first_tab = world.welcomed().await;
+        let mut widget = world.welcomed().await;
+        first_tab.send(&ClientFrame::Typing);
+        assert_eq!(
+            first_tab.frames_before_pong().await,
+            Vec::new(),
+            "typing is never answered"
+        );
+        assert!(
+            operators.receiver.try_recv().is_err(),
+            "no conversation yet, nothing to type in"
+        );
+        widget.say("c-1", "hello");
+        let ServerFrame::Ack { message, .. } = widget.frame().await else {
+            panic!("expected the ack");
+        };
+        let stored = heard(&mut operators).await;
+        assert_eq!(
+            stored.as_ref(),
+            &InboxEvent::Message {
+                person_id: world.visitor.person_id,
+                message: message.clone()
+            }
+        );
+        let conversation_id = message.conversation_id;
+        // Within the interval of the first: one notice for all three.
+        widget.send(&ClientFrame::Typing);
+        widget.send(&ClientFrame::Typing);
+        widget.send(&ClientFrame::Typing);
+        widget.frames_before_pong().await;
+        let typing = InboxEvent::Typing {
+            conversation_id,
+            operator: None,
+        };
+        assert_eq!(heard(&mut operators).await.as_ref(), &typing);
+        assert!(
+            operators.receiver.try_recv().is_err(),
+            "the rest were dropped"
+        );
+
+        let person_id = world.visitor.person_id;
+        world.state.hub.publish(
+            &person_id,
+            HubEvent::Seen {
+                conversation_id,
+                seq: message.seq,
+            },
+        );
+        world.state.hub.publish(
+            &person_id,
+            HubEvent::Typing {
+                conversation_id: conversation_id + 1,
+                name: "Not here".into(),
+            },
+        );
+        world.state.hub.publish(
+            &person_id,
+            HubEvent::Typing {
+                conversation_id,
+                name: "Anna".into(),
+            },
+        );
+        assert_eq!(
+            widget.frame().await,
+            ServerFrame::Seen {
+                conversation_id,
+                seq: message.seq
+            }
+        );
+        assert_eq!(
+            widget.frame().await,
+            ServerFrame::Typing {
+                name: "Anna".into()
+            },
+            "another conversation's typing is not shown"
+        );
+    }
+}
+
+#[test]
+fn typing_passes_once_per_interval() {
+    let mut throttle = super::TypingThrottle::default();
+    let start = Instant::now();
+    let interval = super::TYPING_INTERVAL;
+    assert!(throttle.admits(start));
+    assert!(!throttle.admits(start + interval / 2));
+    assert!(throttle.admits(start + interval));
+    assert!(!throttle.admits(start + interval + interval / 2));
+    assert!(throttle.admits(start + interval * 3));
+}
+
+/// The next event operators of the world's integration hear, waited for at most [`PATIENCE`].
+async fn heard(operators: &mut OperatorSubscription) -> Arc<InboxEvent> {
+    tokio::time::timeout(PATIENCE, operators.receiver.recv())
+        .await
+        .expect("operators heard nothing")
+        .unwrap()
 }

@@ -10,7 +10,7 @@ use super::message_ids::MessageIds;
 use crate::outbox::Bridge;
 use crate::outbox::signal::OutboxSignal;
 use crate::store::batch::{
-    Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, handed, new_message,
+    Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed, new_message,
 };
 use crate::store::interface::{StoreError, StoreResult, now_ms};
 use crate::store::rows::operator_picture;
@@ -137,6 +137,30 @@ impl<'c> CommandColumns<'c> {
     }
 }
 
+/// What the batch changes on its conversations, one array per column of `write_batch.sql`, in
+/// the order of [`Plan::taken`].
+#[derive(Debug, Default)]
+struct TouchColumns<'b> {
+    status: Vec<Option<&'static str>>,
+    page_url: Vec<Option<&'b str>>,
+    page_title: Vec<Option<&'b str>>,
+    visitor_ordinal: Vec<Option<i64>>,
+}
+
+impl<'b> TouchColumns<'b> {
+    fn of(touches: &[Touch<'b>]) -> Self {
+        let mut columns = Self::default();
+        for touch in touches {
+            let (page_url, page_title) = touch.page.unzip();
+            columns.status.push(touch.status);
+            columns.page_url.push(page_url);
+            columns.page_title.push(page_title);
+            columns.visitor_ordinal.push(touch.visitor_ordinal);
+        }
+        columns
+    }
+}
+
 /// A row `write_batch.sql` returns: a message as stored, or a command as queued (`seq` NULL).
 #[derive(Debug, sqlx::FromRow)]
 struct WrittenRow {
@@ -194,6 +218,7 @@ async fn write(
     }
     let (taken, counts): (Vec<i64>, Vec<i64>) = plan.taken.iter().map(|(id, n)| (*id, *n)).unzip();
     let owners: Vec<Option<i64>> = taken.iter().map(|id| owners.get(id).copied()).collect();
+    let touches = TouchColumns::of(&plan.touches(batch));
     let queue = CommandColumns::of(&commands);
     let rows: Vec<WrittenRow> = sqlx::query_as(include_str!("write_batch.sql"))
         .bind(&taken)
@@ -218,6 +243,10 @@ async fn write(
         .bind(&queue.conversation_id)
         .bind(&queue.ordering_key)
         .bind(&queue.command)
+        .bind(&touches.status)
+        .bind(&touches.page_url)
+        .bind(&touches.page_title)
+        .bind(&touches.visitor_ordinal)
         .fetch_all(&mut *connection)
         .await?;
     let mut stored_rows = HashMap::with_capacity(created.len());

@@ -1,12 +1,21 @@
 -- A batch of new messages, whatever its size, in one statement: move each conversation's
--- counter past its new messages, insert them numbered after it, and queue their webhook commands.
+-- counter past its new messages (keeping what the inbox shows of it: last activity, status `open`
+-- again when the visitor wrote, the visitor's last page and last message's number), insert them
+-- numbered after it, and queue their webhook commands.
 -- A conversation that no longer belongs to the person the batch was planned with is not counted:
 -- its messages' numbers are then NULL, which messages.seq refuses, and nothing is written.
 -- Returns each message's id, number and author as stored, then each command's id (number NULL).
 WITH taken AS (
-    SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) AS t (id, n, person_id)
+    SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $23::TEXT[], $24::TEXT[],
+        $25::TEXT[], $26::BIGINT[])
+    AS t (id, n, person_id, status, page_url, page_title, visitor_ordinal)
 ), advanced AS (
-    UPDATE conversations c SET last_seq = c.last_seq + t.n
+    UPDATE conversations c SET last_seq = c.last_seq + t.n, last_activity_at = $18,
+        status = COALESCE(t.status, c.status),
+        last_page_url = COALESCE(t.page_url, c.last_page_url),
+        last_page_title = CASE WHEN t.page_url IS NULL THEN c.last_page_title ELSE t.page_title END,
+        last_visitor_seq = CASE WHEN t.visitor_ordinal IS NULL THEN c.last_visitor_seq
+            ELSE c.last_seq + 1 + t.visitor_ordinal END
     FROM taken t
     WHERE c.id = t.id AND (t.person_id IS NULL OR c.person_id = t.person_id)
     RETURNING c.id, c.last_seq - t.n AS base

@@ -34,16 +34,22 @@ impl WriteBatch for SqliteBatches {
                 .extend(SqlStore::<Sqlite>::prepare_conversation(&mut tx, message, person).await?);
         }
         let plan = Plan::new(batch, &lookup)?;
+        let now = now_ms();
         let mut bases = HashMap::with_capacity(plan.taken.len());
-        for (conversation_id, taken) in &plan.taken {
+        for ((conversation_id, taken), touch) in plan.taken.iter().zip(plan.touches(batch)) {
+            let (page_url, page_title) = touch.page.unzip();
             let (base,): (i64,) = sqlx::query_as(include_str!("take_numbers.sql"))
                 .bind(taken)
                 .bind(conversation_id)
+                .bind(now)
+                .bind(touch.status)
+                .bind(page_url)
+                .bind(page_title)
+                .bind(touch.visitor_ordinal)
                 .fetch_one(&mut *tx)
                 .await?;
             bases.insert(*conversation_id, base);
         }
-        let now = now_ms();
         let mut created = Vec::with_capacity(plan.new_messages());
         let mut commands = Vec::new();
         for (incoming, conversation_id, ordinal) in plan.fresh(batch) {

@@ -1,0 +1,193 @@
+//! Live fan-out to operators: one `broadcast` channel per integration, carrying what happens in
+//! its conversations to every operator WebSocket of that integration. Publishers (the visitor's
+//! session after its message is committed, the webhook, the operator API) never read the store
+//! to publish; an operator socket turns each [`InboxEvent`] into [`OperatorEvent`]s, reading a
+//! conversation's summary (per operator: its unread count is its own) only for the events that
+//! change one, and only while an operator is connected.
+
+use super::channels::Channels;
+use protocol::Message;
+use protocol::operator::{Assignee, OperatorEvent};
+
+/// Events an operator socket may miss while it lags before it reloads its inbox: larger than a
+/// person's, since every conversation of the integration passes through one channel.
+pub const OPERATOR_CHANNEL_CAPACITY: usize = 1024;
+
+/// What happens in an integration's conversations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InboxEvent {
+    /// A message was stored: the visitor's, a 1C operator's, a console reply, or a notice.
+    Message { person_id: i64, message: Message },
+    /// A stored message was edited.
+    MessageUpdated { message: Message },
+    /// The conversation's assignee or status changed (its notice comes as a message too).
+    Changed { conversation_id: i64 },
+    /// Someone is typing in the conversation: the visitor (`operator` is `None`) or a console
+    /// operator.
+    Typing {
+        conversation_id: i64,
+        operator: Option<Assignee>,
+    },
+    /// An account read the conversation up to `seq`.
+    Read {
+        conversation_id: i64,
+        account_id: i64,
+        seq: i64,
+    },
+}
+
+/// The channels by integration id.
+pub type OperatorHub = Channels<String, InboxEvent>;
+
+impl Default for OperatorHub {
+    fn default() -> Self {
+        Self::new(OPERATOR_CHANNEL_CAPACITY)
+    }
+}
+
+impl InboxEvent {
+    /// The conversation it concerns.
+    pub fn conversation_id(&self) -> i64 {
+        match self {
+            Self::Message { message, .. } | Self::MessageUpdated { message } => {
+                message.conversation_id
+            }
+            Self::Changed { conversation_id }
+            | Self::Typing {
+                conversation_id, ..
+            }
+            | Self::Read {
+                conversation_id, ..
+            } => *conversation_id,
+        }
+    }
+
+    /// The event as every operator sees it alike, if it is more than a changed summary.
+    pub fn operator_event(&self) -> Option<OperatorEvent> {
+        match self {
+            Self::Message { message, .. } => Some(OperatorEvent::Message {
+                message: message.clone(),
+            }),
+            Self::MessageUpdated { message } => Some(OperatorEvent::MessageUpdated {
+                message: message.clone(),
+            }),
+            Self::Changed { .. } => None,
+            Self::Typing {
+                conversation_id,
+                operator,
+            } => Some(OperatorEvent::Typing {
+                conversation_id: *conversation_id,
+                operator: operator.clone(),
+            }),
+            Self::Read {
+                conversation_id,
+                account_id,
+                seq,
+            } => Some(OperatorEvent::Read {
+                conversation_id: *conversation_id,
+                operator_id: *account_id,
+                seq: *seq,
+            }),
+        }
+    }
+
+    /// Whether the conversation's summary changed, so each operator socket sends its own
+    /// (`OperatorEvent::Conversation`, read from the store for that operator) and its counts.
+    /// Typing and edits change no summary; a read changes only the reader's.
+    pub fn changes_summary_for(&self, account_id: i64) -> bool {
+        match self {
+            Self::Message { .. } | Self::Changed { .. } => true,
+            Self::Read {
+                account_id: reader, ..
+            } => *reader == account_id,
+            Self::MessageUpdated { .. } | Self::Typing { .. } => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::{Author, AuthorKind, TextFormat};
+    use std::sync::Arc;
+
+    fn message(conversation_id: i64) -> Message {
+        Message {
+            id: 1,
+            conversation_id,
+            seq: 1,
+            client_id: None,
+            author: Author {
+                kind: AuthorKind::Visitor,
+                name: None,
+                picture: None,
+            },
+            text: "hello".into(),
+            text_format: TextFormat::Plain,
+            sent_at: 0,
+            edited_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_integrations_operators_hear_its_conversations_and_no_other() {
+        let hub = Arc::new(OperatorHub::default());
+        let mut anna = hub.subscribe("shop".to_owned());
+        let mut boris = hub.subscribe("shop".to_owned());
+        let mut cafe = hub.subscribe("cafe".to_owned());
+        let stored = InboxEvent::Message {
+            person_id: 4,
+            message: message(7),
+        };
+        hub.publish("shop", stored.clone());
+        hub.publish_with("nobody", || unreachable!("built only when heard"));
+        for operator in [&mut anna, &mut boris] {
+            assert_eq!(operator.receiver.recv().await.unwrap().as_ref(), &stored);
+        }
+        assert!(
+            cafe.receiver.try_recv().is_err(),
+            "the cafe hears nothing of the shop"
+        );
+        drop((anna, boris));
+        assert_eq!(hub.channel_count(), 1);
+    }
+
+    #[test]
+    fn events_become_operator_events_and_say_whose_summary_changed() {
+        let typing = InboxEvent::Typing {
+            conversation_id: 7,
+            operator: None,
+        };
+        assert_eq!(
+            typing.operator_event(),
+            Some(OperatorEvent::Typing {
+                conversation_id: 7,
+                operator: None
+            })
+        );
+        assert!(!typing.changes_summary_for(1), "typing is never stored");
+        let read = InboxEvent::Read {
+            conversation_id: 7,
+            account_id: 2,
+            seq: 5,
+        };
+        assert!(read.changes_summary_for(2) && !read.changes_summary_for(3));
+        assert_eq!(
+            read.operator_event(),
+            Some(OperatorEvent::Read {
+                conversation_id: 7,
+                operator_id: 2,
+                seq: 5
+            })
+        );
+        let changed = InboxEvent::Changed { conversation_id: 7 };
+        assert_eq!(changed.operator_event(), None);
+        assert!(changed.changes_summary_for(3));
+        let stored = InboxEvent::Message {
+            person_id: 4,
+            message: message(7),
+        };
+        assert_eq!(stored.conversation_id(), 7);
+        assert!(stored.changes_summary_for(3));
+    }
+}

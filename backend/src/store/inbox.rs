@@ -1,0 +1,126 @@
+//! The types the operator API's side of the store speaks in (the [`super::InboxStore`] trait
+//! is in `interface.rs`, with the others): an account's inbox, and what a console operator
+//! does to a conversation.
+
+use protocol::operator::{Assignee, ConversationStatus, ConversationSummary, View};
+use protocol::{Message, TextFormat};
+
+/// Where a page of an inbox starts: after the conversation with this activity time and id
+/// (the order is newest activity first, then highest id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboxCursor {
+    pub last_activity_at: i64,
+    pub id: i64,
+}
+
+impl InboxCursor {
+    /// The cursor as the API hands it out (`next_cursor`): `{last_activity_at}-{id}`.
+    pub fn encode(self) -> String {
+        format!("{}-{}", self.last_activity_at, self.id)
+    }
+
+    /// A cursor [`Self::encode`] made, or `None` for anything else.
+    pub fn decode(text: &str) -> Option<Self> {
+        let (at, id) = text.split_once('-')?;
+        Some(Self {
+            last_activity_at: at.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+/// A conversation an operator changed, and who hears of it: the person's widgets and the
+/// integration's operators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationAddress {
+    pub id: i64,
+    pub person_id: i64,
+    pub integration_id: String,
+}
+
+/// Which page of which inbox.
+#[derive(Debug, Clone, Copy)]
+pub struct InboxFilter<'a> {
+    /// The account asking: its view `Mine` and its unread counts.
+    pub account_id: i64,
+    /// The account's integrations: nothing of any other is listed.
+    pub integrations: &'a [String],
+    pub view: View,
+    pub status: ConversationStatus,
+    /// `None` for the first page.
+    pub cursor: Option<InboxCursor>,
+    pub limit: i64,
+}
+
+/// A page of an inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxPage {
+    pub conversations: Vec<ConversationSummary>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<InboxCursor>,
+}
+
+/// What an assignment did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignment {
+    /// The conversation went from the expected assignee to the new one; `notice` is the
+    /// system message that tells it in the log.
+    Assigned {
+        conversation: ConversationAddress,
+        assignee: Option<Assignee>,
+        notice: Message,
+    },
+    /// Someone else changed the assignee first: this is who has it now (the API's 409).
+    Conflict { assignee: Option<Assignee> },
+    /// The new assignee is no operator of the conversation's integration.
+    UnknownAssignee,
+}
+
+/// What closing or reopening did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusChange {
+    /// The status changed; `notice` tells it in the log.
+    Changed {
+        conversation: ConversationAddress,
+        notice: Message,
+    },
+    /// The conversation already had that status: nothing was written.
+    Unchanged { conversation: ConversationAddress },
+}
+
+/// A console operator's reply.
+#[derive(Debug, Clone)]
+pub struct ConsoleReply<'a> {
+    /// Stored once per client id in the conversation.
+    pub client_id: &'a str,
+    /// Already sanitized (`text/html`) and within the message limit.
+    pub text: &'a str,
+    pub text_format: TextFormat,
+}
+
+/// What became of a console reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replied {
+    /// Stored now, in `conversation` (the person whose widgets hear it).
+    Created {
+        conversation: ConversationAddress,
+        message: Message,
+    },
+    /// Stored before under the same client id by the same account: that message.
+    Existing {
+        conversation: ConversationAddress,
+        message: Message,
+    },
+    /// The client id is the visitor's or another account's in this conversation (the API's
+    /// 409).
+    ClientIdTaken,
+}
+
+/// What reading a conversation moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadMark {
+    pub conversation: ConversationAddress,
+    /// The conversation's "seen" position (the furthest any operator read) when this read
+    /// moved it: the visitor is told.
+    pub seen: Option<i64>,
+}

@@ -1,0 +1,1 @@
+SELECT name FROM operator_accounts WHERE id = $1
