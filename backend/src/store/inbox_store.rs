@@ -199,7 +199,7 @@ where
             .bind(status_name(filter.status))
             .bind(after.last_activity_at)
             .bind(after.id)
-            .bind(filter.limit)
+            .bind(filter.limit.max(1))
             .fetch_all(&self.reads)
             .await?;
         rows.into_iter()
@@ -395,7 +395,8 @@ where
             merged.extend(self.page_of(&filter, integration_id).await?);
         }
         merged.sort_by_key(|summary| std::cmp::Reverse((summary.last_activity_at, summary.id)));
-        let limit = usize::try_from(filter.limit.max(0)).unwrap_or(usize::MAX);
+        // A page holds one conversation at least, so the cursor always moves on.
+        let limit = usize::try_from(filter.limit.max(1)).unwrap_or(usize::MAX);
         let next_cursor = (merged.len() > limit)
             .then(|| merged.get(limit.saturating_sub(1)))
             .flatten()
