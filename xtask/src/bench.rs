@@ -12,26 +12,29 @@
 
 use crate::postgres::{Durability, Postgres};
 use crate::{build, cmd, widget_bench};
-use anyhow::Result;
+use anyhow::{Result, bail};
 use std::path::Path;
 use std::process::Command;
 
+/// The options that take a value; any of them makes the run partial.
+const VALUE_OPTIONS: [&str; 6] = [
+    "--only",
+    "--seconds",
+    "--sessions",
+    "--rate",
+    "--runs",
+    "--servers",
+];
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--widget] [--only SCENARIOS] \
+                     [--seconds N] [--sessions N] [--rate N] [--runs N] [--servers SERVERS]";
+
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    check_options(args)?;
     let quick = args.iter().any(|arg| arg == "--quick");
     if args.iter().any(|arg| arg == "--widget") {
         return widget_bench::run(root, quick);
     }
-    let partial = args.iter().any(|arg| {
-        [
-            "--only",
-            "--seconds",
-            "--sessions",
-            "--rate",
-            "--runs",
-            "--servers",
-        ]
-        .contains(&arg.as_str())
-    });
+    let partial = args.iter().any(|arg| VALUE_OPTIONS.contains(&arg.as_str()));
     let out = if partial {
         "target/bench-partial.md"
     } else {
@@ -70,4 +73,39 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         return Ok(());
     }
     widget_bench::run(root, quick)
+}
+
+/// Refuses, before anything is built, an option the bench does not know (`--help` among them:
+/// a full bench takes most of an hour) and an option without its value.
+fn check_options(args: &[String]) -> Result<()> {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if VALUE_OPTIONS.contains(&arg.as_str()) {
+            if args.next().is_none() {
+                bail!("{arg} needs a value\n{USAGE}");
+            }
+        } else if !["--quick", "--widget"].contains(&arg.as_str()) {
+            bail!("unknown option {arg}\n{USAGE}");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_options;
+
+    fn options(args: &[&str]) -> anyhow::Result<()> {
+        check_options(&args.iter().map(|arg| (*arg).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn refuses_unknown_and_incomplete_options_before_building() {
+        assert!(options(&["--only", "active", "--sessions", "2000", "--quick"]).is_ok());
+        assert!(options(&["--widget"]).is_ok());
+        let help = options(&["--help"]).unwrap_err().to_string();
+        assert!(help.contains("unknown option --help") && help.contains("usage:"));
+        let missing = options(&["--runs"]).unwrap_err().to_string();
+        assert!(missing.starts_with("--runs needs a value"));
+    }
 }
