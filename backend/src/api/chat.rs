@@ -6,6 +6,7 @@ use super::error::{ApiError, refused};
 use crate::auth::visitor_token;
 use crate::config::integrations::Integration;
 use crate::config::settings::Limits;
+use crate::content::browser;
 use crate::live::hub::HubEvent;
 use crate::live::session::{self, Resume};
 use crate::net::listener::ConnectionSlot;
@@ -79,7 +80,11 @@ pub async fn create_visitor(
     let token = visitor_token::random_token();
     let visitor = state
         .store
-        .create_visitor(&integration.id, &visitor_token::hash(&token))
+        .create_visitor(
+            &integration.id,
+            &visitor_token::hash(&token),
+            browser::from_headers(&headers).as_deref(),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

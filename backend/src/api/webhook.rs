@@ -345,7 +345,7 @@ mod tests {
             let state = AppState::for_tests(store, Limits::default(), stopping);
             let integration = Integration::for_tests(Some("http://127.0.0.1:9/onec"));
             let mut operators = state.operator_hub.subscribe(integration.id.clone());
-            let visitor = state.store.create_visitor("1", "olga").await.unwrap();
+            let visitor = state.store.create_visitor("1", "olga", None).await.unwrap();
             let first = NewMessage {
                 client_id: "v-1".into(),
                 text: "hello".into(),

@@ -1,7 +1,8 @@
-//! What visitors and operators send, checked before it is stored: contact info, page
+//! What visitors and operators send, checked before it is stored: contact info, browsers, page
 //! addresses, `text/html` messages and operators' pictures; the words of the notices of what
 //! operators do in a conversation; and the previews of messages in an inbox.
 
+pub mod browser;
 pub mod contact;
 pub mod notice;
 pub mod page_url;

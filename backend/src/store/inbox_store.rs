@@ -58,6 +58,7 @@ struct SummaryRow {
     last_text: Option<String>,
     last_text_format: Option<String>,
     last_sent_at: Option<i64>,
+    browser: Option<String>,
     unread: i64,
 }
 
@@ -101,7 +102,7 @@ impl TryFrom<SummaryRow> for ConversationSummary {
                 },
                 sub: row.sub,
                 first_seen_at: row.first_seen_at,
-                browser: None,
+                browser: row.browser,
             },
             page,
             last_message,

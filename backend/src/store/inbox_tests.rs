@@ -52,7 +52,7 @@ fn said(client_id: &str, text: &str, page: Option<(&str, &str)>) -> NewMessage {
 
 /// A visitor of `integration` who wrote `text`; returns it and its conversation.
 async fn writer(store: &TestStore, integration: &str, name: &str, text: &str) -> (Visitor, i64) {
-    let visitor = store.create_visitor(integration, name).await.unwrap();
+    let visitor = store.create_visitor(integration, name, None).await.unwrap();
     let stored = store
         .append_visitor_message(&visitor, said(name, text, None), Bridge::Off)
         .await
@@ -342,12 +342,42 @@ async fn closing_reopening_and_a_visitor_writing_into_a_closed_conversation() {
 }
 
 #[tokio::test]
+async fn a_summary_names_the_browser_the_visitor_was_made_in() {
+    let (_dir, stores) = test_stores().await;
+    for store in &stores {
+        let anna = account(store, "Anna", &["shop"]).await;
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0";
+        let olga = store
+            .create_visitor("shop", "olga", Some(firefox))
+            .await
+            .unwrap();
+        let (_, unknown) = writer(store, "shop", "ivan", "hi").await;
+        let known = store
+            .append_visitor_message(&olga, said("v-1", "hello", None), Bridge::Off)
+            .await
+            .unwrap()
+            .message()
+            .conversation_id;
+        for (conversation, browser) in [(known, Some(firefox)), (unknown, None)] {
+            let summary = store.conversation_summary(anna, conversation).await;
+            let summary = summary.unwrap().expect("anna answers the shop");
+            assert_eq!(
+                summary.visitor.browser.as_deref(),
+                browser,
+                "{}",
+                store.engine().name()
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn console_replies_are_stored_once_authored_and_queued_for_a_bridged_integration() {
     let (_dir, stores) = test_stores().await;
     for store in &stores {
         let engine = store.engine();
         let anna = account(store, "Anna", &["shop"]).await;
-        let olga = store.create_visitor("shop", "olga").await.unwrap();
+        let olga = store.create_visitor("shop", "olga", None).await.unwrap();
         let first = store
             .append_visitor_message(&olga, said("v-1", "hello", None), Bridge::On)
             .await

@@ -446,8 +446,14 @@ pub trait Store:
     /// The value of a server-wide setting, storing `initial` first if there is none.
     async fn server_setting(&self, key: &str, initial: &str) -> StoreResult<String>;
 
-    /// A new anonymous visitor with its own anonymous person.
-    async fn create_visitor(&self, integration_id: &str, token_hash: &str) -> StoreResult<Visitor>;
+    /// A new anonymous visitor with its own anonymous person, made in `browser` (its
+    /// User-Agent, already cut to size) when the request said.
+    async fn create_visitor(
+        &self,
+        integration_id: &str,
+        token_hash: &str,
+        browser: Option<&str>,
+    ) -> StoreResult<Visitor>;
 
     /// The visitor holding this token, unless it logged out or was last seen before
     /// `seen_since` (milliseconds since the epoch). Notes that it was seen now, at most once

@@ -644,7 +644,12 @@ where
         Ok(value)
     }
 
-    async fn create_visitor(&self, integration_id: &str, token_hash: &str) -> StoreResult<Visitor> {
+    async fn create_visitor(
+        &self,
+        integration_id: &str,
+        token_hash: &str,
+        browser: Option<&str>,
+    ) -> StoreResult<Visitor> {
         let now = now_ms();
         let mut tx = self.writes.begin().await?;
         let (person_id,): (i64,) = sqlx::query_as(include_str!("sql/insert_person.sql"))
@@ -658,6 +663,7 @@ where
             .bind(token_hash)
             .bind(person_id)
             .bind(now)
+            .bind(browser)
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;

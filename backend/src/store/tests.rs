@@ -33,8 +33,8 @@ async fn a_conversation_changed_between_messages_is_written_as_it_is_now() {
 }
 
 async fn changed_under_memory(store: &TestStore) {
-    let ann = store.create_visitor("shop", "ann").await.unwrap();
-    let bob = store.create_visitor("shop", "bob").await.unwrap();
+    let ann = store.create_visitor("shop", "ann", None).await.unwrap();
+    let bob = store.create_visitor("shop", "bob", None).await.unwrap();
     let send_with = |client_id: &'static str, bridge| {
         store.append_visitor_message(&ann, message(client_id), bridge)
     };
@@ -99,7 +99,7 @@ async fn visitors_and_operators_messages_share_a_group_and_its_numbering() {
 }
 
 async fn share_a_group_and_its_numbering(store: &TestStore) {
-    let visitor = store.create_visitor("shop", "hash").await.unwrap();
+    let visitor = store.create_visitor("shop", "hash", None).await.unwrap();
     let first = store
         .append_visitor_message(&visitor, message("first"), Bridge::On)
         .await
@@ -197,7 +197,7 @@ async fn delivered_commands_leave_the_outbox_in_order() {
 async fn leave_in_order(store: &TestStore) {
     let mut queued = store.outbox_signal().subscribe("shop");
     queued.take();
-    let visitor = store.create_visitor("shop", "hash").await.unwrap();
+    let visitor = store.create_visitor("shop", "hash", None).await.unwrap();
     let message = NewMessage {
         client_id: "m-1".into(),
         text: "hello".into(),
@@ -287,7 +287,7 @@ async fn leave_in_order(store: &TestStore) {
             .is_empty(),
         "a key with nothing queued is left out"
     );
-    let other = store.create_visitor("shop", "other").await.unwrap();
+    let other = store.create_visitor("shop", "other", None).await.unwrap();
     let other_message = NewMessage {
         client_id: "m-1".into(),
         text: "hello".into(),
@@ -359,7 +359,7 @@ async fn leave_in_order(store: &TestStore) {
 async fn a_command_refused_max_attempts_times_is_set_aside_and_retried_under_its_id() {
     let (_dir, stores) = crate::store::test_stores::test_stores().await;
     for store in stores {
-        let visitor = store.create_visitor("shop", "hash").await.unwrap();
+        let visitor = store.create_visitor("shop", "hash", None).await.unwrap();
         for n in 0..2 {
             let message = NewMessage {
                 client_id: format!("m-{n}"),
@@ -506,8 +506,8 @@ async fn history_reads_in_pages_before_and_after_a_seq() {
 
 async fn reads_pages(store: &TestStore) {
     let engine = store.engine().name();
-    let visitor = store.create_visitor("shop", "pages").await.unwrap();
-    let other = store.create_visitor("shop", "other").await.unwrap();
+    let visitor = store.create_visitor("shop", "pages", None).await.unwrap();
+    let other = store.create_visitor("shop", "other", None).await.unwrap();
     for (who, n) in [(&visitor, 1..=7), (&other, 1..=3)]
         .into_iter()
         .flat_map(|(who, range)| range.map(move |n| (who, n)))
@@ -560,7 +560,7 @@ async fn a_message_the_database_refuses_fails_alone() {
     let (_dir, stores) = test_stores().await;
     for store in &stores {
         let engine = store.engine();
-        let visitor = store.create_visitor("shop", "nul").await.unwrap();
+        let visitor = store.create_visitor("shop", "nul", None).await.unwrap();
         // PostgreSQL refuses a NUL in a text; sent together, the three share a batch.
         let sent = ["before", "with \0 inside", "after"].map(|text| {
             let message = NewMessage {
@@ -597,7 +597,7 @@ async fn notices_and_titles_of_the_collaboration_server_show_in_the_conversation
     let (_dir, stores) = test_stores().await;
     for store in stores {
         let engine = store.engine();
-        let visitor = store.create_visitor("shop", "hash").await.unwrap();
+        let visitor = store.create_visitor("shop", "hash", None).await.unwrap();
         let say = |n: usize| NewMessage {
             client_id: format!("m-{n}"),
             text: format!("hello {n}"),

@@ -48,7 +48,11 @@ async fn worlds(limits: Limits) -> (TempDir, Vec<World>) {
     let mut worlds = Vec::new();
     for store in stores {
         let visitor = store
-            .create_visitor("1", &visitor_token::hash(&visitor_token::random_token()))
+            .create_visitor(
+                "1",
+                &visitor_token::hash(&visitor_token::random_token()),
+                None,
+            )
             .await
             .unwrap();
         let (shutdown, stopping) = watch::channel(false);

@@ -73,7 +73,7 @@ mod tests {
         );
 
         let before = std::fs::metadata(&file).unwrap().len();
-        let visitor = store.create_visitor("shop", "hash").await.unwrap();
+        let visitor = store.create_visitor("shop", "hash", None).await.unwrap();
         // About 100 pages of 4 KiB: far from the commits' own checkpoint.
         for n in 0..200 {
             let message = NewMessage {
