@@ -7,4 +7,6 @@ pub mod delivered;
 pub mod history;
 pub mod hub;
 pub mod operators;
+pub mod publish;
 pub mod session;
+pub mod socket;

@@ -1,7 +1,9 @@
 //! The operator API under `/api/v1/operator/`: what the console and other operator clients
 //! call. Every route but login authenticates with [`auth::OperatorSession`].
 
+mod actions;
 pub mod auth;
+mod conversations;
 mod error;
 pub mod json_body;
 
@@ -19,4 +21,25 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/operator/login", post(auth::login))
         .route("/api/v1/operator/logout", post(auth::logout))
         .route("/api/v1/operator/me", get(auth::me))
+        .route("/api/v1/operator/conversations", get(conversations::list))
+        .route(
+            "/api/v1/operator/conversations/{id}/messages",
+            get(conversations::messages).post(actions::reply),
+        )
+        .route(
+            "/api/v1/operator/conversations/{id}/assign",
+            post(actions::assign),
+        )
+        .route(
+            "/api/v1/operator/conversations/{id}/close",
+            post(actions::close),
+        )
+        .route(
+            "/api/v1/operator/conversations/{id}/reopen",
+            post(actions::reopen),
+        )
+        .route(
+            "/api/v1/operator/conversations/{id}/read",
+            post(actions::read),
+        )
 }
