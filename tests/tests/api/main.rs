@@ -23,6 +23,7 @@ mod metrics;
 mod onec;
 mod operator_auth;
 mod operator_cli;
+mod operator_inbox;
 mod privacy;
 mod rate_limits;
 mod signers;

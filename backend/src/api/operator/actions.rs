@@ -91,8 +91,9 @@ pub async fn reply(
 }
 
 /// `POST .../conversations/{id}/assign` `{"operator": "me" | id | null}`: the conversation as
-/// it is now. It changes hands only if nobody changed its assignee since it was read here, so
-/// of two operators taking it at once one gets 409 naming the other.
+/// it is now. `"me"` takes an unassigned conversation: of two operators taking it, the second
+/// gets 409 naming the first. An id or `null` changes the assignee only if nobody changed it
+/// since it was read here.
 pub async fn assign(
     State(state): State<AppState>,
     session: OperatorSession,
@@ -102,18 +103,21 @@ pub async fn assign(
 ) -> Result<Json<ConversationSummary>, OperatorApiError> {
     let summary = visible(&state, &session, id).await?;
     let request: AssignRequest = read_json(&headers, body, MAX_SMALL_BODY_BYTES).await?;
-    let target = match request.operator {
-        AssignTarget::Me => Some(session.account_id),
-        AssignTarget::Operator(account_id) => Some(account_id),
-        AssignTarget::Nobody => None,
-    };
     let current = summary.assignee.as_ref().map(|assignee| assignee.id);
+    // A take is of an unassigned conversation only: of two takes, the later one finds it
+    // taken even when it starts after the first one ended. Naming an operator (oneself
+    // included) hands the conversation over from whoever has it now.
+    let (expected, target) = match request.operator {
+        AssignTarget::Me => (None, Some(session.account_id)),
+        AssignTarget::Operator(account_id) => (current, Some(account_id)),
+        AssignTarget::Nobody => (current, None),
+    };
     if current == target {
         return Ok(Json(summary));
     }
     let assignment = state
         .store
-        .assign(session.account_id, id, current, target)
+        .assign(session.account_id, id, expected, target)
         .await?
         .ok_or(OperatorApiError::NotFound)?;
     match assignment {

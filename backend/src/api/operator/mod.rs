@@ -6,6 +6,7 @@ pub mod auth;
 mod conversations;
 mod error;
 pub mod json_body;
+mod socket;
 
 pub use auth::OperatorSession;
 pub use error::OperatorApiError;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/operator/login", post(auth::login))
         .route("/api/v1/operator/logout", post(auth::logout))
         .route("/api/v1/operator/me", get(auth::me))
+        .route("/api/v1/operator/ws", get(socket::connect))
         .route("/api/v1/operator/conversations", get(conversations::list))
         .route(
             "/api/v1/operator/conversations/{id}/messages",
