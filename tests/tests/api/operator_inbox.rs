@@ -158,6 +158,7 @@ async fn conversations_of_other_integrations_do_not_exist_for_an_operator() {
             carl.post_empty(&format!("conversations/{id}/reopen")).await,
             carl.post(&format!("conversations/{id}/read"), &ReadRequest { seq: 1 })
                 .await,
+            carl.get("conversations/first/messages").await,
         ];
         for answer in answers {
             let (status, error) = refusal(answer).await;

@@ -139,6 +139,36 @@ async fn each_operator_sees_the_others_assignment_live() {
     }
 }
 
+#[tokio::test]
+async fn operators_see_each_other_come_online_and_go() {
+    for db in engines() {
+        let (server, anna) = server_with_anna(db, Options::default()).await;
+        let boris = boris(&server).await;
+        let mut anna_socket = anna.socket().await;
+        let mut boris_socket = boris.socket().await;
+        let presence = |event| match event {
+            OperatorEvent::Presence { operator, online } => Some((operator.id, online)),
+            _ => None,
+        };
+        assert_eq!(
+            boris_socket.until(presence).await,
+            (anna.profile.id, true),
+            "{db:?}: Boris is told Anna is online"
+        );
+        assert_eq!(
+            anna_socket.until(presence).await,
+            (boris.profile.id, true),
+            "{db:?}: Anna hears Boris come"
+        );
+        drop(boris_socket);
+        assert_eq!(
+            anna_socket.until(presence).await,
+            (boris.profile.id, false),
+            "{db:?}: and go"
+        );
+    }
+}
+
 /// The HTTP status a refused handshake answered with.
 fn refused_with(result: Result<OperatorSocket, tungstenite::Error>) -> u16 {
     match result {

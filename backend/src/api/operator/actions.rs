@@ -4,7 +4,7 @@
 //! through the person hub, the integration's operators through the operator hub.
 
 use super::OperatorSession;
-use super::conversations::visible;
+use super::conversations::{ConversationId, visible};
 use super::error::OperatorApiError;
 use super::json_body::read_json;
 use crate::live::hub::HubEvent;
@@ -17,7 +17,7 @@ use crate::store::{
 };
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use protocol::Message;
@@ -35,7 +35,7 @@ const REPLY_OVERHEAD_BYTES: usize = 1024;
 pub async fn reply(
     State(state): State<AppState>,
     session: OperatorSession,
-    Path(id): Path<i64>,
+    ConversationId(id): ConversationId,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, OperatorApiError> {
@@ -97,7 +97,7 @@ pub async fn reply(
 pub async fn assign(
     State(state): State<AppState>,
     session: OperatorSession,
-    Path(id): Path<i64>,
+    ConversationId(id): ConversationId,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ConversationSummary>, OperatorApiError> {
@@ -142,7 +142,7 @@ pub async fn assign(
 pub async fn close(
     State(state): State<AppState>,
     session: OperatorSession,
-    Path(id): Path<i64>,
+    ConversationId(id): ConversationId,
 ) -> Result<Json<ConversationSummary>, OperatorApiError> {
     let change = state.store.close(session.account_id, id).await?;
     status_changed(&state, &session, change).await
@@ -152,7 +152,7 @@ pub async fn close(
 pub async fn reopen(
     State(state): State<AppState>,
     session: OperatorSession,
-    Path(id): Path<i64>,
+    ConversationId(id): ConversationId,
 ) -> Result<Json<ConversationSummary>, OperatorApiError> {
     let change = state.store.reopen(session.account_id, id).await?;
     status_changed(&state, &session, change).await
@@ -163,7 +163,7 @@ pub async fn reopen(
 pub async fn read(
     State(state): State<AppState>,
     session: OperatorSession,
-    Path(id): Path<i64>,
+    ConversationId(id): ConversationId,
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, OperatorApiError> {

@@ -9,7 +9,8 @@ use crate::state::AppState;
 use crate::store::{InboxCursor, InboxFilter};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use protocol::Message;
 use protocol::operator::{
     ConversationList, ConversationSummary, ConversationsQuery, MessagePage, MessagesQuery,
@@ -17,6 +18,25 @@ use protocol::operator::{
 
 /// Most conversations in one page of an inbox.
 pub const INBOX_PAGE: i64 = 50;
+
+/// The `{id}` of a conversation's route. Anything but a number is 404 in the API's error shape,
+/// like a conversation the operator does not see.
+#[derive(Debug, Clone, Copy)]
+pub struct ConversationId(pub i64);
+
+impl FromRequestParts<AppState> for ConversationId {
+    type Rejection = OperatorApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Path::<i64>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Self(id))
+            .map_err(|_| OperatorApiError::NotFound)
+    }
+}
 
 /// A query string read into `T`, or a 400 saying what is wrong with it (serde names the
 /// allowed values of an unknown `view` or `status`).
@@ -86,7 +106,7 @@ pub async fn visible(
 pub async fn messages(
     State(state): State<AppState>,
     session: OperatorSession,
-    Path(id): Path<i64>,
+    ConversationId(id): ConversationId,
     asked: Result<Query<MessagesQuery>, QueryRejection>,
 ) -> Result<Json<MessagePage>, OperatorApiError> {
     let asked = query(asked)?;

@@ -2,7 +2,8 @@
 //! operator's integrations through the operator hub and turns each event into
 //! `OperatorEvent`s: the event itself, and for one that changes a conversation, the
 //! conversation's summary as this operator sees it and the inbox counts. It takes `typing` (for
-//! the visitor and the other operators, throttled) and `ping` frames.
+//! the visitor and the other operators, throttled) and `ping` frames. While it is open its
+//! operator is online for the others ([`crate::live::presence`]).
 //!
 //! Authenticated at the handshake like the routes (the cookie with a same-origin `Origin`, or a
 //! `bearer.TOKEN` subprotocol, see [`OperatorSession::of_socket`]); it ends when the session
@@ -66,13 +67,22 @@ where
     let (outbound, queue) = mpsc::channel(OUTBOUND_CAPACITY);
     let writer = write(sink, queue, Peer::Operator(session.account_id));
     let events = inbox_events(&state.operator_hub, &session.integrations);
+    // Subscribed first: an operator arriving meanwhile is either listed or heard.
+    let me = Assignee {
+        id: session.account_id,
+        name: session.name.clone(),
+    };
+    let (_attendance, colleagues) =
+        state
+            .presence
+            .arrive(&state.operator_hub, me, &session.integrations);
     let socket = Socket {
         state,
         session,
         outbound,
         typing: TypingThrottle::default(),
     };
-    drive(writer, socket.read(stream, events)).await;
+    drive(writer, socket.read(stream, events, colleagues)).await;
 }
 
 /// One subscription per integration, merged.
@@ -103,12 +113,21 @@ struct Socket {
 }
 
 impl Socket {
-    async fn read<R, E>(mut self, mut stream: R, mut events: InboxEvents)
+    async fn read<R, E>(mut self, mut stream: R, mut events: InboxEvents, online: Vec<Assignee>)
     where
         R: Stream<Item = Result<WsMessage, E>> + Unpin,
     {
         if let Flow::Stop = self.counts().await {
             return;
+        }
+        for operator in online {
+            let event = OperatorEvent::Presence {
+                operator,
+                online: true,
+            };
+            if let Flow::Stop = self.event_frame(event).await {
+                return;
+            }
         }
         let mut heartbeat = Heartbeat::every(self.state.limits.heartbeat_secs);
         let mut shutdown = self.state.shutdown.clone();
@@ -229,11 +248,13 @@ impl Socket {
             Err(RecvError::Closed) => return Flow::Continue,
         };
         let me = self.session.account_id;
+        // An operator's own typing and arrival are news to the others only.
         if let InboxEvent::Typing {
-            operator: Some(typist),
+            operator: Some(operator),
             ..
-        } = &*event
-            && typist.id == me
+        }
+        | InboxEvent::Presence { operator, .. } = &*event
+            && operator.id == me
         {
             return Flow::Continue;
         }
@@ -242,13 +263,16 @@ impl Socket {
         {
             return Flow::Stop;
         }
+        let Some(conversation_id) = event.conversation_id() else {
+            return Flow::Continue;
+        };
         if !event.changes_summary_for(me) {
             return Flow::Continue;
         }
         match self
             .state
             .store
-            .conversation_summary(me, event.conversation_id())
+            .conversation_summary(me, conversation_id)
             .await
         {
             Ok(Some(conversation)) => {
