@@ -9,6 +9,7 @@ use crate::config::languages;
 use crate::config::settings::{Settings, SettingsError, Source};
 use crate::live::hub::Hub;
 use crate::live::operators::OperatorHub;
+use crate::live::presence::Presence;
 use crate::net::client_ip::ClientIp;
 use crate::net::ratelimit::RateLimits;
 use crate::net::slots::Slots;
@@ -87,6 +88,7 @@ pub async fn build_state(
         integrations: Arc::new(integrations),
         hub: Arc::new(Hub::default()),
         operator_hub: Arc::new(OperatorHub::default()),
+        presence: Arc::new(Presence::default()),
         limits,
         bridge: settings.bridge,
         rate_limits: Arc::new(RateLimits::new(&limits, &settings.operators)),

@@ -8,6 +8,7 @@ use crate::config::settings::{
 };
 use crate::live::hub::Hub;
 use crate::live::operators::OperatorHub;
+use crate::live::presence::Presence;
 use crate::net::client_ip::ClientIp;
 use crate::net::ratelimit::RateLimits;
 use crate::net::slots::Slots;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     /// What happens in each integration's conversations, for its operators' sockets.
     pub operator_hub: Arc<OperatorHub>,
+    /// Which console operators have a socket open.
+    pub presence: Arc<Presence>,
     pub limits: Limits,
     pub bridge: BridgeSettings,
     pub rate_limits: Arc<RateLimits>,
@@ -63,6 +66,7 @@ impl AppState {
             integrations: Arc::new(Integrations::default()),
             hub: Arc::new(Hub::default()),
             operator_hub: Arc::new(OperatorHub::default()),
+            presence: Arc::new(Presence::default()),
             limits,
             bridge: BridgeSettings::default(),
             rate_limits: Arc::new(RateLimits::new(&limits, &OperatorSettings::default())),

@@ -8,6 +8,7 @@ pub mod client;
 pub mod database;
 mod embedded_chat;
 pub mod fake_collab;
+pub mod operator;
 pub mod server;
 pub mod signers;
 pub mod silent;

@@ -53,7 +53,7 @@ impl SocketBuffers {
         }
     }
 
-    fn apply(self, upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+    pub fn apply(self, upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
         upgrade
             .read_buffer_size(self.read_buffer)
             .write_buffer_size(self.write_buffer)

@@ -12,6 +12,7 @@ use crate::content::picture::Picture;
 use crate::content::sanitize::sanitize_html;
 use crate::live::hub::HubEvent;
 use crate::live::operators::InboxEvent;
+use crate::live::publish;
 use crate::state::AppState;
 use crate::store::{ConversationRef, Refused, StoreError, Write};
 use axum::body::Bytes;
@@ -209,7 +210,7 @@ async fn execute(
                 .append_operator_message(&integration.id, conversation, &message)
                 .await??;
             crate::telemetry::operator_message_sent();
-            publish_message(state, &integration.id, conversation, stored);
+            publish::stored_message(state, &integration.id, conversation.person_id, stored);
         }
         Command::UpdateMessage(message) => {
             let conversation =
@@ -246,26 +247,8 @@ async fn notice(
     };
     let text = member_notice(&integration.params.language_code, &name, change);
     let message = store.append_system_message(conversation, &text).await?;
-    publish_message(state, &integration.id, conversation, message);
+    publish::stored_message(state, &integration.id, conversation.person_id, message);
     Ok(())
-}
-
-/// Tells the person's widgets and the integration's operators of a message stored in
-/// `conversation`.
-fn publish_message(
-    state: &AppState,
-    integration_id: &str,
-    conversation: ConversationRef,
-    message: protocol::Message,
-) {
-    let person_id = conversation.person_id;
-    state
-        .operator_hub
-        .publish_with(integration_id, || InboxEvent::Message {
-            person_id,
-            message: message.clone(),
-        });
-    state.hub.publish(&person_id, HubEvent::Message(message));
 }
 
 /// The user's picture, decoded; one that is not an allowed image refuses the command.

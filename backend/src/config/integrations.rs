@@ -196,6 +196,12 @@ impl Integrations {
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Integration>> {
         self.0.values()
     }
+
+    /// The integration with `id`, for callers already authenticated otherwise (an operator
+    /// session names its integrations by id).
+    pub fn by_id(&self, id: &str) -> Option<Arc<Integration>> {
+        self.0.get(id).cloned()
+    }
 }
 
 #[cfg(test)]

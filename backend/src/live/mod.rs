@@ -7,4 +7,7 @@ pub mod delivered;
 pub mod history;
 pub mod hub;
 pub mod operators;
+pub mod presence;
+pub mod publish;
 pub mod session;
+pub mod socket;

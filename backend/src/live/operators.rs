@@ -34,6 +34,8 @@ pub enum InboxEvent {
         account_id: i64,
         seq: i64,
     },
+    /// A console operator came online (its first socket) or went offline (its last).
+    Presence { operator: Assignee, online: bool },
 }
 
 /// The channels by integration id.
@@ -46,11 +48,11 @@ impl Default for OperatorHub {
 }
 
 impl InboxEvent {
-    /// The conversation it concerns.
-    pub fn conversation_id(&self) -> i64 {
+    /// The conversation it concerns, if one.
+    pub fn conversation_id(&self) -> Option<i64> {
         match self {
             Self::Message { message, .. } | Self::MessageUpdated { message } => {
-                message.conversation_id
+                Some(message.conversation_id)
             }
             Self::Changed { conversation_id }
             | Self::Typing {
@@ -58,7 +60,8 @@ impl InboxEvent {
             }
             | Self::Read {
                 conversation_id, ..
-            } => *conversation_id,
+            } => Some(*conversation_id),
+            Self::Presence { .. } => None,
         }
     }
 
@@ -88,6 +91,10 @@ impl InboxEvent {
                 operator_id: *account_id,
                 seq: *seq,
             }),
+            Self::Presence { operator, online } => Some(OperatorEvent::Presence {
+                operator: operator.clone(),
+                online: *online,
+            }),
         }
     }
 
@@ -100,7 +107,7 @@ impl InboxEvent {
             Self::Read {
                 account_id: reader, ..
             } => *reader == account_id,
-            Self::MessageUpdated { .. } | Self::Typing { .. } => false,
+            Self::MessageUpdated { .. } | Self::Typing { .. } | Self::Presence { .. } => false,
         }
     }
 }
@@ -187,7 +194,7 @@ mod tests {
             person_id: 4,
             message: message(7),
         };
-        assert_eq!(stored.conversation_id(), 7);
+        assert_eq!(stored.conversation_id(), Some(7));
         assert!(stored.changes_summary_for(3));
     }
 }

@@ -1,7 +1,7 @@
 //! Rate limits: keyed GCRA limiters from the `governor` crate, one per kind of request — chat
 //! messages, contact changes and identifications, client frames of any type (all per visitor),
-//! visitor creation (per client IP), and operators' login attempts (per client IP and per
-//! e-mail). A refusal names its limit and says when to retry.
+//! visitor creation (per client IP), operators' login attempts (per client IP and per
+//! e-mail), and operators' replies and socket frames (per account). A refusal names its limit and says when to retry.
 
 use crate::config::settings::{Limits, OperatorSettings};
 use governor::clock::Clock;
@@ -32,6 +32,10 @@ pub enum Limit {
     LoginsPerIp,
     /// Operator login attempts for one e-mail.
     LoginsPerAccount,
+    /// Replies of one operator account.
+    Replies,
+    /// Operator WebSocket frames of one account, all its sockets together.
+    OperatorFrames,
 }
 
 impl Limit {
@@ -44,6 +48,8 @@ impl Limit {
             Self::NewVisitors => "new_visitors",
             Self::LoginsPerIp => "logins_per_ip",
             Self::LoginsPerAccount => "logins_per_account",
+            Self::Replies => "replies",
+            Self::OperatorFrames => "operator_frames",
         }
     }
 
@@ -56,6 +62,8 @@ impl Limit {
             Self::NewVisitors => "new visitors from this address",
             Self::LoginsPerIp => "login attempts from this address",
             Self::LoginsPerAccount => "login attempts for this account",
+            Self::Replies => "replies",
+            Self::OperatorFrames => "frames",
         }
     }
 }
@@ -151,6 +159,10 @@ pub struct RateLimits {
     pub logins_per_ip: Keyed<IpAddr>,
     /// Keyed by the lower-cased e-mail tried.
     pub logins_per_account: Keyed<String>,
+    /// Keyed by account id: a reply is a visitor message's counterpart and gets its limit.
+    pub replies: Keyed<i64>,
+    /// Keyed by account id, with the visitors' frame limit.
+    pub operator_frames: Keyed<i64>,
 }
 
 impl RateLimits {
@@ -183,6 +195,16 @@ impl RateLimits {
                 Limit::LoginsPerAccount,
                 operators.login_attempts_per_minute_per_account,
                 operators.login_attempts_per_minute_per_account,
+            ),
+            replies: Keyed::new(
+                Limit::Replies,
+                limits.messages_per_minute,
+                limits.message_burst,
+            ),
+            operator_frames: Keyed::new(
+                Limit::OperatorFrames,
+                limits.frames_per_minute,
+                limits.frame_burst,
             ),
         }
     }

@@ -200,7 +200,8 @@ where
             .bind(status_name(filter.status))
             .bind(after.last_activity_at)
             .bind(after.id)
-            .bind(filter.limit.max(1))
+            // One more than a page says whether another page follows.
+            .bind(filter.limit.max(1).saturating_add(1))
             .fetch_all(&self.reads)
             .await?;
         rows.into_iter()
@@ -430,6 +431,16 @@ where
             counts.mine += mine;
         }
         Ok(counts)
+    }
+
+    async fn conversation_address(
+        &self,
+        account_id: i64,
+        conversation_id: i64,
+    ) -> StoreResult<Option<ConversationAddress>> {
+        let mut connection = self.reads.acquire().await?;
+        let found = Self::visible(&mut connection, account_id, conversation_id).await?;
+        Ok(found.map(|row| row.address()))
     }
 
     async fn conversation_summary(

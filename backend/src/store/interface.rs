@@ -10,7 +10,8 @@ use protocol::{ContactInfo, Message, PageInfo, TextFormat};
 
 use super::accounts::{Account, Credentials, EmailTaken, NewAccount, SessionLifetime};
 use super::inbox::{
-    Assignment, ConsoleReply, InboxFilter, InboxPage, ReadMark, Replied, StatusChange,
+    Assignment, ConsoleReply, ConversationAddress, InboxFilter, InboxPage, ReadMark, Replied,
+    StatusChange,
 };
 use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
 
@@ -380,6 +381,14 @@ pub trait InboxStore: Send + Sync {
         account_id: i64,
         integrations: &[String],
     ) -> StoreResult<InboxCounts>;
+
+    /// Where the conversation's events go (its person and integration), if the account sees
+    /// it: a cheap check of visibility.
+    async fn conversation_address(
+        &self,
+        account_id: i64,
+        conversation_id: i64,
+    ) -> StoreResult<Option<ConversationAddress>>;
 
     /// One conversation as the account's inbox shows it.
     async fn conversation_summary(

@@ -2,12 +2,15 @@
 //! Chromium: its page carries the console's own strict Content Security Policy and is never
 //! cached while the hashed files are cached for good, any path below `/console/` is the page
 //! (links to a conversation) while `/widget/console/` is nothing, and the login form renders with its stable accessible names,
-//! passes axe-core's WCAG rules, and draws no CSP violation.
+//! passes axe-core's WCAG rules, and draws no CSP violation. End to end, a visitor on a host
+//! page and an operator logged in to the console chat live.
 
 use backend::api::CONSOLE_CONTENT_SECURITY_POLICY;
-use headless::{DESKTOP, Driver, Session};
+use backend::config::params::ParamValue;
+use headless::{DESKTOP, Driver, HostPage, Session, shadow};
 use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use serde_json::json;
+use tests::server::INTEGRATION_ID;
 use tests::{Db, Options, TestServer};
 
 #[tokio::test]
@@ -154,4 +157,78 @@ async fn the_console_speaks_russian_to_a_russian_browser() {
     )
     .await;
     page.close().await;
+}
+
+/// Sets the console's field `css` to `value` as typing would (Leptos reads `input` events).
+async fn fill(page: &Session, css: &str, value: &str) {
+    page.js(
+        "const field = document.querySelector(arguments[0]); field.value = arguments[1]; \
+         field.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![json!(css), json!(value)],
+    )
+    .await;
+}
+
+async fn click(page: &Session, css: &str) {
+    page.js(
+        "document.querySelector(arguments[0]).click();",
+        vec![json!(css)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_visitor_and_a_console_operator_chat_live() {
+    let options = Options::default()
+        .with_widget()
+        .param("languageCode", ParamValue::Text("en".into()));
+    let server = TestServer::start(Db::Sqlite, options).await;
+    server
+        .add_operator(
+            "anna@example.com",
+            "correct horse battery",
+            &[INTEGRATION_ID],
+        )
+        .await;
+    let driver = Driver::start().await;
+    let console = login_form(&server, &driver, Some("en")).await;
+    fill(&console, "#co-email", "anna@example.com").await;
+    fill(&console, "#co-password", "correct horse battery").await;
+    click(&console, "form.co-login-form button[type=submit]").await;
+    console
+        .wait_for("the inbox", "document.querySelector('.co-inbox')")
+        .await;
+
+    let host = HostPage::start(&server.base, "").await;
+    let visitor = driver.session(DESKTOP.0, DESKTOP.1).await;
+    visitor.open_page(&host.url).await;
+    visitor.open_and_say("Where is my order?").await;
+
+    console
+        .wait_for(
+            "the visitor's message in the inbox, live",
+            "Array.from(document.querySelectorAll('.co-entry')).some(e => e.textContent.includes('Where is my order?'))",
+        )
+        .await;
+    click(&console, ".co-entry").await;
+    console
+        .wait_for(
+            "the conversation open",
+            "document.querySelector('.co-log')?.textContent.includes('Where is my order?')",
+        )
+        .await;
+    fill(&console, "textarea.co-input", "It ships today").await;
+    click(&console, "form.co-composer button[type=submit]").await;
+    visitor
+        .wait_for(
+            "the console's reply in the widget",
+            &format!(
+                "Array.from({}.querySelectorAll('.cw-msg-other')).some(m => m.textContent.includes('It ships today'))",
+                shadow()
+            ),
+        )
+        .await;
+    assert_eq!(console.csp_violations().await, json!([]));
+    visitor.close().await;
+    console.close().await;
 }

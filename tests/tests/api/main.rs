@@ -23,6 +23,8 @@ mod metrics;
 mod onec;
 mod operator_auth;
 mod operator_cli;
+mod operator_inbox;
+mod operator_live;
 mod privacy;
 mod rate_limits;
 mod signers;

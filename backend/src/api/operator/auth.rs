@@ -15,7 +15,7 @@ use crate::auth::password::{self, Verdict};
 use crate::auth::token;
 use crate::config::settings::OperatorSettings;
 use crate::state::AppState;
-use crate::store::{Account, SessionLifetime, normalize_email, now_ms};
+use crate::store::{Account, SessionLifetime, StoreError, normalize_email, now_ms};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -30,6 +30,12 @@ use std::net::SocketAddr;
 pub const SESSION_COOKIE: &str = "webchat_operator";
 /// Largest login body: an e-mail and a password with room to spare.
 pub const MAX_LOGIN_BYTES: usize = 4 * 1024;
+/// The subprotocol the operator WebSocket speaks; the server answers a handshake with it.
+pub const SOCKET_PROTOCOL: &str = "webchat.operator";
+/// An API client's token rides in the handshake as one more offered subprotocol,
+/// `bearer.TOKEN` (browsers cannot set `Authorization` on a WebSocket; a query string would
+/// end up in access logs). The server never echoes it.
+pub const BEARER_PROTOCOL_PREFIX: &str = "bearer.";
 
 /// The operator a request speaks for, from its session cookie or bearer token.
 #[derive(Debug, Clone)]
@@ -86,9 +92,11 @@ fn presented(headers: &HeaderMap) -> Option<Presented<'_>> {
 /// Whether a cookie-authenticated request may go on: reads always, changes only from the
 /// server's own origin.
 fn origin_allowed(method: &Method, headers: &HeaderMap, public_url: &str) -> bool {
-    if method == Method::GET || method == Method::HEAD {
-        return true;
-    }
+    method == Method::GET || method == Method::HEAD || same_origin(headers, public_url)
+}
+
+/// Whether the request's `Origin` is the server's own.
+fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
     headers
         .get(header::ORIGIN)
         .and_then(|value| value.to_str().ok())
@@ -103,25 +111,10 @@ fn lifetime(settings: &OperatorSettings) -> SessionLifetime {
     }
 }
 
-impl FromRequestParts<AppState> for OperatorSession {
-    type Rejection = OperatorApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = match presented(&parts.headers).ok_or(OperatorApiError::NotLoggedIn)? {
-            Presented::Bearer(token) => token.to_owned(),
-            Presented::Cookie(token) => {
-                if !origin_allowed(&parts.method, &parts.headers, &state.public_url) {
-                    return Err(OperatorApiError::Csrf {
-                        public_url: state.public_url.clone(),
-                    });
-                }
-                token
-            }
-        };
-        let token_hash = token::hash(&token);
+impl OperatorSession {
+    /// The session whose token is `token`, if it is still open (using it keeps it open).
+    async fn by_token(state: &AppState, token: &str) -> Result<Self, OperatorApiError> {
+        let token_hash = token::hash(token);
         let account = state
             .store
             .session(&token_hash, lifetime(&state.operators), now_ms())
@@ -140,6 +133,66 @@ impl FromRequestParts<AppState> for OperatorSession {
             integrations,
             token_hash,
         })
+    }
+
+    /// The session of a WebSocket handshake: a `bearer.TOKEN` subprotocol, or the cookie with
+    /// an `Origin` equal to `public_url` although the handshake is a GET, since browsers send
+    /// cookies with cross-site WebSocket handshakes and no CORS check guards a socket.
+    pub async fn of_socket(
+        headers: &HeaderMap,
+        state: &AppState,
+    ) -> Result<Self, OperatorApiError> {
+        let bearer = headers
+            .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .find_map(|offered| offered.trim().strip_prefix(BEARER_PROTOCOL_PREFIX));
+        if let Some(token) = bearer {
+            return Self::by_token(state, token).await;
+        }
+        match presented(headers).ok_or(OperatorApiError::NotLoggedIn)? {
+            Presented::Bearer(token) => Self::by_token(state, token).await,
+            Presented::Cookie(token) => {
+                if !same_origin(headers, &state.public_url) {
+                    return Err(OperatorApiError::Csrf {
+                        public_url: state.public_url.clone(),
+                    });
+                }
+                Self::by_token(state, &token).await
+            }
+        }
+    }
+
+    /// Whether the session is still open: not logged out, not expired. A live socket asks at
+    /// each heartbeat, which also keeps a session in use from going idle.
+    pub async fn is_open(&self, state: &AppState) -> Result<bool, StoreError> {
+        let found = state
+            .store
+            .session(&self.token_hash, lifetime(&state.operators), now_ms())
+            .await?;
+        Ok(found.is_some())
+    }
+}
+
+impl FromRequestParts<AppState> for OperatorSession {
+    type Rejection = OperatorApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match presented(&parts.headers).ok_or(OperatorApiError::NotLoggedIn)? {
+            Presented::Bearer(token) => Self::by_token(state, token).await,
+            Presented::Cookie(token) => {
+                if !origin_allowed(&parts.method, &parts.headers, &state.public_url) {
+                    return Err(OperatorApiError::Csrf {
+                        public_url: state.public_url.clone(),
+                    });
+                }
+                Self::by_token(state, &token).await
+            }
+        }
     }
 }
 

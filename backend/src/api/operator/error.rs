@@ -27,12 +27,26 @@ pub enum OperatorApiError {
     TooLarge { limit: usize },
     #[error("{0}")]
     BadRequest(String),
+    #[error("no such conversation among the operator's integrations")]
+    NotFound,
+    #[error("{}", already_assigned(.assignee.as_deref()))]
+    AlreadyAssigned { assignee: Option<String> },
+    #[error("this client_id belongs to another message of the conversation; use a new one")]
+    ClientIdTaken,
     #[error("{0}; retry later")]
     RateLimited(Refusal),
     #[error("internal error")]
     Store(#[from] StoreError),
     #[error("internal error")]
     Password(#[from] PasswordError),
+}
+
+/// The 409 of a take that lost the race names who won it.
+fn already_assigned(assignee: Option<&str>) -> String {
+    match assignee {
+        Some(name) => format!("the conversation was assigned to {name} in the meantime"),
+        None => "the conversation was left unassigned in the meantime".to_owned(),
+    }
 }
 
 impl OperatorApiError {
@@ -43,6 +57,9 @@ impl OperatorApiError {
             Self::Csrf { .. } => (StatusCode::FORBIDDEN, "csrf"),
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Self::AlreadyAssigned { .. } => (StatusCode::CONFLICT, "already_assigned"),
+            Self::ClientIdTaken => (StatusCode::CONFLICT, "client_id_taken"),
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Store(_) | Self::Password(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -1,9 +1,12 @@
 //! The operator API under `/api/v1/operator/`: what the console and other operator clients
 //! call. Every route but login authenticates with [`auth::OperatorSession`].
 
+mod actions;
 pub mod auth;
+mod conversations;
 mod error;
 pub mod json_body;
+mod socket;
 
 pub use auth::OperatorSession;
 pub use error::OperatorApiError;
@@ -19,4 +22,26 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/operator/login", post(auth::login))
         .route("/api/v1/operator/logout", post(auth::logout))
         .route("/api/v1/operator/me", get(auth::me))
+        .route("/api/v1/operator/ws", get(socket::connect))
+        .route("/api/v1/operator/conversations", get(conversations::list))
+        .route(
+            "/api/v1/operator/conversations/{id}/messages",
+            get(conversations::messages).post(actions::reply),
+        )
+        .route(
+            "/api/v1/operator/conversations/{id}/assign",
+            post(actions::assign),
+        )
+        .route(
+            "/api/v1/operator/conversations/{id}/close",
+            post(actions::close),
+        )
+        .route(
+            "/api/v1/operator/conversations/{id}/reopen",
+            post(actions::reopen),
+        )
+        .route(
+            "/api/v1/operator/conversations/{id}/read",
+            post(actions::read),
+        )
 }

@@ -1,6 +1,7 @@
 //! One widget's WebSocket session: a writer that drains an outbound queue into the socket and a
 //! reader that handles client frames, hub events and heartbeats, run together under `select!`.
-//! Generic over `Sink`/`Stream` so tests drive it with channels.
+//! Generic over `Sink`/`Stream` so tests drive it with channels. The writer, the heartbeat and the
+//! typing throttle are [`crate::live::socket`]'s, shared with the operator socket.
 //!
 //! This file holds that loop and what it dispatches to; the rest is apart:
 //! - `parse.rs`: a client's frame read and checked without the store (refusals as values);
@@ -8,7 +9,6 @@
 //!   `typing` goes to the integration's operators from here, throttled;
 //! - `refill.rs`: what the client gets from the store (welcome, catch-up, history pages, the
 //!   resync of a lagging or reordered feed) and the delivery of live messages;
-//! - `writer.rs`: the task that drains the outbound queue into the socket;
 //! - `tests.rs`: the session driven over channels on real stores, heartbeats on paused time.
 //!
 //! Delivery keeps what the client has of its conversation ([`Delivered`]): a message it has is
@@ -20,17 +20,20 @@
 //! `history` frames. Every frame thus stays within the socket's limits however long the
 //! conversation.
 
-mod parse;
+pub mod parse;
 mod refill;
 mod requests;
 #[cfg(test)]
 mod tests;
-mod writer;
 
 use crate::config::integrations::Integration;
 use crate::live::delivered::Delivered;
 use crate::live::hub::{HubEvent, Subscription};
 use crate::live::operators::InboxEvent;
+use crate::live::socket::heartbeat::{Beat, Heartbeat};
+use crate::live::socket::typing::TypingThrottle;
+use crate::live::socket::writer::{OUTBOUND_CAPACITY, Outbound, Peer, write};
+use crate::live::socket::{drive, shutting_down};
 use crate::net::ratelimit;
 use crate::state::AppState;
 use crate::store::{NewMessage, StoreError, Visitor};
@@ -39,19 +42,8 @@ use futures_util::{Sink, Stream, StreamExt};
 use parse::{Incoming, Refusal};
 use protocol::{ClientFrame, ErrorCode, ServerFrame, close_code};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
-use tokio::time::{Instant, MissedTickBehavior};
-use writer::{OUTBOUND_CAPACITY, Outbound, write};
-
-/// Heartbeat intervals without a word from the peer before it is considered dead: it is closed
-/// at the next beat, so after between three and four intervals of silence.
-const SILENT_INTERVALS: u32 = 3;
-/// Least time between two typing notices of a session that reach operators: a widget sends one
-/// per keystroke burst, and operators need to know only that the visitor still types.
-const TYPING_INTERVAL: Duration = Duration::from_secs(2);
-/// Time the writer gets to flush the last frames after the reader ends.
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+use tokio::time::Instant;
 
 /// What the client saw last: the server sends exactly the messages after it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -81,7 +73,7 @@ pub async fn run<S, R, E>(
 {
     let _open = crate::telemetry::session_opened();
     let (outbound, queue) = mpsc::channel(OUTBOUND_CAPACITY);
-    let mut writer = Box::pin(write(sink, queue, visitor.id));
+    let writer = write(sink, queue, Peer::Visitor(visitor.id));
     let subscription = state.hub.subscribe(visitor.person_id);
     let session = Session {
         state,
@@ -94,37 +86,7 @@ pub async fn run<S, R, E>(
         new_token: None,
         typing: TypingThrottle::default(),
     };
-    tokio::select! {
-        () = &mut writer => {}
-        () = session.read(stream, resume) => {
-            // The reader dropped its queue sender: the writer ends once the queue is drained.
-            let _ = tokio::time::timeout(FLUSH_TIMEOUT, writer).await;
-        }
-    }
-}
-
-/// Completes when the server starts shutting down (or its state is gone).
-async fn shutting_down(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
-    let _ = shutdown.wait_for(|stopping| *stopping).await;
-}
-
-/// Lets a typing notice through once per [`TYPING_INTERVAL`].
-#[derive(Debug, Default)]
-struct TypingThrottle {
-    passed_at: Option<Instant>,
-}
-
-impl TypingThrottle {
-    /// Whether a notice at `now` goes through (and counts as the last one that did).
-    fn admits(&mut self, now: Instant) -> bool {
-        let due = self
-            .passed_at
-            .is_none_or(|last| now.duration_since(last) >= TYPING_INTERVAL);
-        if due {
-            self.passed_at = Some(now);
-        }
-        due
-    }
+    drive(writer, session.read(stream, resume)).await;
 }
 
 /// A session's reader: who it speaks for and what its client has.
@@ -135,7 +97,7 @@ struct Session {
     subscription: Subscription,
     conversation_id: Option<i64>,
     delivered: Delivered,
-    outbound: mpsc::Sender<Outbound>,
+    outbound: mpsc::Sender<Outbound<ServerFrame>>,
     /// The visitor token identification just issued, for the `identified` frame.
     new_token: Option<String>,
     /// When typing notices may go to operators again.
@@ -151,20 +113,13 @@ impl Session {
             self.internal_error(&error, None).await;
             return;
         }
-        let interval = Duration::from_secs(self.state.limits.heartbeat_secs.max(1));
-        let mut heartbeat = tokio::time::interval_at(Instant::now() + interval, interval);
-        // After a stall (a slow store, a full queue) the beats resume spaced, not in a burst
-        // that would count a peer silent while its pongs wait unread.
-        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut heartbeat = Heartbeat::every(self.state.limits.heartbeat_secs);
         let mut shutdown = self.state.shutdown.clone();
-        // Beats since the peer last said anything (a pong, a frame): counted rather than timed,
-        // so when a peer is dropped depends on the beats alone.
-        let mut silent_beats = 0;
         loop {
             let flow = tokio::select! {
                 incoming = stream.next() => match incoming {
                     Some(Ok(message)) => {
-                        silent_beats = 0;
+                        heartbeat.heard();
                         self.incoming(message).await
                     }
                     Some(Err(_)) | None => Flow::Stop,
@@ -172,14 +127,10 @@ impl Session {
                 event = self.subscription.receiver.recv() => {
                     self.event(event.map(Arc::unwrap_or_clone)).await
                 }
-                _ = heartbeat.tick() => {
-                    if silent_beats == SILENT_INTERVALS {
-                        self.close(close_code::TIMEOUT, "no heartbeat").await
-                    } else {
-                        silent_beats += 1;
-                        self.send(Outbound::Ping).await
-                    }
-                }
+                beat = heartbeat.beat() => match beat {
+                    Beat::Silent => self.close(close_code::TIMEOUT, "no heartbeat").await,
+                    Beat::Ping => self.send(Outbound::Ping).await,
+                },
                 () = shutting_down(&mut shutdown) => {
                     self.close(close_code::GOING_AWAY, "server shutting down").await
                 }
@@ -234,7 +185,8 @@ impl Session {
         }
     }
 
-    /// `typing`: tells the integration's operators, at most once per [`TYPING_INTERVAL`]
+    /// `typing`: tells the integration's operators, at most once per
+    /// [`crate::live::socket::typing::TYPING_INTERVAL`]
     /// (the rest are dropped unanswered: a typing notice is a hint, never stored), once the
     /// visitor has a conversation.
     async fn typing(&mut self) -> Flow {
@@ -373,7 +325,7 @@ impl Session {
         Flow::Stop
     }
 
-    async fn send(&self, item: Outbound) -> Flow {
+    async fn send(&self, item: Outbound<ServerFrame>) -> Flow {
         match self.outbound.send(item).await {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Stop,

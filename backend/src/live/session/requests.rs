@@ -8,7 +8,7 @@ use super::{Flow, Session, parse};
 use crate::auth::{matching_key, visitor_token};
 use crate::live::history::Page;
 use crate::live::hub::HubEvent;
-use crate::live::operators::InboxEvent;
+use crate::live::publish;
 use crate::store::{Appended, Identified, NewMessage, StoreError, TokenRotation, Visitor};
 use protocol::{ErrorCode, ServerFrame};
 
@@ -37,16 +37,12 @@ impl Session {
                 if let Appended::Created(created) = appended {
                     crate::telemetry::visitor_message_stored(started);
                     self.delivered.acked(created.seq);
-                    let person_id = self.visitor.person_id;
-                    self.state
-                        .operator_hub
-                        .publish_with(&self.visitor.integration_id, || InboxEvent::Message {
-                            person_id,
-                            message: created.clone(),
-                        });
-                    self.state
-                        .hub
-                        .publish(&person_id, HubEvent::Message(created));
+                    publish::stored_message(
+                        &self.state,
+                        &self.visitor.integration_id,
+                        self.visitor.person_id,
+                        created,
+                    );
                 }
                 self.frame(ServerFrame::Ack { client_id, message }).await
             }

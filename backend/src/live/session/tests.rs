@@ -490,12 +490,12 @@ async fn a_silent_peer_is_closed_with_timeout_after_the_missed_heartbeats() {
     assert_eq!(code, close_code::TIMEOUT);
     assert_eq!(
         pings,
-        super::SILENT_INTERVALS,
+        crate::live::socket::heartbeat::SILENT_INTERVALS,
         "a ping each interval until then"
     );
     // Closed at the first beat past three silent intervals, give or take the moment between
     // the session's clock and the test's, and the timer's millisecond.
-    let beat = interval * (super::SILENT_INTERVALS + 1);
+    let beat = interval * (crate::live::socket::heartbeat::SILENT_INTERVALS + 1);
     assert!(
         silent.abs_diff(beat) < Duration::from_millis(100),
         "closed after {silent:?}"
@@ -693,18 +693,6 @@ async fn operators_hear_the_visitor_write_and_type_and_the_visitor_sees_them_rea
             "another conversation's typing is not shown"
         );
     }
-}
-
-#[test]
-fn typing_passes_once_per_interval() {
-    let mut throttle = super::TypingThrottle::default();
-    let start = Instant::now();
-    let interval = super::TYPING_INTERVAL;
-    assert!(throttle.admits(start));
-    assert!(!throttle.admits(start + interval / 2));
-    assert!(throttle.admits(start + interval));
-    assert!(!throttle.admits(start + interval + interval / 2));
-    assert!(throttle.admits(start + interval * 3));
 }
 
 /// The next event operators of the world's integration hear, waited for at most [`PATIENCE`].

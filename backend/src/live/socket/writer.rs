@@ -1,9 +1,11 @@
-//! The session's writer: drains the queue the reader fills into the socket, so a slow peer
-//! slows only its own session and the reader never waits on the network.
+//! A socket's writer: drains the queue its reader fills into the socket, so a slow peer slows
+//! only its own session and the reader never waits on the network. Generic over the frames it
+//! serializes: a widget's [`ServerFrame`]s, an operator's `OperatorEvent`s.
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage};
 use futures_util::{Sink, SinkExt};
-use protocol::ServerFrame;
+use serde::Serialize;
+use std::fmt;
 use tokio::sync::mpsc;
 
 /// Frames queued for the writer before the reader waits for it.
@@ -12,18 +14,35 @@ pub const OUTBOUND_CAPACITY: usize = 64;
 /// What the writer sends. Frames are boxed: the queue allocates its slots up front, and an
 /// idle session should not hold room for dozens of full frames.
 #[derive(Debug)]
-pub enum Outbound {
-    Frame(Box<ServerFrame>),
+pub enum Outbound<F> {
+    Frame(Box<F>),
     Ping,
     Close(u16, &'static str),
 }
 
+/// Whose socket it is, as the log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    Visitor(i64),
+    Operator(i64),
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Visitor(id) => write!(f, "visitor {id}"),
+            Self::Operator(id) => write!(f, "operator {id}"),
+        }
+    }
+}
+
 /// Drains `queue` into `sink`. A send that fails ends the session (the socket is of no more
 /// use) and is logged with its reason: a peer gone, or a frame the socket's limits refuse.
-pub async fn write<S>(mut sink: S, mut queue: mpsc::Receiver<Outbound>, visitor: i64)
+pub async fn write<S, F>(mut sink: S, mut queue: mpsc::Receiver<Outbound<F>>, peer: Peer)
 where
     S: Sink<WsMessage> + Unpin,
-    S::Error: std::fmt::Display,
+    S::Error: fmt::Display,
+    F: Serialize,
 {
     while let Some(item) = queue.recv().await {
         let (message, bytes) = match item {
@@ -33,7 +52,7 @@ where
                     (WsMessage::text(json), bytes)
                 }
                 Err(error) => {
-                    tracing::error!(%error, visitor, "cannot serialize a server frame");
+                    tracing::error!(%error, %peer, "cannot serialize a server frame");
                     continue;
                 }
             },
@@ -44,24 +63,25 @@ where
                     reason: reason.into(),
                 }));
                 if let Err(error) = sink.send(close).await {
-                    tracing::warn!(%error, visitor, code, "cannot send the close frame");
+                    tracing::warn!(%error, %peer, code, "cannot send the close frame");
                 }
                 break;
             }
         };
         if let Err(error) = sink.send(message).await {
-            tracing::warn!(%error, visitor, bytes, "cannot send a frame; ending the session");
+            tracing::warn!(%error, %peer, bytes, "cannot send a frame; ending the session");
             break;
         }
     }
     if let Err(error) = sink.close().await {
-        tracing::debug!(%error, visitor, "closing the socket failed");
+        tracing::debug!(%error, %peer, "closing the socket failed");
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use protocol::ServerFrame;
     use std::pin::Pin;
     use std::sync::{Arc, Mutex};
     use std::task::{Context, Poll};
@@ -127,13 +147,13 @@ mod tests {
         let frame = Outbound::Frame(Box::new(ServerFrame::Pong));
         outbound.send(frame).await.unwrap();
         drop(outbound);
-        write(Refusing, queue, 7).await;
+        write(Refusing, queue, Peer::Visitor(7)).await;
         let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         assert!(log.contains("WARN"), "{log}");
         assert!(log.contains("cannot send a frame"), "{log}");
         assert!(log.contains("Space limit exceeded"), "{log}");
         assert!(
-            log.contains("visitor=7") && log.contains("bytes=15"),
+            log.contains("peer=visitor 7") && log.contains("bytes=15"),
             "{log}"
         );
     }

@@ -1,0 +1,323 @@
+//! `GET /api/v1/operator/ws`: an operator's live socket. It hears every conversation of the
+//! operator's integrations through the operator hub and turns each event into
+//! `OperatorEvent`s: the event itself, and for one that changes a conversation, the
+//! conversation's summary as this operator sees it and the inbox counts. It takes `typing` (for
+//! the visitor and the other operators, throttled) and `ping` frames. While it is open its
+//! operator is online for the others ([`crate::live::presence`]).
+//!
+//! Authenticated at the handshake like the routes (the cookie with a same-origin `Origin`, or a
+//! `bearer.TOKEN` subprotocol, see [`OperatorSession::of_socket`]); it ends when the session
+//! does (checked at every heartbeat), when the peer goes silent, or at shutdown. Its frames are
+//! bounded like a widget's, and it shares the widget socket's writer and heartbeat.
+
+use super::OperatorSession;
+use super::auth::SOCKET_PROTOCOL;
+use super::error::OperatorApiError;
+use crate::api::chat::SocketBuffers;
+use crate::live::hub::HubEvent;
+use crate::live::operators::{InboxEvent, OperatorHub};
+use crate::live::socket::heartbeat::{Beat, Heartbeat};
+use crate::live::socket::typing::TypingThrottle;
+use crate::live::socket::writer::{OUTBOUND_CAPACITY, Outbound, Peer, write};
+use crate::live::socket::{drive, shutting_down};
+use crate::net::listener::ConnectionSlot;
+use crate::state::AppState;
+use axum::extract::ws::Message as WsMessage;
+use axum::extract::{Extension, State, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use futures_util::stream::{BoxStream, SelectAll};
+use futures_util::{Sink, Stream, StreamExt};
+use protocol::close_code;
+use protocol::operator::{Assignee, OperatorClientFrame, OperatorEvent};
+use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// What the operator hub says, from all the operator's integrations at once.
+type InboxEvents = SelectAll<BoxStream<'static, Result<Arc<InboxEvent>, RecvError>>>;
+
+/// `GET /api/v1/operator/ws`.
+pub async fn connect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    connection: Option<Extension<ConnectionSlot>>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, OperatorApiError> {
+    let session = OperatorSession::of_socket(&headers, &state).await?;
+    Ok(SocketBuffers::for_limits(&state.limits)
+        .apply(upgrade)
+        .protocols([SOCKET_PROTOCOL])
+        .on_upgrade(move |socket| async move {
+            let _held = connection;
+            let (sink, stream) = socket.split();
+            run(sink, stream, state, session).await;
+        }))
+}
+
+/// Runs the socket until the peer leaves, goes silent, its session ends, or the server shuts
+/// down.
+async fn run<S, R, E>(sink: S, stream: R, state: AppState, session: OperatorSession)
+where
+    S: Sink<WsMessage> + Unpin + Send,
+    S::Error: std::fmt::Display,
+    R: Stream<Item = Result<WsMessage, E>> + Unpin + Send,
+{
+    let (outbound, queue) = mpsc::channel(OUTBOUND_CAPACITY);
+    let writer = write(sink, queue, Peer::Operator(session.account_id));
+    let events = inbox_events(&state.operator_hub, &session.integrations);
+    // Subscribed first: an operator arriving meanwhile is either listed or heard.
+    let me = Assignee {
+        id: session.account_id,
+        name: session.name.clone(),
+    };
+    let (_attendance, colleagues) =
+        state
+            .presence
+            .arrive(&state.operator_hub, me, &session.integrations);
+    let socket = Socket {
+        state,
+        session,
+        outbound,
+        typing: TypingThrottle::default(),
+    };
+    drive(writer, socket.read(stream, events, colleagues)).await;
+}
+
+/// One subscription per integration, merged.
+fn inbox_events(hub: &Arc<OperatorHub>, integrations: &[String]) -> InboxEvents {
+    futures_util::stream::select_all(integrations.iter().map(|integration_id| {
+        let subscription = hub.subscribe(integration_id.clone());
+        futures_util::stream::unfold(subscription, |mut subscription| async move {
+            match subscription.receiver.recv().await {
+                Err(RecvError::Closed) => None,
+                heard => Some((heard, subscription)),
+            }
+        })
+        .boxed()
+    }))
+}
+
+/// Whether the socket goes on.
+enum Flow {
+    Continue,
+    Stop,
+}
+
+struct Socket {
+    state: AppState,
+    session: OperatorSession,
+    outbound: mpsc::Sender<Outbound<OperatorEvent>>,
+    typing: TypingThrottle,
+}
+
+impl Socket {
+    async fn read<R, E>(mut self, mut stream: R, mut events: InboxEvents, online: Vec<Assignee>)
+    where
+        R: Stream<Item = Result<WsMessage, E>> + Unpin,
+    {
+        if let Flow::Stop = self.counts().await {
+            return;
+        }
+        for operator in online {
+            let event = OperatorEvent::Presence {
+                operator,
+                online: true,
+            };
+            if let Flow::Stop = self.event_frame(event).await {
+                return;
+            }
+        }
+        let mut heartbeat = Heartbeat::every(self.state.limits.heartbeat_secs);
+        let mut shutdown = self.state.shutdown.clone();
+        loop {
+            let flow = tokio::select! {
+                incoming = stream.next() => match incoming {
+                    Some(Ok(message)) => {
+                        heartbeat.heard();
+                        self.incoming(message).await
+                    }
+                    Some(Err(_)) | None => Flow::Stop,
+                },
+                Some(event) = events.next() => self.event(event).await,
+                beat = heartbeat.beat() => match beat {
+                    Beat::Silent => self.close(close_code::TIMEOUT, "no heartbeat").await,
+                    Beat::Ping => self.beat().await,
+                },
+                () = shutting_down(&mut shutdown) => {
+                    self.close(close_code::GOING_AWAY, "server shutting down").await
+                }
+            };
+            if matches!(flow, Flow::Stop) {
+                return;
+            }
+        }
+    }
+
+    /// A heartbeat: the session must still be open (logged out or expired ends the socket).
+    async fn beat(&self) -> Flow {
+        match self.session.is_open(&self.state).await {
+            Ok(false) => self.close(close_code::LOGGED_OUT, "logged out").await,
+            Ok(true) => self.send(Outbound::Ping).await,
+            Err(error) => {
+                // The store will answer again; the socket need not end for it.
+                tracing::warn!(%error, account = self.session.account_id, "session check failed");
+                self.send(Outbound::Ping).await
+            }
+        }
+    }
+
+    /// A client frame, counted against the account's frame limit whatever it is. Frames over
+    /// the limit and frames that do not parse are dropped: neither is ever stored.
+    async fn incoming(&mut self, message: WsMessage) -> Flow {
+        let frame = match message {
+            WsMessage::Text(text) => serde_json::from_str::<OperatorClientFrame>(text.as_str())
+                .map_err(|error| error.to_string()),
+            WsMessage::Binary(_) => Err("frames are JSON text, not binary".to_owned()),
+            WsMessage::Ping(_) | WsMessage::Pong(_) => return Flow::Continue,
+            WsMessage::Close(_) => return Flow::Stop,
+        };
+        let account = self.session.account_id;
+        if let Err(refusal) = self.state.rate_limits.operator_frames.check(&account) {
+            tracing::debug!(account, %refusal, "operator frame refused");
+            crate::telemetry::rate_limited(refusal.limit.name());
+            return Flow::Continue;
+        }
+        match frame {
+            Ok(OperatorClientFrame::Ping) => self.event_frame(OperatorEvent::Pong).await,
+            Ok(OperatorClientFrame::Typing { conversation_id }) => {
+                self.typing(conversation_id).await
+            }
+            Err(reason) => {
+                tracing::debug!(account, reason, "operator frame not understood");
+                Flow::Continue
+            }
+        }
+    }
+
+    /// `typing`: the visitor sees the operator's name typing, the other operators too; at
+    /// most once per throttle interval, and only in a conversation the operator sees.
+    async fn typing(&mut self, conversation_id: i64) -> Flow {
+        if !self.typing.admits(Instant::now()) {
+            return Flow::Continue;
+        }
+        let account_id = self.session.account_id;
+        match self
+            .state
+            .store
+            .conversation_address(account_id, conversation_id)
+            .await
+        {
+            Ok(Some(conversation)) => {
+                let name = self.session.name.clone();
+                self.state.hub.publish(
+                    &conversation.person_id,
+                    HubEvent::Typing {
+                        conversation_id,
+                        name: name.clone(),
+                    },
+                );
+                self.state.operator_hub.publish(
+                    &conversation.integration_id,
+                    InboxEvent::Typing {
+                        conversation_id,
+                        operator: Some(Assignee {
+                            id: account_id,
+                            name,
+                        }),
+                    },
+                );
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, account_id, "typing not passed on"),
+        }
+        Flow::Continue
+    }
+
+    /// An event of the operator's integrations, as this operator sees it.
+    async fn event(&mut self, event: Result<Arc<InboxEvent>, RecvError>) -> Flow {
+        let event = match event {
+            Ok(event) => event,
+            Err(RecvError::Lagged(missed)) => {
+                // The summaries it missed come with the next change of each conversation;
+                // the counts are right again at once.
+                tracing::debug!(missed, "operator socket lagged");
+                return self.counts().await;
+            }
+            Err(RecvError::Closed) => return Flow::Continue,
+        };
+        let me = self.session.account_id;
+        // An operator's own typing and arrival are news to the others only.
+        if let InboxEvent::Typing {
+            operator: Some(operator),
+            ..
+        }
+        | InboxEvent::Presence { operator, .. } = &*event
+            && operator.id == me
+        {
+            return Flow::Continue;
+        }
+        if let Some(frame) = event.operator_event()
+            && let Flow::Stop = self.event_frame(frame).await
+        {
+            return Flow::Stop;
+        }
+        let Some(conversation_id) = event.conversation_id() else {
+            return Flow::Continue;
+        };
+        if !event.changes_summary_for(me) {
+            return Flow::Continue;
+        }
+        match self
+            .state
+            .store
+            .conversation_summary(me, conversation_id)
+            .await
+        {
+            Ok(Some(conversation)) => {
+                if let Flow::Stop = self
+                    .event_frame(OperatorEvent::Conversation { conversation })
+                    .await
+                {
+                    return Flow::Stop;
+                }
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, account = me, "summary not sent"),
+        }
+        self.counts().await
+    }
+
+    /// The unread counts of the operator's views.
+    async fn counts(&self) -> Flow {
+        let counts = self
+            .state
+            .store
+            .inbox_counts(self.session.account_id, &self.session.integrations)
+            .await;
+        match counts {
+            Ok(counts) => self.event_frame(OperatorEvent::Counts { counts }).await,
+            Err(error) => {
+                tracing::warn!(%error, account = self.session.account_id, "counts not sent");
+                Flow::Continue
+            }
+        }
+    }
+
+    async fn event_frame(&self, event: OperatorEvent) -> Flow {
+        self.send(Outbound::Frame(Box::new(event))).await
+    }
+
+    async fn close(&self, code: u16, reason: &'static str) -> Flow {
+        let _ = self.outbound.send(Outbound::Close(code, reason)).await;
+        Flow::Stop
+    }
+
+    async fn send(&self, item: Outbound<OperatorEvent>) -> Flow {
+        match self.outbound.send(item).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        }
+    }
+}

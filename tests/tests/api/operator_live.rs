@@ -1,0 +1,291 @@
+//! The operator WebSocket, on both engines: what operators hear live (a visitor's message with
+//! the summary and counts, each other's assignments, typing both ways, a 1C operator's reply
+//! with its name), how it is authenticated (bearer subprotocol, or the cookie from the
+//! server's own origin only) and that it ends with the session; and a console reply on a
+//! bridged integration reaching the collaboration server as `createUser` once, then
+//! `createMessage`.
+
+use crate::bridge::inbound;
+use crate::operator_inbox::{boris, server_with_anna};
+use crate::support::{say, visitor};
+use protocol::operator::{
+    AssignRequest, AssignTarget, ConversationSummary, OperatorClientFrame, OperatorEvent,
+};
+use protocol::webhook::Command;
+use protocol::{AuthorKind, ClientFrame, ServerFrame};
+use tests::fake_collab::FakeCollaborationServer;
+use tests::operator::OperatorSocket;
+use tests::server::WEBHOOK_TOKEN;
+use tests::{Options, engines};
+use tokio_tungstenite::tungstenite;
+
+fn take() -> AssignRequest {
+    AssignRequest {
+        operator: AssignTarget::Me,
+    }
+}
+
+/// The next conversation summary `socket` hears for conversation `id`.
+async fn summary_of(socket: &mut OperatorSocket, id: i64) -> ConversationSummary {
+    socket
+        .until(|event| match event {
+            OperatorEvent::Conversation { conversation } if conversation.id == id => {
+                Some(conversation)
+            }
+            _ => None,
+        })
+        .await
+}
+
+#[tokio::test]
+async fn an_operator_hears_a_visitors_message_live_with_the_summary_and_counts() {
+    for db in engines() {
+        let (server, anna) = server_with_anna(db, Options::default()).await;
+        let mut socket = anna.socket().await;
+        match socket.next().await {
+            OperatorEvent::Counts { counts } => assert_eq!(counts.all, 0, "{db:?}"),
+            other => panic!("{db:?}: expected the counts first, got {other:?}"),
+        }
+        let (_, mut client) = visitor(&server).await;
+        let sent = say(&mut client, "v-1", "Hello?").await;
+        match socket.next().await {
+            OperatorEvent::Message { message } => assert_eq!(message, sent, "{db:?}"),
+            other => panic!("{db:?}: expected the message, got {other:?}"),
+        }
+        let summary = summary_of(&mut socket, sent.conversation_id).await;
+        assert_eq!(summary.unread, 1, "{db:?}");
+        match socket.next().await {
+            OperatorEvent::Counts { counts } => {
+                assert_eq!((counts.all, counts.unassigned), (1, 1), "{db:?}");
+            }
+            other => panic!("{db:?}: expected the counts, got {other:?}"),
+        }
+        socket.send(&OperatorClientFrame::Ping).await;
+        assert_eq!(socket.next().await, OperatorEvent::Pong);
+    }
+}
+
+#[tokio::test]
+async fn typing_goes_both_ways() {
+    for db in engines() {
+        let (server, anna) = server_with_anna(db, Options::default()).await;
+        let boris = boris(&server).await;
+        let (_, mut client) = visitor(&server).await;
+        let id = say(&mut client, "v-1", "Hello?").await.conversation_id;
+        let mut anna_socket = anna.socket().await;
+        let mut boris_socket = boris.socket().await;
+        client.send(&ClientFrame::Typing).await;
+        let typing = anna_socket
+            .until(|event| match event {
+                OperatorEvent::Typing {
+                    conversation_id,
+                    operator,
+                } => Some((conversation_id, operator)),
+                _ => None,
+            })
+            .await;
+        assert_eq!(typing, (id, None), "{db:?}: the visitor types");
+
+        anna_socket
+            .send(&OperatorClientFrame::Typing {
+                conversation_id: id,
+            })
+            .await;
+        match client.next().await {
+            ServerFrame::Typing { name } => assert_eq!(name, anna.profile.name, "{db:?}"),
+            other => panic!("{db:?}: expected typing, got {other:?}"),
+        }
+        let typist = boris_socket
+            .until(|event| match event {
+                OperatorEvent::Typing {
+                    operator: Some(operator),
+                    ..
+                } => Some(operator),
+                _ => None,
+            })
+            .await;
+        assert_eq!(typist.id, anna.profile.id, "{db:?}: Boris sees Anna typing");
+    }
+}
+
+#[tokio::test]
+async fn each_operator_sees_the_others_assignment_live() {
+    for db in engines() {
+        let (server, anna) = server_with_anna(db, Options::default()).await;
+        let boris = boris(&server).await;
+        let (_, mut first) = visitor(&server).await;
+        let first = say(&mut first, "v-1", "one").await.conversation_id;
+        let (_, mut second) = visitor(&server).await;
+        let second = say(&mut second, "v-1", "two").await.conversation_id;
+        let mut anna_socket = anna.socket().await;
+        let mut boris_socket = boris.socket().await;
+
+        let route = format!("conversations/{first}/assign");
+        assert_eq!(anna.post(&route, &take()).await.status(), 200);
+        let seen = summary_of(&mut boris_socket, first).await;
+        assert_eq!(
+            seen.assignee.map(|a| a.name),
+            Some(anna.profile.name.clone()),
+            "{db:?}"
+        );
+        let route = format!("conversations/{second}/assign");
+        assert_eq!(boris.post(&route, &take()).await.status(), 200);
+        let seen = summary_of(&mut anna_socket, second).await;
+        assert_eq!(
+            seen.assignee.map(|a| a.id),
+            Some(boris.profile.id),
+            "{db:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn operators_see_each_other_come_online_and_go() {
+    for db in engines() {
+        let (server, anna) = server_with_anna(db, Options::default()).await;
+        let boris = boris(&server).await;
+        let mut anna_socket = anna.socket().await;
+        let mut boris_socket = boris.socket().await;
+        let presence = |event| match event {
+            OperatorEvent::Presence { operator, online } => Some((operator.id, online)),
+            _ => None,
+        };
+        assert_eq!(
+            boris_socket.until(presence).await,
+            (anna.profile.id, true),
+            "{db:?}: Boris is told Anna is online"
+        );
+        assert_eq!(
+            anna_socket.until(presence).await,
+            (boris.profile.id, true),
+            "{db:?}: Anna hears Boris come"
+        );
+        drop(boris_socket);
+        assert_eq!(
+            anna_socket.until(presence).await,
+            (boris.profile.id, false),
+            "{db:?}: and go"
+        );
+    }
+}
+
+/// The HTTP status a refused handshake answered with.
+fn refused_with(result: Result<OperatorSocket, tungstenite::Error>) -> u16 {
+    match result {
+        Err(tungstenite::Error::Http(response)) => response.status().as_u16(),
+        other => panic!("expected a refused handshake, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_socket_is_authenticated_like_the_routes_and_ends_with_the_session() {
+    for db in engines() {
+        let options = Options {
+            limits: backend::config::settings::Limits {
+                heartbeat_secs: 1,
+                ..Options::default().limits
+            },
+            ..Options::default()
+        };
+        let (server, anna) = server_with_anna(db, options).await;
+        let nobody = OperatorSocket::connect(&server.base, None, &[]).await;
+        assert_eq!(refused_with(nobody), 401, "{db:?}");
+        let wrong = OperatorSocket::connect(&server.base, Some("not-a-token"), &[]).await;
+        assert_eq!(refused_with(wrong), 401, "{db:?}");
+        let cookie = format!("webchat_operator={}", anna.token);
+        let foreign = OperatorSocket::connect(
+            &server.base,
+            None,
+            &[("Cookie", &cookie), ("Origin", "https://evil.example")],
+        )
+        .await;
+        assert_eq!(refused_with(foreign), 403, "{db:?}: cross-site handshake");
+        let mut own = OperatorSocket::connect(
+            &server.base,
+            None,
+            &[("Cookie", &cookie), ("Origin", &server.base)],
+        )
+        .await
+        .expect("the console's own origin");
+        assert!(matches!(own.next().await, OperatorEvent::Counts { .. }));
+
+        assert_eq!(anna.post_empty("logout").await.status(), 204);
+        assert_eq!(
+            own.closed().await,
+            protocol::close_code::LOGGED_OUT,
+            "{db:?}: the socket ends with the session"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_console_reply_on_a_bridged_integration_creates_its_user_once_and_1c_replies_show_live() {
+    for db in engines() {
+        let fake = FakeCollaborationServer::start().await;
+        let options = Options {
+            webhook_url: Some(fake.url()),
+            ..Options::default()
+        };
+        let (server, anna) = server_with_anna(db, options).await;
+        let (_, mut client) = visitor(&server).await;
+        let id = say(&mut client, "v-1", "Hello?").await.conversation_id;
+        anna.replied(id, "r-1", "Hi, Anna here").await;
+        anna.replied(id, "r-2", "How can I help?").await;
+        let commands = fake
+            .wait_for("the visitor's message and both replies", |commands| {
+                commands
+                    .iter()
+                    .filter(|command| matches!(command, Command::CreateMessage(_)))
+                    .count()
+                    == 3
+            })
+            .await;
+        let users: Vec<&str> = commands
+            .iter()
+            .filter_map(|command| match command {
+                Command::CreateUser(user) if user.name == anna.profile.name => {
+                    Some(user.ext_user_id.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            users.len(),
+            1,
+            "{db:?}: one createUser for Anna: {commands:?}"
+        );
+        let first_reply = commands
+            .iter()
+            .position(|command| matches!(command, Command::CreateMessage(m) if m.ext_user_id.as_deref() == Some(users[0])))
+            .expect("Anna's createMessage");
+        let created_user = commands
+            .iter()
+            .position(|command| matches!(command, Command::CreateUser(user) if user.ext_user_id == users[0]))
+            .unwrap();
+        assert!(
+            created_user < first_reply,
+            "{db:?}: the user before its message"
+        );
+
+        let mut socket = anna.socket().await;
+        let user = r#"{"createUser": {"extUserId": "op-1c", "name": "Vera"}}"#;
+        assert_eq!(inbound(&server, WEBHOOK_TOKEN, user).await.0, 200, "{db:?}");
+        let reply = format!(
+            r#"{{"createMessage": {{"extId": "x-1", "text": "From 1C", "extUserId": "op-1c", "extConversationId": "{id}"}}}}"#
+        );
+        assert_eq!(
+            inbound(&server, WEBHOOK_TOKEN, reply).await.0,
+            200,
+            "{db:?}"
+        );
+        let heard = socket
+            .until(|event| match event {
+                OperatorEvent::Message { message } => Some(message),
+                _ => None,
+            })
+            .await;
+        assert_eq!(heard.text, "From 1C", "{db:?}");
+        assert_eq!(heard.author.kind, AuthorKind::Operator);
+        assert_eq!(heard.author.name.as_deref(), Some("Vera"), "{db:?}");
+    }
+}
