@@ -1,8 +1,14 @@
-//! Plain SQL on a test server's database, on its own engine's driver: how tests move stored
-//! times into the past and read back what the server stored.
+//! The database engines a test server runs on ([`Db`]), and plain SQL on its database, on its
+//! own engine's driver: how tests move stored times into the past and read back what it stored.
 
-use crate::server::Db;
 use sqlx::{ColumnIndex, Connection, Database, Decode, Executor, IntoArguments, Row, Type};
+
+/// Which database a server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
 
 /// Runs `statement` on the database at `url`.
 pub async fn execute(db: Db, url: &str, statement: &str) {

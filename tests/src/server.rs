@@ -1,6 +1,7 @@
 //! A backend started in-process on `127.0.0.1:0`, with its own SQLite file or PostgreSQL
 //! database, stopped when dropped.
 
+pub use crate::database::Db;
 use backend::auth::password;
 use backend::config::params::ParamValue;
 use backend::config::secret::Secret;
@@ -23,13 +24,6 @@ pub const INTEGRATION_ID: &str = "shop";
 pub const INTEGRATION_TOKEN: &str = "public-token";
 /// The origin allowed when a test restricts origins.
 pub const SHOP_ORIGIN: &str = "https://shop.example";
-
-/// Which database a server runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Db {
-    Sqlite,
-    Postgres,
-}
 
 /// What a test changes from the defaults.
 #[derive(Debug, Clone)]
