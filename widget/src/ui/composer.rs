@@ -1,7 +1,7 @@
-//! Where the visitor writes: Enter sends, Shift+Enter starts a new line. Typing tells the
-//! operators (the session throttles it). It takes focus when
-//! the chat opens. While the connection is down it keeps working and says so in the notice
-//! above it: what is written then is sent on reconnect.
+//! Where the visitor writes: Enter sends, Shift+Enter starts a new line, and typing tells the
+//! operators (the connection throttles it). It takes focus when the chat opens. While the
+//! connection is down it keeps working and says so in the notice above it: what is written
+//! then is sent on reconnect.
 
 use crate::session::Chat;
 use client_core::i18n::Word;
