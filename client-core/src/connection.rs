@@ -12,6 +12,7 @@
 
 use crate::backoff::Backoff;
 use crate::outbox::{Outbox, Outgoing};
+use crate::typing::TypingThrottle;
 use crate::unread::ChatVisibility;
 use protocol::{ClientFrame, close_code};
 
@@ -91,6 +92,11 @@ pub enum Event {
     /// A frame that must reach the server in order (`identify`, `set_contact`): sent now, or
     /// after the next welcome.
     Control(ClientFrame),
+    /// The visitor changed the composer's text to `draft` at `at` (milliseconds): operators
+    /// are told it types, at most once per [`crate::typing::TYPING_NOTICE_INTERVAL_MS`] and
+    /// never for an empty draft. Only on an open connection: a notice is never queued, it
+    /// would be stale by the time it went.
+    Typed { draft: String, at: i64 },
     /// The visitor asked for the page before `before_seq`: sent only on an open connection.
     EarlierWanted { before_seq: i64 },
     /// The server created a visitor with this token.
@@ -190,6 +196,8 @@ pub struct Connection {
     /// The page cleared the token before the server said who the visitor is: log out if it
     /// turns out identified.
     log_out_if_identified: bool,
+    /// When the visitor's last typing notice went.
+    typing: TypingThrottle,
 }
 
 impl Connection {
@@ -206,6 +214,7 @@ impl Connection {
             held: false,
             identity: Identity::Unknown,
             log_out_if_identified: false,
+            typing: TypingThrottle::default(),
         }
     }
 
@@ -246,6 +255,7 @@ impl Connection {
             }
             Event::Interacted => self.ensure_connected(&mut effects),
             Event::Wrote(message) => {
+                self.typing.sent();
                 let frame = message.frame();
                 self.outbox.push(message);
                 self.ensure_connected(&mut effects);
@@ -268,6 +278,11 @@ impl Connection {
                     self.control.push(frame);
                 }
                 self.ensure_connected(&mut effects);
+            }
+            Event::Typed { draft, at } => {
+                if self.state == State::Online && self.typing.typed(&draft, at) {
+                    effects.push(Effect::Send(ClientFrame::Typing));
+                }
             }
             Event::EarlierWanted { before_seq } => {
                 if self.state == State::Online {
@@ -445,6 +460,7 @@ impl Connection {
         self.held = false;
         self.identity = Identity::Unknown;
         self.log_out_if_identified = false;
+        self.typing = TypingThrottle::default();
     }
 }
 

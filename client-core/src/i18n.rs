@@ -62,11 +62,15 @@ pub enum Word {
     Empty,
     /// The control above the log that fetches older pages of the conversation.
     LoadEarlier,
+    /// Under the visitor's newest message that operators have read.
+    Seen,
+    /// Under the log while an operator types; `{name}` is theirs, or [`Word::Operator`].
+    Typing,
 }
 
 impl Word {
     /// Every word, in the order [`Words`] holds them.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 27] = [
         Self::DefaultTitle,
         Self::OpenChat,
         Self::CloseChat,
@@ -92,6 +96,8 @@ impl Word {
         Self::Save,
         Self::Empty,
         Self::LoadEarlier,
+        Self::Seen,
+        Self::Typing,
     ];
 
     /// Its key in the language files.
@@ -122,6 +128,8 @@ impl Word {
             Self::Save => "save",
             Self::Empty => "empty",
             Self::LoadEarlier => "load_earlier",
+            Self::Seen => "seen",
+            Self::Typing => "typing",
         }
     }
 }
@@ -178,9 +186,51 @@ pub fn title_or_default<'a>(title_text: &'a str, words: &'a Words) -> &'a str {
     }
 }
 
+/// "`name` is typing…"; "Operator is typing…" for someone without a name. The word's one
+/// placeholder is found by its braces: a character search, where `str::replace` would compile
+/// a substring searcher into the widget.
+pub fn typing_line(words: &Words, name: &str) -> String {
+    let name = if name.is_empty() {
+        &words[Word::Operator]
+    } else {
+        name
+    };
+    let line = &words[Word::Typing];
+    match line.split_once('{').zip(line.split_once('}')) {
+        Some(((before, _), (_, after))) => format!("{before}{name}{after}"),
+        None => line.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_typing_line_names_the_operator_or_says_operator() {
+        let words = Words::from_keys(|key| {
+            Some(match key {
+                "typing" => "{name} is typing…".to_owned(),
+                "operator" => "Operator".to_owned(),
+                other => other.to_owned(),
+            })
+        })
+        .expect("every word");
+        assert_eq!(typing_line(&words, "Anna"), "Anna is typing…");
+        assert_eq!(typing_line(&words, ""), "Operator is typing…");
+        let chinese = Words::from_keys(|key| {
+            Some(
+                if key == "typing" {
+                    "{name}正在输入…"
+                } else {
+                    key
+                }
+                .to_owned(),
+            )
+        })
+        .expect("every word");
+        assert_eq!(typing_line(&chinese, "安娜"), "安娜正在输入…");
+    }
 
     #[test]
     fn words_are_one_per_word_in_its_order() {

@@ -2,7 +2,7 @@
 //! connection as a state machine (reconnect, resend, logout, the rate limit), contact merges,
 //! the message log (ordering, deduplication, delivery state), the unread count, the queue of
 //! messages waiting for the server, reconnect backoff, the allow-list HTML reader, the UI's
-//! words, the root's placement classes and the browser storage keys (the server's loader
+//! words, typing notices both ways, the root's placement classes and the browser storage keys (the server's loader
 //! script uses those three too), and the operators' console's inbox and words. Named for what
 //! uses it, not for the product: the widget and the console. The browser side the two apps
 //! share is apart, behind the `dom` feature ([`dom`]), so the logic builds and is tested
@@ -20,10 +20,12 @@ pub mod log;
 pub mod outbox;
 pub mod placement;
 pub mod storage_keys;
+pub mod typing;
 pub mod unread;
 
 pub use backoff::Backoff;
 pub use inbox::Inbox;
 pub use log::{Delivery, Earlier, Entry, Log};
 pub use outbox::{Outbox, Outgoing};
+pub use typing::{TypingIndicator, TypingThrottle};
 pub use unread::Unread;

@@ -5,6 +5,9 @@
 //!
 //! The server sends the newest page of a long conversation; older pages are asked for on demand
 //! ([`Log::request_earlier`]) and go in before what the log holds ([`Log::prepend`]).
+//!
+//! Operators' reading shows as "seen" under one message only, the visitor's newest that they
+//! have read ([`Log::seen_own`]), as Intercom and Crisp show it.
 
 use crate::outbox::Outgoing;
 use protocol::{Author, AuthorKind, Message, TextFormat};
@@ -112,6 +115,8 @@ impl Earlier {
 pub struct Log {
     entries: Vec<Entry>,
     earlier: Earlier,
+    /// Conversation and `seq` up to which operators have read it.
+    read: Option<(i64, i64)>,
 }
 
 impl Log {
@@ -169,6 +174,31 @@ impl Log {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.earlier = Earlier::None;
+        self.read = None;
+    }
+
+    /// Operators have read `conversation_id` up to `seq`. A read position never goes back.
+    pub fn seen(&mut self, conversation_id: i64, seq: i64) {
+        if self
+            .read
+            .is_none_or(|(read_in, read_to)| read_in != conversation_id || read_to < seq)
+        {
+            self.read = Some((conversation_id, seq));
+        }
+    }
+
+    /// The `seq` of the visitor's newest message that operators have read: the one message
+    /// that shows it.
+    pub fn seen_own(&self) -> Option<i64> {
+        let (conversation_id, read_to) = self.read?;
+        self.entries
+            .iter()
+            .filter(|entry| {
+                entry.author.kind == AuthorKind::Visitor
+                    && entry.conversation_id == Some(conversation_id)
+            })
+            .filter_map(|entry| entry.seq.filter(|seq| *seq <= read_to))
+            .max()
     }
 
     pub fn earlier(&self) -> Earlier {
@@ -408,6 +438,34 @@ mod tests {
             Earlier::None,
             "only a request on its way is undone"
         );
+    }
+
+    #[test]
+    fn only_the_newest_own_message_operators_read_shows_seen() {
+        let mut log = Log::default();
+        log.apply(message(1, 1, Some("a"), AuthorKind::Visitor));
+        log.apply(message(2, 2, None, AuthorKind::Operator));
+        log.apply(message(3, 3, Some("b"), AuthorKind::Visitor));
+        log.apply(message(4, 4, Some("c"), AuthorKind::Visitor));
+        log.add_pending(&outgoing("d"), 0);
+        assert_eq!(log.seen_own(), None, "nothing read yet");
+        log.seen(1, 2);
+        assert_eq!(
+            log.seen_own(),
+            Some(1),
+            "the operator's own reply is no visitor's"
+        );
+        log.seen(1, 3);
+        assert_eq!(log.seen_own(), Some(3));
+        log.seen(1, 2);
+        assert_eq!(log.seen_own(), Some(3), "a read position never goes back");
+        log.seen(1, 99);
+        assert_eq!(log.seen_own(), Some(4), "pending messages are not read");
+        log.seen(2, 1);
+        assert_eq!(log.seen_own(), None, "another conversation's reading");
+        log.seen(1, 4);
+        log.clear();
+        assert_eq!(log.seen_own(), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Plain SQL on a test server's database, on its own engine's driver: how tests move stored
-//! times into the past and read back what the server stored.
+//! The database engines a test server runs on ([`Db`]), and plain SQL on its database, on its
+//! own engine's driver: how tests move stored times into the past and read back what it stored.
 
 use sqlx::{ColumnIndex, Connection, Database, Decode, Executor, IntoArguments, Row, Type};
 

@@ -2,8 +2,8 @@
 //! the connection. The connection itself is `client_core::connection`'s state machine: this
 //! module feeds it what happened (the visitor's actions, the server's frames and answers,
 //! closes, timers), runs the effects it returns (requests, the socket, storage, timers) and
-//! renders its state. The server's frames are rendered here into the log, unread count and
-//! contact.
+//! renders its state. The server's frames are rendered here into the log, unread count,
+//! contact, operators' reading ("seen") and typing.
 
 use crate::browser::{self, warn};
 use crate::config::Config;
@@ -14,9 +14,10 @@ use client_core::connection::{
 };
 use client_core::contact::{self, ContactUpdate};
 use client_core::dom::Socket;
-use client_core::i18n::Words;
+use client_core::i18n::{self, Words};
+use client_core::typing::TYPING_SHOWN_MS;
 use client_core::unread::ChatVisibility;
-use client_core::{Backoff, Delivery, Earlier, Log, Outgoing, Unread};
+use client_core::{Backoff, Delivery, Earlier, Log, Outgoing, TypingIndicator, Unread};
 use leptos::prelude::*;
 use protocol::{AuthorKind, ClientFrame, ContactInfo, ErrorCode, ServerFrame, TextFormat};
 
@@ -42,6 +43,9 @@ pub struct Chat {
     /// The conversation's title as operators set it, shown in the header in place of the
     /// integration's.
     pub title: RwSignal<Option<String>>,
+    /// "Anna is typing…" while an operator types. The same signal type as `title`: each
+    /// signal type adds its own copy of the reactive code to the bundle.
+    pub typing: RwSignal<Option<String>>,
     runtime: StoredValue<Runtime, LocalStorage>,
 }
 
@@ -53,6 +57,8 @@ struct Runtime {
     socket: Option<Socket>,
     /// The contact as the server last stored it: shown again when it refuses a new one.
     stored_contact: ContactInfo,
+    /// Which operator types, until when; [`Chat::typing`] shows it.
+    typing: TypingIndicator,
 }
 
 impl Chat {
@@ -68,10 +74,12 @@ impl Chat {
             link: RwSignal::new(State::Idle),
             contact: RwSignal::new(ContactInfo::default()),
             title: RwSignal::new(None),
+            typing: RwSignal::new(None),
             runtime: StoredValue::new_local(Runtime {
                 connection: Connection::new(js_sys::Math::random),
                 socket: None,
                 stored_contact: ContactInfo::default(),
+                typing: TypingIndicator::default(),
             }),
         }
     }
@@ -136,6 +144,14 @@ impl Chat {
         self.log
             .update(|log| log.add_pending(&message, browser::now_ms()));
         self.on(Event::Wrote(message));
+    }
+
+    /// The composer now holds `draft`: operators may be told the visitor types.
+    pub fn typed(self, draft: String) {
+        self.on(Event::Typed {
+            draft,
+            at: browser::now_ms(),
+        });
     }
 
     pub fn retry(self, client_id: &str) {
@@ -292,6 +308,7 @@ impl Chat {
                     self.unread.set(Unread::default());
                     self.contact_stored(ContactInfo::default());
                     self.title.set(None);
+                    self.operator_typing(Box::new(TypingIndicator::clear));
                 }
                 Effect::MarkSending(client_id) => self.mark(&client_id, Delivery::Sending),
                 Effect::MarkWaiting(client_id) => self.mark(&client_id, Delivery::Waiting),
@@ -479,7 +496,39 @@ impl Chat {
                 retry_after_ms,
             } => self.on_error(code, &message, client_id, retry_after_ms),
             ServerFrame::ConversationUpdated { title, .. } => self.title.set(Some(title)),
-            ServerFrame::Pong | ServerFrame::Seen { .. } | ServerFrame::Typing { .. } => {}
+            ServerFrame::Seen {
+                conversation_id,
+                seq,
+            } => self.log.update(|log| log.seen(conversation_id, seq)),
+            ServerFrame::Typing { name } => {
+                self.operator_typing(Box::new(|typing| typing.notice(name, browser::now_ms())));
+                // Hidden when no notice follows; a later notice's timer keeps it until then.
+                let shown_ms = u32::try_from(TYPING_SHOWN_MS).unwrap_or(u32::MAX);
+                browser::after(shown_ms, move || {
+                    self.operator_typing(Box::new(|typing| {
+                        typing.tick(browser::now_ms());
+                    }));
+                });
+            }
+            ServerFrame::Pong => {}
+        }
+    }
+
+    /// Changes who is shown typing by `change`, and shows it. Boxed: one copy of the update in
+    /// the bundle for every change.
+    fn operator_typing(self, change: Box<dyn FnOnce(&mut TypingIndicator)>) {
+        let line = self
+            .runtime
+            .try_update_value(|runtime| {
+                change(&mut runtime.typing);
+                runtime
+                    .typing
+                    .shown()
+                    .map(|name| i18n::typing_line(self.strings, name))
+            })
+            .flatten();
+        if self.typing.with_untracked(|shown| *shown != line) {
+            self.typing.set(line);
         }
     }
 
@@ -515,6 +564,12 @@ impl Chat {
 
     fn receive(self, message: protocol::Message) {
         let author = message.author.kind;
+        if author == AuthorKind::Operator {
+            let name = message.author.name.clone();
+            self.operator_typing(Box::new(move |typing| {
+                typing.message_from(name.as_deref());
+            }));
+        }
         if let Some(client_id) = &message.client_id {
             self.on(Event::Stored(client_id.clone()));
         }

@@ -413,3 +413,65 @@ fn a_token_cleared_before_the_welcome_logs_out_once_the_visitor_is_known_identif
         "a later identification is the page's new user"
     );
 }
+
+#[test]
+fn typing_is_told_online_at_most_every_two_seconds_and_at_once_after_a_message() {
+    let mut offline = Connection::new(full_jitter);
+    assert_eq!(
+        offline.on(Event::Typed {
+            draft: "hello".into(),
+            at: 0
+        }),
+        [],
+        "never queued"
+    );
+    let mut connection = online("t1");
+    let typing = [Effect::Send(ClientFrame::Typing)];
+    assert_eq!(
+        connection.on(Event::Typed {
+            draft: "h".into(),
+            at: 0
+        }),
+        typing
+    );
+    assert_eq!(
+        connection.on(Event::Typed {
+            draft: "he".into(),
+            at: 1_999
+        }),
+        []
+    );
+    assert_eq!(
+        connection.on(Event::Typed {
+            draft: "".into(),
+            at: 2_500
+        }),
+        [],
+        "an emptied composer"
+    );
+    assert_eq!(
+        connection.on(Event::Typed {
+            draft: "hel".into(),
+            at: 2_500
+        }),
+        typing
+    );
+    connection.on(Event::Wrote(message("c-1")));
+    assert_eq!(
+        connection.on(Event::Typed {
+            draft: "n".into(),
+            at: 2_600
+        }),
+        typing,
+        "a new message"
+    );
+    connection.on(Event::SocketClosed(1006));
+    assert_eq!(
+        connection.on(Event::Typed {
+            draft: "ne".into(),
+            at: 9_000
+        }),
+        [],
+        "not while reconnecting"
+    );
+}

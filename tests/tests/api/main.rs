@@ -11,6 +11,7 @@ mod browser_history;
 mod browser_integrators;
 mod browser_loader;
 mod browser_params;
+mod browser_presence;
 mod browser_privacy;
 mod browser_ui;
 mod connections;

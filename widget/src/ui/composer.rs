@@ -1,6 +1,7 @@
-//! Where the visitor writes: Enter sends, Shift+Enter starts a new line. It takes focus when
-//! the chat opens. While the connection is down it keeps working and says so in the notice
-//! above it: what is written then is sent on reconnect.
+//! Where the visitor writes: Enter sends, Shift+Enter starts a new line, and typing tells the
+//! operators (the connection throttles it). It takes focus when the chat opens. While the
+//! connection is down it keeps working and says so in the notice above it: what is written
+//! then is sent on reconnect.
 
 use crate::session::Chat;
 use client_core::i18n::Word;
@@ -40,7 +41,11 @@ pub fn Composer(chat: Chat) -> impl IntoView {
                 aria-label=&strings[Word::MessageLabel]
                 placeholder=&strings[Word::Placeholder]
                 prop:value=move || draft.get()
-                on:input:target=move |event| draft.set(event.target().value())
+                on:input:target=move |event| {
+                    let text = event.target().value();
+                    draft.set(text.clone());
+                    chat.typed(text);
+                }
                 on:keydown=client_core::dom::send_on_enter(send)
             ></textarea>
             <button type="submit" class="cw-send">{&strings[Word::Send]}</button>

@@ -1,10 +1,12 @@
 //! One message of the log: picture (when `displayUserPictures`), author, time, text (plain,
 //! or HTML built from the allow-list), and for the visitor's own messages their delivery state
-//! with a retry button when sending failed.
+//! with a retry button when sending failed, and "Seen" under the newest one operators read.
+//! "Seen" comes and goes without re-rendering the message: inside the log's live region, only
+//! the word itself is announced, once, as it is shown.
 
 use crate::session::Chat;
 use client_core::i18n::Word;
-use client_core::{Delivery, Entry};
+use client_core::{Delivery, Entry, Log};
 use leptos::prelude::*;
 use protocol::{AuthorKind, TextFormat};
 
@@ -33,6 +35,19 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
             Delivery::Failed => ("cw-status cw-status-failed", &strings[Word::Failed]),
         };
         view! { <span class=class>{label}</span> }
+    });
+    let seq = entry.seq;
+    // Shown and hidden through the UI's one effect type rather than a reactive attribute,
+    // which would compile its own render effect into the bundle.
+    let seen = own.then(|| {
+        let word = NodeRef::<leptos::html::Div>::new();
+        super::effect::watch(move || {
+            let shown = seq.is_some() && chat.log.with(Log::seen_own) == seq;
+            if let Some(word) = word.get() {
+                word.set_hidden(!shown);
+            }
+        });
+        view! { <div class="cw-seen" node_ref=word hidden>{&strings[Word::Seen]}</div> }
     });
     let retry = (entry.delivery == Delivery::Failed)
         .then_some(entry.client_id.clone())
@@ -79,6 +94,7 @@ pub fn MessageView(chat: Chat, entry: Entry) -> impl IntoView {
                 <div class="cw-text" node_ref=text>{plain}</div>
                 {retry}
             </div>
+            {seen}
         </li>
     }
 }

@@ -1,5 +1,5 @@
 //! The open chat: header (title, contact details, close), the message log (an `aria-live`
-//! region), the connection notice and the composer. Escape closes it. The log shows the newest
+//! region), the operator's typing, the connection notice and the composer. Escape closes it. The log shows the newest
 //! messages; the "load earlier messages" button above it brings older pages in above them,
 //! keeping in view what the visitor was reading.
 
@@ -56,6 +56,15 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
             });
             height.set(log.scroll_height());
         });
+    });
+    // Through the UI's one effect type, as the log's scrolling: a text closure in the view
+    // would compile its own render effect into the bundle.
+    let typing = NodeRef::<leptos::html::Div>::new();
+    super::effect::watch(move || {
+        let line = chat.typing.get();
+        if let Some(typing) = typing.get() {
+            typing.set_text_content(line.as_deref());
+        }
     });
     let notice = move || match chat.link.get() {
         State::Online | State::Idle | State::LoggedOut => None,
@@ -143,6 +152,9 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                     />
                 </ol>
             </div>
+            // Always in the page, a line of its own: a live region that appears with its text
+            // is not reliably announced, and the log would jump as the line came and went.
+            <div class="cw-typing" role="status" node_ref=typing></div>
             <p class="cw-notice" role="status" hidden=move || notice().is_none()>
                 {move || notice().unwrap_or_default()}
             </p>
