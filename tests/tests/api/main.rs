@@ -13,6 +13,7 @@ mod browser_loader;
 mod browser_params;
 mod browser_privacy;
 mod browser_ui;
+mod canned;
 mod connections;
 mod history;
 mod http;

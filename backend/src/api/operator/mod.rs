@@ -2,6 +2,7 @@
 //! call. Every route but login authenticates with [`auth::OperatorSession`].
 
 pub mod auth;
+mod canned;
 mod error;
 pub mod json_body;
 
@@ -10,7 +11,7 @@ pub use error::OperatorApiError;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 /// The operator API's routes. Not under CORS: the console is served by this server, and API
 /// clients are not browsers.
@@ -19,4 +20,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/operator/login", post(auth::login))
         .route("/api/v1/operator/logout", post(auth::logout))
         .route("/api/v1/operator/me", get(auth::me))
+        .route(
+            "/api/v1/operator/canned-replies",
+            get(canned::list).post(canned::create),
+        )
+        .route(
+            "/api/v1/operator/canned-replies/{id}",
+            put(canned::update).delete(canned::delete),
+        )
 }
