@@ -1,12 +1,13 @@
 //! When the console alerts its operator that a visitor wrote: the tab's title counts the
-//! conversations with unread messages ("(3) Operator console") whatever the tab's state; while
+//! conversations with unread messages it should answer ("(3) Operator console": unassigned
+//! and its own) whatever the tab's state; while
 //! the tab is hidden, a visitor's message also plays a short sound and, once the operator
 //! allowed it, shows a browser notification. Conversations another operator answers raise no
 //! sound or notification: they are that operator's to hear. Each message alerts once, however
 //! often it arrives (a resync brings it again).
 
 use crate::inbox::Inbox;
-use protocol::operator::ConversationSummary;
+use protocol::operator::{ConversationSummary, InboxCounts};
 use protocol::{AuthorKind, Message, TextFormat};
 
 /// The longest notification body, in characters.
@@ -54,6 +55,12 @@ pub struct Notice {
 pub struct Alerts {
     /// Message ids grow: every message up to this one has had its turn.
     alerted_up_to: i64,
+}
+
+/// The conversations with unread messages the operator should answer: unassigned ones and
+/// its own (another operator's are that operator's to count).
+pub fn unread_total(counts: &InboxCounts) -> i64 {
+    counts.unassigned + counts.mine
 }
 
 /// The tab's title: `base` after the number of conversations with unread messages, if any.
@@ -147,8 +154,8 @@ mod tests {
     use super::*;
     use crate::inbox::Event;
     use protocol::operator::{
-        Assignee, ConversationList, ConversationStatus, ConversationsQuery, InboxCounts,
-        OperatorProfile, VisitorCard,
+        Assignee, ConversationList, ConversationStatus, ConversationsQuery, OperatorProfile,
+        VisitorCard,
     };
     use protocol::{Author, ContactInfo};
 
@@ -229,6 +236,12 @@ mod tests {
     fn the_title_counts_unread_conversations() {
         assert_eq!(title(3, "Operator console"), "(3) Operator console");
         assert_eq!(title(0, "Operator console"), "Operator console");
+        let counts = InboxCounts {
+            unassigned: 2,
+            mine: 1,
+            all: 5,
+        };
+        assert_eq!(unread_total(&counts), 3, "not the other operators' ones");
     }
 
     #[test]
