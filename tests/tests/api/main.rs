@@ -5,6 +5,7 @@ mod binary;
 mod bridge;
 mod browser;
 mod browser_a11y;
+mod browser_canned;
 mod browser_console;
 mod browser_csp;
 mod browser_history;
