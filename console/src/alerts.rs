@@ -4,11 +4,11 @@
 //! "Enable notifications", never on load.
 
 use crate::browser::{document, window};
-use crate::console::Console;
 use client_core::alerts::{
     Alerts, Notice, NotificationPermission, TabVisibility, title, unread_total,
 };
-use client_core::inbox::words::Word;
+use client_core::inbox::Inbox;
+use client_core::inbox::words::{Language, Word};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::Message;
@@ -50,15 +50,22 @@ impl Alerting {
     }
 
     /// Keeps the tab's title on the unread count.
-    pub fn keep_title(console: Console) {
+    pub fn keep_title(inbox: RwSignal<Inbox>, language: Language) {
         Effect::new(move |_| {
-            let unread = console.inbox.with(|inbox| unread_total(&inbox.counts));
-            document().set_title(&title(unread, console.word(Word::Title)));
+            let unread = inbox.with(|inbox| unread_total(&inbox.counts));
+            document().set_title(&title(unread, Word::Title.text(language)));
         });
     }
 
-    /// A message arrived live: beep and notify if `client_core::alerts` says so.
-    pub fn arrived(self, console: Console, message: &Message) {
+    /// A message arrived live in `inbox`: beep and notify if `client_core::alerts` says so;
+    /// clicking the notification calls `open` with the conversation's id.
+    pub fn arrived(
+        self,
+        inbox: RwSignal<Inbox>,
+        language: Language,
+        message: &Message,
+        open: impl FnOnce(i64) + 'static,
+    ) {
         let tab = if document().hidden() {
             TabVisibility::Hidden
         } else {
@@ -66,9 +73,7 @@ impl Alerting {
         };
         let permission = self.permission.get_untracked();
         let Some(alert) = self.alerts.try_update_value(|alerts| {
-            console
-                .inbox
-                .with_untracked(|inbox| alerts.on_message(inbox, message, tab, permission))
+            inbox.with_untracked(|inbox| alerts.on_message(inbox, message, tab, permission))
         }) else {
             return;
         };
@@ -76,7 +81,8 @@ impl Alerting {
             self.beep();
         }
         if let Some(notice) = alert.notification {
-            notify(console, notice);
+            let fallback = Word::NewMessage.text(language);
+            notify(notice, fallback, open);
         }
     }
 
@@ -144,15 +150,14 @@ fn browser_permission() -> NotificationPermission {
     }
 }
 
-/// Shows `notice`; clicking it brings the console forward with the conversation open.
-fn notify(console: Console, notice: Notice) {
+/// Shows `notice` (titled `fallback` when it names nobody); clicking it brings the console
+/// forward and calls `open` with the conversation's id.
+fn notify(notice: Notice, fallback: &str, open: impl FnOnce(i64) + 'static) {
     let options = web_sys::NotificationOptions::new();
     options.set_body(&notice.body);
     // A newer message of the same conversation replaces the older notification.
     options.set_tag(&format!("conversation-{}", notice.conversation_id));
-    let heading = notice
-        .title
-        .unwrap_or_else(|| console.word(Word::NewMessage).to_owned());
+    let heading = notice.title.unwrap_or_else(|| fallback.to_owned());
     let Ok(notification) = web_sys::Notification::new_with_options(&heading, &options) else {
         client_core::dom::warn("console: the notification was refused");
         return;
@@ -161,7 +166,7 @@ fn notify(console: Console, notice: Notice) {
     let shown = notification.clone();
     let on_click = Closure::once_into_js(move || {
         let _ = window().focus();
-        console.open(Some(id));
+        open(id);
         shown.close();
     });
     notification.set_onclick(Some(on_click.unchecked_ref()));

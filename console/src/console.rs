@@ -70,7 +70,9 @@ impl Console {
     /// Applies `event` and runs what it asks for.
     pub fn on(self, event: Event) {
         if let Event::Live(OperatorEvent::Message { message }) = &event {
-            self.alerting.arrived(self, message);
+            let open = move |id| self.open(Some(id));
+            self.alerting
+                .arrived(self.inbox, self.language, message, open);
         }
         let effects = self
             .inbox

@@ -31,7 +31,7 @@ pub fn mount(console: Console) {
 #[component]
 fn App(console: Console) -> impl IntoView {
     let signed_in = move || console.inbox.with(|inbox| inbox.me.is_some());
-    crate::alerts::Alerting::keep_title(console);
+    crate::alerts::Alerting::keep_title(console.inbox, console.language);
     view! {
         <Show when=move || console.checked.get() || signed_in()>
             <Show when=signed_in fallback=move || view! { <login::Login console=console /> }>
