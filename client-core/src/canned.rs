@@ -2,7 +2,8 @@
 //! start of the composer opens a list of the conversation's integration's canned replies,
 //! filtered by shortcut and text as the operator types on; arrows move the selection, Enter
 //! (or a click) inserts the chosen text in place of the typed `/query`, Esc closes the list
-//! until the `/` is gone. The console renders [`Picker`] as a combobox with a listbox.
+//! until the `/` is gone. The console renders [`Picker`] as a listbox the composer completes
+//! from.
 
 use protocol::operator::CannedReply;
 

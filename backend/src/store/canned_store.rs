@@ -34,10 +34,10 @@ impl From<CannedRow> for CannedReply {
 }
 
 /// A write's row, or [`CannedSaved::ShortcutTaken`] when it hit the unique shortcut.
-fn saved(written: StoreResult<Option<CannedRow>>) -> StoreResult<Option<CannedSaved>> {
+fn saved(written: StoreResult<CannedRow>) -> StoreResult<CannedSaved> {
     match written {
-        Ok(row) => Ok(row.map(|row| CannedSaved::Saved(row.into()))),
-        Err(error) if is_unique_violation(&error) => Ok(Some(CannedSaved::ShortcutTaken)),
+        Ok(row) => Ok(CannedSaved::Saved(row.into())),
+        Err(error) if is_unique_violation(&error) => Ok(CannedSaved::ShortcutTaken),
         Err(error) => Err(error),
     }
 }
@@ -71,11 +71,10 @@ where
             .bind(draft.shortcut())
             .bind(draft.text())
             .bind(now_ms())
-            .fetch_optional(&self.writes)
+            .fetch_one(&self.writes)
             .await
             .map_err(Into::into);
-        // An insert returns its row.
-        Ok(saved(inserted)?.unwrap_or(CannedSaved::ShortcutTaken))
+        saved(inserted)
     }
 
     async fn update_canned_reply(
@@ -84,16 +83,18 @@ where
         id: i64,
         draft: &CannedDraft,
     ) -> StoreResult<Option<CannedSaved>> {
-        let updated = sqlx::query_as(include_str!("sql/canned/update.sql"))
-            .bind(draft.shortcut())
-            .bind(draft.text())
-            .bind(now_ms())
-            .bind(id)
-            .bind(account_id)
-            .fetch_optional(&self.writes)
-            .await
-            .map_err(Into::into);
-        saved(updated)
+        let updated: StoreResult<Option<CannedRow>> =
+            sqlx::query_as(include_str!("sql/canned/update.sql"))
+                .bind(draft.shortcut())
+                .bind(draft.text())
+                .bind(now_ms())
+                .bind(id)
+                .bind(account_id)
+                .fetch_optional(&self.writes)
+                .await
+                .map_err(Into::into);
+        // Not found stays `None`; a row found is saved or hit the unique shortcut.
+        updated.transpose().map(saved).transpose()
     }
 
     async fn delete_canned_reply(&self, account_id: i64, id: i64) -> StoreResult<bool> {

@@ -1,6 +1,8 @@
 //! Canned replies in the UI: the composer's picker (typing `/` at the start of the composer
-//! opens a listbox of the conversation's integration's canned replies; the composer is its
-//! combobox, so arrows, Enter and Esc act on it while the focus stays in the text) and the
+//! opens a listbox of the conversation's integration's canned replies; the composer stays a
+//! text box, which ARIA lets own a list it completes from, `aria-autocomplete="list"`, and point
+//! at the selected option with `aria-activedescendant`, so arrows, Enter and Esc act on the
+//! list while the focus stays in the text; a `textarea` may not be a combobox) and the
 //! management view the header opens (list, add, edit, delete).
 
 use crate::canned::Canned;
@@ -52,10 +54,6 @@ impl Picking {
             });
         });
         picking
-    }
-
-    pub fn expanded(self) -> String {
-        self.picker.with(Picker::is_open).to_string()
     }
 
     /// The option Enter would insert, for `aria-activedescendant`.

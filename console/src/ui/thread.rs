@@ -17,8 +17,11 @@ const OLDER_MARGIN: i32 = 48;
 #[component]
 pub fn Thread(console: Console) -> impl IntoView {
     let inbox = console.inbox;
-    let open_id = move || inbox.with(|inbox| inbox.open.as_ref().map(|thread| thread.id));
-    move || match open_id() {
+    // A memo: only another conversation rebuilds the pane, not every change of the inbox (which
+    // would empty the composer and close its canned-reply list under the operator's fingers).
+    let open_id =
+        Memo::new(move |_| inbox.with(|inbox| inbox.open.as_ref().map(|thread| thread.id)));
+    move || match open_id.get() {
         None => view! {
             <main class="co-thread co-thread-empty">
                 <p>{console.word(Word::PickConversation)}</p>
@@ -245,8 +248,7 @@ fn Composer(console: Console) -> impl IntoView {
         }>
             <super::canned::Suggestions picking=picking />
             <textarea class="co-input" rows="3" aria-label=console.word(Word::Reply)
-                role="combobox" aria-autocomplete="list" aria-controls=super::canned::LISTBOX_ID
-                aria-expanded=move || picking.expanded()
+                aria-autocomplete="list" aria-controls=super::canned::LISTBOX_ID
                 aria-activedescendant=move || picking.active()
                 prop:value=move || draft.get()
                 on:input:target=move |event| draft.set(event.target().value())

@@ -1,8 +1,8 @@
 //! Canned replies in the operators' console, in headless Chromium: an operator the test
-//! creates logs in, types `/` at the start of the composer and gets a listbox of its canned
-//! replies filtered as it types; arrows and Enter insert one without sending it, Esc closes
+//! creates logs in, types `/` at the start of the composer (a text box completing from a
+//! list) and gets a listbox of its canned replies filtered as it types; arrows and Enter insert one without sending it, Esc closes
 //! the list and leaves the conversation open; the header's management view adds and deletes
-//! canned replies on the server. No CSP violation on the way.
+//! canned replies on the server. Both pass axe-core's WCAG rules; no CSP violation on the way.
 
 use fantoccini::key::Key;
 use headless::{DESKTOP, Driver, Session};
@@ -65,7 +65,7 @@ async fn fill(page: &Session, css: &str, value: &str) {
     .await;
 }
 
-/// The composer's combobox state and the listbox's options, once `expected` options show.
+/// The listbox's options (id, `aria-selected`, text), once `expected` of them show.
 async fn options(page: &Session, expected: usize) -> serde_json::Value {
     page.wait_for(
         &format!("{expected} canned options"),
@@ -116,9 +116,9 @@ async fn the_composer_picks_canned_replies_and_the_header_manages_them() {
         Vec::new(),
     )
     .await;
-    let combobox = |what: &'static str| {
+    let composer = |what: &'static str| {
         format!(
-            "(t => [t.getAttribute('role'), t.getAttribute('aria-expanded'), \
+            "(t => [t.getAttribute('aria-autocomplete'), t.getAttribute('aria-controls'), \
              t.getAttribute('aria-activedescendant'), t.value])\
              (document.querySelector('textarea[aria-label=Reply]')) /* {what} */"
         )
@@ -150,6 +150,11 @@ async fn the_composer_picks_canned_replies_and_the_header_manages_them() {
             ]
         ])
     );
+    assert_eq!(
+        tests::axe::violations_in(&page, ".co-composer").await,
+        Vec::<String>::new(),
+        "the composer and its open listbox"
+    );
     page.press(Key::Down).await;
     page.wait_for(
         "the second option selected",
@@ -167,9 +172,9 @@ async fn the_composer_picks_canned_replies_and_the_header_manages_them() {
     )
     .await;
     assert_eq!(
-        page.js(&format!("return {}", combobox("after Enter")), Vec::new())
+        page.js(&format!("return {}", composer("after Enter")), Vec::new())
             .await,
-        json!(["combobox", "false", null, "Thank you for waiting!"])
+        json!(["list", "co-canned-list", null, "Thank you for waiting!"])
     );
     assert_eq!(
         page.js(
@@ -213,6 +218,11 @@ async fn the_composer_picks_canned_replies_and_the_header_manages_them() {
         "document.querySelector('[role=dialog] form.co-manage-form')",
     )
     .await;
+    assert_eq!(
+        tests::axe::violations_in(&page, "[role=dialog]").await,
+        Vec::<String>::new(),
+        "the management view"
+    );
     fill(&page, ".co-manage-form input", "bye").await;
     fill(&page, ".co-manage-form textarea", "Goodbye!").await;
     page.js(
