@@ -189,12 +189,13 @@ pub fn Manager(console: Console) -> impl IntoView {
     let options = integrations.clone();
     view! {
         <section class="co-manage" role="dialog" aria-labelledby="co-manage-title">
-            <header class="co-manage-head">
+            // A div, not a header: a second banner landmark beside the console's.
+            <div class="co-manage-head">
                 <h2 id="co-manage-title">{console.word(Word::CannedReplies)}</h2>
                 <button type="button" class="co-button" on:click=move |_| canned.managing.set(false)>
                     {console.word(Word::Done)}
                 </button>
-            </header>
+            </div>
             <p class="co-notice" role="alert">{move || canned.error.get()}</p>
             <ul class="co-manage-list">
                 <For each=ids key=|id| *id let:id>
