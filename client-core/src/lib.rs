@@ -2,13 +2,16 @@
 //! connection as a state machine (reconnect, resend, logout, the rate limit), contact merges,
 //! the message log (ordering, deduplication, delivery state), the unread count, the queue of
 //! messages waiting for the server, reconnect backoff, the allow-list HTML reader, the UI's
-//! words, typing notices both ways, the root's placement classes and the browser storage keys (the server's loader
-//! script uses those three too), and the operators' console's inbox and words. Named for what
+//! words, typing notices both ways, the root's placement classes and the browser storage keys
+//! (the server's loader script uses those three too), and the operators' console's inbox and
+//! words, its canned-reply picker and when it alerts. Named for what
 //! uses it, not for the product: the widget and the console. The browser side the two apps
 //! share is apart, behind the `dom` feature ([`dom`]), so the logic builds and is tested
 //! without it.
 
+pub mod alerts;
 pub mod backoff;
+pub mod canned;
 pub mod connection;
 pub mod contact;
 #[cfg(feature = "dom")]

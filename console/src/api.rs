@@ -5,8 +5,9 @@
 use crate::browser::window;
 use protocol::ErrorBody;
 use protocol::operator::{
-    AssignRequest, ConversationList, ConversationSummary, ConversationsQuery, LoginAnswer,
-    LoginRequest, MessagePage, MessagesQuery, OperatorProfile, ReadRequest, ReplyRequest,
+    AssignRequest, CannedReply, CannedReplyEdit, CannedReplyList, ConversationList,
+    ConversationSummary, ConversationsQuery, LoginAnswer, LoginRequest, MessagePage, MessagesQuery,
+    NewCannedReply, OperatorProfile, ReadRequest, ReplyRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -82,6 +83,33 @@ pub async fn change(
 pub async fn read(id: i64, request: &ReadRequest) -> Result<(), ApiError> {
     let path = format!("/conversations/{id}/read");
     call("POST", &path, Some(json(request)?)).await.map(drop)
+}
+
+/// The canned replies of the operator's integrations.
+pub async fn canned_replies() -> Result<Vec<CannedReply>, ApiError> {
+    parsed::<CannedReplyList>(call("GET", "/canned-replies", None).await?)
+        .map(|list| list.canned_replies)
+}
+
+pub async fn create_canned(request: &NewCannedReply) -> Result<CannedReply, ApiError> {
+    parsed(call("POST", "/canned-replies", Some(json(request)?)).await?)
+}
+
+pub async fn update_canned(id: i64, request: &CannedReplyEdit) -> Result<CannedReply, ApiError> {
+    parsed(
+        call(
+            "PUT",
+            &format!("/canned-replies/{id}"),
+            Some(json(request)?),
+        )
+        .await?,
+    )
+}
+
+pub async fn delete_canned(id: i64) -> Result<(), ApiError> {
+    call("DELETE", &format!("/canned-replies/{id}"), None)
+        .await
+        .map(drop)
 }
 
 fn json(body: &impl Serialize) -> Result<String, ApiError> {

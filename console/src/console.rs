@@ -2,6 +2,7 @@
 //! for run here (REST calls, the operator WebSocket, its reconnect timer). Every answer goes
 //! back into the state as an [`Event`].
 
+use crate::alerts::Alerting;
 use crate::api::{self, ApiError};
 use crate::browser;
 use client_core::dom::Socket;
@@ -25,6 +26,8 @@ pub struct Console {
     /// Why the last login failed.
     pub login_error: RwSignal<Option<String>>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
+    /// The tab title's count, the sound and the notifications.
+    pub alerting: Alerting,
 }
 
 impl Console {
@@ -37,6 +40,7 @@ impl Console {
             checked: RwSignal::new(false),
             login_error: RwSignal::new(None),
             socket: StoredValue::new_local(None),
+            alerting: Alerting::new(),
         };
         let document = browser::document();
         if let Some(root) = document.document_element() {
@@ -65,6 +69,11 @@ impl Console {
 
     /// Applies `event` and runs what it asks for.
     pub fn on(self, event: Event) {
+        if let Event::Live(OperatorEvent::Message { message }) = &event {
+            let open = move |id| self.open(Some(id));
+            self.alerting
+                .arrived(self.inbox, self.language, message, open);
+        }
         let effects = self
             .inbox
             .try_update(|inbox| inbox.on(event))

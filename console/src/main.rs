@@ -3,8 +3,10 @@
 //! visitor's details. The state lives in `client_core::inbox`; here the browser runs its
 //! effects ([`console`]) and renders it ([`ui`]).
 
+mod alerts;
 mod api;
 mod browser;
+mod canned;
 mod console;
 mod ui;
 

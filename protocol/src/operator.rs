@@ -218,6 +218,42 @@ pub struct ReadRequest {
     pub seq: i64,
 }
 
+/// A canned reply: a text kept per integration that operators insert by its shortcut (`/` in
+/// the console's composer), like Chatwoot's canned responses.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CannedReply {
+    pub id: i64,
+    pub integration_id: String,
+    /// Lower-cased, without spaces or the leading `/`; unique in its integration.
+    pub shortcut: String,
+    pub text: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Answer of `GET /api/v1/operator/canned-replies`: those of the operator's integrations, by
+/// integration and shortcut.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct CannedReplyList {
+    pub canned_replies: Vec<CannedReply>,
+}
+
+/// Body of `POST /api/v1/operator/canned-replies`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct NewCannedReply {
+    pub integration_id: String,
+    pub shortcut: String,
+    pub text: String,
+}
+
+/// Body of `PUT /api/v1/operator/canned-replies/{id}`: its new shortcut and text.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CannedReplyEdit {
+    pub shortcut: String,
+    pub text: String,
+}
+
 /// Frames an operator client sends on `GET /api/v1/operator/ws`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -293,6 +329,40 @@ mod tests {
         )
         .unwrap();
         assert_eq!(snake.text_format, TextFormat::Html);
+    }
+
+    #[test]
+    fn canned_reply_bodies_roundtrip() {
+        let reply = CannedReply {
+            id: 7,
+            integration_id: "demo".into(),
+            shortcut: "hello".into(),
+            text: "Hello! How can I help?".into(),
+            created_at: 1,
+            updated_at: 2,
+        };
+        assert_roundtrip(
+            &CannedReplyList {
+                canned_replies: vec![reply],
+            },
+            json!({"canned_replies": [{"id": 7, "integration_id": "demo", "shortcut": "hello",
+                   "text": "Hello! How can I help?", "created_at": 1, "updated_at": 2}]}),
+        );
+        assert_roundtrip(
+            &NewCannedReply {
+                integration_id: "demo".into(),
+                shortcut: "bye".into(),
+                text: "Bye".into(),
+            },
+            json!({"integration_id": "demo", "shortcut": "bye", "text": "Bye"}),
+        );
+        assert_roundtrip(
+            &CannedReplyEdit {
+                shortcut: "bye".into(),
+                text: "Goodbye".into(),
+            },
+            json!({"shortcut": "bye", "text": "Goodbye"}),
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! What the rest of the server sees of the store: the [`Store`], [`BridgeStore`] and
-//! [`AccountStore`] and [`InboxStore`] traits and the types they speak in (the accounts' in
-//! `accounts.rs`, the inbox's in `inbox.rs`).
+//! What the rest of the server sees of the store: the [`Store`], [`BridgeStore`],
+//! [`AccountStore`], [`InboxStore`] and [`CannedStore`] traits and the types they speak in (the
+//! accounts' in `accounts.rs`, the inbox's in `inbox.rs`, canned replies' in `canned.rs`).
 
 use crate::content::picture::Picture;
 use async_trait::async_trait;
@@ -9,11 +9,13 @@ use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo, TextFormat};
 
 use super::accounts::{Account, Credentials, EmailTaken, NewAccount, SessionLifetime};
+use super::canned::{CannedDraft, CannedSaved};
 use super::inbox::{
     Assignment, ConsoleReply, ConversationAddress, InboxFilter, InboxPage, ReadMark, Replied,
     StatusChange,
 };
 use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
+use protocol::operator::CannedReply;
 
 /// The database engine behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -443,9 +445,36 @@ pub trait InboxStore: Send + Sync {
 }
 
 /// Everything the server keeps.
+/// Canned replies, kept per integration; an account reaches those of the integrations it
+/// answers, and no other (`None`: not found, as the API's 404).
+#[async_trait]
+pub trait CannedStore: Send + Sync {
+    /// The canned replies of the integrations `account_id` answers, by integration and
+    /// shortcut.
+    async fn canned_replies(&self, account_id: i64) -> StoreResult<Vec<CannedReply>>;
+
+    /// A new canned reply of `integration_id` (the caller checked the account answers it).
+    async fn create_canned_reply(
+        &self,
+        integration_id: &str,
+        draft: &CannedDraft,
+    ) -> StoreResult<CannedSaved>;
+
+    /// Gives canned reply `id` the draft's shortcut and text.
+    async fn update_canned_reply(
+        &self,
+        account_id: i64,
+        id: i64,
+        draft: &CannedDraft,
+    ) -> StoreResult<Option<CannedSaved>>;
+
+    /// Removes canned reply `id`; whether there was one to remove.
+    async fn delete_canned_reply(&self, account_id: i64, id: i64) -> StoreResult<bool>;
+}
+
 #[async_trait]
 pub trait Store:
-    BridgeStore + AccountStore + InboxStore + Send + Sync + std::fmt::Debug + 'static
+    BridgeStore + AccountStore + InboxStore + CannedStore + Send + Sync + std::fmt::Debug + 'static
 {
     fn engine(&self) -> Engine;
 

@@ -3,12 +3,15 @@
 //! PostgreSQL ([`postgres`]), each on its own typed pool. What both engines run alike is
 //! written once, over either pool ([`sql_store`], [`bridge_store`]); messages go through one
 //! group-commit [`writer`], which plans each batch in plain Rust ([`batch`]) and hands it to
-//! the engine's `write_batch`. Console operators' accounts and sessions: [`accounts`], `account_store`.
+//! the engine's `write_batch`. Console operators' accounts and sessions: [`accounts`], `account_store`;
+//! their canned replies: [`canned`], `canned_store`.
 
 mod account_store;
 mod accounts;
 mod batch;
 mod bridge_store;
+mod canned;
+mod canned_store;
 mod conversation_refs;
 #[cfg(test)]
 mod fixtures;
@@ -30,14 +33,15 @@ mod writer;
 pub use accounts::{
     Account, Credentials, EmailTaken, NewAccount, SessionLifetime, normalize_email,
 };
+pub use canned::{CannedDraft, CannedSaved, InvalidCanned, MAX_SHORTCUT_CHARS};
 pub use inbox::{
     Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, ReadMark,
     Replied, StatusChange,
 };
 pub use interface::{
-    AccountStore, AfterFailure, Appended, BridgeStore, ConversationRef, DeadLetter, DeadLetters,
-    Engine, Failure, Identified, InboxStore, NewMessage, Operator, OutboxCounts, Refused, Store,
-    StoreError, StoreResult, TokenRotation, Visitor, Write, now_ms,
+    AccountStore, AfterFailure, Appended, BridgeStore, CannedStore, ConversationRef, DeadLetter,
+    DeadLetters, Engine, Failure, Identified, InboxStore, NewMessage, Operator, OutboxCounts,
+    Refused, Store, StoreError, StoreResult, TokenRotation, Visitor, Write, now_ms,
 };
 
 use crate::config::settings::SqliteSynchronous;

@@ -72,11 +72,25 @@ pub enum Word {
     Closed,
     Unread,
     System,
+    CannedReplies,
+    CannedList,
+    NoCannedMatch,
+    Shortcut,
+    Text,
+    Integration,
+    Add,
+    Save,
+    Edit,
+    Delete,
+    Cancel,
+    Done,
+    EnableNotifications,
+    NewMessage,
 }
 
 impl Word {
     /// Every word, for the test that each has both languages.
-    pub const ALL: [Self; 36] = [
+    pub const ALL: [Self; 50] = [
         Self::Title,
         Self::Email,
         Self::Password,
@@ -113,6 +127,20 @@ impl Word {
         Self::Closed,
         Self::Unread,
         Self::System,
+        Self::CannedReplies,
+        Self::CannedList,
+        Self::NoCannedMatch,
+        Self::Shortcut,
+        Self::Text,
+        Self::Integration,
+        Self::Add,
+        Self::Save,
+        Self::Edit,
+        Self::Delete,
+        Self::Cancel,
+        Self::Done,
+        Self::EnableNotifications,
+        Self::NewMessage,
     ];
 
     /// The word in `language`.
@@ -154,6 +182,20 @@ impl Word {
             Self::Closed => ["Closed", "Закрыт"],
             Self::Unread => ["unread", "непрочитанных"],
             Self::System => ["System", "Система"],
+            Self::CannedReplies => ["Canned replies", "Шаблоны ответов"],
+            Self::CannedList => ["Canned replies to insert", "Шаблоны для вставки"],
+            Self::NoCannedMatch => ["No canned reply matches", "Подходящих шаблонов нет"],
+            Self::Shortcut => ["Shortcut", "Сокращение"],
+            Self::Text => ["Text", "Текст"],
+            Self::Integration => ["Integration", "Интеграция"],
+            Self::Add => ["Add", "Добавить"],
+            Self::Save => ["Save", "Сохранить"],
+            Self::Edit => ["Edit", "Изменить"],
+            Self::Delete => ["Delete", "Удалить"],
+            Self::Cancel => ["Cancel", "Отмена"],
+            Self::Done => ["Done", "Готово"],
+            Self::EnableNotifications => ["Enable notifications", "Включить уведомления"],
+            Self::NewMessage => ["New message", "Новое сообщение"],
         };
         match language {
             Language::En => english,

@@ -5,12 +5,15 @@
 //! Keyboard: `J` and `K` move between conversations, Enter opens the highlighted one, Esc goes
 //! back to the list; not while typing in a field, where those keys write.
 
+mod canned;
 mod list;
 mod login;
 mod thread;
 mod visitor;
 
+use crate::canned::Canned;
 use crate::console::Console;
+use client_core::alerts::NotificationPermission;
 use client_core::inbox::Event;
 use client_core::inbox::words::Word;
 use leptos::ev;
@@ -28,6 +31,7 @@ pub fn mount(console: Console) {
 #[component]
 fn App(console: Console) -> impl IntoView {
     let signed_in = move || console.inbox.with(|inbox| inbox.me.is_some());
+    crate::alerts::Alerting::keep_title(console.inbox, console.language);
     view! {
         <Show when=move || console.checked.get() || signed_in()>
             <Show when=signed_in fallback=move || view! { <login::Login console=console /> }>
@@ -40,6 +44,10 @@ fn App(console: Console) -> impl IntoView {
 #[component]
 fn Workspace(console: Console) -> impl IntoView {
     let inbox = console.inbox;
+    let canned = Canned::new(console);
+    provide_context(canned);
+    canned.load();
+    let permission = console.alerting.permission;
     let name = move || inbox.with(|inbox| inbox.me.as_ref().map(|me| me.name.clone()));
     let offline = move || !inbox.with(|inbox| inbox.live);
     let layout = move || {
@@ -57,6 +65,15 @@ fn Workspace(console: Console) -> impl IntoView {
                     <span class="co-offline" role="status">{console.word(Word::Reconnecting)}</span>
                 </Show>
                 <span class="co-me">{name}</span>
+                <Show when=move || permission.get() == NotificationPermission::NotAsked>
+                    <button type="button" class="co-button" on:click=move |_| console.alerting.ask_permission()>
+                        {console.word(Word::EnableNotifications)}
+                    </button>
+                </Show>
+                <button type="button" class="co-button" aria-expanded=move || canned.managing.get().to_string()
+                    on:click=move |_| canned.managing.update(|open| *open = !*open)>
+                    {console.word(Word::CannedReplies)}
+                </button>
                 <button type="button" class="co-button" on:click=move |_| console.log_out()>
                     {console.word(Word::LogOut)}
                 </button>
@@ -64,6 +81,9 @@ fn Workspace(console: Console) -> impl IntoView {
             <list::Inbox console=console />
             <thread::Thread console=console />
             <visitor::Visitor console=console />
+            <Show when=move || canned.managing.get()>
+                <canned::Manager console=console />
+            </Show>
         </div>
     }
 }

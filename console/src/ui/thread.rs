@@ -17,8 +17,11 @@ const OLDER_MARGIN: i32 = 48;
 #[component]
 pub fn Thread(console: Console) -> impl IntoView {
     let inbox = console.inbox;
-    let open_id = move || inbox.with(|inbox| inbox.open.as_ref().map(|thread| thread.id));
-    move || match open_id() {
+    // A memo: only another conversation rebuilds the pane, not every change of the inbox (which
+    // would empty the composer and close its canned-reply list under the operator's fingers).
+    let open_id =
+        Memo::new(move |_| inbox.with(|inbox| inbox.open.as_ref().map(|thread| thread.id)));
+    move || match open_id.get() {
         None => view! {
             <main class="co-thread co-thread-empty">
                 <p>{console.word(Word::PickConversation)}</p>
@@ -226,6 +229,7 @@ fn Text(message: Message) -> impl IntoView {
 #[component]
 fn Composer(console: Console) -> impl IntoView {
     let draft = RwSignal::new(String::new());
+    let picking = super::canned::Picking::new(console, draft);
     let send = move || {
         let text = draft.get_untracked();
         if !text.trim().is_empty() {
@@ -236,15 +240,23 @@ fn Composer(console: Console) -> impl IntoView {
             draft.set(String::new());
         }
     };
+    let enter_sends = client_core::dom::send_on_enter(send);
     view! {
         <form class="co-composer" on:submit=move |event| {
             event.prevent_default();
             send();
         }>
+            <super::canned::Suggestions picking=picking />
             <textarea class="co-input" rows="3" aria-label=console.word(Word::Reply)
+                aria-autocomplete="list" aria-controls=super::canned::LISTBOX_ID
+                aria-activedescendant=move || picking.active()
                 prop:value=move || draft.get()
                 on:input:target=move |event| draft.set(event.target().value())
-                on:keydown=client_core::dom::send_on_enter(send)></textarea>
+                on:keydown=move |event| {
+                    if !picking.on_key(&event) {
+                        enter_sends(event);
+                    }
+                }></textarea>
             <button type="submit" class="co-button co-primary">{console.word(Word::Send)}</button>
         </form>
     }

@@ -3,6 +3,7 @@
 
 mod actions;
 pub mod auth;
+mod canned;
 mod conversations;
 mod error;
 pub mod json_body;
@@ -13,7 +14,7 @@ pub use error::OperatorApiError;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 /// The operator API's routes. Not under CORS: the console is served by this server, and API
 /// clients are not browsers.
@@ -43,5 +44,13 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/operator/conversations/{id}/read",
             post(actions::read),
+        )
+        .route(
+            "/api/v1/operator/canned-replies",
+            get(canned::list).post(canned::create),
+        )
+        .route(
+            "/api/v1/operator/canned-replies/{id}",
+            put(canned::update).delete(canned::delete),
         )
 }
