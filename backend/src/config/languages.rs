@@ -51,6 +51,16 @@ pub struct Language {
     pub member_joined: String,
     /// `{name}` left the conversation.
     pub member_left: String,
+    /// `{name}` took the conversation.
+    pub conversation_taken: String,
+    /// `{name}` gave the conversation to `{to}`.
+    pub conversation_assigned: String,
+    /// `{name}` left the conversation unassigned.
+    pub conversation_unassigned: String,
+    /// `{name}` closed the conversation.
+    pub conversation_closed: String,
+    /// `{name}` reopened the conversation.
+    pub conversation_reopened: String,
     /// What ends a stored message cut to fit a page of history.
     pub cut_marker: String,
 }
@@ -87,6 +97,11 @@ impl Language {
             words,
             member_joined: take("member_joined")?,
             member_left: take("member_left")?,
+            conversation_taken: take("conversation_taken")?,
+            conversation_assigned: take("conversation_assigned")?,
+            conversation_unassigned: take("conversation_unassigned")?,
+            conversation_closed: take("conversation_closed")?,
+            conversation_reopened: take("conversation_reopened")?,
             cut_marker: format!("\n… [{}]", take("message_shortened")?),
         };
         match values.into_keys().next() {

@@ -1,8 +1,7 @@
 //! The words of the messages no one writes that show what happened in a conversation:
 //! operators joining or leaving it (`addMembers` / `removeMembers` of `updateConversation`),
-//! in the language the integration's `languageCode` picks for the widget; and console operators
-//! taking, handing on, closing and reopening it, in English until the language files carry
-//! these lines.
+//! and console operators taking, handing on, closing and reopening it, in the language the
+//! integration's `languageCode` picks for the widget.
 
 use crate::config::languages;
 
@@ -37,14 +36,38 @@ pub enum ConsoleChange<'a> {
 }
 
 /// The line the log shows for what the operator `by` did.
-pub fn console_notice(by: &str, change: ConsoleChange<'_>) -> String {
-    match change {
-        ConsoleChange::Assigned { to } if to == by => format!("{by} took the conversation"),
-        ConsoleChange::Assigned { to } => format!("{by} assigned the conversation to {to}"),
-        ConsoleChange::Unassigned => format!("{by} unassigned the conversation"),
-        ConsoleChange::Closed => format!("{by} closed the conversation"),
-        ConsoleChange::Reopened => format!("{by} reopened the conversation"),
+pub fn console_notice(language_code: &str, by: &str, change: ConsoleChange<'_>) -> String {
+    let language = languages::pick(language_code);
+    let (line, to) = match change {
+        ConsoleChange::Assigned { to } if to == by => (&language.conversation_taken, ""),
+        ConsoleChange::Assigned { to } => (&language.conversation_assigned, to),
+        ConsoleChange::Unassigned => (&language.conversation_unassigned, ""),
+        ConsoleChange::Closed => (&language.conversation_closed, ""),
+        ConsoleChange::Reopened => (&language.conversation_reopened, ""),
+    };
+    fill(line, by, to)
+}
+
+/// `line` with `{name}` replaced by `name` and `{to}` by `to`, in one pass, so a name that
+/// itself reads `{to}` stays as written.
+fn fill(line: &str, name: &str, to: &str) -> String {
+    let mut filled = String::with_capacity(line.len() + name.len() + to.len());
+    let mut rest = line;
+    while let Some(start) = rest.find('{') {
+        filled.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let (value, skip) = if tail.starts_with("{name}") {
+            (name, "{name}".len())
+        } else if tail.starts_with("{to}") {
+            (to, "{to}".len())
+        } else {
+            ("{", 1)
+        };
+        filled.push_str(value);
+        rest = &tail[skip..];
     }
+    filled.push_str(rest);
+    filled
 }
 
 #[cfg(test)]
@@ -69,13 +92,25 @@ mod tests {
 
     #[test]
     fn console_notices_name_who_did_it() {
-        let took = console_notice("Anna", ConsoleChange::Assigned { to: "Anna" });
+        let took = console_notice("en", "Anna", ConsoleChange::Assigned { to: "Anna" });
         assert_eq!(took, "Anna took the conversation");
-        let gave = console_notice("Anna", ConsoleChange::Assigned { to: "Boris" });
+        let gave = console_notice("en", "Anna", ConsoleChange::Assigned { to: "Boris" });
         assert_eq!(gave, "Anna assigned the conversation to Boris");
         assert_eq!(
-            console_notice("Anna", ConsoleChange::Closed),
+            console_notice("en", "Anna", ConsoleChange::Closed),
             "Anna closed the conversation"
+        );
+        assert_eq!(
+            console_notice("ru", "Анна", ConsoleChange::Assigned { to: "Борис" }),
+            "Анна передаёт обсуждение: Борис"
+        );
+        assert_eq!(
+            console_notice("en", "{to}", ConsoleChange::Assigned { to: "{name}" }),
+            "{to} assigned the conversation to {name}"
+        );
+        assert_eq!(
+            console_notice("de", "Anna", ConsoleChange::Reopened),
+            "Anna hat das Gespräch wieder geöffnet"
         );
     }
 }

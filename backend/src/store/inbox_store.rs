@@ -215,6 +215,7 @@ where
         by_account: i64,
         conversation_id: i64,
         status: ConversationStatus,
+        language_code: &str,
     ) -> StoreResult<Option<StatusChange>> {
         let mut tx = self.writes.begin().await?;
         let Some(conversation) = Self::visible(&mut tx, by_account, conversation_id).await? else {
@@ -234,9 +235,12 @@ where
             ConversationStatus::Open => ConsoleChange::Reopened,
             ConversationStatus::Closed => ConsoleChange::Closed,
         };
-        let notice =
-            Self::insert_system_message(&mut tx, conversation_id, &console_notice(&by, change))
-                .await?;
+        let notice = Self::insert_system_message(
+            &mut tx,
+            conversation_id,
+            &console_notice(language_code, &by, change),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(StatusChange::Changed {
             conversation,
@@ -462,6 +466,7 @@ where
         conversation_id: i64,
         expected_assignee: Option<i64>,
         new_assignee: Option<i64>,
+        language_code: &str,
     ) -> StoreResult<Option<Assignment>> {
         let mut tx = self.writes.begin().await?;
         let Some(conversation) = Self::visible(&mut tx, by_account, conversation_id).await? else {
@@ -502,7 +507,7 @@ where
             Some(to) => ConsoleChange::Assigned { to: &to.name },
             None => ConsoleChange::Unassigned,
         };
-        let text = console_notice(&by, change);
+        let text = console_notice(language_code, &by, change);
         let notice = Self::insert_system_message(&mut tx, conversation_id, &text).await?;
         tx.commit().await?;
         Ok(Some(Assignment::Assigned {
@@ -516,18 +521,30 @@ where
         &self,
         by_account: i64,
         conversation_id: i64,
+        language_code: &str,
     ) -> StoreResult<Option<StatusChange>> {
-        self.set_status(by_account, conversation_id, ConversationStatus::Closed)
-            .await
+        self.set_status(
+            by_account,
+            conversation_id,
+            ConversationStatus::Closed,
+            language_code,
+        )
+        .await
     }
 
     async fn reopen(
         &self,
         by_account: i64,
         conversation_id: i64,
+        language_code: &str,
     ) -> StoreResult<Option<StatusChange>> {
-        self.set_status(by_account, conversation_id, ConversationStatus::Open)
-            .await
+        self.set_status(
+            by_account,
+            conversation_id,
+            ConversationStatus::Open,
+            language_code,
+        )
+        .await
     }
 
     async fn append_console_reply(

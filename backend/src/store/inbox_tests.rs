@@ -160,7 +160,10 @@ async fn inbox_views(store: &TestStore) {
         one.next_cursor
     );
 
-    let taken = store.assign(anna, second, None, Some(anna)).await.unwrap();
+    let taken = store
+        .assign(anna, second, None, Some(anna), "en")
+        .await
+        .unwrap();
     assert!(matches!(taken, Some(Assignment::Assigned { .. })));
     let mine = store
         .conversations(filter(anna, &shop, View::Mine))
@@ -208,12 +211,12 @@ async fn inbox_views(store: &TestStore) {
     );
     assert!(
         store
-            .assign(anna, elsewhere, None, Some(anna))
+            .assign(anna, elsewhere, None, Some(anna), "en")
             .await
             .unwrap()
             .is_none()
     );
-    assert!(store.close(anna, elsewhere).await.unwrap().is_none());
+    assert!(store.close(anna, elsewhere, "en").await.unwrap().is_none());
     assert!(store.mark_read(anna, elsewhere, 1).await.unwrap().is_none());
     let reply = ConsoleReply {
         client_id: "c-1",
@@ -229,7 +232,7 @@ async fn inbox_views(store: &TestStore) {
     );
     assert_eq!(
         store
-            .assign(boris, elsewhere, None, Some(anna))
+            .assign(boris, elsewhere, None, Some(anna), "en")
             .await
             .unwrap(),
         Some(Assignment::UnknownAssignee),
@@ -246,8 +249,8 @@ async fn of_two_concurrent_takes_exactly_one_wins_and_the_other_sees_who() {
         let boris = account(store, "Boris", &["shop"]).await;
         let (_, conversation) = writer(store, "shop", "olga", "hello").await;
         let (first, second) = tokio::join!(
-            store.assign(anna, conversation, None, Some(anna)),
-            store.assign(boris, conversation, None, Some(boris)),
+            store.assign(anna, conversation, None, Some(anna), "en"),
+            store.assign(boris, conversation, None, Some(boris), "en"),
         );
         let outcomes = [first.unwrap().unwrap(), second.unwrap().unwrap()];
         let winners: Vec<_> = outcomes
@@ -275,7 +278,7 @@ async fn of_two_concurrent_takes_exactly_one_wins_and_the_other_sees_who() {
         );
 
         let handed = store
-            .assign(winner.id, conversation, Some(winner.id), None)
+            .assign(winner.id, conversation, Some(winner.id), None, "en")
             .await
             .unwrap();
         let Some(Assignment::Assigned { notice, .. }) = handed else {
@@ -296,13 +299,17 @@ async fn closing_reopening_and_a_visitor_writing_into_a_closed_conversation() {
         let engine = store.engine();
         let anna = account(store, "Anna", &["shop"]).await;
         let (olga, conversation) = writer(store, "shop", "olga", "hello").await;
-        let closed = store.close(anna, conversation).await.unwrap().unwrap();
+        let closed = store
+            .close(anna, conversation, "en")
+            .await
+            .unwrap()
+            .unwrap();
         let StatusChange::Changed { notice, .. } = closed else {
             panic!("{engine:?}: {closed:?}");
         };
         assert_eq!(notice.text, "Anna closed the conversation");
         assert!(matches!(
-            store.close(anna, conversation).await.unwrap(),
+            store.close(anna, conversation, "en").await.unwrap(),
             Some(StatusChange::Unchanged { .. })
         ));
         let summary = store
@@ -324,8 +331,12 @@ async fn closing_reopening_and_a_visitor_writing_into_a_closed_conversation() {
             ConversationStatus::Open,
             "{engine:?}: the visitor's message opens it again"
         );
-        store.close(anna, conversation).await.unwrap();
-        let reopened = store.reopen(anna, conversation).await.unwrap().unwrap();
+        store.close(anna, conversation, "en").await.unwrap();
+        let reopened = store
+            .reopen(anna, conversation, "en")
+            .await
+            .unwrap()
+            .unwrap();
         let StatusChange::Changed { notice, .. } = reopened else {
             panic!("{engine:?}: {reopened:?}");
         };

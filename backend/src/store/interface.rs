@@ -401,26 +401,31 @@ pub trait InboxStore: Send + Sync {
 
     /// Gives the conversation to `new_assignee` (`None`: to nobody) if it is still
     /// `expected_assignee`'s, as `by_account` asks; exactly one of two concurrent takes wins.
+    /// The notice in the log speaks the language of `language_code` (the integration's).
     async fn assign(
         &self,
         by_account: i64,
         conversation_id: i64,
         expected_assignee: Option<i64>,
         new_assignee: Option<i64>,
+        language_code: &str,
     ) -> StoreResult<Option<Assignment>>;
 
-    /// Closes the conversation, as `by_account` asks.
+    /// Closes the conversation, as `by_account` asks (its notice in `language_code`).
     async fn close(
         &self,
         by_account: i64,
         conversation_id: i64,
+        language_code: &str,
     ) -> StoreResult<Option<StatusChange>>;
 
-    /// Opens the closed conversation again, as `by_account` asks.
+    /// Opens the closed conversation again, as `by_account` asks (its notice in
+    /// `language_code`).
     async fn reopen(
         &self,
         by_account: i64,
         conversation_id: i64,
+        language_code: &str,
     ) -> StoreResult<Option<StatusChange>>;
 
     /// Stores the account's reply, once per client id, authored by the account's operator in

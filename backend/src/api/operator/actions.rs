@@ -117,7 +117,13 @@ pub async fn assign(
     }
     let assignment = state
         .store
-        .assign(session.account_id, id, expected, target)
+        .assign(
+            session.account_id,
+            id,
+            expected,
+            target,
+            &language_code(&state, &summary.integration_id),
+        )
         .await?
         .ok_or(OperatorApiError::NotFound)?;
     match assignment {
@@ -138,13 +144,24 @@ pub async fn assign(
     }
 }
 
+/// The language of the notices written into an integration's conversations: its widget's.
+fn language_code(state: &AppState, integration_id: &str) -> String {
+    state
+        .integrations
+        .by_id(integration_id)
+        .map(|integration| integration.params.language_code.clone())
+        .unwrap_or_default()
+}
+
 /// `POST .../conversations/{id}/close`.
 pub async fn close(
     State(state): State<AppState>,
     session: OperatorSession,
     ConversationId(id): ConversationId,
 ) -> Result<Json<ConversationSummary>, OperatorApiError> {
-    let change = state.store.close(session.account_id, id).await?;
+    let summary = visible(&state, &session, id).await?;
+    let language = language_code(&state, &summary.integration_id);
+    let change = state.store.close(session.account_id, id, &language).await?;
     status_changed(&state, &session, change).await
 }
 
@@ -154,7 +171,12 @@ pub async fn reopen(
     session: OperatorSession,
     ConversationId(id): ConversationId,
 ) -> Result<Json<ConversationSummary>, OperatorApiError> {
-    let change = state.store.reopen(session.account_id, id).await?;
+    let summary = visible(&state, &session, id).await?;
+    let language = language_code(&state, &summary.integration_id);
+    let change = state
+        .store
+        .reopen(session.account_id, id, &language)
+        .await?;
     status_changed(&state, &session, change).await
 }
 
