@@ -153,14 +153,28 @@ fn language_code(state: &AppState, integration_id: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The language of the notices of conversation `id` (404 when the operator does not see it),
+/// from its cheap address rather than its whole summary.
+async fn notice_language(
+    state: &AppState,
+    session: &OperatorSession,
+    id: i64,
+) -> Result<String, OperatorApiError> {
+    let conversation = state
+        .store
+        .conversation_address(session.account_id, id)
+        .await?
+        .ok_or(OperatorApiError::NotFound)?;
+    Ok(language_code(state, &conversation.integration_id))
+}
+
 /// `POST .../conversations/{id}/close`.
 pub async fn close(
     State(state): State<AppState>,
     session: OperatorSession,
     ConversationId(id): ConversationId,
 ) -> Result<Json<ConversationSummary>, OperatorApiError> {
-    let summary = visible(&state, &session, id).await?;
-    let language = language_code(&state, &summary.integration_id);
+    let language = notice_language(&state, &session, id).await?;
     let change = state.store.close(session.account_id, id, &language).await?;
     status_changed(&state, &session, change).await
 }
@@ -171,8 +185,7 @@ pub async fn reopen(
     session: OperatorSession,
     ConversationId(id): ConversationId,
 ) -> Result<Json<ConversationSummary>, OperatorApiError> {
-    let summary = visible(&state, &session, id).await?;
-    let language = language_code(&state, &summary.integration_id);
+    let language = notice_language(&state, &session, id).await?;
     let change = state
         .store
         .reopen(session.account_id, id, &language)
