@@ -6,6 +6,7 @@
 //! sound or notification: they are that operator's to hear. Each message alerts once, however
 //! often it arrives (a resync brings it again).
 
+use crate::contact;
 use crate::inbox::Inbox;
 use protocol::operator::{ConversationSummary, InboxCounts};
 use protocol::{AuthorKind, Message, TextFormat};
@@ -131,14 +132,8 @@ impl Alerts {
             return Alert::default();
         }
         let notification = (permission == NotificationPermission::Granted).then(|| Notice {
-            title: conversation.and_then(|conversation| {
-                let contact = &conversation.visitor.contact;
-                contact
-                    .name
-                    .clone()
-                    .or_else(|| contact.email.clone())
-                    .or_else(|| contact.phone.clone())
-            }),
+            title: conversation
+                .and_then(|conversation| contact::shown_name(&conversation.visitor.contact)),
             body: notification_body(message),
             conversation_id: message.conversation_id,
         });

@@ -1,8 +1,17 @@
 //! `setContactInfo` as 1C pages use it: one field at a time. The fields a call gives replace
 //! those known, the others stay; the server stores the contact whole, so the widget sends the
-//! merged one.
+//! merged one. Also what operators call a visitor by ([`shown_name`]).
 
 use protocol::ContactInfo;
+
+/// The name operators know a visitor by: its name, else its e-mail, else its phone.
+pub fn shown_name(contact: &ContactInfo) -> Option<String> {
+    contact
+        .name
+        .clone()
+        .or_else(|| contact.email.clone())
+        .or_else(|| contact.phone.clone())
+}
 
 /// What one `setContactInfo` call gave: `None` for a field it left out, `Some("")` for one it
 /// cleared (`null` or `""`), `Some(value)` for a new value.

@@ -30,12 +30,7 @@ fn entry_id(id: i64) -> String {
 
 /// The name a visitor is shown by: its name, e-mail or phone, or the word for a visitor.
 pub fn visitor_name(console: Console, conversation: &ConversationSummary) -> String {
-    let contact = &conversation.visitor.contact;
-    contact
-        .name
-        .clone()
-        .or_else(|| contact.email.clone())
-        .or_else(|| contact.phone.clone())
+    client_core::contact::shown_name(&conversation.visitor.contact)
         .unwrap_or_else(|| format!("{} #{}", console.word(Word::Visitor), conversation.id))
 }
 
