@@ -248,6 +248,9 @@ async fn a_chat_server_that_is_down_leaves_the_page_working() {
     let driver = Driver::start().await;
     let page = driver.session(DESKTOP.0, DESKTOP.1).await;
     page.goto(&host.url).await;
+    // WebDriver may hand the page back before its `load`; the page must still reach it.
+    page.wait_for("the host page's load", "document.readyState === 'complete'")
+        .await;
     let state = page
         .js(
             &format!(
