@@ -172,6 +172,7 @@ mod tests {
             last_message: None,
             last_activity_at: id,
             unread: 1,
+            visitor_read_seq: 0,
             assignee: assignee.map(|id| Assignee {
                 id,
                 name: format!("operator {id}"),

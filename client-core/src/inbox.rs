@@ -630,6 +630,7 @@ impl Inbox {
             }
             OperatorEvent::Typing { .. }
             | OperatorEvent::Read { .. }
+            | OperatorEvent::VisitorRead { .. }
             | OperatorEvent::Presence { .. }
             | OperatorEvent::Pong => Vec::new(),
         }

@@ -100,6 +100,9 @@ pub enum ClientFrame {
     History { before_seq: i64, limit: i64 },
     /// The visitor is typing: operators see it (rate-limited, never stored).
     Typing,
+    /// The visitor has seen its conversation up to `seq` (the chat is open and shows it):
+    /// operators see their messages up to it as seen. Positions only move forward.
+    Read { seq: i64 },
 }
 
 /// Why the server refused something; `message` in the error frame says it in words.
@@ -290,6 +293,10 @@ mod tests {
         );
         assert_roundtrip(&ClientFrame::Ping, json!({"type": "ping"}));
         assert_roundtrip(&ClientFrame::Typing, json!({"type": "typing"}));
+        assert_roundtrip(
+            &ClientFrame::Read { seq: 7 },
+            json!({"type": "read", "seq": 7}),
+        );
         assert_roundtrip(
             &ClientFrame::History {
                 before_seq: 31,

@@ -98,6 +98,10 @@ pub struct ConversationSummary {
     pub last_activity_at: i64,
     /// Visitor messages after the operator's read position.
     pub unread: i64,
+    /// How far the visitor has seen the conversation: operators' messages up to this `seq`
+    /// show as seen.
+    #[serde(default)]
+    pub visitor_read_seq: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<Assignee>,
     pub status: ConversationStatus,
@@ -287,6 +291,8 @@ pub enum OperatorEvent {
         operator_id: i64,
         seq: i64,
     },
+    /// The visitor has seen the conversation up to `seq`.
+    VisitorRead { conversation_id: i64, seq: i64 },
     /// An operator came online or went offline.
     Presence { operator: Assignee, online: bool },
     /// The unread counts of the views changed.
@@ -398,6 +404,7 @@ mod tests {
                 }),
                 last_activity_at: 5,
                 unread: 1,
+                visitor_read_seq: 4,
                 assignee: Some(Assignee {
                     id: 2,
                     name: "Anna".into(),
@@ -408,7 +415,8 @@ mod tests {
             json!({"id": 3, "integration_id": "demo",
                    "visitor": {"name": "Olga", "sub": "u-1", "first_seen_at": 1},
                    "last_message": {"author": "visitor", "text": "hello", "sent_at": 5},
-                   "last_activity_at": 5, "unread": 1, "assignee": {"id": 2, "name": "Anna"},
+                   "last_activity_at": 5, "unread": 1, "visitor_read_seq": 4,
+                   "assignee": {"id": 2, "name": "Anna"},
                    "status": "open", "created_at": 1}),
         );
         assert_roundtrip(

@@ -34,6 +34,8 @@ pub enum InboxEvent {
         account_id: i64,
         seq: i64,
     },
+    /// The visitor has seen the conversation up to `seq`.
+    VisitorRead { conversation_id: i64, seq: i64 },
     /// A console operator came online (its first socket) or went offline (its last).
     Presence { operator: Assignee, online: bool },
 }
@@ -59,6 +61,9 @@ impl InboxEvent {
                 conversation_id, ..
             }
             | Self::Read {
+                conversation_id, ..
+            }
+            | Self::VisitorRead {
                 conversation_id, ..
             } => Some(*conversation_id),
             Self::Presence { .. } => None,
@@ -91,6 +96,13 @@ impl InboxEvent {
                 operator_id: *account_id,
                 seq: *seq,
             }),
+            Self::VisitorRead {
+                conversation_id,
+                seq,
+            } => Some(OperatorEvent::VisitorRead {
+                conversation_id: *conversation_id,
+                seq: *seq,
+            }),
             Self::Presence { operator, online } => Some(OperatorEvent::Presence {
                 operator: operator.clone(),
                 online: *online,
@@ -100,14 +112,18 @@ impl InboxEvent {
 
     /// Whether the conversation's summary changed, so each operator socket sends its own
     /// (`OperatorEvent::Conversation`, read from the store for that operator) and its counts.
-    /// Typing and edits change no summary; a read changes only the reader's.
+    /// Typing and edits change no summary; a read changes only the reader's; the visitor's
+    /// read position comes with its own event, which the console applies to what it holds.
     pub fn changes_summary_for(&self, account_id: i64) -> bool {
         match self {
             Self::Message { .. } | Self::Changed { .. } => true,
             Self::Read {
                 account_id: reader, ..
             } => *reader == account_id,
-            Self::MessageUpdated { .. } | Self::Typing { .. } | Self::Presence { .. } => false,
+            Self::MessageUpdated { .. }
+            | Self::Typing { .. }
+            | Self::VisitorRead { .. }
+            | Self::Presence { .. } => false,
         }
     }
 }

@@ -60,6 +60,7 @@ struct SummaryRow {
     last_sent_at: Option<i64>,
     browser: Option<String>,
     unread: i64,
+    visitor_read_seq: i64,
 }
 
 impl TryFrom<SummaryRow> for ConversationSummary {
@@ -108,6 +109,7 @@ impl TryFrom<SummaryRow> for ConversationSummary {
             last_message,
             last_activity_at: row.last_activity_at,
             unread: row.unread,
+            visitor_read_seq: row.visitor_read_seq,
             assignee,
             status: status_from(&row.status)?,
             created_at: row.created_at,
@@ -595,5 +597,14 @@ where
             conversation: conversation.address(),
             seen: advanced.map(|_| seq),
         }))
+    }
+
+    async fn mark_visitor_read(&self, conversation_id: i64, seq: i64) -> StoreResult<Option<i64>> {
+        let moved: Option<(i64,)> = sqlx::query_as(include_str!("sql/inbox/visitor_read.sql"))
+            .bind(seq)
+            .bind(conversation_id)
+            .fetch_optional(&self.writes)
+            .await?;
+        Ok(moved.map(|(seq,)| seq))
     }
 }

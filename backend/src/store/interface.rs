@@ -447,6 +447,10 @@ pub trait InboxStore: Send + Sync {
         conversation_id: i64,
         seq: i64,
     ) -> StoreResult<Option<ReadMark>>;
+
+    /// The visitor has seen the conversation up to `seq`: `Some(seq)` when that moved its
+    /// position (forward only, never past the last message), `None` when it did not.
+    async fn mark_visitor_read(&self, conversation_id: i64, seq: i64) -> StoreResult<Option<i64>>;
 }
 
 /// Everything the server keeps.

@@ -24,6 +24,7 @@ fn summary(id: i64, last_activity_at: i64) -> ConversationSummary {
         last_message: None,
         last_activity_at,
         unread: 1,
+        visitor_read_seq: 0,
         assignee: None,
         status: ConversationStatus::Open,
         created_at: 0,

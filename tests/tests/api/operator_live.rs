@@ -108,6 +108,54 @@ async fn typing_goes_both_ways() {
     }
 }
 
+/// The next visitor read position `socket` hears.
+async fn visitor_read(socket: &mut OperatorSocket) -> (i64, i64) {
+    socket
+        .until(|event| match event {
+            OperatorEvent::VisitorRead {
+                conversation_id,
+                seq,
+            } => Some((conversation_id, seq)),
+            // Typing ends each probe below: a read position heard before it was sent.
+            OperatorEvent::Typing { .. } => Some((0, 0)),
+            _ => None,
+        })
+        .await
+}
+
+#[tokio::test]
+async fn operators_see_how_far_the_visitor_has_seen() {
+    for db in engines() {
+        let (server, anna) = server_with_anna(db, Options::default()).await;
+        let (_, mut client) = visitor(&server).await;
+        let id = say(&mut client, "v-1", "Hello?").await.conversation_id;
+        let reply = anna.replied(id, "r-1", "Hi, how can I help?").await;
+        match client.next().await {
+            ServerFrame::Message { message } => assert_eq!(message.seq, reply.seq, "{db:?}"),
+            other => panic!("{db:?}: expected the reply, got {other:?}"),
+        }
+        let mut socket = anna.socket().await;
+        client.send(&ClientFrame::Read { seq: reply.seq }).await;
+        assert_eq!(visitor_read(&mut socket).await, (id, reply.seq), "{db:?}");
+
+        // Backwards, or past what the visitor was given: nothing moves, nobody hears of it.
+        client.send(&ClientFrame::Read { seq: 1 }).await;
+        client
+            .send(&ClientFrame::Read {
+                seq: reply.seq + 50,
+            })
+            .await;
+        client.send(&ClientFrame::Typing).await;
+        assert_eq!(visitor_read(&mut socket).await, (0, 0), "{db:?}");
+
+        let listed = anna.conversations("view=all").await;
+        assert_eq!(
+            listed.conversations[0].visitor_read_seq, reply.seq,
+            "{db:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn each_operator_sees_the_others_assignment_live() {
     for db in engines() {

@@ -182,6 +182,7 @@ impl Session {
             Ok(ClientFrame::Ping) => self.frame(ServerFrame::Pong).await,
             Ok(ClientFrame::History { before_seq, limit }) => self.history(before_seq, limit).await,
             Ok(ClientFrame::Typing) => self.typing().await,
+            Ok(ClientFrame::Read { seq }) => self.read_up_to(seq).await,
         }
     }
 
@@ -200,6 +201,38 @@ impl Session {
                     InboxEvent::Typing {
                         conversation_id,
                         operator: None,
+                    },
+                );
+                Flow::Continue
+            }
+            Ok(None) => Flow::Continue,
+            Err(error) => self.internal_error(&error, None).await,
+        }
+    }
+
+    /// `read`: the visitor has seen its conversation up to `seq`; its operators hear of it when
+    /// that moved the position. A position past what this session delivered is taken as the
+    /// last delivered message: the visitor cannot have seen more.
+    async fn read_up_to(&mut self, seq: i64) -> Flow {
+        let Some(conversation_id) = self.conversation_id else {
+            return Flow::Continue;
+        };
+        let seq = seq.min(self.delivered.seq());
+        if seq <= 0 {
+            return Flow::Continue;
+        }
+        match self
+            .state
+            .store
+            .mark_visitor_read(conversation_id, seq)
+            .await
+        {
+            Ok(Some(seq)) => {
+                self.state.operator_hub.publish(
+                    &self.visitor.integration_id,
+                    InboxEvent::VisitorRead {
+                        conversation_id,
+                        seq,
                     },
                 );
                 Flow::Continue

@@ -5,7 +5,7 @@ SELECT c.id, c.integration_id, p.name, p.email, p.phone, p.sub, p.created_at AS 
     c.last_page_url, c.last_page_title, c.last_activity_at, c.status, c.created_at,
     a.id AS assignee_id, a.name AS assignee_name, m.author_kind AS last_author_kind,
     substr(m.text, 1, 2000) AS last_text, m.text_format AS last_text_format,
-    m.sent_at AS last_sent_at,
+    m.sent_at AS last_sent_at, c.visitor_read_seq,
     (SELECT v.browser FROM visitors v WHERE v.person_id = c.person_id
         ORDER BY v.id DESC LIMIT 1) AS browser,
     (SELECT COUNT(*) FROM (SELECT 1 FROM messages u
