@@ -18,8 +18,6 @@ pub enum Word {
     OpenChat,
     /// The panel's close button.
     CloseChat,
-    /// After the count on the tab's badge.
-    Unread,
     /// The message list's spoken name.
     LogLabel,
     /// The text box's spoken name.
@@ -70,11 +68,10 @@ pub enum Word {
 
 impl Word {
     /// Every word, in the order [`Words`] holds them.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 26] = [
         Self::DefaultTitle,
         Self::OpenChat,
         Self::CloseChat,
-        Self::Unread,
         Self::LogLabel,
         Self::MessageLabel,
         Self::Placeholder,
@@ -106,7 +103,6 @@ impl Word {
             Self::DefaultTitle => "default_title",
             Self::OpenChat => "open_chat",
             Self::CloseChat => "close_chat",
-            Self::Unread => "unread",
             Self::LogLabel => "log_label",
             Self::MessageLabel => "message_label",
             Self::Placeholder => "placeholder",

@@ -167,15 +167,24 @@
       emit("error", detail);
     },
     unread: function (count) {
+      var words = unreadWords(count);
       buttons.forEach(function (button) {
         var badge = button.querySelector(".cw-badge");
         var shown = tabText.badge && count > 0;
         badge.hidden = !shown;
         badge.textContent = shown ? String(count) : "";
-        badge.nextSibling.textContent = shown ? " " + tabText.unread : "";
+        badge.nextSibling.textContent = shown ? " " + words : "";
       });
     },
   };
+
+  /* The words after an unread count, in the form the language gives that number (the browser
+     knows each language's plural rules); `other` where it has no form for the number's kind. */
+  function unreadWords(count) {
+    var forms = tabText.unread;
+    var kind = window.Intl && Intl.PluralRules ? new Intl.PluralRules(tabText.lang).select(count) : "other";
+    return forms[kind] || forms.other;
+  }
 
   /* The collapsed tab (desktop) and round button (narrow screens). Their names are what they
    * show, the words a voice-control user says to press them (WCAG 2.5.3): the tab's title, the

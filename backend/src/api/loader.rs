@@ -68,7 +68,7 @@ fn tab(params: &IntegrationParams, language: &Language) -> Value {
         "dir": language.direction(),
         "title": i18n::title_or_default(&params.title_text, &language.words),
         "openLabel": language.words[Word::OpenChat],
-        "unread": language.words[Word::Unread],
+        "unread": language.unread,
         "backColor": params.title_back_color,
         "textColor": params.title_text_color,
         "collapsed": params.display_collapsed_state,

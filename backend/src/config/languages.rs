@@ -4,6 +4,7 @@
 //! so the widget's bundle grows with no language. A language the chat does not speak is English,
 //! and [`UnsupportedLanguage`] is the warning the loader prints in the browser's console.
 
+use super::plural::{FormsError, PluralForms};
 use client_core::i18n::Words;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -47,6 +48,8 @@ pub struct Language {
     /// The ISO 639-1 code, the page's `lang`.
     pub code: &'static str,
     pub words: Words,
+    /// After the count on the tab's unread badge ("3 unread messages"), by plural category.
+    pub unread: PluralForms,
     /// `{name}` joined the conversation.
     pub member_joined: String,
     /// `{name}` left the conversation.
@@ -68,8 +71,12 @@ pub struct Language {
 /// What is wrong with a language file.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    #[error("not TOML of text values: {0}")]
+    #[error("not TOML: {0}")]
     Toml(#[from] toml::de::Error),
+    #[error("`{0}` is not a text")]
+    NotText(String),
+    #[error("`unread`: {0}")]
+    Unread(#[from] FormsError),
     #[error("no `{0}`")]
     Missing(&'static str),
     #[error("`{0}` is no key of en.toml")]
@@ -89,12 +96,22 @@ impl Language {
     /// A language file: every key of `en.toml`, no other. The files are embedded in the server
     /// and the tests read every one, so a broken file fails them rather than a running server.
     fn parse(code: &'static str, text: &str) -> Result<Self, FileError> {
-        let mut values: BTreeMap<String, String> = toml::from_str(text)?;
+        let mut table: toml::Table = toml::from_str(text)?;
+        let unread = table.remove("unread").ok_or(FileError::Missing("unread"))?;
+        let unread = PluralForms::parse(&unread)?;
+        let mut values = BTreeMap::new();
+        for (key, value) in table {
+            match value {
+                toml::Value::String(text) => values.insert(key, text),
+                _ => return Err(FileError::NotText(key)),
+            };
+        }
         let mut take = |key: &'static str| values.remove(key).ok_or(FileError::Missing(key));
         let words = Words::from_keys(|key| take(key).ok()).map_err(FileError::Missing)?;
         let language = Self {
             code,
             words,
+            unread,
             member_joined: take("member_joined")?,
             member_left: take("member_left")?,
             conversation_taken: take("conversation_taken")?,
@@ -174,6 +191,9 @@ mod tests {
                 "{code}.toml's keys"
             );
             for (key, value) in &language {
+                if key == "unread" {
+                    continue; // forms by plural category, checked by `Language::parse`
+                }
                 let value = value.as_str().unwrap_or_default();
                 assert!(!value.trim().is_empty(), "{code}.toml: {key} is empty");
                 let reference = english[key].as_str().unwrap_or_default();

@@ -6,5 +6,6 @@ pub mod demo_operator;
 pub mod integrations;
 pub mod languages;
 pub mod params;
+pub mod plural;
 pub mod secret;
 pub mod settings;

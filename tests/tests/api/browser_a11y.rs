@@ -56,7 +56,7 @@ const TAB_TITLE: &str = "Support";
 /// What the round button says to screen readers, and the words after the unread count, in
 /// English (`languageCode`).
 const OPEN_CHAT: &str = "Open chat";
-const UNREAD: &str = "unread messages";
+const UNREAD: &str = "unread message";
 
 /// The parameters of the accessibility tests besides `colorTheme`: English, a known title, and
 /// operator messages waiting on the badge rather than opening the chat.
@@ -93,7 +93,7 @@ async fn axe_finds_nothing_in_arabic_right_to_left() {
     let [_, title, quiet] = axe_params();
     let arabic = ("languageCode", ParamValue::Text("ar".into()));
     let chat = Chat::start(&[arabic, title, quiet]).await;
-    assert_every_state_accessible(chat, "Arabic", TAB_TITLE, "رسائل غير مقروءة").await;
+    assert_every_state_accessible(chat, "Arabic", TAB_TITLE, "رسالة غير مقروءة").await;
 }
 
 /// What has the focus: in the widget, the last class of its focused element (`cw-tab`,

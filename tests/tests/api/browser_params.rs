@@ -209,6 +209,64 @@ async fn the_unread_badge_follows_display_unread_messages_mark() {
     }
 }
 
+/// The words after the badge's count on the shown tab.
+async fn words_after_the_badge(chat: &Chat, count: &str) -> serde_json::Value {
+    chat.page
+        .wait_for(
+            &format!("the badge saying {count}"),
+            &format!(
+                "(() => {{ const badge = {}.querySelector('.cw-tab .cw-badge:not([hidden])');                    return badge && badge.textContent === '{count}' && badge.nextSibling.textContent.trim(); }})()",
+                shadow()
+            ),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn the_words_after_the_unread_count_agree_with_it_in_every_language() {
+    // Chromium's own plural rules (CLDR) say which forms each language needs: each has one.
+    let chat = Chat::start(&[
+        ("languageCode", ParamValue::Text("ru".into())),
+        ("openChatOnNewMessage", ParamValue::Flag(false)),
+    ])
+    .await;
+    for code in backend::config::languages::codes() {
+        let needed = chat
+            .page
+            .js(
+                &format!(
+                    "return new Intl.PluralRules('{code}').resolvedOptions().pluralCategories"
+                ),
+                Vec::new(),
+            )
+            .await;
+        let language = backend::config::languages::pick(code);
+        let given: Vec<&str> = language.unread.categories().collect();
+        for category in needed.as_array().expect("categories") {
+            let category = category.as_str().unwrap_or_default();
+            assert!(
+                given.contains(&category),
+                "{code}.toml: `unread` has no `{category}` form (it has {given:?})"
+            );
+        }
+    }
+
+    // On the tab: "1 непрочитанное сообщение", then "2 непрочитанных сообщения".
+    chat.say_hello().await;
+    chat.call("close()").await;
+    operator_says(&chat.server, &chat.page, "r-1", "Вы здесь?").await;
+    assert_eq!(
+        words_after_the_badge(&chat, "1").await,
+        json!("непрочитанное сообщение")
+    );
+    operator_says(&chat.server, &chat.page, "r-2", "Ответим через минуту").await;
+    assert_eq!(
+        words_after_the_badge(&chat, "2").await,
+        json!("непрочитанных сообщения")
+    );
+    chat.page.close().await;
+}
+
 #[tokio::test]
 async fn a_hidden_collapsed_state_shows_nothing_until_open() {
     for display_collapsed in [true, false] {
