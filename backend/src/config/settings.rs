@@ -219,6 +219,9 @@ pub struct OperatorSettings {
     /// operator's password from many addresses.
     #[serde(alias = "login_attempts_per_minute_per_account")]
     pub failed_logins_per_minute_per_account: u32,
+    /// Operator sockets one account holds open at once (its tabs and devices, all sessions
+    /// together); the next handshake is refused.
+    pub max_sockets_per_account: usize,
 }
 
 impl Default for OperatorSettings {
@@ -228,6 +231,9 @@ impl Default for OperatorSettings {
             session_lifetime_secs: 7 * 24 * 60 * 60,
             failed_logins_per_minute_per_ip: 20,
             failed_logins_per_minute_per_account: 5,
+            // A console per tab: an operator with a dozen tabs and a phone stays under it, a
+            // client opening sockets in a loop does not get far.
+            max_sockets_per_account: 20,
         }
     }
 }
