@@ -3,8 +3,8 @@
 //! with its name), how it is authenticated (bearer subprotocol, or the cookie from the
 //! server's own origin only), that it ends with the session and that one account holds a
 //! limited number of them; and a console reply on a
-//! bridged integration reaching the collaboration server as `createUser` once, then
-//! `createMessage`.
+//! bridged integration reaching the collaboration server as `createUser` once, the operator
+//! joining the conversation once, then `createMessage`.
 
 use crate::bridge::inbound;
 use crate::operator_inbox::{ANNA, PASSWORD, boris, server_with_anna};
@@ -319,6 +319,24 @@ async fn a_console_reply_on_a_bridged_integration_creates_its_user_once_and_1c_r
         assert!(
             created_user < first_reply,
             "{db:?}: the user before its message"
+        );
+        // A message's author is a member of its discussion: Anna joins it once, before her
+        // first message there (the fake refuses a message by anyone else).
+        let joins: Vec<usize> = commands
+            .iter()
+            .enumerate()
+            .filter(|(_, command)| {
+                matches!(command, Command::UpdateConversation(update)
+                if update.ext_user_id.as_deref() == Some(users[0])
+                    && update.add_members == Some(vec![users[0].to_owned()])
+                    && update.ext_conversation_id == id.to_string())
+            })
+            .map(|(at, _)| at)
+            .collect();
+        assert_eq!(joins.len(), 1, "{db:?}: one join: {commands:?}");
+        assert!(
+            created_user < joins[0] && joins[0] < first_reply,
+            "{db:?}: the user, its join, then its message: {commands:?}"
         );
 
         let mut socket = anna.socket().await;
