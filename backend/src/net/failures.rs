@@ -6,7 +6,7 @@
 //! Hand-written because `governor` can neither give a spent cell back nor ask a key's state
 //! without spending one; the bucket is a single instant per key (its theoretical arrival time).
 
-use super::ratelimit::{Limit, PRUNE_EVERY, Refusal};
+use super::refusal::{Limit, PRUNE_EVERY, Refusal};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Mutex, PoisonError};

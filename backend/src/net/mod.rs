@@ -5,4 +5,5 @@ pub mod client_ip;
 pub mod failures;
 pub mod listener;
 pub mod ratelimit;
+pub mod refusal;
 pub mod slots;
