@@ -93,6 +93,7 @@ pub async fn build_state(
         bridge: settings.bridge,
         rate_limits: Arc::new(RateLimits::new(&limits, &settings.operators)),
         sessions: Arc::new(Slots::new(limits.max_sessions_per_visitor)),
+        operator_sockets: Arc::new(Slots::new(settings.operators.max_sockets_per_account)),
         server: Arc::new(settings.server.clone()),
         client_ip,
         outboxes,

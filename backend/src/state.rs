@@ -32,6 +32,8 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     /// Open WebSocket sessions by visitor id.
     pub sessions: Arc<Slots<i64>>,
+    /// Open operator sockets by account id.
+    pub operator_sockets: Arc<Slots<i64>>,
     pub server: Arc<ServerSettings>,
     /// Where limits per IP address read the client's address.
     pub client_ip: ClientIp,
@@ -71,6 +73,9 @@ impl AppState {
             bridge: BridgeSettings::default(),
             rate_limits: Arc::new(RateLimits::new(&limits, &OperatorSettings::default())),
             sessions: Arc::new(Slots::new(limits.max_sessions_per_visitor)),
+            operator_sockets: Arc::new(Slots::new(
+                OperatorSettings::default().max_sockets_per_account,
+            )),
             server: Arc::new(ServerSettings::default()),
             client_ip: ClientIp::from_setting(None).expect("no header is valid"),
             outboxes: Arc::new(BridgeFigures::new([])),

@@ -166,7 +166,8 @@ pub fn operator_message_sent() {
 }
 
 /// A limit refused a frame, a request or a connection: `limit` is its name (`messages`,
-/// `changes`, `frames`, `new_visitors`, `sessions_per_visitor`, `connections_per_ip`).
+/// `changes`, `frames`, `new_visitors`, `sessions_per_visitor`, `connections_per_ip`,
+/// `sockets_per_operator`, and the names of [`crate::net::ratelimit::Limit`]).
 pub fn rate_limited(limit: &'static str) {
     metrics::counter!(RATE_LIMITED, "limit" => limit).increment(1);
 }

@@ -1,6 +1,7 @@
 //! A fake collaboration server over real HTTP: it takes the six webhook commands at
 //! `/integration/webhook/7:fake/callback`, answers with the spec's status codes (409 on a
-//! repeated `create...`, 500 for a message into an unknown conversation), records every accepted
+//! repeated `create...`, 500 for a message into an unknown conversation or by a user who is not
+//! a member of it: its creator, its `members`, or added by `addMembers`), records every accepted
 //! command, and can be switched to fail: 500, 404, a redirect to another path (which answers
 //! 200 to anything, as a login page would), hanging past any timeout, or down (refused); it can
 //! also hang on one conversation only, or refuse one message for good (400).
@@ -12,7 +13,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
 use protocol::webhook::Command;
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -43,7 +45,8 @@ pub enum Mode {
 #[derive(Debug, Default)]
 struct Objects {
     users: HashSet<String>,
-    conversations: HashSet<String>,
+    /// The conversations, each with its members.
+    conversations: HashMap<String, HashSet<String>>,
     messages: HashSet<String>,
 }
 
@@ -305,21 +308,42 @@ fn apply(objects: &mut Objects, command: &Command) -> (StatusCode, String) {
         }
         Command::CreateConversation(conversation) => match conversation.ext_user_id.as_deref() {
             Some(user) if !objects.users.contains(user) => missing("user", user),
-            _ => created(
-                &mut objects.conversations,
-                &conversation.ext_conversation_id,
-            ),
+            _ => match objects
+                .conversations
+                .entry(conversation.ext_conversation_id.clone())
+            {
+                Entry::Occupied(_) => (StatusCode::CONFLICT, "Conflict".to_owned()),
+                Entry::Vacant(vacant) => {
+                    let creator = conversation.ext_user_id.iter();
+                    let members = creator.chain(conversation.members.iter().flatten());
+                    vacant.insert(members.cloned().collect());
+                    (StatusCode::OK, "OK".to_owned())
+                }
+            },
         },
-        Command::UpdateConversation(update)
-            if !objects.conversations.contains(&update.ext_conversation_id) =>
-        {
-            missing("conversation", &update.ext_conversation_id)
+        Command::UpdateConversation(update) => {
+            let Some(members) = objects.conversations.get_mut(&update.ext_conversation_id) else {
+                return missing("conversation", &update.ext_conversation_id);
+            };
+            members.extend(update.add_members.iter().flatten().cloned());
+            for gone in update.remove_members.iter().flatten() {
+                members.remove(gone);
+            }
+            (StatusCode::OK, "OK".to_owned())
         }
         Command::CreateMessage(message) => {
-            if !objects.conversations.contains(&message.ext_conversation_id) {
-                missing("conversation", &message.ext_conversation_id)
-            } else {
-                created(&mut objects.messages, &message.ext_id)
+            let Some(members) = objects.conversations.get(&message.ext_conversation_id) else {
+                return missing("conversation", &message.ext_conversation_id);
+            };
+            match message.ext_user_id.as_deref() {
+                Some(author) if !members.contains(author) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!(
+                        "user {author} is not a member of conversation {}",
+                        message.ext_conversation_id
+                    ),
+                ),
+                _ => created(&mut objects.messages, &message.ext_id),
             }
         }
         Command::UpdateMessage(message) if !objects.messages.contains(&message.ext_id) => {

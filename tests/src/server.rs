@@ -9,12 +9,9 @@ use backend::config::settings::{
     BridgeSettings, IntegrationSettings, Limits, MetricsSettings, OperatorSettings, ServerSettings,
     Settings, Source, SqliteSynchronous,
 };
-use backend::live::hub::{Hub, HubEvent};
-use backend::live::operators::{InboxEvent, OperatorHub};
 use backend::store::NewAccount;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -116,8 +113,6 @@ pub struct TestServer {
     stop: watch::Sender<bool>,
     settings: Settings,
     running: tokio::task::JoinHandle<()>,
-    /// The running server's live fan-out to visitors' sessions and to operators.
-    hubs: Hubs,
     _dir: TempDir,
 }
 
@@ -153,14 +148,13 @@ impl TestServer {
             operators: options.operators,
             integrations: vec![integration(&options)],
         };
-        let (stop, running, hubs) = run(&settings, listener).await;
+        let (stop, running) = run(&settings, listener).await;
         Self {
             db,
             endpoint: Endpoint::new(&format!("http://{}", settings.listen)),
             stop,
             settings,
             running,
-            hubs,
             _dir: dir,
         }
     }
@@ -198,9 +192,21 @@ impl TestServer {
 
     /// Adds a console operator answering `integrations`, as `webchat-server operator add` does.
     pub async fn add_operator(&self, email: &str, password: &str, integrations: &[&str]) {
+        self.add_named_operator(email, &format!("Operator {email}"), password, integrations)
+            .await;
+    }
+
+    /// Adds a console operator called `name`, as `webchat-server operator add --name` does.
+    pub async fn add_named_operator(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+        integrations: &[&str],
+    ) {
         let account = NewAccount {
             email: email.to_owned(),
-            name: format!("Operator {email}"),
+            name: name.to_owned(),
             password_hash: password::hash(password.to_owned()).await.expect("hash"),
             integrations: integrations.iter().map(|id| (*id).to_owned()).collect(),
         };
@@ -220,56 +226,6 @@ impl TestServer {
         assert!(changed.expect("store").is_some(), "no operator {email}");
     }
 
-    /// The operator `account_id` reads conversation `conversation_id` up to `seq`: the store
-    /// moves its read position and the visitor's sessions hear "seen", as the console's read
-    /// route does (`POST /api/v1/operator/conversations/{id}/read`, not served yet).
-    pub async fn operator_reads(&self, account_id: i64, conversation_id: i64, seq: i64) {
-        let read = self
-            .store()
-            .await
-            .mark_read(account_id, conversation_id, seq)
-            .await
-            .expect("store")
-            .expect("a conversation of the operator's integrations");
-        let seen = read
-            .seen
-            .expect("the read moved the conversation's seen position");
-        self.hubs.visitors.publish(
-            &read.conversation.person_id,
-            HubEvent::Seen {
-                conversation_id,
-                seq: seen,
-            },
-        );
-    }
-
-    /// The operator `name` types in conversation `conversation_id`: its visitor's sessions hear
-    /// it, as from the operators' socket (not served yet).
-    pub async fn operator_types(&self, conversation_id: i64, name: &str) {
-        let person = self
-            .select_texts(&format!(
-                "SELECT CAST(person_id AS TEXT) FROM conversations WHERE id = {conversation_id}"
-            ))
-            .await;
-        let person_id: i64 = person[0][0]
-            .as_deref()
-            .and_then(|id| id.parse().ok())
-            .expect("the conversation's person");
-        self.hubs.visitors.publish(
-            &person_id,
-            HubEvent::Typing {
-                conversation_id,
-                name: name.to_owned(),
-            },
-        );
-    }
-
-    /// What the test integration's operators hear from now on (visitors typing, messages…), as
-    /// the operators' socket relays it.
-    pub fn operator_events(&self) -> backend::live::channels::Subscription<String, InboxEvent> {
-        self.hubs.operators.subscribe(INTEGRATION_ID.to_owned())
-    }
-
     /// The server's database opened as a second store beside the server's.
     async fn store(&self) -> std::sync::Arc<dyn backend::store::Store> {
         backend::store::open(
@@ -285,22 +241,18 @@ impl TestServer {
         let listener = TcpListener::bind(self.settings.listen)
             .await
             .expect("bind the same address again");
-        (self.stop, self.running, self.hubs) = run(&self.settings, listener).await;
+        (self.stop, self.running) = run(&self.settings, listener).await;
     }
 }
 
 async fn run(
     settings: &Settings,
     listener: TcpListener,
-) -> (watch::Sender<bool>, tokio::task::JoinHandle<()>, Hubs) {
+) -> (watch::Sender<bool>, tokio::task::JoinHandle<()>) {
     let (stop, stopping) = watch::channel(false);
     let state = backend::startup::build_state(settings, Source::File, stopping)
         .await
         .expect("server state");
-    let hubs = Hubs {
-        visitors: Arc::clone(&state.hub),
-        operators: Arc::clone(&state.operator_hub),
-    };
     let mut stopped = stop.subscribe();
     let running = tokio::spawn(async move {
         let _ = backend::serve(listener, state, async move {
@@ -308,14 +260,7 @@ async fn run(
         })
         .await;
     });
-    (stop, running, hubs)
-}
-
-/// A running server's live fan-out, which tests reach into where no route does yet.
-#[derive(Debug)]
-struct Hubs {
-    visitors: Arc<Hub>,
-    operators: Arc<OperatorHub>,
+    (stop, running)
 }
 
 impl Endpoint {

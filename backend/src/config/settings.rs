@@ -210,12 +210,18 @@ pub struct OperatorSettings {
     pub session_idle_secs: u64,
     /// Seconds after login a session ends however busy: a week, then the password again.
     pub session_lifetime_secs: u64,
-    /// Login attempts per minute from one client IP address (at once, then spread over the
-    /// minute). Several operators behind one office address share it.
-    pub login_attempts_per_minute_per_ip: u32,
-    /// Login attempts per minute for one e-mail, known or not: what slows guessing one
+    /// Failed logins per minute from one client IP address (at once, then spread over the
+    /// minute); successful ones are not counted. Several operators behind one office address
+    /// share it. Its name until this counted failures only is still read.
+    #[serde(alias = "login_attempts_per_minute_per_ip")]
+    pub failed_logins_per_minute_per_ip: u32,
+    /// Failed logins per minute for one e-mail, known or not: what slows guessing one
     /// operator's password from many addresses.
-    pub login_attempts_per_minute_per_account: u32,
+    #[serde(alias = "login_attempts_per_minute_per_account")]
+    pub failed_logins_per_minute_per_account: u32,
+    /// Operator sockets one account holds open at once (its tabs and devices, all sessions
+    /// together); the next handshake is refused.
+    pub max_sockets_per_account: usize,
 }
 
 impl Default for OperatorSettings {
@@ -223,8 +229,11 @@ impl Default for OperatorSettings {
         Self {
             session_idle_secs: 12 * 60 * 60,
             session_lifetime_secs: 7 * 24 * 60 * 60,
-            login_attempts_per_minute_per_ip: 20,
-            login_attempts_per_minute_per_account: 5,
+            failed_logins_per_minute_per_ip: 20,
+            failed_logins_per_minute_per_account: 5,
+            // A console per tab: an operator with a dozen tabs and a phone stays under it, a
+            // client opening sockets in a loop does not get far.
+            max_sockets_per_account: 20,
         }
     }
 }
@@ -380,6 +389,7 @@ mod tests {
                 client_ip_header = "X-Real-IP"
                 [operators]
                 session_idle_secs = 60
+                login_attempts_per_minute_per_ip = 7
                 [[integration]]
                 id = "1"
                 token = "t"
@@ -393,6 +403,10 @@ mod tests {
             jail.set_env("WEBCHAT_DATABASE_URL", "postgres://u:p@h/db");
             jail.set_env("WEBCHAT_LIMITS__MAX_MESSAGE_BYTES", "100");
             jail.set_env("WEBCHAT_SQLITE_SYNCHRONOUS", "normal");
+            jail.set_env(
+                "WEBCHAT_OPERATORS__FAILED_LOGINS_PER_MINUTE_PER_ACCOUNT",
+                "3",
+            );
             let (settings, source) = Settings::load(Path::new("webchat.toml")).unwrap();
             assert_eq!(source, Source::File);
             assert_eq!(settings.listen, "127.0.0.1:9000".parse().unwrap());
@@ -403,6 +417,11 @@ mod tests {
             assert_eq!(settings.limits.frame_burst, Limits::default().frame_burst);
             assert_eq!(settings.server.max_connections_per_ip, 7);
             assert_eq!(settings.operators.session_idle_secs, 60);
+            assert_eq!(
+                settings.operators.failed_logins_per_minute_per_ip, 7,
+                "read under its former name"
+            );
+            assert_eq!(settings.operators.failed_logins_per_minute_per_account, 3);
             assert_eq!(
                 settings.operators.session_lifetime_secs,
                 OperatorSettings::default().session_lifetime_secs

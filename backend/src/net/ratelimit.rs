@@ -1,102 +1,20 @@
 //! Rate limits: keyed GCRA limiters from the `governor` crate, one per kind of request — chat
 //! messages, contact changes and identifications, client frames of any type (all per visitor),
-//! visitor creation (per client IP), operators' login attempts (per client IP and per
-//! e-mail), and operators' replies and socket frames (per account). A refusal names its limit and says when to retry.
+//! visitor creation (per client IP), and operators' replies and socket frames (per account);
+//! operators' failed logins (per client IP and per e-mail) are counted by
+//! [`super::failures`]. A refusal names its limit and says when to retry.
 
+use super::failures::Failures;
+use super::refusal::PRUNE_EVERY;
+pub use super::refusal::{Limit, Refusal};
 use crate::config::settings::{Limits, OperatorSettings};
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
-use std::fmt;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// How often limiters forget keys whose bucket is full again: without it every visitor and IP
-/// ever seen would stay in memory.
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
-
-/// Which limit refused a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
-    /// `send` frames of one visitor.
-    Messages,
-    /// `set_contact` and `identify` frames of one visitor.
-    Changes,
-    /// Client frames of any type of one visitor.
-    Frames,
-    /// Visitors created from one IP address.
-    NewVisitors,
-    /// Operator login attempts from one IP address.
-    LoginsPerIp,
-    /// Operator login attempts for one e-mail.
-    LoginsPerAccount,
-    /// Replies of one operator account.
-    Replies,
-    /// Operator WebSocket frames of one account, all its sockets together.
-    OperatorFrames,
-}
-
-impl Limit {
-    /// Its name in metrics.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Messages => "messages",
-            Self::Changes => "changes",
-            Self::Frames => "frames",
-            Self::NewVisitors => "new_visitors",
-            Self::LoginsPerIp => "logins_per_ip",
-            Self::LoginsPerAccount => "logins_per_account",
-            Self::Replies => "replies",
-            Self::OperatorFrames => "operator_frames",
-        }
-    }
-
-    /// What is counted, as the refusal says it.
-    fn what(self) -> &'static str {
-        match self {
-            Self::Messages => "messages",
-            Self::Changes => "contact changes and identifications",
-            Self::Frames => "frames",
-            Self::NewVisitors => "new visitors from this address",
-            Self::LoginsPerIp => "login attempts from this address",
-            Self::LoginsPerAccount => "login attempts for this account",
-            Self::Replies => "replies",
-            Self::OperatorFrames => "frames",
-        }
-    }
-}
-
-/// A refused request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Refusal {
-    pub limit: Limit,
-    pub per_minute: u32,
-    pub burst: u32,
-    /// When the next request of this key would pass (at least a millisecond).
-    pub retry_after: Duration,
-}
-
-impl Refusal {
-    pub fn retry_after_ms(&self) -> u64 {
-        u64::try_from(self.retry_after.as_millis())
-            .unwrap_or(u64::MAX)
-            .max(1)
-    }
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "too many {}: at most {} per minute (bursts of {})",
-            self.limit.what(),
-            self.per_minute,
-            self.burst
-        )
-    }
-}
 
 /// One limit over keys of type `K`.
 #[derive(Debug)]
@@ -156,9 +74,9 @@ pub struct RateLimits {
     pub changes: Keyed<i64>,
     pub frames: Keyed<i64>,
     pub new_visitors: Keyed<IpAddr>,
-    pub logins_per_ip: Keyed<IpAddr>,
+    pub logins_per_ip: Failures<IpAddr>,
     /// Keyed by the lower-cased e-mail tried.
-    pub logins_per_account: Keyed<String>,
+    pub logins_per_account: Failures<String>,
     /// Keyed by account id: a reply is a visitor message's counterpart and gets its limit.
     pub replies: Keyed<i64>,
     /// Keyed by account id, with the visitors' frame limit.
@@ -184,17 +102,17 @@ impl RateLimits {
                 limits.visitors_per_minute_per_ip,
                 limits.visitor_burst_per_ip,
             ),
-            // A whole minute's attempts may come at once: a mistyped password retried at once
+            // A whole minute's failures may come at once: a mistyped password retried at once
             // should not wait.
-            logins_per_ip: Keyed::new(
+            logins_per_ip: Failures::new(
                 Limit::LoginsPerIp,
-                operators.login_attempts_per_minute_per_ip,
-                operators.login_attempts_per_minute_per_ip,
+                operators.failed_logins_per_minute_per_ip,
+                operators.failed_logins_per_minute_per_ip,
             ),
-            logins_per_account: Keyed::new(
+            logins_per_account: Failures::new(
                 Limit::LoginsPerAccount,
-                operators.login_attempts_per_minute_per_account,
-                operators.login_attempts_per_minute_per_account,
+                operators.failed_logins_per_minute_per_account,
+                operators.failed_logins_per_minute_per_account,
             ),
             replies: Keyed::new(
                 Limit::Replies,

@@ -9,7 +9,7 @@ use super::inbox::{
 };
 use super::interface::{InboxStore, StoreError, StoreResult, now_ms};
 use super::rows::{author_kind_from, author_kind_name, status_from, status_name, text_format_name};
-use super::sql_store::{Dialect, SqlStore, is_unique_violation};
+use super::sql_store::{Dialect, SqlStore, is_unique_violation, member_joins};
 use crate::content::notice::{ConsoleChange, console_notice};
 use crate::content::preview::preview;
 use crate::outbox::{Bridge, commands};
@@ -360,6 +360,22 @@ where
                         .await?;
                 }
                 let ext_conversation_id = ext_id.unwrap_or_else(|| conversation_id.to_string());
+                // Only members write into a discussion: the operator joins before its first
+                // message there, once.
+                let joined: Option<(i64,)> =
+                    sqlx::query_as(include_str!("sql/inbox/join_conversation.sql"))
+                        .bind(conversation_id)
+                        .bind(operator.id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if joined.is_some() {
+                    queued.push(member_joins(
+                        integration_id,
+                        conversation_id,
+                        ext_conversation_id.clone(),
+                        operator.ext_user_id.clone(),
+                    )?);
+                }
                 let command =
                     commands::console_reply(&message, &operator.ext_user_id, &ext_conversation_id);
                 queued.push(NewCommand::new(

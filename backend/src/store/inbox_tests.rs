@@ -443,10 +443,12 @@ async fn console_replies_are_stored_once_authored_and_queued_for_a_bridged_integ
                 "createConversation",
                 "createMessage",
                 "createUser",
+                "updateConversation",
                 "createMessage",
                 "createMessage"
             ],
-            "{engine:?}: the operator is created in the collaboration server once"
+            "{engine:?}: the operator is created in the collaboration server and joins the \
+             conversation once, before its first message"
         );
         let refused = store
             .append_console_reply(anna, conversation, reply("v-1"), Bridge::On)

@@ -584,7 +584,7 @@ struct PersonWithConversation {
 }
 
 /// `updateConversation` adding `member` to a conversation the collaboration server knows.
-fn member_joins(
+pub(super) fn member_joins(
     integration_id: &str,
     conversation_id: i64,
     ext_conversation_id: String,

@@ -1,17 +1,18 @@
 //! What the visitor sees of operators besides their messages, and what they hear of the
-//! visitor, in headless Chromium: "Seen" under the visitor's newest message an operator (logged
-//! in through the operator API) has read, and only there; "Anna is typing…" under the log while
-//! she types, gone at once when her message comes; axe-core finding nothing with both shown;
-//! and the visitor's typing reaching the operators.
+//! visitor, in headless Chromium, driven through the operator API as the console drives it:
+//! "Seen" under the visitor's newest message an operator has read (`POST …/read`), and only
+//! there; "Anna is typing…" under the log while she types on her socket, gone at once when her
+//! message comes, or five seconds after her last notice; axe-core finding nothing with both
+//! shown; and the visitor's typing reaching the operator's socket.
 
 use crate::browser::{DESKTOP, operator_says, welcome_of_page_visitor};
 use backend::config::params::ParamValue;
-use backend::live::operators::InboxEvent;
 use headless::{Session, shadow};
 use protocol::ServerFrame;
-use protocol::operator::{LoginAnswer, LoginRequest};
+use protocol::operator::{OperatorClientFrame, OperatorEvent, ReadRequest};
 use serde_json::json;
 use std::time::Duration;
+use tests::operator::{Operator, OperatorSocket};
 use tests::server::INTEGRATION_ID;
 use tests::{EmbeddedChat, Options};
 
@@ -25,22 +26,24 @@ fn english() -> Options {
         .param("languageCode", ParamValue::Text("en".into()))
 }
 
-/// Logs in through the operator API as the operator the test added: its account id.
-async fn operator_id(chat: &EmbeddedChat) -> i64 {
+/// Anna, added to the test integration and logged in through the operator API, with her live
+/// socket open and listening (its first event, the counts, comes once it hears the integration).
+async fn anna(chat: &EmbeddedChat) -> (Operator, OperatorSocket) {
     chat.server
-        .add_operator(EMAIL, PASSWORD, &[INTEGRATION_ID])
+        .add_named_operator(EMAIL, "Anna", PASSWORD, &[INTEGRATION_ID])
         .await;
-    let answer: LoginAnswer = tests::json(
-        tests::http()
-            .post(format!("{}/api/v1/operator/login", chat.server.base))
-            .json(&LoginRequest {
-                email: EMAIL.to_owned(),
-                password: PASSWORD.to_owned(),
-            })
-            .header("Origin", &chat.server.base),
-    )
-    .await;
-    answer.operator.id
+    let anna = Operator::login(&chat.server, EMAIL, PASSWORD).await;
+    let mut socket = anna.socket().await;
+    assert!(matches!(socket.next().await, OperatorEvent::Counts { .. }));
+    (anna, socket)
+}
+
+/// Anna reads conversation `id` up to `seq`, as the console does when she opens it.
+async fn read(anna: &Operator, id: i64, seq: i64) {
+    let response = anna
+        .post(&format!("conversations/{id}/read"), &ReadRequest { seq })
+        .await;
+    assert_eq!(response.status(), 204, "{}", response.text().await.unwrap());
 }
 
 /// The texts of the visitor's messages that show "Seen".
@@ -61,7 +64,7 @@ async fn seen_texts(page: &Session) -> serde_json::Value {
 async fn seen_shows_under_the_newest_read_message_and_typing_until_the_reply() {
     let chat = EmbeddedChat::start_with(english(), DESKTOP, "").await;
     let page = &chat.page;
-    let account_id = operator_id(&chat).await;
+    let (anna, mut socket) = anna(&chat).await;
     // The first message by the page API, not typed: the server lets one typing notice through
     // per two seconds, and the one checked below is the second message's.
     page.js(
@@ -83,22 +86,16 @@ async fn seen_shows_under_the_newest_read_message_and_typing_until_the_reply() {
         panic!("the visitor has a conversation");
     };
     // The visitor's typing reaches the operators (the second message is typed after this).
-    let mut operators = chat.server.operator_events();
     page.type_message("second").await;
-    let typing = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let event = operators.receiver.recv().await.expect("operator events");
-            if let InboxEvent::Typing {
-                conversation_id: typed_in,
+    let typing = socket
+        .until(|event| match event {
+            OperatorEvent::Typing {
+                conversation_id,
                 operator: None,
-            } = *event
-            {
-                return typed_in;
-            }
-        }
-    })
-    .await
-    .expect("the visitor's typing reaches the operators");
+            } => Some(conversation_id),
+            _ => None,
+        })
+        .await;
     assert_eq!(typing, conversation_id);
     page.wait_for(
         "both stored",
@@ -110,18 +107,14 @@ async fn seen_shows_under_the_newest_read_message_and_typing_until_the_reply() {
     .await;
     assert_eq!(seen_texts(page).await, json!([]), "nothing read yet");
 
-    chat.server
-        .operator_reads(account_id, conversation_id, 1)
-        .await;
+    read(&anna, conversation_id, 1).await;
     page.wait_for(
         "the first message seen",
         &format!("{}.querySelector('.cw-seen:not([hidden])')", shadow()),
     )
     .await;
     assert_eq!(seen_texts(page).await, json!(["first"]));
-    chat.server
-        .operator_reads(account_id, conversation_id, 2)
-        .await;
+    read(&anna, conversation_id, 2).await;
     page.wait_for(
         "\"Seen\" moved to the second message",
         &format!(
@@ -146,7 +139,9 @@ async fn seen_shows_under_the_newest_read_message_and_typing_until_the_reply() {
         .await;
     assert_eq!(seen_word, json!("Seen"));
 
-    chat.server.operator_types(conversation_id, "Anna").await;
+    socket
+        .send(&OperatorClientFrame::Typing { conversation_id })
+        .await;
     page.wait_for(
         "Anna typing",
         &format!(
@@ -187,11 +182,14 @@ async fn typing_without_more_notices_goes_after_five_seconds() {
     else {
         panic!("the visitor has a conversation");
     };
-    chat.server.operator_types(conversation_id, "").await;
+    let (_, mut socket) = anna(&chat).await;
+    socket
+        .send(&OperatorClientFrame::Typing { conversation_id })
+        .await;
     page.wait_for(
-        "an operator without a name typing",
+        "Anna typing",
         &format!(
-            "{}.querySelector('.cw-typing').textContent === 'Operator is typing…'",
+            "{}.querySelector('.cw-typing').textContent === 'Anna is typing…'",
             shadow()
         ),
     )

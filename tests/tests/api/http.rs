@@ -1,6 +1,6 @@
 //! Plain HTTP routes: health, the loader script (carrying the words of its integration's
-//! language only), compressed downloads, and visitor tokens checked before a WebSocket is
-//! upgraded.
+//! language only), compressed downloads, visitor tokens checked before a WebSocket is
+//! upgraded, and the console's page for its navigation paths but 404 for its missing files.
 
 use backend::config::params::ParamValue;
 use tests::server::SHOP_ORIGIN;
@@ -127,5 +127,60 @@ async fn the_loader_is_compressed_and_the_bundle_served_precompressed() {
             .map(|value| value.to_str().unwrap().to_owned());
         assert_eq!(served.as_deref(), encoding, "{accepted}");
         assert_eq!(response.text().await.unwrap(), body, "{accepted}");
+    }
+}
+
+#[tokio::test]
+async fn the_console_answers_navigation_paths_with_its_page_and_missing_files_with_404() {
+    let dir = tempfile::tempdir().unwrap();
+    let console = dir.path().join("console");
+    std::fs::create_dir(&console).unwrap();
+    std::fs::write(
+        console.join("index.html"),
+        "<!doctype html><title>console</title>",
+    )
+    .unwrap();
+    std::fs::write(console.join("console-1a2b.js"), "export {};").unwrap();
+    let options = Options {
+        widget_dir: Some(dir.path().to_owned()),
+        ..Options::default()
+    };
+    let server = TestServer::start(tests::Db::Sqlite, options).await;
+    let get = |path: &'static str| {
+        let url = format!("{}{path}", server.base);
+        async move { tests::http().get(url).send().await.expect("an answer") }
+    };
+    for path in ["/console", "/console/", "/console/conversations/12"] {
+        let response = get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
+        assert!(response.headers().contains_key("content-security-policy"));
+        assert!(response.text().await.unwrap().contains("<title>console"));
+    }
+    let glue = get("/console/console-1a2b.js").await;
+    assert_eq!(glue.status(), 200);
+    assert_eq!(glue.text().await.unwrap(), "export {};");
+    // A page of an earlier build asks for its own files: they are gone, and must not come
+    // back as the page under a script's or a style's name.
+    for path in [
+        "/console/console-deadbeef.js",
+        "/console/console-deadbeef_bg.wasm",
+        "/console/styles-deadbeef.css",
+    ] {
+        let response = get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert!(
+            !response.headers().contains_key("cache-control"),
+            "{path}: not cached"
+        );
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("<title>console"), "{path}: {body}");
     }
 }

@@ -1,20 +1,22 @@
 //! The operator WebSocket, on both engines: what operators hear live (a visitor's message with
 //! the summary and counts, each other's assignments, typing both ways, a 1C operator's reply
 //! with its name), how it is authenticated (bearer subprotocol, or the cookie from the
-//! server's own origin only) and that it ends with the session; and a console reply on a
-//! bridged integration reaching the collaboration server as `createUser` once, then
-//! `createMessage`.
+//! server's own origin only), that it ends with the session and that one account holds a
+//! limited number of them; and a console reply on a
+//! bridged integration reaching the collaboration server as `createUser` once, the operator
+//! joining the conversation once, then `createMessage`.
 
 use crate::bridge::inbound;
-use crate::operator_inbox::{boris, server_with_anna};
+use crate::operator_inbox::{ANNA, PASSWORD, boris, server_with_anna};
 use crate::support::{say, visitor};
+use backend::config::settings::OperatorSettings;
 use protocol::operator::{
     AssignRequest, AssignTarget, ConversationSummary, OperatorClientFrame, OperatorEvent,
 };
 use protocol::webhook::Command;
-use protocol::{AuthorKind, ClientFrame, ServerFrame};
+use protocol::{AuthorKind, ClientFrame, ErrorBody, ServerFrame};
 use tests::fake_collab::FakeCollaborationServer;
-use tests::operator::OperatorSocket;
+use tests::operator::{Operator, OperatorSocket};
 use tests::server::WEBHOOK_TOKEN;
 use tests::{Options, engines};
 use tokio_tungstenite::tungstenite;
@@ -226,6 +228,58 @@ fn refused_with(result: Result<OperatorSocket, tungstenite::Error>) -> u16 {
 }
 
 #[tokio::test]
+async fn one_account_holds_a_limited_number_of_sockets_and_the_next_is_refused() {
+    for db in engines() {
+        let options = Options {
+            operators: OperatorSettings {
+                max_sockets_per_account: 2,
+                ..OperatorSettings::default()
+            },
+            ..Options::default()
+        };
+        let (server, anna) = server_with_anna(db, options).await;
+        // Two sessions of one account share its sockets.
+        let other_tab = Operator::login(&server, ANNA, PASSWORD).await;
+        let first = anna.socket().await;
+        let second = other_tab.socket().await;
+        let third = OperatorSocket::connect(&server.base, Some(&anna.token), &[]).await;
+        match third {
+            Err(tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 429, "{db:?}");
+                let body = String::from_utf8(response.body().clone().unwrap_or_default()).unwrap();
+                let error: ErrorBody = serde_json::from_str(&body).expect("a JSON error");
+                assert_eq!(error.error.code, "too_many_sockets", "{db:?}");
+                assert!(
+                    error.error.message.contains("2 live sockets open")
+                        && error
+                            .error
+                            .message
+                            .contains("operators.max_sockets_per_account"),
+                    "{db:?}: {body}"
+                );
+            }
+            other => panic!("{db:?}: the third socket was not refused: {other:?}"),
+        }
+        // The cap is per account: another operator connects, and hears Anna leave once her
+        // sockets close, by which time their places are free again.
+        let boris = boris(&server).await;
+        let mut boris_socket = boris.socket().await;
+        let presence = |event| match event {
+            OperatorEvent::Presence { operator, online } => Some((operator.id, online)),
+            _ => None,
+        };
+        assert_eq!(boris_socket.until(presence).await, (anna.profile.id, true));
+        drop((first, second));
+        assert_eq!(boris_socket.until(presence).await, (anna.profile.id, false));
+        let mut again = anna.socket().await;
+        assert!(
+            matches!(again.next().await, OperatorEvent::Counts { .. }),
+            "{db:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_socket_is_authenticated_like_the_routes_and_ends_with_the_session() {
     for db in engines() {
         let options = Options {
@@ -313,6 +367,24 @@ async fn a_console_reply_on_a_bridged_integration_creates_its_user_once_and_1c_r
         assert!(
             created_user < first_reply,
             "{db:?}: the user before its message"
+        );
+        // A message's author is a member of its discussion: Anna joins it once, before her
+        // first message there (the fake refuses a message by anyone else).
+        let joins: Vec<usize> = commands
+            .iter()
+            .enumerate()
+            .filter(|(_, command)| {
+                matches!(command, Command::UpdateConversation(update)
+                if update.ext_user_id.as_deref() == Some(users[0])
+                    && update.add_members == Some(vec![users[0].to_owned()])
+                    && update.ext_conversation_id == id.to_string())
+            })
+            .map(|(at, _)| at)
+            .collect();
+        assert_eq!(joins.len(), 1, "{db:?}: one join: {commands:?}");
+        assert!(
+            created_user < joins[0] && joins[0] < first_reply,
+            "{db:?}: the user, its join, then its message: {commands:?}"
         );
 
         let mut socket = anna.socket().await;

@@ -6,8 +6,9 @@
 //! the body for API clients, who send `Authorization: Bearer TOKEN`. A browser attaches the
 //! cookie by itself, so a cookie-authenticated request that changes state must also carry an
 //! `Origin` equal to `public_url` (CSRF); a bearer token is never sent by a browser on its own
-//! and needs none. Login attempts are limited per client IP and per e-mail before any password
-//! is checked, and an unknown e-mail costs the same hashing as a wrong password.
+//! and needs none. Failed logins are limited per client IP and per e-mail, asked before any
+//! password is checked; a successful login does not count. An unknown e-mail costs the same
+//! hashing as a wrong password.
 
 use super::error::OperatorApiError;
 use super::json_body::read_json;
@@ -219,18 +220,21 @@ pub async fn login(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, OperatorApiError> {
-    state
-        .rate_limits
-        .logins_per_ip
-        .check(&state.client_ip.of(peer, &headers))
-        .map_err(OperatorApiError::RateLimited)?;
     let request: LoginRequest = read_json(&headers, body, MAX_LOGIN_BYTES).await?;
     let email = normalize_email(&request.email);
-    state
-        .rate_limits
-        .logins_per_account
-        .check(&email)
+    let ip = state.client_ip.of(peer, &headers);
+    let limits = &state.rate_limits;
+    limits
+        .logins_per_ip
+        .attempt(&ip)
         .map_err(OperatorApiError::RateLimited)?;
+    if let Err(refusal) = limits.logins_per_account.attempt(&email) {
+        // Refused before any check: not a failure of this address.
+        limits.logins_per_ip.succeeded(&ip);
+        return Err(OperatorApiError::RateLimited(refusal));
+    }
+    // Both attempts stay counted as failures unless the password matches, whatever else
+    // goes wrong on the way.
     let credentials = state.store.credentials(&email).await?;
     let stored = credentials
         .as_ref()
@@ -241,6 +245,8 @@ pub async fn login(
     ) else {
         return Err(OperatorApiError::InvalidCredentials);
     };
+    limits.logins_per_ip.succeeded(&ip);
+    limits.logins_per_account.succeeded(&email);
     let token = token::random_token();
     state
         .store

@@ -35,6 +35,11 @@ pub enum OperatorApiError {
     ClientIdTaken,
     #[error("{0}; retry later")]
     RateLimited(Refusal),
+    #[error(
+        "this operator has {max} live sockets open, the most allowed \
+         (operators.max_sockets_per_account); close a console tab first"
+    )]
+    TooManySockets { max: usize },
     #[error("internal error")]
     Store(#[from] StoreError),
     #[error("internal error")]
@@ -61,6 +66,7 @@ impl OperatorApiError {
             Self::AlreadyAssigned { .. } => (StatusCode::CONFLICT, "already_assigned"),
             Self::ClientIdTaken => (StatusCode::CONFLICT, "client_id_taken"),
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::TooManySockets { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_sockets"),
             Self::Store(_) | Self::Password(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -74,6 +80,10 @@ impl IntoResponse for OperatorApiError {
             Self::RateLimited(refusal) => {
                 tracing::debug!(%refusal, "operator request refused");
                 crate::telemetry::rate_limited(refusal.limit.name());
+            }
+            Self::TooManySockets { max } => {
+                tracing::debug!(max, "operator socket refused");
+                crate::telemetry::rate_limited("sockets_per_operator");
             }
             _ => {}
         }

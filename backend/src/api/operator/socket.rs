@@ -8,7 +8,10 @@
 //! Authenticated at the handshake like the routes (the cookie with a same-origin `Origin`, or a
 //! `bearer.TOKEN` subprotocol, see [`OperatorSession::of_socket`]); it ends when the session
 //! does (checked at every heartbeat), when the peer goes silent, or at shutdown. Its frames are
-//! bounded like a widget's, and it shares the widget socket's writer and heartbeat.
+//! bounded like a widget's, and it shares the widget socket's writer and heartbeat. One account
+//! holds at most `operators.max_sockets_per_account` open: the next handshake is refused with
+//! 429 `too_many_sockets` rather than closing an older one, which a console tab still in use
+//! may be.
 
 use super::OperatorSession;
 use super::auth::SOCKET_PROTOCOL;
@@ -21,6 +24,7 @@ use crate::live::socket::typing::TypingThrottle;
 use crate::live::socket::writer::{OUTBOUND_CAPACITY, Outbound, Peer, write};
 use crate::live::socket::{drive, shutting_down};
 use crate::net::listener::ConnectionSlot;
+use crate::net::slots::Slot;
 use crate::state::AppState;
 use axum::extract::ws::Message as WsMessage;
 use axum::extract::{Extension, State, WebSocketUpgrade};
@@ -46,20 +50,29 @@ pub async fn connect(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, OperatorApiError> {
     let session = OperatorSession::of_socket(&headers, &state).await?;
+    let socket_slot = state
+        .operator_sockets
+        .take(session.account_id)
+        .map_err(|full| OperatorApiError::TooManySockets { max: full.max })?;
     Ok(SocketBuffers::for_limits(&state.limits)
         .apply(upgrade)
         .protocols([SOCKET_PROTOCOL])
         .on_upgrade(move |socket| async move {
             let _held = connection;
             let (sink, stream) = socket.split();
-            run(sink, stream, state, session).await;
+            run(sink, stream, state, session, socket_slot).await;
         }))
 }
 
 /// Runs the socket until the peer leaves, goes silent, its session ends, or the server shuts
 /// down.
-async fn run<S, R, E>(sink: S, stream: R, state: AppState, session: OperatorSession)
-where
+async fn run<S, R, E>(
+    sink: S,
+    stream: R,
+    state: AppState,
+    session: OperatorSession,
+    slot: Slot<i64>,
+) where
     S: Sink<WsMessage> + Unpin + Send,
     S::Error: std::fmt::Display,
     R: Stream<Item = Result<WsMessage, E>> + Unpin + Send,
@@ -76,6 +89,9 @@ where
         state
             .presence
             .arrive(&state.operator_hub, me, &session.integrations);
+    // Declared after the attendance, so dropped before it: the socket's place is free again by
+    // the time the others hear its operator leave.
+    let _slot = slot;
     let socket = Socket {
         state,
         session,
