@@ -28,6 +28,7 @@ mod operator_auth;
 mod operator_cli;
 mod operator_inbox;
 mod operator_live;
+mod operator_team;
 mod privacy;
 mod rate_limits;
 mod signers;
