@@ -80,9 +80,13 @@ fn Workspace(console: Console) -> impl IntoView {
                     {console.word(Word::LogOut)}
                 </button>
             </header>
-            <list::Inbox console=console />
-            <thread::Thread console=console />
-            <visitor::Visitor console=console />
+            // One main landmark around the panes, whichever of them a phone shows; it draws no
+            // box of its own, so the panes stay cells of the workspace's grid.
+            <main class="co-main">
+                <list::Inbox console=console />
+                <thread::Thread console=console />
+                <visitor::Visitor console=console />
+            </main>
             <Show when=move || canned.managing.get()>
                 <canned::Manager console=console />
             </Show>

@@ -25,9 +25,9 @@ pub fn Thread(console: Console) -> impl IntoView {
         Memo::new(move |_| inbox.with(|inbox| inbox.open.as_ref().map(|thread| thread.id)));
     move || match open_id.get() {
         None => view! {
-            <main class="co-thread co-thread-empty">
+            <section class="co-thread co-thread-empty">
                 <p>{console.word(Word::PickConversation)}</p>
-            </main>
+            </section>
         }
         .into_any(),
         Some(id) => view! { <Open console=console id=id /> }.into_any(),
@@ -57,7 +57,7 @@ fn Open(console: Console, id: i64) -> impl IntoView {
     };
     let notice = move || inbox.with(|inbox| inbox.notice.clone());
     view! {
-        <main class="co-thread" aria-label=name>
+        <section class="co-thread" aria-label=name>
             <header class="co-thread-head">
                 <button type="button" class="co-button co-back" on:click=move |_| console.open(None)>
                     {console.word(Word::Back)}
@@ -94,7 +94,7 @@ fn Open(console: Console, id: i64) -> impl IntoView {
             <Log console=console />
             <TypingLine console=console />
             <Composer console=console />
-        </main>
+        </section>
     }
 }
 
@@ -283,7 +283,7 @@ fn Composer(console: Console) -> impl IntoView {
         }>
             <super::canned::Suggestions picking=picking />
             <textarea class="co-input" rows="3" aria-label=console.word(Word::Reply)
-                aria-autocomplete="list" aria-controls=super::canned::LISTBOX_ID
+                aria-autocomplete="list" aria-controls=move || picking.controls()
                 aria-activedescendant=move || picking.active()
                 prop:value=move || draft.get()
                 on:input:target=move |event| {

@@ -7,6 +7,7 @@ mod browser;
 mod browser_a11y;
 mod browser_canned;
 mod browser_console;
+mod browser_console_team;
 mod browser_csp;
 mod browser_history;
 mod browser_integrators;
