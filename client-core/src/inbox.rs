@@ -315,14 +315,12 @@ impl Inbox {
                     // A conversation opened from a link before the list came: now it is known.
                     if let Some(thread) = &mut self.open
                         && thread.summary.is_none()
-                    {
-                        if let Some(listed) = self
+                        && let Some(listed) = self
                             .conversations
                             .iter()
                             .find(|listed| listed.id == thread.id)
-                        {
-                            thread.summarize(listed.clone());
-                        }
+                    {
+                        thread.summarize(listed.clone());
                     }
                 }
                 Vec::new()
