@@ -1,7 +1,8 @@
 //! The console's teamwork in headless Chromium: an operator assigns the open conversation to a
 //! teammate through "Assign" (the keyboard alone, with the teammate marked online) and the
-//! teammate's console shows it in "Mine" live; a visitor's typing shows as "Visitor is typing…"
-//! and its read position as "Seen" under the operator's reply. axe-core finds nothing in any
+//! teammate's console shows it in "Mine" live; the console tells the visitor its operator types,
+//! a visitor's typing shows as "Visitor is typing…" (another operator's by name) and its read
+//! position as "Seen" under the operator's reply. axe-core finds nothing in any
 //! view of the console: login, the three views, a conversation with its visitor, the canned
 //! replies manager, the assign menu open, the dark theme and a phone's one column.
 
@@ -9,8 +10,10 @@ use crate::browser_console::{click, fill, log_in, login_form};
 use crate::support::{say, visitor};
 use fantoccini::key::Key;
 use headless::{Driver, PHONE, Session};
-use protocol::ClientFrame;
+use protocol::operator::OperatorClientFrame;
+use protocol::{ClientFrame, ServerFrame};
 use serde_json::json;
+use tests::operator::Operator;
 use tests::server::INTEGRATION_ID;
 use tests::{Db, Options, TestServer};
 
@@ -165,12 +168,24 @@ async fn the_console_shows_the_visitor_typing_and_seen_under_the_reply() {
     let driver = Driver::start().await;
     let anna = console_of(&server, &driver, ANNA).await;
     let (_token, mut client) = visitor(&server).await;
-    say(&mut client, "v-1", "Is it in stock?").await;
+    let question = say(&mut client, "v-1", "Is it in stock?").await;
     open_conversation(&anna, "Is it in stock?").await;
+    fill(&anna, "textarea.co-input", "Yes, three").await;
+    // The console says Anna types, and the visitor hears it before her reply.
+    loop {
+        match client.next().await {
+            ServerFrame::Typing { name } => {
+                assert!(name.contains("anna@"), "{name}");
+                break;
+            }
+            ServerFrame::Message { message } => panic!("a message before typing: {message:?}"),
+            _ => {}
+        }
+    }
     fill(&anna, "textarea.co-input", "Yes, three left").await;
     click(&anna, "form.co-composer button[type=submit]").await;
     let reply_seq = loop {
-        if let protocol::ServerFrame::Message { message } = client.next().await
+        if let ServerFrame::Message { message } = client.next().await
             && message.text == "Yes, three left"
         {
             break message.seq;
@@ -205,6 +220,19 @@ async fn the_console_shows_the_visitor_typing_and_seen_under_the_reply() {
         "the visitor's message ends its typing line",
         "document.querySelector('.co-log').textContent.includes('Great') && \
          document.querySelector('.co-typing').textContent === ''",
+    )
+    .await;
+
+    // Another operator typing is named.
+    let boris = Operator::login(&server, BORIS, PASSWORD).await;
+    let mut boris_live = boris.socket().await;
+    let conversation_id = question.conversation_id;
+    boris_live
+        .send(&OperatorClientFrame::Typing { conversation_id })
+        .await;
+    anna.wait_for(
+        "Boris's typing line",
+        "document.querySelector('.co-typing').textContent === 'Operator boris@example.com is typing…'",
     )
     .await;
     anna.close().await;
