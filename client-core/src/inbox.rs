@@ -9,17 +9,23 @@
 //! arrive as whole summaries ([`OperatorEvent::Conversation`]), so each one decides anew
 //! whether the conversation belongs in the view. Messages are kept by `seq`: a page, a live
 //! message and a stored reply may bring the same one, and it is shown once.
+//!
+//! The open conversation also shows who is typing in it ([`typers`]) and which operator
+//! message the visitor has seen. Time enters only as [`Event::Tick`]: the console tells the
+//! time before each live event and when a typing notice may have run out.
 
+pub mod typers;
 pub mod words;
 
 use crate::backoff::Backoff;
-use protocol::Message;
-use protocol::TextFormat;
+use crate::typing::TypingThrottle;
 use protocol::operator::{
     AssignRequest, AssignTarget, ConversationList, ConversationStatus, ConversationSummary,
     ConversationsQuery, InboxCounts, MessagePage, MessagesQuery, OperatorEvent, OperatorProfile,
-    ReadRequest, ReplyRequest, View,
+    ReadRequest, ReplyRequest, Teammate, TeammateList, View,
 };
+use protocol::{AuthorKind, Message, TextFormat};
+use typers::{Typer, Typing};
 
 /// Messages asked for per page; the server sends fewer when they are long.
 pub const MESSAGE_PAGE: i64 = 50;
@@ -86,6 +92,8 @@ pub enum Event {
     /// The operator moves the highlight to the next (`J`) or previous (`K`) conversation.
     Next,
     Previous,
+    /// The operator assigns the open conversation: to someone (`Me` is a take) or nobody.
+    Assign(AssignTarget),
     /// The operator takes, closes or reopens the open conversation.
     Take,
     Close,
@@ -98,6 +106,17 @@ pub enum Event {
     },
     /// Something the operator WebSocket brought.
     Live(OperatorEvent),
+    /// The operators sharing an integration with this one (`GET /api/v1/operator/operators`).
+    TeamLoaded(TeammateList),
+    /// The composer holds `text` at `now` (milliseconds since the Unix epoch).
+    Drafted {
+        text: String,
+        now: i64,
+    },
+    /// The time is `now` (milliseconds since the Unix epoch).
+    Tick {
+        now: i64,
+    },
 }
 
 /// What to do.
@@ -131,6 +150,10 @@ pub enum Effect {
         conversation_id: i64,
         request: ReadRequest,
     },
+    /// `GET /api/v1/operator/operators`.
+    LoadTeam,
+    /// Tell the others on the operator WebSocket that this operator types in the conversation.
+    SendTyping { conversation_id: i64 },
     /// Open the operator WebSocket after `delay_ms` (0: now).
     Connect { delay_ms: u32 },
     /// Close the operator WebSocket for good.
@@ -161,22 +184,47 @@ pub struct Thread {
     pub loading_older: bool,
     /// Replies sent and not yet stored, in the order written.
     pub pending: Vec<PendingReply>,
+    /// Who is typing in it.
+    pub typing: Typing,
+    /// The visitor has seen it up to this `seq`.
+    pub visitor_read_seq: i64,
     /// The operator has read up to here (told to the server).
     read_seq: i64,
+    /// When this operator last said it types here.
+    throttle: TypingThrottle,
 }
 
 impl Thread {
     fn new(id: i64, summary: Option<ConversationSummary>) -> Self {
         Self {
             id,
-            summary,
             messages: Vec::new(),
             loaded: false,
             has_older: false,
             loading_older: false,
             pending: Vec::new(),
+            visitor_read_seq: summary_read_seq(summary.as_ref()),
+            summary,
+            typing: Typing::default(),
             read_seq: 0,
+            throttle: TypingThrottle::default(),
         }
+    }
+
+    /// Takes `summary` as what the inbox knows of the conversation now.
+    fn summarize(&mut self, summary: ConversationSummary) {
+        self.visitor_read_seq = self.visitor_read_seq.max(summary.visitor_read_seq);
+        self.summary = Some(summary);
+    }
+
+    /// The newest operator message the visitor has seen: where "Seen" shows.
+    pub fn seen_seq(&self) -> Option<i64> {
+        self.messages
+            .iter()
+            .rev()
+            .filter(|message| message.seq <= self.visitor_read_seq)
+            .find(|message| message.author.kind == AuthorKind::Operator)
+            .map(|message| message.seq)
     }
 
     /// Adds `message` in `seq` order, once, and drops the pending reply it stores.
@@ -198,6 +246,10 @@ impl Thread {
     }
 }
 
+fn summary_read_seq(summary: Option<&ConversationSummary>) -> i64 {
+    summary.map_or(0, |summary| summary.visitor_read_seq)
+}
+
 /// The console's state.
 #[derive(Debug, Clone, Default)]
 pub struct Inbox {
@@ -214,6 +266,10 @@ pub struct Inbox {
     pub live: bool,
     /// The last refusal, shown until the next action.
     pub notice: Option<String>,
+    /// The operators sharing an integration with this one, this one included, by name.
+    pub team: Vec<Teammate>,
+    /// The time as last told (milliseconds since the Unix epoch).
+    now: i64,
     /// Where the list's next page starts, while there is one.
     next_cursor: Option<String>,
     /// The next page is on its way: scrolling asks once.
@@ -259,12 +315,12 @@ impl Inbox {
                     // A conversation opened from a link before the list came: now it is known.
                     if let Some(thread) = &mut self.open
                         && thread.summary.is_none()
-                    {
-                        thread.summary = self
+                        && let Some(listed) = self
                             .conversations
                             .iter()
                             .find(|listed| listed.id == thread.id)
-                            .cloned();
+                    {
+                        thread.summarize(listed.clone());
                     }
                 }
                 Vec::new()
@@ -329,11 +385,10 @@ impl Inbox {
                 self.step(-1);
                 Vec::new()
             }
-            Event::Take => self.act(|conversation_id| Effect::Assign {
+            Event::Take => self.on(Event::Assign(AssignTarget::Me)),
+            Event::Assign(operator) => self.act(|conversation_id| Effect::Assign {
                 conversation_id,
-                request: AssignRequest {
-                    operator: AssignTarget::Me,
-                },
+                request: AssignRequest { operator },
             }),
             Event::Close => self.act(|conversation_id| Effect::SetStatus {
                 conversation_id,
@@ -354,7 +409,28 @@ impl Inbox {
                 }]
             }
             Event::Live(event) => self.live_event(event),
+            Event::TeamLoaded(list) => {
+                self.team = list.operators;
+                Vec::new()
+            }
+            Event::Drafted { text, now } => self.drafted(&text, now),
+            Event::Tick { now } => {
+                self.now = now;
+                if let Some(thread) = &mut self.open {
+                    thread.typing.tick(now);
+                }
+                Vec::new()
+            }
         }
+    }
+
+    /// Whom a conversation of `integration_id` can be assigned to.
+    pub fn team_of<'a>(&'a self, integration_id: &'a str) -> impl Iterator<Item = &'a Teammate> {
+        self.team.iter().filter(move |mate| {
+            mate.integrations
+                .iter()
+                .any(|shared| shared == integration_id)
+        })
     }
 
     /// The conversation `id` as the inbox lists it.
@@ -541,6 +617,7 @@ impl Inbox {
         if text.trim().is_empty() {
             return Vec::new();
         }
+        thread.throttle.sent();
         // Sending a failed reply again keeps its place and id: the server stores it once.
         match thread
             .pending
@@ -564,6 +641,20 @@ impl Inbox {
         }]
     }
 
+    /// The operator's `draft` at `now`: the others hear it types, at most every 2 s.
+    fn drafted(&mut self, draft: &str, now: i64) -> Vec<Effect> {
+        let Some(thread) = &mut self.open else {
+            return Vec::new();
+        };
+        if thread.throttle.typed(draft, now) {
+            vec![Effect::SendTyping {
+                conversation_id: thread.id,
+            }]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn act(&mut self, effect: impl FnOnce(i64) -> Effect) -> Vec<Effect> {
         self.notice = None;
         self.open
@@ -579,7 +670,7 @@ impl Inbox {
             let mut summary = summary.clone();
             // The open conversation is being read: what arrived in it is not unread here.
             summary.unread = 0;
-            thread.summary = Some(summary);
+            thread.summarize(summary);
         }
         let unread = if self.open.as_ref().is_some_and(|t| t.id == summary.id) {
             0
@@ -599,7 +690,8 @@ impl Inbox {
         self.live = true;
         self.backoff.reset();
         // What happened while the socket was down is read again.
-        let mut effects = vec![self.load_list()];
+        // Who is online too: presence events tell only changes from here on.
+        let mut effects = vec![self.load_list(), Effect::LoadTeam];
         if let Some(thread) = &self.open {
             effects.push(match thread.newest_seq() {
                 Some(after) => Self::load_page(thread.id, PageKind::Newer, after),
@@ -618,6 +710,7 @@ impl Inbox {
             OperatorEvent::Message { message } | OperatorEvent::MessageUpdated { message } => {
                 match self.thread_mut(message.conversation_id) {
                     Some(thread) => {
+                        thread.typing.message_from(&message.author);
                         thread.insert(message);
                         self.mark_read()
                     }
@@ -628,11 +721,49 @@ impl Inbox {
                 self.counts = counts;
                 Vec::new()
             }
-            OperatorEvent::Typing { .. }
-            | OperatorEvent::Read { .. }
-            | OperatorEvent::VisitorRead { .. }
-            | OperatorEvent::Presence { .. }
-            | OperatorEvent::Pong => Vec::new(),
+            OperatorEvent::Typing {
+                conversation_id,
+                operator,
+            } => {
+                let me = self.me.as_ref().map(|me| me.id);
+                let now = self.now;
+                let typer = match operator {
+                    None => Some(Typer::Visitor),
+                    Some(operator) if Some(operator.id) != me => {
+                        Some(Typer::Operator(operator.name))
+                    }
+                    Some(_) => None,
+                };
+                if let (Some(thread), Some(typer)) = (self.thread_mut(conversation_id), typer) {
+                    thread.typing.notice(typer, now);
+                }
+                Vec::new()
+            }
+            OperatorEvent::VisitorRead {
+                conversation_id,
+                seq,
+            } => {
+                if let Some(thread) = self.thread_mut(conversation_id) {
+                    thread.visitor_read_seq = thread.visitor_read_seq.max(seq);
+                }
+                if let Some(listed) = self
+                    .conversations
+                    .iter_mut()
+                    .find(|listed| listed.id == conversation_id)
+                {
+                    listed.visitor_read_seq = listed.visitor_read_seq.max(seq);
+                }
+                Vec::new()
+            }
+            OperatorEvent::Presence { operator, online } => {
+                for mate in &mut self.team {
+                    if mate.id == operator.id {
+                        mate.online = online;
+                    }
+                }
+                Vec::new()
+            }
+            OperatorEvent::Read { .. } | OperatorEvent::Pong => Vec::new(),
         }
     }
 }

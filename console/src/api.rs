@@ -7,7 +7,7 @@ use protocol::ErrorBody;
 use protocol::operator::{
     AssignRequest, CannedReply, CannedReplyEdit, CannedReplyList, ConversationList,
     ConversationSummary, ConversationsQuery, LoginAnswer, LoginRequest, MessagePage, MessagesQuery,
-    NewCannedReply, OperatorProfile, ReadRequest, ReplyRequest,
+    NewCannedReply, OperatorProfile, ReadRequest, ReplyRequest, TeammateList,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -83,6 +83,11 @@ pub async fn change(
 pub async fn read(id: i64, request: &ReadRequest) -> Result<(), ApiError> {
     let path = format!("/conversations/{id}/read");
     call("POST", &path, Some(json(request)?)).await.map(drop)
+}
+
+/// The operators sharing an integration with this one, and who is online.
+pub async fn team() -> Result<TeammateList, ApiError> {
+    parsed(call("GET", "/operators", None).await?)
 }
 
 /// The canned replies of the operator's integrations.

@@ -8,9 +8,10 @@ use crate::browser;
 use client_core::dom::Socket;
 use client_core::inbox::words::{Language, Word};
 use client_core::inbox::{Effect, Event, Inbox};
+use client_core::typing::TYPING_SHOWN_MS;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use protocol::operator::{ConversationStatus, LoginRequest, OperatorEvent};
+use protocol::operator::{ConversationStatus, LoginRequest, OperatorClientFrame, OperatorEvent};
 
 /// The operator WebSocket's path.
 const SOCKET_PATH: &str = "/api/v1/operator/ws";
@@ -67,12 +68,23 @@ impl Console {
         word.text(self.language)
     }
 
-    /// Applies `event` and runs what it asks for.
+    /// Applies `event` and runs what it asks for. A live event comes at a time: the inbox is
+    /// told it first, and a typing notice asks for the time again when it may have run out.
     pub fn on(self, event: Event) {
-        if let Event::Live(OperatorEvent::Message { message }) = &event {
-            let open = move |id| self.open(Some(id));
-            self.alerting
-                .arrived(self.inbox, self.language, message, open);
+        if let Event::Live(live) = &event {
+            self.tick();
+            match live {
+                OperatorEvent::Message { message } => {
+                    let open = move |id| self.open(Some(id));
+                    self.alerting
+                        .arrived(self.inbox, self.language, message, open);
+                }
+                OperatorEvent::Typing { .. } => {
+                    let shown_ms = u32::try_from(TYPING_SHOWN_MS).unwrap_or(u32::MAX);
+                    browser::after(shown_ms, move || self.tick());
+                }
+                _ => {}
+            }
         }
         let effects = self
             .inbox
@@ -81,6 +93,22 @@ impl Console {
         for effect in effects {
             self.run(effect);
         }
+    }
+
+    /// The composer holds `text` now.
+    pub fn drafted(self, text: String) {
+        self.on(Event::Drafted {
+            text,
+            now: js_sys::Date::now() as i64,
+        });
+    }
+
+    fn tick(self) {
+        self.inbox.update(|inbox| {
+            inbox.on(Event::Tick {
+                now: js_sys::Date::now() as i64,
+            });
+        });
     }
 
     pub fn log_in(self, email: String, password: String) {
@@ -122,6 +150,11 @@ impl Console {
                 self.socket.set_value(None);
                 browser::show_in_address(None);
             }
+            Effect::SendTyping { conversation_id } => self.socket.with_value(|socket| {
+                if let Some(socket) = socket {
+                    socket.send(&OperatorClientFrame::Typing { conversation_id });
+                }
+            }),
             effect => spawn_local(self.call(effect)),
         }
     }
@@ -179,7 +212,8 @@ impl Console {
                 conversation_id,
                 request,
             } => api::read(conversation_id, &request).await.map(|()| None),
-            Effect::Connect { .. } | Effect::Disconnect => Ok(None),
+            Effect::LoadTeam => api::team().await.map(|team| Some(Event::TeamLoaded(team))),
+            Effect::Connect { .. } | Effect::Disconnect | Effect::SendTyping { .. } => Ok(None),
         };
         match answered {
             Ok(Some(event)) => self.on(event),

@@ -29,6 +29,24 @@ pub struct OperatorProfile {
     pub integrations: Vec<String>,
 }
 
+/// An operator sharing at least one integration with the caller, the caller included
+/// (`GET /api/v1/operator/operators`): whom a conversation can be assigned to.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Teammate {
+    pub id: i64,
+    pub name: String,
+    /// The integrations it shares with the caller, by id, sorted.
+    pub integrations: Vec<String>,
+    /// It has an operator socket open now.
+    pub online: bool,
+}
+
+/// Answer of `GET /api/v1/operator/operators`: the teammates by name.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct TeammateList {
+    pub operators: Vec<Teammate>,
+}
+
 /// Which conversations an inbox lists.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
@@ -318,6 +336,22 @@ mod tests {
         }
         let refused = serde_json::from_value::<AssignRequest>(json!({"operator": "you"}));
         assert!(refused.unwrap_err().to_string().contains("\"me\""));
+    }
+
+    #[test]
+    fn teammates_roundtrip() {
+        assert_roundtrip(
+            &TeammateList {
+                operators: vec![Teammate {
+                    id: 2,
+                    name: "Boris".into(),
+                    integrations: vec!["shop".into()],
+                    online: true,
+                }],
+            },
+            json!({"operators": [{"id": 2, "name": "Boris", "integrations": ["shop"],
+                   "online": true}]}),
+        );
     }
 
     #[test]

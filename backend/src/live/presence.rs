@@ -65,6 +65,14 @@ impl Presence {
         };
         (attendance, colleagues)
     }
+
+    /// Whether account `account_id` has a socket open now.
+    pub fn is_online(&self, account_id: i64) -> bool {
+        self.online
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(&account_id)
+    }
 }
 
 impl Drop for Attendance {
@@ -114,6 +122,7 @@ mod tests {
         let mut heard = hub.subscribe("shop".to_owned());
         let (first, colleagues) = presence.arrive(&hub, operator(1), &shop);
         assert!(colleagues.is_empty());
+        assert!(presence.is_online(1) && !presence.is_online(2));
         let came = heard.receiver.recv().await.unwrap();
         assert!(matches!(*came, InboxEvent::Presence { online: true, .. }));
         let (second, _) = presence.arrive(&hub, operator(1), &shop);
@@ -129,7 +138,9 @@ mod tests {
             heard.receiver.try_recv().is_err(),
             "a tab closed, still online"
         );
+        assert!(presence.is_online(1));
         drop(second);
+        assert!(!presence.is_online(1), "its last socket closed");
         let gone = heard.receiver.recv().await.unwrap();
         assert!(matches!(
             &*gone,

@@ -4,7 +4,7 @@
 //! its account's password changes or the account is removed.
 
 use super::accounts::{
-    Account, Credentials, EmailTaken, NewAccount, SessionLifetime, normalize_email,
+    Account, Credentials, EmailTaken, NewAccount, SessionLifetime, TeamMember, normalize_email,
 };
 use super::interface::{AccountStore, StoreResult, now_ms};
 use super::sql_store::{Dialect, SqlStore, is_unique_violation};
@@ -158,6 +158,26 @@ where
         Ok(Some(row.with(integrations)))
     }
 
+    async fn team_of(&self, account_id: i64) -> StoreResult<Vec<TeamMember>> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(include_str!("sql/teammates.sql"))
+            .bind(account_id)
+            .fetch_all(&self.reads)
+            .await?;
+        let mut team: Vec<TeamMember> = Vec::new();
+        for (id, name, integration_id) in rows {
+            // Rows come by account: a new id starts the next member.
+            match team.last_mut() {
+                Some(last) if last.id == id => last.integrations.push(integration_id),
+                _ => team.push(TeamMember {
+                    id,
+                    name,
+                    integrations: vec![integration_id],
+                }),
+            }
+        }
+        Ok(team)
+    }
+
     async fn create_session(
         &self,
         account_id: i64,
@@ -259,6 +279,48 @@ mod tests {
             password_hash: "$argon2id$stand-in".into(),
             integrations: integrations.iter().map(|id| (*id).to_owned()).collect(),
         }
+    }
+
+    #[tokio::test]
+    async fn a_team_is_who_shares_an_integration_with_its_shared_integrations_only() {
+        let (_dir, stores) = test_stores().await;
+        for store in &stores {
+            team(store).await;
+        }
+    }
+
+    async fn team(store: &TestStore) {
+        let mut created = Vec::new();
+        for (email, name, integrations) in [
+            ("ann@example.com", "Ann", &["shop", "demo"][..]),
+            ("bob@example.com", "Bob", &["shop", "other"][..]),
+            ("cid@example.com", "Cid", &["other"][..]),
+            ("dan@example.com", "Dan", &[][..]),
+        ] {
+            let account = NewAccount {
+                name: name.into(),
+                ..new_account(email, integrations)
+            };
+            created.push(store.create_account(&account).await.unwrap().unwrap().id);
+        }
+        let member = |index: usize, name: &str, integrations: &[&str]| TeamMember {
+            id: created[index],
+            name: name.into(),
+            integrations: integrations.iter().map(|id| (*id).to_owned()).collect(),
+        };
+        assert_eq!(
+            store.team_of(created[0]).await.unwrap(),
+            [
+                member(0, "Ann", &["demo", "shop"]),
+                member(1, "Bob", &["shop"])
+            ],
+            "Cid answers no integration of Ann's"
+        );
+        assert_eq!(
+            store.team_of(created[2]).await.unwrap(),
+            [member(1, "Bob", &["other"]), member(2, "Cid", &["other"])]
+        );
+        assert_eq!(store.team_of(created[3]).await.unwrap(), []);
     }
 
     #[tokio::test]

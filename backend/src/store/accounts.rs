@@ -13,6 +13,15 @@ pub struct Account {
     pub integrations: Vec<String>,
 }
 
+/// An account sharing integrations with another one: whom that one can hand a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamMember {
+    pub id: i64,
+    pub name: String,
+    /// The shared integration ids, sorted.
+    pub integrations: Vec<String>,
+}
+
 /// An account to create; its e-mail is lower-cased when stored.
 #[derive(Debug, Clone)]
 pub struct NewAccount {

@@ -8,7 +8,7 @@ use protocol::operator::{ConversationSummary, InboxCounts};
 use protocol::webhook::{Conversation, MessageCommand, User};
 use protocol::{ContactInfo, Message, PageInfo, TextFormat};
 
-use super::accounts::{Account, Credentials, EmailTaken, NewAccount, SessionLifetime};
+use super::accounts::{Account, Credentials, EmailTaken, NewAccount, SessionLifetime, TeamMember};
 use super::canned::{CannedDraft, CannedSaved};
 use super::inbox::{
     Assignment, ConsoleReply, ConversationAddress, InboxFilter, InboxPage, ReadMark, Replied,
@@ -343,6 +343,10 @@ pub trait AccountStore: Send + Sync {
 
     /// The account with `account_id`, with its integrations.
     async fn account(&self, account_id: i64) -> StoreResult<Option<Account>>;
+
+    /// The accounts sharing at least one integration with `account_id` (itself included), by
+    /// name, each with the integrations it shares.
+    async fn team_of(&self, account_id: i64) -> StoreResult<Vec<TeamMember>>;
 
     /// Starts a session of `account_id` at `now` under the token hashed as `token_hash`, and
     /// forgets the account's sessions that have ended.

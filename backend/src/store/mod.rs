@@ -31,7 +31,7 @@ mod tests;
 mod writer;
 
 pub use accounts::{
-    Account, Credentials, EmailTaken, NewAccount, SessionLifetime, normalize_email,
+    Account, Credentials, EmailTaken, NewAccount, SessionLifetime, TeamMember, normalize_email,
 };
 pub use canned::{CannedDraft, CannedSaved, InvalidCanned, MAX_SHORTCUT_CHARS};
 pub use inbox::{

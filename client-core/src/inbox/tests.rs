@@ -3,6 +3,7 @@
 use super::*;
 use protocol::operator::{Assignee, VisitorCard};
 use protocol::{Author, AuthorKind};
+use typers::Typer;
 
 const ME: i64 = 7;
 
@@ -421,6 +422,7 @@ fn a_lost_socket_retries_with_backoff_and_catches_up() {
         inbox.on(Event::SocketOpened),
         vec![
             Effect::LoadList(ConversationsQuery::default()),
+            Effect::LoadTeam,
             Effect::LoadMessages {
                 conversation_id: 5,
                 kind: PageKind::Newer,
@@ -506,4 +508,179 @@ fn the_list_pages_on_by_its_cursor_once_at_a_time() {
         list: list(vec![summary(3, 40)]),
     });
     assert_eq!(ids(&inbox), [3]);
+}
+
+fn operator_message(conversation_id: i64, seq: i64, name: &str) -> Message {
+    let mut message = message(conversation_id, seq, None);
+    message.author = Author {
+        kind: AuthorKind::Operator,
+        name: Some(name.into()),
+        picture: None,
+    };
+    message
+}
+
+fn typing_of(inbox: &Inbox) -> Option<Typer> {
+    inbox
+        .open
+        .as_ref()
+        .and_then(|thread| thread.typing.shown().cloned())
+}
+
+#[test]
+fn typing_shows_the_visitor_or_another_operator_until_quiet_or_their_message() {
+    let mut inbox = open_with(page(5, 1..=2, false));
+    inbox.on(Event::Tick { now: 1_000 });
+    let typing = |operator: Option<(i64, &str)>, conversation_id| {
+        Event::Live(OperatorEvent::Typing {
+            conversation_id,
+            operator: operator.map(|(id, name)| Assignee {
+                id,
+                name: name.into(),
+            }),
+        })
+    };
+    inbox.on(typing(None, 6));
+    assert_eq!(typing_of(&inbox), None, "not the open conversation");
+    inbox.on(typing(Some((ME, "Anna")), 5));
+    assert_eq!(typing_of(&inbox), None, "my own typing is not shown");
+    inbox.on(typing(None, 5));
+    assert_eq!(typing_of(&inbox), Some(Typer::Visitor));
+    inbox.on(Event::Tick { now: 5_999 });
+    assert_eq!(typing_of(&inbox), Some(Typer::Visitor));
+    inbox.on(Event::Tick { now: 6_000 });
+    assert_eq!(typing_of(&inbox), None, "five seconds without a notice");
+
+    inbox.on(typing(None, 5));
+    inbox.on(Event::Live(OperatorEvent::Message {
+        message: message(5, 3, None),
+    }));
+    assert_eq!(
+        typing_of(&inbox),
+        None,
+        "the visitor's message ends its typing"
+    );
+
+    inbox.on(typing(Some((8, "Boris")), 5));
+    assert_eq!(typing_of(&inbox), Some(Typer::Operator("Boris".into())));
+    inbox.on(Event::Live(OperatorEvent::Message {
+        message: operator_message(5, 4, "Boris"),
+    }));
+    assert_eq!(typing_of(&inbox), None);
+}
+
+#[test]
+fn the_composer_says_it_types_at_most_every_two_seconds_and_anew_after_a_reply() {
+    let mut inbox = Inbox::default();
+    let drafted = |inbox: &mut Inbox, text: &str, now| {
+        inbox.on(Event::Drafted {
+            text: text.into(),
+            now,
+        })
+    };
+    assert_eq!(drafted(&mut inbox, "h", 0), vec![], "nothing open");
+    let mut inbox = open_with(page(5, 1..=1, false));
+    let typing = vec![Effect::SendTyping { conversation_id: 5 }];
+    assert_eq!(drafted(&mut inbox, "h", 1_000), typing);
+    assert_eq!(drafted(&mut inbox, "he", 2_000), vec![]);
+    assert_eq!(drafted(&mut inbox, "hel", 3_000), typing);
+    inbox.on(Event::ReplyWritten {
+        client_id: "c-1".into(),
+        text: "hel".into(),
+    });
+    assert_eq!(drafted(&mut inbox, "n", 3_100), typing, "a new reply");
+    assert_eq!(drafted(&mut inbox, "", 9_000), vec![], "an empty composer");
+}
+
+#[test]
+fn seen_marks_the_newest_operator_message_up_to_the_visitors_read_position() {
+    let mut conversation = summary(5, 10);
+    conversation.visitor_read_seq = 2;
+    let mut inbox = inbox_with(View::All, vec![conversation.clone()]);
+    inbox.on(Event::Opened(5));
+    inbox.on(Event::MessagesLoaded {
+        conversation_id: 5,
+        kind: PageKind::Newest,
+        page: MessagePage {
+            messages: vec![
+                operator_message(5, 1, "Anna"),
+                message(5, 2, None),
+                operator_message(5, 3, "Anna"),
+                operator_message(5, 4, "Boris"),
+            ],
+            has_older: false,
+            has_newer: false,
+        },
+    });
+    let seen = |inbox: &Inbox| inbox.open.as_ref().unwrap().seen_seq();
+    assert_eq!(seen(&inbox), Some(1), "from the summary");
+    inbox.on(Event::Live(OperatorEvent::VisitorRead {
+        conversation_id: 5,
+        seq: 3,
+    }));
+    assert_eq!(seen(&inbox), Some(3));
+    assert_eq!(inbox.conversation(5).unwrap().visitor_read_seq, 3);
+    inbox.on(Event::Live(OperatorEvent::VisitorRead {
+        conversation_id: 5,
+        seq: 2,
+    }));
+    assert_eq!(seen(&inbox), Some(3), "a read position never goes back");
+    inbox.on(Event::Live(OperatorEvent::Conversation {
+        conversation: ConversationSummary {
+            visitor_read_seq: 4,
+            ..conversation
+        },
+    }));
+    assert_eq!(seen(&inbox), Some(4), "a summary carries it too");
+}
+
+#[test]
+fn the_team_is_offered_per_integration_with_presence_kept_live() {
+    let mut inbox = open_with(page(5, 1..=1, false));
+    let mate = |id, name: &str, integrations: &[&str], online| Teammate {
+        id,
+        name: name.into(),
+        integrations: integrations.iter().map(|id| (*id).to_owned()).collect(),
+        online,
+    };
+    inbox.on(Event::TeamLoaded(TeammateList {
+        operators: vec![
+            mate(ME, "Anna", &["shop"], true),
+            mate(8, "Boris", &["shop", "blog"], false),
+            mate(9, "Cid", &["blog"], true),
+        ],
+    }));
+    let offered = |inbox: &Inbox| -> Vec<(i64, bool)> {
+        inbox
+            .team_of("shop")
+            .map(|mate| (mate.id, mate.online))
+            .collect()
+    };
+    assert_eq!(offered(&inbox), [(ME, true), (8, false)]);
+    inbox.on(Event::Live(OperatorEvent::Presence {
+        operator: Assignee {
+            id: 8,
+            name: "Boris".into(),
+        },
+        online: true,
+    }));
+    assert_eq!(offered(&inbox), [(ME, true), (8, true)]);
+    assert_eq!(
+        inbox.on(Event::Assign(AssignTarget::Operator(8))),
+        vec![Effect::Assign {
+            conversation_id: 5,
+            request: AssignRequest {
+                operator: AssignTarget::Operator(8)
+            }
+        }]
+    );
+    assert_eq!(
+        inbox.on(Event::Assign(AssignTarget::Nobody)),
+        vec![Effect::Assign {
+            conversation_id: 5,
+            request: AssignRequest {
+                operator: AssignTarget::Nobody
+            }
+        }]
+    );
 }

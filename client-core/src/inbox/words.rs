@@ -86,11 +86,16 @@ pub enum Word {
     Done,
     EnableNotifications,
     NewMessage,
+    Assign,
+    Unassign,
+    Online,
+    IsTyping,
+    Seen,
 }
 
 impl Word {
     /// Every word, for the test that each has both languages.
-    pub const ALL: [Self; 50] = [
+    pub const ALL: [Self; 55] = [
         Self::Title,
         Self::Email,
         Self::Password,
@@ -141,6 +146,11 @@ impl Word {
         Self::Done,
         Self::EnableNotifications,
         Self::NewMessage,
+        Self::Assign,
+        Self::Unassign,
+        Self::Online,
+        Self::IsTyping,
+        Self::Seen,
     ];
 
     /// The word in `language`.
@@ -196,6 +206,12 @@ impl Word {
             Self::Done => ["Done", "Готово"],
             Self::EnableNotifications => ["Enable notifications", "Включить уведомления"],
             Self::NewMessage => ["New message", "Новое сообщение"],
+            Self::Assign => ["Assign", "Назначить"],
+            Self::Unassign => ["Unassign", "Снять назначение"],
+            Self::Online => ["online", "в сети"],
+            // After a name: "Anna is typing…", "Visitor is typing…".
+            Self::IsTyping => ["is typing…", "печатает…"],
+            Self::Seen => ["Seen", "Просмотрено"],
         };
         match language {
             Language::En => english,
@@ -237,6 +253,8 @@ mod tests {
             Word::Send,
             Word::Take,
             Word::CloseConversation,
+            Word::Assign,
+            Word::Unassign,
         ]
         .map(|word| word.text(Language::En))
         .into();
@@ -249,7 +267,9 @@ mod tests {
                 "Reply",
                 "Send",
                 "Take",
-                "Close conversation"
+                "Close conversation",
+                "Assign",
+                "Unassign"
             ]
         );
     }

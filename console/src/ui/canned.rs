@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use protocol::operator::{CannedReply, NewCannedReply};
 
 /// The listbox's id, which the composer's `aria-controls` names.
-pub const LISTBOX_ID: &str = "co-canned-list";
+const LISTBOX_ID: &str = "co-canned-list";
 
 /// The id of match `id`'s option, for `aria-activedescendant`.
 fn option_id(id: i64) -> String {
@@ -54,6 +54,12 @@ impl Picking {
             });
         });
         picking
+    }
+
+    /// The listbox's id while it shows, for `aria-controls`: naming an element that is not
+    /// there is an invalid reference.
+    pub fn controls(self) -> Option<&'static str> {
+        self.picker.with(Picker::is_open).then_some(LISTBOX_ID)
     }
 
     /// The option Enter would insert, for `aria-activedescendant`.

@@ -3,8 +3,10 @@
 //! conversation). Components only render the console's signals and send it events.
 //!
 //! Keyboard: `J` and `K` move between conversations, Enter opens the highlighted one, Esc goes
-//! back to the list; not while typing in a field, where those keys write.
+//! back to the list (after closing an open menu); not while typing in a field, where those
+//! keys write.
 
+mod assign;
 mod canned;
 mod list;
 mod login;
@@ -78,9 +80,13 @@ fn Workspace(console: Console) -> impl IntoView {
                     {console.word(Word::LogOut)}
                 </button>
             </header>
-            <list::Inbox console=console />
-            <thread::Thread console=console />
-            <visitor::Visitor console=console />
+            // One main landmark around the panes, whichever of them a phone shows; it draws no
+            // box of its own, so the panes stay cells of the workspace's grid.
+            <main class="co-main">
+                <list::Inbox console=console />
+                <thread::Thread console=console />
+                <visitor::Visitor console=console />
+            </main>
             <Show when=move || canned.managing.get()>
                 <canned::Manager console=console />
             </Show>
@@ -104,7 +110,8 @@ fn keyboard(console: Console, event: &web_sys::KeyboardEvent) {
         return;
     }
     match event.key().as_str() {
-        "Escape" => {
+        // An open menu closes first; Esc again leaves the conversation.
+        "Escape" if !in_open_menu(event) => {
             event.prevent_default();
             let open = inbox.with_untracked(|inbox| inbox.open.as_ref().map(|thread| thread.id));
             console.open(None);
@@ -122,6 +129,23 @@ fn keyboard(console: Console, event: &web_sys::KeyboardEvent) {
         }
         _ => {}
     }
+}
+
+/// Whether `event` is an Esc for the assign menu: from inside it while it is expanded, or
+/// already handled by it (whichever listener hears the key first).
+fn in_open_menu(event: &web_sys::KeyboardEvent) -> bool {
+    let menu = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .and_then(|element| element.closest(".co-assign").ok().flatten());
+    menu.is_some_and(|menu| {
+        event.default_prevented()
+            || menu
+                .query_selector("[aria-expanded=true]")
+                .ok()
+                .flatten()
+                .is_some()
+    })
 }
 
 fn step(console: Console, direction: Event) {

@@ -1,11 +1,13 @@
 //! The open conversation, the page's main part: who answers it and its status with Take /
-//! Close conversation / Reopen, its messages (older pages load when the operator scrolls to
-//! the top; the log takes the focus, so the keyboard scrolls it too), the replies on their way,
-//! and the composer: Enter sends, Shift+Enter starts a new line.
+//! Assign / Close conversation / Reopen, its messages (older pages load when the operator
+//! scrolls to the top; the log takes the focus, so the keyboard scrolls it too) with "Seen"
+//! under the newest operator message the visitor has seen, the replies on their way, who is
+//! typing, and the composer: Enter sends, Shift+Enter starts a new line.
 
 use crate::browser;
 use crate::console::Console;
 use client_core::inbox::Event;
+use client_core::inbox::typers::Typer;
 use client_core::inbox::words::Word;
 use leptos::prelude::*;
 use protocol::operator::ConversationStatus;
@@ -23,9 +25,9 @@ pub fn Thread(console: Console) -> impl IntoView {
         Memo::new(move |_| inbox.with(|inbox| inbox.open.as_ref().map(|thread| thread.id)));
     move || match open_id.get() {
         None => view! {
-            <main class="co-thread co-thread-empty">
+            <section class="co-thread co-thread-empty">
                 <p>{console.word(Word::PickConversation)}</p>
-            </main>
+            </section>
         }
         .into_any(),
         Some(id) => view! { <Open console=console id=id /> }.into_any(),
@@ -55,7 +57,7 @@ fn Open(console: Console, id: i64) -> impl IntoView {
     };
     let notice = move || inbox.with(|inbox| inbox.notice.clone());
     view! {
-        <main class="co-thread" aria-label=name>
+        <section class="co-thread" aria-label=name>
             <header class="co-thread-head">
                 <button type="button" class="co-button co-back" on:click=move |_| console.open(None)>
                     {console.word(Word::Back)}
@@ -72,6 +74,9 @@ fn Open(console: Console, id: i64) -> impl IntoView {
                         {console.word(Word::Take)}
                     </button>
                 </Show>
+                <Show when=move || !closed()>
+                    <super::assign::AssignMenu console=console />
+                </Show>
                 <Show
                     when=closed
                     fallback=move || view! {
@@ -87,9 +92,31 @@ fn Open(console: Console, id: i64) -> impl IntoView {
             </header>
             <p class="co-notice" role="alert">{notice}</p>
             <Log console=console />
+            <TypingLine console=console />
             <Composer console=console />
-        </main>
+        </section>
     }
+}
+
+/// "Visitor is typing…" or "Anna is typing…", announced politely: the line changes when
+/// someone starts or stops, not at every notice.
+#[component]
+fn TypingLine(console: Console) -> impl IntoView {
+    let typer = move || {
+        console
+            .inbox
+            .with(|inbox| inbox.open.as_ref().and_then(|t| t.typing.shown().cloned()))
+    };
+    let line = move || {
+        typer().map(|typer| {
+            let name = match typer {
+                Typer::Visitor => console.word(Word::Visitor).to_owned(),
+                Typer::Operator(name) => name,
+            };
+            format!("{name} {}", console.word(Word::IsTyping))
+        })
+    };
+    view! { <p class="co-typing" role="status">{line}</p> }
 }
 
 /// The messages, oldest first, then the replies on their way. New messages scroll the log to
@@ -200,6 +227,11 @@ fn MessageView(console: Console, seq: i64) -> impl IntoView {
                 })
                 .to_owned()
         });
+        let seen = move || {
+            console.inbox.with(|inbox| {
+                inbox.open.as_ref().and_then(|thread| thread.seen_seq()) == Some(seq)
+            })
+        };
         view! {
             <li class=class data-seq=seq>
                 <div class="co-meta">
@@ -207,6 +239,9 @@ fn MessageView(console: Console, seq: i64) -> impl IntoView {
                     <time class="co-time">{browser::local_time(message.sent_at, console.language)}</time>
                 </div>
                 <Text message=message />
+                <Show when=seen>
+                    <span class="co-seen">{console.word(Word::Seen)}</span>
+                </Show>
             </li>
         }
     })
@@ -248,10 +283,14 @@ fn Composer(console: Console) -> impl IntoView {
         }>
             <super::canned::Suggestions picking=picking />
             <textarea class="co-input" rows="3" aria-label=console.word(Word::Reply)
-                aria-autocomplete="list" aria-controls=super::canned::LISTBOX_ID
+                aria-autocomplete="list" aria-controls=move || picking.controls()
                 aria-activedescendant=move || picking.active()
                 prop:value=move || draft.get()
-                on:input:target=move |event| draft.set(event.target().value())
+                on:input:target=move |event| {
+                    let text = event.target().value();
+                    draft.set(text.clone());
+                    console.drafted(text);
+                }
                 on:keydown=move |event| {
                     if !picking.on_key(&event) {
                         enter_sends(event);

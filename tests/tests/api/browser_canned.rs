@@ -151,6 +151,12 @@ async fn the_composer_picks_canned_replies_and_the_header_manages_them() {
         ])
     );
     assert_eq!(
+        page.js(&format!("return {}", composer("open")), Vec::new())
+            .await[1],
+        json!("co-canned-list"),
+        "the open list is the composer's"
+    );
+    assert_eq!(
         tests::axe::violations_in(&page, ".co-composer").await,
         Vec::<String>::new(),
         "the composer and its open listbox"
@@ -174,7 +180,8 @@ async fn the_composer_picks_canned_replies_and_the_header_manages_them() {
     assert_eq!(
         page.js(&format!("return {}", composer("after Enter")), Vec::new())
             .await,
-        json!(["list", "co-canned-list", null, "Thank you for waiting!"])
+        json!(["list", null, null, "Thank you for waiting!"]),
+        "the list closed: the composer names no listbox that is not there"
     );
     assert_eq!(
         page.js(

@@ -78,7 +78,11 @@ async fn the_console_page_and_files_are_served_with_its_policy_and_caching() {
 
 /// The console's login form in a browser whose language is `language` (Chromium's own when
 /// `None`), recording CSP violations from the start.
-async fn login_form(server: &TestServer, driver: &Driver, language: Option<&str>) -> Session {
+pub(crate) async fn login_form(
+    server: &TestServer,
+    driver: &Driver,
+    language: Option<&str>,
+) -> Session {
     let page = driver.session(DESKTOP.0, DESKTOP.1).await;
     page.record_csp_violations().await;
     if let Some(language) = language {
@@ -160,7 +164,7 @@ async fn the_console_speaks_russian_to_a_russian_browser() {
 }
 
 /// Sets the console's field `css` to `value` as typing would (Leptos reads `input` events).
-async fn fill(page: &Session, css: &str, value: &str) {
+pub(crate) async fn fill(page: &Session, css: &str, value: &str) {
     page.js(
         "const field = document.querySelector(arguments[0]); field.value = arguments[1]; \
          field.dispatchEvent(new Event('input', {bubbles: true}));",
@@ -169,12 +173,22 @@ async fn fill(page: &Session, css: &str, value: &str) {
     .await;
 }
 
-async fn click(page: &Session, css: &str) {
+pub(crate) async fn click(page: &Session, css: &str) {
     page.js(
         "document.querySelector(arguments[0]).click();",
         vec![json!(css)],
     )
     .await;
+}
+
+/// Logs in on the console's login form and waits for the inbox.
+pub(crate) async fn log_in(console: &Session, email: &str, password: &str) {
+    fill(console, "#co-email", email).await;
+    fill(console, "#co-password", password).await;
+    click(console, "form.co-login-form button[type=submit]").await;
+    console
+        .wait_for("the inbox", "document.querySelector('.co-inbox')")
+        .await;
 }
 
 #[tokio::test]
@@ -192,12 +206,7 @@ async fn a_visitor_and_a_console_operator_chat_live() {
         .await;
     let driver = Driver::start().await;
     let console = login_form(&server, &driver, Some("en")).await;
-    fill(&console, "#co-email", "anna@example.com").await;
-    fill(&console, "#co-password", "correct horse battery").await;
-    click(&console, "form.co-login-form button[type=submit]").await;
-    console
-        .wait_for("the inbox", "document.querySelector('.co-inbox')")
-        .await;
+    log_in(&console, "anna@example.com", "correct horse battery").await;
 
     let host = HostPage::start(&server.base, "").await;
     let visitor = driver.session(DESKTOP.0, DESKTOP.1).await;

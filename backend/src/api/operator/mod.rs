@@ -8,6 +8,7 @@ mod conversations;
 mod error;
 pub mod json_body;
 mod socket;
+mod team;
 
 pub use auth::OperatorSession;
 pub use error::OperatorApiError;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/operator/logout", post(auth::logout))
         .route("/api/v1/operator/me", get(auth::me))
         .route("/api/v1/operator/ws", get(socket::connect))
+        .route("/api/v1/operator/operators", get(team::list))
         .route("/api/v1/operator/conversations", get(conversations::list))
         .route(
             "/api/v1/operator/conversations/{id}/messages",
