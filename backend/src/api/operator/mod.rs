@@ -9,6 +9,8 @@ mod error;
 pub mod json_body;
 mod socket;
 
+pub use conversations::INBOX_PAGE;
+
 pub use auth::OperatorSession;
 pub use error::OperatorApiError;
 
