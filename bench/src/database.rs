@@ -9,9 +9,9 @@ use sqlx::query::Query;
 use sqlx::{Connection, PgConnection, Row, SqliteConnection};
 use std::time::{Duration, Instant};
 
-/// A connection to the bench's database, on either engine.
+/// A connection straight to the bench's database (not through the server), on either engine.
 #[derive(Debug)]
-pub enum Database {
+pub enum DirectConnection {
     Sqlite(SqliteConnection),
     Postgres(PgConnection),
 }
@@ -23,7 +23,7 @@ pub enum Bound {
     Text(String),
 }
 
-impl Database {
+impl DirectConnection {
     pub async fn connect(url: &str) -> Result<Self> {
         Ok(if url.starts_with("sqlite:") {
             Self::Sqlite(SqliteConnection::connect(url).await?)

@@ -3,7 +3,7 @@
 //! over HTTP by a few concurrent clients, timed from request to the whole body, with the
 //! engine's plan of each view's statement and of the unread counts every page carries.
 
-use crate::database::{Bound, Database};
+use crate::database::{Bound, DirectConnection};
 use crate::inbox_seed::{self, Seed};
 use crate::operators::{self, LoggedIn};
 use crate::query_plan;
@@ -172,7 +172,7 @@ async fn measure(
 /// The engine's plans of each view's first page and of the unread counts, with the values the
 /// server binds for `operator_id`.
 async fn plans(url: &str, operator_id: i64) -> Result<Vec<Plan>> {
-    let mut database = Database::connect(url).await?;
+    let mut database = DirectConnection::connect(url).await?;
     let first_page = [
         Bound::Int(operator_id),
         Bound::Text(INTEGRATION.to_owned()),

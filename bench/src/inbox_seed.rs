@@ -4,7 +4,7 @@
 //! its last (last activity, last page, last visitor message's number), a share of them closed,
 //! assigned to the measuring operator or to a colleague, and read by the measuring operator.
 
-use crate::database::Database;
+use crate::database::DirectConnection;
 use crate::server::INTEGRATION;
 use anyhow::{Context, Result};
 
@@ -36,7 +36,7 @@ pub const SHARES: &str = "one in ten closed; of all, one in ten assigned to the 
 /// Writes `seed` into the database at `url`, whose tables the server has created; on
 /// PostgreSQL, then analyzes it as autovacuum would after a load this size.
 pub async fn write(url: &str, seed: Seed) -> Result<()> {
-    let mut database = Database::connect(url).await?;
+    let mut database = DirectConnection::connect(url).await?;
     database.execute("BEGIN").await?;
     let mut largest = [0; TABLES.len()];
     for (table, largest) in TABLES.iter().zip(&mut largest) {
@@ -51,7 +51,7 @@ pub async fn write(url: &str, seed: Seed) -> Result<()> {
             .with_context(|| format!("seeding the inbox: {sql}"))?;
     }
     database.execute("COMMIT").await?;
-    if let Database::Postgres(_) = database {
+    if let DirectConnection::Postgres(_) = database {
         for table in TABLES {
             database
                 .execute(&format!(
