@@ -52,6 +52,9 @@ pub struct RunArgs {
     /// number given.
     #[arg(long)]
     pub sessions: Option<usize>,
+    /// The conversations seeded for the inbox run (100,000 in a full run).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub conversations: Option<u64>,
     /// The messages per second of the sustained runs on both engines (to find where one falls
     /// behind).
     #[arg(long)]
@@ -86,6 +89,12 @@ pub enum Scenario {
     Idle,
     /// Sessions sending at a fixed rate: latency from send to stored and to delivered.
     Active,
+    /// The active load at the budget's sessions with operator consoles connected: latency from
+    /// a visitor's send to each console's `message` event, nothing lost or doubled.
+    Console,
+    /// The inbox's first page of each view over HTTP at 100,000 conversations, with the
+    /// engines' query plans.
+    Inbox,
     /// One long active run on SQLite.
     Soak,
     /// Stored messages per second held for long, nothing lost or doubled.
@@ -124,6 +133,9 @@ impl RunArgs {
         }
         if let Some(runs) = self.runs {
             plan.active_runs = runs.into();
+        }
+        if let Some(conversations) = self.conversations {
+            plan.inbox_conversations = conversations;
         }
         if let Some(rate) = self.rate {
             plan.sqlite_rate = rate;
@@ -232,6 +244,19 @@ mod tests {
     }
 
     #[test]
+    fn conversations_change_only_the_inbox_run() {
+        let plan = run_args("--only inbox --conversations 10000")
+            .unwrap()
+            .plan();
+        assert_eq!(plan.inbox_conversations, 10_000);
+        assert_eq!(plan.active_sessions, FULL.active_sessions);
+        assert_eq!(run_args("").unwrap().plan().inbox_conversations, 100_000);
+        let error = run_args("--conversations 0").unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::ValueValidation);
+        assert!(error.to_string().contains("--conversations"), "{error}");
+    }
+
+    #[test]
     fn runs_repeat_the_active_runs_at_least_once() {
         assert_eq!(run_args("--runs 5").unwrap().plan().active_runs, 5);
         assert_eq!(run_args("").unwrap().plan().active_runs, 3);
@@ -263,7 +288,10 @@ mod tests {
     #[test]
     fn bad_names_say_what_is_allowed() {
         let cases = [
-            ("--only warp", "tokens, idle, active, soak, sustained"),
+            (
+                "--only warp",
+                "tokens, idle, active, console, inbox, soak, sustained",
+            ),
             (
                 "--servers sqlite,mysql",
                 "sqlite, postgres, baseline, sqlite-normal, postgres-fsync-off",

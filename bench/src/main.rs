@@ -7,10 +7,16 @@
 mod baseline;
 mod cli;
 mod clock;
+mod console;
+mod database;
 mod fake;
+mod inbox;
+mod inbox_seed;
 mod load;
+mod operators;
 mod pauses;
 mod plan;
+mod query_plan;
 mod report;
 mod scenarios;
 mod server;
@@ -22,6 +28,7 @@ use bench::tokens;
 use anyhow::{Context, Result};
 use clap::Parser;
 use cli::{Cli, Command, RunArgs, Scenario, Server, names};
+use console::Delivery;
 use plan::Plan;
 use report::Results;
 use scenarios::Active;
@@ -104,6 +111,26 @@ async fn run(args: RunArgs) -> Result<()> {
     }
     if args.runs(Scenario::Active) {
         active_scenarios(&mut results, &databases, &ceilings, baseline, plan).await?;
+    }
+    if args.runs(Scenario::Console) {
+        console_scenarios(&mut results, &databases, plan).await?;
+    }
+    if args.runs(Scenario::Inbox) {
+        let engines = [
+            (Server::Sqlite, Some(sqlite("inbox").url)),
+            (Server::Postgres, args.postgres.clone()),
+        ];
+        for (engine, url) in engines {
+            let Some(url) = url.filter(|_| args.serves(engine)) else {
+                continue;
+            };
+            eprintln!(
+                "bench: inbox at {} conversations on {engine}",
+                plan.inbox_conversations
+            );
+            let inbox = inbox_scenario(engine, url, plan).await?;
+            results.inbox.push((format!("chat, {engine}"), inbox));
+        }
     }
     if let Some(soak) = plan
         .soak
@@ -219,6 +246,60 @@ async fn active_scenarios(
         }
     }
     Ok(())
+}
+
+/// The active load at the budget's sessions (or `--sessions`) with [`Plan::operator_sockets`]
+/// consoles connected, on each engine, [`Plan::active_runs`] times.
+async fn console_scenarios(results: &mut Results, databases: &Databases, plan: Plan) -> Result<()> {
+    let sessions = plan.budget_sessions.unwrap_or(plan.active_sessions);
+    for (engine, _, database) in databases {
+        let mut runs = Vec::with_capacity(plan.active_runs);
+        let mut delivered: Option<Delivery> = None;
+        for run in 1..=plan.active_runs {
+            eprintln!(
+                "bench: {sessions} sessions at {}/s with {} consoles on {engine}, run {run} of {}",
+                plan.rate, plan.operator_sockets, plan.active_runs
+            );
+            let (active, delivery) = scenarios::active_with_consoles(
+                Some(database),
+                sessions,
+                plan.rate,
+                plan.active,
+                plan.operator_sockets,
+            )
+            .await?;
+            let delivery = delivery.context("a chat run with consoles reports their delivery")?;
+            match &mut delivered {
+                Some(all) => all.add(&delivery)?,
+                None => delivered = Some(delivery),
+            }
+            runs.push(active);
+        }
+        if let (Some(active), Some(delivery)) = (Active::combined(runs)?, delivered) {
+            results
+                .console
+                .push((format!("chat, {engine}"), active, delivery));
+        }
+    }
+    Ok(())
+}
+
+/// The inbox run on `engine`: on SQLite in the file `url` names, on PostgreSQL in a database of
+/// its own on the server `url` names, dropped afterwards.
+async fn inbox_scenario(engine: Server, url: String, plan: Plan) -> Result<inbox::Inbox> {
+    let inbox_plan = inbox::InboxPlan {
+        conversations: plan.inbox_conversations,
+        requests: plan.inbox_requests,
+        concurrency: plan.inbox_concurrency,
+    };
+    if engine != Server::Postgres {
+        return inbox::run(&Database::durable(url), inbox_plan).await;
+    }
+    const SCRATCH: &str = "webchat_bench_inbox";
+    let scratch = database::scratch_postgres(&url, SCRATCH).await?;
+    let inbox = inbox::run(&Database::durable(scratch), inbox_plan).await;
+    database::drop_postgres(&url, SCRATCH).await?;
+    inbox
 }
 
 /// The machine's cores, not this process's: the generator itself is pinned to one.

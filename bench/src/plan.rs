@@ -25,6 +25,13 @@ pub struct Plan {
     pub sqlite_rate: u64,
     pub postgres_rate: u64,
     pub token_iterations: u32,
+    /// Operator consoles connected in the console scenario (at the budget's load).
+    pub operator_sockets: usize,
+    /// The inbox scenario: conversations seeded, first pages asked for per view, how many at
+    /// once.
+    pub inbox_conversations: u64,
+    pub inbox_requests: usize,
+    pub inbox_concurrency: usize,
 }
 
 pub const FULL: Plan = Plan {
@@ -42,6 +49,10 @@ pub const FULL: Plan = Plan {
     sqlite_rate: 5_000,
     postgres_rate: 2_000,
     token_iterations: 100_000,
+    operator_sockets: 20,
+    inbox_conversations: 100_000,
+    inbox_requests: 1_000,
+    inbox_concurrency: 4,
 };
 
 /// A smoke run that checks the harness works, in well under a minute.
@@ -60,4 +71,8 @@ pub const QUICK: Plan = Plan {
     sqlite_rate: 5_000,
     postgres_rate: 2_000,
     token_iterations: 10_000,
+    operator_sockets: 3,
+    inbox_conversations: 2_000,
+    inbox_requests: 50,
+    inbox_concurrency: 2,
 };

@@ -1,6 +1,9 @@
 //! The bench's output: a Markdown table printed and written to `bench/RESULTS.md`, with the
 //! machine, the commit, and every figure next to its budget and the same-run baseline.
 
+use crate::console::Delivery;
+use crate::inbox::{self, Inbox};
+use crate::inbox_seed;
 use crate::pauses::{self, Pauses};
 use crate::scenarios::{Active, Idle};
 use crate::stats::percentiles;
@@ -15,6 +18,9 @@ pub struct Results {
     pub idle: Vec<(String, Idle)>,
     pub active: Vec<(String, Active)>,
     pub sustained: Vec<(String, Sustained)>,
+    /// The active runs with operator consoles connected, and what the consoles received.
+    pub console: Vec<(String, Active, Delivery)>,
+    pub inbox: Vec<(String, Inbox)>,
     pub tokens: Option<TokenTimes>,
 }
 
@@ -99,6 +105,12 @@ pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> S
         out.push('\n');
         ratios(&mut out, results);
     }
+    if !results.console.is_empty() {
+        console(&mut out, &results.console);
+    }
+    if !results.inbox.is_empty() {
+        inbox(&mut out, &results.inbox);
+    }
     if !results.sustained.is_empty() {
         sustained(&mut out, &results.sustained);
     }
@@ -163,6 +175,117 @@ fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
         );
     }
     out.push('\n');
+}
+
+/// Visitor → console delivery: the active load with operator sockets connected.
+fn console(out: &mut String, runs: &[(String, Active, Delivery)]) {
+    let _ = writeln!(
+        out,
+        "## Visitor → operator consoles (budget: p99 ≤ 5 ms; every console gets every message once)\n"
+    );
+    let _ = writeln!(
+        out,
+        "The active load (visitor messages at the rate, operator replies through the inbound \
+         webhook at the same rate) with operator accounts of the bench integration (added by \
+         `webchat-server operator add --generate-password`, logged in over the operator API) \
+         each holding `GET /api/v1/operator/ws` open from after the warm-up. Latency is from a \
+         visitor message's intended send time to its `message` event at a console, every \
+         console's; lost and doubled are counted per console. A console whose socket falls \
+         behind the operators' hub skips the events it missed (the server sends it the counts \
+         instead), so a message it never got by the end of the run is lost to it.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| server | sessions | rate/s | seconds | consoles | sent / stored | sent → stored | sent → each console | p99 of each run: stored | events expected / received | lost | doubled | CPU s per 1000 msg | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for (name, active, delivery) in runs {
+        let tails: Vec<String> = active
+            .runs
+            .iter()
+            .map(|run| {
+                run.stored
+                    .map_or("-".to_owned(), |us| format!("{:.2}", us as f64 / 1000.0))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} | {} | {} | {} / {} | {} | {} | {} | {} / {} | {} | {} | {:.3} | {} |",
+            active.sessions,
+            active.rate,
+            seconds(active),
+            delivery.sockets,
+            active.sent,
+            active.acked,
+            percentiles(&active.stored),
+            percentiles(&delivery.latency),
+            tails.join("; "),
+            delivery.expected * delivery.sockets as u64,
+            delivery.received,
+            delivery.lost,
+            delivery.doubled,
+            active.cpu_per_thousand(),
+            active.errors
+        );
+    }
+    out.push('\n');
+}
+
+/// The inbox's first pages at scale, then each engine's plans.
+fn inbox(out: &mut String, runs: &[(String, Inbox)]) {
+    let _ = writeln!(out, "## Inbox first page (budget: p99 ≤ 20 ms)\n");
+    let _ = writeln!(
+        out,
+        "The bench integration seeded straight in its database with conversations shaped like \
+         the server's (a person, a visitor and one visitor message each; {}), then the first \
+         page of each view (`GET /api/v1/operator/conversations?view=...`, 50 conversations \
+         and the unread counts) asked for by one operator over HTTP, a few requests at a time \
+         (closed loop), timed from request to the whole answer. PostgreSQL is analyzed after \
+         the load, as autovacuum would; SQLite is not, as the server does not.\n",
+        inbox_seed::SHARES
+    );
+    let _ = writeln!(
+        out,
+        "| server | conversations | seeded in | view | requests × at once | p50 / p99 / p99.9 | page | errors | indexes of the plan |\n|---|---|---|---|---|---|---|---|---|"
+    );
+    for (name, run) in runs {
+        for (view, plan) in run.views.iter().zip(&run.plans) {
+            let page = format!(
+                "{}{}",
+                view.page_length,
+                if view.page_of_view {
+                    ""
+                } else {
+                    " (not the view's!)"
+                }
+            );
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {:.1} s | `{}` | {} × {} | {} | {page} | {} | {} |",
+                run.plan.conversations,
+                run.seeded_in.as_secs_f64(),
+                inbox::view_name(view.view),
+                run.plan.requests,
+                run.plan.concurrency,
+                percentiles(&view.latency),
+                view.errors,
+                plan.indexes().join(", ")
+            );
+        }
+    }
+    out.push('\n');
+    for (name, run) in runs {
+        let _ = writeln!(out, "### Query plans, {name}\n");
+        for plan in &run.plans {
+            let _ = writeln!(
+                out,
+                "{} (indexes: {}; alone, one at a time on the bench's own connection: {} ms):\n\n```text\n{}\n```\n",
+                plan.statement,
+                plan.indexes().join(", "),
+                percentiles(&plan.alone),
+                plan.lines.join("\n")
+            );
+        }
+    }
 }
 
 /// What the machine did to a thread that only sleeps, on each core, before the scenarios.

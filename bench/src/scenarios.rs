@@ -2,8 +2,10 @@
 //! sessions at a fixed message rate (latencies, throughput, CPU, loss), each against the chat
 //! server or the bare baseline.
 
+use crate::console::{Consoles, Delivery};
 use crate::fake::FakeCollaboration;
 use crate::load::{Endpoint, Load};
+use crate::operators;
 use crate::server::{Database, ServerProcess, Target};
 use crate::stats::{cpu_seconds, rss_kib};
 use anyhow::{Context, Result};
@@ -13,6 +15,8 @@ use std::time::{Duration, Instant};
 
 /// The core the server runs on; the generator is pinned to another by `cargo xtask bench`.
 const SERVER_CORE: usize = 0;
+/// The run name of the active runs' messages: their client ids are `load-N`.
+const LOAD_RUN: &str = "load";
 /// Longest wait for the last messages after the sending stops.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -133,7 +137,7 @@ fn endpoint(server: &ServerProcess, target: &Target) -> Endpoint {
 }
 
 /// The chat on `database` with a fresh fake collaboration server, or the baseline.
-async fn start(
+pub async fn start(
     database: Option<&Database>,
 ) -> Result<(ServerProcess, Target, Option<FakeCollaboration>)> {
     let (target, fake) = match database {
@@ -211,13 +215,30 @@ pub async fn active(
     rate: u64,
     duration: Duration,
 ) -> Result<Active> {
+    let (active, _) = active_with_consoles(database, sessions, rate, duration, 0).await?;
+    Ok(active)
+}
+
+/// [`active`] with `operator_sockets` operators' consoles connected (on the chat, after the
+/// warm-up), each receiving every visitor message of the run; with what they received.
+pub async fn active_with_consoles(
+    database: Option<&Database>,
+    sessions: usize,
+    rate: u64,
+    duration: Duration,
+    operator_sockets: usize,
+) -> Result<(Active, Option<Delivery>)> {
     let (server, target, fake) = start(database).await?;
     let endpoint = endpoint(&server, &target);
     let load = Load::open(&endpoint, sessions).await?;
     let recorder = &load.recorder;
+    let mut consoles = None;
     if let Some(fake) = &fake {
         load.warm_up(DRAIN_TIMEOUT).await?;
         forwarded(fake, sessions).await?;
+        if operator_sockets > 0 {
+            consoles = Some(open_consoles(&server, operator_sockets).await?);
+        }
     }
     let warm_up = recorder
         .stored
@@ -230,7 +251,9 @@ pub async fn active(
     }
     let cpu_before = cpu_seconds(server.pid);
     let inbound = fake.as_ref().map(|_| server.inbound());
-    let (sent, operator_sent) = load.drive(rate, duration, inbound.as_deref(), "load").await;
+    let (sent, operator_sent) = load
+        .drive(rate, duration, inbound.as_deref(), LOAD_RUN)
+        .await;
     let collaboration_expected = sent + if fake.is_some() { sessions as u64 } else { 0 };
     let deadline = Instant::now() + DRAIN_TIMEOUT;
     while Instant::now() < deadline {
@@ -239,7 +262,10 @@ pub async fn active(
         let forwarded = fake
             .as_ref()
             .is_none_or(|fake| fake.messages() >= collaboration_expected);
-        if acked && replied && forwarded {
+        let at_consoles = consoles
+            .as_ref()
+            .is_none_or(|consoles| consoles.all_received(sent));
+        if acked && replied && forwarded && at_consoles {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -279,9 +305,25 @@ pub async fn active(
         runs: Vec::new(),
     };
     report.runs.push(RunTail::of(&report));
+    let delivery = consoles.as_ref().map(|consoles| consoles.delivery(sent));
+    drop(consoles);
     drop(load);
     server.stop().await;
-    Ok(report)
+    Ok((report, delivery))
+}
+
+/// `count` operators of the bench integration, added and logged in, with a socket each;
+/// recording the messages [`Load::drive`] sends as its run [`LOAD_RUN`].
+async fn open_consoles(server: &ServerProcess, count: usize) -> Result<Consoles> {
+    let http = reqwest::Client::new();
+    // The PostgreSQL runs share one database, where e-mails of earlier runs are taken.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis()
+        .to_string();
+    let operators = operators::logged_in(server, &http, count, &run).await?;
+    Consoles::open(&server.base, &operators, &format!("{LOAD_RUN}-")).await
 }
 
 #[cfg(test)]

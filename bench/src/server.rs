@@ -14,6 +14,9 @@ pub const INTEGRATION: &str = "bench";
 pub const TOKEN: &str = "bench-token";
 pub const WEBHOOK_TOKEN: &str = "bench-webhook-secret";
 
+/// The server's configuration file, in the server's temporary directory.
+const CONFIG_FILE: &str = "webchat.toml";
+
 /// A database the chat runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Database {
@@ -52,7 +55,8 @@ pub struct ServerProcess {
     child: Child,
     pub pid: u32,
     pub base: String,
-    _dir: TempDir,
+    /// Holds the configuration file while the server runs.
+    dir: TempDir,
 }
 
 impl ServerProcess {
@@ -101,7 +105,7 @@ impl ServerProcess {
             child,
             pid,
             base: format!("http://{address}"),
-            _dir: dir,
+            dir,
         })
     }
 
@@ -118,6 +122,12 @@ impl ServerProcess {
         )
     }
 
+    /// The configuration file the server runs on, for its command-line tools
+    /// (`webchat-server --config PATH operator add ...`).
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join(CONFIG_FILE)
+    }
+
     pub async fn stop(mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
@@ -125,7 +135,7 @@ impl ServerProcess {
 }
 
 fn write_config(dir: &Path, database: &Database, webhook_url: &str) -> Result<PathBuf> {
-    let path = dir.join("webchat.toml");
+    let path = dir.join(CONFIG_FILE);
     let Database {
         url: database_url,
         sqlite_synchronous,
@@ -142,6 +152,8 @@ fn write_config(dir: &Path, database: &Database, webhook_url: &str) -> Result<Pa
              changes_per_minute = 100000000\nchange_burst = 100000000\n\
              visitors_per_minute_per_ip = 100000000\nvisitor_burst_per_ip = 100000000\n\
              max_sessions_per_visitor = 100000000\n\
+             [operators]\nlogin_attempts_per_minute_per_ip = 100000000\n\
+             login_attempts_per_minute_per_account = 100000000\n\
              [bridge]\npoll_ms = 50\ntimeout_ms = 5000\nretry_base_ms = 50\nretry_max_ms = 1000\n\
              [[integration]]\nid = \"{INTEGRATION}\"\ntoken = \"{TOKEN}\"\n\
              webhook_token = \"{WEBHOOK_TOKEN}\"\nwebhook_url = \"{webhook_url}\"\n\
@@ -152,7 +164,7 @@ fn write_config(dir: &Path, database: &Database, webhook_url: &str) -> Result<Pa
 }
 
 /// A binary built next to this one (`target/release/`), or `WEBCHAT_SERVER_BIN`.
-fn sibling_binary(name: &str) -> Result<PathBuf> {
+pub fn sibling_binary(name: &str) -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("WEBCHAT_SERVER_BIN") {
         return Ok(PathBuf::from(path));
     }

@@ -1,5 +1,5 @@
 //! `cargo xtask bench [--quick] [--widget] [--only SCENARIOS] [--seconds N] [--sessions N]
-//! [--rate N] [--runs N] [--servers SERVERS]`:
+//! [--rate N] [--runs N] [--servers SERVERS] [--conversations N]`:
 //! builds the release server and the load generator, starts two throw-away PostgreSQL servers
 //! (one with PostgreSQL's durable defaults, which the budgets are judged on, and one with
 //! durability off for the active runs' ceiling row), and runs
@@ -7,7 +7,7 @@
 //! the file-descriptor limit raised to the hard limit, which 10,000 sessions need; then the
 //! widget bench (`widget_bench`). `--widget` runs only the widget bench.
 //! The table is printed and written to `bench/RESULTS.md`; a partial run (`--only`, `--seconds`,
-//! `--sessions`, `--rate`, `--runs` or `--servers`, to reproduce one scenario, see
+//! `--sessions`, `--rate`, `--runs`, `--servers` or `--conversations`, to reproduce one scenario, see
 //! `webchat-bench`) goes to `target/bench-partial.md` instead, without the widget bench.
 
 use crate::postgres::{Durability, Postgres};
@@ -17,16 +17,21 @@ use std::path::Path;
 use std::process::Command;
 
 /// The options that take a value; any of them makes the run partial.
-const VALUE_OPTIONS: [&str; 6] = [
+const VALUE_OPTIONS: [&str; 7] = [
     "--only",
     "--seconds",
     "--sessions",
     "--rate",
     "--runs",
     "--servers",
+    "--conversations",
 ];
 const USAGE: &str = "usage: cargo xtask bench [--quick] [--widget] [--only SCENARIOS] \
-                     [--seconds N] [--sessions N] [--rate N] [--runs N] [--servers SERVERS]";
+                     [--seconds N] [--sessions N] [--rate N] [--runs N] [--servers SERVERS] \
+                     [--conversations N]\n\
+                     SCENARIOS: tokens, idle, active, console, inbox, soak, sustained \
+                     (comma-separated); SERVERS: sqlite, postgres, baseline, sqlite-normal, \
+                     postgres-fsync-off";
 
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
     check_options(args)?;
@@ -102,6 +107,7 @@ mod tests {
     #[test]
     fn refuses_unknown_and_incomplete_options_before_building() {
         assert!(options(&["--only", "active", "--sessions", "2000", "--quick"]).is_ok());
+        assert!(options(&["--only", "inbox", "--conversations", "10000"]).is_ok());
         assert!(options(&["--widget"]).is_ok());
         let help = options(&["--help"]).unwrap_err().to_string();
         assert!(help.contains("unknown option --help") && help.contains("usage:"));

@@ -35,7 +35,8 @@ commands:
   bench     run the load and widget benchmarks against the release server (--quick for a
             smoke run, --widget for the widget bench only, --only active,sustained
             --seconds 60 --sessions 10000 --rate 6000 --runs 5 to reproduce some scenarios
-            into target/bench-partial.md)
+            into target/bench-partial.md; --only console,inbox --conversations 100000 for
+            the operator consoles' delivery and the inbox's first page)
 ";
 
 fn main() -> ExitCode {

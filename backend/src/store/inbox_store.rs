@@ -37,6 +37,21 @@ macro_rules! summary_statement {
     };
 }
 
+/// The statement that reads a first or later page of `view`, binding the account (`$1`), the
+/// integration (`$2`), the status (`$3`), the cursor (`$4`, `$5`: `i64::MAX` twice for the first
+/// page) and how many rows (`$6`). Public so the bench can show the engines' plans of it.
+pub fn page_statement(view: View) -> &'static str {
+    match view {
+        View::All => summary_statement!("page_all.sql"),
+        View::Unassigned => summary_statement!("page_unassigned.sql"),
+        View::Mine => summary_statement!("page_mine.sql"),
+    }
+}
+
+/// The statement that counts an integration's unread open conversations for the account
+/// (`$1`) in the integration (`$2`), read with every page of the inbox.
+pub const COUNTS_STATEMENT: &str = include_str!("sql/inbox/counts.sql");
+
 /// A conversation as `summary_statement!` reads it.
 #[derive(Debug, sqlx::FromRow)]
 struct SummaryRow {
@@ -187,11 +202,7 @@ where
         filter: &InboxFilter<'_>,
         integration_id: &str,
     ) -> StoreResult<Vec<ConversationSummary>> {
-        let sql = match filter.view {
-            View::All => summary_statement!("page_all.sql"),
-            View::Unassigned => summary_statement!("page_unassigned.sql"),
-            View::Mine => summary_statement!("page_mine.sql"),
-        };
+        let sql = page_statement(filter.view);
         let after = filter.cursor.unwrap_or(InboxCursor {
             last_activity_at: i64::MAX,
             id: i64::MAX,
@@ -442,12 +453,11 @@ where
     ) -> StoreResult<InboxCounts> {
         let mut counts = InboxCounts::default();
         for integration_id in integrations {
-            let (all, unassigned, mine): (i64, i64, i64) =
-                sqlx::query_as(include_str!("sql/inbox/counts.sql"))
-                    .bind(account_id)
-                    .bind(integration_id)
-                    .fetch_one(&self.reads)
-                    .await?;
+            let (all, unassigned, mine): (i64, i64, i64) = sqlx::query_as(COUNTS_STATEMENT)
+                .bind(account_id)
+                .bind(integration_id)
+                .fetch_one(&self.reads)
+                .await?;
             counts.all += all;
             counts.unassigned += unassigned;
             counts.mine += mine;

@@ -38,6 +38,9 @@ pub use inbox::{
     Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, ReadMark,
     Replied, StatusChange,
 };
+pub use inbox_store::{
+    COUNTS_STATEMENT as INBOX_COUNTS_STATEMENT, page_statement as inbox_page_statement,
+};
 pub use interface::{
     AccountStore, AfterFailure, Appended, BridgeStore, CannedStore, ConversationRef, DeadLetter,
     DeadLetters, Engine, Failure, Identified, InboxStore, NewMessage, Operator, OutboxCounts,

@@ -10,6 +10,8 @@ pub mod json_body;
 mod socket;
 mod team;
 
+pub use conversations::INBOX_PAGE;
+
 pub use auth::OperatorSession;
 pub use error::OperatorApiError;
 
