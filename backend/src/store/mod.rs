@@ -39,9 +39,10 @@ pub use inbox::{
     Replied, StatusChange,
 };
 pub use interface::{
-    AccountStore, AfterFailure, Appended, BridgeStore, CannedStore, ConversationRef, DeadLetter,
-    DeadLetters, Engine, Failure, Identified, InboxStore, NewMessage, Operator, OutboxCounts,
-    Refused, Store, StoreError, StoreResult, TokenRotation, Visitor, Write, now_ms,
+    AccountStore, AfterFailure, Appended, BridgeStore, CannedStore, ConversationHeader,
+    ConversationRef, DeadLetter, DeadLetters, Engine, Failure, Identified, InboxStore, NewMessage,
+    Operator, OutboxCounts, Refused, Store, StoreError, StoreResult, TokenRotation, Visitor, Write,
+    now_ms,
 };
 
 use crate::config::settings::SqliteSynchronous;
