@@ -12,7 +12,7 @@
 
 use crate::backoff::Backoff;
 use crate::outbox::{Outbox, Outgoing};
-use crate::reading::{PageVisibility, ReadMark};
+use crate::reading::{PageVisibility, Position, ReadMark};
 use crate::typing::TypingThrottle;
 use crate::unread::ChatVisibility;
 use protocol::{ClientFrame, close_code};
@@ -98,11 +98,11 @@ pub enum Event {
     /// never for an empty draft. Only on an open connection: a notice is never queued, it
     /// would be stale by the time it went.
     Typed { draft: String, at: i64 },
-    /// The log's newest message is `newest`, and whether the visitor sees it: the server is told
-    /// the visitor read it ([`ReadMark`]), only on an open connection (a later welcome brings
-    /// the log anew, and with it another sighting).
+    /// The log's newest message is at `newest`, and whether the visitor sees it: the server is
+    /// told the visitor read it ([`ReadMark`]), only on an open connection (a later welcome
+    /// brings the log anew, and with it another sighting).
     Sighted {
-        newest: i64,
+        newest: Position,
         chat: ChatVisibility,
         page: PageVisibility,
     },

@@ -15,7 +15,7 @@ use client_core::connection::{
 use client_core::contact::{self, ContactUpdate};
 use client_core::dom::Socket;
 use client_core::i18n::{self, Words};
-use client_core::reading::PageVisibility;
+use client_core::reading::{PageVisibility, Position};
 use client_core::typing::TYPING_SHOWN_MS;
 use client_core::unread::ChatVisibility;
 use client_core::{Backoff, Delivery, Earlier, Log, Outgoing, TypingIndicator, Unread};
@@ -162,9 +162,9 @@ impl Chat {
         self.on(Event::RetryRequested(client_id.to_owned()));
     }
 
-    /// The log's newest message is `newest`: the server hears the visitor read it if the visitor
-    /// sees it (the panel open in a shown tab) and has not told it already.
-    pub fn sighted(self, newest: i64) {
+    /// The log's newest message is at `newest`: the server hears the visitor read it if the
+    /// visitor sees it (the panel open in a shown tab) and has not told it already.
+    pub fn sighted(self, newest: Position) {
         let page = if self.page_shown.get_untracked() {
             PageVisibility::Visible
         } else {

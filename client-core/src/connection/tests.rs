@@ -478,8 +478,8 @@ fn typing_is_told_online_at_most_every_two_seconds_and_at_once_after_a_message()
 
 #[test]
 fn reads_are_told_online_only_while_the_visitor_sees_the_log_and_start_over_for_a_new_visitor() {
-    let sighted = |newest| Event::Sighted {
-        newest,
+    let sighted = |seq| Event::Sighted {
+        newest: (1, seq),
         chat: ChatVisibility::Open,
         page: PageVisibility::Visible,
     };
@@ -488,7 +488,7 @@ fn reads_are_told_online_only_while_the_visitor_sees_the_log_and_start_over_for_
     let mut connection = online("t1");
     assert_eq!(
         connection.on(Event::Sighted {
-            newest: 4,
+            newest: (1, 4),
             chat: ChatVisibility::Collapsed,
             page: PageVisibility::Visible,
         }),
