@@ -12,6 +12,7 @@
 
 use crate::backoff::Backoff;
 use crate::outbox::{Outbox, Outgoing};
+use crate::reading::{PageVisibility, Position, ReadMark};
 use crate::typing::TypingThrottle;
 use crate::unread::ChatVisibility;
 use protocol::{ClientFrame, close_code};
@@ -97,6 +98,14 @@ pub enum Event {
     /// never for an empty draft. Only on an open connection: a notice is never queued, it
     /// would be stale by the time it went.
     Typed { draft: String, at: i64 },
+    /// The log's newest message is at `newest`, and whether the visitor sees it: the server is
+    /// told the visitor read it ([`ReadMark`]), only on an open connection (a later welcome
+    /// brings the log anew, and with it another sighting).
+    Sighted {
+        newest: Position,
+        chat: ChatVisibility,
+        page: PageVisibility,
+    },
     /// The visitor asked for the page before `before_seq`: sent only on an open connection.
     EarlierWanted { before_seq: i64 },
     /// The server created a visitor with this token.
@@ -198,6 +207,8 @@ pub struct Connection {
     log_out_if_identified: bool,
     /// When the visitor's last typing notice went.
     typing: TypingThrottle,
+    /// How far the server was told the visitor read.
+    read: ReadMark,
 }
 
 impl Connection {
@@ -215,6 +226,7 @@ impl Connection {
             identity: Identity::Unknown,
             log_out_if_identified: false,
             typing: TypingThrottle::default(),
+            read: ReadMark::default(),
         }
     }
 
@@ -282,6 +294,13 @@ impl Connection {
             Event::Typed { draft, at } => {
                 if self.state == State::Online && self.typing.typed(&draft, at) {
                     effects.push(Effect::Send(ClientFrame::Typing));
+                }
+            }
+            Event::Sighted { newest, chat, page } => {
+                if self.state == State::Online
+                    && let Some(seq) = self.read.sighted(newest, chat, page)
+                {
+                    effects.push(Effect::Send(ClientFrame::Read { seq }));
                 }
             }
             Event::EarlierWanted { before_seq } => {
@@ -461,6 +480,7 @@ impl Connection {
         self.identity = Identity::Unknown;
         self.log_out_if_identified = false;
         self.typing = TypingThrottle::default();
+        self.read = ReadMark::default();
     }
 }
 

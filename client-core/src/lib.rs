@@ -1,7 +1,7 @@
 //! The chat clients' logic in plain Rust, free of the browser so it is tested natively: the
 //! connection as a state machine (reconnect, resend, logout, the rate limit), contact merges,
-//! the message log (ordering, deduplication, delivery state), the unread count, the queue of
-//! messages waiting for the server, reconnect backoff, the allow-list HTML reader, the UI's
+//! the message log (ordering, deduplication, delivery state), the unread count, when the visitor has read
+//! operators' messages, the queue of messages waiting for the server, reconnect backoff, the allow-list HTML reader, the UI's
 //! words, typing notices both ways, the root's placement classes and the browser storage keys
 //! (the server's loader script uses those three too), and the operators' console's inbox and
 //! words, its canned-reply picker and when it alerts. Named for what
@@ -22,6 +22,7 @@ pub mod inbox;
 pub mod log;
 pub mod outbox;
 pub mod placement;
+pub mod reading;
 pub mod storage_keys;
 pub mod typing;
 pub mod unread;

@@ -215,7 +215,8 @@ pub enum ServerFrame {
     /// Answer to [`ClientFrame::Ping`].
     Pong,
     /// Operators have read the conversation up to `seq`: the visitor's messages up to it
-    /// show as seen.
+    /// show as seen. Sent when it moves, and right after a `welcome` or `identified` once any
+    /// operator has read the conversation.
     Seen { conversation_id: i64, seq: i64 },
     /// An operator, named, is typing a reply.
     Typing { name: String },

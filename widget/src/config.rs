@@ -39,7 +39,8 @@ pub struct Params {
 impl Config {
     pub fn from_value(value: &wasm_bindgen::JsValue) -> Result<Self, ConfigError> {
         let json = js_sys::JSON::stringify(value).map_err(|_| ConfigError("not JSON".into()))?;
-        serde_json::from_str(&String::from(json)).map_err(|error| ConfigError(error.to_string()))
+        serde_json::from_str(&String::from(json))
+            .map_err(|error| ConfigError(client_core::dom::json_fault(&error)))
     }
 
     /// The integration id: the part of the API address before `:`, naming what this widget

@@ -24,7 +24,8 @@ impl From<JsValue> for NetError {
 
 pub async fn create_visitor(api: &str) -> Result<VisitorCreated, NetError> {
     let body = request("POST", &format!("{api}/visitors"), None).await?;
-    serde_json::from_str(&body).map_err(|error| NetError::Body(error.to_string()))
+    serde_json::from_str(&body)
+        .map_err(|error| NetError::Body(client_core::dom::json_fault(&error)))
 }
 
 /// `method` on the visitor's resource: `GET` answers `Ok` while the server knows the token,

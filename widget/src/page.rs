@@ -37,6 +37,7 @@ pub fn start_chat(
     // reconnects.
     Effect::new(move |_| chat.show_unread(chat.unread.get().count()));
     ui::follow_visual_viewport();
+    ui::follow_page_visibility(chat);
     chat.resume();
     Ok(Engine { chat })
 }

@@ -3,7 +3,7 @@
 //! module feeds it what happened (the visitor's actions, the server's frames and answers,
 //! closes, timers), runs the effects it returns (requests, the socket, storage, timers) and
 //! renders its state. The server's frames are rendered here into the log, unread count,
-//! contact, operators' reading ("seen") and typing.
+//! contact, operators' reading ("seen") and typing; the visitor's reading goes the other way.
 
 use crate::browser::{self, warn};
 use crate::config::Config;
@@ -15,6 +15,7 @@ use client_core::connection::{
 use client_core::contact::{self, ContactUpdate};
 use client_core::dom::Socket;
 use client_core::i18n::{self, Words};
+use client_core::reading::{PageVisibility, Position};
 use client_core::typing::TYPING_SHOWN_MS;
 use client_core::unread::ChatVisibility;
 use client_core::{Backoff, Delivery, Earlier, Log, Outgoing, TypingIndicator, Unread};
@@ -33,6 +34,8 @@ pub struct Chat {
     pub strings: &'static Words,
     pub log: RwSignal<Log>,
     pub open: RwSignal<bool>,
+    /// Whether the browser shows the page's tab (`document.visibilityState`).
+    pub page_shown: RwSignal<bool>,
     /// Whether the chat was ever open (`displayCollapsedState=false` shows the tab after).
     pub ever_opened: RwSignal<bool>,
     pub unread: RwSignal<Unread>,
@@ -69,6 +72,7 @@ impl Chat {
             strings: &config.words,
             log: RwSignal::new(Log::default()),
             open: RwSignal::new(false),
+            page_shown: RwSignal::new(true),
             ever_opened: RwSignal::new(false),
             unread: RwSignal::new(Unread::default()),
             link: RwSignal::new(State::Idle),
@@ -156,6 +160,21 @@ impl Chat {
 
     pub fn retry(self, client_id: &str) {
         self.on(Event::RetryRequested(client_id.to_owned()));
+    }
+
+    /// The log's newest message is at `newest`: the server hears the visitor read it if the
+    /// visitor sees it (the panel open in a shown tab) and has not told it already.
+    pub fn sighted(self, newest: Position) {
+        let page = if self.page_shown.get_untracked() {
+            PageVisibility::Visible
+        } else {
+            PageVisibility::Hidden
+        };
+        self.on(Event::Sighted {
+            newest,
+            chat: self.visibility(),
+            page,
+        });
     }
 
     /// Asks for the page before the oldest message shown, unless there is none or one is on

@@ -3,8 +3,8 @@
 
 use super::batch::OperatorMessage;
 use super::interface::{
-    AfterFailure, BridgeStore, ConversationRef, DeadLetter, DeadLetters, Failure, Operator,
-    OutboxCounts, Refused, StoreResult, Write, now_ms,
+    AfterFailure, BridgeStore, ConversationHeader, ConversationRef, DeadLetter, DeadLetters,
+    Failure, Operator, OutboxCounts, Refused, StoreResult, Write, now_ms,
 };
 use super::rows::{OutboxRow, text_format_name};
 use super::sql_store::{Dialect, SqlStore};
@@ -387,13 +387,20 @@ where
         Ok(())
     }
 
-    async fn conversation_title(&self, conversation_id: i64) -> StoreResult<Option<String>> {
-        let title: Option<(Option<String>,)> =
-            sqlx::query_as(include_str!("sql/conversation_title.sql"))
+    async fn conversation_header(&self, conversation_id: i64) -> StoreResult<ConversationHeader> {
+        let header: Option<(Option<String>, i64)> =
+            sqlx::query_as(include_str!("sql/conversation_header.sql"))
                 .bind(conversation_id)
                 .fetch_optional(&self.reads)
                 .await?;
-        Ok(title.and_then(|(title,)| title))
+        Ok(
+            header.map_or_else(ConversationHeader::default, |(title, operator_read_seq)| {
+                ConversationHeader {
+                    title,
+                    operator_read_seq,
+                }
+            }),
+        )
     }
 
     async fn operator_name(

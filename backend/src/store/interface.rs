@@ -186,6 +186,16 @@ pub enum Refused {
     Unknown(String),
 }
 
+/// What a visitor's welcome says of its conversation besides the messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConversationHeader {
+    /// The title the collaboration server gave the conversation (`createConversation`,
+    /// `updateConversation`), if any: the widget shows it in its header.
+    pub title: Option<String>,
+    /// The furthest any operator has read the conversation (the visitor's "seen"); 0 if none.
+    pub operator_read_seq: i64,
+}
+
 /// A conversation found by the collaboration server's id for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConversationRef {
@@ -284,9 +294,9 @@ pub trait BridgeStore: Send + Sync {
 
     async fn set_conversation_title(&self, conversation_id: i64, title: &str) -> StoreResult<()>;
 
-    /// The title the collaboration server gave the conversation (`createConversation`,
-    /// `updateConversation`), if any: the widget shows it in its header.
-    async fn conversation_title(&self, conversation_id: i64) -> StoreResult<Option<String>>;
+    /// What the visitor's widget shows of the conversation besides its messages: the title and
+    /// how far operators have read it. Defaults when there is no such conversation.
+    async fn conversation_header(&self, conversation_id: i64) -> StoreResult<ConversationHeader>;
 
     /// The name of the operator the collaboration server calls `ext_user_id`, if it is one.
     async fn operator_name(

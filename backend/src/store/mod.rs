@@ -42,9 +42,10 @@ pub use inbox_store::{
     COUNTS_STATEMENT as INBOX_COUNTS_STATEMENT, page_statement as inbox_page_statement,
 };
 pub use interface::{
-    AccountStore, AfterFailure, Appended, BridgeStore, CannedStore, ConversationRef, DeadLetter,
-    DeadLetters, Engine, Failure, Identified, InboxStore, NewMessage, Operator, OutboxCounts,
-    Refused, Store, StoreError, StoreResult, TokenRotation, Visitor, Write, now_ms,
+    AccountStore, AfterFailure, Appended, BridgeStore, CannedStore, ConversationHeader,
+    ConversationRef, DeadLetter, DeadLetters, Engine, Failure, Identified, InboxStore, NewMessage,
+    Operator, OutboxCounts, Refused, Store, StoreError, StoreResult, TokenRotation, Visitor, Write,
+    now_ms,
 };
 
 use crate::config::settings::SqliteSynchronous;

@@ -613,7 +613,11 @@ async fn notices_and_titles_of_the_collaboration_server_show_in_the_conversation
             person_id: visitor.person_id,
         };
         assert_eq!(
-            store.conversation_title(conversation.id).await.unwrap(),
+            store
+                .conversation_header(conversation.id)
+                .await
+                .unwrap()
+                .title,
             None
         );
         store
@@ -621,7 +625,11 @@ async fn notices_and_titles_of_the_collaboration_server_show_in_the_conversation
             .await
             .unwrap();
         assert_eq!(
-            store.conversation_title(conversation.id).await.unwrap(),
+            store
+                .conversation_header(conversation.id)
+                .await
+                .unwrap()
+                .title,
             Some("Order 42".into()),
             "{engine:?}"
         );

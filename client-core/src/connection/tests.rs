@@ -475,3 +475,32 @@ fn typing_is_told_online_at_most_every_two_seconds_and_at_once_after_a_message()
         "not while reconnecting"
     );
 }
+
+#[test]
+fn reads_are_told_online_only_while_the_visitor_sees_the_log_and_start_over_for_a_new_visitor() {
+    let sighted = |seq| Event::Sighted {
+        newest: (1, seq),
+        chat: ChatVisibility::Open,
+        page: PageVisibility::Visible,
+    };
+    let mut offline = Connection::new(full_jitter);
+    assert_eq!(offline.on(sighted(4)), [], "never queued");
+    let mut connection = online("t1");
+    assert_eq!(
+        connection.on(Event::Sighted {
+            newest: (1, 4),
+            chat: ChatVisibility::Collapsed,
+            page: PageVisibility::Visible,
+        }),
+        []
+    );
+    let read = |seq| [Effect::Send(ClientFrame::Read { seq })];
+    assert_eq!(connection.on(sighted(4)), read(4));
+    assert_eq!(connection.on(sighted(4)), [], "told already");
+    connection.on(Event::Logout);
+    connection.on(Event::Interacted);
+    connection.on(Event::VisitorCreated("t2".into()));
+    connection.on(Event::TokenRead(StoredToken::Stored("t2".into())));
+    connection.on(Event::Welcome);
+    assert_eq!(connection.on(sighted(2)), read(2), "a new visitor's log");
+}

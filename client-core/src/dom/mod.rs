@@ -23,6 +23,19 @@ pub fn warn(message: &str) {
     console_warn(message);
 }
 
+/// What is wrong with JSON that did not read as expected, and where. Said without
+/// `serde_json::Error`'s `Display`, which would ship the texts of every JSON syntax and I/O
+/// error in the bundles: the kind and the position tell a developer where to look.
+pub fn json_fault(error: &serde_json::Error) -> String {
+    let kind = match error.classify() {
+        serde_json::error::Category::Syntax => "not valid JSON",
+        serde_json::error::Category::Eof => "JSON cut short",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Io => "unreadable",
+    };
+    format!("{kind} at line {}, column {}", error.line(), error.column())
+}
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = warn)]

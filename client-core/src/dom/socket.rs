@@ -33,7 +33,12 @@ impl Socket {
                     let on_frame = on_frame.clone();
                     queue(Box::new(move || on_frame(frame)));
                 }
-                Err(error) => super::warn(&format!("web chat: unknown frame: {error}")),
+                Err(error) => {
+                    super::warn(&format!(
+                        "web chat: unknown frame: {}",
+                        super::json_fault(&error)
+                    ));
+                }
             }
         });
         let on_closed = Closure::<dyn FnMut(_)>::new(move |event: web_sys::CloseEvent| {

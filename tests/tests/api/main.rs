@@ -15,6 +15,7 @@ mod browser_loader;
 mod browser_params;
 mod browser_presence;
 mod browser_privacy;
+mod browser_reading;
 mod browser_ui;
 mod canned;
 mod connections;

@@ -1,13 +1,13 @@
 //! The operator API's conversation routes over HTTP, on both engines: the inbox and the history
 //! in pages, replies (idempotent, live to the visitor and there after a reload), the take that
-//! loses a race, close and reopen, unread counts and "seen", and that a conversation of
-//! another integration does not exist for an operator.
+//! loses a race, close and reopen, unread counts and "seen" (live and after a reconnect), and
+//! that a conversation of another integration does not exist for an operator.
 
 use crate::support::{say, visitor, welcomed};
 use protocol::operator::{
     AssignRequest, AssignTarget, ConversationStatus, ReadRequest, ReplyRequest,
 };
-use protocol::{AuthorKind, ServerFrame, TextFormat};
+use protocol::{AuthorKind, ClientFrame, ServerFrame, TextFormat};
 use tests::operator::{Operator, ok_json, refusal};
 use tests::server::INTEGRATION_ID;
 use tests::{Options, TestServer, engines};
@@ -355,6 +355,35 @@ async fn unread_counts_follow_visitor_messages_and_reads_and_the_visitor_sees_se
                 seq,
             } => assert_eq!((conversation_id, seq), (id, last.seq), "{db:?}"),
             other => panic!("{db:?}: expected seen, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_reconnecting_visitor_gets_seen_after_its_welcome_once_an_operator_read() {
+    for db in engines() {
+        let (server, anna) = server_with_anna(db, Options::default()).await;
+        let (id, _, token) = conversation(&server, &["one", "two"]).await;
+
+        // Nothing read yet: the frame after the welcome answers the ping.
+        let (mut unread, _) = welcomed(&server, &token).await;
+        unread.send(&ClientFrame::Ping).await;
+        match unread.next().await {
+            ServerFrame::Pong => {}
+            other => panic!("{db:?}: expected no seen before any read, got {other:?}"),
+        }
+
+        let read = anna
+            .post(&format!("conversations/{id}/read"), &ReadRequest { seq: 1 })
+            .await;
+        assert_eq!(read.status(), 204, "{db:?}");
+        let (mut reloaded, _) = welcomed(&server, &token).await;
+        match reloaded.next().await {
+            ServerFrame::Seen {
+                conversation_id,
+                seq,
+            } => assert_eq!((conversation_id, seq), (id, 1), "{db:?}"),
+            other => panic!("{db:?}: expected seen after the welcome, got {other:?}"),
         }
     }
 }

@@ -23,6 +23,16 @@ pub fn App(chat: Chat) -> impl IntoView {
     view! { <panel::Panel chat=chat title=title.to_owned() /> }
 }
 
+/// Keeps `chat.page_shown` in step with whether the browser shows the page's tab.
+pub fn follow_page_visibility(chat: Chat) {
+    let update = move || chat.page_shown.set(!browser::document().hidden());
+    update();
+    let listener = Closure::<dyn Fn()>::new(update);
+    let _ = browser::document()
+        .add_event_listener_with_callback("visibilitychange", listener.as_ref().unchecked_ref());
+    listener.forget();
+}
+
 /// Keeps `--cw-viewport-height` / `--cw-viewport-top` on the widget's root in step with the
 /// visual viewport, so the full-screen chat on phones ends above the on-screen keyboard.
 pub fn follow_visual_viewport() {

@@ -57,6 +57,17 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
             height.set(log.scroll_height());
         });
     });
+    // The visitor reads what the log shows: its newest message whenever it, the panel, the
+    // tab's visibility or the connection changes (a welcome brings the log anew).
+    super::effect::watch(move || {
+        let newest = chat.log.with(Log::last_seen);
+        chat.open.track();
+        chat.page_shown.track();
+        chat.link.track();
+        if let Some(newest) = newest {
+            chat.sighted(newest);
+        }
+    });
     // Through the UI's one effect type, as the log's scrolling: a text closure in the view
     // would compile its own render effect into the bundle.
     let typing = NodeRef::<leptos::html::Div>::new();

@@ -7,7 +7,7 @@
 use super::{Flow, Resume, Session};
 use crate::live::delivered::Verdict;
 use crate::live::history::{self, Older, Page, PageBudget};
-use crate::store::StoreError;
+use crate::store::{ConversationHeader, StoreError};
 use protocol::{ErrorCode, Message, ServerFrame};
 
 /// Rows to read for a page of `messages`: one more tells whether there are more.
@@ -27,7 +27,7 @@ impl Session {
             None => (Page::default(), true),
         };
         self.conversation_id = conversation_id;
-        let title = self.title().await?;
+        let header = self.header().await?;
         if let Some(last) = page.messages.last() {
             self.delivered.reset(last.seq);
         }
@@ -40,17 +40,33 @@ impl Session {
             reset,
             max_message_bytes: self.state.limits.max_message_bytes,
             has_older: page.has_older,
-            title,
+            title: header.title,
         })
         .await;
+        self.seen_so_far(header.operator_read_seq).await;
         Ok(())
     }
 
-    /// The title of the session's conversation, once the collaboration server gave it one.
-    pub(super) async fn title(&self) -> Result<Option<String>, StoreError> {
+    /// The title of the session's conversation and how far operators read it.
+    pub(super) async fn header(&self) -> Result<ConversationHeader, StoreError> {
         match self.conversation_id {
-            Some(id) => self.state.store.conversation_title(id).await,
-            None => Ok(None),
+            Some(id) => self.state.store.conversation_header(id).await,
+            None => Ok(ConversationHeader::default()),
+        }
+    }
+
+    /// After a welcome or `identified`: the operators' read position, as live reads send it,
+    /// so a reloaded widget shows "seen" as before. Nothing when no operator read anything.
+    pub(super) async fn seen_so_far(&self, operator_read_seq: i64) -> Flow {
+        match self.conversation_id {
+            Some(conversation_id) if operator_read_seq > 0 => {
+                self.frame(ServerFrame::Seen {
+                    conversation_id,
+                    seq: operator_read_seq,
+                })
+                .await
+            }
+            _ => Flow::Continue,
         }
     }
 

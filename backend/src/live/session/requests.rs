@@ -134,22 +134,27 @@ impl Session {
             Err(error) => return self.internal_error(&error, None).await,
         };
         self.conversation_id = conversation_id;
-        let title = match self.title().await {
-            Ok(title) => title,
+        let header = match self.header().await {
+            Ok(header) => header,
             Err(error) => return self.internal_error(&error, None).await,
         };
         self.delivered
             .reset(page.messages.last().map_or(0, |m| m.seq));
         let visitor_token = self.new_token.take();
-        self.frame(ServerFrame::Identified {
-            sub: self.visitor.sub.clone().unwrap_or_default(),
-            conversation_id,
-            contact: self.visitor.contact.clone(),
-            messages: page.messages,
-            has_older: page.has_older,
-            visitor_token,
-            title,
-        })
-        .await
+        let flow = self
+            .frame(ServerFrame::Identified {
+                sub: self.visitor.sub.clone().unwrap_or_default(),
+                conversation_id,
+                contact: self.visitor.contact.clone(),
+                messages: page.messages,
+                has_older: page.has_older,
+                visitor_token,
+                title: header.title,
+            })
+            .await;
+        if matches!(flow, Flow::Stop) {
+            return flow;
+        }
+        self.seen_so_far(header.operator_read_seq).await
     }
 }

@@ -1,1 +1,0 @@
-SELECT title FROM conversations WHERE id = $1
