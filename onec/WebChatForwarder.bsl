@@ -37,6 +37,11 @@
 		Возврат;
 	КонецЕсли;
 
+	// The discussions are read in one call, not in pages like the messages: neither the guide
+	// nor the public code that lists discussions shows a page size or a cursor for this filter
+	// (only ДатаНачала, НаправлениеСортировки, ТекущийПользовательЯвляетсяУчастником and
+	// context, display and group flags), and a page without a cursor could skip or repeat
+	// discussions. What bounds the list is ДатаНачала, the install time.
 	Отбор = Новый ОтборОбсужденийСистемыВзаимодействия;
 	Отбор.НаправлениеСортировки = НаправлениеСортировки.Возр;
 	Отбор.ДатаНачала = Контекст.НачалоПересылки;
