@@ -1,7 +1,7 @@
 //! The inbox at scale: the bench integration seeded with many conversations (`inbox_seed`),
-//! then the first page of each view (`GET /api/v1/operator/conversations?view=...`) asked for
-//! over HTTP by a few concurrent clients, timed from request to the whole body, with the
-//! engine's plan of each view's statement and of the unread counts every page carries.
+//! then the first page of each view (`GET /api/v1/operator/conversations?view=...`) and the
+//! views' unread counts (`GET /api/v1/operator/counts`) asked for over HTTP by a few concurrent
+//! clients, timed from request to the whole body, with the engine's plan of each statement.
 
 use crate::database::{Bound, DirectConnection};
 use crate::inbox_seed::{self, Seed};
@@ -13,7 +13,7 @@ use crate::stats::histogram;
 use anyhow::{Context, Result, ensure};
 use futures_util::stream::{self, StreamExt};
 use hdrhistogram::Histogram;
-use protocol::operator::{ConversationList, View};
+use protocol::operator::{ConversationList, InboxCounts, View};
 use std::time::{Duration, Instant};
 
 /// Requests per view asked before the timed ones, which warm the server's caches and, on
@@ -45,6 +45,16 @@ pub struct ViewRun {
     pub page_of_view: bool,
 }
 
+/// The unread counts' figures.
+#[derive(Debug)]
+pub struct CountsRun {
+    /// Request sent → whole answer received, in microseconds.
+    pub latency: Histogram<u64>,
+    pub errors: u64,
+    /// What they counted.
+    pub counts: InboxCounts,
+}
+
 /// A statement's plan, and how long it takes alone.
 #[derive(Debug)]
 pub struct Plan {
@@ -61,6 +71,8 @@ pub struct Inbox {
     pub plan: InboxPlan,
     pub seeded_in: Duration,
     pub views: Vec<ViewRun>,
+    pub counts: CountsRun,
+    /// Each view's first page, then the counts.
     pub plans: Vec<Plan>,
 }
 
@@ -89,13 +101,40 @@ pub async fn run(database: &server::Database, plan: InboxPlan) -> Result<Inbox> 
     for view in VIEWS {
         views.push(measure(&server, &http, &operator, view, plan).await?);
     }
+    let counts = measure_counts(&server, &http, &operator, plan).await?;
     let plans = plans(&database.url, operator.id).await?;
     server.stop().await;
     Ok(Inbox {
         plan,
         seeded_in,
         views,
+        counts,
         plans,
+    })
+}
+
+/// Times `plan.requests` answers of the counts, `plan.concurrency` at a time.
+async fn measure_counts(
+    server: &ServerProcess,
+    http: &reqwest::Client,
+    operator: &LoggedIn,
+    plan: InboxPlan,
+) -> Result<CountsRun> {
+    let url = format!("{}/api/v1/operator/counts", server.base);
+    let counts: InboxCounts = http
+        .get(&url)
+        .bearer_auth(&operator.token)
+        .send()
+        .await?
+        .error_for_status()
+        .context("the unread counts")?
+        .json()
+        .await?;
+    let (latency, errors) = timed_requests(http, &url, operator, plan).await?;
+    Ok(CountsRun {
+        latency,
+        errors,
+        counts,
     })
 }
 
@@ -130,9 +169,27 @@ async fn measure(
                 View::Mine => assignee == Some(operator.id),
             }
     });
+    let (latency, errors) = timed_requests(http, &url, operator, plan).await?;
+    Ok(ViewRun {
+        view,
+        latency,
+        errors,
+        page_length: first.conversations.len(),
+        page_of_view,
+    })
+}
+
+/// Asks for `url` [`WARM_UP_REQUESTS`] times, then `plan.requests` times timed,
+/// `plan.concurrency` at a time: the latencies in microseconds, and how many failed.
+async fn timed_requests(
+    http: &reqwest::Client,
+    url: &str,
+    operator: &LoggedIn,
+    plan: InboxPlan,
+) -> Result<(Histogram<u64>, u64)> {
     let ask = |_| async {
         let started = Instant::now();
-        let answer = http.get(&url).bearer_auth(&operator.token).send().await;
+        let answer = http.get(url).bearer_auth(&operator.token).send().await;
         let whole = match answer {
             Ok(answer) if answer.status().is_success() => answer.bytes().await.is_ok(),
             _ => false,
@@ -160,13 +217,7 @@ async fn measure(
             None => errors += 1,
         }
     }
-    Ok(ViewRun {
-        view,
-        latency,
-        errors,
-        page_length: first.conversations.len(),
-        page_of_view,
-    })
+    Ok((latency, errors))
 }
 
 /// The engine's plans of each view's first page and of the unread counts, with the values the
@@ -193,7 +244,7 @@ async fn plans(url: &str, operator_id: i64) -> Result<Vec<Plan>> {
             )
         })
         .chain(std::iter::once((
-            "unread counts (read with every page)".to_owned(),
+            "unread counts (`GET /api/v1/operator/counts`, and each operator socket at most once a second)".to_owned(),
             backend::store::INBOX_COUNTS_STATEMENT,
             &counts[..],
         )));

@@ -230,16 +230,17 @@ fn console(out: &mut String, runs: &[(String, Active, Delivery)]) {
     out.push('\n');
 }
 
-/// The inbox's first pages at scale, then each engine's plans.
+/// The inbox's first pages and counts at scale, then each engine's plans.
 fn inbox(out: &mut String, runs: &[(String, Inbox)]) {
     let _ = writeln!(out, "## Inbox first page (budget: p99 ≤ 20 ms)\n");
     let _ = writeln!(
         out,
         "The bench integration seeded straight in its database with conversations shaped like \
          the server's (a person, a visitor and one visitor message each; {}), then the first \
-         page of each view (`GET /api/v1/operator/conversations?view=...`, 50 conversations \
-         and the unread counts) asked for by one operator over HTTP, a few requests at a time \
-         (closed loop), timed from request to the whole answer. PostgreSQL is analyzed after \
+         page of each view (`GET /api/v1/operator/conversations?view=...`, 50 conversations) \
+         and the views' unread counts (`GET /api/v1/operator/counts`, apart from the pages) \
+         asked for by one operator over HTTP, a few requests at a time (closed loop), timed \
+         from request to the whole answer. PostgreSQL is analyzed after \
          the load, as autovacuum would; SQLite is not, as the server does not.\n",
         inbox_seed::SHARES
     );
@@ -271,6 +272,24 @@ fn inbox(out: &mut String, runs: &[(String, Inbox)]) {
                 plan.indexes().join(", ")
             );
         }
+        let counted = &run.counts.counts;
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {:.1} s | counts | {} × {} | {} | all {}, unassigned {}, mine {} | {} | {} |",
+            run.plan.conversations,
+            run.seeded_in.as_secs_f64(),
+            run.plan.requests,
+            run.plan.concurrency,
+            percentiles(&run.counts.latency),
+            counted.all,
+            counted.unassigned,
+            counted.mine,
+            run.counts.errors,
+            run.plans
+                .last()
+                .map(|plan| plan.indexes().join(", "))
+                .unwrap_or_default()
+        );
     }
     out.push('\n');
     for (name, run) in runs {

@@ -198,7 +198,6 @@ mod tests {
                 conversation(3, Some(ME + 1)),
             ],
             next_cursor: None,
-            counts: InboxCounts::default(),
         };
         inbox.on(Event::ListLoaded {
             query: ConversationsQuery::default(),

@@ -296,7 +296,6 @@ impl Inbox {
             }
             Event::ListLoaded { query, list } => {
                 if query.view == self.view {
-                    self.counts = list.counts;
                     if query.cursor.is_none() {
                         self.conversations.clear();
                     }

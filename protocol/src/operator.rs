@@ -83,14 +83,15 @@ pub struct ConversationsQuery {
     pub limit: Option<i64>,
 }
 
-/// A page of an inbox, newest activity first, with the unread counts of every view.
+/// A page of an inbox, newest activity first. The views' unread counts come apart
+/// (`GET /api/v1/operator/counts` and the socket's `counts` events): counting reads every open
+/// conversation, a page only its own.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ConversationList {
     pub conversations: Vec<ConversationSummary>,
     /// Where the next page starts; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
-    pub counts: InboxCounts,
 }
 
 /// How many open conversations of each view have messages the operator has not read.

@@ -5,8 +5,8 @@ use crate::client::FRAME_TIMEOUT;
 use crate::server::Endpoint;
 use futures_util::{SinkExt, StreamExt};
 use protocol::operator::{
-    ConversationList, LoginAnswer, LoginRequest, MessagePage, OperatorClientFrame, OperatorEvent,
-    OperatorProfile, ReplyRequest,
+    ConversationList, InboxCounts, LoginAnswer, LoginRequest, MessagePage, OperatorClientFrame,
+    OperatorEvent, OperatorProfile, ReplyRequest,
 };
 use protocol::{ErrorBody, ErrorDetail, Message, TextFormat};
 use serde::Serialize;
@@ -79,6 +79,11 @@ impl Operator {
     /// A page of the inbox; `query` is the query string without `?`.
     pub async fn conversations(&self, query: &str) -> ConversationList {
         ok_json(self.get(&format!("conversations?{query}")).await).await
+    }
+
+    /// The unread counts of the operator's views.
+    pub async fn counts(&self) -> InboxCounts {
+        ok_json(self.get("counts").await).await
     }
 
     /// A page of conversation `id`'s history; `query` is the query string without `?`.

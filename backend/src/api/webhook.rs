@@ -371,7 +371,7 @@ mod tests {
             }
             let mut heard = Vec::new();
             while let Ok(event) = operators.receiver.try_recv() {
-                match event.as_ref() {
+                match &event.event {
                     InboxEvent::Message { person_id, message } => {
                         assert_eq!(*person_id, visitor.person_id);
                         heard.push((message.author.kind, message.author.name.clone()));

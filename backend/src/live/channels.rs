@@ -46,7 +46,7 @@ impl<K: Hash + Eq + Clone, E> Channels<K, E> {
     }
 
     /// Sends `event` to whoever listens to `key`; nobody listening is fine.
-    pub fn publish<Q>(&self, key: &Q, event: E)
+    pub fn publish<Q>(&self, key: &Q, event: impl Into<E>)
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -56,7 +56,7 @@ impl<K: Hash + Eq + Clone, E> Channels<K, E> {
 
     /// Sends the event `make` builds to whoever listens to `key`, building it only if someone
     /// does: a publisher on a hot path pays for a copy only when it is heard.
-    pub fn publish_with<Q>(&self, key: &Q, make: impl FnOnce() -> E)
+    pub fn publish_with<Q, T: Into<E>>(&self, key: &Q, make: impl FnOnce() -> T)
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -64,7 +64,7 @@ impl<K: Hash + Eq + Clone, E> Channels<K, E> {
         let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(sender) = channels.get(key) {
             // An error only means the last listener left in the meantime.
-            let _ = sender.send(Arc::new(make()));
+            let _ = sender.send(Arc::new(make().into()));
         }
     }
 

@@ -1,13 +1,16 @@
 //! Live fan-out to operators: one `broadcast` channel per integration, carrying what happens in
 //! its conversations to every operator WebSocket of that integration. Publishers (the visitor's
 //! session after its message is committed, the webhook, the operator API) never read the store
-//! to publish; an operator socket turns each [`InboxEvent`] into [`OperatorEvent`]s, reading a
-//! conversation's summary (per operator: its unread count is its own) only for the events that
-//! change one, and only while an operator is connected.
+//! to publish; an operator socket turns each [`InboxEvent`] into [`OperatorEvent`]s, and for
+//! the events that change a conversation's summary, the first socket to need it reads it once
+//! for all of them ([`Heard::summary`]): the store is read once per event, not once per
+//! operator online.
 
 use super::channels::Channels;
+use crate::store::{SharedSummary, StoreResult};
 use protocol::Message;
 use protocol::operator::{Assignee, OperatorEvent};
+use tokio::sync::OnceCell;
 
 /// Events an operator socket may miss while it lags before it reloads its inbox: larger than a
 /// person's, since every conversation of the integration passes through one channel.
@@ -40,8 +43,37 @@ pub enum InboxEvent {
     Presence { operator: Assignee, online: bool },
 }
 
+/// An [`InboxEvent`] as the operator sockets of its integration hear it, with room for the
+/// conversation's summary that they share.
+#[derive(Debug)]
+pub struct Heard {
+    pub event: InboxEvent,
+    summary: OnceCell<Option<SharedSummary>>,
+}
+
+impl From<InboxEvent> for Heard {
+    fn from(event: InboxEvent) -> Self {
+        Self {
+            event,
+            summary: OnceCell::new(),
+        }
+    }
+}
+
+impl Heard {
+    /// The conversation's summary after this event, as `read` reads it: by the first socket
+    /// that asks, while the others wait for it; a failed read is tried again by the next.
+    pub async fn summary<F, R>(&self, read: F) -> StoreResult<Option<&SharedSummary>>
+    where
+        F: FnOnce() -> R,
+        R: Future<Output = StoreResult<Option<SharedSummary>>>,
+    {
+        Ok(self.summary.get_or_try_init(read).await?.as_ref())
+    }
+}
+
 /// The channels by integration id.
-pub type OperatorHub = Channels<String, InboxEvent>;
+pub type OperatorHub = Channels<String, Heard>;
 
 impl Default for OperatorHub {
     fn default() -> Self {
@@ -111,8 +143,8 @@ impl InboxEvent {
     }
 
     /// Whether the conversation's summary changed, so each operator socket sends its own
-    /// (`OperatorEvent::Conversation`, read from the store for that operator) and its counts.
-    /// Typing and edits change no summary; a read changes only the reader's; the visitor's
+    /// (`OperatorEvent::Conversation`, as that operator sees it) and its counts. Typing and
+    /// edits change no summary; a read changes only the reader's; the visitor's
     /// read position comes with its own event, which the console applies to what it holds.
     pub fn changes_summary_for(&self, account_id: i64) -> bool {
         match self {
@@ -163,9 +195,11 @@ mod tests {
             message: message(7),
         };
         hub.publish("shop", stored.clone());
-        hub.publish_with("nobody", || unreachable!("built only when heard"));
+        hub.publish_with("nobody", || -> InboxEvent {
+            unreachable!("built only when heard")
+        });
         for operator in [&mut anna, &mut boris] {
-            assert_eq!(operator.receiver.recv().await.unwrap().as_ref(), &stored);
+            assert_eq!(operator.receiver.recv().await.unwrap().event, stored);
         }
         assert!(
             cafe.receiver.try_recv().is_err(),
@@ -212,5 +246,32 @@ mod tests {
         };
         assert_eq!(stored.conversation_id(), Some(7));
         assert!(stored.changes_summary_for(3));
+    }
+
+    #[tokio::test]
+    async fn the_sockets_of_an_integration_read_a_summary_once_per_event() {
+        use crate::store::StoreError;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let heard = Heard::from(InboxEvent::Changed { conversation_id: 7 });
+        let reads = AtomicUsize::new(0);
+        let failing = heard
+            .summary(|| async {
+                reads.fetch_add(1, Ordering::SeqCst);
+                Err(StoreError::Corrupt("a row the test made up".into()))
+            })
+            .await;
+        assert!(failing.is_err());
+        let read = || async {
+            reads.fetch_add(1, Ordering::SeqCst);
+            Ok(None)
+        };
+        let (first, second) = tokio::join!(heard.summary(read), heard.summary(read));
+        assert_eq!((first.unwrap(), second.unwrap()), (None, None));
+        assert_eq!(heard.summary(read).await.unwrap(), None);
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            2,
+            "a failed read is tried again, a done one is shared"
+        );
     }
 }

@@ -124,7 +124,10 @@ mod tests {
         assert!(colleagues.is_empty());
         assert!(presence.is_online(1) && !presence.is_online(2));
         let came = heard.receiver.recv().await.unwrap();
-        assert!(matches!(*came, InboxEvent::Presence { online: true, .. }));
+        assert!(matches!(
+            came.event,
+            InboxEvent::Presence { online: true, .. }
+        ));
         let (second, _) = presence.arrive(&hub, operator(1), &shop);
         let (_other, colleagues) = presence.arrive(&hub, operator(2), &shop);
         assert_eq!(
@@ -143,7 +146,7 @@ mod tests {
         assert!(!presence.is_online(1), "its last socket closed");
         let gone = heard.receiver.recv().await.unwrap();
         assert!(matches!(
-            &*gone,
+            &gone.event,
             InboxEvent::Presence { operator, online: false } if operator.id == 1
         ));
     }

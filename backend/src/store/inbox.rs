@@ -124,3 +124,28 @@ pub struct ReadMark {
     /// moved it: the visitor is told.
     pub seen: Option<i64>,
 }
+
+/// A conversation's summary for all the operators of its integration at once: one read of the
+/// store however many of them are online (the operator sockets share it per event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedSummary {
+    /// The summary as an operator who has read none of the conversation sees it.
+    pub summary: ConversationSummary,
+    /// The unread count of each account that has read some of it.
+    pub unread_by: Vec<(i64, i64)>,
+}
+
+impl SharedSummary {
+    /// The summary as `account_id` sees it: only the unread count is its own.
+    pub fn for_account(&self, account_id: i64) -> ConversationSummary {
+        let mut summary = self.summary.clone();
+        if let Some(&(_, unread)) = self
+            .unread_by
+            .iter()
+            .find(|(account, _)| *account == account_id)
+        {
+            summary.unread = unread;
+        }
+        summary
+    }
+}

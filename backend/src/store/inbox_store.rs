@@ -5,7 +5,7 @@
 use super::batch::NewCommand;
 use super::inbox::{
     Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, ReadMark,
-    Replied, StatusChange,
+    Replied, SharedSummary, StatusChange,
 };
 use super::interface::{InboxStore, StoreError, StoreResult, now_ms};
 use super::rows::{author_kind_from, author_kind_name, status_from, status_name, text_format_name};
@@ -486,6 +486,22 @@ where
             .fetch_optional(&self.reads)
             .await?;
         row.map(ConversationSummary::try_from).transpose()
+    }
+
+    async fn shared_summary(&self, conversation_id: i64) -> StoreResult<Option<SharedSummary>> {
+        let row: Option<SummaryRow> = sqlx::query_as(summary_statement!("shared_summary.sql"))
+            .bind(None::<i64>)
+            .bind(conversation_id)
+            .fetch_optional(&self.reads)
+            .await?;
+        let Some(summary) = row.map(ConversationSummary::try_from).transpose()? else {
+            return Ok(None);
+        };
+        let unread_by = sqlx::query_as(include_str!("sql/inbox/reader_unread.sql"))
+            .bind(conversation_id)
+            .fetch_all(&self.reads)
+            .await?;
+        Ok(Some(SharedSummary { summary, unread_by }))
     }
 
     async fn assign(

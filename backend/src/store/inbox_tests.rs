@@ -522,6 +522,24 @@ async fn read_positions_only_move_forward_and_seen_is_the_furthest() {
         };
         assert_eq!(unread(anna).await, 1, "{engine:?}");
         assert_eq!(unread(boris).await, 2, "{engine:?}");
+        let shared = store.shared_summary(conversation).await.unwrap().unwrap();
+        for account in [anna, boris] {
+            assert_eq!(
+                shared.for_account(account),
+                store
+                    .conversation_summary(account, conversation)
+                    .await
+                    .unwrap()
+                    .unwrap(),
+                "{engine:?}: one read serves every operator"
+            );
+        }
+        assert_eq!(
+            shared.for_account(anna + boris).unread,
+            3,
+            "{engine:?}: an operator who read nothing has every visitor message unread"
+        );
+        assert!(store.shared_summary(-1).await.unwrap().is_none());
         assert_eq!(
             seen(store.mark_read(boris, conversation, 99).await.unwrap()),
             Some(3),

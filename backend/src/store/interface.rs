@@ -12,7 +12,7 @@ use super::accounts::{Account, Credentials, EmailTaken, NewAccount, SessionLifet
 use super::canned::{CannedDraft, CannedSaved};
 use super::inbox::{
     Assignment, ConsoleReply, ConversationAddress, InboxFilter, InboxPage, ReadMark, Replied,
-    StatusChange,
+    SharedSummary, StatusChange,
 };
 use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
 use protocol::operator::CannedReply;
@@ -412,6 +412,10 @@ pub trait InboxStore: Send + Sync {
         account_id: i64,
         conversation_id: i64,
     ) -> StoreResult<Option<ConversationSummary>>;
+
+    /// One conversation as every operator of its integration sees it, whoever asks: the
+    /// caller knows it may (an operator socket hears only its own integrations).
+    async fn shared_summary(&self, conversation_id: i64) -> StoreResult<Option<SharedSummary>>;
 
     /// Gives the conversation to `new_assignee` (`None`: to nobody) if it is still
     /// `expected_assignee`'s, as `by_account` asks; exactly one of two concurrent takes wins.

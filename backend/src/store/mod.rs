@@ -36,7 +36,7 @@ pub use accounts::{
 pub use canned::{CannedDraft, CannedSaved, InvalidCanned, MAX_SHORTCUT_CHARS};
 pub use inbox::{
     Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, ReadMark,
-    Replied, StatusChange,
+    Replied, SharedSummary, StatusChange,
 };
 pub use inbox_store::{
     COUNTS_STATEMENT as INBOX_COUNTS_STATEMENT, page_statement as inbox_page_statement,

@@ -72,11 +72,6 @@ fn list(conversations: Vec<ConversationSummary>) -> ConversationList {
     ConversationList {
         conversations,
         next_cursor: None,
-        counts: InboxCounts {
-            unassigned: 2,
-            mine: 1,
-            all: 3,
-        },
     }
 }
 
@@ -143,13 +138,12 @@ fn signing_in_loads_the_inbox_and_connects() {
 }
 
 #[test]
-fn the_list_is_newest_activity_first_with_its_counts() {
+fn the_list_is_newest_activity_first() {
     let inbox = inbox_with(
         View::All,
         vec![summary(1, 10), summary(2, 30), summary(3, 20)],
     );
     assert_eq!(ids(&inbox), [2, 3, 1]);
-    assert_eq!(inbox.counts.all, 3);
     assert_eq!(inbox.highlighted, Some(2));
 }
 

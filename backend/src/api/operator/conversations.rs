@@ -1,5 +1,6 @@
-//! What an operator reads: its inbox (`GET /api/v1/operator/conversations`) and a
-//! conversation's history in pages (`GET .../conversations/{id}/messages`). Both see only the
+//! What an operator reads: its inbox (`GET /api/v1/operator/conversations`), the views' unread
+//! counts (`GET /api/v1/operator/counts`) and a conversation's history in pages
+//! (`GET .../conversations/{id}/messages`). Both see only the
 //! operator's integrations: any other conversation is 404, as if it did not exist.
 
 use super::OperatorSession;
@@ -13,7 +14,8 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use protocol::Message;
 use protocol::operator::{
-    ConversationList, ConversationSummary, ConversationsQuery, MessagePage, MessagesQuery,
+    ConversationList, ConversationSummary, ConversationsQuery, InboxCounts, MessagePage,
+    MessagesQuery,
 };
 
 /// Most conversations in one page of an inbox.
@@ -76,15 +78,23 @@ pub async fn list(
             limit: asked.limit.unwrap_or(INBOX_PAGE).clamp(1, INBOX_PAGE),
         })
         .await?;
+    Ok(Json(ConversationList {
+        conversations: page.conversations,
+        next_cursor: page.next_cursor.map(InboxCursor::encode),
+    }))
+}
+
+/// `GET /api/v1/operator/counts`: how many open conversations of each view have visitor
+/// messages the operator has not read (the socket sends them too, when they change).
+pub async fn counts(
+    State(state): State<AppState>,
+    session: OperatorSession,
+) -> Result<Json<InboxCounts>, OperatorApiError> {
     let counts = state
         .store
         .inbox_counts(session.account_id, &session.integrations)
         .await?;
-    Ok(Json(ConversationList {
-        conversations: page.conversations,
-        next_cursor: page.next_cursor.map(InboxCursor::encode),
-        counts,
-    }))
+    Ok(Json(counts))
 }
 
 /// Conversation `id` as the operator sees it, or 404 when it does not.

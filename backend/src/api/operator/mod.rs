@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/operator/ws", get(socket::connect))
         .route("/api/v1/operator/operators", get(team::list))
         .route("/api/v1/operator/conversations", get(conversations::list))
+        .route("/api/v1/operator/counts", get(conversations::counts))
         .route(
             "/api/v1/operator/conversations/{id}/messages",
             get(conversations::messages).post(actions::reply),

@@ -1,9 +1,12 @@
 //! `GET /api/v1/operator/ws`: an operator's live socket. It hears every conversation of the
 //! operator's integrations through the operator hub and turns each event into
 //! `OperatorEvent`s: the event itself, and for one that changes a conversation, the
-//! conversation's summary as this operator sees it and the inbox counts. It takes `typing` (for
-//! the visitor and the other operators, throttled) and `ping` frames. While it is open its
-//! operator is online for the others ([`crate::live::presence`]).
+//! conversation's summary as this operator sees it (read once per event for all the sockets)
+//! and the inbox counts. Counting reads every open conversation of the integrations, so the
+//! counts go out when the socket opens and then at most once per [`COUNTS_INTERVAL`]: at once
+//! after a quiet spell, else once at the end of it with every change in between. It takes
+//! `typing` (for the visitor and the other operators, throttled) and `ping` frames. While it is
+//! open its operator is online for the others ([`crate::live::presence`]).
 //!
 //! Authenticated at the handshake like the routes (the cookie with a same-origin `Origin`, or a
 //! `bearer.TOKEN` subprotocol, see [`OperatorSession::of_socket`]); it ends when the session
@@ -18,7 +21,7 @@ use super::auth::SOCKET_PROTOCOL;
 use super::error::OperatorApiError;
 use crate::api::chat::SocketBuffers;
 use crate::live::hub::HubEvent;
-use crate::live::operators::{InboxEvent, OperatorHub};
+use crate::live::operators::{Heard, InboxEvent, OperatorHub};
 use crate::live::socket::heartbeat::{Beat, Heartbeat};
 use crate::live::socket::typing::TypingThrottle;
 use crate::live::socket::writer::{OUTBOUND_CAPACITY, Outbound, Peer, write};
@@ -26,6 +29,7 @@ use crate::live::socket::{drive, shutting_down};
 use crate::net::listener::ConnectionSlot;
 use crate::net::slots::Slot;
 use crate::state::AppState;
+use crate::store::StoreResult;
 use axum::extract::ws::Message as WsMessage;
 use axum::extract::{Extension, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
@@ -33,14 +37,18 @@ use axum::response::Response;
 use futures_util::stream::{BoxStream, SelectAll};
 use futures_util::{Sink, Stream, StreamExt};
 use protocol::close_code;
-use protocol::operator::{Assignee, OperatorClientFrame, OperatorEvent};
+use protocol::operator::{Assignee, ConversationSummary, OperatorClientFrame, OperatorEvent};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+/// The shortest time between two counts sent on one socket.
+pub const COUNTS_INTERVAL: Duration = Duration::from_secs(1);
+
 /// What the operator hub says, from all the operator's integrations at once.
-type InboxEvents = SelectAll<BoxStream<'static, Result<Arc<InboxEvent>, RecvError>>>;
+type InboxEvents = SelectAll<BoxStream<'static, Result<Arc<Heard>, RecvError>>>;
 
 /// `GET /api/v1/operator/ws`.
 pub async fn connect(
@@ -97,8 +105,16 @@ async fn run<S, R, E>(
         session,
         outbound,
         typing: TypingThrottle::default(),
+        counts: CountsPace::default(),
     };
     drive(writer, socket.read(stream, events, colleagues)).await;
+}
+
+/// Waits until `due` (the loop polls it only when there is one).
+async fn sleep_until_due(due: Option<Instant>) {
+    if let Some(due) = due {
+        tokio::time::sleep_until(due).await;
+    }
 }
 
 /// One subscription per integration, merged.
@@ -126,6 +142,32 @@ struct Socket {
     session: OperatorSession,
     outbound: mpsc::Sender<Outbound<OperatorEvent>>,
     typing: TypingThrottle,
+    counts: CountsPace,
+}
+
+/// When the counts were last sent, and when they are due again if a change came too soon.
+#[derive(Debug, Default)]
+struct CountsPace {
+    sent_at: Option<Instant>,
+    due: Option<Instant>,
+}
+
+impl CountsPace {
+    /// The counts changed at `now`: whether to send them now; if not, they are due later.
+    fn changed(&mut self, now: Instant) -> bool {
+        match self.sent_at {
+            Some(sent_at) if now < sent_at + COUNTS_INTERVAL => {
+                self.due.get_or_insert(sent_at + COUNTS_INTERVAL);
+                false
+            }
+            _ => true,
+        }
+    }
+
+    fn sent(&mut self, now: Instant) {
+        self.sent_at = Some(now);
+        self.due = None;
+    }
 }
 
 impl Socket {
@@ -148,6 +190,7 @@ impl Socket {
         let mut heartbeat = Heartbeat::every(self.state.limits.heartbeat_secs);
         let mut shutdown = self.state.shutdown.clone();
         loop {
+            let counts_due = self.counts.due;
             let flow = tokio::select! {
                 incoming = stream.next() => match incoming {
                     Some(Ok(message)) => {
@@ -157,6 +200,7 @@ impl Socket {
                     Some(Err(_)) | None => Flow::Stop,
                 },
                 Some(event) = events.next() => self.event(event).await,
+                () = sleep_until_due(counts_due), if counts_due.is_some() => self.counts().await,
                 beat = heartbeat.beat() => match beat {
                     Beat::Silent => self.close(close_code::TIMEOUT, "no heartbeat").await,
                     Beat::Ping => self.beat().await,
@@ -252,24 +296,25 @@ impl Socket {
     }
 
     /// An event of the operator's integrations, as this operator sees it.
-    async fn event(&mut self, event: Result<Arc<InboxEvent>, RecvError>) -> Flow {
-        let event = match event {
-            Ok(event) => event,
+    async fn event(&mut self, heard: Result<Arc<Heard>, RecvError>) -> Flow {
+        let heard = match heard {
+            Ok(heard) => heard,
             Err(RecvError::Lagged(missed)) => {
                 // The summaries it missed come with the next change of each conversation;
                 // the counts are right again at once.
                 tracing::debug!(missed, "operator socket lagged");
-                return self.counts().await;
+                return self.counts_changed().await;
             }
             Err(RecvError::Closed) => return Flow::Continue,
         };
+        let event = &heard.event;
         let me = self.session.account_id;
         // An operator's own typing and arrival are news to the others only.
         if let InboxEvent::Typing {
             operator: Some(operator),
             ..
         }
-        | InboxEvent::Presence { operator, .. } = &*event
+        | InboxEvent::Presence { operator, .. } = event
             && operator.id == me
         {
             return Flow::Continue;
@@ -285,12 +330,7 @@ impl Socket {
         if !event.changes_summary_for(me) {
             return Flow::Continue;
         }
-        match self
-            .state
-            .store
-            .conversation_summary(me, conversation_id)
-            .await
-        {
+        match self.summary(&heard, conversation_id).await {
             Ok(Some(conversation)) => {
                 if let Flow::Stop = self
                     .event_frame(OperatorEvent::Conversation { conversation })
@@ -302,11 +342,40 @@ impl Socket {
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, account = me, "summary not sent"),
         }
-        self.counts().await
+        self.counts_changed().await
+    }
+
+    /// The conversation's summary as this operator sees it after `heard`. Only the reader's
+    /// own read changes its summary alone: every other change is read once for all the
+    /// integration's sockets.
+    async fn summary(
+        &self,
+        heard: &Heard,
+        conversation_id: i64,
+    ) -> StoreResult<Option<ConversationSummary>> {
+        let me = self.session.account_id;
+        let store = &self.state.store;
+        if let InboxEvent::Read { .. } = heard.event {
+            return store.conversation_summary(me, conversation_id).await;
+        }
+        let shared = heard
+            .summary(|| store.shared_summary(conversation_id))
+            .await?;
+        Ok(shared.map(|shared| shared.for_account(me)))
+    }
+
+    /// The counts changed: sent now, or once their interval is over.
+    async fn counts_changed(&mut self) -> Flow {
+        if self.counts.changed(Instant::now()) {
+            self.counts().await
+        } else {
+            Flow::Continue
+        }
     }
 
     /// The unread counts of the operator's views.
-    async fn counts(&self) -> Flow {
+    async fn counts(&mut self) -> Flow {
+        self.counts.sent(Instant::now());
         let counts = self
             .state
             .store
@@ -335,5 +404,30 @@ impl Socket {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Stop,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_go_at_once_after_a_quiet_spell_and_once_at_the_end_of_a_busy_one() {
+        let start = Instant::now();
+        let mut pace = CountsPace::default();
+        assert!(pace.changed(start), "the first change is sent at once");
+        pace.sent(start);
+
+        let soon = start + COUNTS_INTERVAL / 4;
+        assert!(!pace.changed(soon));
+        assert!(!pace.changed(soon + COUNTS_INTERVAL / 4));
+        assert_eq!(pace.due, Some(start + COUNTS_INTERVAL), "one send for both");
+
+        pace.sent(start + COUNTS_INTERVAL);
+        assert_eq!(pace.due, None);
+        assert!(
+            pace.changed(start + COUNTS_INTERVAL * 3),
+            "quiet again: at once"
+        );
     }
 }

@@ -9,9 +9,9 @@ use crate::config::integrations::Integration;
 use crate::config::settings::Limits;
 use crate::live::channels::Subscription;
 use crate::live::hub::{CHANNEL_CAPACITY, HubEvent};
-use crate::live::operators::InboxEvent;
+use crate::live::operators::{Heard, InboxEvent};
 
-type OperatorSubscription = Subscription<String, InboxEvent>;
+type OperatorSubscription = Subscription<String, Heard>;
 use crate::state::AppState;
 use crate::store::test_stores::shared_test_stores;
 use crate::store::{NewMessage, Visitor};
@@ -634,7 +634,7 @@ async fn operators_hear_the_visitor_write_and_type_and_the_visitor_sees_them_rea
         };
         let stored = heard(&mut operators).await;
         assert_eq!(
-            stored.as_ref(),
+            &stored,
             &InboxEvent::Message {
                 person_id: world.visitor.person_id,
                 message: message.clone()
@@ -650,7 +650,7 @@ async fn operators_hear_the_visitor_write_and_type_and_the_visitor_sees_them_rea
             conversation_id,
             operator: None,
         };
-        assert_eq!(heard(&mut operators).await.as_ref(), &typing);
+        assert_eq!(heard(&mut operators).await, typing);
         assert!(
             operators.receiver.try_recv().is_err(),
             "the rest were dropped"
@@ -696,9 +696,10 @@ async fn operators_hear_the_visitor_write_and_type_and_the_visitor_sees_them_rea
 }
 
 /// The next event operators of the world's integration hear, waited for at most [`PATIENCE`].
-async fn heard(operators: &mut OperatorSubscription) -> Arc<InboxEvent> {
-    tokio::time::timeout(PATIENCE, operators.receiver.recv())
+async fn heard(operators: &mut OperatorSubscription) -> InboxEvent {
+    let heard = tokio::time::timeout(PATIENCE, operators.receiver.recv())
         .await
         .expect("operators heard nothing")
-        .unwrap()
+        .unwrap();
+    heard.event.clone()
 }
