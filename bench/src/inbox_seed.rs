@@ -34,7 +34,7 @@ pub const SHARES: &str = "one in ten closed; of all, one in ten assigned to the 
     measuring operator, the rest unread";
 
 /// Writes `seed` into the database at `url`, whose tables the server has created; on
-/// PostgreSQL, then analyzes it as autovacuum would after a load this size.
+/// PostgreSQL, then vacuums and analyzes it as autovacuum does after inserts this many.
 pub async fn write(url: &str, seed: Seed) -> Result<()> {
     let mut database = DirectConnection::connect(url).await?;
     database.execute("BEGIN").await?;
@@ -60,7 +60,7 @@ pub async fn write(url: &str, seed: Seed) -> Result<()> {
                 ))
                 .await?;
         }
-        database.execute("ANALYZE").await?;
+        database.execute("VACUUM ANALYZE").await?;
     }
     Ok(())
 }

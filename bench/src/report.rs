@@ -240,8 +240,9 @@ fn inbox(out: &mut String, runs: &[(String, Inbox)]) {
          page of each view (`GET /api/v1/operator/conversations?view=...`, 50 conversations) \
          and the views' unread counts (`GET /api/v1/operator/counts`, apart from the pages) \
          asked for by one operator over HTTP, a few requests at a time (closed loop), timed \
-         from request to the whole answer. PostgreSQL is analyzed after \
-         the load, as autovacuum would; SQLite is not, as the server does not.\n",
+         from request to the whole answer. PostgreSQL is vacuumed and analyzed after \
+         the load, as autovacuum does after inserts this many; SQLite is not, as the server \
+         does not.\n",
         inbox_seed::SHARES
     );
     let _ = writeln!(

@@ -36,40 +36,52 @@ impl fmt::Display for Peer {
     }
 }
 
-/// Drains `queue` into `sink`. A send that fails ends the session (the socket is of no more
-/// use) and is logged with its reason: a peer gone, or a frame the socket's limits refuse.
+/// Drains `queue` into `sink`. Whatever is queued when the writer wakes goes out with one
+/// flush: under load (an operator socket hears every conversation of its integrations) a socket
+/// writes many frames per system call, not one each. A send that fails ends the session (the
+/// socket is of no more use) and is logged with its reason: a peer gone, or a frame the
+/// socket's limits refuse.
 pub async fn write<S, F>(mut sink: S, mut queue: mpsc::Receiver<Outbound<F>>, peer: Peer)
 where
     S: Sink<WsMessage> + Unpin,
     S::Error: fmt::Display,
     F: Serialize,
 {
-    while let Some(item) = queue.recv().await {
-        let (message, bytes) = match item {
-            Outbound::Frame(frame) => match serde_json::to_string(&*frame) {
-                Ok(json) => {
-                    let bytes = json.len();
-                    (WsMessage::text(json), bytes)
+    'session: while let Some(first) = queue.recv().await {
+        let mut next = Some(first);
+        while let Some(item) = next {
+            let (message, bytes) = match item {
+                Outbound::Frame(frame) => match serde_json::to_string(&*frame) {
+                    Ok(json) => {
+                        let bytes = json.len();
+                        (WsMessage::text(json), bytes)
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, %peer, "cannot serialize a server frame");
+                        next = queue.try_recv().ok();
+                        continue;
+                    }
+                },
+                Outbound::Ping => (WsMessage::Ping(Default::default()), 0),
+                Outbound::Close(code, reason) => {
+                    let close = WsMessage::Close(Some(CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    }));
+                    if let Err(error) = sink.send(close).await {
+                        tracing::warn!(%error, %peer, code, "cannot send the close frame");
+                    }
+                    break 'session;
                 }
-                Err(error) => {
-                    tracing::error!(%error, %peer, "cannot serialize a server frame");
-                    continue;
-                }
-            },
-            Outbound::Ping => (WsMessage::Ping(Default::default()), 0),
-            Outbound::Close(code, reason) => {
-                let close = WsMessage::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                }));
-                if let Err(error) = sink.send(close).await {
-                    tracing::warn!(%error, %peer, code, "cannot send the close frame");
-                }
-                break;
+            };
+            if let Err(error) = sink.feed(message).await {
+                tracing::warn!(%error, %peer, bytes, "cannot send a frame; ending the session");
+                break 'session;
             }
-        };
-        if let Err(error) = sink.send(message).await {
-            tracing::warn!(%error, %peer, bytes, "cannot send a frame; ending the session");
+            next = queue.try_recv().ok();
+        }
+        if let Err(error) = sink.flush().await {
+            tracing::warn!(%error, %peer, "cannot send the frames; ending the session");
             break;
         }
     }
@@ -155,6 +167,64 @@ mod tests {
         assert!(
             log.contains("peer=visitor 7") && log.contains("bytes=15"),
             "{log}"
+        );
+    }
+
+    /// A socket noting what it is asked to do: `frame` for each frame, `flush` for each flush.
+    #[derive(Clone, Default)]
+    struct Recording(Arc<Mutex<Vec<&'static str>>>);
+
+    impl Recording {
+        fn note(&self, what: &'static str) {
+            self.0.lock().unwrap_or_else(|p| p.into_inner()).push(what);
+        }
+    }
+
+    impl Sink<WsMessage> for Recording {
+        type Error = String;
+
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn start_send(self: Pin<&mut Self>, _: WsMessage) -> Result<(), String> {
+            self.note("frame");
+            Ok(())
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            self.note("flush");
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn frames_queued_together_go_out_with_one_flush() {
+        let socket = Recording::default();
+        let (outbound, queue) = mpsc::channel(4);
+        for _ in 0..3 {
+            outbound
+                .send(Outbound::Frame(Box::new(ServerFrame::Pong)))
+                .await
+                .unwrap();
+        }
+        let writer = tokio::spawn(write(socket.clone(), queue, Peer::Operator(1)));
+        tokio::task::yield_now().await;
+        outbound
+            .send(Outbound::Frame(Box::new(ServerFrame::Pong)))
+            .await
+            .unwrap();
+        drop(outbound);
+        writer.await.unwrap();
+        let noted = socket.0.lock().unwrap().clone();
+        assert_eq!(
+            noted,
+            ["frame", "frame", "frame", "flush", "frame", "flush"],
+            "one flush for what was queued, then one for the late frame"
         );
     }
 }
