@@ -8,8 +8,10 @@
 
 use super::channels::Channels;
 use crate::store::{SharedSummary, StoreResult};
+use axum::extract::ws::Utf8Bytes;
 use protocol::Message;
 use protocol::operator::{Assignee, OperatorEvent};
+use std::sync::OnceLock;
 use tokio::sync::OnceCell;
 
 /// Events an operator socket may miss while it lags before it reloads its inbox: larger than a
@@ -43,11 +45,12 @@ pub enum InboxEvent {
     Presence { operator: Assignee, online: bool },
 }
 
-/// An [`InboxEvent`] as the operator sockets of its integration hear it, with room for the
-/// conversation's summary that they share.
+/// An [`InboxEvent`] as the operator sockets of its integration hear it, with room for what
+/// they share: the event's frame, serialized once, and the conversation's summary.
 #[derive(Debug)]
 pub struct Heard {
     pub event: InboxEvent,
+    frame: OnceLock<Option<Utf8Bytes>>,
     summary: OnceCell<Option<SharedSummary>>,
 }
 
@@ -55,12 +58,26 @@ impl From<InboxEvent> for Heard {
     fn from(event: InboxEvent) -> Self {
         Self {
             event,
+            frame: OnceLock::new(),
             summary: OnceCell::new(),
         }
     }
 }
 
 impl Heard {
+    /// [`InboxEvent::operator_event`] as JSON, serialized by the first socket that sends it.
+    pub fn frame(&self) -> Option<&Utf8Bytes> {
+        self.frame
+            .get_or_init(|| {
+                let event = self.event.operator_event()?;
+                serde_json::to_string(&event)
+                    .map_err(|error| tracing::error!(%error, "cannot serialize an operator event"))
+                    .ok()
+                    .map(Utf8Bytes::from)
+            })
+            .as_ref()
+    }
+
     /// The conversation's summary after this event, as `read` reads it: by the first socket
     /// that asks, while the others wait for it; a failed read is tried again by the next.
     pub async fn summary<F, R>(&self, read: F) -> StoreResult<Option<&SharedSummary>>
@@ -273,5 +290,23 @@ mod tests {
             2,
             "a failed read is tried again, a done one is shared"
         );
+    }
+
+    #[test]
+    fn an_event_is_serialized_once_as_every_operator_sees_it() {
+        let heard = Heard::from(InboxEvent::Read {
+            conversation_id: 7,
+            account_id: 2,
+            seq: 5,
+        });
+        let frame = heard.frame().expect("a read is news to every operator");
+        let expected = serde_json::to_string(&heard.event.operator_event().unwrap()).unwrap();
+        assert_eq!(frame.as_str(), expected);
+        assert!(
+            std::ptr::eq(frame, heard.frame().unwrap()),
+            "kept, not made again"
+        );
+        let changed = Heard::from(InboxEvent::Changed { conversation_id: 7 });
+        assert_eq!(changed.frame(), None, "a change comes as summaries only");
     }
 }

@@ -319,8 +319,8 @@ impl Socket {
         {
             return Flow::Continue;
         }
-        if let Some(frame) = event.operator_event()
-            && let Flow::Stop = self.event_frame(frame).await
+        if let Some(frame) = heard.frame()
+            && let Flow::Stop = self.send(Outbound::Serialized(frame.clone())).await
         {
             return Flow::Stop;
         }

@@ -2,7 +2,7 @@
 //! only its own session and the reader never waits on the network. Generic over the frames it
 //! serializes: a widget's [`ServerFrame`]s, an operator's `OperatorEvent`s.
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes};
 use futures_util::{Sink, SinkExt};
 use serde::Serialize;
 use std::fmt;
@@ -16,6 +16,8 @@ pub const OUTBOUND_CAPACITY: usize = 64;
 #[derive(Debug)]
 pub enum Outbound<F> {
     Frame(Box<F>),
+    /// A frame serialized once for every socket that sends it (an operator hub's event).
+    Serialized(Utf8Bytes),
     Ping,
     Close(u16, &'static str),
 }
@@ -62,6 +64,10 @@ where
                         continue;
                     }
                 },
+                Outbound::Serialized(text) => {
+                    let bytes = text.len();
+                    (WsMessage::Text(text), bytes)
+                }
                 Outbound::Ping => (WsMessage::Ping(Default::default()), 0),
                 Outbound::Close(code, reason) => {
                     let close = WsMessage::Close(Some(CloseFrame {
