@@ -1,8 +1,9 @@
 //! `GET /api/v1/operator/ws`: an operator's live socket. It hears every conversation of the
 //! operator's integrations through the operator hub and turns each event into
 //! `OperatorEvent`s: the event itself, and for one that changes a conversation, the
-//! conversation's summary as this operator sees it (read once per event for all the sockets)
-//! and the inbox counts. Counting reads every open conversation of the integrations, so the
+//! conversation's summary as this operator sees it (read once per event for all the sockets,
+//! while the next events' frames go out: a summary may follow a later message) and the inbox
+//! counts. Counting reads every open conversation of the integrations, so the
 //! counts go out when the socket opens and then at most once per [`COUNTS_INTERVAL`]: at once
 //! after a quiet spell, else once at the end of it with every change in between. It takes
 //! `typing` (for the visitor and the other operators, throttled) and `ping` frames. While it is
@@ -34,7 +35,8 @@ use axum::extract::ws::Message as WsMessage;
 use axum::extract::{Extension, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::stream::{BoxStream, SelectAll};
+use futures_util::future::BoxFuture;
+use futures_util::stream::{BoxStream, FuturesOrdered, SelectAll};
 use futures_util::{Sink, Stream, StreamExt};
 use protocol::close_code;
 use protocol::operator::{Assignee, ConversationSummary, OperatorClientFrame, OperatorEvent};
@@ -46,6 +48,16 @@ use tokio::time::Instant;
 
 /// The shortest time between two counts sent on one socket.
 pub const COUNTS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Most summaries one socket reads at once: past it, the socket takes no more events until the
+/// oldest is read (the hub keeps them meanwhile).
+const SUMMARIES_IN_FLIGHT: usize = 64;
+
+/// A conversation's summary being read for one socket.
+type SummaryRead = BoxFuture<'static, StoreResult<Option<ConversationSummary>>>;
+
+/// The summaries a socket is reading, answered in the order of their events.
+type Summaries = FuturesOrdered<SummaryRead>;
 
 /// What the operator hub says, from all the operator's integrations at once.
 type InboxEvents = SelectAll<BoxStream<'static, Result<Arc<Heard>, RecvError>>>;
@@ -189,6 +201,7 @@ impl Socket {
         }
         let mut heartbeat = Heartbeat::every(self.state.limits.heartbeat_secs);
         let mut shutdown = self.state.shutdown.clone();
+        let mut summaries = Summaries::new();
         loop {
             let counts_due = self.counts.due;
             let flow = tokio::select! {
@@ -199,7 +212,10 @@ impl Socket {
                     }
                     Some(Err(_)) | None => Flow::Stop,
                 },
-                Some(event) = events.next() => self.event(event).await,
+                Some(event) = events.next(), if summaries.len() < SUMMARIES_IN_FLIGHT => {
+                    self.event(event, &mut summaries).await
+                }
+                Some(read) = summaries.next() => self.summary_read(read).await,
                 () = sleep_until_due(counts_due), if counts_due.is_some() => self.counts().await,
                 beat = heartbeat.beat() => match beat {
                     Beat::Silent => self.close(close_code::TIMEOUT, "no heartbeat").await,
@@ -296,7 +312,11 @@ impl Socket {
     }
 
     /// An event of the operator's integrations, as this operator sees it.
-    async fn event(&mut self, heard: Result<Arc<Heard>, RecvError>) -> Flow {
+    async fn event(
+        &mut self,
+        heard: Result<Arc<Heard>, RecvError>,
+        summaries: &mut Summaries,
+    ) -> Flow {
         let heard = match heard {
             Ok(heard) => heard,
             Err(RecvError::Lagged(missed)) => {
@@ -330,7 +350,32 @@ impl Socket {
         if !event.changes_summary_for(me) {
             return Flow::Continue;
         }
-        match self.summary(&heard, conversation_id).await {
+        summaries.push_back(self.summary(&heard, conversation_id));
+        Flow::Continue
+    }
+
+    /// Reads the conversation's summary as this operator sees it after `heard`, apart from
+    /// the socket's loop: the next events' frames go out while it is read. Only the reader's
+    /// own read changes its summary alone: every other change is read once for all the
+    /// integration's sockets.
+    fn summary(&self, heard: &Arc<Heard>, conversation_id: i64) -> SummaryRead {
+        let me = self.session.account_id;
+        let store = Arc::clone(&self.state.store);
+        if let InboxEvent::Read { .. } = heard.event {
+            return Box::pin(async move { store.conversation_summary(me, conversation_id).await });
+        }
+        let heard = Arc::clone(heard);
+        Box::pin(async move {
+            let shared = heard
+                .summary(|| store.shared_summary(conversation_id))
+                .await?;
+            Ok(shared.map(|shared| shared.for_account(me)))
+        })
+    }
+
+    /// A summary read for an event: sent, then the counts.
+    async fn summary_read(&mut self, read: StoreResult<Option<ConversationSummary>>) -> Flow {
+        match read {
             Ok(Some(conversation)) => {
                 if let Flow::Stop = self
                     .event_frame(OperatorEvent::Conversation { conversation })
@@ -340,28 +385,11 @@ impl Socket {
                 }
             }
             Ok(None) => {}
-            Err(error) => tracing::warn!(%error, account = me, "summary not sent"),
+            Err(error) => {
+                tracing::warn!(%error, account = self.session.account_id, "summary not sent");
+            }
         }
         self.counts_changed().await
-    }
-
-    /// The conversation's summary as this operator sees it after `heard`. Only the reader's
-    /// own read changes its summary alone: every other change is read once for all the
-    /// integration's sockets.
-    async fn summary(
-        &self,
-        heard: &Heard,
-        conversation_id: i64,
-    ) -> StoreResult<Option<ConversationSummary>> {
-        let me = self.session.account_id;
-        let store = &self.state.store;
-        if let InboxEvent::Read { .. } = heard.event {
-            return store.conversation_summary(me, conversation_id).await;
-        }
-        let shared = heard
-            .summary(|| store.shared_summary(conversation_id))
-            .await?;
-        Ok(shared.map(|shared| shared.for_account(me)))
     }
 
     /// The counts changed: sent now, or once their interval is over.
