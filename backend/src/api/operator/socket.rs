@@ -35,7 +35,6 @@ use axum::extract::ws::Message as WsMessage;
 use axum::extract::{Extension, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::future::BoxFuture;
 use futures_util::stream::{BoxStream, FuturesOrdered, SelectAll};
 use futures_util::{Sink, Stream, StreamExt};
 use protocol::close_code;
@@ -44,6 +43,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
+use tokio::task::{JoinError, JoinHandle};
 use tokio::time::Instant;
 
 /// The shortest time between two counts sent on one socket.
@@ -51,10 +51,11 @@ pub const COUNTS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Most summaries one socket reads at once: past it, the socket takes no more events until the
 /// oldest is read (the hub keeps them meanwhile).
-const SUMMARIES_IN_FLIGHT: usize = 64;
+const SUMMARIES_IN_FLIGHT: usize = 4;
 
-/// A conversation's summary being read for one socket.
-type SummaryRead = BoxFuture<'static, StoreResult<Option<ConversationSummary>>>;
+/// A conversation's summary being read for one socket, on a task of its own: a read holds a
+/// pooled connection, which must not wait on the socket's loop.
+type SummaryRead = JoinHandle<StoreResult<Option<ConversationSummary>>>;
 
 /// The summaries a socket is reading, answered in the order of their events.
 type Summaries = FuturesOrdered<SummaryRead>;
@@ -362,10 +363,12 @@ impl Socket {
         let me = self.session.account_id;
         let store = Arc::clone(&self.state.store);
         if let InboxEvent::Read { .. } = heard.event {
-            return Box::pin(async move { store.conversation_summary(me, conversation_id).await });
+            return tokio::spawn(
+                async move { store.conversation_summary(me, conversation_id).await },
+            );
         }
         let heard = Arc::clone(heard);
-        Box::pin(async move {
+        tokio::spawn(async move {
             let shared = heard
                 .summary(|| store.shared_summary(conversation_id))
                 .await?;
@@ -374,7 +377,16 @@ impl Socket {
     }
 
     /// A summary read for an event: sent, then the counts.
-    async fn summary_read(&mut self, read: StoreResult<Option<ConversationSummary>>) -> Flow {
+    async fn summary_read(
+        &mut self,
+        read: Result<StoreResult<Option<ConversationSummary>>, JoinError>,
+    ) -> Flow {
+        let read = match read {
+            Ok(read) => read,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            // Only when the runtime shuts down, which ends the socket too.
+            Err(_) => return Flow::Stop,
+        };
         match read {
             Ok(Some(conversation)) => {
                 if let Flow::Stop = self
