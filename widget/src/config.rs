@@ -62,9 +62,14 @@ impl Config {
 
     /// The WebSocket address for a visitor, resuming after `(conversation_id, seq)`.
     pub fn socket_url(&self, visitor_token: &str, resume: Option<(i64, i64)>) -> String {
-        let base = self.api.replacen("http", "ws", 1);
+        // `http(s)://` becomes `ws(s)://`: a prefix test, where `replacen` would inline a
+        // substring search into the bundle.
+        let (scheme, rest) = match self.api.strip_prefix("http") {
+            Some(rest) => ("ws", rest),
+            None => ("", self.api.as_str()),
+        };
         let token = String::from(js_sys::encode_uri_component(visitor_token));
-        let mut url = format!("{base}/ws?visitor_token={token}");
+        let mut url = format!("{scheme}{rest}/ws?visitor_token={token}");
         if let Some((conversation_id, seq)) = resume {
             url.push_str(&format!(
                 "&conversation_id={conversation_id}&after_seq={seq}"

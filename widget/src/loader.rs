@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen]
 extern "C" {
     /// The loader's side: it dispatches the page's events and draws the unread badge.
-    #[derive(Debug)]
+    #[derive(Debug, Clone)]
     pub type Loader;
 
     /// `open` or `close`: the chat opened or closed, by the page's call or the visitor's click.

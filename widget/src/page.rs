@@ -33,11 +33,9 @@ pub fn start_chat(
         wasm_bindgen::JsCast::unchecked_into(root),
         move || ui::App(ui::AppProps { chat }),
     ));
-    // The loader's badge follows the unread count; a visitor an earlier interaction left
-    // reconnects.
-    Effect::new(move |_| chat.show_unread(chat.unread.get().count()));
     ui::follow_visual_viewport();
     ui::follow_page_visibility(chat);
+    // A visitor an earlier interaction left reconnects.
     chat.resume();
     Ok(Engine { chat })
 }
@@ -68,7 +66,7 @@ impl Engine {
 
     /// `[name, email, phone]`, empty strings for what is unknown.
     pub fn contact(&self) -> Array {
-        let contact = self.chat.contact.get_untracked();
+        let contact = self.chat.contact();
         [contact.name, contact.email, contact.phone]
             .into_iter()
             .map(|field| JsValue::from(field.unwrap_or_default()))

@@ -29,20 +29,14 @@ type OnVisitorAnswer = Box<dyn FnOnce(Chat, String, Result<(), net::NetError>)>;
 #[derive(Debug, Clone, Copy)]
 pub struct Chat {
     pub config: &'static Config,
-    loader: StoredValue<Loader, LocalStorage>,
     /// The words of the integration's language, as the server picked them.
     pub strings: &'static Words,
     pub log: RwSignal<Log>,
     pub open: RwSignal<bool>,
     /// Whether the browser shows the page's tab (`document.visibilityState`).
     pub page_shown: RwSignal<bool>,
-    /// Whether the chat was ever open (`displayCollapsedState=false` shows the tab after).
-    pub ever_opened: RwSignal<bool>,
-    pub unread: RwSignal<Unread>,
     /// The connection's state, as the composer's notice explains it.
     pub link: RwSignal<State>,
-    /// The contact shown: the server's, or one on its way to it.
-    pub contact: RwSignal<ContactInfo>,
     /// The conversation's title as operators set it, shown in the header in place of the
     /// integration's.
     pub title: RwSignal<Option<String>>,
@@ -52,12 +46,21 @@ pub struct Chat {
     runtime: StoredValue<Runtime, LocalStorage>,
 }
 
-/// What is not rendered: the connection's state machine and its socket. One stored value for
-/// both: each stored type adds its own copy of the arena's code to the bundle.
+/// What is not rendered: the connection's state machine and its socket, the loader, and what
+/// the UI reads only when it needs it. One stored value for all: each stored or signal type
+/// adds its own copy of the reactive code to the bundle.
 #[derive(Debug)]
 struct Runtime {
+    /// Called back only once out of the runtime ([`Chat::loader`]): the page's listeners it
+    /// calls may call the chat again.
+    loader: Loader,
     connection: Connection,
     socket: Option<Socket>,
+    /// The contact known: the server's, or one on its way to it. The contact form starts from
+    /// it, the page reads it.
+    contact: ContactInfo,
+    /// The loader's badge shows it.
+    unread: Unread,
     /// The contact as the server last stored it: shown again when it refuses a new one.
     stored_contact: ContactInfo,
     /// Which operator types, until when; [`Chat::typing`] shows it.
@@ -68,20 +71,19 @@ impl Chat {
     pub fn new(config: &'static Config, loader: Loader) -> Self {
         Self {
             config,
-            loader: StoredValue::new_local(loader),
             strings: &config.words,
             log: RwSignal::new(Log::default()),
             open: RwSignal::new(false),
             page_shown: RwSignal::new(true),
-            ever_opened: RwSignal::new(false),
-            unread: RwSignal::new(Unread::default()),
             link: RwSignal::new(State::Idle),
-            contact: RwSignal::new(ContactInfo::default()),
             title: RwSignal::new(None),
             typing: RwSignal::new(None),
             runtime: StoredValue::new_local(Runtime {
+                loader,
                 connection: Connection::new(js_sys::Math::random),
                 socket: None,
+                contact: ContactInfo::default(),
+                unread: Unread::default(),
                 stored_contact: ContactInfo::default(),
                 typing: TypingIndicator::default(),
             }),
@@ -101,9 +103,27 @@ impl Chat {
         }
     }
 
-    /// Shows `count` unread operator messages on the loader's badge.
-    pub fn show_unread(self, count: u32) {
-        self.loader.with_value(|loader| loader.unread(count));
+    /// Changes the unread count by `change` and shows it on the loader's badge. Not generic:
+    /// one copy in the bundle for every change.
+    fn count_unread(self, change: &dyn Fn(&mut Unread)) {
+        let count = self
+            .runtime
+            .try_update_value(|runtime| {
+                change(&mut runtime.unread);
+                runtime.unread.count()
+            })
+            .unwrap_or_default();
+        self.loader().unread(count);
+    }
+
+    /// The loader, taken out of the runtime before it is called back.
+    fn loader(self) -> Loader {
+        self.runtime.with_value(|runtime| runtime.loader.clone())
+    }
+
+    /// The contact known.
+    pub fn contact(self) -> ContactInfo {
+        self.runtime.with_value(|runtime| runtime.contact.clone())
     }
 
     pub fn open_chat(self) {
@@ -111,8 +131,7 @@ impl Chat {
             return;
         }
         self.open.set(true);
-        self.ever_opened.set(true);
-        self.unread.update(Unread::seen);
+        self.count_unread(&Unread::seen);
         self.on(Event::Interacted);
         // The panel takes focus after this task: the loader notes where it was before.
         self.emit("open");
@@ -128,7 +147,7 @@ impl Chat {
 
     /// Tells the loader, which tells the page's listeners.
     fn emit(self, event: &str) {
-        self.loader.with_value(|loader| loader.emit(event));
+        self.loader().emit(event);
     }
 
     pub fn send(self, text: &str, text_format: TextFormat) {
@@ -189,23 +208,25 @@ impl Chat {
     }
 
     pub fn set_contact(self, contact: ContactInfo) {
-        self.contact.set(contact.clone());
+        self.runtime
+            .update_value(|runtime| runtime.contact = contact.clone());
         self.on(Event::Control(ClientFrame::SetContact { contact }));
     }
 
     /// `setContactInfo`: the fields given replace those known, the others stay.
     pub fn merge_contact(self, update: ContactUpdate) {
         let merged = self
-            .contact
-            .with_untracked(|known| contact::merged(known, update));
+            .runtime
+            .with_value(|runtime| contact::merged(&runtime.contact, update));
         self.set_contact(merged);
     }
 
     /// The contact as the server stored it.
     fn contact_stored(self, contact: ContactInfo) {
-        self.runtime
-            .update_value(|runtime| runtime.stored_contact = contact.clone());
-        self.contact.set(contact);
+        self.runtime.update_value(|runtime| {
+            runtime.stored_contact = contact.clone();
+            runtime.contact = contact;
+        });
     }
 
     pub fn identify(self, token: String) {
@@ -324,7 +345,7 @@ impl Chat {
                 Effect::ClearToken(token) => storage::forget_visitor_token(integration_id, &token),
                 Effect::ClearChat => {
                     self.log.update(Log::clear);
-                    self.unread.set(Unread::default());
+                    self.count_unread(&|unread| *unread = Unread::default());
                     self.contact_stored(ContactInfo::default());
                     self.title.set(None);
                     self.operator_typing(Box::new(TypingIndicator::clear));
@@ -597,8 +618,7 @@ impl Chat {
             return;
         }
         let visibility = self.visibility();
-        self.unread
-            .update(|unread| unread.arrived(author, visibility));
+        self.count_unread(&|unread| unread.arrived(author, visibility));
         if self.config.params.open_chat_on_new_message {
             self.open_chat();
         }
@@ -629,10 +649,8 @@ impl Chat {
             (None, ErrorCode::TokenRejected, _) => "matchingKeyToken",
             (None, ..) => {
                 // A contact refused (or a change over the rate limit) is not kept.
-                let stored = self
-                    .runtime
-                    .with_value(|runtime| runtime.stored_contact.clone());
-                self.contact.set(stored);
+                self.runtime
+                    .update_value(|runtime| runtime.contact = runtime.stored_contact.clone());
                 if code == ErrorCode::InvalidContact {
                     "contact"
                 } else {
@@ -640,7 +658,6 @@ impl Chat {
                 }
             }
         };
-        self.loader
-            .with_value(|loader| loader.refused(what, code.name(), message, client_id));
+        self.loader().refused(what, code.name(), message, client_id);
     }
 }

@@ -14,7 +14,7 @@ fn filled(value: String) -> Option<String> {
 #[component]
 pub fn ContactForm(chat: Chat, on_saved: impl Fn() + 'static) -> impl IntoView {
     let strings = chat.strings;
-    let current = chat.contact.get_untracked();
+    let current = chat.contact();
     let name = RwSignal::new(current.name.unwrap_or_default());
     let email = RwSignal::new(current.email.unwrap_or_default());
     let phone = RwSignal::new(current.phone.unwrap_or_default());

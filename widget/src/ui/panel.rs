@@ -68,8 +68,9 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
             chat.sighted(newest);
         }
     });
-    // Through the UI's one effect type, as the log's scrolling: a text closure in the view
-    // would compile its own render effect into the bundle.
+    // The typing line and the connection's notice go through the UI's one effect type, as the
+    // log's scrolling: a text closure in the view would compile its own render effect into the
+    // bundle.
     let typing = NodeRef::<leptos::html::Div>::new();
     super::effect::watch(move || {
         let line = chat.typing.get();
@@ -77,13 +78,29 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
             typing.set_text_content(line.as_deref());
         }
     });
-    let notice = move || match chat.link.get() {
-        State::Online | State::Idle | State::LoggedOut => None,
-        State::CreatingVisitor | State::Connecting => Some(&strings[Word::Connecting]),
-        State::CheckingToken | State::Retrying => Some(&strings[Word::Offline]),
-    };
+    // The connection's notice, shown only while it is not online.
+    let notice = NodeRef::<leptos::html::P>::new();
+    super::effect::watch(move || {
+        let line = match chat.link.get() {
+            State::Online | State::Idle | State::LoggedOut => None,
+            State::CreatingVisitor | State::Connecting => Some(&strings[Word::Connecting]),
+            State::CheckingToken | State::Retrying => Some(&strings[Word::Offline]),
+        };
+        if let Some(notice) = notice.get() {
+            notice.set_hidden(line.is_none());
+            notice.set_text_content(line);
+        }
+    });
     // Operators' title for the conversation, once they set one.
     let integration_title = title.clone();
+    // Hidden once there are messages, through the UI's one effect type (as the "seen" word).
+    let empty = NodeRef::<leptos::html::Li>::new();
+    super::effect::watch(move || {
+        let none = chat.log.with(|log| log.entries().is_empty());
+        if let Some(empty) = empty.get() {
+            empty.set_hidden(!none);
+        }
+    });
     // Parts shown only sometimes are plain `Option` closures rather than `<Show>`: the same
     // DOM without a memo per part, which keeps the bundle smaller.
     view! {
@@ -151,11 +168,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
                 node_ref=log
             >
                 <ol>
-                    {move || {
-                        chat.log
-                            .with(|log| log.entries().is_empty())
-                            .then(|| view! { <li class="cw-empty">{&strings[Word::Empty]}</li> })
-                    }}
+                    <li class="cw-empty" node_ref=empty>{&strings[Word::Empty]}</li>
                     <For
                         each=move || chat.log.with(|log| log.entries().to_vec())
                         key=|entry| entry.render_key()
@@ -166,9 +179,7 @@ pub fn Panel(chat: Chat, title: String) -> impl IntoView {
             // Always in the page, a line of its own: a live region that appears with its text
             // is not reliably announced, and the log would jump as the line came and went.
             <div class="cw-typing" role="status" node_ref=typing></div>
-            <p class="cw-notice" role="status" hidden=move || notice().is_none()>
-                {move || notice().unwrap_or_default()}
-            </p>
+            <p class="cw-notice" role="status" node_ref=notice hidden></p>
             <Composer chat=chat />
         </section>
     }
