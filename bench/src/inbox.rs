@@ -121,15 +121,9 @@ async fn measure_counts(
     plan: InboxPlan,
 ) -> Result<CountsRun> {
     let url = format!("{}/api/v1/operator/counts", server.base);
-    let counts: InboxCounts = http
-        .get(&url)
-        .bearer_auth(&operator.token)
-        .send()
-        .await?
-        .error_for_status()
-        .context("the unread counts")?
-        .json()
-        .await?;
+    let counts: InboxCounts = get_json(http, &url, operator)
+        .await
+        .context("the unread counts")?;
     let (latency, errors) = timed_requests(http, &url, operator, plan).await?;
     Ok(CountsRun {
         latency,
@@ -151,15 +145,9 @@ async fn measure(
         server.base,
         view_name(view)
     );
-    let first: ConversationList = http
-        .get(&url)
-        .bearer_auth(&operator.token)
-        .send()
-        .await?
-        .error_for_status()
-        .with_context(|| format!("first page of {}", view_name(view)))?
-        .json()
-        .await?;
+    let first: ConversationList = get_json(http, &url, operator)
+        .await
+        .with_context(|| format!("first page of {}", view_name(view)))?;
     let page_of_view = first.conversations.iter().all(|conversation| {
         let assignee = conversation.assignee.as_ref().map(|assignee| assignee.id);
         conversation.status == protocol::operator::ConversationStatus::Open
@@ -177,6 +165,22 @@ async fn measure(
         page_length: first.conversations.len(),
         page_of_view,
     })
+}
+
+/// The operator's answer at `url`, a success read as `T`.
+async fn get_json<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    operator: &LoggedIn,
+) -> Result<T> {
+    Ok(http
+        .get(url)
+        .bearer_auth(&operator.token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
 }
 
 /// Asks for `url` [`WARM_UP_REQUESTS`] times, then `plan.requests` times timed,

@@ -50,8 +50,8 @@ where
     F: Serialize,
 {
     'session: while let Some(first) = queue.recv().await {
-        let mut next = Some(first);
-        while let Some(item) = next {
+        let queued = std::iter::from_fn(|| queue.try_recv().ok());
+        for item in std::iter::once(first).chain(queued) {
             let (message, bytes) = match item {
                 Outbound::Frame(frame) => match serde_json::to_string(&*frame) {
                     Ok(json) => {
@@ -60,7 +60,6 @@ where
                     }
                     Err(error) => {
                         tracing::error!(%error, %peer, "cannot serialize a server frame");
-                        next = queue.try_recv().ok();
                         continue;
                     }
                 },
@@ -84,7 +83,6 @@ where
                 tracing::warn!(%error, %peer, bytes, "cannot send a frame; ending the session");
                 break 'session;
             }
-            next = queue.try_recv().ok();
         }
         if let Err(error) = sink.flush().await {
             tracing::warn!(%error, %peer, "cannot send the frames; ending the session");
