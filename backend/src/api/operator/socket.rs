@@ -3,7 +3,7 @@
 //! `OperatorEvent`s: the event itself, and for one that changes a conversation, the
 //! conversation's summary as this operator sees it (read once per event for all the sockets,
 //! while the next events' frames go out: a summary may follow a later message) and the inbox
-//! counts. Counting reads every open conversation of the integrations, so the
+//! counts. Counting reads an index entry per open conversation of the integrations, so the
 //! counts go out when the socket opens and then at most once per [`COUNTS_INTERVAL`]: at once
 //! after a quiet spell, else once at the end of it with every change in between. It takes
 //! `typing` (for the visitor and the other operators, throttled) and `ping` frames. While it is
