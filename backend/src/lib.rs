@@ -48,6 +48,7 @@ pub async fn serve(
     let (alive, mut all_gone) = mpsc::channel::<()>(1);
     state.alive = Some(alive);
     bridge::start(&state);
+    live::summaries::start(&state);
     let settings = Arc::clone(&state.server);
     net::listener::serve(listener, app(state), &settings, shutdown).await;
     if tokio::time::timeout(SESSION_DRAIN_TIMEOUT, all_gone.recv())

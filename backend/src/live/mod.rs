@@ -11,3 +11,5 @@ pub mod presence;
 pub mod publish;
 pub mod session;
 pub mod socket;
+pub mod stale;
+pub mod summaries;

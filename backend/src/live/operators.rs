@@ -1,18 +1,18 @@
 //! Live fan-out to operators: one `broadcast` channel per integration, carrying what happens in
 //! its conversations to every operator WebSocket of that integration. Publishers (the visitor's
 //! session after its message is committed, the webhook, the operator API) never read the store
-//! to publish; an operator socket turns each [`InboxEvent`] into [`OperatorEvent`]s, and for
-//! the events that change a conversation's summary, the first socket to need it reads it once
-//! for all of them ([`Heard::summary`]): the store is read once per event, not once per
-//! operator online.
+//! to publish; an operator socket turns each [`InboxEvent`] into [`OperatorEvent`]s. An event
+//! that changes a conversation's summary, heard by someone, marks the conversation stale
+//! ([`super::stale`]); its summary follows on the same channel as [`InboxEvent::Summary`], read
+//! once for all the integration's sockets ([`super::summaries`]).
 
-use super::channels::Channels;
-use crate::store::{SharedSummary, StoreResult};
+use super::channels::{Channels, Subscription};
+use super::stale::{Audience, StaleSummaries};
+use crate::store::SharedSummary;
 use axum::extract::ws::Utf8Bytes;
 use protocol::Message;
 use protocol::operator::{Assignee, OperatorEvent};
-use std::sync::OnceLock;
-use tokio::sync::OnceCell;
+use std::sync::{Arc, OnceLock};
 
 /// Events an operator socket may miss while it lags before it reloads its inbox: larger than a
 /// person's, since every conversation of the integration passes through one channel.
@@ -43,15 +43,19 @@ pub enum InboxEvent {
     VisitorRead { conversation_id: i64, seq: i64 },
     /// A console operator came online (its first socket) or went offline (its last).
     Presence { operator: Assignee, online: bool },
+    /// A conversation's summary after the events before this one, for `audience`.
+    Summary {
+        summary: Box<SharedSummary>,
+        audience: Audience,
+    },
 }
 
-/// An [`InboxEvent`] as the operator sockets of its integration hear it, with room for what
-/// they share: the event's frame, serialized once, and the conversation's summary.
+/// An [`InboxEvent`] as the operator sockets of its integration hear it, with its frame,
+/// serialized once for all of them.
 #[derive(Debug)]
 pub struct Heard {
     pub event: InboxEvent,
     frame: OnceLock<Option<Utf8Bytes>>,
-    summary: OnceCell<Option<SharedSummary>>,
 }
 
 impl From<InboxEvent> for Heard {
@@ -59,7 +63,6 @@ impl From<InboxEvent> for Heard {
         Self {
             event,
             frame: OnceLock::new(),
-            summary: OnceCell::new(),
         }
     }
 }
@@ -77,24 +80,56 @@ impl Heard {
             })
             .as_ref()
     }
-
-    /// The conversation's summary after this event, as `read` reads it: by the first socket
-    /// that asks, while the others wait for it; a failed read is tried again by the next.
-    pub async fn summary<F, R>(&self, read: F) -> StoreResult<Option<&SharedSummary>>
-    where
-        F: FnOnce() -> R,
-        R: Future<Output = StoreResult<Option<SharedSummary>>>,
-    {
-        Ok(self.summary.get_or_try_init(read).await?.as_ref())
-    }
 }
 
-/// The channels by integration id.
-pub type OperatorHub = Channels<String, Heard>;
+/// The integrations' channels, and the conversations whose summaries their events changed.
+#[derive(Debug)]
+pub struct OperatorHub {
+    channels: Arc<Channels<String, Heard>>,
+    stale: StaleSummaries,
+}
 
 impl Default for OperatorHub {
     fn default() -> Self {
-        Self::new(OPERATOR_CHANNEL_CAPACITY)
+        Self {
+            channels: Arc::new(Channels::new(OPERATOR_CHANNEL_CAPACITY)),
+            stale: StaleSummaries::default(),
+        }
+    }
+}
+
+impl OperatorHub {
+    pub fn subscribe(&self, integration_id: String) -> Subscription<String, Heard> {
+        self.channels.subscribe(integration_id)
+    }
+
+    /// Sends `event` to the integration's operator sockets; nobody listening is fine.
+    pub fn publish(&self, integration_id: &str, event: InboxEvent) {
+        self.publish_with(integration_id, || event);
+    }
+
+    /// Sends the event `make` builds to the integration's operator sockets, building it only
+    /// if one listens; a summary it changes is then read for them.
+    pub fn publish_with(&self, integration_id: &str, make: impl FnOnce() -> InboxEvent) {
+        let mut stale = None;
+        self.channels.publish_with(integration_id, || {
+            let event = make();
+            stale = event.stale_summary();
+            event
+        });
+        if let Some((conversation_id, audience)) = stale {
+            self.stale.mark(integration_id, conversation_id, audience);
+        }
+    }
+
+    /// The conversations whose summaries are to be read.
+    pub fn stale(&self) -> &StaleSummaries {
+        &self.stale
+    }
+
+    /// How many integrations have operators listening.
+    pub fn channel_count(&self) -> usize {
+        self.channels.channel_count()
     }
 }
 
@@ -115,6 +150,7 @@ impl InboxEvent {
             | Self::VisitorRead {
                 conversation_id, ..
             } => Some(*conversation_id),
+            Self::Summary { summary, .. } => Some(summary.summary.id),
             Self::Presence { .. } => None,
         }
     }
@@ -156,23 +192,30 @@ impl InboxEvent {
                 operator: operator.clone(),
                 online: *online,
             }),
+            // Each operator's own unread count goes in.
+            Self::Summary { .. } => None,
         }
     }
 
-    /// Whether the conversation's summary changed, so each operator socket sends its own
-    /// (`OperatorEvent::Conversation`, as that operator sees it) and its counts. Typing and
-    /// edits change no summary; a read changes only the reader's; the visitor's
-    /// read position comes with its own event, which the console applies to what it holds.
-    pub fn changes_summary_for(&self, account_id: i64) -> bool {
+    /// The conversation whose summary this event changed, and for whom: each operator socket
+    /// then sends its own (`OperatorEvent::Conversation`, as that operator sees it) and its
+    /// counts. Typing and edits change no summary; a read changes only the reader's; the
+    /// visitor's read position comes with its own event, which the console applies to what it
+    /// holds.
+    pub fn stale_summary(&self) -> Option<(i64, Audience)> {
         match self {
-            Self::Message { .. } | Self::Changed { .. } => true,
+            Self::Message { message, .. } => Some((message.conversation_id, Audience::Everyone)),
+            Self::Changed { conversation_id } => Some((*conversation_id, Audience::Everyone)),
             Self::Read {
-                account_id: reader, ..
-            } => *reader == account_id,
+                conversation_id,
+                account_id,
+                ..
+            } => Some((*conversation_id, Audience::Reader(*account_id))),
             Self::MessageUpdated { .. }
             | Self::Typing { .. }
             | Self::VisitorRead { .. }
-            | Self::Presence { .. } => false,
+            | Self::Presence { .. }
+            | Self::Summary { .. } => None,
         }
     }
 }
@@ -181,7 +224,6 @@ impl InboxEvent {
 mod tests {
     use super::*;
     use protocol::{Author, AuthorKind, TextFormat};
-    use std::sync::Arc;
 
     fn message(conversation_id: i64) -> Message {
         Message {
@@ -203,7 +245,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_integrations_operators_hear_its_conversations_and_no_other() {
-        let hub = Arc::new(OperatorHub::default());
+        let hub = OperatorHub::default();
         let mut anna = hub.subscribe("shop".to_owned());
         let mut boris = hub.subscribe("shop".to_owned());
         let mut cafe = hub.subscribe("cafe".to_owned());
@@ -239,13 +281,13 @@ mod tests {
                 operator: None
             })
         );
-        assert!(!typing.changes_summary_for(1), "typing is never stored");
+        assert_eq!(typing.stale_summary(), None, "typing is never stored");
         let read = InboxEvent::Read {
             conversation_id: 7,
             account_id: 2,
             seq: 5,
         };
-        assert!(read.changes_summary_for(2) && !read.changes_summary_for(3));
+        assert_eq!(read.stale_summary(), Some((7, Audience::Reader(2))));
         assert_eq!(
             read.operator_event(),
             Some(OperatorEvent::Read {
@@ -256,39 +298,40 @@ mod tests {
         );
         let changed = InboxEvent::Changed { conversation_id: 7 };
         assert_eq!(changed.operator_event(), None);
-        assert!(changed.changes_summary_for(3));
+        assert_eq!(changed.stale_summary(), Some((7, Audience::Everyone)));
         let stored = InboxEvent::Message {
             person_id: 4,
             message: message(7),
         };
         assert_eq!(stored.conversation_id(), Some(7));
-        assert!(stored.changes_summary_for(3));
+        assert_eq!(stored.stale_summary(), Some((7, Audience::Everyone)));
     }
 
-    #[tokio::test]
-    async fn the_sockets_of_an_integration_read_a_summary_once_per_event() {
-        use crate::store::StoreError;
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let heard = Heard::from(InboxEvent::Changed { conversation_id: 7 });
-        let reads = AtomicUsize::new(0);
-        let failing = heard
-            .summary(|| async {
-                reads.fetch_add(1, Ordering::SeqCst);
-                Err(StoreError::Corrupt("a row the test made up".into()))
-            })
-            .await;
-        assert!(failing.is_err());
-        let read = || async {
-            reads.fetch_add(1, Ordering::SeqCst);
-            Ok(None)
-        };
-        let (first, second) = tokio::join!(heard.summary(read), heard.summary(read));
-        assert_eq!((first.unwrap(), second.unwrap()), (None, None));
-        assert_eq!(heard.summary(read).await.unwrap(), None);
+    #[test]
+    fn a_change_heard_by_an_operator_marks_its_summary_stale() {
+        use super::super::stale::SUMMARIES_PER_READ;
+        let hub = OperatorHub::default();
+        hub.publish("shop", InboxEvent::Changed { conversation_id: 7 });
+        assert!(
+            hub.stale().take(SUMMARIES_PER_READ).is_empty(),
+            "nobody listens: nothing to read"
+        );
+        let _anna = hub.subscribe("shop".to_owned());
+        hub.publish("shop", InboxEvent::Changed { conversation_id: 7 });
+        hub.publish(
+            "shop",
+            InboxEvent::VisitorRead {
+                conversation_id: 8,
+                seq: 1,
+            },
+        );
+        let stale = hub.stale().take(SUMMARIES_PER_READ);
         assert_eq!(
-            reads.load(Ordering::SeqCst),
-            2,
-            "a failed read is tried again, a done one is shared"
+            stale
+                .iter()
+                .map(|stale| (stale.conversation_id, stale.integration_id.as_str()))
+                .collect::<Vec<_>>(),
+            [(7, "shop")]
         );
     }
 

@@ -21,6 +21,7 @@ use protocol::operator::{
 use protocol::webhook::Command;
 use protocol::{AuthorKind, ContactInfo, PageInfo, TextFormat};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use std::collections::HashMap;
 
 /// How often a reply that lost a race on a unique key (its client id, its operator row) is
 /// tried again.
@@ -488,20 +489,32 @@ where
         row.map(ConversationSummary::try_from).transpose()
     }
 
-    async fn shared_summary(&self, conversation_id: i64) -> StoreResult<Option<SharedSummary>> {
-        let row: Option<SummaryRow> = sqlx::query_as(summary_statement!("shared_summary.sql"))
+    async fn shared_summaries(&self, conversation_ids: &[i64]) -> StoreResult<Vec<SharedSummary>> {
+        let rows: Vec<SummaryRow> = sqlx::query_as(DB::SHARED_SUMMARIES)
             .bind(None::<i64>)
-            .bind(conversation_id)
-            .fetch_optional(&self.reads)
-            .await?;
-        let Some(summary) = row.map(ConversationSummary::try_from).transpose()? else {
-            return Ok(None);
-        };
-        let unread_by = sqlx::query_as(include_str!("sql/inbox/reader_unread.sql"))
-            .bind(conversation_id)
+            .bind(DB::id_list(conversation_ids))
             .fetch_all(&self.reads)
             .await?;
-        Ok(Some(SharedSummary { summary, unread_by }))
+        let readers: Vec<(i64, i64, i64)> = sqlx::query_as(DB::READERS_UNREAD)
+            .bind(DB::id_list(conversation_ids))
+            .fetch_all(&self.reads)
+            .await?;
+        let mut unread_by: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+        for (conversation_id, account_id, unread) in readers {
+            unread_by
+                .entry(conversation_id)
+                .or_default()
+                .push((account_id, unread));
+        }
+        rows.into_iter()
+            .map(|row| {
+                let unread_by = unread_by.remove(&row.id).unwrap_or_default();
+                Ok(SharedSummary {
+                    summary: row.try_into()?,
+                    unread_by,
+                })
+            })
+            .collect()
     }
 
     async fn assign(

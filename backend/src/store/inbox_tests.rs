@@ -522,24 +522,46 @@ async fn read_positions_only_move_forward_and_seen_is_the_furthest() {
         };
         assert_eq!(unread(anna).await, 1, "{engine:?}");
         assert_eq!(unread(boris).await, 2, "{engine:?}");
-        let shared = store.shared_summary(conversation).await.unwrap().unwrap();
-        for account in [anna, boris] {
-            assert_eq!(
-                shared.for_account(account),
-                store
-                    .conversation_summary(account, conversation)
-                    .await
-                    .unwrap()
-                    .unwrap(),
-                "{engine:?}: one read serves every operator"
-            );
+        let (_, other) = writer(store, "shop", "pavel", "hi").await;
+        store.mark_read(boris, other, 1).await.unwrap();
+        let mut read = store
+            .shared_summaries(&[-1, conversation, other])
+            .await
+            .unwrap();
+        read.sort_by_key(|shared| shared.summary.id);
+        assert_eq!(
+            read.iter()
+                .map(|shared| shared.summary.id)
+                .collect::<Vec<_>>(),
+            [conversation, other],
+            "{engine:?}: a conversation that is not is left out"
+        );
+        for shared in &read {
+            for account in [anna, boris] {
+                assert_eq!(
+                    shared.for_account(account),
+                    store
+                        .conversation_summary(account, shared.summary.id)
+                        .await
+                        .unwrap()
+                        .unwrap(),
+                    "{engine:?}: one read serves every operator"
+                );
+            }
         }
         assert_eq!(
-            shared.for_account(anna + boris).unread,
+            read[0].for_account(anna + boris).unread,
             3,
             "{engine:?}: an operator who read nothing has every visitor message unread"
         );
-        assert!(store.shared_summary(-1).await.unwrap().is_none());
+        assert_eq!(
+            (
+                read[1].for_account(anna).unread,
+                read[1].for_account(boris).unread
+            ),
+            (1, 0),
+            "{engine:?}: each conversation with its own readers"
+        );
         assert_eq!(
             seen(store.mark_read(boris, conversation, 99).await.unwrap()),
             Some(3),

@@ -413,9 +413,10 @@ pub trait InboxStore: Send + Sync {
         conversation_id: i64,
     ) -> StoreResult<Option<ConversationSummary>>;
 
-    /// One conversation as every operator of its integration sees it, whoever asks: the
-    /// caller knows it may (an operator socket hears only its own integrations).
-    async fn shared_summary(&self, conversation_id: i64) -> StoreResult<Option<SharedSummary>>;
+    /// Conversations as every operator of their integrations sees them, whoever asks (the
+    /// caller knows who may see them), in one read of each engine's statements whatever their
+    /// number; those that do not exist are left out.
+    async fn shared_summaries(&self, conversation_ids: &[i64]) -> StoreResult<Vec<SharedSummary>>;
 
     /// Gives the conversation to `new_assignee` (`None`: to nobody) if it is still
     /// `expected_assignee`'s, as `by_account` asks; exactly one of two concurrent takes wins.

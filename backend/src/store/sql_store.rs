@@ -37,6 +37,20 @@ const UNIQUE_RACE_ATTEMPTS: usize = 3;
 pub(super) trait Dialect: Database {
     const ENGINE: Engine;
 
+    /// `sql/inbox/summary_columns.sql` for a list of conversations (`$2`, bound as
+    /// [`Self::IdList`]) with `$1` NULL: as an account that has read none of them sees them.
+    const SHARED_SUMMARIES: &'static str;
+
+    /// `sql/inbox/readers_unread.sql` for a list of conversations (`$1`, bound as
+    /// [`Self::IdList`]).
+    const READERS_UNREAD: &'static str;
+
+    /// A list of ids as this engine binds it: one parameter whatever its length, so the
+    /// statement's text does not depend on it.
+    type IdList: for<'q> Encode<'q, Self> + Type<Self> + Send;
+
+    fn id_list(ids: &[i64]) -> Self::IdList;
+
     /// Each of `ordering_keys`' first `limit` undelivered commands, in order.
     async fn next_commands(
         pool: &Pool<Self>,

@@ -1,13 +1,13 @@
 //! `GET /api/v1/operator/ws`: an operator's live socket. It hears every conversation of the
 //! operator's integrations through the operator hub and turns each event into
-//! `OperatorEvent`s: the event itself, and for one that changes a conversation, the
-//! conversation's summary as this operator sees it (read once per event for all the sockets,
-//! while the next events' frames go out: a summary may follow a later message) and the inbox
-//! counts. Counting reads an index entry per open conversation of the integrations, so the
-//! counts go out when the socket opens and then at most once per [`COUNTS_INTERVAL`]: at once
-//! after a quiet spell, else once at the end of it with every change in between. It takes
-//! `typing` (for the visitor and the other operators, throttled) and `ping` frames. While it is
-//! open its operator is online for the others ([`crate::live::presence`]).
+//! `OperatorEvent`s: the event itself, or for a conversation's summary (which the hub reads for
+//! all the sockets after the events that changed it, see [`crate::live::summaries`]) the
+//! summary as this operator sees it and the inbox counts. Counting reads an index entry per
+//! open conversation of the integrations, so the counts go out when the socket opens and then
+//! at most once per [`COUNTS_INTERVAL`]: at once after a quiet spell, else once at the end of
+//! it with every change in between. It takes `typing` (for the visitor and the other
+//! operators, throttled) and `ping` frames. While it is open its operator is online for the
+//! others ([`crate::live::presence`]).
 //!
 //! Authenticated at the handshake like the routes (the cookie with a same-origin `Origin`, or a
 //! `bearer.TOKEN` subprotocol, see [`OperatorSession::of_socket`]); it ends when the session
@@ -30,35 +30,22 @@ use crate::live::socket::{drive, shutting_down};
 use crate::net::listener::ConnectionSlot;
 use crate::net::slots::Slot;
 use crate::state::AppState;
-use crate::store::StoreResult;
 use axum::extract::ws::Message as WsMessage;
 use axum::extract::{Extension, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::stream::{BoxStream, FuturesOrdered, SelectAll};
+use futures_util::stream::{BoxStream, SelectAll};
 use futures_util::{Sink, Stream, StreamExt};
 use protocol::close_code;
-use protocol::operator::{Assignee, ConversationSummary, OperatorClientFrame, OperatorEvent};
+use protocol::operator::{Assignee, OperatorClientFrame, OperatorEvent};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
-use tokio::task::{JoinError, JoinHandle};
 use tokio::time::Instant;
 
 /// The shortest time between two counts sent on one socket.
 pub const COUNTS_INTERVAL: Duration = Duration::from_secs(1);
-
-/// Most summaries one socket reads at once: past it, the socket takes no more events until the
-/// oldest is read (the hub keeps them meanwhile).
-const SUMMARIES_IN_FLIGHT: usize = 4;
-
-/// A conversation's summary being read for one socket, on a task of its own: a read holds a
-/// pooled connection, which must not wait on the socket's loop.
-type SummaryRead = JoinHandle<StoreResult<Option<ConversationSummary>>>;
-
-/// The summaries a socket is reading, answered in the order of their events.
-type Summaries = FuturesOrdered<SummaryRead>;
 
 /// What the operator hub says, from all the operator's integrations at once.
 type InboxEvents = SelectAll<BoxStream<'static, Result<Arc<Heard>, RecvError>>>;
@@ -202,7 +189,6 @@ impl Socket {
         }
         let mut heartbeat = Heartbeat::every(self.state.limits.heartbeat_secs);
         let mut shutdown = self.state.shutdown.clone();
-        let mut summaries = Summaries::new();
         loop {
             let counts_due = self.counts.due;
             let flow = tokio::select! {
@@ -213,10 +199,7 @@ impl Socket {
                     }
                     Some(Err(_)) | None => Flow::Stop,
                 },
-                Some(event) = events.next(), if summaries.len() < SUMMARIES_IN_FLIGHT => {
-                    self.event(event, &mut summaries).await
-                }
-                Some(read) = summaries.next() => self.summary_read(read).await,
+                Some(event) = events.next() => self.event(event).await,
                 () = sleep_until_due(counts_due), if counts_due.is_some() => self.counts().await,
                 beat = heartbeat.beat() => match beat {
                     Beat::Silent => self.close(close_code::TIMEOUT, "no heartbeat").await,
@@ -313,11 +296,7 @@ impl Socket {
     }
 
     /// An event of the operator's integrations, as this operator sees it.
-    async fn event(
-        &mut self,
-        heard: Result<Arc<Heard>, RecvError>,
-        summaries: &mut Summaries,
-    ) -> Flow {
+    async fn event(&mut self, heard: Result<Arc<Heard>, RecvError>) -> Flow {
         let heard = match heard {
             Ok(heard) => heard,
             Err(RecvError::Lagged(missed)) => {
@@ -340,68 +319,23 @@ impl Socket {
         {
             return Flow::Continue;
         }
-        if let Some(frame) = heard.frame()
-            && let Flow::Stop = self.send(Outbound::Serialized(frame.clone())).await
-        {
-            return Flow::Stop;
-        }
-        let Some(conversation_id) = event.conversation_id() else {
-            return Flow::Continue;
-        };
-        if !event.changes_summary_for(me) {
-            return Flow::Continue;
-        }
-        summaries.push_back(self.summary(&heard, conversation_id));
-        Flow::Continue
-    }
-
-    /// Reads the conversation's summary as this operator sees it after `heard`, apart from
-    /// the socket's loop: the next events' frames go out while it is read. Only the reader's
-    /// own read changes its summary alone: every other change is read once for all the
-    /// integration's sockets.
-    fn summary(&self, heard: &Arc<Heard>, conversation_id: i64) -> SummaryRead {
-        let me = self.session.account_id;
-        let store = Arc::clone(&self.state.store);
-        if let InboxEvent::Read { .. } = heard.event {
-            return tokio::spawn(
-                async move { store.conversation_summary(me, conversation_id).await },
-            );
-        }
-        let heard = Arc::clone(heard);
-        tokio::spawn(async move {
-            let shared = heard
-                .summary(|| store.shared_summary(conversation_id))
-                .await?;
-            Ok(shared.map(|shared| shared.for_account(me)))
-        })
-    }
-
-    /// A summary read for an event: sent, then the counts.
-    async fn summary_read(
-        &mut self,
-        read: Result<StoreResult<Option<ConversationSummary>>, JoinError>,
-    ) -> Flow {
-        let read = match read {
-            Ok(read) => read,
-            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            // Only when the runtime shuts down, which ends the socket too.
-            Err(_) => return Flow::Stop,
-        };
-        match read {
-            Ok(Some(conversation)) => {
-                if let Flow::Stop = self
-                    .event_frame(OperatorEvent::Conversation { conversation })
-                    .await
-                {
-                    return Flow::Stop;
-                }
+        if let InboxEvent::Summary { summary, audience } = event {
+            if !audience.includes(me) {
+                return Flow::Continue;
             }
-            Ok(None) => {}
-            Err(error) => {
-                tracing::warn!(%error, account = self.session.account_id, "summary not sent");
+            let conversation = summary.for_account(me);
+            if let Flow::Stop = self
+                .event_frame(OperatorEvent::Conversation { conversation })
+                .await
+            {
+                return Flow::Stop;
             }
+            return self.counts_changed().await;
         }
-        self.counts_changed().await
+        match heard.frame() {
+            Some(frame) => self.send(Outbound::Serialized(frame.clone())).await,
+            None => Flow::Continue,
+        }
     }
 
     /// The counts changed: sent now, or once their interval is over.

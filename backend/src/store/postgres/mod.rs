@@ -64,6 +64,22 @@ pub(super) async fn open(url: &str) -> StoreResult<PgStore> {
 impl Dialect for Postgres {
     const ENGINE: Engine = Engine::Postgres;
 
+    const SHARED_SUMMARIES: &'static str = concat!(
+        include_str!("../sql/inbox/summary_columns.sql"),
+        include_str!("shared_summaries.sql")
+    );
+
+    const READERS_UNREAD: &'static str = concat!(
+        include_str!("../sql/inbox/readers_unread.sql"),
+        include_str!("readers_unread.sql")
+    );
+
+    type IdList = Vec<i64>;
+
+    fn id_list(ids: &[i64]) -> Vec<i64> {
+        ids.to_vec()
+    }
+
     /// All keys in one statement: a subquery per key of the array (`LATERAL`), planned once
     /// whatever the number of keys.
     async fn next_commands(

@@ -79,6 +79,23 @@ pub(super) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResu
 impl Dialect for Sqlite {
     const ENGINE: Engine = Engine::Sqlite;
 
+    const SHARED_SUMMARIES: &'static str = concat!(
+        include_str!("../sql/inbox/summary_columns.sql"),
+        include_str!("shared_summaries.sql")
+    );
+
+    const READERS_UNREAD: &'static str = concat!(
+        include_str!("../sql/inbox/readers_unread.sql"),
+        include_str!("readers_unread.sql")
+    );
+
+    /// A JSON array, read by `json_each`: SQLite binds no arrays.
+    type IdList = String;
+
+    fn id_list(ids: &[i64]) -> String {
+        serde_json::to_string(ids).expect("integers serialize")
+    }
+
     /// One key at a time on one connection: each read walks the outbox's queue index, and
     /// in-process statements cost no round trip.
     async fn next_commands(
