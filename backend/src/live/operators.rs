@@ -155,7 +155,8 @@ impl InboxEvent {
         }
     }
 
-    /// The event as every operator sees it alike, if it is more than a changed summary.
+    /// The event as every operator sees it alike, if it is more than a changed summary; a
+    /// summary as every operator who has read none of the conversation sees it.
     pub fn operator_event(&self) -> Option<OperatorEvent> {
         match self {
             Self::Message { message, .. } => Some(OperatorEvent::Message {
@@ -192,8 +193,10 @@ impl InboxEvent {
                 operator: operator.clone(),
                 online: *online,
             }),
-            // Each operator's own unread count goes in.
-            Self::Summary { .. } => None,
+            // As an operator who has read none of it sees it: a reader's own count goes in.
+            Self::Summary { summary, .. } => Some(OperatorEvent::Conversation {
+                conversation: summary.summary.clone(),
+            }),
         }
     }
 

@@ -136,6 +136,13 @@ pub struct SharedSummary {
 }
 
 impl SharedSummary {
+    /// Whether `account_id` has read some of the conversation: its unread count is its own.
+    pub fn is_read_by(&self, account_id: i64) -> bool {
+        self.unread_by
+            .iter()
+            .any(|(account, _)| *account == account_id)
+    }
+
     /// The summary as `account_id` sees it: only the unread count is its own.
     pub fn for_account(&self, account_id: i64) -> ConversationSummary {
         let mut summary = self.summary.clone();

@@ -12,6 +12,7 @@ use crate::support::{say, visitor};
 use backend::config::settings::OperatorSettings;
 use protocol::operator::{
     AssignRequest, AssignTarget, ConversationSummary, OperatorClientFrame, OperatorEvent,
+    ReadRequest,
 };
 use protocol::webhook::Command;
 use protocol::{AuthorKind, ClientFrame, ErrorBody, ServerFrame};
@@ -64,6 +65,48 @@ async fn an_operator_hears_a_visitors_message_live_with_the_summary_and_counts()
         }
         socket.send(&OperatorClientFrame::Ping).await;
         assert_eq!(socket.next().await, OperatorEvent::Pong);
+    }
+}
+
+#[tokio::test]
+async fn each_operator_hears_its_own_unread_count_and_a_read_is_news_to_its_reader_only() {
+    for db in engines() {
+        let (server, anna) = server_with_anna(db, Options::default()).await;
+        let boris = boris(&server).await;
+        let (_, mut client) = visitor(&server).await;
+        let first = say(&mut client, "v-1", "Hello?").await;
+        let id = first.conversation_id;
+        let mut anna_socket = anna.socket().await;
+        let mut boris_socket = boris.socket().await;
+        let read = anna
+            .post(
+                &format!("conversations/{id}/read"),
+                &ReadRequest { seq: first.seq },
+            )
+            .await;
+        assert_eq!(read.status(), 204, "{db:?}");
+        assert_eq!(summary_of(&mut anna_socket, id).await.unread, 0, "{db:?}");
+        assert!(
+            matches!(client.next().await, ServerFrame::Seen { .. }),
+            "{db:?}"
+        );
+
+        say(&mut client, "v-2", "Anyone?").await;
+        assert_eq!(
+            summary_of(&mut anna_socket, id).await.unread,
+            1,
+            "{db:?}: Anna read the first"
+        );
+        let seen_by_boris = boris_socket
+            .until(|event| match event {
+                OperatorEvent::Conversation { conversation } => Some(conversation),
+                _ => None,
+            })
+            .await;
+        assert_eq!(
+            seen_by_boris.unread, 2,
+            "{db:?}: Boris read nothing, and hears no summary for Anna's read"
+        );
     }
 }
 

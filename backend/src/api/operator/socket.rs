@@ -323,11 +323,17 @@ impl Socket {
             if !audience.includes(me) {
                 return Flow::Continue;
             }
-            let conversation = summary.for_account(me);
-            if let Flow::Stop = self
-                .event_frame(OperatorEvent::Conversation { conversation })
-                .await
-            {
+            let sent = match heard.frame() {
+                Some(frame) if !summary.is_read_by(me) => {
+                    self.send(Outbound::Serialized(frame.clone())).await
+                }
+                _ => {
+                    let conversation = summary.for_account(me);
+                    self.event_frame(OperatorEvent::Conversation { conversation })
+                        .await
+                }
+            };
+            if let Flow::Stop = sent {
                 return Flow::Stop;
             }
             return self.counts_changed().await;
