@@ -237,7 +237,8 @@ async fn plans(url: &str, operator_id: i64) -> Result<Vec<Plan>> {
         // A page and one more, as the server asks.
         Bound::Int(backend::api::operator::INBOX_PAGE + 1),
     ];
-    let counts = [Bound::Int(operator_id), Bound::Text(INTEGRATION.to_owned())];
+    let tally = [Bound::Text(INTEGRATION.to_owned())];
+    let read_through = [Bound::Int(operator_id), Bound::Text(INTEGRATION.to_owned())];
     let statements = VIEWS
         .iter()
         .map(|view| {
@@ -247,12 +248,19 @@ async fn plans(url: &str, operator_id: i64) -> Result<Vec<Plan>> {
                 &first_page[..],
             )
         })
-        .chain(std::iter::once((
-            "unread counts (`GET /api/v1/operator/counts`, and each operator socket at most once a second)".to_owned(),
-            backend::store::INBOX_COUNTS_STATEMENT,
-            &counts[..],
-        )));
-    let mut plans = Vec::with_capacity(VIEWS.len() + 1);
+        .chain([
+            (
+                "unread tally (`GET /api/v1/operator/counts`, and once a second for all the operator sockets of an integration)".to_owned(),
+                backend::store::UNREAD_TALLY_STATEMENT,
+                &tally[..],
+            ),
+            (
+                "what the operator read to the end (taken away from the tally: each request and socket)".to_owned(),
+                backend::store::READ_THROUGH_STATEMENT,
+                &read_through[..],
+            ),
+        ]);
+    let mut plans = Vec::with_capacity(VIEWS.len() + 2);
     for (statement, sql, bound) in statements {
         let lines = database.plan(sql, bound).await?;
         let mut alone = histogram();

@@ -287,9 +287,11 @@ fn inbox(out: &mut String, runs: &[(String, Inbox)]) {
             counted.mine,
             run.counts.errors,
             run.plans
-                .last()
-                .map(|plan| plan.indexes().join(", "))
-                .unwrap_or_default()
+                .iter()
+                .skip(run.views.len())
+                .flat_map(|plan| plan.indexes())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     out.push('\n');

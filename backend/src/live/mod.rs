@@ -13,3 +13,4 @@ pub mod session;
 pub mod socket;
 pub mod stale;
 pub mod summaries;
+pub mod tallies;

@@ -8,6 +8,7 @@
 
 use super::channels::{Channels, Subscription};
 use super::stale::{Audience, StaleSummaries};
+use super::tallies::Tallies;
 use crate::store::SharedSummary;
 use axum::extract::ws::Utf8Bytes;
 use protocol::Message;
@@ -82,11 +83,13 @@ impl Heard {
     }
 }
 
-/// The integrations' channels, and the conversations whose summaries their events changed.
+/// The integrations' channels, the conversations whose summaries their events changed, and
+/// the integrations' unread tallies their sockets share.
 #[derive(Debug)]
 pub struct OperatorHub {
     channels: Arc<Channels<String, Heard>>,
     stale: StaleSummaries,
+    tallies: Tallies,
 }
 
 impl Default for OperatorHub {
@@ -94,6 +97,7 @@ impl Default for OperatorHub {
         Self {
             channels: Arc::new(Channels::new(OPERATOR_CHANNEL_CAPACITY)),
             stale: StaleSummaries::default(),
+            tallies: Tallies::default(),
         }
     }
 }
@@ -125,6 +129,11 @@ impl OperatorHub {
     /// The conversations whose summaries are to be read.
     pub fn stale(&self) -> &StaleSummaries {
         &self.stale
+    }
+
+    /// The integrations' unread tallies, read once for all their sockets.
+    pub fn tallies(&self) -> &Tallies {
+        &self.tallies
     }
 
     /// How many integrations have operators listening.

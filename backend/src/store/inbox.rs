@@ -2,7 +2,7 @@
 //! is in `interface.rs`, with the others): an account's inbox, and what a console operator
 //! does to a conversation.
 
-use protocol::operator::{Assignee, ConversationStatus, ConversationSummary, View};
+use protocol::operator::{Assignee, ConversationStatus, ConversationSummary, InboxCounts, View};
 use protocol::{Message, TextFormat};
 
 /// Where a page of an inbox starts: after the conversation with this activity time and id
@@ -125,6 +125,41 @@ pub struct ReadMark {
     pub seen: Option<i64>,
 }
 
+/// Open conversations with visitor messages, counted by assignee (`None`: unassigned): an
+/// integration's, the same for all its operators, or those of them an account has read to
+/// the end.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally(pub Vec<(Option<i64>, i64)>);
+
+impl Tally {
+    /// The unread counts of `account_id`: the conversations of its integrations' tallies less
+    /// those it has read to the end (`read_through`).
+    pub fn counts<'a>(
+        account_id: i64,
+        integrations: impl IntoIterator<Item = &'a Tally>,
+        read_through: &Tally,
+    ) -> InboxCounts {
+        let mut counts = InboxCounts::default();
+        for tally in integrations {
+            tally.add_to(&mut counts, account_id, 1);
+        }
+        read_through.add_to(&mut counts, account_id, -1);
+        counts
+    }
+
+    fn add_to(&self, counts: &mut InboxCounts, account_id: i64, sign: i64) {
+        for &(assignee, conversations) in &self.0 {
+            let conversations = sign * conversations;
+            counts.all += conversations;
+            match assignee {
+                None => counts.unassigned += conversations,
+                Some(assignee) if assignee == account_id => counts.mine += conversations,
+                Some(_) => {}
+            }
+        }
+    }
+}
+
 /// A conversation's summary for all the operators of its integration at once: one read of the
 /// store however many of them are online (the operator sockets share it per event).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,5 +189,34 @@ impl SharedSummary {
             summary.unread = unread;
         }
         summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_the_tallies_less_what_the_account_read_to_the_end() {
+        let (anna, boris) = (1, 2);
+        let shop = Tally(vec![(None, 4), (Some(anna), 3), (Some(boris), 2)]);
+        let cafe = Tally(vec![(None, 1)]);
+        let read = Tally(vec![(None, 1), (Some(anna), 2), (Some(boris), 1)]);
+        assert_eq!(
+            Tally::counts(anna, [&shop, &cafe], &read),
+            InboxCounts {
+                all: 10 - 4,
+                unassigned: 5 - 1,
+                mine: 3 - 2
+            }
+        );
+        assert_eq!(
+            Tally::counts(boris, [&shop], &Tally::default()),
+            InboxCounts {
+                all: 9,
+                unassigned: 4,
+                mine: 2
+            }
+        );
     }
 }

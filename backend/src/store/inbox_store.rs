@@ -5,7 +5,7 @@
 use super::batch::NewCommand;
 use super::inbox::{
     Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, ReadMark,
-    Replied, SharedSummary, StatusChange,
+    Replied, SharedSummary, StatusChange, Tally,
 };
 use super::interface::{InboxStore, StoreError, StoreResult, now_ms};
 use super::rows::{author_kind_from, author_kind_name, status_from, status_name, text_format_name};
@@ -49,9 +49,13 @@ pub fn page_statement(view: View) -> &'static str {
     }
 }
 
-/// The statement that counts an integration's unread open conversations for the account
-/// (`$1`) in the integration (`$2`), read with every page of the inbox.
-pub const COUNTS_STATEMENT: &str = include_str!("sql/inbox/counts.sql");
+/// The statement that counts an integration's (`$1`) open conversations with visitor messages
+/// by assignee, for all its operators at once.
+pub const UNREAD_TALLY_STATEMENT: &str = include_str!("sql/inbox/unread_tally.sql");
+
+/// The statement that counts those of them the account `$1` has read to the end in the
+/// integration `$2`.
+pub const READ_THROUGH_STATEMENT: &str = include_str!("sql/inbox/read_through.sql");
 
 /// A conversation as `summary_statement!` reads it.
 #[derive(Debug, sqlx::FromRow)]
@@ -452,18 +456,33 @@ where
         account_id: i64,
         integrations: &[String],
     ) -> StoreResult<InboxCounts> {
-        let mut counts = InboxCounts::default();
+        let mut tallies = Vec::with_capacity(integrations.len());
         for integration_id in integrations {
-            let (all, unassigned, mine): (i64, i64, i64) = sqlx::query_as(COUNTS_STATEMENT)
+            tallies.push(self.unread_tally(integration_id).await?);
+        }
+        let read_through = self.read_through(account_id, integrations).await?;
+        Ok(Tally::counts(account_id, &tallies, &read_through))
+    }
+
+    async fn unread_tally(&self, integration_id: &str) -> StoreResult<Tally> {
+        let rows = sqlx::query_as(UNREAD_TALLY_STATEMENT)
+            .bind(integration_id)
+            .fetch_all(&self.reads)
+            .await?;
+        Ok(Tally(rows))
+    }
+
+    async fn read_through(&self, account_id: i64, integrations: &[String]) -> StoreResult<Tally> {
+        let mut rows = Vec::new();
+        for integration_id in integrations {
+            let read: Vec<(Option<i64>, i64)> = sqlx::query_as(READ_THROUGH_STATEMENT)
                 .bind(account_id)
                 .bind(integration_id)
-                .fetch_one(&self.reads)
+                .fetch_all(&self.reads)
                 .await?;
-            counts.all += all;
-            counts.unassigned += unassigned;
-            counts.mine += mine;
+            rows.extend(read);
         }
-        Ok(counts)
+        Ok(Tally(rows))
     }
 
     async fn conversation_address(

@@ -12,7 +12,7 @@ use super::accounts::{Account, Credentials, EmailTaken, NewAccount, SessionLifet
 use super::canned::{CannedDraft, CannedSaved};
 use super::inbox::{
     Assignment, ConsoleReply, ConversationAddress, InboxFilter, InboxPage, ReadMark, Replied,
-    SharedSummary, StatusChange,
+    SharedSummary, StatusChange, Tally,
 };
 use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
 use protocol::operator::CannedReply;
@@ -397,6 +397,14 @@ pub trait InboxStore: Send + Sync {
         account_id: i64,
         integrations: &[String],
     ) -> StoreResult<InboxCounts>;
+
+    /// The integration's open conversations with visitor messages by assignee, the same for
+    /// all its operators.
+    async fn unread_tally(&self, integration_id: &str) -> StoreResult<Tally>;
+
+    /// Those of the integrations' open conversations with visitor messages that the account
+    /// has read to the end, by assignee: [`Tally::counts`] takes them away.
+    async fn read_through(&self, account_id: i64, integrations: &[String]) -> StoreResult<Tally>;
 
     /// Where the conversation's events go (its person and integration), if the account sees
     /// it: a cheap check of visibility.

@@ -36,10 +36,10 @@ pub use accounts::{
 pub use canned::{CannedDraft, CannedSaved, InvalidCanned, MAX_SHORTCUT_CHARS};
 pub use inbox::{
     Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, ReadMark,
-    Replied, SharedSummary, StatusChange,
+    Replied, SharedSummary, StatusChange, Tally,
 };
 pub use inbox_store::{
-    COUNTS_STATEMENT as INBOX_COUNTS_STATEMENT, page_statement as inbox_page_statement,
+    READ_THROUGH_STATEMENT, UNREAD_TALLY_STATEMENT, page_statement as inbox_page_statement,
 };
 pub use interface::{
     AccountStore, AfterFailure, Appended, BridgeStore, CannedStore, ConversationHeader,

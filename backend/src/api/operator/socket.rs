@@ -30,6 +30,7 @@ use crate::live::socket::{drive, shutting_down};
 use crate::net::listener::ConnectionSlot;
 use crate::net::slots::Slot;
 use crate::state::AppState;
+use crate::store::{StoreResult, Tally};
 use axum::extract::ws::Message as WsMessage;
 use axum::extract::{Extension, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
@@ -37,7 +38,7 @@ use axum::response::Response;
 use futures_util::stream::{BoxStream, SelectAll};
 use futures_util::{Sink, Stream, StreamExt};
 use protocol::close_code;
-use protocol::operator::{Assignee, OperatorClientFrame, OperatorEvent};
+use protocol::operator::{Assignee, InboxCounts, OperatorClientFrame, OperatorEvent};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -145,9 +146,11 @@ struct Socket {
     counts: CountsPace,
 }
 
-/// When the counts were last sent, and when they are due again if a change came too soon.
+/// When the counts last changed and were last sent, and when they are due again if a change
+/// came too soon.
 #[derive(Debug, Default)]
 struct CountsPace {
+    changed_at: Option<Instant>,
     sent_at: Option<Instant>,
     due: Option<Instant>,
 }
@@ -155,6 +158,7 @@ struct CountsPace {
 impl CountsPace {
     /// The counts changed at `now`: whether to send them now; if not, they are due later.
     fn changed(&mut self, now: Instant) -> bool {
+        self.changed_at = Some(now);
         match self.sent_at {
             Some(sent_at) if now < sent_at + COUNTS_INTERVAL => {
                 self.due.get_or_insert(sent_at + COUNTS_INTERVAL);
@@ -353,21 +357,40 @@ impl Socket {
         }
     }
 
-    /// The unread counts of the operator's views.
+    /// The unread counts of the operator's views: sent when the socket opens, and after
+    /// changes.
     async fn counts(&mut self) -> Flow {
-        self.counts.sent(Instant::now());
-        let counts = self
-            .state
-            .store
-            .inbox_counts(self.session.account_id, &self.session.integrations)
-            .await;
-        match counts {
+        let now = Instant::now();
+        let not_before = self.counts.changed_at.unwrap_or(now);
+        self.counts.sent(now);
+        match self.read_counts(not_before).await {
             Ok(counts) => self.event_frame(OperatorEvent::Counts { counts }).await,
             Err(error) => {
                 tracing::warn!(%error, account = self.session.account_id, "counts not sent");
                 Flow::Continue
             }
         }
+    }
+
+    /// The counts from each integration's tally read at `not_before` or later (shared with
+    /// the integration's other sockets) less what this account has read to the end.
+    async fn read_counts(&self, not_before: Instant) -> StoreResult<InboxCounts> {
+        let store = &self.state.store;
+        let integrations = &self.session.integrations;
+        let mut tallies = Vec::with_capacity(integrations.len());
+        for integration_id in integrations {
+            let tally = self
+                .state
+                .operator_hub
+                .tallies()
+                .get(integration_id, not_before, || {
+                    store.unread_tally(integration_id)
+                });
+            tallies.push(tally.await?);
+        }
+        let account_id = self.session.account_id;
+        let read_through = store.read_through(account_id, integrations).await?;
+        Ok(Tally::counts(account_id, &tallies, &read_through))
     }
 
     async fn event_frame(&self, event: OperatorEvent) -> Flow {
