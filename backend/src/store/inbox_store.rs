@@ -480,7 +480,10 @@ where
                 .bind(integration_id)
                 .fetch_all(&self.reads)
                 .await?;
-            rows.extend(read);
+            rows.extend(read.into_iter().filter_map(|(assignee, n)| {
+                // NULL: reads that do not count; 0: unassigned.
+                assignee.map(|assignee| ((assignee != 0).then_some(assignee), n))
+            }));
         }
         Ok(Tally(rows))
     }
