@@ -14,6 +14,7 @@ use axum::extract::ws::Utf8Bytes;
 use protocol::Message;
 use protocol::operator::{Assignee, OperatorEvent};
 use std::sync::{Arc, OnceLock};
+use tokio::time::Instant;
 
 /// Events an operator socket may miss while it lags before it reloads its inbox: larger than a
 /// person's, since every conversation of the integration passes through one channel.
@@ -52,11 +53,12 @@ pub enum InboxEvent {
 }
 
 /// An [`InboxEvent`] as the operator sockets of its integration hear it, with its frame,
-/// serialized once for all of them.
+/// serialized once for all of them, and when it was published.
 #[derive(Debug)]
 pub struct Heard {
     pub event: InboxEvent,
     frame: OnceLock<Option<Utf8Bytes>>,
+    at: Instant,
 }
 
 impl From<InboxEvent> for Heard {
@@ -64,11 +66,18 @@ impl From<InboxEvent> for Heard {
         Self {
             event,
             frame: OnceLock::new(),
+            at: Instant::now(),
         }
     }
 }
 
 impl Heard {
+    /// When it was published: the same for every socket that hears it, so those that count
+    /// after it can share one read of the counts ([`super::tallies`]).
+    pub fn at(&self) -> Instant {
+        self.at
+    }
+
     /// [`InboxEvent::operator_event`] as JSON, serialized by the first socket that sends it.
     pub fn frame(&self) -> Option<&Utf8Bytes> {
         self.frame

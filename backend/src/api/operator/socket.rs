@@ -156,9 +156,10 @@ struct CountsPace {
 }
 
 impl CountsPace {
-    /// The counts changed at `now`: whether to send them now; if not, they are due later.
-    fn changed(&mut self, now: Instant) -> bool {
-        self.changed_at = Some(now);
+    /// The counts changed at `at` (when the change was published), heard at `now`: whether
+    /// to send them now; if not, they are due later.
+    fn changed(&mut self, at: Instant, now: Instant) -> bool {
+        self.changed_at = self.changed_at.max(Some(at));
         match self.sent_at {
             Some(sent_at) if now < sent_at + COUNTS_INTERVAL => {
                 self.due.get_or_insert(sent_at + COUNTS_INTERVAL);
@@ -307,7 +308,7 @@ impl Socket {
                 // The summaries it missed come with the next change of each conversation;
                 // the counts are right again at once.
                 tracing::debug!(missed, "operator socket lagged");
-                return self.counts_changed().await;
+                return self.counts_changed(Instant::now()).await;
             }
             Err(RecvError::Closed) => return Flow::Continue,
         };
@@ -340,7 +341,7 @@ impl Socket {
             if let Flow::Stop = sent {
                 return Flow::Stop;
             }
-            return self.counts_changed().await;
+            return self.counts_changed(heard.at()).await;
         }
         match heard.frame() {
             Some(frame) => self.send(Outbound::Serialized(frame.clone())).await,
@@ -349,8 +350,8 @@ impl Socket {
     }
 
     /// The counts changed: sent now, or once their interval is over.
-    async fn counts_changed(&mut self) -> Flow {
-        if self.counts.changed(Instant::now()) {
+    async fn counts_changed(&mut self, at: Instant) -> Flow {
+        if self.counts.changed(at, Instant::now()) {
             self.counts().await
         } else {
             Flow::Continue
@@ -418,19 +419,27 @@ mod tests {
     fn counts_go_at_once_after_a_quiet_spell_and_once_at_the_end_of_a_busy_one() {
         let start = Instant::now();
         let mut pace = CountsPace::default();
-        assert!(pace.changed(start), "the first change is sent at once");
+        assert!(
+            pace.changed(start, start),
+            "the first change is sent at once"
+        );
         pace.sent(start);
 
         let soon = start + COUNTS_INTERVAL / 4;
-        assert!(!pace.changed(soon));
-        assert!(!pace.changed(soon + COUNTS_INTERVAL / 4));
+        assert!(!pace.changed(soon, soon));
+        let later = soon + COUNTS_INTERVAL / 4;
+        assert!(!pace.changed(later, later));
         assert_eq!(pace.due, Some(start + COUNTS_INTERVAL), "one send for both");
+        assert!(!pace.changed(soon, later));
+        assert_eq!(
+            pace.changed_at,
+            Some(later),
+            "counted after the latest change, whatever order they are heard in"
+        );
 
         pace.sent(start + COUNTS_INTERVAL);
         assert_eq!(pace.due, None);
-        assert!(
-            pace.changed(start + COUNTS_INTERVAL * 3),
-            "quiet again: at once"
-        );
+        let quiet = start + COUNTS_INTERVAL * 3;
+        assert!(pace.changed(quiet, quiet), "quiet again: at once");
     }
 }
