@@ -152,27 +152,6 @@ impl OperatorHub {
 }
 
 impl InboxEvent {
-    /// The conversation it concerns, if one.
-    pub fn conversation_id(&self) -> Option<i64> {
-        match self {
-            Self::Message { message, .. } | Self::MessageUpdated { message } => {
-                Some(message.conversation_id)
-            }
-            Self::Changed { conversation_id }
-            | Self::Typing {
-                conversation_id, ..
-            }
-            | Self::Read {
-                conversation_id, ..
-            }
-            | Self::VisitorRead {
-                conversation_id, ..
-            } => Some(*conversation_id),
-            Self::Summary { summary, .. } => Some(summary.summary.id),
-            Self::Presence { .. } => None,
-        }
-    }
-
     /// The event as every operator sees it alike, if it is more than a changed summary; a
     /// summary as every operator who has read none of the conversation sees it.
     pub fn operator_event(&self) -> Option<OperatorEvent> {
@@ -324,7 +303,6 @@ mod tests {
             person_id: 4,
             message: message(7),
         };
-        assert_eq!(stored.conversation_id(), Some(7));
         assert_eq!(stored.stale_summary(), Some((7, Audience::Everyone)));
     }
 
