@@ -52,7 +52,7 @@ impl WriteBatch for PgBatches {
             Some(connection) => connection,
             None => {
                 let mut connection = self.pool.acquire().await?;
-                sqlx::query(include_str!("generic_plans.sql"))
+                sqlx::query(include_str!("writer_session.sql"))
                     .execute(&mut *connection)
                     .await?;
                 connection
