@@ -526,30 +526,7 @@ pub(super) fn handed(commands: Vec<NewCommand>, mut ids: Vec<i64>) -> StoreResul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use protocol::{ContactInfo, TextFormat};
-
-    fn visitor(person_id: i64) -> Visitor {
-        Visitor {
-            id: person_id * 10,
-            integration_id: "shop".into(),
-            person_id,
-            sub: None,
-            contact: ContactInfo::default(),
-        }
-    }
-
-    fn from(person_id: i64, client_id: &str) -> Incoming {
-        Incoming::Visitor(VisitorMessage {
-            visitor: visitor(person_id),
-            message: NewMessage {
-                client_id: client_id.into(),
-                text: format!("text of {client_id}"),
-                text_format: TextFormat::Plain,
-                page: None,
-            },
-            bridge: Bridge::On,
-        })
-    }
+    use crate::store::fixtures::from;
 
     fn reply(conversation_id: i64, ext_id: &str) -> Incoming {
         Incoming::Operator(OperatorMessage {

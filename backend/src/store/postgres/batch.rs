@@ -1,16 +1,19 @@
-//! PostgreSQL's `write_batch`: one read of what the store holds of the batch, then one
-//! statement (`write_batch.sql`) that numbers and inserts the new messages and queues their
-//! commands; both bind arrays, so their texts never change with the batch's size and each is
-//! prepared and planned once, on a connection the writer keeps. No transaction is needed
-//! around them: the writer alone numbers messages, and the statement refuses, writing nothing,
-//! if a conversation changed hands since the read. A person's first message first creates and
+//! PostgreSQL's `write_batch`: one statement (`write_batch.sql`) that numbers and inserts the
+//! batch's new messages and queues their commands. It binds arrays, so its text never changes
+//! with the batch's size and it is prepared and planned once, on a connection the writer keeps.
+//! A batch of people the writer remembers ([`Remembered`]) costs that statement alone; others are
+//! first read (people, conversations, messages stored before under their client ids). No
+//! transaction is needed around them: the statement refuses, writing nothing, if a conversation
+//! is no longer what the batch was planned with. A person's first message first creates and
 //! announces its conversation, in a transaction of its own.
 
 use super::message_ids::MessageIds;
+use super::remembered::Remembered;
 use crate::outbox::Bridge;
 use crate::outbox::signal::OutboxSignal;
 use crate::store::batch::{
-    Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed, new_message,
+    Announced, Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed,
+    new_message,
 };
 use crate::store::interface::{StoreError, StoreResult, now_ms};
 use crate::store::rows::operator_picture;
@@ -28,6 +31,7 @@ pub(super) struct PgBatches {
     /// Told of the commands a first message's announcement queued, at its commit.
     signal: Arc<OutboxSignal>,
     ids: MessageIds,
+    remembered: Remembered,
     /// The connection the writer's statements run on, kept between batches: its server
     /// process stays warm and keeps the statements prepared, each with one generic plan.
     /// Let go after an error, in case it is the connection that failed.
@@ -40,6 +44,7 @@ impl PgBatches {
             pool,
             signal,
             ids: MessageIds::default(),
+            remembered: Remembered::default(),
             held: None,
         }
     }
@@ -58,14 +63,7 @@ impl WriteBatch for PgBatches {
                 connection
             }
         };
-        let written = write(
-            &mut connection,
-            &self.pool,
-            &mut self.ids,
-            &self.signal,
-            batch,
-        )
-        .await;
+        let written = self.write(&mut connection, batch).await;
         if written.is_ok() {
             self.held = Some(connection);
         } else {
@@ -161,6 +159,36 @@ impl<'b> TouchColumns<'b> {
     }
 }
 
+/// What each conversation of the batch must still be for the statement to write it: what the
+/// batch was planned with, one array per column of `write_batch.sql`, in the order of
+/// [`Plan::taken`]. Nothing is checked of a conversation only operators write to.
+#[derive(Debug, Default)]
+struct Expected<'b> {
+    /// The person it belongs to.
+    person_id: Vec<Option<i64>>,
+    /// The ids the collaboration server knows it and its person by, where commands carry them.
+    ext_conversation_id: Vec<Option<&'b str>>,
+    ext_user_id: Vec<Option<&'b str>>,
+}
+
+impl<'b> Expected<'b> {
+    fn of(taken: &[i64], owners: &'b HashMap<i64, (i64, Option<Announced>)>) -> Self {
+        let mut expected = Self::default();
+        for id in taken {
+            let (person_id, announced) = owners.get(id).map(|(p, a)| (*p, a.as_ref())).unzip();
+            let announced = announced.flatten();
+            expected.person_id.push(person_id);
+            expected
+                .ext_conversation_id
+                .push(announced.map(|a| a.ext_conversation_id.as_str()));
+            expected
+                .ext_user_id
+                .push(announced.map(|a| a.ext_user_id.as_str()));
+        }
+        expected
+    }
+}
+
 /// A row `write_batch.sql` returns: a message as stored, or a command as queued (`seq` NULL).
 #[derive(Debug, sqlx::FromRow)]
 struct WrittenRow {
@@ -170,34 +198,57 @@ struct WrittenRow {
     picture_of: Option<i64>,
 }
 
-async fn write(
+impl PgBatches {
+    /// Writes `batch` as planned from memory if its people are remembered; if the statement
+    /// refuses that plan, they are forgotten, read, and the batch planned again.
+    async fn write(
+        &mut self,
+        connection: &mut PgConnection,
+        batch: &[Incoming],
+    ) -> StoreResult<Written> {
+        if let Some(lookup) = self.remembered.recall(batch) {
+            match write_planned(connection, &self.pool, &mut self.ids, batch, &lookup).await {
+                Ok(written) => return Ok(written),
+                Err(error) => {
+                    tracing::debug!(%error, "a batch planned from memory was refused; reading its people");
+                    self.remembered.forget(batch);
+                }
+            }
+        }
+        let mut lookup = look_up(connection, batch).await?;
+        let unprepared = lookup.unprepared(batch);
+        if !unprepared.is_empty() {
+            let mut tx = connection.begin().await?;
+            let mut prepared = Vec::new();
+            for message in unprepared {
+                let person = lookup.people.entry(message.visitor.person_id).or_default();
+                prepared.extend(
+                    SqlStore::<Postgres>::prepare_conversation(&mut tx, message, person).await?,
+                );
+            }
+            tx.commit().await?;
+            self.signal.queued(prepared);
+        }
+        self.remembered.learn(&lookup);
+        write_planned(connection, &self.pool, &mut self.ids, batch, &lookup).await
+    }
+}
+
+/// Writes `batch` in one statement, planned from `lookup`.
+async fn write_planned(
     connection: &mut PgConnection,
     pool: &PgPool,
     ids: &mut MessageIds,
-    signal: &OutboxSignal,
     batch: &[Incoming],
+    lookup: &Lookup,
 ) -> StoreResult<Written> {
-    let mut lookup = look_up(connection, batch).await?;
-    let unprepared = lookup.unprepared(batch);
-    if !unprepared.is_empty() {
-        let mut tx = connection.begin().await?;
-        let mut prepared = Vec::new();
-        for message in unprepared {
-            let person = lookup.people.entry(message.visitor.person_id).or_default();
-            prepared.extend(
-                SqlStore::<Postgres>::prepare_conversation(&mut tx, message, person).await?,
-            );
-        }
-        tx.commit().await?;
-        signal.queued(prepared);
-    }
-    let plan = Plan::new(batch, &lookup)?;
+    let plan = Plan::new(batch, lookup)?;
     let mut ids = ids.take(pool, plan.new_messages()).await?.into_iter();
     let now = now_ms();
     let mut columns = Columns::default();
     let mut created = Vec::with_capacity(plan.new_messages());
     let mut commands = Vec::new();
-    let mut owners: HashMap<i64, i64> = HashMap::new();
+    let mut owners: HashMap<i64, (i64, Option<Announced>)> = HashMap::new();
     for (incoming, conversation_id, ordinal) in plan.fresh(batch) {
         let id = ids
             .next()
@@ -206,24 +257,28 @@ async fn write(
         let message = new_message(incoming, id, conversation_id, 0, now);
         if let Incoming::Visitor(visitor) = incoming {
             let person_id = visitor.visitor.person_id;
-            owners.insert(conversation_id, person_id);
-            if visitor.bridge == Bridge::On {
-                let announced = lookup.announced(person_id).ok_or_else(|| {
-                    StoreError::Corrupt(format!("person {person_id} is not announced"))
-                })?;
-                commands.push(NewCommand::message(visitor, &message, &announced)?);
-            }
+            let announced = match visitor.bridge {
+                Bridge::Off => None,
+                Bridge::On => {
+                    let announced = lookup.announced(person_id).ok_or_else(|| {
+                        StoreError::Corrupt(format!("person {person_id} is not announced"))
+                    })?;
+                    commands.push(NewCommand::message(visitor, &message, &announced)?);
+                    Some(announced)
+                }
+            };
+            owners.insert(conversation_id, (person_id, announced));
         }
         created.push(message);
     }
     let (taken, counts): (Vec<i64>, Vec<i64>) = plan.taken.iter().map(|(id, n)| (*id, *n)).unzip();
-    let owners: Vec<Option<i64>> = taken.iter().map(|id| owners.get(id).copied()).collect();
+    let expected = Expected::of(&taken, &owners);
     let touches = TouchColumns::of(&plan.touches(batch));
     let queue = CommandColumns::of(&commands);
     let rows: Vec<WrittenRow> = sqlx::query_as(include_str!("write_batch.sql"))
         .bind(&taken)
         .bind(&counts)
-        .bind(&owners)
+        .bind(&expected.person_id)
         .bind(&columns.id)
         .bind(&columns.conversation_id)
         .bind(&columns.ordinal)
@@ -247,6 +302,8 @@ async fn write(
         .bind(&touches.page_url)
         .bind(&touches.page_title)
         .bind(&touches.visitor_ordinal)
+        .bind(&expected.ext_conversation_id)
+        .bind(&expected.ext_user_id)
         .fetch_all(&mut *connection)
         .await?;
     let mut stored_rows = HashMap::with_capacity(created.len());

@@ -3,6 +3,7 @@
 
 mod batch;
 mod message_ids;
+mod remembered;
 
 use super::conversation_refs::ConversationRefs;
 use super::interface::Engine;

@@ -2,13 +2,14 @@
 -- counter past its new messages (keeping what the inbox shows of it: last activity, status `open`
 -- again when the visitor wrote, the visitor's last page and last message's number), insert them
 -- numbered after it, and queue their webhook commands.
--- A conversation that no longer belongs to the person the batch was planned with is not counted:
--- its messages' numbers are then NULL, which messages.seq refuses, and nothing is written.
+-- A conversation that is no longer what the batch was planned with (its person, and the ids the
+-- collaboration server knows it and its person by, which the queued commands carry) is not
+-- counted: its messages' numbers are then NULL, which messages.seq refuses, and nothing is written.
 -- Returns each message's id, number and author as stored, then each command's id (number NULL).
 WITH taken AS (
     SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $23::TEXT[], $24::TEXT[],
-        $25::TEXT[], $26::BIGINT[])
-    AS t (id, n, person_id, status, page_url, page_title, visitor_ordinal)
+        $25::TEXT[], $26::BIGINT[], $27::TEXT[], $28::TEXT[])
+    AS t (id, n, person_id, status, page_url, page_title, visitor_ordinal, ext_id, ext_user_id)
 ), advanced AS (
     UPDATE conversations c SET last_seq = c.last_seq + t.n, last_activity_at = $18,
         status = COALESCE(t.status, c.status),
@@ -16,8 +17,11 @@ WITH taken AS (
         last_page_title = CASE WHEN t.page_url IS NULL THEN c.last_page_title ELSE t.page_title END,
         last_visitor_seq = CASE WHEN t.visitor_ordinal IS NULL THEN c.last_visitor_seq
             ELSE c.last_seq + 1 + t.visitor_ordinal END
-    FROM taken t
-    WHERE c.id = t.id AND (t.person_id IS NULL OR c.person_id = t.person_id)
+    FROM taken t, people p
+    WHERE c.id = t.id AND p.id = c.person_id
+        AND (t.person_id IS NULL OR c.person_id = t.person_id)
+        AND (t.ext_id IS NULL OR (c.announced_at IS NOT NULL AND c.ext_id = t.ext_id))
+        AND (t.ext_user_id IS NULL OR p.ext_user_id = t.ext_user_id)
     RETURNING c.id, c.last_seq - t.n AS base
 ), fresh AS (
     SELECT * FROM UNNEST($4::BIGINT[], $5::BIGINT[], $6::BIGINT[], $7::TEXT[], $8::TEXT[],
