@@ -3,6 +3,7 @@
 //! history in pages.
 
 pub mod channels;
+pub mod counts_pace;
 pub mod delivered;
 pub mod history;
 pub mod hub;

@@ -1,20 +1,32 @@
 //! Each integration's unread tally (its open conversations with visitor messages, by
-//! assignee), shared by its operator sockets: a socket that counts asks for a tally read after
-//! the last change it heard, and every socket asking meanwhile shares that one read. The
-//! sockets of an integration hear the same changes at the same time, so a busy second costs
-//! one tally per integration, not one per operator online; each socket takes away only what
-//! its own account has read to the end.
+//! assignee), shared by its operator sockets: a socket that counts asks for a tally read no
+//! earlier than it needs ([`CountsPace::not_before`](super::counts_pace::CountsPace)), and every
+//! socket asking meanwhile shares that one read. The sockets of an integration hear the same
+//! changes and count at the same ticks ([`Ticks`]), so a busy second costs one tally per
+//! integration, not one per operator online; each socket takes away only what its own account
+//! has read to the end.
 
+use super::counts_pace::Ticks;
 use crate::store::{StoreResult, Tally};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
-/// The latest tally read (or being read) per integration.
-#[derive(Debug, Default)]
+/// The latest tally read (or being read) per integration, and the ticks the sockets count at.
+#[derive(Debug)]
 pub struct Tallies {
     latest: Mutex<HashMap<String, Arc<Reading>>>,
+    ticks: Ticks,
+}
+
+impl Default for Tallies {
+    fn default() -> Self {
+        Self {
+            latest: Mutex::default(),
+            ticks: Ticks::start(),
+        }
+    }
 }
 
 /// One read of a tally, started at `started`.
@@ -25,15 +37,20 @@ struct Reading {
 }
 
 impl Tallies {
-    /// The integration's tally as read no earlier than `not_before`: the latest read if it
-    /// started then or later (waiting for it if it is still under way), else a new one by
-    /// `read`. A failed read is tried again by the next to ask.
+    /// The ticks the sockets count at.
+    pub fn ticks(&self) -> Ticks {
+        self.ticks
+    }
+
+    /// The integration's tally as read no earlier than `not_before`, with when its read
+    /// started: the latest read if it started then or later (waiting for it if it is still
+    /// under way), else a new one by `read`. A failed read is tried again by the next to ask.
     pub async fn get<F, R>(
         &self,
         integration_id: &str,
         not_before: Instant,
         read: F,
-    ) -> StoreResult<Tally>
+    ) -> StoreResult<(Tally, Instant)>
     where
         F: FnOnce() -> R,
         R: Future<Output = StoreResult<Tally>>,
@@ -52,7 +69,8 @@ impl Tallies {
                 }
             }
         };
-        reading.tally.get_or_try_init(read).await.cloned()
+        let tally = reading.tally.get_or_try_init(read).await?;
+        Ok((tally.clone(), reading.started))
     }
 }
 
@@ -75,6 +93,8 @@ mod tests {
             tallies.get("shop", changed, read)
         );
         assert_eq!(anna.unwrap(), boris.unwrap());
+        let (_, started) = tallies.get("shop", changed, read).await.unwrap();
+        assert!(started >= changed, "read when asked for");
         assert_eq!(reads.load(Ordering::SeqCst), 1, "one read for both");
 
         tallies.get("cafe", changed, read).await.unwrap();

@@ -1,5 +1,5 @@
 //! The operator WebSocket, on both engines: what operators hear live (a visitor's message with
-//! the summary and counts, each other's assignments, typing both ways, a 1C operator's reply
+//! the summary and counts, the counts of a busy spell, each other's assignments, typing both ways, a 1C operator's reply
 //! with its name), how it is authenticated (bearer subprotocol, or the cookie from the
 //! server's own origin only), that it ends with the session and that one account holds a
 //! limited number of them; and a console reply on a
@@ -65,6 +65,32 @@ async fn an_operator_hears_a_visitors_message_live_with_the_summary_and_counts()
         }
         socket.send(&OperatorClientFrame::Ping).await;
         assert_eq!(socket.next().await, OperatorEvent::Pong);
+    }
+}
+
+#[tokio::test]
+async fn the_counts_of_a_busy_spell_end_with_every_change_in_them() {
+    for db in engines() {
+        let (server, anna) = server_with_anna(db, Options::default()).await;
+        let mut socket = anna.socket().await;
+        assert!(matches!(socket.next().await, OperatorEvent::Counts { .. }));
+        // Three conversations within the counts' interval: the first change is counted at
+        // once, the others at the next tick.
+        for n in 1..=3 {
+            let (_, mut client) = visitor(&server).await;
+            say(&mut client, &format!("v-{n}"), "Hello?").await;
+        }
+        let mut heard = Vec::new();
+        socket
+            .until(|event| match event {
+                OperatorEvent::Counts { counts } => {
+                    heard.push(counts.all);
+                    (counts.all == 3).then_some(())
+                }
+                _ => None,
+            })
+            .await;
+        assert!(heard.len() <= 3, "{db:?}: counts sent {heard:?}");
     }
 }
 

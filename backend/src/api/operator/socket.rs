@@ -3,9 +3,9 @@
 //! `OperatorEvent`s: the event itself, or for a conversation's summary (which the hub reads for
 //! all the sockets after the events that changed it, see [`crate::live::summaries`]) the
 //! summary as this operator sees it and the inbox counts. Counting reads an index entry per
-//! open conversation of the integrations, so the counts go out when the socket opens and then
-//! at most once per [`COUNTS_INTERVAL`]: at once after a quiet spell, else once at the end of
-//! it with every change in between. It takes `typing` (for the visitor and the other
+//! open conversation of the integrations, so the counts go out when the socket opens, at once
+//! after a quiet spell, and otherwise at the server's count ticks, with every change in
+//! between ([`CountsPace`]). It takes `typing` (for the visitor and the other
 //! operators, throttled) and `ping` frames. While it is open its operator is online for the
 //! others ([`crate::live::presence`]).
 //!
@@ -21,6 +21,7 @@ use super::OperatorSession;
 use super::auth::SOCKET_PROTOCOL;
 use super::error::OperatorApiError;
 use crate::api::chat::SocketBuffers;
+use crate::live::counts_pace::CountsPace;
 use crate::live::hub::HubEvent;
 use crate::live::operators::{Heard, InboxEvent, OperatorHub};
 use crate::live::socket::heartbeat::{Beat, Heartbeat};
@@ -40,13 +41,9 @@ use futures_util::{Sink, Stream, StreamExt};
 use protocol::close_code;
 use protocol::operator::{Assignee, InboxCounts, OperatorClientFrame, OperatorEvent};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-
-/// The shortest time between two counts sent on one socket.
-pub const COUNTS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What the operator hub says, from all the operator's integrations at once.
 type InboxEvents = SelectAll<BoxStream<'static, Result<Arc<Heard>, RecvError>>>;
@@ -101,12 +98,13 @@ async fn run<S, R, E>(
     // Declared after the attendance, so dropped before it: the socket's place is free again by
     // the time the others hear its operator leave.
     let _slot = slot;
+    let counts = CountsPace::new(state.operator_hub.tallies().ticks());
     let socket = Socket {
         state,
         session,
         outbound,
         typing: TypingThrottle::default(),
-        counts: CountsPace::default(),
+        counts,
     };
     drive(writer, socket.read(stream, events, colleagues)).await;
 }
@@ -146,41 +144,12 @@ struct Socket {
     counts: CountsPace,
 }
 
-/// When the counts last changed and were last sent, and when they are due again if a change
-/// came too soon.
-#[derive(Debug, Default)]
-struct CountsPace {
-    changed_at: Option<Instant>,
-    sent_at: Option<Instant>,
-    due: Option<Instant>,
-}
-
-impl CountsPace {
-    /// The counts changed at `at` (when the change was published), heard at `now`: whether
-    /// to send them now; if not, they are due later.
-    fn changed(&mut self, at: Instant, now: Instant) -> bool {
-        self.changed_at = self.changed_at.max(Some(at));
-        match self.sent_at {
-            Some(sent_at) if now < sent_at + COUNTS_INTERVAL => {
-                self.due.get_or_insert(sent_at + COUNTS_INTERVAL);
-                false
-            }
-            _ => true,
-        }
-    }
-
-    fn sent(&mut self, now: Instant) {
-        self.sent_at = Some(now);
-        self.due = None;
-    }
-}
-
 impl Socket {
     async fn read<R, E>(mut self, mut stream: R, mut events: InboxEvents, online: Vec<Assignee>)
     where
         R: Stream<Item = Result<WsMessage, E>> + Unpin,
     {
-        if let Flow::Stop = self.counts().await {
+        if let Flow::Stop = self.counts(false).await {
             return;
         }
         for operator in online {
@@ -205,7 +174,7 @@ impl Socket {
                     Some(Err(_)) | None => Flow::Stop,
                 },
                 Some(event) = events.next() => self.event(event).await,
-                () = sleep_until_due(counts_due), if counts_due.is_some() => self.counts().await,
+                () = sleep_until_due(counts_due), if counts_due.is_some() => self.counts(true).await,
                 beat = heartbeat.beat() => match beat {
                     Beat::Silent => self.close(close_code::TIMEOUT, "no heartbeat").await,
                     Beat::Ping => self.beat().await,
@@ -349,24 +318,28 @@ impl Socket {
         }
     }
 
-    /// The counts changed: sent now, or once their interval is over.
+    /// The counts changed: sent now, or at the next tick.
     async fn counts_changed(&mut self, at: Instant) -> Flow {
         if self.counts.changed(at, Instant::now()) {
-            self.counts().await
+            self.counts(false).await
         } else {
             Flow::Continue
         }
     }
 
     /// The unread counts of the operator's views: sent when the socket opens, and after
-    /// changes.
-    async fn counts(&mut self) -> Flow {
+    /// changes, at once or `paced` at a tick.
+    async fn counts(&mut self, paced: bool) -> Flow {
         let now = Instant::now();
-        let not_before = self.counts.changed_at.unwrap_or(now);
-        self.counts.sent(now);
-        match self.read_counts(not_before).await {
-            Ok(counts) => self.event_frame(OperatorEvent::Counts { counts }).await,
+        let not_before = self.counts.not_before(now, paced);
+        let counted = self.read_counts(not_before).await;
+        match counted {
+            Ok((counts, counted)) => {
+                self.counts.sent(now, Some(counted));
+                self.event_frame(OperatorEvent::Counts { counts }).await
+            }
             Err(error) => {
+                self.counts.sent(now, None);
                 tracing::warn!(%error, account = self.session.account_id, "counts not sent");
                 Flow::Continue
             }
@@ -374,12 +347,14 @@ impl Socket {
     }
 
     /// The counts from each integration's tally read at `not_before` or later (shared with
-    /// the integration's other sockets) less what this account has read to the end.
-    async fn read_counts(&self, not_before: Instant) -> StoreResult<InboxCounts> {
+    /// the integration's other sockets) less what this account has read to the end, with
+    /// when the earliest of those tallies started to be read.
+    async fn read_counts(&self, not_before: Instant) -> StoreResult<(InboxCounts, Instant)> {
         let store = &self.state.store;
         let integrations = &self.session.integrations;
         let mut tallies = Vec::with_capacity(integrations.len());
-        for integration_id in integrations {
+        let mut counted = not_before;
+        for (index, integration_id) in integrations.iter().enumerate() {
             let tally = self
                 .state
                 .operator_hub
@@ -387,11 +362,17 @@ impl Socket {
                 .get(integration_id, not_before, || {
                     store.unread_tally(integration_id)
                 });
-            tallies.push(tally.await?);
+            let (tally, started) = tally.await?;
+            counted = if index == 0 {
+                started
+            } else {
+                counted.min(started)
+            };
+            tallies.push(tally);
         }
         let account_id = self.session.account_id;
         let read_through = store.read_through(account_id, integrations).await?;
-        Ok(Tally::counts(account_id, &tallies, &read_through))
+        Ok((Tally::counts(account_id, &tallies, &read_through), counted))
     }
 
     async fn event_frame(&self, event: OperatorEvent) -> Flow {
@@ -408,38 +389,5 @@ impl Socket {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Stop,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_go_at_once_after_a_quiet_spell_and_once_at_the_end_of_a_busy_one() {
-        let start = Instant::now();
-        let mut pace = CountsPace::default();
-        assert!(
-            pace.changed(start, start),
-            "the first change is sent at once"
-        );
-        pace.sent(start);
-
-        let soon = start + COUNTS_INTERVAL / 4;
-        assert!(!pace.changed(soon, soon));
-        let later = soon + COUNTS_INTERVAL / 4;
-        assert!(!pace.changed(later, later));
-        assert_eq!(pace.due, Some(start + COUNTS_INTERVAL), "one send for both");
-        assert!(!pace.changed(soon, later));
-        assert_eq!(
-            pace.changed_at,
-            Some(later),
-            "counted after the latest change, whatever order they are heard in"
-        );
-
-        pace.sent(start + COUNTS_INTERVAL);
-        assert_eq!(pace.due, None);
-        let quiet = start + COUNTS_INTERVAL * 3;
-        assert!(pace.changed(quiet, quiet), "quiet again: at once");
     }
 }
