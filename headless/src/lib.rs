@@ -40,6 +40,12 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--no-first-run",
 ];
 
+/// Chromedrivers started before a test gives up: the free port one is given can be taken by
+/// another test's server before it binds it, and then it exits.
+const DRIVER_ATTEMPTS: usize = 3;
+/// Longest a chromedriver takes to answer that it is ready (it takes well under a second).
+const DRIVER_READY: Duration = Duration::from_secs(10);
+
 /// Browser tests share two cores: one at a time.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -62,34 +68,33 @@ pub struct Driver {
 impl Driver {
     pub async fn start() -> Self {
         let turn = ONE_AT_A_TIME.lock().await;
-        let port = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-            probe.local_addr().expect("address").port()
-        };
-        let child = Command::new(env_path("WEBCHAT_TEST_CHROMEDRIVER"))
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start chromedriver");
-        let url = format!("http://127.0.0.1:{port}");
-        let status = format!("{url}/status");
         // The workspace builds reqwest without a TLS provider of its own; plain HTTP here, but
         // a client cannot be built before one is installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::new();
-        wait_until("chromedriver ready", || async {
-            let answer = http.get(&status).send().await.ok()?;
-            let body: Value = answer.json().await.ok()?;
-            body["value"]["ready"].as_bool().filter(|ready| *ready)
-        })
-        .await;
-        Self {
-            url,
-            _child: child,
-            _turn: turn,
+        for attempt in 1..=DRIVER_ATTEMPTS {
+            let port = {
+                let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+                probe.local_addr().expect("address").port()
+            };
+            let mut child = Command::new(env_path("WEBCHAT_TEST_CHROMEDRIVER"))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("start chromedriver");
+            let url = format!("http://127.0.0.1:{port}");
+            if driver_ready(&http, &url, &mut child).await {
+                return Self {
+                    url,
+                    _child: child,
+                    _turn: turn,
+                };
+            }
+            eprintln!("chromedriver on port {port} did not get ready (attempt {attempt})");
         }
+        panic!("chromedriver did not get ready in {DRIVER_ATTEMPTS} attempts");
     }
 
     /// A new headless Chromium with an empty profile and a window of `width`×`height`.
@@ -126,6 +131,26 @@ impl Driver {
             _profile: profile,
         }
     }
+}
+
+/// Whether the chromedriver `child` at `url` answers that it is ready before it exits or
+/// [`DRIVER_READY`] is over.
+async fn driver_ready(http: &reqwest::Client, url: &str, child: &mut Child) -> bool {
+    let status = format!("{url}/status");
+    let deadline = Instant::now() + DRIVER_READY;
+    while Instant::now() < deadline {
+        if !matches!(child.try_wait(), Ok(None)) {
+            return false;
+        }
+        let answer = async { http.get(&status).send().await?.json::<Value>().await };
+        if let Ok(body) = answer.await
+            && body["value"]["ready"].as_bool() == Some(true)
+        {
+            return true;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    false
 }
 
 /// Polls `probe` until it gives `Some`, for at most [`PAGE_TIMEOUT`].
