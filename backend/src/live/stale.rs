@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
+use std::time::Duration;
 use tokio::sync::Notify;
 
 /// Most conversations taken for one read: a longer list waits for the next.
@@ -86,16 +87,25 @@ impl StaleSummaries {
             .collect()
     }
 
-    /// The next batch, waiting for one if none is stale.
-    pub async fn next(&self) -> Vec<Stale> {
+    /// The next batch, waiting for one if none is stale; once one is, the changes of the
+    /// next `gather` join it, so a busy second costs fewer, larger reads.
+    pub async fn next(&self, gather: Duration) -> Vec<Stale> {
         loop {
-            let batch = self.take(SUMMARIES_PER_READ);
-            if !batch.is_empty() {
-                return batch;
+            if self.any() {
+                tokio::time::sleep(gather).await;
+                let batch = self.take(SUMMARIES_PER_READ);
+                if !batch.is_empty() {
+                    return batch;
+                }
             }
-            // A mark between `take` and here left a permit: this returns at once then.
+            // A mark since the last look left a permit: this returns at once then.
             self.marked.notified().await;
         }
+    }
+
+    fn any(&self) -> bool {
+        let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        !queue.order.is_empty()
     }
 }
 
@@ -111,7 +121,7 @@ mod tests {
         stale.mark("shop", 7, Audience::Reader(2));
         stale.mark("shop", 8, Audience::Reader(1));
         stale.mark("cafe", 9, Audience::Everyone);
-        let batch = stale.next().await;
+        let batch = stale.next(Duration::ZERO).await;
         let read: Vec<_> = batch
             .iter()
             .map(|s| (s.conversation_id, s.integration_id.as_str(), s.audience))
@@ -127,7 +137,30 @@ mod tests {
         );
         assert!(stale.take(SUMMARIES_PER_READ).is_empty());
         stale.mark("shop", 7, Audience::Everyone);
-        assert_eq!(stale.next().await.len(), 1, "changed again after its read");
+        assert_eq!(
+            stale.next(Duration::ZERO).await.len(),
+            1,
+            "changed again after its read"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn changes_soon_after_the_first_join_its_read_and_later_ones_wait_for_the_next() {
+        let stale = std::sync::Arc::new(StaleSummaries::default());
+        let gather = Duration::from_millis(10);
+        let reading = tokio::spawn({
+            let stale = std::sync::Arc::clone(&stale);
+            async move { stale.next(gather).await }
+        });
+        tokio::task::yield_now().await;
+        stale.mark("shop", 7, Audience::Everyone);
+        tokio::time::sleep(gather / 2).await;
+        stale.mark("shop", 8, Audience::Everyone);
+        let batch = reading.await.unwrap();
+        let ids: Vec<i64> = batch.iter().map(|s| s.conversation_id).collect();
+        assert_eq!(ids, [7, 8], "one read for both");
+        stale.mark("shop", 9, Audience::Everyone);
+        assert_eq!(stale.next(gather).await.len(), 1);
     }
 
     #[test]
