@@ -1,10 +1,10 @@
 //! The operator WebSocket, on both engines: what operators hear live (a visitor's message with
-//! the summary and counts, the counts of a busy spell, each other's assignments, typing both ways, a 1C operator's reply
-//! with its name), how it is authenticated (bearer subprotocol, or the cookie from the
-//! server's own origin only), that it ends with the session and that one account holds a
-//! limited number of them; and a console reply on a
-//! bridged integration reaching the collaboration server as `createUser` once, the operator
-//! joining the conversation once, then `createMessage`.
+//! the summary and counts, the counts of a busy spell, each other's assignments, typing both
+//! ways, a 1C operator's reply with its name), how it is authenticated (bearer subprotocol, or
+//! the cookie from the server's own origin only), that it ends with the session and that one
+//! account holds a limited number of them; and a console reply on a bridged integration
+//! reaching the collaboration server as `createUser` once, the operator joining the
+//! conversation once, then `createMessage`.
 
 use crate::bridge::inbound;
 use crate::operator_inbox::{ANNA, PASSWORD, boris, server_with_anna};

@@ -353,8 +353,8 @@ impl Socket {
         let store = &self.state.store;
         let integrations = &self.session.integrations;
         let mut tallies = Vec::with_capacity(integrations.len());
-        let mut counted = not_before;
-        for (index, integration_id) in integrations.iter().enumerate() {
+        let mut counted: Option<Instant> = None;
+        for integration_id in integrations {
             let tally = self
                 .state
                 .operator_hub
@@ -363,16 +363,13 @@ impl Socket {
                     store.unread_tally(integration_id)
                 });
             let (tally, started) = tally.await?;
-            counted = if index == 0 {
-                started
-            } else {
-                counted.min(started)
-            };
+            counted = Some(counted.map_or(started, |earliest| earliest.min(started)));
             tallies.push(tally);
         }
         let account_id = self.session.account_id;
         let read_through = store.read_through(account_id, integrations).await?;
-        Ok((Tally::counts(account_id, &tallies, &read_through), counted))
+        let counts = Tally::counts(account_id, &tallies, &read_through);
+        Ok((counts, counted.unwrap_or(not_before)))
     }
 
     async fn event_frame(&self, event: OperatorEvent) -> Flow {

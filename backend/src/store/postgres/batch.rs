@@ -175,9 +175,11 @@ impl<'b> Expected<'b> {
     fn of(taken: &[i64], owners: &'b HashMap<i64, (i64, Option<Announced>)>) -> Self {
         let mut expected = Self::default();
         for id in taken {
-            let (person_id, announced) = owners.get(id).map(|(p, a)| (*p, a.as_ref())).unzip();
-            let announced = announced.flatten();
-            expected.person_id.push(person_id);
+            let owner = owners.get(id);
+            let announced = owner.and_then(|(_, announced)| announced.as_ref());
+            expected
+                .person_id
+                .push(owner.map(|(person_id, _)| *person_id));
             expected
                 .ext_conversation_id
                 .push(announced.map(|a| a.ext_conversation_id.as_str()));

@@ -7,7 +7,6 @@
 //! changes under the writer only when a person logs in (its conversation handed over, or a
 //! site user taking over the collaboration server's user), possibly on another node.
 
-use crate::outbox::Bridge;
 use crate::store::batch::{Incoming, Lookup, Person};
 use std::collections::HashMap;
 
@@ -27,21 +26,13 @@ impl Remembered {
     pub(super) fn recall(&self, batch: &[Incoming]) -> Option<Lookup> {
         let mut lookup = Lookup::default();
         for incoming in batch {
-            let Incoming::Visitor(message) = incoming else {
-                continue;
-            };
-            let person_id = message.visitor.person_id;
-            let person = self.people.get(&person_id)?;
-            lookup.people.insert(person_id, person.clone());
-            let ready = match message.bridge {
-                Bridge::Off => lookup.conversation_of(person_id).is_some(),
-                Bridge::On => lookup.announced(person_id).is_some(),
-            };
-            if !ready {
-                return None;
+            if let Incoming::Visitor(message) = incoming {
+                let person_id = message.visitor.person_id;
+                let person = self.people.get(&person_id)?;
+                lookup.people.insert(person_id, person.clone());
             }
         }
-        Some(lookup)
+        lookup.unprepared(batch).is_empty().then_some(lookup)
     }
 
     /// Remembers the people `lookup` holds with a conversation.
