@@ -3,7 +3,7 @@
 //! in batches to read.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -58,7 +58,7 @@ struct Queue {
 impl StaleSummaries {
     /// The conversation's summary changed for `audience`.
     pub fn mark(&self, integration_id: &str, conversation_id: i64, audience: Audience) {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let mut queue = self.queue();
         let Queue { order, stale } = &mut *queue;
         stale
             .entry(conversation_id)
@@ -78,7 +78,7 @@ impl StaleSummaries {
     /// Up to `max` of the oldest stale conversations, no longer stale: a change after this
     /// marks one again, so it is read again after the read that takes it now.
     pub fn take(&self, max: usize) -> Vec<Stale> {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let mut queue = self.queue();
         let Queue { order, stale } = &mut *queue;
         let count = order.len().min(max);
         order
@@ -104,8 +104,14 @@ impl StaleSummaries {
     }
 
     fn any(&self) -> bool {
-        let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        !queue.order.is_empty()
+        !self.queue().order.is_empty()
+    }
+
+    /// The queue, locked; a panic elsewhere while it was held does not stop the summaries.
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
