@@ -33,11 +33,13 @@ pub struct Audits {
     pub ours: Vec<Audit>,
 }
 
-/// Lighthouse's CLI (`cli/index.js` of the npm package) and the Chromium it drives.
+/// Lighthouse's CLI (`cli/index.js` of the npm package), the Chromium it drives, and our
+/// loader's URL, as the page with the chat fetches it.
 #[derive(Debug, Clone)]
 pub struct Lighthouse {
     pub cli: PathBuf,
     pub chromium: PathBuf,
+    pub loader: String,
 }
 
 impl Lighthouse {
@@ -82,40 +84,40 @@ impl Lighthouse {
         }
         let report: Value = serde_json::from_slice(&output.stdout)
             .with_context(|| format!("Lighthouse's report on {url} is not JSON"))?;
-        Ok(Audit::from_report(&report))
+        Ok(Audit::from_report(&report, &self.loader))
     }
 }
 
 impl Audit {
-    fn from_report(report: &Value) -> Self {
+    fn from_report(report: &Value, loader: &str) -> Self {
         let figure = |audit: &str| report["audits"][audit]["numericValue"].as_f64();
         Self {
             total_blocking_time: figure("total-blocking-time"),
             time_to_interactive: figure("interactive"),
             largest_contentful_paint: figure("largest-contentful-paint"),
-            loader_before_paint: loader_before_paint(report),
+            loader_before_paint: loader_before_paint(report, loader),
         }
     }
 }
 
-/// Whether a request for our loader (`/integration/webchat/`) ended before the first
-/// contentful paint Lighthouse observed; both times are on the same clock in its report.
-fn loader_before_paint(report: &Value) -> Option<bool> {
+/// Whether the request for `loader` ended before the first contentful paint Lighthouse
+/// observed; both times are on the same clock in its report.
+fn loader_before_paint(report: &Value, loader: &str) -> Option<bool> {
     let paint = report["audits"]["metrics"]["details"]["items"][0]["observedFirstContentfulPaint"]
         .as_f64()?;
     let requests = report["audits"]["network-requests"]["details"]["items"].as_array()?;
-    let loader = requests.iter().find(|request| {
-        request["url"]
-            .as_str()
-            .is_some_and(|url| url.contains("/integration/webchat/"))
-    })?;
-    Some(loader["networkEndTime"].as_f64()? < paint)
+    let request = requests
+        .iter()
+        .find(|request| request["url"].as_str() == Some(loader))?;
+    Some(request["networkEndTime"].as_f64()? < paint)
 }
 
 #[cfg(test)]
 mod tests {
     use super::Audit;
     use serde_json::json;
+
+    const LOADER: &str = "http://127.0.0.1:2/integration/webchat/bench:t";
 
     #[test]
     fn reads_the_three_figures_and_whether_the_loader_came_before_the_paint() {
@@ -126,15 +128,15 @@ mod tests {
             "metrics": {"details": {"items": [{"observedFirstContentfulPaint": 85}]}},
             "network-requests": {"details": {"items": [
                 {"url": "http://localhost:1/probe.js", "networkEndTime": 41.4},
-                {"url": "http://127.0.0.1:2/integration/webchat/bench:t", "networkEndTime": 63.4},
+                {"url": LOADER, "networkEndTime": 63.4},
             ]}},
         }});
-        let audit = Audit::from_report(&report);
+        let audit = Audit::from_report(&report, LOADER);
         assert_eq!(audit.total_blocking_time, Some(12.5));
         assert_eq!(audit.time_to_interactive, Some(1830.0));
         assert_eq!(audit.largest_contentful_paint, Some(1200.0));
         assert_eq!(audit.loader_before_paint, Some(true));
-        let empty = Audit::from_report(&json!({}));
+        let empty = Audit::from_report(&json!({}), LOADER);
         assert!(empty.total_blocking_time.is_none() && empty.loader_before_paint.is_none());
     }
 }

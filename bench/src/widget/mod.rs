@@ -67,6 +67,7 @@ pub async fn run(args: Args, machine: String, commit: String) -> Result<()> {
     let lighthouse = Lighthouse {
         cli: args.lighthouse,
         chromium: args.chromium,
+        loader: loader.clone(),
     };
     let audits = lighthouse
         .measure(
