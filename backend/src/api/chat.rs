@@ -16,7 +16,7 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Extension, Path, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use protocol::{VisitorCreated, WsQuery};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -157,10 +157,12 @@ pub async fn connect(
     };
     Ok(SocketBuffers::for_limits(&state.limits)
         .apply(upgrade)
-        .on_upgrade(move |socket| async move {
-            let _held = (session_slot, connection);
+        .on_upgrade(move |socket| {
             let (sink, stream) = socket.split();
-            session::run(sink, stream, state, integration, visitor, resume).await;
+            // The session's slots are given back when it ends. A combinator, not an `async`
+            // block, which would hold the session's future twice (see `live::socket::drive`).
+            session::run(sink, stream, state, integration, visitor, resume)
+                .map(move |()| drop((session_slot, connection)))
         }))
 }
 

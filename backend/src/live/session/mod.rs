@@ -37,6 +37,7 @@ use crate::live::socket::{drive, shutting_down};
 use crate::net::ratelimit;
 use crate::state::AppState;
 use crate::store::{NewMessage, StoreError, Visitor};
+use crate::telemetry::OpenSession;
 use axum::extract::ws::Message as WsMessage;
 use futures_util::{Sink, Stream, StreamExt};
 use parse::{Incoming, Refusal};
@@ -58,24 +59,27 @@ enum Flow {
     Stop,
 }
 
-/// Runs the session until the peer leaves, goes silent, logs out, or the server shuts down.
-pub async fn run<S, R, E>(
+/// The session, to run until the peer leaves, goes silent, logs out, or the server shuts down.
+/// Not an `async fn`: one would hold its arguments beside the session that takes them over
+/// (see [`drive`]).
+pub fn run<S, R, E>(
     sink: S,
     stream: R,
     state: AppState,
     integration: Arc<Integration>,
     visitor: Visitor,
     resume: Resume,
-) where
+) -> impl Future<Output = ()>
+where
     S: Sink<WsMessage> + Unpin + Send,
     S::Error: std::fmt::Display,
     R: Stream<Item = Result<WsMessage, E>> + Unpin + Send,
 {
-    let _open = crate::telemetry::session_opened();
     let (outbound, queue) = mpsc::channel(OUTBOUND_CAPACITY);
     let writer = write(sink, queue, Peer::Visitor(visitor.id));
     let subscription = state.hub.subscribe(visitor.person_id);
-    let session = Session {
+    let session = Box::new(Session {
+        _open: crate::telemetry::session_opened(),
         state,
         integration,
         visitor,
@@ -85,12 +89,14 @@ pub async fn run<S, R, E>(
         outbound,
         new_token: None,
         typing: TypingThrottle::default(),
-    };
-    drive(writer, session.read(stream, resume)).await;
+    });
+    drive(writer, session.read(stream, resume))
 }
 
 /// A session's reader: who it speaks for and what its client has.
 struct Session {
+    /// Counts the session as open while it lives.
+    _open: OpenSession,
     state: AppState,
     integration: Arc<Integration>,
     visitor: Visitor,
@@ -105,11 +111,15 @@ struct Session {
 }
 
 impl Session {
-    async fn read<R, E>(mut self, mut stream: R, resume: Resume)
+    /// The session's loop. Its future is most of what an idle session costs, and whatever it
+    /// awaits inline stays reserved in it, idle or not, at the size of the largest: so the
+    /// session comes boxed (an `async fn` keeps its arguments beside its locals), and the work a
+    /// frame or an event starts is boxed while it runs.
+    async fn read<R, E>(mut self: Box<Self>, mut stream: R, resume: Resume)
     where
         R: Stream<Item = Result<WsMessage, E>> + Unpin,
     {
-        if let Err(error) = self.welcome(resume).await {
+        if let Err(error) = Box::pin(self.welcome(resume)).await {
             self.internal_error(&error, None).await;
             return;
         }
@@ -120,12 +130,12 @@ impl Session {
                 incoming = stream.next() => match incoming {
                     Some(Ok(message)) => {
                         heartbeat.heard();
-                        self.incoming(message).await
+                        Box::pin(self.incoming(message)).await
                     }
                     Some(Err(_)) | None => Flow::Stop,
                 },
                 event = self.subscription.receiver.recv() => {
-                    self.event(event.map(Arc::unwrap_or_clone)).await
+                    Box::pin(self.event(event.map(Arc::unwrap_or_clone))).await
                 }
                 beat = heartbeat.beat() => match beat {
                     Beat::Silent => self.close(close_code::TIMEOUT, "no heartbeat").await,
