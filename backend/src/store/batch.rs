@@ -95,7 +95,48 @@ pub(super) struct Announced {
     pub ext_conversation_id: String,
 }
 
+/// What a batch's messages are looked up by: each visitor's by its person and client id, each
+/// operator's by its conversation and its id in the collaboration server.
+#[derive(Debug, Default)]
+pub(super) struct Keys<'b> {
+    pub visitors: Vec<(i64, &'b str)>,
+    pub operators: Vec<(i64, &'b str)>,
+}
+
+impl<'b> Keys<'b> {
+    pub(super) fn of(batch: &'b [Incoming]) -> Self {
+        let mut keys = Self::default();
+        for incoming in batch {
+            match incoming {
+                Incoming::Visitor(message) => keys
+                    .visitors
+                    .push((message.visitor.person_id, &message.message.client_id)),
+                Incoming::Operator(message) => keys
+                    .operators
+                    .push((message.conversation.id, &message.command.ext_id)),
+            }
+        }
+        keys
+    }
+}
+
 impl Lookup {
+    /// Adds what the rows of `known_messages.sql` for `keys` tell; every visitor's person must
+    /// be among them.
+    pub(super) fn add_all(&mut self, rows: Vec<LookupRow>, keys: &Keys) -> StoreResult<()> {
+        for row in rows {
+            self.add(row);
+        }
+        match keys
+            .visitors
+            .iter()
+            .find(|(id, _)| !self.people.contains_key(id))
+        {
+            Some((gone, _)) => Err(StoreError::Corrupt(format!("person {gone} is gone"))),
+            None => Ok(()),
+        }
+    }
+
     /// Adds what a row of `known_messages.sql` tells.
     pub(super) fn add(&mut self, row: LookupRow) {
         let conversation = row.conversation_id.map(|id| PersonConversation {

@@ -12,7 +12,7 @@ use super::remembered::Remembered;
 use crate::outbox::Bridge;
 use crate::outbox::signal::OutboxSignal;
 use crate::store::batch::{
-    Announced, Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed,
+    Announced, Incoming, Keys, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed,
     new_message,
 };
 use crate::store::interface::{StoreError, StoreResult, now_ms};
@@ -338,37 +338,20 @@ async fn write_planned(
 /// What the store holds of `batch`'s people and messages: two reads at most, one for the
 /// visitors' messages and one for the operators'.
 async fn look_up(connection: &mut PgConnection, batch: &[Incoming]) -> StoreResult<Lookup> {
-    let mut people = Vec::new();
-    let mut client_ids = Vec::new();
-    let mut conversations = Vec::new();
-    let mut ext_ids = Vec::new();
-    for incoming in batch {
-        match incoming {
-            Incoming::Visitor(message) => {
-                people.push(message.visitor.person_id);
-                client_ids.push(message.message.client_id.as_str());
-            }
-            Incoming::Operator(message) => {
-                conversations.push(message.conversation.id);
-                ext_ids.push(message.command.ext_id.as_str());
-            }
-        }
-    }
+    let keys = Keys::of(batch);
     let mut lookup = Lookup::default();
-    if !people.is_empty() {
+    if !keys.visitors.is_empty() {
+        let (people, client_ids): (Vec<i64>, Vec<&str>) = keys.visitors.iter().copied().unzip();
         let rows: Vec<LookupRow> = sqlx::query_as(include_str!("known_messages.sql"))
             .bind(&people)
             .bind(&client_ids)
             .fetch_all(&mut *connection)
             .await?;
-        for row in rows {
-            lookup.add(row);
-        }
-        if let Some(gone) = people.iter().find(|id| !lookup.people.contains_key(id)) {
-            return Err(StoreError::Corrupt(format!("person {gone} is gone")));
-        }
+        lookup.add_all(rows, &keys)?;
     }
-    if !conversations.is_empty() {
+    if !keys.operators.is_empty() {
+        let (conversations, ext_ids): (Vec<i64>, Vec<&str>) =
+            keys.operators.iter().copied().unzip();
         let stored: Vec<(i64, String)> = sqlx::query_as(include_str!("stored_replies.sql"))
             .bind(&conversations)
             .bind(&ext_ids)

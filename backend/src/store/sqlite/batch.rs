@@ -1,18 +1,22 @@
-//! SQLite's `write_batch`: one transaction on the one write connection, of one-row statements
-//! that each connection prepares once and keeps (in-process, a statement costs no round trip,
-//! so a batch needs no statement of its own shape). It reads what the store holds of each
-//! message, creates and announces the conversations that need it, then numbers and inserts
-//! the new messages and queues their commands, as [`crate::store::batch`] planned.
+//! SQLite's `write_batch`: one transaction on the one write connection, of statements whose
+//! text does not depend on the batch's size: each takes the batch as one JSON array
+//! (`json_each`), so it is prepared once and kept, and the batch costs a handful of statements
+//! however many messages it holds (each is a round trip to the connection's worker thread). It
+//! reads what the store holds of the batch's people and messages, creates and announces the
+//! conversations that need it, then numbers and inserts the new messages and queues their
+//! commands, as [`crate::store::batch`] planned.
 
 use super::super::batch::{
-    Incoming, Lookup, LookupRow, MessageValues, NewCommand, Plan, new_message,
+    Incoming, Keys, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed, new_message,
 };
 use super::super::interface::{StoreError, StoreResult, now_ms};
 use super::super::rows::operator_picture;
 use super::super::sql_store::SqlStore;
 use super::super::writer::{WriteBatch, Written};
+use super::json;
 use crate::outbox::Bridge;
 use async_trait::async_trait;
+use protocol::Message;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
@@ -22,74 +26,52 @@ pub(super) struct SqliteBatches {
     pub pool: SqlitePool,
 }
 
+/// A message as `insert_messages.sql` stored it.
+#[derive(Debug, sqlx::FromRow)]
+struct StoredRow {
+    id: i64,
+    conversation_id: i64,
+    seq: i64,
+    author_name: Option<String>,
+    picture_of: Option<i64>,
+}
+
 #[async_trait]
 impl WriteBatch for SqliteBatches {
     async fn write_batch(&mut self, batch: &[Incoming]) -> StoreResult<Written> {
         let mut tx = self.pool.begin().await?;
         let mut lookup = look_up(&mut tx, batch).await?;
-        let mut handed = Vec::new();
+        let mut handed_now = Vec::new();
         for message in lookup.unprepared(batch) {
             let person = lookup.people.entry(message.visitor.person_id).or_default();
-            handed
+            handed_now
                 .extend(SqlStore::<Sqlite>::prepare_conversation(&mut tx, message, person).await?);
         }
         let plan = Plan::new(batch, &lookup)?;
         let now = now_ms();
-        let mut bases = HashMap::with_capacity(plan.taken.len());
-        for ((conversation_id, taken), touch) in plan.taken.iter().zip(plan.touches(batch)) {
-            let (page_url, page_title) = touch.page.unzip();
-            let (base,): (i64,) = sqlx::query_as(include_str!("take_numbers.sql"))
-                .bind(taken)
-                .bind(conversation_id)
-                .bind(now)
-                .bind(touch.status)
-                .bind(page_url)
-                .bind(page_title)
-                .bind(touch.visitor_ordinal)
-                .fetch_one(&mut *tx)
-                .await?;
-            bases.insert(*conversation_id, base);
-        }
-        let mut created = Vec::with_capacity(plan.new_messages());
+        let bases = take_numbers(&mut tx, &plan, &plan.touches(batch), now).await?;
+        let mut fresh = Vec::with_capacity(plan.new_messages());
         let mut commands = Vec::new();
         for (incoming, conversation_id, ordinal) in plan.fresh(batch) {
-            let seq = bases[&conversation_id] + 1 + ordinal;
-            let values = MessageValues::of(incoming);
-            let author: Option<(i64, String, Option<i64>)> = match values.author {
-                Some((integration_id, ext_user_id)) => {
-                    sqlx::query_as(include_str!("operator_author.sql"))
-                        .bind(integration_id)
-                        .bind(ext_user_id)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                }
-                None => None,
-            };
-            let (operator_id, author_name, picture_of) = match author {
-                Some((id, name, picture_of)) => (Some(id), Some(name), picture_of),
-                None => (None, values.author_name.map(str::to_owned), None),
-            };
-            let (id,): (i64,) = sqlx::query_as(include_str!("insert_message.sql"))
-                .bind(conversation_id)
-                .bind(seq)
-                .bind(values.client_id)
-                .bind(values.author_kind)
-                .bind(&author_name)
-                .bind(values.visitor_id)
-                .bind(operator_id)
-                .bind(values.ext_id)
-                .bind(values.text)
-                .bind(values.text_format)
-                .bind(values.page_url)
-                .bind(values.page_title)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-            let mut message = new_message(incoming, id, conversation_id, seq, now);
+            let base = bases.get(&conversation_id).ok_or_else(|| {
+                StoreError::Corrupt(format!("conversation {conversation_id} is gone"))
+            })?;
+            let message = new_message(incoming, 0, conversation_id, base + 1 + ordinal, now);
+            fresh.push((incoming, message));
+        }
+        let mut stored = insert_messages(&mut tx, &fresh, now).await?;
+        let mut created = Vec::with_capacity(fresh.len());
+        for (incoming, mut message) in fresh {
+            let row = stored
+                .remove(&(message.conversation_id, message.seq))
+                .ok_or_else(|| {
+                    StoreError::Corrupt("a message went missing from its insert".into())
+                })?;
+            message.id = row.id;
             match incoming {
                 Incoming::Operator(_) => {
-                    message.author.name = author_name;
-                    message.author.picture = picture_of.map(operator_picture);
+                    message.author.name = row.author_name;
+                    message.author.picture = row.picture_of.map(operator_picture);
                 }
                 Incoming::Visitor(visitor) if visitor.bridge == Bridge::On => {
                     let person_id = visitor.visitor.person_id;
@@ -102,45 +84,145 @@ impl WriteBatch for SqliteBatches {
             }
             created.push(message);
         }
-        handed.extend(SqlStore::<Sqlite>::insert_outbox(&mut tx, commands).await?);
-        let stored = SqlStore::<Sqlite>::messages_by_id(&mut tx, &plan.stored_ids()).await?;
-        let outcomes = plan.outcomes(batch, created, &stored)?;
+        let queued = insert_commands(&mut tx, &commands, now).await?;
+        handed_now.extend(handed(commands, queued)?);
+        let known = SqlStore::<Sqlite>::messages_by_id(&mut tx, &plan.stored_ids()).await?;
+        let outcomes = plan.outcomes(batch, created, &known)?;
         tx.commit().await?;
-        Ok(Written { outcomes, handed })
+        Ok(Written {
+            outcomes,
+            handed: handed_now,
+        })
     }
 }
 
-/// What the store holds of `batch`'s people and messages, a statement per message.
+/// Moves the counters of the conversations the batch writes to past their new messages, and
+/// returns each one's last number before them.
+async fn take_numbers(
+    connection: &mut SqliteConnection,
+    plan: &Plan,
+    touches: &[Touch<'_>],
+    now: i64,
+) -> StoreResult<HashMap<i64, i64>> {
+    let rows: Vec<_> = plan
+        .taken
+        .iter()
+        .zip(touches)
+        .map(|((conversation_id, taken), touch)| {
+            let (page_url, page_title) = touch.page.unzip();
+            let (id, n) = (*conversation_id, *taken);
+            (
+                id,
+                n,
+                touch.status,
+                page_url,
+                page_title,
+                touch.visitor_ordinal,
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let counters: Vec<(i64, i64)> = sqlx::query_as(include_str!("take_numbers.sql"))
+        .bind(json(&rows)?)
+        .bind(now)
+        .fetch_all(&mut *connection)
+        .await?;
+    Ok(counters
+        .into_iter()
+        .map(|(id, last_seq)| (id, last_seq - plan.taken.get(&id).copied().unwrap_or(0)))
+        .collect())
+}
+
+/// Inserts the numbered `fresh` messages; returns them as stored by conversation and number.
+async fn insert_messages(
+    connection: &mut SqliteConnection,
+    fresh: &[(&Incoming, Message)],
+    now: i64,
+) -> StoreResult<HashMap<(i64, i64), StoredRow>> {
+    if fresh.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<_> = fresh
+        .iter()
+        .map(|(incoming, message)| {
+            let values = MessageValues::of(incoming);
+            let (integration_id, author_ext_user_id) = values.author.unzip();
+            (
+                message.conversation_id,
+                message.seq,
+                values.client_id,
+                values.author_kind,
+                values.author_name,
+                values.visitor_id,
+                integration_id,
+                author_ext_user_id,
+                values.ext_id,
+                values.text,
+                values.text_format,
+                values.page_url,
+                values.page_title,
+            )
+        })
+        .collect();
+    let stored: Vec<StoredRow> = sqlx::query_as(include_str!("insert_messages.sql"))
+        .bind(json(&rows)?)
+        .bind(now)
+        .fetch_all(&mut *connection)
+        .await?;
+    Ok(stored
+        .into_iter()
+        .map(|row| ((row.conversation_id, row.seq), row))
+        .collect())
+}
+
+/// What the store holds of `batch`'s people and messages: two reads at most, one for the
+/// visitors' messages and one for the operators'.
 async fn look_up(connection: &mut SqliteConnection, batch: &[Incoming]) -> StoreResult<Lookup> {
+    let keys = Keys::of(batch);
     let mut lookup = Lookup::default();
-    for incoming in batch {
-        match incoming {
-            Incoming::Visitor(message) => {
-                let person_id = message.visitor.person_id;
-                let row: Option<LookupRow> = sqlx::query_as(include_str!("known_message.sql"))
-                    .bind(person_id)
-                    .bind(&message.message.client_id)
-                    .fetch_optional(&mut *connection)
-                    .await?;
-                let row =
-                    row.ok_or_else(|| StoreError::Corrupt(format!("person {person_id} is gone")))?;
-                lookup.add(row);
-            }
-            Incoming::Operator(message) => {
-                let conversation_id = message.conversation.id;
-                let ext_id = &message.command.ext_id;
-                let stored: Option<(i64,)> = sqlx::query_as(include_str!("stored_reply.sql"))
-                    .bind(conversation_id)
-                    .bind(ext_id)
-                    .fetch_optional(&mut *connection)
-                    .await?;
-                if stored.is_some() {
-                    lookup
-                        .stored_replies
-                        .insert((conversation_id, ext_id.clone()));
-                }
-            }
-        }
+    if !keys.visitors.is_empty() {
+        let rows: Vec<LookupRow> = sqlx::query_as(include_str!("known_messages.sql"))
+            .bind(json(&keys.visitors)?)
+            .fetch_all(&mut *connection)
+            .await?;
+        lookup.add_all(rows, &keys)?;
+    }
+    if !keys.operators.is_empty() {
+        let stored: Vec<(i64, String)> = sqlx::query_as(include_str!("stored_replies.sql"))
+            .bind(json(&keys.operators)?)
+            .fetch_all(&mut *connection)
+            .await?;
+        lookup.stored_replies.extend(stored);
     }
     Ok(lookup)
+}
+
+/// Queues `commands` in their order; returns their ids.
+async fn insert_commands(
+    connection: &mut SqliteConnection,
+    commands: &[NewCommand],
+    now: i64,
+) -> StoreResult<Vec<i64>> {
+    if commands.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<_> = commands
+        .iter()
+        .map(|c| {
+            (
+                &c.integration_id,
+                c.conversation_id,
+                &c.ordering_key,
+                &c.command,
+            )
+        })
+        .collect();
+    let ids: Vec<(i64,)> = sqlx::query_as(include_str!("insert_commands.sql"))
+        .bind(json(&rows)?)
+        .bind(now)
+        .fetch_all(&mut *connection)
+        .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
 }

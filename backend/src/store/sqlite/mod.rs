@@ -8,7 +8,7 @@ mod checkpoint;
 
 use super::conversation_refs::ConversationRefs;
 use super::interface::Engine;
-use super::interface::StoreResult;
+use super::interface::{StoreError, StoreResult};
 use super::rows::OutboxRow;
 use super::sql_store::{Dialect, SqlStore};
 use super::writer::Writer;
@@ -29,6 +29,12 @@ const CACHE_KIB: u32 = 64 * 1024;
 
 /// Connections reading beside the one writer.
 const READERS: u32 = 4;
+
+/// `rows` as the JSON array a statement reads with `json_each`: how a statement takes a list of
+/// any length with a text that does not change, so it is prepared once.
+fn json<T: serde::Serialize>(rows: &[T]) -> StoreResult<String> {
+    serde_json::to_string(rows).map_err(|error| StoreError::Corrupt(error.to_string()))
+}
 
 /// Opens the SQLite database at `url`, creating the file if there is none, with commits as
 /// durable as `synchronous` says, and applies the migrations.
@@ -119,14 +125,10 @@ impl Dialect for Sqlite {
     }
 
     async fn remove_delivered(pool: &SqlitePool, outbox_ids: &[i64]) -> StoreResult<()> {
-        let mut tx = pool.begin().await?;
-        for id in outbox_ids {
-            sqlx::query(include_str!("../sql/delete_command.sql"))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+        sqlx::query(include_str!("remove_delivered.sql"))
+            .bind(Self::id_list(outbox_ids))
+            .execute(pool)
+            .await?;
         Ok(())
     }
 }

@@ -1,10 +1,16 @@
--- Moves the conversation's counter past the numbers its new messages take, and keeps what the
--- inbox shows of it: its last activity, its status (`open` again when the visitor wrote), the
--- visitor's last page, and the number of the visitor's last message ($7: its ordinal among
--- the new ones). Returns the last number before them.
-UPDATE conversations SET last_seq = last_seq + $1, last_activity_at = $3,
-    status = COALESCE($4, status),
-    last_page_url = COALESCE($5, last_page_url),
-    last_page_title = CASE WHEN $5 IS NULL THEN last_page_title ELSE $6 END,
-    last_visitor_seq = CASE WHEN $7 IS NULL THEN last_visitor_seq ELSE last_seq + 1 + $7 END
-WHERE id = $2 RETURNING last_seq - $1 AS base
+-- Moves each conversation's counter past the numbers its new messages take, and keeps what the
+-- inbox shows of it: its last activity ($2), its status (`open` again when the visitor wrote),
+-- the visitor's last page, and the number of the visitor's last message (its ordinal among the
+-- new ones). $1: a JSON array of [conversation_id, taken, status, page_url, page_title,
+-- visitor_ordinal]. Returns each conversation's counter after them.
+UPDATE conversations SET last_seq = last_seq + t.taken, last_activity_at = $2,
+    status = COALESCE(t.status, conversations.status),
+    last_page_url = COALESCE(t.page_url, last_page_url),
+    last_page_title = CASE WHEN t.page_url IS NULL THEN last_page_title ELSE t.page_title END,
+    last_visitor_seq = CASE WHEN t.visitor_ordinal IS NULL THEN last_visitor_seq
+        ELSE last_seq + 1 + t.visitor_ordinal END
+FROM (SELECT value ->> 0 AS id, value ->> 1 AS taken, value ->> 2 AS status,
+        value ->> 3 AS page_url, value ->> 4 AS page_title, value ->> 5 AS visitor_ordinal
+    FROM json_each($1)) AS t
+WHERE conversations.id = t.id
+RETURNING conversations.id, conversations.last_seq
