@@ -102,8 +102,8 @@ impl Dialect for Sqlite {
         serde_json::to_string(ids).expect("integers serialize")
     }
 
-    /// One key at a time on one connection: each read walks the outbox's queue index, and
-    /// in-process statements cost no round trip.
+    /// One key at a time on one connection: each read walks the outbox's queue index from its
+    /// key's first command.
     async fn next_commands(
         pool: &SqlitePool,
         integration_id: &str,
