@@ -16,7 +16,7 @@ use super::super::writer::{WriteBatch, Written};
 use super::json;
 use crate::outbox::Bridge;
 use async_trait::async_trait;
-use protocol::Message;
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
@@ -51,23 +51,20 @@ impl WriteBatch for SqliteBatches {
         let now = now_ms();
         let bases = take_numbers(&mut tx, &plan, &plan.touches(batch), now).await?;
         let mut fresh = Vec::with_capacity(plan.new_messages());
-        let mut commands = Vec::new();
         for (incoming, conversation_id, ordinal) in plan.fresh(batch) {
             let base = bases.get(&conversation_id).ok_or_else(|| {
                 StoreError::Corrupt(format!("conversation {conversation_id} is gone"))
             })?;
-            let message = new_message(incoming, 0, conversation_id, base + 1 + ordinal, now);
-            fresh.push((incoming, message));
+            fresh.push((incoming, conversation_id, base + 1 + ordinal));
         }
         let mut stored = insert_messages(&mut tx, &fresh, now).await?;
         let mut created = Vec::with_capacity(fresh.len());
-        for (incoming, mut message) in fresh {
-            let row = stored
-                .remove(&(message.conversation_id, message.seq))
-                .ok_or_else(|| {
-                    StoreError::Corrupt("a message went missing from its insert".into())
-                })?;
-            message.id = row.id;
+        let mut commands = Vec::new();
+        for (incoming, conversation_id, seq) in fresh {
+            let row = stored.remove(&(conversation_id, seq)).ok_or_else(|| {
+                StoreError::Corrupt("a message went missing from its insert".into())
+            })?;
+            let mut message = new_message(incoming, row.id, conversation_id, seq, now);
             match incoming {
                 Incoming::Operator(_) => {
                     message.author.name = row.author_name;
@@ -110,10 +107,9 @@ async fn take_numbers(
         .zip(touches)
         .map(|((conversation_id, taken), touch)| {
             let (page_url, page_title) = touch.page.unzip();
-            let (id, n) = (*conversation_id, *taken);
             (
-                id,
-                n,
+                *conversation_id,
+                *taken,
                 touch.status,
                 page_url,
                 page_title,
@@ -121,37 +117,29 @@ async fn take_numbers(
             )
         })
         .collect();
-    if rows.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let counters: Vec<(i64, i64)> = sqlx::query_as(include_str!("take_numbers.sql"))
-        .bind(json(&rows)?)
-        .bind(now)
-        .fetch_all(&mut *connection)
-        .await?;
+    let counters: Vec<(i64, i64)> =
+        run_over(connection, include_str!("take_numbers.sql"), &rows, now).await?;
     Ok(counters
         .into_iter()
         .map(|(id, last_seq)| (id, last_seq - plan.taken.get(&id).copied().unwrap_or(0)))
         .collect())
 }
 
-/// Inserts the numbered `fresh` messages; returns them as stored by conversation and number.
+/// Inserts the `fresh` messages, each with its conversation and number; returns them as stored
+/// by conversation and number.
 async fn insert_messages(
     connection: &mut SqliteConnection,
-    fresh: &[(&Incoming, Message)],
+    fresh: &[(&Incoming, i64, i64)],
     now: i64,
 ) -> StoreResult<HashMap<(i64, i64), StoredRow>> {
-    if fresh.is_empty() {
-        return Ok(HashMap::new());
-    }
     let rows: Vec<_> = fresh
         .iter()
-        .map(|(incoming, message)| {
+        .map(|(incoming, conversation_id, seq)| {
             let values = MessageValues::of(incoming);
             let (integration_id, author_ext_user_id) = values.author.unzip();
             (
-                message.conversation_id,
-                message.seq,
+                *conversation_id,
+                *seq,
                 values.client_id,
                 values.author_kind,
                 values.author_name,
@@ -166,11 +154,8 @@ async fn insert_messages(
             )
         })
         .collect();
-    let stored: Vec<StoredRow> = sqlx::query_as(include_str!("insert_messages.sql"))
-        .bind(json(&rows)?)
-        .bind(now)
-        .fetch_all(&mut *connection)
-        .await?;
+    let stored: Vec<StoredRow> =
+        run_over(connection, include_str!("insert_messages.sql"), &rows, now).await?;
     Ok(stored
         .into_iter()
         .map(|row| ((row.conversation_id, row.seq), row))
@@ -205,9 +190,6 @@ async fn insert_commands(
     commands: &[NewCommand],
     now: i64,
 ) -> StoreResult<Vec<i64>> {
-    if commands.is_empty() {
-        return Ok(Vec::new());
-    }
     let rows: Vec<_> = commands
         .iter()
         .map(|c| {
@@ -219,10 +201,29 @@ async fn insert_commands(
             )
         })
         .collect();
-    let ids: Vec<(i64,)> = sqlx::query_as(include_str!("insert_commands.sql"))
-        .bind(json(&rows)?)
-        .bind(now)
-        .fetch_all(&mut *connection)
-        .await?;
+    let ids: Vec<(i64,)> =
+        run_over(connection, include_str!("insert_commands.sql"), &rows, now).await?;
     Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+/// The rows `sql` returns when run over `rows` (its `$1`, one JSON array) at `now` (its `$2`);
+/// none, without running it, when there are no rows.
+async fn run_over<R, T>(
+    connection: &mut SqliteConnection,
+    sql: &'static str,
+    rows: &[T],
+    now: i64,
+) -> StoreResult<Vec<R>>
+where
+    R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+    T: serde::Serialize,
+{
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sql)
+        .bind(json(rows)?)
+        .bind(now)
+        .fetch_all(connection)
+        .await?)
 }

@@ -99,7 +99,7 @@ impl Dialect for Sqlite {
     type IdList = String;
 
     fn id_list(ids: &[i64]) -> String {
-        serde_json::to_string(ids).expect("integers serialize")
+        json(ids).expect("integers serialize")
     }
 
     /// One key at a time on one connection: each read walks the outbox's queue index from its
