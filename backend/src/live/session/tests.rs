@@ -478,10 +478,10 @@ async fn a_silent_peer_is_closed_with_timeout_after_the_missed_heartbeats() {
     let interval = Duration::from_secs(limits.heartbeat_secs);
     let (_dir, _world, mut widget) = welcomed_on_paused_time(limits).await;
     let silent_since = Instant::now();
-    let mut pings = 0;
+    let mut pings = Vec::new();
     let code = loop {
         match widget.next().await {
-            WsMessage::Ping(_) => pings += 1,
+            WsMessage::Ping(_) => pings.push(silent_since.elapsed()),
             WsMessage::Close(Some(close)) => break close.code,
             other => panic!("expected pings, then a close, got {other:?}"),
         }
@@ -489,15 +489,25 @@ async fn a_silent_peer_is_closed_with_timeout_after_the_missed_heartbeats() {
     let silent = silent_since.elapsed();
     assert_eq!(code, close_code::TIMEOUT);
     assert_eq!(
-        pings,
+        pings.len() as u32,
         crate::live::socket::heartbeat::SILENT_INTERVALS,
         "a ping each interval until then"
     );
-    // Closed at the first beat past three silent intervals, give or take the moment between
-    // the session's clock and the test's, and the timer's millisecond.
-    let beat = interval * (crate::live::socket::heartbeat::SILENT_INTERVALS + 1);
+    // Give or take the moment between the session's clock and the test's, and the timer's
+    // millisecond.
+    let near = |a: Duration, b: Duration| a.abs_diff(b) < Duration::from_millis(100);
+    for (earlier, later) in pings.iter().zip(pings.iter().skip(1).chain([&silent])) {
+        assert!(
+            near(*later - *earlier, interval),
+            "pings at {pings:?}, closed after {silent:?}"
+        );
+    }
+    // The first beat falls somewhere in the first interval, so the close at the first beat
+    // past three silent intervals comes between three and four intervals after the last word.
+    let silent_intervals = crate::live::socket::heartbeat::SILENT_INTERVALS;
     assert!(
-        silent.abs_diff(beat) < Duration::from_millis(100),
+        silent + Duration::from_millis(100) > interval * silent_intervals
+            && silent < interval * (silent_intervals + 1) + Duration::from_millis(100),
         "closed after {silent:?}"
     );
 }
@@ -520,7 +530,8 @@ async fn a_peer_that_answers_pings_is_kept() {
             other => panic!("expected only pings, got {other:?}"),
         }
     }
-    assert!(started.elapsed() >= Duration::from_secs(limits.heartbeat_secs * 10));
+    // Ten pings: the first within the first interval, then one each interval.
+    assert!(started.elapsed() >= Duration::from_secs(limits.heartbeat_secs * 9));
     assert!(!widget.session.is_finished());
 }
 
