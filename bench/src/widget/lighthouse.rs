@@ -1,7 +1,7 @@
 //! Lighthouse on the bench's host page, without and with our chat: what the chat costs a page
 //! that a visitor loads and does not touch, in the figures a site owner's own audit shows (total
-//! blocking time, time to interactive, largest contentful paint) under Lighthouse's default
-//! simulated mobile throttling. A tool we did not write, run as its CLI on the installed
+//! blocking time, time to interactive, largest contentful paint), under each of Lighthouse's
+//! two mobile throttling methods. A tool we did not write, run as its CLI on the installed
 //! Chromium, one fresh browser per run.
 
 use anyhow::{Context, Result, bail};
@@ -20,13 +20,39 @@ pub struct Audit {
     pub total_blocking_time: Option<f64>,
     pub time_to_interactive: Option<f64>,
     pub largest_contentful_paint: Option<f64>,
-    /// Whether our loader script arrived before the page's first paint (on localhost the two
-    /// race). Lighthouse's simulation then counts the script as render-blocking: its download
-    /// over slow 4G lands in the paint metrics. `None` on the page without the chat.
+    /// Whether our loader script arrived before the page's first paint (on localhost, without
+    /// applied throttling, the two race). Lighthouse's simulation then counts the script as
+    /// render-blocking: its download over slow 4G lands in the paint metrics. `None` on the page
+    /// without the chat.
     pub loader_before_paint: Option<bool>,
 }
 
-/// The runs of the plain page and of the page with our chat, taken in turns.
+/// How Lighthouse slows the page down to a mobile phone on slow 4G.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Throttling {
+    /// Its default: the page loads at full speed and the figures are computed from the trace by
+    /// a model of the slow network and CPU (Lantern). The model decides from the observed order
+    /// of events what the paint waited for.
+    #[default]
+    Simulated,
+    /// Chromium itself delays every request and slows the CPU as the page loads (Lighthouse's
+    /// `devtools` method); the figures are the ones observed.
+    Applied,
+}
+
+impl Throttling {
+    pub const ALL: [Self; 2] = [Self::Applied, Self::Simulated];
+
+    fn flag(self) -> &'static str {
+        match self {
+            Self::Simulated => "--throttling-method=simulate",
+            Self::Applied => "--throttling-method=devtools",
+        }
+    }
+}
+
+/// The runs of the plain page and of the page with our chat, taken in turns, under one
+/// throttling method.
 #[derive(Debug, Default)]
 pub struct Audits {
     pub plain: Vec<Audit>,
@@ -43,19 +69,28 @@ pub struct Lighthouse {
 }
 
 impl Lighthouse {
-    /// `count` runs each of `plain` and `ours` (page URLs), alternating so both see the same
-    /// load from the rest of the machine.
-    pub async fn measure(&self, plain: &str, ours: &str, count: usize) -> Result<Audits> {
+    /// `count` runs each of `plain` and `ours` (page URLs) under `throttling`, alternating so
+    /// both see the same load from the rest of the machine.
+    pub async fn measure(
+        &self,
+        plain: &str,
+        ours: &str,
+        count: usize,
+        throttling: Throttling,
+    ) -> Result<Audits> {
         let mut audits = Audits::default();
         for run in 0..count {
-            eprintln!("bench: Lighthouse run {} of {count}", run + 1);
-            audits.plain.push(self.audit(plain).await?);
-            audits.ours.push(self.audit(ours).await?);
+            eprintln!(
+                "bench: Lighthouse ({throttling:?} throttling) run {} of {count}",
+                run + 1
+            );
+            audits.plain.push(self.audit(plain, throttling).await?);
+            audits.ours.push(self.audit(ours, throttling).await?);
         }
         Ok(audits)
     }
 
-    async fn audit(&self, url: &str) -> Result<Audit> {
+    async fn audit(&self, url: &str, throttling: Throttling) -> Result<Audit> {
         let profile = tempfile::tempdir()?;
         let output = Command::new("node")
             .arg(&self.cli)
@@ -65,6 +100,7 @@ impl Lighthouse {
                 "--output-path=stdout",
                 "--only-categories=performance",
                 "--quiet",
+                throttling.flag(),
             ])
             .arg(format!(
                 "--chrome-flags={CHROME_FLAGS} --user-data-dir={}",

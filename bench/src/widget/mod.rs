@@ -14,7 +14,7 @@ mod sizes;
 use crate::fake::FakeCollaboration;
 use crate::server::{Database, INTEGRATION, ServerProcess, TOKEN, Target};
 use anyhow::{Context, Result};
-use lighthouse::Lighthouse;
+use lighthouse::{Lighthouse, Throttling};
 use report::WidgetResults;
 use runs::{Fetched, FirstLoad};
 use site::{Embed, Sites};
@@ -69,14 +69,19 @@ pub async fn run(args: Args, machine: String, commit: String) -> Result<()> {
         chromium: args.chromium,
         loader: loader.clone(),
     };
-    let audits = lighthouse
-        .measure(
-            &sites.page(Embed::Nothing),
-            &sites.page(Embed::Ours),
-            args.runs.into(),
-        )
-        .await
-        .map_err(|error| format!("{error:#}"));
+    let mut audits = Vec::new();
+    for throttling in Throttling::ALL {
+        let measured = lighthouse
+            .measure(
+                &sites.page(Embed::Nothing),
+                &sites.page(Embed::Ours),
+                args.runs.into(),
+                throttling,
+            )
+            .await
+            .map_err(|error| format!("{error:#}"));
+        audits.push((throttling, measured));
+    }
     let ours = phases("ours", &runs.ours_first, &server.base, &loader).await?;
     let reference = phases(
         "reference",

@@ -4,7 +4,7 @@
 //! replaces its previous version in the file and leaves the rest alone.
 
 use super::criterion::Estimate;
-use super::lighthouse::{Audit, Audits};
+use super::lighthouse::{Audit, Audits, Throttling};
 use super::runs::{Paint, Runs};
 use super::sizes::{Download, Phase};
 use compressed::Sizes;
@@ -31,8 +31,9 @@ pub struct WidgetResults {
     pub reference_name: String,
     /// `verify` and `decode`, or why they are missing.
     pub criterion: Result<(Estimate, Estimate), String>,
-    /// Lighthouse without and with the chat, or why it did not run.
-    pub audits: Result<Audits, String>,
+    /// Lighthouse without and with the chat under each throttling method, or why it did not
+    /// run.
+    pub audits: Vec<(Throttling, Result<Audits, String>)>,
     pub machine: String,
     pub commit: String,
 }
@@ -280,30 +281,26 @@ fn violations(out: &mut String, runs: &Runs) {
 /// One figure of a Lighthouse run.
 type AuditFigure = fn(&Audit) -> Option<f64>;
 
-fn lighthouse(out: &mut String, audits: &Result<Audits, String>) {
+fn lighthouse(out: &mut String, audits: &[(Throttling, Result<Audits, String>)]) {
+    let runs = audits
+        .iter()
+        .filter_map(|(_, measured)| measured.as_ref().ok())
+        .map(|measured| measured.ours.len())
+        .max()
+        .unwrap_or(0);
     let _ = writeln!(
         out,
-        "### Lighthouse: the host page without and with the chat\n"
-    );
-    let audits = match audits {
-        Ok(audits) => audits,
-        Err(why) => {
-            let _ = writeln!(out, "n/a: {why}\n");
-            return;
-        }
-    };
-    let _ = writeln!(
-        out,
-        "Lighthouse 12 (performance only, its default simulated mobile: slow 4G and a 4× \
-         slower CPU, computed from the trace), a new headless Chromium per run, on the same host \
-         page as above without a widget and with our chat's script tag, loaded and not touched \
-         (a first-time visitor); the two pages alternate, {} runs each. Median (min–max), ms. \
-         Goal: no difference.\n",
-        audits.ours.len()
+        "### Lighthouse: the host page without and with the chat\n\n\
+         Lighthouse 12 (performance only, mobile: slow 4G and a 4× slower CPU), a new headless \
+         Chromium per run, on the same host page as above without a widget and with our chat's \
+         script tag, loaded and not touched (a first-time visitor); the two pages alternate, \
+         {runs} runs each, under each of Lighthouse's two throttling methods. Median (min–max), \
+         ms. Goal: no difference.\n"
     );
     let _ = writeln!(
         out,
-        "| measure | no chat | with the chat | difference of medians |\n|---|---|---|---|"
+        "| throttling | measure | no chat | with the chat | difference of medians |\n\
+         |---|---|---|---|---|"
     );
     let figures: [(&str, AuditFigure); 3] = [
         ("total blocking time", |audit| audit.total_blocking_time),
@@ -312,28 +309,61 @@ fn lighthouse(out: &mut String, audits: &Result<Audits, String>) {
             audit.largest_contentful_paint
         }),
     ];
-    for (measure, figure) in figures {
-        let plain = || audits.plain.iter().map(figure);
-        let ours = || audits.ours.iter().map(figure);
-        let difference = median(ours())
-            .zip(median(plain()))
-            .map_or("?".to_owned(), |(with, without)| {
-                format!("{:+.0}", with - without)
-            });
-        let _ = writeln!(
-            out,
-            "| {measure} | {} | {} | {difference} |",
-            stat(plain()),
-            stat(ours())
-        );
+    for (throttling, measured) in audits {
+        let method = name(*throttling);
+        let Ok(measured) = measured else { continue };
+        for (measure, figure) in figures {
+            let plain = || measured.plain.iter().map(figure);
+            let ours = || measured.ours.iter().map(figure);
+            let difference = median(ours())
+                .zip(median(plain()))
+                .map_or("?".to_owned(), |(with, without)| {
+                    format!("{:+.0}", with - without)
+                });
+            let _ = writeln!(
+                out,
+                "| {method} | {measure} | {} | {} | {difference} |",
+                stat(plain()),
+                stat(ours())
+            );
+        }
     }
-    race(out, &audits.ours);
+    for (throttling, measured) in audits {
+        let _ = write!(out, "\n{}", how(*throttling));
+        match measured {
+            Ok(measured) => race(out, *throttling, &measured.ours),
+            Err(why) => {
+                let _ = writeln!(out, " Not measured: {why}");
+            }
+        }
+    }
     out.push('\n');
+}
+
+fn name(throttling: Throttling) -> &'static str {
+    match throttling {
+        Throttling::Applied => "applied",
+        Throttling::Simulated => "simulated",
+    }
+}
+
+/// What a throttling method does, for the reader of the table.
+fn how(throttling: Throttling) -> &'static str {
+    match throttling {
+        Throttling::Applied => {
+            "Applied throttling (`--throttling-method=devtools`): Chromium delays every request \
+             and slows the CPU while the page loads, and the figures are the ones observed."
+        }
+        Throttling::Simulated => {
+            "Simulated throttling (Lighthouse's default): the page loads at full speed and a \
+             model (Lantern) computes the figures from the trace."
+        }
+    }
 }
 
 /// How often our loader won its race with the page's first paint, and the paint metric's
 /// median in each case: what the medians above mix.
-fn race(out: &mut String, ours: &[Audit]) {
+fn race(out: &mut String, throttling: Throttling, ours: &[Audit]) {
     let (before, after): (Vec<&Audit>, Vec<&Audit>) = ours
         .iter()
         .filter(|audit| audit.loader_before_paint.is_some())
@@ -342,12 +372,18 @@ fn race(out: &mut String, ours: &[Audit]) {
         median(runs.iter().map(|audit| audit.largest_contentful_paint))
             .map_or("–".to_owned(), |ms| format!("{ms:.0} ms"))
     };
+    let why = match throttling {
+        Throttling::Applied => "",
+        Throttling::Simulated => {
+            " (on localhost the two race, and the model then counts the script as \
+             render-blocking and adds its download over slow 4G to the paint metrics)"
+        }
+    };
     let _ = writeln!(
         out,
-        "\nWith the chat, our loader script arrived before the page's first paint in {} of {} \
-         runs: on localhost the two race, and Lighthouse's simulation then counts the script as \
-         render-blocking and adds its download over slow 4G to the paint metrics. Largest \
-         contentful paint, median: {} where it arrived after the paint, {} where before.",
+        " With the chat, our loader script arrived before the page's first paint in {} of {} \
+         runs{why}. Largest contentful paint, median: {} where it arrived after the paint, {} \
+         where before.",
         before.len(),
         before.len() + after.len(),
         lcp(&after),
@@ -525,10 +561,46 @@ mod tests {
         let mut out = String::new();
         race(
             &mut out,
+            Throttling::Simulated,
             &[run(950.0, false), run(1580.0, true), run(960.0, false)],
         );
         assert!(out.contains("in 1 of 3 runs"), "{out}");
         assert!(out.contains("955 ms where it arrived after the paint, 1580 ms where before"));
+    }
+
+    #[test]
+    fn lighthouse_rows_for_each_throttling_method_and_why_one_is_missing() {
+        let run = |tti: f64| Audit {
+            total_blocking_time: Some(0.0),
+            time_to_interactive: Some(tti),
+            largest_contentful_paint: Some(tti),
+            loader_before_paint: Some(false),
+        };
+        let applied = Audits {
+            plain: vec![run(1240.0), run(1250.0)],
+            ours: vec![run(1246.0), run(1248.0)],
+        };
+        let mut out = String::new();
+        lighthouse(
+            &mut out,
+            &[
+                (Throttling::Applied, Ok(applied)),
+                (Throttling::Simulated, Err("node exited".to_owned())),
+            ],
+        );
+        assert!(out.contains("2 runs each"), "{out}");
+        assert!(
+            out.contains(
+                "| applied | time to interactive | 1245 (1240–1250) | 1247 (1246–1248) | +2 |"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("| simulated |"), "{out}");
+        assert!(
+            out.contains("from the trace. Not measured: node exited"),
+            "{out}"
+        );
+        assert!(out.contains("observed. With the chat, our loader script arrived before the page's first paint in 0 of 2 runs."), "{out}");
     }
 
     #[test]
