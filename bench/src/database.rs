@@ -145,3 +145,21 @@ pub async fn drop_postgres(url: &str, name: &str) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// The process id of the PostgreSQL server of `url` (its postmaster, which every connection's
+/// process is a child of), when it runs on this machine; `None` for SQLite, which runs inside
+/// the chat server, and for a server whose processes this machine does not show.
+pub async fn postgres_server_process(url: &str) -> Result<Option<u32>> {
+    if url.starts_with("sqlite:") {
+        return Ok(None);
+    }
+    let mut connection = PgConnection::connect(url).await?;
+    let backend: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut connection)
+        .await?;
+    let server = u32::try_from(backend)
+        .ok()
+        .and_then(crate::stats::parent_of);
+    connection.close().await?;
+    Ok(server)
+}

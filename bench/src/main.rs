@@ -8,6 +8,7 @@ mod baseline;
 mod cli;
 mod clock;
 mod console;
+mod cpu;
 mod database;
 mod fake;
 mod inbox;

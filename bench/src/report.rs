@@ -73,16 +73,19 @@ pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> S
              with `synchronous=FULL`, PostgreSQL with its default fsync and synchronous \
              commit); a row marked \"ceiling, not durable\" is the same server with \
              durability off, which can lose acknowledged messages on a power cut, shown for \
-             what durability costs.\n"
+             what durability costs. CPU is the chat server's and, beside it, the PostgreSQL \
+             server's (the postmaster and every process it runs, connections that closed \
+             meanwhile included), both on this machine; SQLite works inside the chat server, so \
+             its share is in the server's figure.\n"
         );
         let _ = writeln!(
             out,
-            "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | sent → collaboration server | operator → visitor | p99 of each run: stored / collaboration server / visitor | warm-up sent → stored | to 1C: expected / received / distinct | replies sent / received | CPU s per 1000 msg | RSS | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+            "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | sent → collaboration server | operator → visitor | p99 of each run: stored / collaboration server / visitor | warm-up sent → stored | to 1C: expected / received / distinct | replies sent / received | CPU s per 1000 msg: server / PostgreSQL | RSS | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
         for (name, active) in &results.active {
             let _ = writeln!(
                 out,
-                "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} | {} | {} | {} | {} | {} / {} | {:.3} | {} MiB | {} |",
+                "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} | {} | {} | {} | {} | {} / {} | {} | {} MiB | {} |",
                 active.sessions,
                 active.rate,
                 seconds(active),
@@ -97,7 +100,7 @@ pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> S
                 forwarded(active),
                 active.operator_sent,
                 active.operator_received,
-                active.cpu_per_thousand(),
+                cpu(active),
                 active.rss_kib / 1024,
                 active.errors
             );
@@ -147,12 +150,12 @@ fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
     );
     let _ = writeln!(
         out,
-        "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | in database: rows / distinct | to 1C: expected / received / distinct | all at 1C after | lost (acked, not in database) | doubled | not stored at the end (server behind) | stored, not yet forwarded | CPU s per 1000 msg | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| server | sessions | rate/s | seconds | sent / stored | stored/s | sent → stored | in database: rows / distinct | to 1C: expected / received / distinct | all at 1C after | lost (acked, not in database) | doubled | not stored at the end (server behind) | stored, not yet forwarded | CPU s per 1000 msg: server / PostgreSQL | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for (name, run) in runs {
         let _ = writeln!(
             out,
-            "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} / {} | {} / {} / {} | {:.1} s | {} | {} | {} | {} | {:.3} | {} |",
+            "| {name} | {} | {} | {} | {} / {} | {:.0} | {} | {} / {} | {} / {} / {} | {:.1} s | {} | {} | {} | {} | {} | {} |",
             run.sessions,
             run.rate,
             run.duration.as_secs(),
@@ -170,7 +173,7 @@ fn sustained(out: &mut String, runs: &[(String, Sustained)]) {
             run.doubled(),
             run.not_stored(),
             run.not_forwarded(),
-            run.cpu_per_thousand(),
+            cpu_pair(run.cpu_per_thousand(), run.database_cpu_per_thousand()),
             run.errors
         );
     }
@@ -196,7 +199,7 @@ fn console(out: &mut String, runs: &[(String, Active, Delivery)]) {
     );
     let _ = writeln!(
         out,
-        "| server | sessions | rate/s | seconds | consoles | sent / stored | sent → stored | sent → each console | p99 of each run: stored | events expected / received | lost | doubled | CPU s per 1000 msg | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| server | sessions | rate/s | seconds | consoles | sent / stored | sent → stored | sent → each console | p99 of each run: stored | events expected / received | lost | doubled | CPU s per 1000 msg: server / PostgreSQL | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for (name, active, delivery) in runs {
         let tails: Vec<String> = active
@@ -209,7 +212,7 @@ fn console(out: &mut String, runs: &[(String, Active, Delivery)]) {
             .collect();
         let _ = writeln!(
             out,
-            "| {name} | {} | {} | {} | {} | {} / {} | {} | {} | {} | {} / {} | {} | {} | {:.3} | {} |",
+            "| {name} | {} | {} | {} | {} | {} / {} | {} | {} | {} | {} / {} | {} | {} | {} | {} |",
             active.sessions,
             active.rate,
             seconds(active),
@@ -223,7 +226,7 @@ fn console(out: &mut String, runs: &[(String, Active, Delivery)]) {
             delivery.received,
             delivery.lost,
             delivery.doubled,
-            active.cpu_per_thousand(),
+            cpu(active),
             active.errors
         );
     }
@@ -339,6 +342,20 @@ fn machine_pauses(out: &mut String, pauses: &[Pauses]) {
     );
 }
 
+/// CPU seconds per 1,000 messages of the chat server, then of its PostgreSQL server (`-` on
+/// SQLite, which works inside the chat server, and for the baseline).
+fn cpu(active: &Active) -> String {
+    cpu_pair(
+        active.cpu_per_thousand(),
+        active.database_cpu_per_thousand(),
+    )
+}
+
+fn cpu_pair(server: f64, database: Option<f64>) -> String {
+    let database = database.map_or("-".to_owned(), |seconds| format!("{seconds:.3}"));
+    format!("{server:.3} / {database}")
+}
+
 /// The seconds measured: `runs × seconds each` when there were several runs.
 fn seconds(active: &Active) -> String {
     let runs = u32::try_from(active.runs.len()).unwrap_or(1).max(1);
@@ -401,14 +418,30 @@ fn ratios(out: &mut String, results: &Results) {
             active.stored.value_at_quantile(q) as f64
                 / baseline.stored.value_at_quantile(q).max(1) as f64
         };
+        // The whole work of a message: on PostgreSQL the database server's share is apart.
+        let (cpu, with) = match active.database_cpu_per_thousand() {
+            Some(database) => (active.cpu_per_thousand() + database, " (with PostgreSQL's)"),
+            None => (active.cpu_per_thousand(), ""),
+        };
         let _ = writeln!(
             out,
-            "- {name}, {} sessions: p50 ×{:.1}, p99 ×{:.1}; CPU per 1000 messages ×{:.1}",
+            "- {name}, {} sessions: p50 ×{:.1}, p99 ×{:.1}; CPU per 1000 messages{with} ×{:.1}",
             active.sessions,
             ratio(0.5),
             ratio(0.99),
-            active.cpu_per_thousand() / baseline.cpu_per_thousand().max(f64::EPSILON)
+            cpu / baseline.cpu_per_thousand().max(f64::EPSILON)
         );
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_shows_postgresql_beside_the_server_and_a_dash_where_it_is_inside() {
+        assert_eq!(cpu_pair(0.1664, Some(0.35)), "0.166 / 0.350");
+        assert_eq!(cpu_pair(0.34, None), "0.340 / -");
+    }
 }

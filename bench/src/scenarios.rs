@@ -3,11 +3,12 @@
 //! server or the bare baseline.
 
 use crate::console::{Consoles, Delivery};
+use crate::cpu::CpuMeter;
 use crate::fake::FakeCollaboration;
 use crate::load::{Endpoint, Load};
 use crate::operators;
 use crate::server::{Database, ServerProcess, Target};
-use crate::stats::{cpu_seconds, rss_kib};
+use crate::stats::rss_kib;
 use anyhow::{Context, Result};
 use hdrhistogram::Histogram;
 use std::sync::atomic::Ordering;
@@ -59,6 +60,9 @@ pub struct Active {
     pub operator_sent: u64,
     pub operator_received: u64,
     pub cpu_seconds: f64,
+    /// CPU time of the PostgreSQL server (all its processes) during the run; `None` on SQLite,
+    /// whose work is in the chat server's `cpu_seconds`, and for the baseline.
+    pub database_cpu_seconds: Option<f64>,
     pub rss_kib: u64,
     pub errors: u64,
     /// Each run's tail, in the order run: a run alone is one draw of this machine's noise,
@@ -110,6 +114,10 @@ impl Active {
             all.operator_sent += run.operator_sent;
             all.operator_received += run.operator_received;
             all.cpu_seconds += run.cpu_seconds;
+            all.database_cpu_seconds = all
+                .database_cpu_seconds
+                .zip(run.database_cpu_seconds)
+                .map(|(all, run)| all + run);
             all.rss_kib = all.rss_kib.max(run.rss_kib);
             all.errors += run.errors;
             all.runs.extend(run.runs);
@@ -122,8 +130,17 @@ impl Active {
     }
 
     pub fn cpu_per_thousand(&self) -> f64 {
-        let handled = (self.acked + self.operator_received).max(1) as f64;
-        self.cpu_seconds * 1000.0 / handled
+        self.cpu_seconds * 1000.0 / self.handled()
+    }
+
+    /// The PostgreSQL server's CPU seconds per 1,000 messages, where it was measured.
+    pub fn database_cpu_per_thousand(&self) -> Option<f64> {
+        Some(self.database_cpu_seconds? * 1000.0 / self.handled())
+    }
+
+    /// Messages the server took: the visitors' and the operators' replies.
+    fn handled(&self) -> f64 {
+        (self.acked + self.operator_received).max(1) as f64
     }
 }
 
@@ -249,7 +266,7 @@ pub async fn active_with_consoles(
     if let Some(fake) = &fake {
         fake.reset_latency();
     }
-    let cpu_before = cpu_seconds(server.pid);
+    let cpu = CpuMeter::start(server.pid, database.map(|database| database.url.as_str())).await?;
     let inbound = fake.as_ref().map(|_| server.inbound());
     let (sent, operator_sent) = load
         .drive(rate, duration, inbound.as_deref(), LOAD_RUN)
@@ -270,7 +287,7 @@ pub async fn active_with_consoles(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let cpu_seconds = cpu_seconds(server.pid) - cpu_before;
+    let cpu = cpu.spent();
     let rss_kib = rss_kib(server.pid);
     let (to_collaboration, collaboration_received, collaboration_distinct) = match &fake {
         Some(fake) => fake.snapshot(),
@@ -299,7 +316,8 @@ pub async fn active_with_consoles(
             .clone(),
         operator_sent,
         operator_received: recorder.operator_messages.load(Ordering::Relaxed),
-        cpu_seconds,
+        cpu_seconds: cpu.server,
+        database_cpu_seconds: cpu.database,
         rss_kib,
         errors: recorder.errors.load(Ordering::Relaxed),
         runs: Vec::new(),
@@ -355,6 +373,7 @@ mod tests {
             operator_sent: sent,
             operator_received: sent,
             cpu_seconds: 1.5,
+            database_cpu_seconds: Some(0.5),
             rss_kib,
             errors: 1,
             runs: Vec::new(),
@@ -371,6 +390,8 @@ mod tests {
         assert_eq!((all.sent, all.acked, all.operator_received), (3, 3, 3));
         assert_eq!(all.duration, Duration::from_secs(60));
         assert_eq!((all.cpu_seconds, all.rss_kib, all.errors), (3.0, 700, 2));
+        assert_eq!(all.database_cpu_seconds, Some(1.0));
+        assert_eq!(all.database_cpu_per_thousand(), Some(1.0 * 1000.0 / 6.0));
         assert_eq!(all.stored.len(), 3);
         assert_eq!(all.stored.max(), all.stored.highest_equivalent(9_000));
         assert_eq!(all.to_visitor.len(), 3);

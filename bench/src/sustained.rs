@@ -3,9 +3,9 @@
 //! database (rows and distinct client ids) and at the fake (commands and distinct ids), so a lost
 //! or doubled message shows.
 
+use crate::cpu::CpuMeter;
 use crate::scenarios;
 use crate::server::Database;
-use crate::stats::cpu_seconds;
 use anyhow::{Context, Result};
 use hdrhistogram::Histogram;
 use sqlx::{Connection, Row};
@@ -42,11 +42,18 @@ pub struct Sustained {
     pub errors: u64,
     /// Server CPU time from the first message until the drain ended.
     pub cpu_seconds: f64,
+    /// The PostgreSQL server's in the same time; `None` on SQLite (inside the server's).
+    pub database_cpu_seconds: Option<f64>,
 }
 
 impl Sustained {
     pub fn cpu_per_thousand(&self) -> f64 {
         self.cpu_seconds * 1000.0 / (self.acked.max(1) as f64)
+    }
+
+    /// The PostgreSQL server's CPU seconds per 1,000 messages, where it was measured.
+    pub fn database_cpu_per_thousand(&self) -> Option<f64> {
+        Some(self.database_cpu_seconds? * 1000.0 / (self.acked.max(1) as f64))
     }
 
     pub fn stored_per_second(&self) -> f64 {
@@ -94,7 +101,7 @@ pub async fn run(
     let (server, load, fake) = scenarios::warmed_up(database, sessions).await?;
     let recorder = &load.recorder;
     let started = Instant::now();
-    let cpu_before = cpu_seconds(server.pid);
+    let cpu = CpuMeter::start(server.pid, Some(&database.url)).await?;
     let run = format!(
         "{RUN}{}",
         std::time::SystemTime::now()
@@ -117,7 +124,7 @@ pub async fn run(
     }
     let forwarded_in = started.elapsed();
     let elapsed = elapsed.unwrap_or(forwarded_in);
-    let cpu_seconds = cpu_seconds(server.pid) - cpu_before;
+    let cpu = cpu.spent();
     // Acks first: every one counted must then be in the database.
     let acked = recorder.acks.load(Ordering::Relaxed);
     let (database_rows, database_distinct) = count_stored(&database.url, &run).await?;
@@ -141,7 +148,8 @@ pub async fn run(
         collaboration_received,
         collaboration_distinct,
         errors: recorder.errors.load(Ordering::Relaxed),
-        cpu_seconds,
+        cpu_seconds: cpu.server,
+        database_cpu_seconds: cpu.database,
     };
     drop(load);
     server.stop().await;
