@@ -135,9 +135,13 @@ impl CollaborationClient for HttpClient {
             })?;
         match response.status() {
             status if status.is_success() || status == StatusCode::CONFLICT => {
-                // Read to its end, so the connection goes back to the pool for the next command
-                // (a body left unread closes it, and the next command pays a new handshake).
-                read_at_most(response, MAX_ANSWER_BYTES).await;
+                // An answer with a body is read to its end, so the connection goes back to the
+                // pool for the next command (a body left unread closes it, and the next command
+                // pays a new handshake). An empty one is not polled at all: polling it slowed
+                // sustained forwarding until it fell behind (docs/performance.md, "Outbox").
+                if response.content_length() != Some(0) {
+                    read_at_most(response, MAX_ANSWER_BYTES).await;
+                }
                 Ok(())
             }
             StatusCode::NOT_FOUND => Err(DeliveryError::NoActiveIntegration),
