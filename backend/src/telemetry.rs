@@ -19,6 +19,8 @@ const MESSAGES_IN: &str = "webchat_messages_in_total";
 const MESSAGES_OUT: &str = "webchat_messages_out_total";
 /// From a visitor's `send` frame to its acknowledgement.
 const ACK_LATENCY: &str = "webchat_ack_latency_seconds";
+/// Messages in each batch the writer committed.
+const STORE_BATCH: &str = "webchat_store_batch_messages";
 /// Frames refused by a rate limit, by frame kind.
 const RATE_LIMITED: &str = "webchat_rate_limited_total";
 /// Matching-key tokens refused, by reason.
@@ -40,6 +42,9 @@ const ACK_BUCKETS: [f64; 12] = [
     0.000_5, 0.001, 0.002, 0.003, 0.005, 0.007_5, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 ];
 
+/// Batch size buckets, in messages: a batch holds at most 256.
+const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
+
 /// How often histogram samples are folded into their buckets between scrapes, so an
 /// unscraped server does not keep them.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
@@ -51,6 +56,7 @@ struct Hot {
     messages_in: Counter,
     messages_out: Counter,
     ack_latency: Histogram,
+    store_batch: Histogram,
 }
 
 #[derive(Debug)]
@@ -68,6 +74,8 @@ pub fn install() {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(ACK_LATENCY.into()), &ACK_BUCKETS)
             .expect("the acknowledgement buckets are not empty")
+            .set_buckets_for_metric(Matcher::Full(STORE_BATCH.into()), &BATCH_BUCKETS)
+            .expect("the batch buckets are not empty")
             .build_recorder();
         let handle = recorder.handle();
         if metrics::set_global_recorder(recorder).is_err() {
@@ -96,6 +104,11 @@ pub fn install() {
             metrics::Unit::Seconds,
             "From a visitor's send frame to its acknowledgement, for new messages."
         );
+        metrics::describe_histogram!(
+            STORE_BATCH,
+            "Messages (visitors' and operators') in each batch the writer committed: a commit \
+             and its flush serve them all."
+        );
         metrics::describe_counter!(
             RATE_LIMITED,
             "Frames, requests and connections refused by a limit, by limit."
@@ -111,6 +124,7 @@ pub fn install() {
                 messages_in: metrics::counter!(MESSAGES_IN),
                 messages_out: metrics::counter!(MESSAGES_OUT),
                 ack_latency: metrics::histogram!(ACK_LATENCY),
+                store_batch: metrics::histogram!(STORE_BATCH),
             },
         }
     });
@@ -162,6 +176,13 @@ pub fn visitor_message_stored(started: SendStarted) {
 pub fn operator_message_sent() {
     if let Some(hot) = hot() {
         hot.messages_out.increment(1);
+    }
+}
+
+/// The writer committed a batch of `messages`.
+pub fn batch_committed(messages: usize) {
+    if let Some(hot) = hot() {
+        hot.store_batch.record(messages as f64);
     }
 }
 

@@ -10,6 +10,7 @@
 use super::batch::{Incoming, OperatorMessage, Outcome, VisitorMessage};
 use super::interface::{Appended, Refused, StoreError, StoreResult};
 use crate::outbox::signal::{Handed, OutboxSignal};
+use crate::telemetry;
 use async_trait::async_trait;
 use protocol::Message;
 use std::sync::Arc;
@@ -105,14 +106,20 @@ async fn run(
     while queue.recv_many(&mut requests, MAX_BATCH).await > 0 {
         let (batch, waiters): (Vec<Incoming>, Vec<Waiter>) = requests.drain(..).unzip();
         match engine.write_batch(&batch).await {
-            Ok(written) => listeners.commit(waiters, written),
+            Ok(written) => {
+                telemetry::batch_committed(batch.len());
+                listeners.commit(waiters, written);
+            }
             Err(error) => {
                 // A message the database refuses (PostgreSQL refuses a NUL in a text) must not
                 // fail the others: each is written again on its own.
                 tracing::debug!(%error, messages = batch.len(), "a batch failed; writing it one by one");
                 for (incoming, waiter) in batch.into_iter().zip(waiters) {
                     match engine.write_batch(std::slice::from_ref(&incoming)).await {
-                        Ok(written) => listeners.commit(vec![waiter], written),
+                        Ok(written) => {
+                            telemetry::batch_committed(1);
+                            listeners.commit(vec![waiter], written);
+                        }
                         Err(error) => waiter.fail(error),
                     }
                 }

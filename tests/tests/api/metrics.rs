@@ -78,6 +78,13 @@ async fn metrics_need_the_token_and_count_messages_acks_and_refusals() {
     assert!(moved("webchat_messages_in_total") >= 2.0, "{after}");
     assert!(moved("webchat_ack_latency_seconds_count") >= 2.0, "{after}");
     assert!(moved("webchat_messages_out_total") >= 1.0, "{after}");
+    // Two messages acknowledged one after the other and a reply: three written at least, in
+    // one batch or more.
+    assert!(moved("webchat_store_batch_messages_sum") >= 3.0, "{after}");
+    assert!(
+        moved("webchat_store_batch_messages_count") >= 1.0,
+        "{after}"
+    );
     assert!(
         moved("webchat_rate_limited_total{limit=\"messages\"}") >= 1.0,
         "{after}"
