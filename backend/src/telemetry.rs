@@ -21,6 +21,8 @@ const MESSAGES_OUT: &str = "webchat_messages_out_total";
 const ACK_LATENCY: &str = "webchat_ack_latency_seconds";
 /// Messages in each batch the writer committed.
 const STORE_BATCH: &str = "webchat_store_batch_messages";
+/// How long the writer took to store and commit each batch.
+const STORE_COMMIT: &str = "webchat_store_commit_seconds";
 /// Frames refused by a rate limit, by frame kind.
 const RATE_LIMITED: &str = "webchat_rate_limited_total";
 /// Matching-key tokens refused, by reason.
@@ -57,6 +59,7 @@ struct Hot {
     messages_out: Counter,
     ack_latency: Histogram,
     store_batch: Histogram,
+    store_commit: Histogram,
 }
 
 #[derive(Debug)]
@@ -76,6 +79,8 @@ pub fn install() {
             .expect("the acknowledgement buckets are not empty")
             .set_buckets_for_metric(Matcher::Full(STORE_BATCH.into()), &BATCH_BUCKETS)
             .expect("the batch buckets are not empty")
+            .set_buckets_for_metric(Matcher::Full(STORE_COMMIT.into()), &ACK_BUCKETS)
+            .expect("the commit buckets are not empty")
             .build_recorder();
         let handle = recorder.handle();
         if metrics::set_global_recorder(recorder).is_err() {
@@ -109,6 +114,11 @@ pub fn install() {
             "Messages (visitors' and operators') in each batch the writer committed: a commit \
              and its flush serve them all."
         );
+        metrics::describe_histogram!(
+            STORE_COMMIT,
+            metrics::Unit::Seconds,
+            "How long the writer took to store and commit each batch, its flush to disk included."
+        );
         metrics::describe_counter!(
             RATE_LIMITED,
             "Frames, requests and connections refused by a limit, by limit."
@@ -125,6 +135,7 @@ pub fn install() {
                 messages_out: metrics::counter!(MESSAGES_OUT),
                 ack_latency: metrics::histogram!(ACK_LATENCY),
                 store_batch: metrics::histogram!(STORE_BATCH),
+                store_commit: metrics::histogram!(STORE_COMMIT),
             },
         }
     });
@@ -179,10 +190,11 @@ pub fn operator_message_sent() {
     }
 }
 
-/// The writer committed a batch of `messages`.
-pub fn batch_committed(messages: usize) {
+/// The writer committed a batch of `messages`, which `took` to store and commit.
+pub fn batch_committed(messages: usize, took: Duration) {
     if let Some(hot) = hot() {
         hot.store_batch.record(messages as f64);
+        hot.store_commit.record(took.as_secs_f64());
     }
 }
 

@@ -18,7 +18,7 @@ use protocol::{Author, AuthorKind, Message};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// A visitor's message waiting to be stored.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct VisitorMessage {
     pub visitor: Visitor,
     pub message: NewMessage,
@@ -27,7 +27,7 @@ pub(super) struct VisitorMessage {
 
 /// An operator's message (`createMessage` from the collaboration server, text already
 /// sanitized) waiting to be stored.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct OperatorMessage {
     pub integration_id: String,
     pub conversation: ConversationRef,
@@ -35,7 +35,7 @@ pub(super) struct OperatorMessage {
 }
 
 /// A message waiting in the writer's queue.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum Incoming {
     Visitor(VisitorMessage),
     Operator(OperatorMessage),

@@ -14,6 +14,7 @@ use crate::telemetry;
 use async_trait::async_trait;
 use protocol::Message;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 /// Most messages in one batch.
@@ -105,9 +106,10 @@ async fn run(
     let mut requests = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut requests, MAX_BATCH).await > 0 {
         let (batch, waiters): (Vec<Incoming>, Vec<Waiter>) = requests.drain(..).unzip();
+        let started = Instant::now();
         match engine.write_batch(&batch).await {
             Ok(written) => {
-                telemetry::batch_committed(batch.len());
+                telemetry::batch_committed(batch.len(), started.elapsed());
                 listeners.commit(waiters, written);
             }
             Err(error) => {
@@ -115,9 +117,10 @@ async fn run(
                 // fail the others: each is written again on its own.
                 tracing::debug!(%error, messages = batch.len(), "a batch failed; writing it one by one");
                 for (incoming, waiter) in batch.into_iter().zip(waiters) {
+                    let started = Instant::now();
                     match engine.write_batch(std::slice::from_ref(&incoming)).await {
                         Ok(written) => {
-                            telemetry::batch_committed(1);
+                            telemetry::batch_committed(1, started.elapsed());
                             listeners.commit(vec![waiter], written);
                         }
                         Err(error) => waiter.fail(error),

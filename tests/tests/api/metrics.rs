@@ -85,6 +85,13 @@ async fn metrics_need_the_token_and_count_messages_acks_and_refusals() {
         moved("webchat_store_batch_messages_count") >= 1.0,
         "{after}"
     );
+    // Every batch counted is timed too, and a commit takes some time.
+    assert_eq!(
+        moved("webchat_store_commit_seconds_count"),
+        moved("webchat_store_batch_messages_count"),
+        "{after}"
+    );
+    assert!(moved("webchat_store_commit_seconds_sum") > 0.0, "{after}");
     assert!(
         moved("webchat_rate_limited_total{limit=\"messages\"}") >= 1.0,
         "{after}"

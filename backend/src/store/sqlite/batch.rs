@@ -1,10 +1,11 @@
-//! SQLite's `write_batch`: one transaction on the one write connection, of statements whose
-//! text does not depend on the batch's size: each takes the batch as one JSON array
-//! (`json_each`), so it is prepared once and kept, and the batch costs a handful of statements
-//! however many messages it holds (each is a round trip to the connection's worker thread). It
-//! reads what the store holds of the batch's people and messages, creates and announces the
-//! conversations that need it, then numbers and inserts the new messages and queues their
-//! commands, as [`crate::store::batch`] planned.
+//! SQLite's `write_batch`: one transaction, run whole on the thread that owns the writer's own
+//! connection (`tokio_rusqlite`), so a batch is one hand-over to that thread and one back where
+//! sqlx would hand over each statement (begin, look-ups, counters, messages, commands, commit).
+//! Its statements take the batch as one JSON array (`json_each`), so their text does not
+//! depend on the batch's size and each is prepared once and kept. The writer holds the pool's
+//! one write connection meanwhile, so the server's other writes still take turns with it.
+//! A person's first message first creates and announces its conversation on that pooled
+//! connection, in a transaction of its own, and the batch is then run again.
 
 use super::super::batch::{
     Incoming, Keys, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed, new_message,
@@ -15,88 +16,189 @@ use super::super::sql_store::SqlStore;
 use super::super::writer::{WriteBatch, Written};
 use super::json;
 use crate::outbox::Bridge;
+use crate::outbox::signal::{Handed, OutboxSignal};
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use protocol::Message;
+use rusqlite::{Row, ToSql, Transaction, TransactionBehavior};
+use sqlx::{Connection, Sqlite, SqlitePool};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The writer's side of SQLite.
 pub(super) struct SqliteBatches {
-    /// The one write connection.
+    /// The pool's one write connection: the writer's turn to write.
     pub pool: SqlitePool,
+    /// The writer's own connection to the same file, on its own thread.
+    pub connection: tokio_rusqlite::Connection,
+    /// Told of the commands a first message's announcement queued, at its commit.
+    pub signal: Arc<OutboxSignal>,
 }
 
-/// A message as `insert_messages.sql` stored it.
-#[derive(Debug, sqlx::FromRow)]
-struct StoredRow {
-    id: i64,
-    conversation_id: i64,
-    seq: i64,
-    author_name: Option<String>,
-    picture_of: Option<i64>,
+/// What became of a batch on the writer's own connection.
+enum Attempt {
+    /// Committed: what the batch planned, its new messages as stored and its queued commands.
+    Committed {
+        plan: Plan,
+        created: Vec<Message>,
+        handed: Vec<Handed>,
+    },
+    /// Nothing written: some of its people have no conversation announced yet.
+    Unprepared(Lookup),
 }
 
 #[async_trait]
 impl WriteBatch for SqliteBatches {
     async fn write_batch(&mut self, batch: &[Incoming]) -> StoreResult<Written> {
-        let mut tx = self.pool.begin().await?;
-        let mut lookup = look_up(&mut tx, batch).await?;
-        let mut handed_now = Vec::new();
-        for message in lookup.unprepared(batch) {
-            let person = lookup.people.entry(message.visitor.person_id).or_default();
-            handed_now
-                .extend(SqlStore::<Sqlite>::prepare_conversation(&mut tx, message, person).await?);
-        }
-        let plan = Plan::new(batch, &lookup)?;
-        let now = now_ms();
-        let bases = take_numbers(&mut tx, &plan, &plan.touches(batch), now).await?;
-        let mut fresh = Vec::with_capacity(plan.new_messages());
-        for (incoming, conversation_id, ordinal) in plan.fresh(batch) {
-            let base = bases.get(&conversation_id).ok_or_else(|| {
-                StoreError::Corrupt(format!("conversation {conversation_id} is gone"))
-            })?;
-            fresh.push((incoming, conversation_id, base + 1 + ordinal));
-        }
-        let mut stored = insert_messages(&mut tx, &fresh, now).await?;
-        let mut created = Vec::with_capacity(fresh.len());
-        let mut commands = Vec::new();
-        for (incoming, conversation_id, seq) in fresh {
-            let row = stored.remove(&(conversation_id, seq)).ok_or_else(|| {
-                StoreError::Corrupt("a message went missing from its insert".into())
-            })?;
-            let mut message = new_message(incoming, row.id, conversation_id, seq, now);
-            match incoming {
-                Incoming::Operator(_) => {
-                    message.author.name = row.author_name;
-                    message.author.picture = row.picture_of.map(operator_picture);
+        let mut turn = self.pool.acquire().await?;
+        let batch = Arc::new(batch.to_vec());
+        let attempt = match self.attempt(&batch).await? {
+            Attempt::Unprepared(mut lookup) => {
+                let mut tx = turn.begin().await?;
+                let mut prepared = Vec::new();
+                for message in lookup.unprepared(&batch) {
+                    let person = lookup.people.entry(message.visitor.person_id).or_default();
+                    prepared.extend(
+                        SqlStore::<Sqlite>::prepare_conversation(&mut tx, message, person).await?,
+                    );
                 }
-                Incoming::Visitor(visitor) if visitor.bridge == Bridge::On => {
-                    let person_id = visitor.visitor.person_id;
-                    let ids = lookup.announced(person_id).ok_or_else(|| {
-                        StoreError::Corrupt(format!("person {person_id} is not announced"))
-                    })?;
-                    commands.push(NewCommand::message(visitor, &message, &ids)?);
-                }
-                Incoming::Visitor(_) => {}
+                tx.commit().await?;
+                self.signal.queued(prepared);
+                self.attempt(&batch).await?
             }
-            created.push(message);
-        }
-        let queued = insert_commands(&mut tx, &commands, now).await?;
-        handed_now.extend(handed(commands, queued)?);
-        let known = SqlStore::<Sqlite>::messages_by_id(&mut tx, &plan.stored_ids()).await?;
-        let outcomes = plan.outcomes(batch, created, &known)?;
-        tx.commit().await?;
+            committed => committed,
+        };
+        let Attempt::Committed {
+            plan,
+            created,
+            handed,
+        } = attempt
+        else {
+            return Err(StoreError::Corrupt(
+                "a conversation just announced was not found".into(),
+            ));
+        };
+        // Messages sent again were stored before this batch: read once it committed.
+        let stored = SqlStore::<Sqlite>::messages_by_id(&mut turn, &plan.stored_ids()).await?;
         Ok(Written {
-            outcomes,
-            handed: handed_now,
+            outcomes: plan.outcomes(&batch, created, &stored)?,
+            handed,
         })
     }
 }
 
+impl SqliteBatches {
+    /// Runs `batch` on the writer's own connection.
+    async fn attempt(&self, batch: &Arc<Vec<Incoming>>) -> StoreResult<Attempt> {
+        let batch = Arc::clone(batch);
+        self.connection
+            .call(move |connection| Ok(write(connection, &batch)))
+            .await
+            .map_err(|error| StoreError::Corrupt(format!("the writer's connection: {error}")))?
+    }
+}
+
+/// Writes `batch` in one transaction, unless some of its people's conversations must be
+/// announced first.
+fn write(connection: &mut rusqlite::Connection, batch: &[Incoming]) -> StoreResult<Attempt> {
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let lookup = look_up(&tx, batch)?;
+    if !lookup.unprepared(batch).is_empty() {
+        return Ok(Attempt::Unprepared(lookup));
+    }
+    let plan = Plan::new(batch, &lookup)?;
+    let now = now_ms();
+    let bases = take_numbers(&tx, &plan, &plan.touches(batch), now)?;
+    let mut fresh = Vec::with_capacity(plan.new_messages());
+    for (incoming, conversation_id, ordinal) in plan.fresh(batch) {
+        let base = bases.get(&conversation_id).ok_or_else(|| {
+            StoreError::Corrupt(format!("conversation {conversation_id} is gone"))
+        })?;
+        fresh.push((incoming, conversation_id, base + 1 + ordinal));
+    }
+    let mut stored = insert_messages(&tx, &fresh, now)?;
+    let mut created = Vec::with_capacity(fresh.len());
+    let mut commands = Vec::new();
+    for (incoming, conversation_id, seq) in fresh {
+        let row = stored
+            .remove(&(conversation_id, seq))
+            .ok_or_else(|| StoreError::Corrupt("a message went missing from its insert".into()))?;
+        let mut message = new_message(incoming, row.id, conversation_id, seq, now);
+        match incoming {
+            Incoming::Operator(_) => {
+                message.author.name = row.author_name;
+                message.author.picture = row.picture_of.map(operator_picture);
+            }
+            Incoming::Visitor(visitor) if visitor.bridge == Bridge::On => {
+                let person_id = visitor.visitor.person_id;
+                let ids = lookup.announced(person_id).ok_or_else(|| {
+                    StoreError::Corrupt(format!("person {person_id} is not announced"))
+                })?;
+                commands.push(NewCommand::message(visitor, &message, &ids)?);
+            }
+            Incoming::Visitor(_) => {}
+        }
+        created.push(message);
+    }
+    let queued = insert_commands(&tx, &commands, now)?;
+    let handed = handed(commands, queued)?;
+    tx.commit()?;
+    Ok(Attempt::Committed {
+        plan,
+        created,
+        handed,
+    })
+}
+
+/// A message as `insert_messages.sql` stored it.
+#[derive(Debug)]
+struct StoredRow {
+    id: i64,
+    author_name: Option<String>,
+    picture_of: Option<i64>,
+}
+
+/// What the store holds of `batch`'s people and messages: two reads at most, one for the
+/// visitors' messages and one for the operators'.
+fn look_up(tx: &Transaction<'_>, batch: &[Incoming]) -> StoreResult<Lookup> {
+    let keys = Keys::of(batch);
+    let mut lookup = Lookup::default();
+    if !keys.visitors.is_empty() {
+        let rows = query_over(
+            tx,
+            include_str!("known_messages.sql"),
+            &keys.visitors,
+            None,
+            |row| {
+                Ok(LookupRow {
+                    person_id: row.get("person_id")?,
+                    client_id: row.get("client_id")?,
+                    ext_user_id: row.get("ext_user_id")?,
+                    conversation_id: row.get("conversation_id")?,
+                    ext_conversation_id: row.get("ext_conversation_id")?,
+                    announced_at: row.get("announced_at")?,
+                    existing: row.get("existing")?,
+                })
+            },
+        )?;
+        lookup.add_all(rows, &keys)?;
+    }
+    if !keys.operators.is_empty() {
+        let stored = query_over(
+            tx,
+            include_str!("stored_replies.sql"),
+            &keys.operators,
+            None,
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        lookup.stored_replies.extend(stored);
+    }
+    Ok(lookup)
+}
+
 /// Moves the counters of the conversations the batch writes to past their new messages, and
 /// returns each one's last number before them.
-async fn take_numbers(
-    connection: &mut SqliteConnection,
+fn take_numbers(
+    tx: &Transaction<'_>,
     plan: &Plan,
     touches: &[Touch<'_>],
     now: i64,
@@ -117,8 +219,13 @@ async fn take_numbers(
             )
         })
         .collect();
-    let counters: Vec<(i64, i64)> =
-        run_over(connection, include_str!("take_numbers.sql"), &rows, now).await?;
+    let counters: Vec<(i64, i64)> = query_over(
+        tx,
+        include_str!("take_numbers.sql"),
+        &rows,
+        Some(now),
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
     Ok(counters
         .into_iter()
         .map(|(id, last_seq)| (id, last_seq - plan.taken.get(&id).copied().unwrap_or(0)))
@@ -127,8 +234,8 @@ async fn take_numbers(
 
 /// Inserts the `fresh` messages, each with its conversation and number; returns them as stored
 /// by conversation and number.
-async fn insert_messages(
-    connection: &mut SqliteConnection,
+fn insert_messages(
+    tx: &Transaction<'_>,
     fresh: &[(&Incoming, i64, i64)],
     now: i64,
 ) -> StoreResult<HashMap<(i64, i64), StoredRow>> {
@@ -154,39 +261,28 @@ async fn insert_messages(
             )
         })
         .collect();
-    let stored: Vec<StoredRow> =
-        run_over(connection, include_str!("insert_messages.sql"), &rows, now).await?;
-    Ok(stored
-        .into_iter()
-        .map(|row| ((row.conversation_id, row.seq), row))
-        .collect())
-}
-
-/// What the store holds of `batch`'s people and messages: two reads at most, one for the
-/// visitors' messages and one for the operators'.
-async fn look_up(connection: &mut SqliteConnection, batch: &[Incoming]) -> StoreResult<Lookup> {
-    let keys = Keys::of(batch);
-    let mut lookup = Lookup::default();
-    if !keys.visitors.is_empty() {
-        let rows: Vec<LookupRow> = sqlx::query_as(include_str!("known_messages.sql"))
-            .bind(json(&keys.visitors)?)
-            .fetch_all(&mut *connection)
-            .await?;
-        lookup.add_all(rows, &keys)?;
-    }
-    if !keys.operators.is_empty() {
-        let stored: Vec<(i64, String)> = sqlx::query_as(include_str!("stored_replies.sql"))
-            .bind(json(&keys.operators)?)
-            .fetch_all(&mut *connection)
-            .await?;
-        lookup.stored_replies.extend(stored);
-    }
-    Ok(lookup)
+    let stored = query_over(
+        tx,
+        include_str!("insert_messages.sql"),
+        &rows,
+        Some(now),
+        |row| {
+            Ok((
+                (row.get("conversation_id")?, row.get("seq")?),
+                StoredRow {
+                    id: row.get("id")?,
+                    author_name: row.get("author_name")?,
+                    picture_of: row.get("picture_of")?,
+                },
+            ))
+        },
+    )?;
+    Ok(stored.into_iter().collect())
 }
 
 /// Queues `commands` in their order; returns their ids.
-async fn insert_commands(
-    connection: &mut SqliteConnection,
+fn insert_commands(
+    tx: &Transaction<'_>,
     commands: &[NewCommand],
     now: i64,
 ) -> StoreResult<Vec<i64>> {
@@ -201,29 +297,36 @@ async fn insert_commands(
             )
         })
         .collect();
-    let ids: Vec<(i64,)> =
-        run_over(connection, include_str!("insert_commands.sql"), &rows, now).await?;
-    Ok(ids.into_iter().map(|(id,)| id).collect())
+    query_over(
+        tx,
+        include_str!("insert_commands.sql"),
+        &rows,
+        Some(now),
+        |row| row.get(0),
+    )
 }
 
-/// The rows `sql` returns when run over `rows` (its `$1`, one JSON array) at `now` (its `$2`);
-/// none, without running it, when there are no rows.
-async fn run_over<R, T>(
-    connection: &mut SqliteConnection,
+/// The rows `sql` returns, each read by `read`, when run over `rows` (its `$1`, one JSON array)
+/// and, if given, `now` (its `$2`); none, without running it, when there are no rows.
+fn query_over<T, R>(
+    tx: &Transaction<'_>,
     sql: &'static str,
     rows: &[T],
-    now: i64,
+    now: Option<i64>,
+    read: impl FnMut(&Row<'_>) -> rusqlite::Result<R>,
 ) -> StoreResult<Vec<R>>
 where
-    R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
     T: serde::Serialize,
 {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(sqlx::query_as(sql)
-        .bind(json(rows)?)
-        .bind(now)
-        .fetch_all(connection)
-        .await?)
+    let rows = json(rows)?;
+    let mut statement = tx.prepare_cached(sql)?;
+    let mut bound: Vec<(&str, &dyn ToSql)> = vec![("$1", &rows)];
+    if let Some(now) = &now {
+        bound.push(("$2", now));
+    }
+    let read = statement.query_map(bound.as_slice(), read)?;
+    Ok(read.collect::<rusqlite::Result<_>>()?)
 }

@@ -1,7 +1,8 @@
-//! SQLite: the [`SqlStore`] on typed SQLite pools, in WAL mode. Every write goes through one
-//! connection, so writers wait their turn in the pool's queue rather than in SQLite's sleeping
-//! busy handler; messages are written in batches ([`batch`]) and the log is mostly
-//! checkpointed off the write path ([`checkpoint`]).
+//! SQLite: the [`SqlStore`] on typed SQLite pools, in WAL mode. Every write takes the pool's
+//! one write connection, so writers wait their turn in the pool's queue rather than in
+//! SQLite's sleeping busy handler; messages are written in batches ([`batch`]), on a
+//! connection of the writer's own while it holds that turn, and the log is mostly checkpointed
+//! off the write path ([`checkpoint`]).
 
 mod batch;
 mod checkpoint;
@@ -17,6 +18,7 @@ use crate::outbox::OutboxSignal;
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Sqlite, SqlitePool};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,26 +38,39 @@ fn json<T: serde::Serialize>(rows: &[T]) -> StoreResult<String> {
     serde_json::to_string(rows).map_err(|error| StoreError::Corrupt(error.to_string()))
 }
 
+/// How long a connection waits for another's lock before it gives up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What every connection sets besides WAL (which the file keeps): whether a commit waits for
+/// its log to reach the disk (see `SqliteSynchronous`, and `checkpoint` for the log), foreign
+/// keys, and a page cache of at most 64 MiB (grown as used) that holds the hot index pages of
+/// a large database, which the default 2 MiB spilled and read again; statement journals stay in
+/// memory, not in a temporary file.
+fn pragmas(synchronous: SqliteSynchronous) -> [(&'static str, String); 5] {
+    let synchronous = match synchronous {
+        SqliteSynchronous::Full => "FULL",
+        SqliteSynchronous::Normal => "NORMAL",
+    };
+    [
+        ("synchronous", synchronous.into()),
+        ("foreign_keys", "ON".into()),
+        ("wal_autocheckpoint", checkpoint::LOG_PAGES.to_string()),
+        ("temp_store", "MEMORY".into()),
+        ("cache_size", format!("-{CACHE_KIB}")),
+    ]
+}
+
 /// Opens the SQLite database at `url`, creating the file if there is none, with commits as
 /// durable as `synchronous` says, and applies the migrations.
 pub(super) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResult<SqliteStore> {
-    // WAL lets readers run beside the writer; `synchronous` decides whether a commit waits for
-    // its log to reach the disk (see `SqliteSynchronous`, and `checkpoint` for the log). The
-    // page cache (at most 64 MiB, grown as used) holds the hot index pages of a large
-    // database, which the default 2 MiB spilled and read again; statement journals stay in
-    // memory, not in a temporary file.
-    let options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(match synchronous {
-            SqliteSynchronous::Full => sqlx::sqlite::SqliteSynchronous::Full,
-            SqliteSynchronous::Normal => sqlx::sqlite::SqliteSynchronous::Normal,
-        })
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10))
-        .pragma("wal_autocheckpoint", checkpoint::LOG_PAGES.to_string())
-        .pragma("temp_store", "MEMORY")
-        .pragma("cache_size", format!("-{CACHE_KIB}"));
+    // WAL lets readers run beside the writer.
+    let options = pragmas(synchronous).into_iter().fold(
+        SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(BUSY_TIMEOUT),
+        |options, (name, value)| options.pragma(name, value),
+    );
     let pool = |connections| {
         SqlitePoolOptions::new()
             .max_connections(connections)
@@ -71,6 +86,8 @@ pub(super) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResu
     let signal = Arc::new(OutboxSignal::default());
     let batches = batch::SqliteBatches {
         pool: writes.clone(),
+        connection: writer_connection(options.get_filename(), synchronous).await?,
+        signal: Arc::clone(&signal),
     };
     Ok(SqlStore {
         writer: Writer::start(batches, Arc::clone(&signal), Some(committed)),
@@ -79,6 +96,30 @@ pub(super) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResu
         signal,
         conversation_refs: ConversationRefs::default(),
     })
+}
+
+/// The batch writer's own connection to the database at `path`, set as the pool's are.
+async fn writer_connection(
+    path: &Path,
+    synchronous: SqliteSynchronous,
+) -> StoreResult<tokio_rusqlite::Connection> {
+    let opened = |error: tokio_rusqlite::Error| {
+        StoreError::Corrupt(format!("cannot open the writer's connection: {error}"))
+    };
+    let connection = tokio_rusqlite::Connection::open(path)
+        .await
+        .map_err(opened)?;
+    connection
+        .call(move |connection| {
+            connection.busy_timeout(BUSY_TIMEOUT)?;
+            for (name, value) in pragmas(synchronous) {
+                connection.pragma_update(None, name, value)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(opened)?;
+    Ok(connection)
 }
 
 #[async_trait]
