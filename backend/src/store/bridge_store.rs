@@ -103,7 +103,7 @@ where
     }
 
     async fn remove_delivered(&self, outbox_ids: &[i64]) -> StoreResult<()> {
-        DB::remove_delivered(&self.writes, outbox_ids).await
+        DB::remove_delivered(&self.writes, &self.own, outbox_ids).await
     }
 
     fn outbox_signal(&self) -> Arc<OutboxSignal> {

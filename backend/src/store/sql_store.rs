@@ -59,13 +59,20 @@ pub(super) trait Dialect: Database {
         limit: i64,
     ) -> StoreResult<Vec<OutboxRow>>;
 
-    /// Deletes the commands `outbox_ids`.
-    async fn remove_delivered(pool: &Pool<Self>, outbox_ids: &[i64]) -> StoreResult<()>;
+    /// What the engine writes with besides its pools: SQLite's batch writer's own connection.
+    type Own: Send + Sync + std::fmt::Debug;
+
+    /// Deletes the commands `outbox_ids`, with `writes` or `own`.
+    async fn remove_delivered(
+        writes: &Pool<Self>,
+        own: &Self::Own,
+        outbox_ids: &[i64],
+    ) -> StoreResult<()>;
 }
 
 /// A [`Store`] on one engine's pools.
 #[derive(Debug)]
-pub(super) struct SqlStore<DB: Database> {
+pub(super) struct SqlStore<DB: Dialect> {
     /// Connections for reading.
     pub reads: Pool<DB>,
     /// Connections for writing: one on SQLite, so writers queue here in order instead of
@@ -77,6 +84,8 @@ pub(super) struct SqlStore<DB: Database> {
     pub writer: Writer,
     /// Conversations operators' commands named.
     pub conversation_refs: ConversationRefs,
+    /// What the engine writes with besides its pools.
+    pub own: DB::Own,
 }
 
 impl<DB> SqlStore<DB>

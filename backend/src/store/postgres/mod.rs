@@ -60,6 +60,7 @@ pub(super) async fn open(url: &str) -> StoreResult<PgStore> {
         writes: pool,
         signal,
         conversation_refs: ConversationRefs::default(),
+        own: (),
     })
 }
 
@@ -99,7 +100,10 @@ impl Dialect for Postgres {
             .await?)
     }
 
-    async fn remove_delivered(pool: &PgPool, outbox_ids: &[i64]) -> StoreResult<()> {
+    /// Nothing: PostgreSQL writes with its pool.
+    type Own = ();
+
+    async fn remove_delivered(pool: &PgPool, _: &(), outbox_ids: &[i64]) -> StoreResult<()> {
         sqlx::query(include_str!("remove_delivered.sql"))
             .bind(outbox_ids)
             .execute(pool)

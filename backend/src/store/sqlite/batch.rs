@@ -14,7 +14,7 @@ use super::super::interface::{StoreError, StoreResult, now_ms};
 use super::super::rows::operator_picture;
 use super::super::sql_store::SqlStore;
 use super::super::writer::{WriteBatch, Written};
-use super::json;
+use super::{json, on_own_thread};
 use crate::outbox::Bridge;
 use crate::outbox::signal::{Handed, OutboxSignal};
 use async_trait::async_trait;
@@ -90,10 +90,10 @@ impl SqliteBatches {
     /// Runs `batch` on the writer's own connection.
     async fn attempt(&self, batch: &Arc<Vec<Incoming>>) -> StoreResult<Attempt> {
         let batch = Arc::clone(batch);
-        self.connection
-            .call(move |connection| Ok(write(connection, &batch)))
-            .await
-            .map_err(|error| StoreError::Corrupt(format!("the writer's connection: {error}")))?
+        on_own_thread(&self.connection, move |connection| {
+            write(connection, &batch)
+        })
+        .await
     }
 }
 

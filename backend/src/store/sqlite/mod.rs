@@ -84,9 +84,10 @@ pub(super) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResu
     let committed = checkpoint::start(pool(1).await?);
     let reads = pool(READERS).await?;
     let signal = Arc::new(OutboxSignal::default());
+    let own = writer_connection(options.get_filename(), synchronous).await?;
     let batches = batch::SqliteBatches {
         pool: writes.clone(),
-        connection: writer_connection(options.get_filename(), synchronous).await?,
+        connection: own.clone(),
         signal: Arc::clone(&signal),
     };
     Ok(SqlStore {
@@ -95,7 +96,20 @@ pub(super) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResu
         writes,
         signal,
         conversation_refs: ConversationRefs::default(),
+        own,
     })
+}
+
+/// Runs `job` on the thread that owns `connection`: one hand-over there and one back, however
+/// many statements it runs.
+async fn on_own_thread<R: Send + 'static>(
+    connection: &tokio_rusqlite::Connection,
+    job: impl FnOnce(&mut rusqlite::Connection) -> StoreResult<R> + Send + 'static,
+) -> StoreResult<R> {
+    connection
+        .call(move |connection| Ok(job(connection)))
+        .await
+        .map_err(|error| StoreError::Corrupt(format!("the writer's connection: {error}")))?
 }
 
 /// The batch writer's own connection to the database at `path`, set as the pool's are.
@@ -103,22 +117,19 @@ async fn writer_connection(
     path: &Path,
     synchronous: SqliteSynchronous,
 ) -> StoreResult<tokio_rusqlite::Connection> {
-    let opened = |error: tokio_rusqlite::Error| {
-        StoreError::Corrupt(format!("cannot open the writer's connection: {error}"))
-    };
     let connection = tokio_rusqlite::Connection::open(path)
         .await
-        .map_err(opened)?;
-    connection
-        .call(move |connection| {
-            connection.busy_timeout(BUSY_TIMEOUT)?;
-            for (name, value) in pragmas(synchronous) {
-                connection.pragma_update(None, name, value)?;
-            }
-            Ok(())
-        })
-        .await
-        .map_err(opened)?;
+        .map_err(|error| {
+            StoreError::Corrupt(format!("cannot open the writer's connection: {error}"))
+        })?;
+    on_own_thread(&connection, move |connection| {
+        connection.busy_timeout(BUSY_TIMEOUT)?;
+        for (name, value) in pragmas(synchronous) {
+            connection.pragma_update(None, name, value)?;
+        }
+        Ok(())
+    })
+    .await?;
     Ok(connection)
 }
 
@@ -165,18 +176,30 @@ impl Dialect for Sqlite {
         Ok(rows)
     }
 
-    /// A delete per command, in one transaction: one statement for all of them (`json_each`)
-    /// made the bench's stored-message p50 later, not sooner (docs/performance.md, SQLite).
-    async fn remove_delivered(pool: &SqlitePool, outbox_ids: &[i64]) -> StoreResult<()> {
-        let mut tx = pool.begin().await?;
-        for id in outbox_ids {
-            sqlx::query(include_str!("../sql/delete_command.sql"))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+    /// The batch writer's own connection.
+    type Own = tokio_rusqlite::Connection;
+
+    /// A delete per command, in one transaction run whole on the batch writer's thread, in the
+    /// writers' turn: one statement for all of them (`json_each`) made the bench's
+    /// stored-message p50 later, not sooner (docs/performance.md, SQLite).
+    async fn remove_delivered(
+        writes: &SqlitePool,
+        own: &tokio_rusqlite::Connection,
+        outbox_ids: &[i64],
+    ) -> StoreResult<()> {
+        let _turn = writes.acquire().await?;
+        let outbox_ids = outbox_ids.to_vec();
+        on_own_thread(own, move |connection| {
+            let tx = connection.transaction()?;
+            {
+                let mut delete = tx.prepare_cached(include_str!("../sql/delete_command.sql"))?;
+                for id in outbox_ids {
+                    delete.execute([id])?;
+                }
+            }
+            Ok(tx.commit()?)
+        })
+        .await
     }
 }
 
@@ -208,5 +231,19 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(synchronous_of(&fast.writes).await, 1, "NORMAL when asked");
+        // The batch writer's own connection is set as the pools' are.
+        assert_eq!(own_pragma(&durable, "synchronous").await, 2);
+        assert_eq!(own_pragma(&fast, "synchronous").await, 1);
+        assert_eq!(own_pragma(&durable, "foreign_keys").await, 1);
+        assert_eq!(own_pragma(&durable, "temp_store").await, 2, "MEMORY");
+    }
+
+    /// `PRAGMA name` of the batch writer's own connection of `store`.
+    async fn own_pragma(store: &SqliteStore, name: &'static str) -> i64 {
+        on_own_thread(&store.own, move |connection| {
+            Ok(connection.pragma_query_value(None, name, |row| row.get(0))?)
+        })
+        .await
+        .unwrap()
     }
 }
