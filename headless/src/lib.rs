@@ -57,12 +57,40 @@ fn env_path(name: &str) -> PathBuf {
         })
 }
 
-/// A chromedriver process, killed when dropped, and the turn it holds.
+/// A chromedriver process, shut down with its browsers when dropped, and the turn it holds.
 #[derive(Debug)]
 pub struct Driver {
     url: String,
+    port: u16,
     _child: Child,
     _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// How long a dropped driver's shutdown may take before the process is killed.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Drop for Driver {
+    /// Asks chromedriver to shut down, which quits the browser of every session still open,
+    /// before the process is killed: a session a test did not close (a failed assertion, a
+    /// forgotten `close`) would otherwise leave its Chromium running after its driver.
+    fn drop(&mut self) {
+        // Blocking on purpose: no runtime may be left to run a future in a drop.
+        let shutdown = || -> std::io::Result<()> {
+            use std::io::{Read, Write};
+            let address = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+            let mut stream = std::net::TcpStream::connect_timeout(&address, SHUTDOWN_TIMEOUT)?;
+            stream.set_read_timeout(Some(SHUTDOWN_TIMEOUT))?;
+            stream.set_write_timeout(Some(SHUTDOWN_TIMEOUT))?;
+            stream.write_all(
+                b"GET /shutdown HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+            )?;
+            // chromedriver answers once its sessions are gone, then closes the connection.
+            stream.read_to_end(&mut Vec::new()).map(drop)
+        };
+        if let Err(error) = shutdown() {
+            eprintln!("chromedriver at {} did not shut down: {error}", self.url);
+        }
+    }
 }
 
 impl Driver {
@@ -88,6 +116,7 @@ impl Driver {
             if driver_ready(&http, &url, &mut child).await {
                 return Self {
                     url,
+                    port,
                     _child: child,
                     _turn: turn,
                 };
