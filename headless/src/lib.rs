@@ -60,7 +60,6 @@ fn env_path(name: &str) -> PathBuf {
 /// A chromedriver process, shut down with its browsers when dropped, and the turn it holds.
 #[derive(Debug)]
 pub struct Driver {
-    url: String,
     port: u16,
     _child: Child,
     _turn: tokio::sync::MutexGuard<'static, ()>,
@@ -88,12 +87,16 @@ impl Drop for Driver {
             stream.read_to_end(&mut Vec::new()).map(drop)
         };
         if let Err(error) = shutdown() {
-            eprintln!("chromedriver at {} did not shut down: {error}", self.url);
+            eprintln!("chromedriver at {} did not shut down: {error}", self.url());
         }
     }
 }
 
 impl Driver {
+    fn url(&self) -> String {
+        driver_url(self.port)
+    }
+
     pub async fn start() -> Self {
         let turn = ONE_AT_A_TIME.lock().await;
         // The workspace builds reqwest without a TLS provider of its own; plain HTTP here, but
@@ -112,10 +115,8 @@ impl Driver {
                 .kill_on_drop(true)
                 .spawn()
                 .expect("start chromedriver");
-            let url = format!("http://127.0.0.1:{port}");
-            if driver_ready(&http, &url, &mut child).await {
+            if driver_ready(&http, &driver_url(port), &mut child).await {
                 return Self {
-                    url,
                     port,
                     _child: child,
                     _turn: turn,
@@ -152,7 +153,7 @@ impl Driver {
         };
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
-            .connect(&self.url)
+            .connect(&self.url())
             .await
             .expect("start a Chromium session");
         Session {
@@ -160,6 +161,11 @@ impl Driver {
             _profile: profile,
         }
     }
+}
+
+/// The address of the chromedriver listening on `port`.
+fn driver_url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}")
 }
 
 /// Whether the chromedriver `child` at `url` answers that it is ready before it exits or
