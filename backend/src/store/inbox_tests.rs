@@ -4,6 +4,7 @@
 use super::inbox::{
     Assignment, ConsoleReply, InboxCursor, InboxFilter, ReadMark, Replied, StatusChange,
 };
+use super::inbox_store::page_statement;
 use super::interface::{ConversationRef, NewMessage, Refused, Visitor};
 use super::sql_store::Bound;
 use super::test_stores::{TestStore, queued, test_stores};
@@ -600,6 +601,19 @@ async fn the_first_page_of_an_inbox_of_100_000_conversations_is_quick() {
                 "{engine:?} {view:?}: {took:?}"
             );
         }
+        let mine = [
+            Bound::Int(anna),
+            Bound::Text("shop".into()),
+            Bound::Text("open".into()),
+            Bound::Int(i64::MAX),
+            Bound::Int(i64::MAX),
+            Bound::Int(50),
+        ];
+        let plan = store.plan(page_statement(View::Mine), &mine).await;
+        assert!(
+            plan.contains("conversations_by_assignee"),
+            "{engine:?}: the Mine view reads the assigned conversations' index:\n{plan}"
+        );
         let started = std::time::Instant::now();
         let counts = store.inbox_counts(anna, &shop).await.unwrap();
         println!("{engine:?}: counts {counts:?} in {:?}", started.elapsed());

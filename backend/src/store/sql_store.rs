@@ -557,8 +557,16 @@ where
     }
 
     /// Runs `sql` with `binds` on the write pool: tests change stored rows under the store.
+    /// Returns the first column of each row, as text.
     #[cfg(test)]
     pub(super) async fn execute(&self, sql: &str, binds: &[Bound]) -> Vec<String> {
+        self.column(sql, binds, 0).await
+    }
+
+    /// Runs `sql` with `binds` on the write pool; returns the column `index` of each row, as
+    /// text.
+    #[cfg(test)]
+    pub(super) async fn column(&self, sql: &str, binds: &[Bound], index: usize) -> Vec<String> {
         use sqlx::Row;
         let mut query = sqlx::query::<DB>(sql);
         for bound in binds {
@@ -573,8 +581,8 @@ where
             .unwrap()
             .iter()
             .map(|row| {
-                row.try_get::<String, _>(0)
-                    .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
+                row.try_get::<String, _>(index)
+                    .or_else(|_| row.try_get::<i64, _>(index).map(|n| n.to_string()))
                     .unwrap_or_default()
             })
             .collect()

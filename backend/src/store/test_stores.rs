@@ -48,6 +48,19 @@ impl TestStore {
             Self::Postgres(store) => store.execute(sql, binds).await,
         }
     }
+
+    /// The engine's plan of `sql` with `binds`, one line per step: `EXPLAIN QUERY PLAN`'s
+    /// details on SQLite, `EXPLAIN`'s lines on PostgreSQL.
+    pub(super) async fn plan(&self, sql: &str, binds: &[Bound]) -> String {
+        let lines = match self {
+            Self::Sqlite(store) => {
+                let explain = format!("EXPLAIN QUERY PLAN {sql}");
+                store.column(&explain, binds, 3).await
+            }
+            Self::Postgres(store) => store.execute(&format!("EXPLAIN {sql}"), binds).await,
+        };
+        lines.join("\n")
+    }
 }
 
 impl TestStore {
