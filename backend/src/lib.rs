@@ -8,11 +8,13 @@ pub mod bridge;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod desk;
 pub mod live;
 pub mod net;
 pub mod outbox;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod store;
 pub mod telemetry;
 

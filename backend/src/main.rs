@@ -8,7 +8,8 @@ use backend::cli::outbox;
 use backend::config::integrations::DEMO_ID;
 use backend::config::settings::{Settings, Source};
 use backend::startup::build_state;
-use backend::store::{self, DeadLetters};
+use backend::storage;
+use backend::store::DeadLetters;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -141,7 +142,7 @@ async fn run() -> anyhow::Result<()> {
 
 async fn operator(config: &Path, command: OperatorCommand) -> anyhow::Result<()> {
     let (settings, source) = Settings::load(config)?;
-    let store = store::open(settings.database_url.expose(), settings.sqlite_synchronous).await?;
+    let store = storage::open(settings.database_url.expose(), settings.sqlite_synchronous).await?;
     let store = store.as_ref();
     let text = match command {
         OperatorCommand::Add {
@@ -175,7 +176,7 @@ async fn operator(config: &Path, command: OperatorCommand) -> anyhow::Result<()>
 
 async fn outbox(config: &Path, command: OutboxCommand) -> anyhow::Result<()> {
     let (settings, _) = Settings::load(config)?;
-    let store = store::open(settings.database_url.expose(), settings.sqlite_synchronous).await?;
+    let store = storage::open(settings.database_url.expose(), settings.sqlite_synchronous).await?;
     let text = match command {
         OutboxCommand::ListDead => outbox::list_dead(store.as_ref()).await?,
         OutboxCommand::Retry(RetryArgs { all: true, .. }) => {

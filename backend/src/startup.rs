@@ -42,7 +42,7 @@ pub async fn build_state(
     settings.validate()?;
     crate::telemetry::install();
     let store =
-        crate::store::open(settings.database_url.expose(), settings.sqlite_synchronous).await?;
+        crate::storage::open(settings.database_url.expose(), settings.sqlite_synchronous).await?;
     let demo = source == Source::EmbeddedDefault && settings.integrations.is_empty();
     let (integrations, demo_login) = if demo {
         let login = demo_operator::ensure(store.as_ref()).await?;

@@ -12,7 +12,7 @@ use crate::live::presence::Presence;
 use crate::net::client_ip::ClientIp;
 use crate::net::ratelimit::RateLimits;
 use crate::net::slots::Slots;
-use crate::store::Store;
+use crate::storage::Storage;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, watch};
 /// The server's shared state; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn Storage>,
     pub integrations: Arc<Integrations>,
     pub hub: Arc<Hub>,
     /// What happens in each integration's conversations, for its operators' sockets.
@@ -59,7 +59,7 @@ impl AppState {
     /// A state for unit tests on `store` with `limits` and no integrations; `shutdown` turning
     /// true closes live sessions.
     pub fn for_tests(
-        store: Arc<dyn Store>,
+        store: Arc<dyn Storage>,
         limits: Limits,
         shutdown: watch::Receiver<bool>,
     ) -> Self {

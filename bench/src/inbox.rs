@@ -244,19 +244,19 @@ async fn plans(url: &str, operator_id: i64) -> Result<Vec<Plan>> {
         .map(|view| {
             (
                 format!("first page of `{}`", view_name(*view)),
-                backend::store::inbox_page_statement(*view),
+                backend::desk::inbox_page_statement(*view),
                 &first_page[..],
             )
         })
         .chain([
             (
                 "unread tally (`GET /api/v1/operator/counts`, and once a second for all the operator sockets of an integration)".to_owned(),
-                backend::store::UNREAD_TALLY_STATEMENT,
+                backend::desk::UNREAD_TALLY_STATEMENT,
                 &tally[..],
             ),
             (
                 "what the operator read to the end (taken away from the tally: each request and socket)".to_owned(),
-                backend::store::READ_THROUGH_STATEMENT,
+                backend::desk::READ_THROUGH_STATEMENT,
                 &read_through[..],
             ),
         ]);

@@ -9,7 +9,7 @@ use backend::config::settings::{
     BridgeSettings, IntegrationSettings, Limits, MetricsSettings, OperatorSettings, ServerSettings,
     Settings, Source, SqliteSynchronous,
 };
-use backend::store::NewAccount;
+use backend::desk::NewAccount;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use tempfile::TempDir;
@@ -226,9 +226,9 @@ impl TestServer {
         assert!(changed.expect("store").is_some(), "no operator {email}");
     }
 
-    /// The server's database opened as a second store beside the server's.
-    async fn store(&self) -> std::sync::Arc<dyn backend::store::Store> {
-        backend::store::open(
+    /// The server's database opened a second time, beside the server.
+    async fn store(&self) -> std::sync::Arc<dyn backend::storage::Storage> {
+        backend::storage::open(
             self.settings.database_url.expose(),
             self.settings.sqlite_synchronous,
         )

@@ -99,7 +99,7 @@ mod tests {
     use crate::config::demo_operator::DemoLogin;
     use crate::config::secret::Secret;
     use crate::config::settings::Limits;
-    use crate::store::test_stores::shared_test_stores;
+    use crate::storage::test_stores::shared_test_stores;
 
     #[tokio::test]
     async fn the_demo_operators_login_is_told_to_loopback_clients_only() {

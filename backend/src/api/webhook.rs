@@ -315,8 +315,8 @@ mod tests {
     use super::*;
     use crate::config::settings::Limits;
     use crate::outbox::Bridge;
+    use crate::storage::test_stores::shared_test_stores;
     use crate::store::NewMessage;
-    use crate::store::test_stores::shared_test_stores;
     use protocol::AuthorKind;
     use protocol::webhook::ConversationUpdate;
 

@@ -25,7 +25,7 @@ pub fn start(state: &AppState) {
         return;
     }
     let worker = Worker {
-        store: Arc::clone(&state.store),
+        store: state.store.clone(),
         client: Arc::new(HttpClient::new(Duration::from_millis(
             state.bridge.timeout_ms,
         ))),

@@ -3,7 +3,8 @@
 //! once (`--generate-password`); the listing never shows a password or a hash.
 
 use crate::auth::password::{self, PasswordError};
-use crate::store::{NewAccount, Store, StoreError, normalize_email};
+use crate::desk::{AccountStore, NewAccount, normalize_email};
+use crate::store::StoreError;
 use std::fmt::Write;
 
 /// Why an operator command failed.
@@ -62,7 +63,7 @@ pub struct AddOperator {
 
 /// Adds an operator answering `operator.integrations`, each of which must be in `known`.
 pub async fn add(
-    store: &dyn Store,
+    store: &dyn AccountStore,
     known: &[String],
     operator: AddOperator,
     password: NewPassword,
@@ -106,7 +107,7 @@ pub async fn add(
 }
 
 /// The accounts as a table, or a line saying there are none.
-pub async fn list(store: &dyn Store) -> Result<String, OperatorAdminError> {
+pub async fn list(store: &dyn AccountStore) -> Result<String, OperatorAdminError> {
     let accounts = store.accounts().await?;
     if accounts.is_empty() {
         return Ok(
@@ -130,7 +131,7 @@ pub async fn list(store: &dyn Store) -> Result<String, OperatorAdminError> {
 }
 
 /// Removes the operator with `email`; its sessions end with it.
-pub async fn remove(store: &dyn Store, email: &str) -> Result<String, OperatorAdminError> {
+pub async fn remove(store: &dyn AccountStore, email: &str) -> Result<String, OperatorAdminError> {
     let email = normalize_email(email);
     store
         .remove_account(&email)
@@ -141,7 +142,7 @@ pub async fn remove(store: &dyn Store, email: &str) -> Result<String, OperatorAd
 
 /// Gives the operator with `email` a new password; its sessions end.
 pub async fn set_password(
-    store: &dyn Store,
+    store: &dyn AccountStore,
     email: &str,
     password: NewPassword,
 ) -> Result<String, OperatorAdminError> {

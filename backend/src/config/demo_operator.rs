@@ -6,7 +6,9 @@
 use crate::auth::password::{self, PasswordError, Verdict};
 use crate::config::integrations::DEMO_ID;
 use crate::config::secret::Secret;
-use crate::store::{NewAccount, Store, StoreError};
+use crate::desk::NewAccount;
+use crate::storage::Storage;
+use crate::store::StoreError;
 
 /// The demo operator's e-mail.
 pub const DEMO_EMAIL: &str = "demo@localhost";
@@ -34,7 +36,7 @@ pub struct DemoLogin {
 }
 
 /// Creates the demo operator unless it exists, and says how to log in as it.
-pub async fn ensure(store: &dyn Store) -> Result<DemoLogin, DemoOperatorError> {
+pub async fn ensure(store: &dyn Storage) -> Result<DemoLogin, DemoOperatorError> {
     let kept = store
         .server_setting(PASSWORD_SETTING, &password::generate())
         .await?;
@@ -66,7 +68,7 @@ pub async fn ensure(store: &dyn Store) -> Result<DemoLogin, DemoOperatorError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_stores::shared_test_stores;
+    use crate::storage::test_stores::shared_test_stores;
 
     #[tokio::test]
     async fn made_once_with_a_kept_password_that_is_not_shown_once_changed() {

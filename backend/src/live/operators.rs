@@ -9,7 +9,7 @@
 use super::channels::{Channels, Subscription};
 use super::stale::{Audience, StaleSummaries};
 use super::tallies::Tallies;
-use crate::store::SharedSummary;
+use crate::desk::SharedSummary;
 use axum::extract::ws::Utf8Bytes;
 use protocol::Message;
 use protocol::operator::{Assignee, OperatorEvent};

@@ -9,7 +9,7 @@
 use super::operators::{InboxEvent, OperatorHub};
 use super::stale::Stale;
 use crate::state::AppState;
-use crate::store::Store;
+use crate::storage::Storage;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +33,7 @@ pub fn start(state: &AppState) {
     ));
 }
 
-async fn run(store: Arc<dyn Store>, hub: Arc<OperatorHub>, mut shutdown: watch::Receiver<bool>) {
+async fn run(store: Arc<dyn Storage>, hub: Arc<OperatorHub>, mut shutdown: watch::Receiver<bool>) {
     loop {
         let batch = tokio::select! {
             batch = hub.stale().next(GATHER) => batch,

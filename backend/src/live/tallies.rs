@@ -7,7 +7,8 @@
 //! has read to the end.
 
 use super::counts_pace::Ticks;
-use crate::store::{StoreResult, Tally};
+use crate::desk::Tally;
+use crate::store::StoreResult;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;

@@ -494,7 +494,7 @@ impl<'b> MessageValues<'b> {
 
 /// A webhook command ready to be queued.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct NewCommand {
+pub(crate) struct NewCommand {
     pub integration_id: String,
     pub conversation_id: i64,
     pub ordering_key: String,
@@ -504,7 +504,7 @@ pub(super) struct NewCommand {
 
 impl NewCommand {
     /// `command` for the conversation's ordering key.
-    pub(super) fn new(
+    pub(crate) fn new(
         integration_id: &str,
         conversation_id: i64,
         command: &Command,
@@ -535,7 +535,7 @@ impl NewCommand {
     }
 
     /// The command as queued under `id`.
-    pub(super) fn into_handed(self, id: i64) -> Handed {
+    pub(crate) fn into_handed(self, id: i64) -> Handed {
         Handed {
             integration_id: self.integration_id,
             item: OutboxItem {

@@ -28,7 +28,7 @@ pub(super) fn from(person_id: i64, client_id: &str) -> Incoming {
 }
 
 /// An operator's plain reply into `conversation_id`, as the collaboration server sends it.
-pub(super) fn reply(ext_id: &str, conversation_id: i64) -> MessageCommand {
+pub(crate) fn reply(ext_id: &str, conversation_id: i64) -> MessageCommand {
     MessageCommand {
         ext_id: ext_id.into(),
         text: "answer".into(),

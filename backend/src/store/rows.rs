@@ -8,7 +8,7 @@ use protocol::{Author, AuthorKind, ContactInfo, Message, TextFormat};
 
 /// A message with its operator's current name and picture (`sql/message_*.sql`).
 #[derive(Debug, sqlx::FromRow)]
-pub(super) struct MessageRow {
+pub(crate) struct MessageRow {
     id: i64,
     conversation_id: i64,
     seq: i64,
@@ -47,7 +47,7 @@ impl TryFrom<MessageRow> for Message {
 
 /// A logged-in visitor with its person (`sql/visitor_*.sql`).
 #[derive(Debug, sqlx::FromRow)]
-pub(super) struct VisitorRow {
+pub(crate) struct VisitorRow {
     id: i64,
     integration_id: String,
     person_id: i64,
@@ -71,7 +71,7 @@ impl From<VisitorRow> for Visitor {
 
 /// The contact columns of a `people` row.
 #[derive(Debug, sqlx::FromRow)]
-pub(super) struct ContactRow {
+pub(crate) struct ContactRow {
     name: Option<String>,
     email: Option<String>,
     phone: Option<String>,
@@ -89,7 +89,7 @@ impl From<ContactRow> for ContactInfo {
 
 /// A person as the collaboration server is told of it.
 #[derive(Debug, sqlx::FromRow)]
-pub(super) struct PersonRow {
+pub(crate) struct PersonRow {
     pub integration_id: String,
     pub sub: Option<String>,
     #[sqlx(flatten)]
@@ -99,7 +99,7 @@ pub(super) struct PersonRow {
 
 /// An undelivered command and when it is due.
 #[derive(Debug, sqlx::FromRow)]
-pub(super) struct OutboxRow {
+pub(crate) struct OutboxRow {
     #[sqlx(flatten)]
     pub item: OutboxItem,
     pub next_attempt_at: i64,
@@ -125,7 +125,7 @@ pub fn text_format_name(format: TextFormat) -> &'static str {
     }
 }
 
-pub(super) fn author_kind_from(name: &str) -> StoreResult<AuthorKind> {
+pub(crate) fn author_kind_from(name: &str) -> StoreResult<AuthorKind> {
     [
         AuthorKind::Visitor,
         AuthorKind::Operator,
@@ -144,14 +144,14 @@ fn text_format_from(name: &str) -> StoreResult<TextFormat> {
 }
 
 /// The stored name of a conversation's status.
-pub(super) fn status_name(status: ConversationStatus) -> &'static str {
+pub(crate) fn status_name(status: ConversationStatus) -> &'static str {
     match status {
         ConversationStatus::Open => "open",
         ConversationStatus::Closed => "closed",
     }
 }
 
-pub(super) fn status_from(name: &str) -> StoreResult<ConversationStatus> {
+pub(crate) fn status_from(name: &str) -> StoreResult<ConversationStatus> {
     [ConversationStatus::Open, ConversationStatus::Closed]
         .into_iter()
         .find(|status| status_name(*status) == name)

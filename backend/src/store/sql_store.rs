@@ -34,22 +34,8 @@ const UNIQUE_RACE_ATTEMPTS: usize = 3;
 
 /// What one engine does its own way.
 #[async_trait]
-pub(super) trait Dialect: Database {
+pub(crate) trait Dialect: Database {
     const ENGINE: Engine;
-
-    /// `sql/inbox/summary_columns.sql` for a list of conversations (`$2`, bound as
-    /// [`Self::IdList`]) with `$1` NULL: as an account that has read none of them sees them.
-    const SHARED_SUMMARIES: &'static str;
-
-    /// `sql/inbox/readers_unread.sql` for a list of conversations (`$1`, bound as
-    /// [`Self::IdList`]).
-    const READERS_UNREAD: &'static str;
-
-    /// A list of ids as this engine binds it: one parameter whatever its length, so the
-    /// statement's text does not depend on it.
-    type IdList: for<'q> Encode<'q, Self> + Type<Self> + Send;
-
-    fn id_list(ids: &[i64]) -> Self::IdList;
 
     /// Each of `ordering_keys`' first `limit` undelivered commands, in order.
     async fn next_commands(
@@ -72,7 +58,7 @@ pub(super) trait Dialect: Database {
 
 /// A [`Store`] on one engine's pools.
 #[derive(Debug)]
-pub(super) struct SqlStore<DB: Dialect> {
+pub(crate) struct SqlStore<DB: Dialect> {
     /// Connections for reading.
     pub reads: Pool<DB>,
     /// Connections for writing: one on SQLite, so writers queue here in order instead of
@@ -81,11 +67,11 @@ pub(super) struct SqlStore<DB: Dialect> {
     /// Tells the outbox worker what commits queued.
     pub signal: Arc<OutboxSignal>,
     /// Visitors' and operators' messages, committed in batches.
-    pub writer: Writer,
+    pub(super) writer: Writer,
     /// Conversations operators' commands named.
-    pub conversation_refs: ConversationRefs,
+    pub(super) conversation_refs: ConversationRefs,
     /// What the engine writes with besides its pools.
-    pub own: DB::Own,
+    pub(super) own: DB::Own,
 }
 
 impl<DB> SqlStore<DB>
@@ -104,7 +90,7 @@ where
     usize: ColumnIndex<DB::Row>,
 {
     /// The message stored under `id`.
-    pub(super) async fn message_by_id(
+    pub(crate) async fn message_by_id(
         connection: &mut DB::Connection,
         id: i64,
     ) -> StoreResult<Message> {
@@ -127,9 +113,23 @@ where
         Ok(messages)
     }
 
+    /// The collaboration server's id for the conversation, if it gave one, and when the
+    /// conversation was announced to it, if it was.
+    pub(crate) async fn conversation_announcement(
+        connection: &mut DB::Connection,
+        conversation_id: i64,
+    ) -> StoreResult<(Option<String>, Option<i64>)> {
+        Ok(
+            sqlx::query_as(include_str!("sql/conversation_announcement.sql"))
+                .bind(conversation_id)
+                .fetch_one(connection)
+                .await?,
+        )
+    }
+
     /// A message of no one's (what happened in the conversation) at the end of the
     /// conversation.
-    pub(super) async fn insert_system_message(
+    pub(crate) async fn insert_system_message(
         connection: &mut DB::Connection,
         conversation_id: i64,
         text: &str,
@@ -184,7 +184,7 @@ where
 
     /// Queues `commands` in their order, after everything queued for their conversations, and
     /// gives them back as queued (with their ids), for [`OutboxSignal::queued`].
-    pub(super) async fn insert_outbox(
+    pub(crate) async fn insert_outbox(
         connection: &mut DB::Connection,
         commands: Vec<NewCommand>,
     ) -> StoreResult<Vec<Handed>> {
@@ -436,11 +436,8 @@ where
             // Not announced yet: its first createUser is the site user's.
             return Ok(Vec::new());
         };
-        let (ext_id, announced_at): (Option<String>, Option<i64>) =
-            sqlx::query_as(include_str!("sql/conversation_announcement.sql"))
-                .bind(conversation_id)
-                .fetch_one(&mut *connection)
-                .await?;
+        let (ext_id, announced_at) =
+            Self::conversation_announcement(&mut *connection, conversation_id).await?;
         let integration_id = person.integration_id.clone();
         let mut commands = Vec::new();
         let site_user = Self::create_user(
@@ -527,7 +524,7 @@ where
     /// (bytes, type, entity tag). SQLite has no base64 decoder, so this is Rust on both
     /// engines. A text that is not an allowed image (it was never served) stays where it is,
     /// untouched, and is reported.
-    pub(super) async fn convert_legacy_pictures(pool: &Pool<DB>) -> StoreResult<()> {
+    pub(crate) async fn convert_legacy_pictures(pool: &Pool<DB>) -> StoreResult<()> {
         let stored: Vec<(i64, String)> = sqlx::query_as(include_str!("sql/base64_pictures.sql"))
             .fetch_all(pool)
             .await?;
@@ -559,14 +556,14 @@ where
     /// Runs `sql` with `binds` on the write pool: tests change stored rows under the store.
     /// Returns the first column of each row, as text.
     #[cfg(test)]
-    pub(super) async fn execute(&self, sql: &str, binds: &[Bound]) -> Vec<String> {
+    pub(crate) async fn execute(&self, sql: &str, binds: &[Bound]) -> Vec<String> {
         self.column(sql, binds, 0).await
     }
 
     /// Runs `sql` with `binds` on the write pool; returns the column `index` of each row, as
     /// text.
     #[cfg(test)]
-    pub(super) async fn column(&self, sql: &str, binds: &[Bound], index: usize) -> Vec<String> {
+    pub(crate) async fn column(&self, sql: &str, binds: &[Bound], index: usize) -> Vec<String> {
         use sqlx::Row;
         let mut query = sqlx::query::<DB>(sql);
         for bound in binds {
@@ -592,7 +589,7 @@ where
 /// A value bound to a test's statement ([`SqlStore::execute`]).
 #[cfg(test)]
 #[derive(Debug, Clone)]
-pub(super) enum Bound {
+pub(crate) enum Bound {
     Int(i64),
     Text(String),
 }
@@ -615,7 +612,7 @@ struct PersonWithConversation {
 }
 
 /// `updateConversation` adding `member` to a conversation the collaboration server knows.
-pub(super) fn member_joins(
+pub(crate) fn member_joins(
     integration_id: &str,
     conversation_id: i64,
     ext_conversation_id: String,
@@ -631,7 +628,7 @@ pub(super) fn member_joins(
     NewCommand::new(integration_id, conversation_id, &update)
 }
 
-pub(super) fn is_unique_violation(error: &StoreError) -> bool {
+pub(crate) fn is_unique_violation(error: &StoreError) -> bool {
     matches!(error, StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
 }
 

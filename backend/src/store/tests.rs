@@ -6,9 +6,9 @@ use super::interface::{
     AfterFailure, Appended, ConversationRef, DeadLetters, Engine, Failure, NewMessage, now_ms,
 };
 use super::sql_store::Bound;
-use super::test_stores::{TestStore, queued, test_stores};
 use crate::content::picture::Picture;
 use crate::outbox::Bridge;
+use crate::storage::test_stores::{TestStore, queued, test_stores};
 use crate::store::Write;
 use futures_util::future::join_all;
 use protocol::webhook::User;
@@ -357,7 +357,7 @@ async fn leave_in_order(store: &TestStore) {
 
 #[tokio::test]
 async fn a_command_refused_max_attempts_times_is_set_aside_and_retried_under_its_id() {
-    let (_dir, stores) = crate::store::test_stores::test_stores().await;
+    let (_dir, stores) = crate::storage::test_stores::test_stores().await;
     for store in stores {
         let visitor = store.create_visitor("shop", "hash", None).await.unwrap();
         for n in 0..2 {

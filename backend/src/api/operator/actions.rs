@@ -7,14 +7,13 @@ use super::OperatorSession;
 use super::conversations::{ConversationId, visible};
 use super::error::OperatorApiError;
 use super::json_body::read_json;
+use crate::desk::{Assignment, ConsoleReply, ConversationAddress, Replied, StatusChange};
 use crate::live::hub::HubEvent;
 use crate::live::operators::InboxEvent;
 use crate::live::publish;
 use crate::live::session::parse::parse_send;
 use crate::state::AppState;
-use crate::store::{
-    Assignment, ConsoleReply, ConversationAddress, NewMessage, Replied, StatusChange,
-};
+use crate::store::NewMessage;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;

@@ -5,9 +5,9 @@
 
 use super::OperatorSession;
 use super::error::OperatorApiError;
+use crate::desk::{InboxCursor, InboxFilter};
 use crate::live::history::PageBudget;
 use crate::state::AppState;
-use crate::store::{InboxCursor, InboxFilter};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Path, Query, State};

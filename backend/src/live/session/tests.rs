@@ -13,7 +13,7 @@ use crate::live::operators::{Heard, InboxEvent};
 
 type OperatorSubscription = Subscription<String, Heard>;
 use crate::state::AppState;
-use crate::store::test_stores::shared_test_stores;
+use crate::storage::test_stores::shared_test_stores;
 use crate::store::{NewMessage, Visitor};
 use axum::extract::ws::Message as WsMessage;
 use base64::Engine;

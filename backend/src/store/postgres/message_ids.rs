@@ -54,7 +54,7 @@ async fn take_block(pool: PgPool, count: usize) -> StoreResult<Vec<i64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_stores::postgres_store;
+    use crate::storage::test_stores::postgres_store;
 
     #[tokio::test]
     async fn ids_taken_ahead_grow_across_blocks() {

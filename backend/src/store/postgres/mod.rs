@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The store on PostgreSQL.
-pub(super) type PgStore = SqlStore<Postgres>;
+pub(crate) type PgStore = SqlStore<Postgres>;
 
 /// Connections in the pool.
 const CONNECTIONS: u32 = 16;
@@ -32,7 +32,7 @@ const CONNECTIONS: u32 = 16;
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Connects to the PostgreSQL database at `url` and applies the migrations.
-pub(super) async fn open(url: &str) -> StoreResult<PgStore> {
+pub(crate) async fn open(url: &str) -> StoreResult<PgStore> {
     // No JIT: every statement here is a short one, and a cost estimate over `jit_above_cost`
     // (a count over an account's many read positions) spent 100 ms compiling for 30 of work.
     let options = PgConnectOptions::from_str(url)?.options([("jit", "off")]);
@@ -67,22 +67,6 @@ pub(super) async fn open(url: &str) -> StoreResult<PgStore> {
 #[async_trait]
 impl Dialect for Postgres {
     const ENGINE: Engine = Engine::Postgres;
-
-    const SHARED_SUMMARIES: &'static str = concat!(
-        include_str!("../sql/inbox/summary_columns.sql"),
-        include_str!("shared_summaries.sql")
-    );
-
-    const READERS_UNREAD: &'static str = concat!(
-        include_str!("../sql/inbox/readers_unread.sql"),
-        include_str!("readers_unread.sql")
-    );
-
-    type IdList = Vec<i64>;
-
-    fn id_list(ids: &[i64]) -> Vec<i64> {
-        ids.to_vec()
-    }
 
     /// All keys in one statement: a subquery per key of the array (`LATERAL`), planned once
     /// whatever the number of keys.

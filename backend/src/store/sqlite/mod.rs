@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The store on SQLite.
-pub(super) type SqliteStore = SqlStore<Sqlite>;
+pub(crate) type SqliteStore = SqlStore<Sqlite>;
 
 /// Most memory each connection's page cache may take, in KiB.
 const CACHE_KIB: u32 = 64 * 1024;
@@ -62,7 +62,7 @@ fn pragmas(synchronous: SqliteSynchronous) -> [(&'static str, String); 5] {
 
 /// Opens the SQLite database at `url`, creating the file if there is none, with commits as
 /// durable as `synchronous` says, and applies the migrations.
-pub(super) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResult<SqliteStore> {
+pub(crate) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResult<SqliteStore> {
     // WAL lets readers run beside the writer.
     let options = pragmas(synchronous).into_iter().fold(
         SqliteConnectOptions::from_str(url)?
@@ -136,23 +136,6 @@ async fn writer_connection(
 #[async_trait]
 impl Dialect for Sqlite {
     const ENGINE: Engine = Engine::Sqlite;
-
-    const SHARED_SUMMARIES: &'static str = concat!(
-        include_str!("../sql/inbox/summary_columns.sql"),
-        include_str!("shared_summaries.sql")
-    );
-
-    const READERS_UNREAD: &'static str = concat!(
-        include_str!("../sql/inbox/readers_unread.sql"),
-        include_str!("readers_unread.sql")
-    );
-
-    /// A JSON array, read by `json_each`: SQLite binds no arrays.
-    type IdList = String;
-
-    fn id_list(ids: &[i64]) -> String {
-        json(ids).expect("integers serialize")
-    }
 
     /// One key at a time on one connection: each read walks the outbox's queue index from its
     /// key's first command.

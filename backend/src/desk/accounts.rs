@@ -1,4 +1,4 @@
-//! What the store keeps of console operators: accounts, found by their e-mail lower-cased,
+//! What the desk keeps of console operators: accounts, found by their e-mail lower-cased,
 //! and how long their sessions live. [`super::interface::AccountStore`] stores them;
 //! `account_store` implements it on both engines.
 

@@ -1,6 +1,5 @@
-//! The types the operator API's side of the store speaks in (the [`super::InboxStore`] trait
-//! is in `interface.rs`, with the others): an account's inbox, and what a console operator
-//! does to a conversation.
+//! The types the inbox speaks in (the [`super::InboxStore`] trait is in `interface.rs`, with
+//! the others): an account's inbox, and what a console operator does to a conversation.
 
 use protocol::operator::{Assignee, ConversationStatus, ConversationSummary, InboxCounts, View};
 use protocol::{Message, TextFormat};

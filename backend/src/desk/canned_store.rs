@@ -3,8 +3,8 @@
 //! a reply of any other is as absent as one that never was.
 
 use super::canned::{CannedDraft, CannedSaved};
-use super::interface::{CannedStore, StoreResult, now_ms};
-use super::sql_store::{Dialect, SqlStore, is_unique_violation};
+use super::interface::CannedStore;
+use crate::store::{Dialect, SqlStore, StoreResult, is_unique_violation, now_ms};
 use async_trait::async_trait;
 use protocol::operator::CannedReply;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
@@ -110,8 +110,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::accounts::NewAccount;
-    use crate::store::test_stores::{TestStore, test_stores};
+    use crate::desk::NewAccount;
+    use crate::storage::test_stores::{TestStore, test_stores};
 
     fn draft(shortcut: &str, text: &str) -> CannedDraft {
         CannedDraft::new(shortcut, text, 1000).unwrap()

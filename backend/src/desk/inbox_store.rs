@@ -2,17 +2,19 @@
 //! (one statement per view, each served by its own index), the counts of unread conversations,
 //! and what a console operator does to a conversation, each in one transaction.
 
-use super::batch::NewCommand;
+use super::engines::InboxDialect;
 use super::inbox::{
     Assignment, ConsoleReply, ConversationAddress, InboxCursor, InboxFilter, InboxPage, ReadMark,
     Replied, SharedSummary, StatusChange, Tally,
 };
-use super::interface::{InboxStore, StoreError, StoreResult, now_ms};
-use super::rows::{author_kind_from, author_kind_name, status_from, status_name, text_format_name};
-use super::sql_store::{Dialect, SqlStore, is_unique_violation, member_joins};
+use super::interface::InboxStore;
 use crate::content::notice::{ConsoleChange, console_notice};
 use crate::content::preview::preview;
 use crate::outbox::{Bridge, commands};
+use crate::store::{
+    NewCommand, SqlStore, StoreError, StoreResult, author_kind_from, author_kind_name,
+    is_unique_violation, member_joins, now_ms, status_from, status_name, text_format_name,
+};
 use async_trait::async_trait;
 use protocol::operator::{
     Assignee, ConversationStatus, ConversationSummary, InboxCounts, MessagePreview, View,
@@ -167,7 +169,7 @@ struct ConsoleOperatorRow {
 
 impl<DB> SqlStore<DB>
 where
-    DB: Dialect,
+    DB: InboxDialect,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
@@ -353,11 +355,8 @@ where
         let message = Self::message_by_id(&mut tx, id).await?;
         let mut queued = Vec::new();
         if bridge == Bridge::On {
-            let (ext_id, announced_at): (Option<String>, Option<i64>) =
-                sqlx::query_as(include_str!("sql/conversation_announcement.sql"))
-                    .bind(conversation_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let (ext_id, announced_at) =
+                Self::conversation_announcement(&mut tx, conversation_id).await?;
             // A conversation the collaboration server was never told of (written before the
             // integration was bridged) has nowhere to receive the reply.
             if announced_at.is_some() {
@@ -414,7 +413,7 @@ where
 #[async_trait]
 impl<DB> InboxStore for SqlStore<DB>
 where
-    DB: Dialect,
+    DB: InboxDialect,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,

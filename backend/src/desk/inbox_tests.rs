@@ -1,14 +1,13 @@
-//! The operator console's side of the store on both engines: inbox pages and counts, the
-//! assignment race, closing and reopening, console replies and read positions.
+//! The inbox on both engines: pages and counts, the assignment race, closing and reopening,
+//! console replies and read positions.
 
 use super::inbox::{
     Assignment, ConsoleReply, InboxCursor, InboxFilter, ReadMark, Replied, StatusChange,
 };
 use super::inbox_store::page_statement;
-use super::interface::{ConversationRef, NewMessage, Refused, Visitor};
-use super::sql_store::Bound;
-use super::test_stores::{TestStore, queued, test_stores};
 use crate::outbox::Bridge;
+use crate::storage::test_stores::{TestStore, queued, test_stores};
+use crate::store::{Bound, ConversationRef, NewMessage, Refused, Visitor};
 use protocol::operator::{ConversationStatus, InboxCounts, View};
 use protocol::{AuthorKind, PageInfo, TextFormat};
 
@@ -461,7 +460,7 @@ async fn console_replies_are_stored_once_authored_and_queued_for_a_bridged_integ
             Replied::ClientIdTaken,
             "{engine:?}: the visitor's client id is not Anna's"
         );
-        let echo = super::fixtures::reply(&message.id.to_string(), conversation);
+        let echo = crate::store::fixtures::reply(&message.id.to_string(), conversation);
         let conversation_ref = ConversationRef {
             id: conversation,
             person_id: olga.person_id,
@@ -646,7 +645,7 @@ async fn seed(store: &TestStore, count: i64, assignee: i64) {
             &[Bound::Int(assignee)],
         )
         .await;
-    if store.engine() == super::interface::Engine::Postgres {
+    if store.engine() == crate::store::Engine::Postgres {
         // What autovacuum does for a table grown this much.
         store.execute("ANALYZE", &[]).await;
     }

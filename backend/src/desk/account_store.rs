@@ -6,8 +6,8 @@
 use super::accounts::{
     Account, Credentials, EmailTaken, NewAccount, SessionLifetime, TeamMember, normalize_email,
 };
-use super::interface::{AccountStore, StoreResult, now_ms};
-use super::sql_store::{Dialect, SqlStore, is_unique_violation};
+use super::interface::AccountStore;
+use crate::store::{Dialect, SqlStore, StoreResult, is_unique_violation, now_ms};
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
@@ -65,14 +65,15 @@ where
     ) -> StoreResult<Result<Account, EmailTaken>> {
         let email = normalize_email(&account.email);
         let mut tx = self.writes.begin().await?;
-        let inserted: Result<(i64,), _> = sqlx::query_as(include_str!("sql/insert_account.sql"))
-            .bind(&email)
-            .bind(&account.name)
-            .bind(&account.password_hash)
-            .bind(now_ms())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(Into::into);
+        let inserted: Result<(i64,), _> =
+            sqlx::query_as(include_str!("sql/accounts/insert_account.sql"))
+                .bind(&email)
+                .bind(&account.name)
+                .bind(&account.password_hash)
+                .bind(now_ms())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(Into::into);
         let id = match inserted {
             Ok((id,)) => id,
             Err(error) if is_unique_violation(&error) => return Ok(Err(EmailTaken(email))),
@@ -82,7 +83,7 @@ where
         integrations.sort();
         integrations.dedup();
         for integration_id in &integrations {
-            sqlx::query(include_str!("sql/insert_account_integration.sql"))
+            sqlx::query(include_str!("sql/accounts/insert_account_integration.sql"))
                 .bind(id)
                 .bind(integration_id)
                 .execute(&mut *tx)
@@ -99,7 +100,7 @@ where
 
     async fn accounts(&self) -> StoreResult<Vec<Account>> {
         let rows: Vec<(i64, String, String, Option<String>)> =
-            sqlx::query_as(include_str!("sql/accounts.sql"))
+            sqlx::query_as(include_str!("sql/accounts/accounts.sql"))
                 .fetch_all(&self.reads)
                 .await?;
         let mut accounts: Vec<Account> = Vec::new();
@@ -116,23 +117,24 @@ where
     }
 
     async fn remove_account(&self, email: &str) -> StoreResult<Option<i64>> {
-        let removed: Option<(i64,)> = sqlx::query_as(include_str!("sql/delete_account.sql"))
-            .bind(normalize_email(email))
-            .fetch_optional(&self.writes)
-            .await?;
+        let removed: Option<(i64,)> =
+            sqlx::query_as(include_str!("sql/accounts/delete_account.sql"))
+                .bind(normalize_email(email))
+                .fetch_optional(&self.writes)
+                .await?;
         Ok(removed.map(|(id,)| id))
     }
 
     async fn set_password(&self, email: &str, password_hash: &str) -> StoreResult<Option<i64>> {
         let mut tx = self.writes.begin().await?;
-        let changed: Option<(i64,)> = sqlx::query_as(include_str!("sql/set_password.sql"))
+        let changed: Option<(i64,)> = sqlx::query_as(include_str!("sql/accounts/set_password.sql"))
             .bind(password_hash)
             .bind(now_ms())
             .bind(normalize_email(email))
             .fetch_optional(&mut *tx)
             .await?;
         if let Some((id,)) = changed {
-            sqlx::query(include_str!("sql/delete_account_sessions.sql"))
+            sqlx::query(include_str!("sql/accounts/delete_account_sessions.sql"))
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -142,27 +144,29 @@ where
     }
 
     async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
-        Ok(sqlx::query_as(include_str!("sql/credentials.sql"))
+        Ok(sqlx::query_as(include_str!("sql/accounts/credentials.sql"))
             .bind(normalize_email(email))
             .fetch_optional(&self.reads)
             .await?)
     }
 
     async fn account(&self, account_id: i64) -> StoreResult<Option<Account>> {
-        let row: Option<AccountRow> = sqlx::query_as(include_str!("sql/account_by_id.sql"))
-            .bind(account_id)
-            .fetch_optional(&self.reads)
-            .await?;
+        let row: Option<AccountRow> =
+            sqlx::query_as(include_str!("sql/accounts/account_by_id.sql"))
+                .bind(account_id)
+                .fetch_optional(&self.reads)
+                .await?;
         let Some(row) = row else { return Ok(None) };
         let integrations = self.integrations_of(account_id).await?;
         Ok(Some(row.with(integrations)))
     }
 
     async fn team_of(&self, account_id: i64) -> StoreResult<Vec<TeamMember>> {
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(include_str!("sql/teammates.sql"))
-            .bind(account_id)
-            .fetch_all(&self.reads)
-            .await?;
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as(include_str!("sql/accounts/teammates.sql"))
+                .bind(account_id)
+                .fetch_all(&self.reads)
+                .await?;
         let mut team: Vec<TeamMember> = Vec::new();
         for (id, name, integration_id) in rows {
             // Rows come by account: a new id starts the next member.
@@ -186,13 +190,13 @@ where
         now: i64,
     ) -> StoreResult<()> {
         let mut tx = self.writes.begin().await?;
-        sqlx::query(include_str!("sql/delete_stale_sessions.sql"))
+        sqlx::query(include_str!("sql/accounts/delete_stale_sessions.sql"))
             .bind(account_id)
             .bind(now)
             .bind(now.saturating_sub(lifetime.idle_ms))
             .execute(&mut *tx)
             .await?;
-        sqlx::query(include_str!("sql/insert_session.sql"))
+        sqlx::query(include_str!("sql/accounts/insert_session.sql"))
             .bind(token_hash)
             .bind(account_id)
             .bind(now)
@@ -209,7 +213,7 @@ where
         lifetime: SessionLifetime,
         now: i64,
     ) -> StoreResult<Option<Account>> {
-        let row: Option<SessionRow> = sqlx::query_as(include_str!("sql/session.sql"))
+        let row: Option<SessionRow> = sqlx::query_as(include_str!("sql/accounts/session.sql"))
             .bind(token_hash)
             .bind(now)
             .bind(now.saturating_sub(lifetime.idle_ms))
@@ -217,7 +221,7 @@ where
             .await?;
         let Some(row) = row else { return Ok(None) };
         if now - row.last_used_at >= LAST_USED_GRANULARITY_MS {
-            sqlx::query(include_str!("sql/touch_session.sql"))
+            sqlx::query(include_str!("sql/accounts/touch_session.sql"))
                 .bind(now)
                 .bind(token_hash)
                 .execute(&self.writes)
@@ -233,7 +237,7 @@ where
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query(include_str!("sql/delete_session.sql"))
+        sqlx::query(include_str!("sql/accounts/delete_session.sql"))
             .bind(token_hash)
             .execute(&self.writes)
             .await?;
@@ -252,10 +256,11 @@ where
 {
     /// The ids of the integrations `account_id` answers, sorted.
     async fn integrations_of(&self, account_id: i64) -> StoreResult<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(include_str!("sql/account_integrations.sql"))
-            .bind(account_id)
-            .fetch_all(&self.reads)
-            .await?;
+        let rows: Vec<(String,)> =
+            sqlx::query_as(include_str!("sql/accounts/account_integrations.sql"))
+                .bind(account_id)
+                .fetch_all(&self.reads)
+                .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 }
@@ -263,8 +268,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::sql_store::Bound;
-    use crate::store::test_stores::{TestStore, test_stores};
+    use crate::storage::test_stores::{TestStore, test_stores};
+    use crate::store::Bound;
 
     const HOUR_MS: i64 = 60 * 60 * 1000;
     const LIFETIME: SessionLifetime = SessionLifetime {

@@ -2,11 +2,11 @@
 //! PostgreSQL server is given (`WEBCHAT_TEST_POSTGRES_URL`), with a way to change their rows
 //! under them.
 
-use super::interface::{Store, now_ms};
-use super::postgres::{self, PgStore};
-use super::sql_store::{Bound, SqlStore};
-use super::sqlite::{self, SqliteStore};
+use super::Storage;
 use crate::config::settings::SqliteSynchronous;
+use crate::store::postgres::{self, PgStore};
+use crate::store::sqlite::{self, SqliteStore};
+use crate::store::{Bound, SqlStore, now_ms};
 use sqlx::{Connection, Postgres, Sqlite};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tempfile::TempDir;
@@ -16,13 +16,13 @@ static MADE: AtomicUsize = AtomicUsize::new(0);
 
 /// A store on either engine.
 #[derive(Debug)]
-pub(super) enum TestStore {
+pub(crate) enum TestStore {
     Sqlite(SqliteStore),
     Postgres(PgStore),
 }
 
 impl std::ops::Deref for TestStore {
-    type Target = dyn Store;
+    type Target = dyn Storage;
 
     fn deref(&self) -> &Self::Target {
         match self {
@@ -34,7 +34,7 @@ impl std::ops::Deref for TestStore {
 
 impl TestStore {
     /// The store as the server holds it.
-    fn into_shared(self) -> std::sync::Arc<dyn Store> {
+    fn into_shared(self) -> std::sync::Arc<dyn Storage> {
         match self {
             Self::Sqlite(store) => std::sync::Arc::new(store),
             Self::Postgres(store) => std::sync::Arc::new(store),
@@ -42,7 +42,7 @@ impl TestStore {
     }
 
     /// Runs `sql` with `binds`; returns the first column of each row, as text.
-    pub(super) async fn execute(&self, sql: &str, binds: &[Bound]) -> Vec<String> {
+    pub(crate) async fn execute(&self, sql: &str, binds: &[Bound]) -> Vec<String> {
         match self {
             Self::Sqlite(store) => store.execute(sql, binds).await,
             Self::Postgres(store) => store.execute(sql, binds).await,
@@ -51,7 +51,7 @@ impl TestStore {
 
     /// The engine's plan of `sql` with `binds`, one line per step: `EXPLAIN QUERY PLAN`'s
     /// details on SQLite, `EXPLAIN`'s lines on PostgreSQL.
-    pub(super) async fn plan(&self, sql: &str, binds: &[Bound]) -> String {
+    pub(crate) async fn plan(&self, sql: &str, binds: &[Bound]) -> String {
         let lines = match self {
             Self::Sqlite(store) => {
                 let explain = format!("EXPLAIN QUERY PLAN {sql}");
@@ -65,7 +65,7 @@ impl TestStore {
 
 impl TestStore {
     /// Converts the operators' pictures stored as base64, as at every start.
-    pub(super) async fn convert_legacy_pictures(&self) {
+    pub(crate) async fn convert_legacy_pictures(&self) {
         match self {
             Self::Sqlite(store) => SqlStore::<Sqlite>::convert_legacy_pictures(&store.writes).await,
             Self::Postgres(store) => {
@@ -77,7 +77,7 @@ impl TestStore {
 }
 
 /// The stores, and the directory holding the SQLite file (removed when dropped).
-pub(super) async fn test_stores() -> (TempDir, Vec<TestStore>) {
+pub(crate) async fn test_stores() -> (TempDir, Vec<TestStore>) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let mut stores = vec![TestStore::Sqlite(
@@ -92,7 +92,7 @@ pub(super) async fn test_stores() -> (TempDir, Vec<TestStore>) {
 }
 
 /// A store on a fresh database of the PostgreSQL server tests are given, if one is.
-pub(super) async fn postgres_store() -> Option<PgStore> {
+pub(crate) async fn postgres_store() -> Option<PgStore> {
     let admin = std::env::var("WEBCHAT_TEST_POSTGRES_URL").ok()?;
     let mut connection = sqlx::PgConnection::connect(&admin).await.unwrap();
     let made = MADE.fetch_add(1, Ordering::Relaxed);
@@ -106,7 +106,7 @@ pub(super) async fn postgres_store() -> Option<PgStore> {
 }
 
 /// The kinds of the commands queued for a conversation (`createUser`, ...), in queue order.
-pub(super) async fn queued(store: &TestStore, conversation_id: i64) -> Vec<String> {
+pub(crate) async fn queued(store: &TestStore, conversation_id: i64) -> Vec<String> {
     let key = Bound::Text(format!("conversation-{conversation_id}"));
     store
         .execute(
@@ -120,7 +120,7 @@ pub(super) async fn queued(store: &TestStore, conversation_id: i64) -> Vec<Strin
 }
 
 /// The stores as the server holds them, for tests outside the store (the session's).
-pub(crate) async fn shared_test_stores() -> (TempDir, Vec<std::sync::Arc<dyn Store>>) {
+pub(crate) async fn shared_test_stores() -> (TempDir, Vec<std::sync::Arc<dyn Storage>>) {
     let (dir, stores) = test_stores().await;
     (
         dir,
