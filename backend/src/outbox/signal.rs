@@ -13,9 +13,9 @@ pub fn ordering_key(conversation_id: i64) -> String {
     format!("conversation-{conversation_id}")
 }
 
-/// A command a transaction queued, as written.
+/// A command a commit queued, as written (with its outbox id), for its integration.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Handed {
+pub struct QueuedCommand {
     pub integration_id: String,
     pub item: OutboxItem,
 }
@@ -69,13 +69,13 @@ impl OutboxSignal {
 
     /// A transaction committed these commands. Told after the commit, every time one queues
     /// any: the worker counts on knowing all that was queued since it started.
-    pub fn queued(&self, handed: impl IntoIterator<Item = Handed>) {
+    pub fn queued(&self, handed: impl IntoIterator<Item = QueuedCommand>) {
         let mut handed = handed.into_iter().peekable();
         if handed.peek().is_none() {
             return;
         }
         self.update(|pending| {
-            for Handed {
+            for QueuedCommand {
                 integration_id,
                 item,
             } in handed
@@ -135,8 +135,8 @@ impl Subscription {
 mod tests {
     use super::*;
 
-    fn handed(integration_id: &str, id: i64, conversation_id: i64) -> Handed {
-        Handed {
+    fn handed(integration_id: &str, id: i64, conversation_id: i64) -> QueuedCommand {
+        QueuedCommand {
             integration_id: integration_id.into(),
             item: OutboxItem {
                 id,

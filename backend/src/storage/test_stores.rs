@@ -6,8 +6,11 @@ use super::Storage;
 use crate::config::settings::SqliteSynchronous;
 use crate::store::postgres::{self, PgStore};
 use crate::store::sqlite::{self, SqliteStore};
-use crate::store::{Bound, SqlStore, now_ms};
-use sqlx::{Connection, Postgres, Sqlite};
+use crate::store::{SqlStore, now_ms};
+use sqlx::{
+    ColumnIndex, Connection, Database, Decode, Encode, Executor, IntoArguments, Pool, Postgres,
+    Row, Sqlite, Type,
+};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tempfile::TempDir;
 
@@ -41,11 +44,18 @@ impl TestStore {
         }
     }
 
-    /// Runs `sql` with `binds`; returns the first column of each row, as text.
+    /// Runs `sql` with `binds` on the write pool: tests change stored rows under the store.
+    /// Returns the first column of each row, as text.
     pub(crate) async fn execute(&self, sql: &str, binds: &[Bound]) -> Vec<String> {
+        self.column(sql, binds, 0).await
+    }
+
+    /// Runs `sql` with `binds` on the write pool; returns the column `index` of each row, as
+    /// text.
+    pub(crate) async fn column(&self, sql: &str, binds: &[Bound], index: usize) -> Vec<String> {
         match self {
-            Self::Sqlite(store) => store.execute(sql, binds).await,
-            Self::Postgres(store) => store.execute(sql, binds).await,
+            Self::Sqlite(store) => column(&store.writes, sql, binds, index).await,
+            Self::Postgres(store) => column(&store.writes, sql, binds, index).await,
         }
     }
 
@@ -53,11 +63,11 @@ impl TestStore {
     /// details on SQLite, `EXPLAIN`'s lines on PostgreSQL.
     pub(crate) async fn plan(&self, sql: &str, binds: &[Bound]) -> String {
         let lines = match self {
-            Self::Sqlite(store) => {
+            Self::Sqlite(_) => {
                 let explain = format!("EXPLAIN QUERY PLAN {sql}");
-                store.column(&explain, binds, 3).await
+                self.column(&explain, binds, 3).await
             }
-            Self::Postgres(store) => store.execute(&format!("EXPLAIN {sql}"), binds).await,
+            Self::Postgres(_) => self.execute(&format!("EXPLAIN {sql}"), binds).await,
         };
         lines.join("\n")
     }
@@ -74,6 +84,43 @@ impl TestStore {
         }
         .unwrap();
     }
+}
+
+/// A value bound to a test's statement ([`TestStore::execute`]).
+#[derive(Debug, Clone)]
+pub(crate) enum Bound {
+    Int(i64),
+    Text(String),
+}
+
+/// Runs `sql` with `binds` on `pool`; returns the column `index` of each row, as text.
+async fn column<DB>(pool: &Pool<DB>, sql: &str, binds: &[Bound], index: usize) -> Vec<String>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    let mut query = sqlx::query::<DB>(sql);
+    for bound in binds {
+        query = match bound {
+            Bound::Int(value) => query.bind(*value),
+            Bound::Text(value) => query.bind(value.clone()),
+        };
+    }
+    query
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| {
+            row.try_get::<String, _>(index)
+                .or_else(|_| row.try_get::<i64, _>(index).map(|n| n.to_string()))
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// The stores, and the directory holding the SQLite file (removed when dropped).

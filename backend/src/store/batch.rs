@@ -10,7 +10,7 @@ use super::interface::{
 };
 use super::rows::{author_kind_name, status_name, text_format_name};
 use crate::outbox::commands;
-use crate::outbox::signal::{Handed, ordering_key};
+use crate::outbox::signal::{QueuedCommand, ordering_key};
 use crate::outbox::{Bridge, OutboxItem};
 use protocol::operator::ConversationStatus;
 use protocol::webhook::{Command, MessageCommand};
@@ -535,8 +535,8 @@ impl NewCommand {
     }
 
     /// The command as queued under `id`.
-    pub(crate) fn into_handed(self, id: i64) -> Handed {
-        Handed {
+    pub(crate) fn into_handed(self, id: i64) -> QueuedCommand {
+        QueuedCommand {
             integration_id: self.integration_id,
             item: OutboxItem {
                 id,
@@ -550,7 +550,10 @@ impl NewCommand {
 
 /// `commands` as queued under `ids`, the ids their insert returned, which grow in the order
 /// the commands were inserted.
-pub(super) fn handed(commands: Vec<NewCommand>, mut ids: Vec<i64>) -> StoreResult<Vec<Handed>> {
+pub(super) fn handed(
+    commands: Vec<NewCommand>,
+    mut ids: Vec<i64>,
+) -> StoreResult<Vec<QueuedCommand>> {
     if ids.len() != commands.len() {
         return Err(StoreError::Corrupt(
             "a queued command went missing from its insert".into(),

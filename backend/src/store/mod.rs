@@ -1,7 +1,8 @@
 //! Storage of visitors, people, conversations, messages, 1C's operators and the outbox, behind
 //! the [`Store`] and [`BridgeStore`] traits ([`interface`]). Each engine has its own typed pool:
 //! SQLite ([`sqlite`]) or PostgreSQL ([`postgres`]). What both engines run alike is written
-//! once, over either pool ([`sql_store`], [`bridge_store`]); messages go through one
+//! once, over either pool ([`sql_store`], [`bridge_store`], and [`people`]: who a visitor is
+//! and what the collaboration server is told of each person). Messages go through one
 //! group-commit [`writer`], which plans each batch in plain Rust ([`batch`]) and hands it to
 //! the engine's `write_batch`. Console operators' side of the same database is
 //! [`crate::desk`]; [`crate::storage`] opens both.
@@ -12,6 +13,7 @@ mod conversation_refs;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod interface;
+mod people;
 pub(crate) mod postgres;
 mod rows;
 mod sql_store;
@@ -29,9 +31,8 @@ pub use interface::{
 // What the operators' desk (`crate::desk`) builds on: its tables are in this database, and
 // what operators do to a conversation writes its messages and commands as the store does.
 pub(crate) use batch::NewCommand;
+pub(crate) use people::member_joins;
 pub(crate) use rows::{
     author_kind_from, author_kind_name, status_from, status_name, text_format_name,
 };
-#[cfg(test)]
-pub(crate) use sql_store::Bound;
-pub(crate) use sql_store::{Dialect, SqlStore, is_unique_violation, member_joins};
+pub(crate) use sql_store::{Dialect, SqlStore, is_unique_violation};

@@ -5,9 +5,9 @@ use super::fixtures::reply;
 use super::interface::{
     AfterFailure, Appended, ConversationRef, DeadLetters, Engine, Failure, NewMessage, now_ms,
 };
-use super::sql_store::Bound;
 use crate::content::picture::Picture;
 use crate::outbox::Bridge;
+use crate::storage::test_stores::Bound;
 use crate::storage::test_stores::{TestStore, queued, test_stores};
 use crate::store::Write;
 use futures_util::future::join_all;

@@ -9,7 +9,7 @@
 
 use super::batch::{Incoming, OperatorMessage, Outcome, VisitorMessage};
 use super::interface::{Appended, Refused, StoreError, StoreResult};
-use crate::outbox::signal::{Handed, OutboxSignal};
+use crate::outbox::signal::{OutboxSignal, QueuedCommand};
 use crate::telemetry;
 use async_trait::async_trait;
 use protocol::Message;
@@ -28,7 +28,7 @@ pub(super) struct Written {
     /// What became of each message, in the order of the batch.
     pub outcomes: Vec<Outcome>,
     /// The webhook commands the commit queued.
-    pub handed: Vec<Handed>,
+    pub handed: Vec<QueuedCommand>,
 }
 
 /// An engine's way of writing a batch.
@@ -246,7 +246,7 @@ mod tests {
                 command: "{}".into(),
                 attempts: 0,
             };
-            let handed = vec![Handed {
+            let handed = vec![QueuedCommand {
                 integration_id: "shop".into(),
                 item,
             }];

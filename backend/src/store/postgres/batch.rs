@@ -1,14 +1,14 @@
 //! PostgreSQL's `write_batch`: one statement (`write_batch.sql`) that numbers and inserts the
 //! batch's new messages and queues their commands. It binds arrays, so its text never changes
 //! with the batch's size and it is prepared and planned once, on a connection the writer keeps.
-//! A batch of people the writer remembers ([`Remembered`]) costs that statement alone; others are
+//! A batch of people the writer remembers ([`RememberedPeople`]) costs that statement alone; others are
 //! first read (people, conversations, messages stored before under their client ids). No
 //! transaction is needed around them: the statement refuses, writing nothing, if a conversation
 //! is no longer what the batch was planned with. A person's first message first creates and
 //! announces its conversation, in a transaction of its own.
 
 use super::message_ids::MessageIds;
-use super::remembered::Remembered;
+use super::remembered::RememberedPeople;
 use crate::outbox::Bridge;
 use crate::outbox::signal::OutboxSignal;
 use crate::store::batch::{
@@ -31,7 +31,7 @@ pub(super) struct PgBatches {
     /// Told of the commands a first message's announcement queued, at its commit.
     signal: Arc<OutboxSignal>,
     ids: MessageIds,
-    remembered: Remembered,
+    remembered: RememberedPeople,
     /// The connection the writer's statements run on, kept between batches: its server
     /// process stays warm and keeps the statements prepared, each with one generic plan.
     /// Let go after an error, in case it is the connection that failed.
@@ -44,7 +44,7 @@ impl PgBatches {
             pool,
             signal,
             ids: MessageIds::default(),
-            remembered: Remembered::default(),
+            remembered: RememberedPeople::default(),
             held: None,
         }
     }

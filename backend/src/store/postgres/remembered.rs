@@ -15,11 +15,11 @@ const MAX_PEOPLE: usize = 65_536;
 
 /// The writer's memory of its people: each one whose conversation exists.
 #[derive(Debug, Default)]
-pub(super) struct Remembered {
+pub(super) struct RememberedPeople {
     people: HashMap<i64, Person>,
 }
 
-impl Remembered {
+impl RememberedPeople {
     /// What is remembered of `batch`'s people, if each one's conversation is remembered ready
     /// for its messages (announced, with the bridge on). Operators' messages need nothing: the
     /// statement finds their authors, and an id stored before is refused by its index.
@@ -76,12 +76,12 @@ mod tests {
         }
     }
 
-    fn learnt(rows: Vec<LookupRow>) -> Remembered {
+    fn learnt(rows: Vec<LookupRow>) -> RememberedPeople {
         let mut lookup = Lookup::default();
         for row in rows {
             lookup.add(row);
         }
-        let mut remembered = Remembered::default();
+        let mut remembered = RememberedPeople::default();
         remembered.learn(&lookup);
         remembered
     }

@@ -16,7 +16,7 @@ use super::super::sql_store::SqlStore;
 use super::super::writer::{WriteBatch, Written};
 use super::{json, on_own_thread};
 use crate::outbox::Bridge;
-use crate::outbox::signal::{Handed, OutboxSignal};
+use crate::outbox::signal::{OutboxSignal, QueuedCommand};
 use async_trait::async_trait;
 use protocol::Message;
 use rusqlite::{Row, ToSql, Transaction, TransactionBehavior};
@@ -40,7 +40,7 @@ enum Attempt {
     Committed {
         plan: Plan,
         created: Vec<Message>,
-        handed: Vec<Handed>,
+        handed: Vec<QueuedCommand>,
     },
     /// Nothing written: some of its people have no conversation announced yet.
     Unprepared(Lookup),
