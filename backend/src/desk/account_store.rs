@@ -1,7 +1,7 @@
-//! [`AccountStore`] on both engines, through the statements in `sql/`: console operators'
-//! accounts and their sessions. A session is found by the SHA-256 of its token, never the
-//! token, and ends when unused for the idle timeout, at its absolute end, at logout, and when
-//! its account's password changes or the account is removed.
+//! [`AccountStore`] on both engines, through the statements in `sql/accounts/`: console
+//! operators' accounts and their sessions. A session is found by the SHA-256 of its token,
+//! never the token, and ends when unused for the idle timeout, at its absolute end, at logout,
+//! and when its account's password changes or the account is removed.
 
 use super::accounts::{
     Account, Credentials, EmailTaken, NewAccount, SessionLifetime, TeamMember, normalize_email,

@@ -4,8 +4,8 @@
 //! commit, and one fsync, serves many messages. Each sender is answered only after its batch
 //! committed; the outbox worker is then handed the commands the batch queued. A batch that
 //! fails is written again one message at a time, so a message the database refuses fails
-//! alone. One writer writes every message, so a person's messages are stored in the order they arrived and
-//! numbers are never taken twice.
+//! alone. One writer writes every message, so a person's messages are stored in the order they
+//! arrived and numbers are never taken twice.
 
 use super::batch::{Incoming, OperatorMessage, Outcome, VisitorMessage};
 use super::interface::{Appended, Refused, StoreError, StoreResult};
