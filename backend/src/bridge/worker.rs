@@ -19,7 +19,7 @@ use super::lanes::Lanes;
 use crate::config::integrations::Integration;
 use crate::config::settings::BridgeSettings;
 use crate::outbox::OutboxItem;
-use crate::store::{AfterFailure, Failure, Store, now_ms};
+use crate::store::{AfterFailure, Failure, OutboxStore, now_ms};
 use crate::telemetry;
 use futures_util::future::join_all;
 use rand::Rng;
@@ -46,7 +46,7 @@ const REMOVAL_INTERVAL: Duration = Duration::from_millis(5);
 /// The delivery loop's parts.
 #[derive(Debug)]
 pub struct Worker {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn OutboxStore>,
     pub client: Arc<dyn CollaborationClient>,
     pub integrations: Vec<Arc<Integration>>,
     pub settings: BridgeSettings,
@@ -86,7 +86,7 @@ impl Worker {
 /// Everything a lane needs to deliver one integration's commands.
 #[derive(Debug)]
 struct Courier {
-    store: Arc<dyn Store>,
+    store: Arc<dyn OutboxStore>,
     client: Arc<dyn CollaborationClient>,
     integration: Arc<Integration>,
     url: String,
@@ -102,7 +102,7 @@ type Removal = (i64, oneshot::Sender<bool>);
 /// Deletes delivered commands, until every courier is gone: those reported while a deletion
 /// runs, or within [`REMOVAL_INTERVAL`] of the last one's start, all in the next statement.
 async fn remove_delivered(
-    store: Arc<dyn Store>,
+    store: Arc<dyn OutboxStore>,
     mut delivered: mpsc::Receiver<Removal>,
     figures: Arc<OutboxFigures>,
     deliveries: metrics::Counter,

@@ -2,7 +2,7 @@
 //! commands set aside as dead letters, and sending them again. The listing shows ids, keys,
 //! counts, ages and the collaboration server's answer, never a URL or a token.
 
-use crate::store::{DeadLetter, DeadLetters, Store, StoreError, now_ms};
+use crate::store::{DeadLetter, DeadLetters, OutboxStore, StoreError, now_ms};
 use std::fmt::Write;
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ pub enum AdminError {
 }
 
 /// The dead letters as a table, oldest first, or a line saying there are none.
-pub async fn list_dead(store: &dyn Store) -> Result<String, AdminError> {
+pub async fn list_dead(store: &dyn OutboxStore) -> Result<String, AdminError> {
     let dead = store.dead_letters().await?;
     if dead.is_empty() {
         return Ok("no dead letters\n".to_owned());
@@ -67,7 +67,7 @@ fn ago(millis: i64) -> String {
 
 /// Moves `which` dead letters back into the outbox and says which; a named id that is not a
 /// dead letter is an error (and nothing is moved).
-pub async fn retry(store: &dyn Store, which: DeadLetters<'_>) -> Result<String, AdminError> {
+pub async fn retry(store: &dyn OutboxStore, which: DeadLetters<'_>) -> Result<String, AdminError> {
     if let DeadLetters::Ids(ids) = which {
         let dead = store.dead_letters().await?;
         if let Some(missing) = ids

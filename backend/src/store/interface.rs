@@ -1,5 +1,5 @@
-//! What the rest of the server sees of the store: the [`Store`] and [`BridgeStore`] traits and
-//! the types they speak in.
+//! What the rest of the server sees of the store: the [`Store`] trait, with [`OutboxStore`] and
+//! [`InboundStore`], and the types they speak in.
 
 use crate::content::picture::Picture;
 use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
@@ -195,9 +195,10 @@ pub struct ConversationRef {
     pub person_id: i64,
 }
 
-/// What the bridge to the collaboration server keeps: the outbox and operators' side.
+/// The outbox: webhook commands queued for the collaboration server, in order per
+/// conversation, until delivered or set aside as dead letters.
 #[async_trait]
-pub trait BridgeStore: Send + Sync {
+pub trait OutboxStore: Send + Sync + std::fmt::Debug {
     /// The first undelivered command of each ordering key, if it is due at `now`, oldest first.
     async fn due_commands(
         &self,
@@ -252,7 +253,13 @@ pub trait BridgeStore: Send + Sync {
     /// with their refusals forgotten; returns the ids moved. A running worker finds them at its
     /// next look for retries (they have failed before).
     async fn retry_dead_letters(&self, which: DeadLetters<'_>, now: i64) -> StoreResult<Vec<i64>>;
+}
 
+/// What the collaboration server's commands store: its operators and their pictures, the
+/// conversations it creates and names, its operators' messages; and what a visitor's widget
+/// shows of them.
+#[async_trait]
+pub trait InboundStore: Send + Sync {
     /// `createUser` / `updateUser` of an operator, with its picture decoded from `user`'s
     /// (an update without one keeps the picture it had).
     async fn save_operator(
@@ -321,7 +328,7 @@ pub trait BridgeStore: Send + Sync {
 }
 
 #[async_trait]
-pub trait Store: BridgeStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: OutboxStore + InboundStore + Send + Sync + std::fmt::Debug + 'static {
     fn engine(&self) -> Engine;
 
     /// Answers when the database does.

@@ -1,18 +1,20 @@
 //! Storage of visitors, people, conversations, messages, 1C's operators and the outbox, behind
-//! the [`Store`] and [`BridgeStore`] traits ([`interface`]). Each engine has its own typed pool:
-//! SQLite ([`sqlite`]) or PostgreSQL ([`postgres`]). What both engines run alike is written
-//! once, over either pool ([`sql_store`], [`bridge_store`], and [`people`]: who a visitor is
-//! and what the collaboration server is told of each person). Messages go through one
-//! group-commit [`writer`], which plans each batch in plain Rust ([`batch`]) and hands it to
-//! the engine's `write_batch`. Console operators' side of the same database is
-//! [`crate::desk`]; [`crate::storage`] opens both.
+//! the [`Store`] trait and its parts [`OutboxStore`] and [`InboundStore`] ([`interface`]).
+//! Each engine has its own typed pool: SQLite ([`sqlite`]) or PostgreSQL ([`postgres`]). What
+//! both engines run alike is written once, over either pool: [`sql_store`] (visitors and their
+//! messages), [`people`] (who a visitor is, and what the collaboration server is told of each
+//! person), [`outbox_store`] (the commands queued for it) and [`inbound_store`] (what its
+//! commands store). Messages go through one group-commit [`writer`], which plans each batch in
+//! plain Rust ([`batch`]) and hands it to the engine's `write_batch`. Console operators' side
+//! of the same database is [`crate::desk`]; [`crate::storage`] opens both.
 
 mod batch;
-mod bridge_store;
 mod conversation_refs;
 #[cfg(test)]
 pub(crate) mod fixtures;
+mod inbound_store;
 mod interface;
+mod outbox_store;
 mod people;
 pub(crate) mod postgres;
 mod rows;
@@ -23,9 +25,9 @@ mod tests;
 mod writer;
 
 pub use interface::{
-    AfterFailure, Appended, BridgeStore, ConversationHeader, ConversationRef, DeadLetter,
-    DeadLetters, Engine, Failure, Identified, NewMessage, Operator, OutboxCounts, Refused, Store,
-    StoreError, StoreResult, TokenRotation, Visitor, Write, now_ms,
+    AfterFailure, Appended, ConversationHeader, ConversationRef, DeadLetter, DeadLetters, Engine,
+    Failure, Identified, InboundStore, NewMessage, Operator, OutboxCounts, OutboxStore, Refused,
+    Store, StoreError, StoreResult, TokenRotation, Visitor, Write, now_ms,
 };
 
 // What the operators' desk (`crate::desk`) builds on: its tables are in this database, and
