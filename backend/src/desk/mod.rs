@@ -2,8 +2,8 @@
 //! ([`accounts`], `account_store`), their inbox of conversations and what they do to one
 //! ([`inbox`], `inbox_store`), and canned replies ([`canned`], `canned_store`), behind the
 //! traits in [`interface`]. They live in the store's database and are implemented on its
-//! [`crate::store::SqlStore`], through the statements in `sql/`; where the inbox binds a list of
-//! ids, each engine has its own statement ([`engines`]).
+//! `SqlStore`, through the statements in `sql/`; where the inbox binds a list of ids, each
+//! engine has its own statement ([`engines`]).
 
 mod account_store;
 mod accounts;
