@@ -268,8 +268,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::test_stores::Bound;
-    use crate::storage::test_stores::{TestStore, test_stores};
+    use crate::storage::test_stores::{Bound, TestStore, test_stores};
 
     const HOUR_MS: i64 = 60 * 60 * 1000;
     const LIFETIME: SessionLifetime = SessionLifetime {

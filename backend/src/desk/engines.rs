@@ -35,7 +35,7 @@ impl InboxDialect for Sqlite {
     type IdList = String;
 
     fn id_list(ids: &[i64]) -> String {
-        serde_json::to_string(ids).expect("integers serialize")
+        crate::store::sqlite::json(ids).expect("integers serialize")
     }
 }
 

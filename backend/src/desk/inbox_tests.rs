@@ -6,8 +6,7 @@ use super::inbox::{
 };
 use super::inbox_store::page_statement;
 use crate::outbox::Bridge;
-use crate::storage::test_stores::Bound;
-use crate::storage::test_stores::{TestStore, queued, test_stores};
+use crate::storage::test_stores::{Bound, TestStore, queued, test_stores};
 use crate::store::{ConversationRef, NewMessage, Refused, Visitor};
 use protocol::operator::{ConversationStatus, InboxCounts, View};
 use protocol::{AuthorKind, PageInfo, TextFormat};

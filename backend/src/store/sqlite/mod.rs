@@ -34,7 +34,7 @@ const READERS: u32 = 4;
 
 /// `rows` as the JSON array a statement reads with `json_each`: how a statement takes a list of
 /// any length with a text that does not change, so it is prepared once.
-fn json<T: serde::Serialize>(rows: &[T]) -> StoreResult<String> {
+pub(crate) fn json<T: serde::Serialize>(rows: &[T]) -> StoreResult<String> {
     serde_json::to_string(rows).map_err(|error| StoreError::Corrupt(error.to_string()))
 }
 
