@@ -142,6 +142,19 @@ where
         Self::insert_outbox(connection, commands).await
     }
 
+    /// The person as stored, with its conversation if it has one.
+    async fn person_and_conversation(
+        connection: &mut DB::Connection,
+        person_id: i64,
+    ) -> StoreResult<PersonWithConversation> {
+        Ok(
+            sqlx::query_as(include_str!("sql/person_and_conversation.sql"))
+                .bind(person_id)
+                .fetch_one(connection)
+                .await?,
+        )
+    }
+
     /// Queues `updateUser` with the person's current details, if the collaboration server
     /// knows it.
     pub(super) async fn queue_user_update(
@@ -151,10 +164,7 @@ where
         let PersonWithConversation {
             person,
             conversation_id,
-        } = sqlx::query_as(include_str!("sql/person_and_conversation.sql"))
-            .bind(person_id)
-            .fetch_one(&mut *connection)
-            .await?;
+        } = Self::person_and_conversation(&mut *connection, person_id).await?;
         let (Some(ext_user_id), Some(conversation_id)) = (&person.ext_user_id, conversation_id)
         else {
             // Not announced yet: its createUser will carry the current details.
@@ -253,10 +263,7 @@ where
         let PersonWithConversation {
             person,
             conversation_id,
-        } = sqlx::query_as(include_str!("sql/person_and_conversation.sql"))
-            .bind(person_id)
-            .fetch_one(&mut *connection)
-            .await?;
+        } = Self::person_and_conversation(&mut *connection, person_id).await?;
         let (Some(_), Some(conversation_id)) = (&person.ext_user_id, conversation_id) else {
             // Not announced yet: its first createUser is the site user's.
             return Ok(Vec::new());
