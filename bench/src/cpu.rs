@@ -37,6 +37,11 @@ impl CpuMeter {
         })
     }
 
+    /// The PostgreSQL server's postmaster, when the run has one on this machine.
+    pub fn postmaster(&self) -> Option<u32> {
+        self.database
+    }
+
     /// The time spent so far.
     pub fn spent(&self) -> CpuSpent {
         CpuSpent {

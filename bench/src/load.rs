@@ -27,6 +27,9 @@ const ORIGIN: &str = "http://bench.localhost";
 pub struct Recorder {
     /// Visitor message sent → acknowledged (stored).
     pub stored: Mutex<Histogram<u64>>,
+    /// Each acknowledgement's time (the bench's clock, ns) and latency (µs), to be set
+    /// against other processes' bursts of work ([`crate::others`]).
+    pub acks_at: Mutex<Vec<(u64, u64)>>,
     /// Operator message posted → received by the visitor's socket (or echo, for the baseline).
     pub delivered: Mutex<Histogram<u64>>,
     pub acks: AtomicU64,
@@ -38,6 +41,7 @@ impl Recorder {
     fn new() -> Arc<Self> {
         Arc::new(Self {
             stored: Mutex::new(histogram()),
+            acks_at: Mutex::new(Vec::new()),
             delivered: Mutex::new(histogram()),
             acks: AtomicU64::new(0),
             operator_messages: AtomicU64::new(0),
@@ -55,6 +59,10 @@ impl Recorder {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .reset();
+        self.acks_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         self.acks.store(0, Ordering::Relaxed);
         self.operator_messages.store(0, Ordering::Relaxed);
     }
@@ -64,6 +72,14 @@ impl Recorder {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .record(latency_us.max(1));
+    }
+
+    fn record_ack(&self, latency_us: u64) {
+        Self::record(&self.stored, latency_us);
+        self.acks_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((clock::now_ns(), latency_us));
     }
 }
 
@@ -318,7 +334,7 @@ fn read(recorder: &Recorder, conversation_id: &AtomicU64, text: &str) {
     // The baseline echoes the client frame itself.
     if let Ok(ClientFrame::Send { text, .. }) = serde_json::from_str::<ClientFrame>(text) {
         if let Some(latency) = clock::latency_us("v", &text) {
-            Recorder::record(&recorder.stored, latency);
+            recorder.record_ack(latency);
             recorder.acks.fetch_add(1, Ordering::Relaxed);
         }
         return;
@@ -330,7 +346,7 @@ fn read(recorder: &Recorder, conversation_id: &AtomicU64, text: &str) {
                 Ordering::Relaxed,
             );
             if let Some(latency) = clock::latency_us("v", &message.text) {
-                Recorder::record(&recorder.stored, latency);
+                recorder.record_ack(latency);
             }
             recorder.acks.fetch_add(1, Ordering::Relaxed);
         }

@@ -15,6 +15,7 @@ mod inbox;
 mod inbox_seed;
 mod load;
 mod operators;
+mod others;
 mod pauses;
 mod plan;
 mod query_plan;

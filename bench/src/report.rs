@@ -4,6 +4,7 @@
 use crate::console::Delivery;
 use crate::inbox::{self, Inbox};
 use crate::inbox_seed;
+use crate::others;
 use crate::pauses::{self, Pauses};
 use crate::scenarios::{Active, Idle};
 use crate::stats::percentiles;
@@ -107,6 +108,7 @@ pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> S
         }
         out.push('\n');
         ratios(&mut out, results);
+        others(&mut out, &results.active);
     }
     if !results.console.is_empty() {
         console(&mut out, &results.console);
@@ -340,6 +342,53 @@ fn machine_pauses(out: &mut String, pauses: &[Pauses]) {
         pauses::THRESHOLD.as_millis(),
         cores.join("; ")
     );
+}
+
+/// Other processes' work during the active runs, and the latencies of the messages it did not
+/// touch.
+fn others(out: &mut String, runs: &[(String, Active)]) {
+    let _ = writeln!(
+        out,
+        "### Other processes' work during the active runs\n\nThe bench shares this machine \
+         with whatever else it runs. Every {} ms a thread of the bench read how long every \
+         other process's threads had run (`bench/src/others.rs`; PostgreSQL's processes count \
+         as the bench's own). A window in which other programs ran {} ms or more together is a \
+         burst, and a visitor message in flight during one (sent before the window ended, \
+         acknowledged after it began) is touched. Kernel threads are shown apart and make no \
+         burst, since much of their work is the bench's own (writing the server's files). The \
+         last column is sent → stored of the untouched messages: the runs' latency without \
+         other programs' bursts. It explains the table above; the budgets are judged on every \
+         message.\n",
+        others::WINDOW.as_millis(),
+        others::BURST.as_millis()
+    );
+    let _ = writeln!(
+        out,
+        "| server | sessions | windows with a burst / all | CPU of other programs / kernel threads (the busiest) | messages touched / all | untouched: sent → stored |\n|---|---|---|---|---|---|"
+    );
+    for (name, active) in runs {
+        let bursts = active.others.bursts().len();
+        let (programs, kernel) = active.others.totals();
+        let busiest: Vec<String> = active
+            .others
+            .busiest(3)
+            .iter()
+            .map(|(process, ns)| format!("`{process}` {:.0} ms", *ns as f64 / 1e6))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {bursts} / {} | {:.0} / {:.0} ms ({}) | {} / {} | {} |",
+            active.sessions,
+            active.others.windows.len(),
+            programs as f64 / 1e6,
+            kernel as f64 / 1e6,
+            busiest.join(", "),
+            active.touched,
+            active.touched + active.untouched.len(),
+            percentiles(&active.untouched)
+        );
+    }
+    out.push('\n');
 }
 
 /// CPU seconds per 1,000 messages of the chat server, then of its PostgreSQL server (`-` on

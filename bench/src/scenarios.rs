@@ -7,6 +7,7 @@ use crate::cpu::CpuMeter;
 use crate::fake::FakeCollaboration;
 use crate::load::{Endpoint, Load};
 use crate::operators;
+use crate::others::{self, Others, Own};
 use crate::server::{Database, ServerProcess, Target};
 use crate::stats::rss_kib;
 use anyhow::{Context, Result};
@@ -68,6 +69,12 @@ pub struct Active {
     /// Each run's tail, in the order run: a run alone is one draw of this machine's noise,
     /// so several runs show how far one can be trusted.
     pub runs: Vec<RunTail>,
+    /// Other processes' work on the machine during the run.
+    pub others: Others,
+    /// Visitor messages in flight during one of the others' bursts ([`Others::bursts`]).
+    pub touched: u64,
+    /// Sent → stored of the messages no burst touched.
+    pub untouched: Histogram<u64>,
 }
 
 /// One run's p99 in microseconds; `None` where the run measured nothing (the baseline has no
@@ -121,6 +128,9 @@ impl Active {
             all.rss_kib = all.rss_kib.max(run.rss_kib);
             all.errors += run.errors;
             all.runs.extend(run.runs);
+            all.others.add(&run.others);
+            all.touched += run.touched;
+            all.untouched.add(&run.untouched)?;
         }
         Ok(Some(all))
     }
@@ -267,6 +277,10 @@ pub async fn active_with_consoles(
         fake.reset_latency();
     }
     let cpu = CpuMeter::start(server.pid, database.map(|database| database.url.as_str())).await?;
+    let others = others::Meter::start(Own {
+        pids: vec![std::process::id(), server.pid],
+        postmaster: cpu.postmaster(),
+    });
     let inbound = fake.as_ref().map(|_| server.inbound());
     let (sent, operator_sent) = load
         .drive(rate, duration, inbound.as_deref(), LOAD_RUN)
@@ -288,6 +302,11 @@ pub async fn active_with_consoles(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let cpu = cpu.spent();
+    let others = others.stop();
+    let (touched, untouched) = others::untouched(
+        &recorder.acks_at.lock().unwrap_or_else(|p| p.into_inner()),
+        &others.bursts(),
+    );
     let rss_kib = rss_kib(server.pid);
     let (to_collaboration, collaboration_received, collaboration_distinct) = match &fake {
         Some(fake) => fake.snapshot(),
@@ -321,6 +340,9 @@ pub async fn active_with_consoles(
         rss_kib,
         errors: recorder.errors.load(Ordering::Relaxed),
         runs: Vec::new(),
+        others,
+        touched,
+        untouched,
     };
     report.runs.push(RunTail::of(&report));
     let delivery = consoles.as_ref().map(|consoles| consoles.delivery(sent));
@@ -377,6 +399,16 @@ mod tests {
             rss_kib,
             errors: 1,
             runs: Vec::new(),
+            others: Others {
+                windows: vec![crate::others::Window {
+                    start: 0,
+                    programs: 6_000_000,
+                    kernel: 0,
+                }],
+                by_name: [("agent".to_owned(), 6_000_000)].into(),
+            },
+            touched: 1,
+            untouched: histogram(stored),
         };
         active.runs.push(RunTail::of(&active));
         active
@@ -395,6 +427,9 @@ mod tests {
         assert_eq!(all.stored.len(), 3);
         assert_eq!(all.stored.max(), all.stored.highest_equivalent(9_000));
         assert_eq!(all.to_visitor.len(), 3);
+        assert_eq!((all.touched, all.untouched.len()), (2, 3));
+        assert_eq!(all.others.windows.len(), 2);
+        assert_eq!(all.others.by_name["agent"], 12_000_000);
         let tails: Vec<_> = all.runs.iter().map(|run| run.stored).collect();
         assert_eq!(
             tails,
