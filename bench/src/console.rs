@@ -5,6 +5,7 @@
 
 use crate::clock;
 use crate::operators::LoggedIn;
+use crate::others;
 use crate::stats::histogram;
 use anyhow::{Context, Result, bail};
 use backend::api::operator::auth::{BEARER_PROTOCOL_PREFIX, SOCKET_PROTOCOL};
@@ -55,11 +56,22 @@ pub struct Delivery {
     pub doubled: u64,
     /// Visitor message sent → `message` event at an operator socket, every socket.
     pub latency: Histogram<u64>,
+    /// Events in flight during a burst of other programs' work ([`crate::others`]).
+    pub touched: u64,
+    /// The latency of the others.
+    pub untouched: Histogram<u64>,
 }
 
 impl Delivery {
-    /// What `tallies` say, each socket having been sent `expected` messages.
-    pub fn of(tallies: &[Tally], expected: u64, latency: Histogram<u64>) -> Self {
+    /// What `tallies` say, each socket having been sent `expected` messages, with what
+    /// `bursts` touched of what was `received`.
+    pub fn of(
+        tallies: &[Tally],
+        expected: u64,
+        received: &Received,
+        bursts: &[(u64, u64)],
+    ) -> Self {
+        let (touched, untouched) = others::untouched(&received.at, bursts);
         Self {
             sockets: tallies.len(),
             expected,
@@ -72,7 +84,9 @@ impl Delivery {
                 .iter()
                 .map(|tally| tally.received - tally.distinct())
                 .sum(),
-            latency,
+            latency: received.latency.clone(),
+            touched,
+            untouched,
         }
     }
 
@@ -83,7 +97,31 @@ impl Delivery {
         self.lost += run.lost;
         self.doubled += run.doubled;
         self.latency.add(&run.latency)?;
+        self.touched += run.touched;
+        self.untouched.add(&run.untouched)?;
         Ok(())
+    }
+}
+
+/// The run's `message` events at every socket: their latencies, and when each arrived (the
+/// bench's clock, ns) with its latency (µs).
+#[derive(Debug)]
+pub struct Received {
+    latency: Histogram<u64>,
+    at: Vec<(u64, u64)>,
+}
+
+impl Received {
+    fn new() -> Self {
+        Self {
+            latency: histogram(),
+            at: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, latency_us: u64) {
+        let _ = self.latency.record(latency_us.max(1));
+        self.at.push((clock::now_ns(), latency_us));
     }
 }
 
@@ -91,7 +129,7 @@ impl Delivery {
 #[derive(Debug)]
 pub struct Consoles {
     tallies: Vec<Arc<Mutex<Tally>>>,
-    latency: Arc<Mutex<Histogram<u64>>>,
+    received: Arc<Mutex<Received>>,
     readers: Vec<JoinHandle<()>>,
 }
 
@@ -100,7 +138,7 @@ impl Consoles {
     /// greeted each (its first event), so each is in the operators' hub before the run
     /// starts. Only visitor messages whose client id starts with `run` are recorded.
     pub async fn open(base: &str, operators: &[LoggedIn], run: &str) -> Result<Self> {
-        let latency = Arc::new(Mutex::new(histogram()));
+        let received = Arc::new(Mutex::new(Received::new()));
         let mut tallies = Vec::with_capacity(operators.len());
         let mut readers = Vec::with_capacity(operators.len());
         let url = format!("{}/api/v1/operator/ws", base.replacen("http", "ws", 1));
@@ -125,12 +163,12 @@ impl Consoles {
             }
             let tally = Arc::new(Mutex::new(Tally::default()));
             let reader_tally = Arc::clone(&tally);
-            let reader_latency = Arc::clone(&latency);
+            let reader_received = Arc::clone(&received);
             let run = run.to_owned();
             readers.push(tokio::spawn(async move {
                 while let Some(Ok(message)) = stream.next().await {
                     if let Message::Text(text) = message {
-                        read(&text, &run, &reader_tally, &reader_latency);
+                        read(&text, &run, &reader_tally, &reader_received);
                     }
                 }
                 // The socket's two halves end together, with this reader.
@@ -140,7 +178,7 @@ impl Consoles {
         }
         Ok(Self {
             tallies,
-            latency,
+            received,
             readers,
         })
     }
@@ -152,14 +190,15 @@ impl Consoles {
             .all(|tally| lock(tally).distinct() >= sent)
     }
 
-    /// What the sockets received, each having been sent `sent` messages.
-    pub fn delivery(&self, sent: u64) -> Delivery {
+    /// What the sockets received, each having been sent `sent` messages, with what other
+    /// programs' `bursts` touched.
+    pub fn delivery(&self, sent: u64, bursts: &[(u64, u64)]) -> Delivery {
         let tallies: Vec<Tally> = self
             .tallies
             .iter()
             .map(|tally| lock(tally).clone())
             .collect();
-        Delivery::of(&tallies, sent, lock(&self.latency).clone())
+        Delivery::of(&tallies, sent, &lock(&self.received), bursts)
     }
 }
 
@@ -178,7 +217,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Records `text` if it is a `message` event of one of the run's visitor messages.
-fn read(text: &str, run: &str, tally: &Mutex<Tally>, latency: &Mutex<Histogram<u64>>) {
+fn read(text: &str, run: &str, tally: &Mutex<Tally>, received: &Mutex<Received>) {
     if !text.starts_with(MESSAGE_EVENT) {
         return;
     }
@@ -193,7 +232,7 @@ fn read(text: &str, run: &str, tally: &Mutex<Tally>, latency: &Mutex<Histogram<u
         return;
     }
     if let Some(us) = clock::latency_us("v", &message.text) {
-        let _ = lock(latency).record(us.max(1));
+        lock(received).record(us);
     }
     lock(tally).record(message.id);
 }
@@ -216,14 +255,28 @@ mod tests {
         let complete = tally(&[1, 2, 3]);
         let missing_one = tally(&[1, 3]);
         let doubled_one = tally(&[1, 2, 2, 3]);
-        let delivery = Delivery::of(&[complete, missing_one, doubled_one], 3, histogram());
+        // Two events, received at 100 and 200 ms; a burst from 195 to 245 ms touches the second.
+        let ms = 1_000_000;
+        let mut received = Received::new();
+        for (at, latency_us) in [(100 * ms, 2_000), (200 * ms, 9_000)] {
+            received.latency.record(latency_us).unwrap();
+            received.at.push((at, latency_us));
+        }
+        let delivery = Delivery::of(
+            &[complete, missing_one, doubled_one],
+            3,
+            &received,
+            &[(195 * ms, 245 * ms)],
+        );
         assert_eq!(delivery.sockets, 3);
+        assert_eq!((delivery.touched, delivery.untouched.len()), (1, 1));
         assert_eq!(delivery.received, 9);
         assert_eq!((delivery.lost, delivery.doubled), (1, 1));
         let mut runs = delivery.clone();
         runs.add(&delivery).unwrap();
         assert_eq!((runs.expected, runs.received), (6, 18));
         assert_eq!((runs.lost, runs.doubled), (2, 2));
+        assert_eq!((runs.touched, runs.untouched.len()), (2, 2));
     }
 
     fn event(id: i64, client_id: &str, kind: AuthorKind) -> String {
@@ -247,7 +300,7 @@ mod tests {
 
     #[test]
     fn records_only_the_runs_visitor_messages() {
-        let (tally, latency) = (Mutex::new(Tally::default()), Mutex::new(histogram()));
+        let (tally, received) = (Mutex::new(Tally::default()), Mutex::new(Received::new()));
         let frames = [
             event(1, "console-0", AuthorKind::Visitor),
             event(1, "console-0", AuthorKind::Visitor),
@@ -256,10 +309,11 @@ mod tests {
             serde_json::to_string(&OperatorEvent::Pong).unwrap(),
         ];
         for frame in &frames {
-            read(frame, "console-", &tally, &latency);
+            read(frame, "console-", &tally, &received);
         }
         let tally = tally.into_inner().unwrap();
         assert_eq!((tally.received, tally.distinct()), (2, 1));
-        assert_eq!(latency.into_inner().unwrap().len(), 2);
+        let received = received.into_inner().unwrap();
+        assert_eq!((received.latency.len(), received.at.len()), (2, 2));
     }
 }

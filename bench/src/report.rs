@@ -197,11 +197,13 @@ fn console(out: &mut String, runs: &[(String, Active, Delivery)]) {
          visitor message's intended send time to its `message` event at a console, every \
          console's; lost and doubled are counted per console. A console whose socket falls \
          behind the operators' hub skips the events it missed (the server sends it the counts \
-         instead), so a message it never got by the end of the run is lost to it.\n"
+         instead), so a message it never got by the end of the run is lost to it. The last \
+         column leaves out the events in flight during a burst of other programs' work on \
+         the machine (as under the active table).\n"
     );
     let _ = writeln!(
         out,
-        "| server | sessions | rate/s | seconds | consoles | sent / stored | sent → stored | sent → each console | p99 of each run: stored | events expected / received | lost | doubled | CPU s per 1000 msg: server / PostgreSQL | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| server | sessions | rate/s | seconds | consoles | sent / stored | sent → stored | sent → each console | p99 of each run: stored | events expected / received | lost | doubled | CPU s per 1000 msg: server / PostgreSQL | errors | untouched by other programs' bursts: events / sent → each console |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for (name, active, delivery) in runs {
         let tails: Vec<String> = active
@@ -214,7 +216,7 @@ fn console(out: &mut String, runs: &[(String, Active, Delivery)]) {
             .collect();
         let _ = writeln!(
             out,
-            "| {name} | {} | {} | {} | {} | {} / {} | {} | {} | {} | {} / {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} / {} | {} | {} | {} | {} / {} | {} | {} | {} | {} | {} / {} |",
             active.sessions,
             active.rate,
             seconds(active),
@@ -229,7 +231,9 @@ fn console(out: &mut String, runs: &[(String, Active, Delivery)]) {
             delivery.lost,
             delivery.doubled,
             cpu(active),
-            active.errors
+            active.errors,
+            delivery.untouched.len(),
+            percentiles(&delivery.untouched)
         );
     }
     out.push('\n');

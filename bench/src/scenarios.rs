@@ -345,7 +345,9 @@ pub async fn active_with_consoles(
         untouched,
     };
     report.runs.push(RunTail::of(&report));
-    let delivery = consoles.as_ref().map(|consoles| consoles.delivery(sent));
+    let delivery = consoles
+        .as_ref()
+        .map(|consoles| consoles.delivery(sent, &report.others.bursts()));
     drop(consoles);
     drop(load);
     server.stop().await;
