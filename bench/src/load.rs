@@ -28,8 +28,11 @@ pub struct Recorder {
     /// Visitor message sent → acknowledged (stored).
     pub stored: Mutex<Histogram<u64>>,
     /// Each acknowledgement's time (the bench's clock, ns) and latency (µs), to be set
-    /// against other processes' bursts of work ([`crate::others`]).
+    /// against other processes' bursts of work ([`crate::others`]); kept only once
+    /// [`Recorder::keep_ack_times`] was called (the active runs), not in the long runs that
+    /// do not use them.
     pub acks_at: Mutex<Vec<(u64, u64)>>,
+    keep_ack_times: AtomicBool,
     /// Operator message posted → received by the visitor's socket (or echo, for the baseline).
     pub delivered: Mutex<Histogram<u64>>,
     pub acks: AtomicU64,
@@ -42,6 +45,7 @@ impl Recorder {
         Arc::new(Self {
             stored: Mutex::new(histogram()),
             acks_at: Mutex::new(Vec::new()),
+            keep_ack_times: AtomicBool::new(false),
             delivered: Mutex::new(histogram()),
             acks: AtomicU64::new(0),
             operator_messages: AtomicU64::new(0),
@@ -74,8 +78,16 @@ impl Recorder {
             .record(latency_us.max(1));
     }
 
+    /// Keeps each acknowledgement's time from now on ([`Recorder::acks_at`]).
+    pub fn keep_ack_times(&self) {
+        self.keep_ack_times.store(true, Ordering::Relaxed);
+    }
+
     fn record_ack(&self, latency_us: u64) {
         Self::record(&self.stored, latency_us);
+        if !self.keep_ack_times.load(Ordering::Relaxed) {
+            return;
+        }
         self.acks_at
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -326,11 +326,18 @@ mod tests {
             pids: vec![std::process::id()],
             postmaster: None,
         });
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_millis(300) {
-            std::hint::black_box(started.elapsed());
-        }
+        // This process is as busy, and left out.
+        let done = Arc::new(AtomicBool::new(false));
+        let spinning = Arc::clone(&done);
+        let spinner = std::thread::spawn(move || {
+            while !spinning.load(Ordering::Relaxed) {
+                std::hint::spin_loop();
+            }
+        });
+        std::thread::sleep(Duration::from_millis(500));
         let others = meter.stop();
+        done.store(true, Ordering::Relaxed);
+        spinner.join().unwrap();
         let mut busy = busy;
         let _ = busy.kill();
         let _ = busy.wait();

@@ -273,6 +273,7 @@ pub async fn active_with_consoles(
         .unwrap_or_else(|p| p.into_inner())
         .clone();
     recorder.reset();
+    recorder.keep_ack_times();
     if let Some(fake) = &fake {
         fake.reset_latency();
     }
