@@ -8,7 +8,7 @@
 //! untouched. Kernel threads are counted apart and make no burst: much of their work is the
 //! bench's own (writing the server's files, moving its packets).
 
-use crate::stats::{histogram, parent_of};
+use crate::stats::{histogram, numbered, parent_of};
 use hdrhistogram::Histogram;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -185,15 +185,6 @@ impl Threads {
         ran.retain(|_, ns| *ns > 0);
         ran
     }
-}
-
-/// The numbered entries of a `/proc` directory.
-fn numbered(dir: &str) -> impl Iterator<Item = u32> {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
 }
 
 fn name_of(pid: u32) -> String {

@@ -304,9 +304,10 @@ pub async fn active_with_consoles(
     }
     let cpu = cpu.spent();
     let others = others.stop();
+    let bursts = others.bursts();
     let (touched, untouched) = others::untouched(
         &recorder.acks_at.lock().unwrap_or_else(|p| p.into_inner()),
-        &others.bursts(),
+        &bursts,
     );
     let rss_kib = rss_kib(server.pid);
     let (to_collaboration, collaboration_received, collaboration_distinct) = match &fake {
@@ -348,7 +349,7 @@ pub async fn active_with_consoles(
     report.runs.push(RunTail::of(&report));
     let delivery = consoles
         .as_ref()
-        .map(|consoles| consoles.delivery(sent, &report.others.bursts()));
+        .map(|consoles| consoles.delivery(sent, &bursts));
     drop(consoles);
     drop(load);
     server.stop().await;

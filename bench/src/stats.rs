@@ -44,16 +44,22 @@ pub fn cpu_seconds_with_children(parent: u32) -> f64 {
     let Some(own) = times(parent) else {
         return 0.0;
     };
-    let running: f64 = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+    let running: f64 = numbered("/proc")
         .filter_map(times)
         .filter(|child| child.parent == parent)
         .map(|child| child.own())
         .sum();
     own.own() + own.children + running
+}
+
+/// The numbered entries of a `/proc` directory: the processes in `/proc`, the threads in
+/// `/proc/PID/task`.
+pub fn numbered(dir: &str) -> impl Iterator<Item = u32> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
 }
 
 /// The parent of `pid`, if it is still running.
