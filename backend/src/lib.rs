@@ -49,7 +49,13 @@ pub async fn serve(
     // when the last session ends.
     let (alive, mut all_gone) = mpsc::channel::<()>(1);
     state.alive = Some(alive);
-    bridge::start(&state);
+    bridge::start(
+        state.store.clone(),
+        &state.integrations,
+        state.bridge,
+        Arc::clone(&state.outboxes),
+        state.shutdown.clone(),
+    );
     live::summaries::start(&state);
     let settings = Arc::clone(&state.server);
     net::listener::serve(listener, app(state), &settings, shutdown).await;

@@ -3,13 +3,13 @@
 //! and `outbox retry ID|--all` show and re-queue the commands set aside as dead letters;
 //! `webchat-server operator add|list|remove|password` manage console operators.
 
+use backend::bridge::DeadLetters;
 use backend::cli::operator::{self, AddOperator, NewPassword};
 use backend::cli::outbox;
 use backend::config::integrations::DEMO_ID;
 use backend::config::settings::{Settings, Source};
 use backend::startup::build_state;
 use backend::storage;
-use backend::store::DeadLetters;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

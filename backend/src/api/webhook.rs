@@ -6,6 +6,7 @@
 //! 409 on `create...` of an existing object, 400 naming what is wrong, 413 over the size limit,
 //! 500 only for real faults.
 
+use crate::bridge::Write;
 use crate::config::integrations::Integration;
 use crate::content::notice::{MemberChange, member_notice};
 use crate::content::picture::Picture;
@@ -14,7 +15,7 @@ use crate::live::hub::HubEvent;
 use crate::live::operators::InboxEvent;
 use crate::live::publish;
 use crate::state::AppState;
-use crate::store::{ConversationRef, Refused, StoreError, Write};
+use crate::store::{ConversationRef, Refused, StoreError};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;

@@ -5,8 +5,8 @@
 //! failure. Between two counts the figures can drift by what no signal told (a command another
 //! process queued or re-queued); the next count, about a minute later, sets them right.
 
+use super::OutboxCounts;
 use crate::config::settings::BridgeSettings;
-use crate::store::OutboxCounts;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;

@@ -2,7 +2,8 @@
 //! commands set aside as dead letters, and sending them again. The listing shows ids, keys,
 //! counts, ages and the collaboration server's answer, never a URL or a token.
 
-use crate::store::{DeadLetter, DeadLetters, OutboxStore, StoreError, now_ms};
+use crate::bridge::{DeadLetter, DeadLetters, OutboxStore};
+use crate::store::{StoreError, now_ms};
 use std::fmt::Write;
 use std::time::Duration;
 

@@ -1,28 +1,33 @@
-//! The server's one database: the messages' [`Store`] and the operators' [`Desk`] keep their
-//! tables in it, on the same pools. [`open`] picks the engine once from the URL's scheme:
+//! The server's one database: the messages' [`Store`], the operators' [`Desk`] and the
+//! bridge's outbox and inbound commands ([`OutboxStore`], [`InboundStore`]) keep their tables in
+//! it, on the same pools. [`open`] picks the engine once from the URL's scheme:
 //! SQLite or PostgreSQL.
 
 #[cfg(test)]
 pub(crate) mod test_stores;
 
+use crate::bridge::interface::{InboundStore, OutboxStore};
 use crate::config::settings::SqliteSynchronous;
 use crate::desk::Desk;
 use crate::store::{Store, StoreError, StoreResult, postgres, sqlite};
 use std::sync::Arc;
 
 /// Everything the server keeps.
-pub trait Storage: Store + Desk {}
+pub trait Storage: Store + Desk + OutboxStore + InboundStore {}
 
-impl<T: Store + Desk> Storage for T {}
+impl<T: Store + Desk + OutboxStore + InboundStore> Storage for T {}
 
 /// Opens the database at `url` (`sqlite://file.db` or `postgres://...`), SQLite's commits made
-/// as durable as `synchronous` says, and applies the engine's migrations.
+/// as durable as `synchronous` says, and applies the engine's migrations (and converts what
+/// migrations cannot: [`InboundStore::convert_legacy_pictures`]).
 pub async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResult<Arc<dyn Storage>> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::open(url, synchronous).await?))
+    let storage: Arc<dyn Storage> = if url.starts_with("sqlite:") {
+        Arc::new(sqlite::open(url, synchronous).await?)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::open(url).await?))
+        Arc::new(postgres::open(url).await?)
     } else {
-        Err(StoreError::UnsupportedUrl)
-    }
+        return Err(StoreError::UnsupportedUrl);
+    };
+    storage.convert_legacy_pictures().await?;
+    Ok(storage)
 }

@@ -4,12 +4,11 @@
 
 use super::Storage;
 use crate::config::settings::SqliteSynchronous;
+use crate::store::now_ms;
 use crate::store::postgres::{self, PgStore};
 use crate::store::sqlite::{self, SqliteStore};
-use crate::store::{SqlStore, now_ms};
 use sqlx::{
-    ColumnIndex, Connection, Database, Decode, Encode, Executor, IntoArguments, Pool, Postgres,
-    Row, Sqlite, Type,
+    ColumnIndex, Connection, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tempfile::TempDir;
@@ -70,19 +69,6 @@ impl TestStore {
             Self::Postgres(_) => self.execute(&format!("EXPLAIN {sql}"), binds).await,
         };
         lines.join("\n")
-    }
-}
-
-impl TestStore {
-    /// Converts the operators' pictures stored as base64, as at every start.
-    pub(crate) async fn convert_legacy_pictures(&self) {
-        match self {
-            Self::Sqlite(store) => SqlStore::<Sqlite>::convert_legacy_pictures(&store.writes).await,
-            Self::Postgres(store) => {
-                SqlStore::<Postgres>::convert_legacy_pictures(&store.writes).await
-            }
-        }
-        .unwrap();
     }
 }
 

@@ -28,7 +28,7 @@ pub(super) struct VisitorMessage {
 /// An operator's message (`createMessage` from the collaboration server, text already
 /// sanitized) waiting to be stored.
 #[derive(Debug, Clone)]
-pub(super) struct OperatorMessage {
+pub(crate) struct OperatorMessage {
     pub integration_id: String,
     pub conversation: ConversationRef,
     pub command: MessageCommand,

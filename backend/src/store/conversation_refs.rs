@@ -13,7 +13,7 @@ const MAX_REMEMBERED: usize = 65_536;
 
 /// Conversations by integration and the collaboration server's id.
 #[derive(Debug, Default)]
-pub(super) struct ConversationRefs {
+pub(crate) struct ConversationRefs {
     inner: Mutex<Entries>,
 }
 
@@ -27,11 +27,11 @@ struct Entries {
 
 /// When a lookup started, for [`ConversationRefs::remember`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Generation(u64);
+pub(crate) struct Generation(u64);
 
 impl ConversationRefs {
     /// The conversation remembered for `ext_id`, or when a lookup of it starts.
-    pub(super) fn get(
+    pub(crate) fn get(
         &self,
         integration_id: &str,
         ext_id: &str,
@@ -47,7 +47,7 @@ impl ConversationRefs {
 
     /// Remembers what a lookup that started at `generation` found, unless everything was
     /// forgotten since.
-    pub(super) fn remember(
+    pub(crate) fn remember(
         &self,
         generation: Generation,
         integration_id: &str,
@@ -66,7 +66,7 @@ impl ConversationRefs {
     }
 
     /// Forgets everything: a conversation changed hands. Called after the change commits.
-    pub(super) fn forget_all(&self) {
+    pub(crate) fn forget_all(&self) {
         let mut entries = self.lock();
         entries.generation += 1;
         entries.refs.clear();

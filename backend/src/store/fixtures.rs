@@ -27,6 +27,16 @@ pub(super) fn from(person_id: i64, client_id: &str) -> Incoming {
     })
 }
 
+/// A visitor's plain question under `client_id`.
+pub(crate) fn question(client_id: &str) -> NewMessage {
+    NewMessage {
+        client_id: client_id.into(),
+        text: "question".into(),
+        text_format: TextFormat::Plain,
+        page: None,
+    }
+}
+
 /// An operator's plain reply into `conversation_id`, as the collaboration server sends it.
 pub(crate) fn reply(ext_id: &str, conversation_id: i64) -> MessageCommand {
     MessageCommand {

@@ -7,11 +7,11 @@
 use super::batch::{NewCommand, VisitorMessage};
 use super::conversation_refs::ConversationRefs;
 use super::interface::{
-    Appended, Engine, Identified, NewMessage, Store, StoreError, StoreResult, Visitor, now_ms,
+    Appended, ConversationHeader, Engine, Identified, NewMessage, Store, StoreError, StoreResult,
+    Visitor, now_ms,
 };
 use super::rows::{MessageRow, OutboxRow, VisitorRow, author_kind_name, text_format_name};
 use super::writer::Writer;
-use crate::content::picture::Picture;
 use crate::outbox::signal::QueuedCommand;
 use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
 use async_trait::async_trait;
@@ -62,11 +62,11 @@ pub(crate) struct SqlStore<DB: Dialect> {
     /// Tells the outbox worker what commits queued.
     pub signal: Arc<OutboxSignal>,
     /// Visitors' and operators' messages, committed in batches.
-    pub(super) writer: Writer,
+    pub(crate) writer: Writer,
     /// Conversations operators' commands named.
-    pub(super) conversation_refs: ConversationRefs,
+    pub(crate) conversation_refs: ConversationRefs,
     /// What the engine writes with besides its pools.
-    pub(super) own: DB::Own,
+    pub(crate) own: DB::Own,
 }
 
 impl<DB> SqlStore<DB>
@@ -161,7 +161,7 @@ where
     }
 
     /// The outbox items `sql` reads, given the integration, the time and a limit.
-    pub(super) async fn due(
+    pub(crate) async fn due(
         &self,
         sql: &'static str,
         integration_id: &str,
@@ -197,41 +197,6 @@ where
             handed.push(command.into_handed(id));
         }
         Ok(handed)
-    }
-
-    /// Converts every operator's picture still stored as base64. Pictures stored before
-    /// migration 0007 kept the base64 text the collaboration server sent, decoded on every
-    /// request; at start each is decoded once into the columns the server now serves from
-    /// (bytes, type, entity tag). SQLite has no base64 decoder, so this is Rust on both
-    /// engines. A text that is not an allowed image (it was never served) stays where it is,
-    /// untouched, and is reported.
-    pub(crate) async fn convert_legacy_pictures(pool: &Pool<DB>) -> StoreResult<()> {
-        let stored: Vec<(i64, String)> = sqlx::query_as(include_str!("sql/base64_pictures.sql"))
-            .fetch_all(pool)
-            .await?;
-        for (id, text) in stored {
-            match Picture::from_base64(&text) {
-                Ok(Some(picture)) => {
-                    sqlx::query(include_str!("sql/convert_picture.sql"))
-                        .bind(picture.bytes)
-                        .bind(picture.content_type)
-                        .bind(picture.etag)
-                        .bind(id)
-                        .execute(pool)
-                        .await?;
-                }
-                Ok(None) => {
-                    sqlx::query(include_str!("sql/drop_picture.sql"))
-                        .bind(id)
-                        .execute(pool)
-                        .await?;
-                }
-                Err(error) => {
-                    tracing::warn!(operator = id, %error, "an operator's stored picture is not served");
-                }
-            }
-        }
-        Ok(())
     }
 }
 
@@ -427,6 +392,22 @@ where
             bridge,
         };
         self.writer.append(message).await
+    }
+
+    async fn conversation_header(&self, conversation_id: i64) -> StoreResult<ConversationHeader> {
+        let header: Option<(Option<String>, i64)> =
+            sqlx::query_as(include_str!("sql/conversation_header.sql"))
+                .bind(conversation_id)
+                .fetch_optional(&self.reads)
+                .await?;
+        Ok(
+            header.map_or_else(ConversationHeader::default, |(title, operator_read_seq)| {
+                ConversationHeader {
+                    title,
+                    operator_read_seq,
+                }
+            }),
+        )
     }
 
     async fn messages_after(

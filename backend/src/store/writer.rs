@@ -47,7 +47,7 @@ enum Waiter {
 
 /// The writer's queue.
 #[derive(Debug, Clone)]
-pub(super) struct Writer {
+pub(crate) struct Writer {
     queue: mpsc::Sender<(Incoming, Waiter)>,
 }
 
@@ -73,7 +73,7 @@ impl Writer {
     }
 
     /// Stores an operator's message; returns once it is committed.
-    pub(super) async fn reply(
+    pub(crate) async fn reply(
         &self,
         message: OperatorMessage,
     ) -> StoreResult<Result<Message, Refused>> {

@@ -51,7 +51,6 @@ pub(crate) async fn open(url: &str) -> StoreResult<PgStore> {
         .connect_with(options)
         .await?;
     sqlx::migrate!("migrations/postgres").run(&pool).await?;
-    SqlStore::<Postgres>::convert_legacy_pictures(&pool).await?;
     let signal = Arc::new(OutboxSignal::default());
     let batches = batch::PgBatches::new(pool.clone(), Arc::clone(&signal));
     Ok(SqlStore {

@@ -80,7 +80,6 @@ pub(crate) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResu
     };
     let writes = pool(1).await?;
     sqlx::migrate!("migrations/sqlite").run(&writes).await?;
-    SqlStore::<Sqlite>::convert_legacy_pictures(&writes).await?;
     let committed = checkpoint::start(pool(1).await?);
     let reads = pool(READERS).await?;
     let signal = Arc::new(OutboxSignal::default());
@@ -175,7 +174,7 @@ impl Dialect for Sqlite {
         on_own_thread(own, move |connection| {
             let tx = connection.transaction()?;
             {
-                let mut delete = tx.prepare_cached(include_str!("../sql/delete_command.sql"))?;
+                let mut delete = tx.prepare_cached(crate::store::DELETE_COMMAND)?;
                 for id in outbox_ids {
                     delete.execute([id])?;
                 }

@@ -3,15 +3,13 @@
 //! names, its operators' messages, through the writer like visitors' ones) and what a visitor's
 //! widget shows of them.
 
-use super::batch::OperatorMessage;
-use super::interface::{
-    ConversationHeader, ConversationRef, InboundStore, Operator, Refused, StoreResult, Write,
-    now_ms,
-};
-use super::rows::text_format_name;
-use super::sql_store::{Dialect, SqlStore};
+use super::interface::{InboundStore, Operator, Write};
 use crate::content::picture::Picture;
 use crate::outbox::commands;
+use crate::store::{
+    ConversationRef, Dialect, OperatorMessage, Refused, SqlStore, StoreResult, now_ms,
+    text_format_name,
+};
 use async_trait::async_trait;
 use protocol::Message;
 use protocol::webhook::{Conversation, MessageCommand, User};
@@ -33,6 +31,36 @@ where
     for<'q> Option<Vec<u8>>: Encode<'q, DB>,
     usize: ColumnIndex<DB::Row>,
 {
+    async fn convert_legacy_pictures(&self) -> StoreResult<()> {
+        // SQLite has no base64 decoder, so this is Rust on both engines.
+        let stored: Vec<(i64, String)> = sqlx::query_as(include_str!("sql/base64_pictures.sql"))
+            .fetch_all(&self.writes)
+            .await?;
+        for (id, text) in stored {
+            match Picture::from_base64(&text) {
+                Ok(Some(picture)) => {
+                    sqlx::query(include_str!("sql/convert_picture.sql"))
+                        .bind(picture.bytes)
+                        .bind(picture.content_type)
+                        .bind(picture.etag)
+                        .bind(id)
+                        .execute(&self.writes)
+                        .await?;
+                }
+                Ok(None) => {
+                    sqlx::query(include_str!("sql/drop_picture.sql"))
+                        .bind(id)
+                        .execute(&self.writes)
+                        .await?;
+                }
+                Err(error) => {
+                    tracing::warn!(operator = id, %error, "an operator's stored picture is not served");
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn save_operator(
         &self,
         integration_id: &str,
@@ -204,22 +232,6 @@ where
             .execute(&self.writes)
             .await?;
         Ok(())
-    }
-
-    async fn conversation_header(&self, conversation_id: i64) -> StoreResult<ConversationHeader> {
-        let header: Option<(Option<String>, i64)> =
-            sqlx::query_as(include_str!("sql/conversation_header.sql"))
-                .bind(conversation_id)
-                .fetch_optional(&self.reads)
-                .await?;
-        Ok(
-            header.map_or_else(ConversationHeader::default, |(title, operator_read_seq)| {
-                ConversationHeader {
-                    title,
-                    operator_read_seq,
-                }
-            }),
-        )
     }
 
     async fn operator_name(

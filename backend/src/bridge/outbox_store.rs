@@ -1,13 +1,11 @@
 //! [`OutboxStore`] on both engines, through the statements in `sql/`: the commands queued
 //! for the collaboration server (read by the outbox worker, deleted once delivered), retries
-//! after failures, and the dead letters set aside after refusals.
+//! after failures, and the dead letters set aside after refusals. The store queues them, in the
+//! transactions of the changes they announce.
 
-use super::interface::{
-    AfterFailure, DeadLetter, DeadLetters, Failure, OutboxCounts, OutboxStore, StoreResult, now_ms,
-};
-use super::rows::OutboxRow;
-use super::sql_store::{Dialect, SqlStore};
+use super::interface::{AfterFailure, DeadLetter, DeadLetters, Failure, OutboxCounts, OutboxStore};
 use crate::outbox::{OutboxItem, OutboxSignal};
+use crate::store::{DELETE_COMMAND, Dialect, OutboxRow, SqlStore, StoreResult, now_ms};
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 use std::collections::{BTreeSet, HashMap};
@@ -151,7 +149,7 @@ where
             .bind(outbox_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(include_str!("sql/delete_command.sql"))
+        sqlx::query(DELETE_COMMAND)
             .bind(outbox_id)
             .execute(&mut *tx)
             .await?;
