@@ -1,9 +1,11 @@
 //! The bridge to the collaboration server: visitors' conversations go out as webhook commands
 //! through a durable outbox; operators' commands come in through the inbound webhook route.
 //! What it keeps in the database ([`OutboxStore`], [`InboundStore`]) is implemented on the
-//! store's `SqlStore`, through the statements in `sql/`.
+//! store's `SqlStore`, through the statements in `sql/` (and, where an engine reads or deletes
+//! the outbox its own way, `engines.rs`).
 
 pub mod client;
+mod engines;
 pub mod figures;
 mod handoff;
 mod inbound_store;

@@ -3,9 +3,10 @@
 //! after failures, and the dead letters set aside after refusals. The store queues them, in the
 //! transactions of the changes they announce.
 
+use super::engines::{OutboxDialect, OutboxRow};
 use super::interface::{AfterFailure, DeadLetter, DeadLetters, Failure, OutboxCounts, OutboxStore};
 use crate::outbox::{OutboxItem, OutboxSignal};
-use crate::store::{DELETE_COMMAND, Dialect, OutboxRow, SqlStore, StoreResult, now_ms};
+use crate::store::{DELETE_COMMAND, SqlStore, StoreResult, now_ms};
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 use std::collections::{BTreeSet, HashMap};
@@ -13,6 +14,11 @@ use std::sync::Arc;
 
 /// Longest error text kept per command.
 const MAX_ERROR_CHARS: usize = 500;
+
+/// The commands of `rows`.
+fn items(rows: Vec<OutboxRow>) -> StoreResult<Vec<OutboxItem>> {
+    Ok(rows.into_iter().map(|row| row.item).collect())
+}
 
 /// The rows of `next_commands`' read grouped by ordering key: a key's commands in order if
 /// its first is due at `now`, none while it waits for a retry.
@@ -42,7 +48,7 @@ fn due_queues(rows: Vec<OutboxRow>, now: i64) -> HashMap<String, Vec<OutboxItem>
 #[async_trait]
 impl<DB> OutboxStore for SqlStore<DB>
 where
-    DB: Dialect,
+    DB: OutboxDialect,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
@@ -61,13 +67,14 @@ where
         now: i64,
         limit: i64,
     ) -> StoreResult<Vec<OutboxItem>> {
-        self.due(
-            include_str!("sql/due_commands.sql"),
-            integration_id,
-            now,
-            limit,
+        let due = sqlx::query_as(include_str!("sql/due_commands.sql"));
+        items(
+            due.bind(integration_id)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.reads)
+                .await?,
         )
-        .await
     }
 
     async fn due_retries(
@@ -76,13 +83,14 @@ where
         now: i64,
         limit: i64,
     ) -> StoreResult<Vec<OutboxItem>> {
-        self.due(
-            include_str!("sql/due_retries.sql"),
-            integration_id,
-            now,
-            limit,
+        let due = sqlx::query_as(include_str!("sql/due_retries.sql"));
+        items(
+            due.bind(integration_id)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.reads)
+                .await?,
         )
-        .await
     }
 
     async fn next_commands(
@@ -97,7 +105,7 @@ where
     }
 
     async fn remove_delivered(&self, outbox_ids: &[i64]) -> StoreResult<()> {
-        DB::remove_delivered(&self.writes, &self.own, outbox_ids).await
+        DB::remove_delivered(self, outbox_ids).await
     }
 
     fn outbox_signal(&self) -> Arc<OutboxSignal> {

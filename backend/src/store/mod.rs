@@ -34,7 +34,7 @@ pub use interface::{
 pub(crate) use batch::{NewCommand, OperatorMessage};
 pub(crate) use people::member_joins;
 pub(crate) use rows::{
-    OutboxRow, author_kind_from, author_kind_name, status_from, status_name, text_format_name,
+    author_kind_from, author_kind_name, status_from, status_name, text_format_name,
 };
 pub(crate) use sql_store::{Dialect, SqlStore, is_unique_violation};
 

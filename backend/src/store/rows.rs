@@ -2,7 +2,6 @@
 //! SQLite or a PostgreSQL row), and their turning into the types the rest of the server uses.
 
 use super::interface::{StoreError, StoreResult, Visitor};
-use crate::outbox::OutboxItem;
 use protocol::operator::ConversationStatus;
 use protocol::{Author, AuthorKind, ContactInfo, Message, TextFormat};
 
@@ -95,14 +94,6 @@ pub(crate) struct PersonRow {
     #[sqlx(flatten)]
     pub contact: ContactRow,
     pub ext_user_id: Option<String>,
-}
-
-/// An undelivered command and when it is due.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct OutboxRow {
-    #[sqlx(flatten)]
-    pub item: OutboxItem,
-    pub next_attempt_at: i64,
 }
 
 /// Where the picture of the operator `operator_id` is served, relative to the integration.

@@ -1,8 +1,8 @@
 //! The [`Store`] both engines share: [`SqlStore`] over a typed pool of SQLite or PostgreSQL,
 //! running the statements in `sql/`, which both engines read alike. What differs per engine
-//! is the [`Dialect`] (in `sqlite/` and `postgres/`): how it is opened, how it writes a batch
-//! of messages, and the outbox reads that bind lists. The `where` clauses name what sqlx
-//! needs of an engine to bind and read the types these statements use.
+//! is the [`Dialect`] (in `sqlite/` and `postgres/`): how it is opened and how it writes a batch
+//! of messages. The `where` clauses name what sqlx needs of an engine to bind and read the
+//! types these statements use.
 
 use super::batch::{NewCommand, VisitorMessage};
 use super::conversation_refs::ConversationRefs;
@@ -10,10 +10,10 @@ use super::interface::{
     Appended, ConversationHeader, Engine, Identified, NewMessage, Store, StoreError, StoreResult,
     Visitor, now_ms,
 };
-use super::rows::{MessageRow, OutboxRow, VisitorRow, author_kind_name, text_format_name};
+use super::rows::{MessageRow, VisitorRow, author_kind_name, text_format_name};
 use super::writer::Writer;
 use crate::outbox::signal::QueuedCommand;
-use crate::outbox::{Bridge, OutboxItem, OutboxSignal};
+use crate::outbox::{Bridge, OutboxSignal};
 use async_trait::async_trait;
 use protocol::{Author, AuthorKind, ContactInfo, Message, TextFormat};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
@@ -28,27 +28,11 @@ const LAST_SEEN_GRANULARITY_MS: i64 = 24 * 60 * 60 * 1000;
 const UNIQUE_RACE_ATTEMPTS: usize = 3;
 
 /// What one engine does its own way.
-#[async_trait]
 pub(crate) trait Dialect: Database {
     const ENGINE: Engine;
 
-    /// Each of `ordering_keys`' first `limit` undelivered commands, in order.
-    async fn next_commands(
-        pool: &Pool<Self>,
-        integration_id: &str,
-        ordering_keys: &[String],
-        limit: i64,
-    ) -> StoreResult<Vec<OutboxRow>>;
-
     /// What the engine writes with besides its pools: SQLite's batch writer's own connection.
     type Own: Send + Sync + std::fmt::Debug;
-
-    /// Deletes the commands `outbox_ids`, with `writes` or `own`.
-    async fn remove_delivered(
-        writes: &Pool<Self>,
-        own: &Self::Own,
-        outbox_ids: &[i64],
-    ) -> StoreResult<()>;
 }
 
 /// A [`Store`] on one engine's pools.
@@ -158,23 +142,6 @@ where
             sent_at,
             edited_at: None,
         })
-    }
-
-    /// The outbox items `sql` reads, given the integration, the time and a limit.
-    pub(crate) async fn due(
-        &self,
-        sql: &'static str,
-        integration_id: &str,
-        now: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<OutboxItem>> {
-        let rows: Vec<OutboxRow> = sqlx::query_as(sql)
-            .bind(integration_id)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.reads)
-            .await?;
-        Ok(rows.into_iter().map(|row| row.item).collect())
     }
 
     /// Queues `commands` in their order, after everything queued for their conversations, and

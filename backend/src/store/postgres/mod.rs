@@ -8,13 +8,11 @@ mod remembered;
 use super::conversation_refs::ConversationRefs;
 use super::interface::Engine;
 use super::interface::StoreResult;
-use super::rows::OutboxRow;
 use super::sql_store::{Dialect, SqlStore};
 use super::writer::Writer;
 use crate::outbox::OutboxSignal;
-use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgPool, Postgres};
+use sqlx::{Connection, Postgres};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,34 +61,9 @@ pub(crate) async fn open(url: &str) -> StoreResult<PgStore> {
     })
 }
 
-#[async_trait]
 impl Dialect for Postgres {
     const ENGINE: Engine = Engine::Postgres;
 
-    /// All keys in one statement: a subquery per key of the array (`LATERAL`), planned once
-    /// whatever the number of keys.
-    async fn next_commands(
-        pool: &PgPool,
-        integration_id: &str,
-        ordering_keys: &[String],
-        limit: i64,
-    ) -> StoreResult<Vec<OutboxRow>> {
-        Ok(sqlx::query_as(include_str!("next_commands.sql"))
-            .bind(integration_id)
-            .bind(limit)
-            .bind(ordering_keys)
-            .fetch_all(pool)
-            .await?)
-    }
-
     /// Nothing: PostgreSQL writes with its pool.
     type Own = ();
-
-    async fn remove_delivered(pool: &PgPool, _: &(), outbox_ids: &[i64]) -> StoreResult<()> {
-        sqlx::query(include_str!("remove_delivered.sql"))
-            .bind(outbox_ids)
-            .execute(pool)
-            .await?;
-        Ok(())
-    }
 }

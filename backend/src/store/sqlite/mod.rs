@@ -10,14 +10,12 @@ mod checkpoint;
 use super::conversation_refs::ConversationRefs;
 use super::interface::Engine;
 use super::interface::{StoreError, StoreResult};
-use super::rows::OutboxRow;
 use super::sql_store::{Dialect, SqlStore};
 use super::writer::Writer;
 use crate::config::settings::SqliteSynchronous;
 use crate::outbox::OutboxSignal;
-use async_trait::async_trait;
+use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Sqlite, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -101,7 +99,7 @@ pub(crate) async fn open(url: &str, synchronous: SqliteSynchronous) -> StoreResu
 
 /// Runs `job` on the thread that owns `connection`: one hand-over there and one back, however
 /// many statements it runs.
-async fn on_own_thread<R: Send + 'static>(
+pub(crate) async fn on_own_thread<R: Send + 'static>(
     connection: &tokio_rusqlite::Connection,
     job: impl FnOnce(&mut rusqlite::Connection) -> StoreResult<R> + Send + 'static,
 ) -> StoreResult<R> {
@@ -132,63 +130,17 @@ async fn writer_connection(
     Ok(connection)
 }
 
-#[async_trait]
 impl Dialect for Sqlite {
     const ENGINE: Engine = Engine::Sqlite;
 
-    /// One key at a time on one connection: each read walks the outbox's queue index from its
-    /// key's first command.
-    async fn next_commands(
-        pool: &SqlitePool,
-        integration_id: &str,
-        ordering_keys: &[String],
-        limit: i64,
-    ) -> StoreResult<Vec<OutboxRow>> {
-        let mut connection = pool.acquire().await?;
-        let mut rows = Vec::new();
-        for key in ordering_keys {
-            let queue: Vec<OutboxRow> = sqlx::query_as(include_str!("next_commands.sql"))
-                .bind(integration_id)
-                .bind(key)
-                .bind(limit)
-                .fetch_all(&mut *connection)
-                .await?;
-            rows.extend(queue);
-        }
-        Ok(rows)
-    }
-
     /// The batch writer's own connection.
     type Own = tokio_rusqlite::Connection;
-
-    /// A delete per command, in one transaction run whole on the batch writer's thread, in the
-    /// writers' turn: one statement for all of them (`json_each`) made the bench's
-    /// stored-message p50 later, not sooner (docs/performance.md, SQLite).
-    async fn remove_delivered(
-        writes: &SqlitePool,
-        own: &tokio_rusqlite::Connection,
-        outbox_ids: &[i64],
-    ) -> StoreResult<()> {
-        let _turn = writes.acquire().await?;
-        let outbox_ids = outbox_ids.to_vec();
-        on_own_thread(own, move |connection| {
-            let tx = connection.transaction()?;
-            {
-                let mut delete = tx.prepare_cached(crate::store::DELETE_COMMAND)?;
-                for id in outbox_ids {
-                    delete.execute([id])?;
-                }
-            }
-            Ok(tx.commit()?)
-        })
-        .await
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::Row;
+    use sqlx::{Row, SqlitePool};
 
     /// `PRAGMA synchronous` of a connection from `pool`: 2 is FULL, 1 NORMAL.
     async fn synchronous_of(pool: &SqlitePool) -> i64 {
