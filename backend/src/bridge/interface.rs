@@ -85,22 +85,24 @@ pub enum Write {
     Update,
 }
 
+/// Which due commands a look at the outbox reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// The first undelivered command of each ordering key, if it is due at `now`, oldest first.
+    Heads,
+    /// Commands that failed before and are due again at `now`, oldest due first: each is the
+    /// head of its ordering key, which waits on it.
+    Retries,
+}
+
 /// The outbox: webhook commands queued for the collaboration server, in order per
 /// conversation, until delivered or set aside as dead letters.
 #[async_trait]
 pub trait OutboxStore: Send + Sync + std::fmt::Debug {
-    /// The first undelivered command of each ordering key, if it is due at `now`, oldest first.
-    async fn due_commands(
+    /// The due commands `which` names, at most `limit`.
+    async fn due(
         &self,
-        integration_id: &str,
-        now: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<OutboxItem>>;
-
-    /// Commands that failed before and are due again at `now`, oldest due first: each is the
-    /// head of its ordering key, which waits on it.
-    async fn due_retries(
-        &self,
+        which: Due,
         integration_id: &str,
         now: i64,
         limit: i64,

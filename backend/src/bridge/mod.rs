@@ -17,7 +17,7 @@ mod store_tests;
 pub mod worker;
 
 pub use interface::{
-    AfterFailure, DeadLetter, DeadLetters, Failure, InboundStore, Operator, OutboxCounts,
+    AfterFailure, DeadLetter, DeadLetters, Due, Failure, InboundStore, Operator, OutboxCounts,
     OutboxStore, Write,
 };
 

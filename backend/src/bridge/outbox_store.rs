@@ -4,7 +4,9 @@
 //! transactions of the changes they announce.
 
 use super::engines::{OutboxDialect, OutboxRow};
-use super::interface::{AfterFailure, DeadLetter, DeadLetters, Failure, OutboxCounts, OutboxStore};
+use super::interface::{
+    AfterFailure, DeadLetter, DeadLetters, Due, Failure, OutboxCounts, OutboxStore,
+};
 use crate::outbox::{OutboxItem, OutboxSignal};
 use crate::store::{DELETE_COMMAND, SqlStore, StoreResult, now_ms};
 use async_trait::async_trait;
@@ -14,11 +16,6 @@ use std::sync::Arc;
 
 /// Longest error text kept per command.
 const MAX_ERROR_CHARS: usize = 500;
-
-/// The commands of `rows`.
-fn items(rows: Vec<OutboxRow>) -> StoreResult<Vec<OutboxItem>> {
-    Ok(rows.into_iter().map(|row| row.item).collect())
-}
 
 /// The rows of `next_commands`' read grouped by ordering key: a key's commands in order if
 /// its first is due at `now`, none while it waits for a retry.
@@ -61,36 +58,24 @@ where
     for<'q> Option<Vec<u8>>: Encode<'q, DB>,
     usize: ColumnIndex<DB::Row>,
 {
-    async fn due_commands(
+    async fn due(
         &self,
+        which: Due,
         integration_id: &str,
         now: i64,
         limit: i64,
     ) -> StoreResult<Vec<OutboxItem>> {
-        let due = sqlx::query_as(include_str!("sql/due_commands.sql"));
-        items(
-            due.bind(integration_id)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(&self.reads)
-                .await?,
-        )
-    }
-
-    async fn due_retries(
-        &self,
-        integration_id: &str,
-        now: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<OutboxItem>> {
-        let due = sqlx::query_as(include_str!("sql/due_retries.sql"));
-        items(
-            due.bind(integration_id)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(&self.reads)
-                .await?,
-        )
+        let sql = match which {
+            Due::Heads => include_str!("sql/due_commands.sql"),
+            Due::Retries => include_str!("sql/due_retries.sql"),
+        };
+        let rows: Vec<OutboxRow> = sqlx::query_as(sql)
+            .bind(integration_id)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.reads)
+            .await?;
+        Ok(rows.into_iter().map(|row| row.item).collect())
     }
 
     async fn next_commands(

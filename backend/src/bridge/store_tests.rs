@@ -3,7 +3,7 @@
 //! server's commands store (operators, their pictures, their messages beside visitors', titles
 //! and notices).
 
-use super::interface::{AfterFailure, DeadLetters, Failure, Write};
+use super::interface::{AfterFailure, DeadLetters, Due, Failure, Write};
 use crate::content::picture::Picture;
 use crate::outbox::Bridge;
 use crate::storage::test_stores::{Bound, TestStore, queued, test_stores};
@@ -159,9 +159,15 @@ async fn leave_in_order(store: &TestStore) {
     // however slowly the test runs.
     let retry_after = 60_000;
     let now = now_ms();
-    let heads = store.due_commands("shop", now, 10).await.unwrap();
+    let heads = store.due(Due::Heads, "shop", now, 10).await.unwrap();
     assert_eq!(heads.len(), 1, "one head per conversation: {heads:?}");
-    assert!(store.due_retries("shop", now, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .due(Due::Retries, "shop", now, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let head = &heads[0];
     let outage = Failure::Outage {
         error: "answered 500",
@@ -170,11 +176,15 @@ async fn leave_in_order(store: &TestStore) {
     let after = store.record_failure(head.id, outage).await.unwrap();
     assert_eq!(after, AfterFailure::Retried);
     assert!(
-        store.due_retries("shop", now, 10).await.unwrap().is_empty(),
+        store
+            .due(Due::Retries, "shop", now, 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "not due yet"
     );
     let retries = store
-        .due_retries("shop", now + retry_after, 10)
+        .due(Due::Retries, "shop", now + retry_after, 10)
         .await
         .unwrap();
     assert_eq!(
@@ -187,7 +197,7 @@ async fn leave_in_order(store: &TestStore) {
     );
     assert!(
         store
-            .due_retries("other", now + retry_after, 10)
+            .due(Due::Retries, "other", now + retry_after, 10)
             .await
             .unwrap()
             .is_empty()
@@ -297,7 +307,11 @@ async fn a_command_refused_max_attempts_times_is_set_aside_and_retried_under_its
                 .unwrap();
         }
         let now = now_ms();
-        let head = store.due_commands("shop", now, 1).await.unwrap().remove(0);
+        let head = store
+            .due(Due::Heads, "shop", now, 1)
+            .await
+            .unwrap()
+            .remove(0);
         let refusal = Failure::Refusal {
             status: 400,
             error: "answered 400: bad field",
@@ -320,7 +334,11 @@ async fn a_command_refused_max_attempts_times_is_set_aside_and_retried_under_its
         }
         let counts = store.outbox_counts("shop").await.unwrap();
         assert_eq!((counts.depth, counts.dead_letters), (3, 1), "{engine:?}");
-        let next = store.due_commands("shop", now, 1).await.unwrap().remove(0);
+        let next = store
+            .due(Due::Heads, "shop", now, 1)
+            .await
+            .unwrap()
+            .remove(0);
         assert!(
             next.id > head.id,
             "{engine:?}: the next command is the head now"
@@ -349,12 +367,16 @@ async fn a_command_refused_max_attempts_times_is_set_aside_and_retried_under_its
             .unwrap();
         assert_eq!(moved, [head.id], "{engine:?}");
         assert!(store.dead_letters().await.unwrap().is_empty());
-        let again = store.due_commands("shop", now, 1).await.unwrap().remove(0);
+        let again = store
+            .due(Due::Heads, "shop", now, 1)
+            .await
+            .unwrap()
+            .remove(0);
         assert_eq!(
             again.id, head.id,
             "{engine:?}: back at the head, under its id"
         );
-        let retries = store.due_retries("shop", now, 10).await.unwrap();
+        let retries = store.due(Due::Retries, "shop", now, 10).await.unwrap();
         assert!(
             retries.iter().any(|item| item.id == head.id),
             "{engine:?}: a running worker's look for retries finds it"

@@ -16,7 +16,7 @@ use super::client::CollaborationClient;
 use super::figures::{BacklogAlarm, BridgeFigures, OutboxFigures};
 use super::handoff::Handoff;
 use super::lanes::Lanes;
-use super::{AfterFailure, Failure, OutboxStore};
+use super::{AfterFailure, Due, Failure, OutboxStore};
 use crate::config::integrations::Integration;
 use crate::config::settings::BridgeSettings;
 use crate::outbox::OutboxItem;
@@ -323,7 +323,7 @@ impl Courier {
         let limit = i64::try_from(MAX_LANES * 4).unwrap_or(i64::MAX);
         let (integration, now) = (&self.integration.id, now_ms());
         let due = match scan {
-            Scan::Retries => self.store.due_retries(integration, now, limit).await,
+            Scan::Retries => self.store.due(Due::Retries, integration, now, limit).await,
             Scan::Everything => {
                 // The figures are counted again with each read of the whole outbox, which
                 // costs as much: between these counts they are followed in memory.
@@ -335,7 +335,7 @@ impl Courier {
                         "cannot count the outbox"
                     ),
                 }
-                self.store.due_commands(integration, now, limit).await
+                self.store.due(Due::Heads, integration, now, limit).await
             }
         };
         match due {
