@@ -3,9 +3,12 @@
 //! transactions of the changes they announce; these take them back out.
 
 use crate::outbox::OutboxItem;
-use crate::store::{DELETE_COMMAND, Dialect, SqlStore, StoreResult};
+use crate::store::{Dialect, SqlStore, StoreResult};
 use async_trait::async_trait;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+
+/// Deletes one command from the outbox: delivered, or set aside as a dead letter.
+pub(super) const DELETE_COMMAND: &str = include_str!("sql/delete_command.sql");
 
 /// An undelivered command and when it is due.
 #[derive(Debug, sqlx::FromRow)]

@@ -1,7 +1,6 @@
 //! [`InboundStore`] on both engines, through the statements in `sql/`: what the collaboration
 //! server's commands store (its operators and their pictures, the conversations it creates and
-//! names, its operators' messages, through the writer like visitors' ones) and what a visitor's
-//! widget shows of them.
+//! names, its operators' messages, through the writer like visitors' ones).
 
 use super::interface::{InboundStore, Operator, Write};
 use crate::content::picture::Picture;

@@ -3,12 +3,12 @@
 //! after failures, and the dead letters set aside after refusals. The store queues them, in the
 //! transactions of the changes they announce.
 
-use super::engines::{OutboxDialect, OutboxRow};
+use super::engines::{DELETE_COMMAND, OutboxDialect, OutboxRow};
 use super::interface::{
     AfterFailure, DeadLetter, DeadLetters, Due, Failure, OutboxCounts, OutboxStore,
 };
 use crate::outbox::{OutboxItem, OutboxSignal};
-use crate::store::{DELETE_COMMAND, SqlStore, StoreResult, now_ms};
+use crate::store::{SqlStore, StoreResult, now_ms};
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 use std::collections::{BTreeSet, HashMap};

@@ -37,6 +37,3 @@ pub(crate) use rows::{
     author_kind_from, author_kind_name, status_from, status_name, text_format_name,
 };
 pub(crate) use sql_store::{Dialect, SqlStore, is_unique_violation};
-
-/// Deletes one command from the outbox: delivered, or set aside as a dead letter.
-pub(crate) const DELETE_COMMAND: &str = include_str!("sql/delete_command.sql");
