@@ -8,13 +8,13 @@
 use super::interface::{
     Appended, ConversationRef, NewMessage, Refused, StoreError, StoreResult, Visitor,
 };
-use super::rows::{author_kind_name, status_name, text_format_name};
+use super::rows::status_name;
 use crate::outbox::commands;
 use crate::outbox::signal::{QueuedCommand, ordering_key};
 use crate::outbox::{Bridge, OutboxItem};
 use protocol::operator::ConversationStatus;
 use protocol::webhook::{Command, MessageCommand};
-use protocol::{Author, AuthorKind, Message};
+use protocol::{Author, AuthorKind, Message, TextFormat};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// A visitor's message waiting to be stored.
@@ -390,64 +390,19 @@ impl Plan {
     }
 }
 
-/// A new message as stored under `id`, numbered `seq`; an operator's without its author,
-/// which the engine finds as it writes it.
-pub(super) fn new_message(
-    incoming: &Incoming,
-    id: i64,
-    conversation_id: i64,
-    seq: i64,
-    now: i64,
-) -> Message {
-    let (client_id, author, text, text_format) = match incoming {
-        Incoming::Visitor(VisitorMessage {
-            visitor, message, ..
-        }) => (
-            Some(message.client_id.clone()),
-            Author {
-                kind: AuthorKind::Visitor,
-                name: visitor.contact.name.clone(),
-                picture: None,
-            },
-            message.text.clone(),
-            message.text_format,
-        ),
-        Incoming::Operator(OperatorMessage { command, .. }) => (
-            None,
-            Author {
-                kind: AuthorKind::Operator,
-                name: None,
-                picture: None,
-            },
-            command.text.clone(),
-            command.text_format,
-        ),
-    };
-    Message {
-        id,
-        conversation_id,
-        seq,
-        client_id,
-        author,
-        text,
-        text_format,
-        sent_at: now,
-        edited_at: None,
-    }
-}
-
-/// The values of a new message's row, as both engines' inserts bind them.
+/// The values of a new message's row, as both engines' inserts bind them (its author's kind
+/// and its text's format by their stored names).
 #[derive(Debug)]
 pub(super) struct MessageValues<'b> {
     pub client_id: Option<&'b str>,
-    pub author_kind: &'static str,
+    pub author_kind: AuthorKind,
     pub author_name: Option<&'b str>,
     pub visitor_id: Option<i64>,
     /// An operator's message's author: integration and the collaboration server's user id.
     pub author: Option<(&'b str, &'b str)>,
     pub ext_id: Option<&'b str>,
     pub text: &'b str,
-    pub text_format: &'static str,
+    pub text_format: TextFormat,
     pub page_url: Option<&'b str>,
     pub page_title: Option<&'b str>,
 }
@@ -459,13 +414,13 @@ impl<'b> MessageValues<'b> {
                 visitor, message, ..
             }) => Self {
                 client_id: Some(&message.client_id),
-                author_kind: author_kind_name(AuthorKind::Visitor),
+                author_kind: AuthorKind::Visitor,
                 author_name: visitor.contact.name.as_deref(),
                 visitor_id: Some(visitor.id),
                 author: None,
                 ext_id: None,
                 text: &message.text,
-                text_format: text_format_name(message.text_format),
+                text_format: message.text_format,
                 page_url: Some(message.page.as_ref().map_or("", |page| page.url.as_str())),
                 page_title: Some(message.page.as_ref().map_or("", |page| page.title.as_str())),
             },
@@ -475,7 +430,7 @@ impl<'b> MessageValues<'b> {
                 ..
             }) => Self {
                 client_id: None,
-                author_kind: author_kind_name(AuthorKind::Operator),
+                author_kind: AuthorKind::Operator,
                 author_name: None,
                 visitor_id: None,
                 author: command
@@ -484,10 +439,30 @@ impl<'b> MessageValues<'b> {
                     .map(|ext_user_id| (integration_id.as_str(), ext_user_id)),
                 ext_id: Some(&command.ext_id),
                 text: &command.text,
-                text_format: text_format_name(command.text_format),
+                text_format: command.text_format,
                 page_url: None,
                 page_title: None,
             },
+        }
+    }
+
+    /// The message as stored under `id`, numbered `seq`; an operator's without its author,
+    /// which the engine finds as it writes it.
+    pub(super) fn message(&self, id: i64, conversation_id: i64, seq: i64, now: i64) -> Message {
+        Message {
+            id,
+            conversation_id,
+            seq,
+            client_id: self.client_id.map(str::to_owned),
+            author: Author {
+                kind: self.author_kind,
+                name: self.author_name.map(str::to_owned),
+                picture: None,
+            },
+            text: self.text.to_owned(),
+            text_format: self.text_format,
+            sent_at: now,
+            edited_at: None,
         }
     }
 }
@@ -675,18 +650,13 @@ mod tests {
                     ordinal,
                 } => {
                     let id = 50 + i64::try_from(index).unwrap();
-                    Some(new_message(
-                        incoming,
-                        id,
-                        *conversation_id,
-                        ordinal + 1,
-                        now,
-                    ))
+                    let values = MessageValues::of(incoming);
+                    Some(values.message(id, *conversation_id, ordinal + 1, now))
                 }
                 _ => None,
             })
             .collect();
-        let earlier = new_message(&batch[0], 7, 100, 1, 1);
+        let earlier = MessageValues::of(&batch[0]).message(7, 100, 1, 1);
         let stored = HashMap::from([(7, earlier.clone())]);
         let outcomes = plan.outcomes(&batch, created.clone(), &stored).unwrap();
         assert_eq!(outcomes[0], Outcome::Visitor(Appended::Existing(earlier)));

@@ -39,11 +39,7 @@ pub(super) trait WriteBatch: Send + 'static {
 }
 
 /// Where a sender waits for its message's outcome.
-#[derive(Debug)]
-enum Waiter {
-    Visitor(oneshot::Sender<StoreResult<Appended>>),
-    Operator(oneshot::Sender<StoreResult<Result<Message, Refused>>>),
-}
+type Waiter = oneshot::Sender<StoreResult<Outcome>>;
 
 /// The writer's queue.
 #[derive(Debug, Clone)]
@@ -66,10 +62,10 @@ impl Writer {
 
     /// Stores a visitor's message; returns once it is committed.
     pub(super) async fn append(&self, message: VisitorMessage) -> StoreResult<Appended> {
-        let (waiter, outcome) = oneshot::channel();
-        self.send(Incoming::Visitor(message), Waiter::Visitor(waiter))
-            .await?;
-        outcome.await.map_err(|_| writer_gone())?
+        match self.write(Incoming::Visitor(message)).await? {
+            Outcome::Visitor(appended) => Ok(appended),
+            Outcome::Operator(_) => Err(out_of_order()),
+        }
     }
 
     /// Stores an operator's message; returns once it is committed.
@@ -77,18 +73,24 @@ impl Writer {
         &self,
         message: OperatorMessage,
     ) -> StoreResult<Result<Message, Refused>> {
-        let (waiter, outcome) = oneshot::channel();
-        self.send(Incoming::Operator(message), Waiter::Operator(waiter))
-            .await?;
-        outcome.await.map_err(|_| writer_gone())?
+        match self.write(Incoming::Operator(message)).await? {
+            Outcome::Operator(reply) => Ok(reply),
+            Outcome::Visitor(_) => Err(out_of_order()),
+        }
     }
 
-    async fn send(&self, incoming: Incoming, waiter: Waiter) -> StoreResult<()> {
+    async fn write(&self, incoming: Incoming) -> StoreResult<Outcome> {
+        let (waiter, outcome) = oneshot::channel();
         self.queue
             .send((incoming, waiter))
             .await
-            .map_err(|_| writer_gone())
+            .map_err(|_| writer_gone())?;
+        outcome.await.map_err(|_| writer_gone())?
     }
+}
+
+fn out_of_order() -> StoreError {
+    StoreError::Corrupt("outcomes out of order".into())
 }
 
 fn writer_gone() -> StoreError {
@@ -123,7 +125,9 @@ async fn run(
                             telemetry::batch_committed(1, started.elapsed());
                             listeners.commit(vec![waiter], written);
                         }
-                        Err(error) => waiter.fail(error),
+                        Err(error) => {
+                            let _ = waiter.send(Err(error));
+                        }
                     }
                 }
             }
@@ -154,35 +158,14 @@ impl CommitListeners {
 fn answer(waiters: Vec<Waiter>, outcomes: Vec<Outcome>) {
     if waiters.len() != outcomes.len() {
         for waiter in waiters {
-            waiter.fail(StoreError::Corrupt(
-                "a stored message went missing from its batch".into(),
-            ));
+            let missing =
+                StoreError::Corrupt("a stored message went missing from its batch".into());
+            let _ = waiter.send(Err(missing));
         }
         return;
     }
     for (waiter, outcome) in waiters.into_iter().zip(outcomes) {
-        match (waiter, outcome) {
-            (Waiter::Visitor(waiter), Outcome::Visitor(appended)) => {
-                let _ = waiter.send(Ok(appended));
-            }
-            (Waiter::Operator(waiter), Outcome::Operator(reply)) => {
-                let _ = waiter.send(Ok(reply));
-            }
-            (waiter, _) => waiter.fail(StoreError::Corrupt("outcomes out of order".into())),
-        }
-    }
-}
-
-impl Waiter {
-    fn fail(self, error: StoreError) {
-        match self {
-            Self::Visitor(waiter) => {
-                let _ = waiter.send(Err(error));
-            }
-            Self::Operator(waiter) => {
-                let _ = waiter.send(Err(error));
-            }
-        }
+        let _ = waiter.send(Ok(outcome));
     }
 }
 

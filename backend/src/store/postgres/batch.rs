@@ -13,10 +13,9 @@ use crate::outbox::Bridge;
 use crate::outbox::signal::OutboxSignal;
 use crate::store::batch::{
     Announced, Incoming, Keys, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed,
-    new_message,
 };
 use crate::store::interface::{StoreError, StoreResult, now_ms};
-use crate::store::rows::operator_picture;
+use crate::store::rows::{author_kind_name, operator_picture, text_format_name};
 use crate::store::sql_store::SqlStore;
 use crate::store::writer::{WriteBatch, Written};
 use async_trait::async_trait;
@@ -100,14 +99,14 @@ impl<'b> Columns<'b> {
         self.conversation_id.push(conversation_id);
         self.ordinal.push(ordinal);
         self.client_id.push(values.client_id);
-        self.author_kind.push(values.author_kind);
+        self.author_kind.push(author_kind_name(values.author_kind));
         self.author_name.push(values.author_name);
         self.visitor_id.push(values.visitor_id);
         self.integration_id.push(integration_id);
         self.author_ext_user_id.push(author_ext_user_id);
         self.ext_id.push(values.ext_id);
         self.text.push(values.text);
-        self.text_format.push(values.text_format);
+        self.text_format.push(text_format_name(values.text_format));
         self.page_url.push(values.page_url);
         self.page_title.push(values.page_title);
     }
@@ -255,8 +254,9 @@ async fn write_planned(
         let id = ids
             .next()
             .ok_or_else(|| StoreError::Corrupt("too few message ids taken".into()))?;
-        columns.push(id, conversation_id, ordinal, MessageValues::of(incoming));
-        let message = new_message(incoming, id, conversation_id, 0, now);
+        let values = MessageValues::of(incoming);
+        let message = values.message(id, conversation_id, 0, now);
+        columns.push(id, conversation_id, ordinal, values);
         if let Incoming::Visitor(visitor) = incoming {
             let person_id = visitor.visitor.person_id;
             let announced = match visitor.bridge {

@@ -8,10 +8,10 @@
 //! connection, in a transaction of its own, and the batch is then run again.
 
 use super::super::batch::{
-    Incoming, Keys, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed, new_message,
+    Incoming, Keys, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed,
 };
 use super::super::interface::{StoreError, StoreResult, now_ms};
-use super::super::rows::operator_picture;
+use super::super::rows::{author_kind_name, operator_picture, text_format_name};
 use super::super::sql_store::SqlStore;
 use super::super::writer::{WriteBatch, Written};
 use super::{json, on_own_thread};
@@ -122,7 +122,7 @@ fn write(connection: &mut rusqlite::Connection, batch: &[Incoming]) -> StoreResu
         let row = stored
             .remove(&(conversation_id, seq))
             .ok_or_else(|| StoreError::Corrupt("a message went missing from its insert".into()))?;
-        let mut message = new_message(incoming, row.id, conversation_id, seq, now);
+        let mut message = MessageValues::of(incoming).message(row.id, conversation_id, seq, now);
         match incoming {
             Incoming::Operator(_) => {
                 message.author.name = row.author_name;
@@ -248,14 +248,14 @@ fn insert_messages(
                 *conversation_id,
                 *seq,
                 values.client_id,
-                values.author_kind,
+                author_kind_name(values.author_kind),
                 values.author_name,
                 values.visitor_id,
                 integration_id,
                 author_ext_user_id,
                 values.ext_id,
                 values.text,
-                values.text_format,
+                text_format_name(values.text_format),
                 values.page_url,
                 values.page_title,
             )
