@@ -89,8 +89,9 @@ pub enum Scenario {
     Idle,
     /// Sessions sending at a fixed rate: latency from send to stored and to delivered.
     Active,
-    /// The active load at the budget's sessions with operator consoles connected: latency from
-    /// a visitor's send to each console's `message` event, nothing lost or doubled.
+    /// Visitor messages at the budget's sessions with operator consoles connected, for a site
+    /// without 1C and one with it: latency from a visitor's send to each console's `message`
+    /// event, nothing lost or doubled.
     Console,
     /// The inbox's first page of each view over HTTP at 100,000 conversations, with the
     /// engines' query plans.

@@ -78,7 +78,7 @@ pub struct Inbox {
 
 /// Seeds the chat on the fresh database `database` and measures its inbox.
 pub async fn run(database: &server::Database, plan: InboxPlan) -> Result<Inbox> {
-    let (server, _, _fake) = scenarios::start(Some(database)).await?;
+    let (server, _, _fake) = scenarios::start(Some(database), scenarios::Site::With1C).await?;
     // reqwest is built with rustls and no provider of its own; the first to ask installs one.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()

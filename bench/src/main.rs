@@ -33,7 +33,7 @@ use cli::{Cli, Command, RunArgs, Scenario, Server, names};
 use console::Delivery;
 use plan::Plan;
 use report::Results;
-use scenarios::Active;
+use scenarios::{Active, Site};
 use server::Database;
 use std::time::Duration;
 
@@ -251,36 +251,41 @@ async fn active_scenarios(
 }
 
 /// The active load at the budget's sessions (or `--sessions`) with [`Plan::operator_sockets`]
-/// consoles connected, on each engine, [`Plan::active_runs`] times.
+/// consoles connected, on each engine, for a site without 1C (the budget's load) and one with
+/// it, [`Plan::active_runs`] times each.
 async fn console_scenarios(results: &mut Results, databases: &Databases, plan: Plan) -> Result<()> {
     let sessions = plan.budget_sessions.unwrap_or(plan.active_sessions);
     for (engine, _, database) in databases {
-        let mut runs = Vec::with_capacity(plan.active_runs);
-        let mut delivered: Option<Delivery> = None;
-        for run in 1..=plan.active_runs {
-            eprintln!(
-                "bench: {sessions} sessions at {}/s with {} consoles on {engine}, run {run} of {}",
-                plan.rate, plan.operator_sockets, plan.active_runs
-            );
-            let (active, delivery) = scenarios::active_with_consoles(
-                Some(database),
-                sessions,
-                plan.rate,
-                plan.active,
-                plan.operator_sockets,
-            )
-            .await?;
-            let delivery = delivery.context("a chat run with consoles reports their delivery")?;
-            match &mut delivered {
-                Some(all) => all.add(&delivery)?,
-                None => delivered = Some(delivery),
+        for (site, beside) in [(Site::Without1C, "without 1C"), (Site::With1C, "with 1C")] {
+            let mut runs = Vec::with_capacity(plan.active_runs);
+            let mut delivered: Option<Delivery> = None;
+            for run in 1..=plan.active_runs {
+                eprintln!(
+                    "bench: {sessions} sessions at {}/s with {} consoles on {engine} {beside}, run {run} of {}",
+                    plan.rate, plan.operator_sockets, plan.active_runs
+                );
+                let (active, delivery) = scenarios::active_with_consoles(
+                    Some(database),
+                    site,
+                    sessions,
+                    plan.rate,
+                    plan.active,
+                    plan.operator_sockets,
+                )
+                .await?;
+                let delivery =
+                    delivery.context("a chat run with consoles reports their delivery")?;
+                match &mut delivered {
+                    Some(all) => all.add(&delivery)?,
+                    None => delivered = Some(delivery),
+                }
+                runs.push(active);
             }
-            runs.push(active);
-        }
-        if let (Some(active), Some(delivery)) = (Active::combined(runs)?, delivered) {
-            results
-                .console
-                .push((format!("chat, {engine}"), active, delivery));
+            if let (Some(active), Some(delivery)) = (Active::combined(runs)?, delivered) {
+                results
+                    .console
+                    .push((format!("chat, {engine}, {beside}"), active, delivery));
+            }
         }
     }
     Ok(())

@@ -190,10 +190,15 @@ fn console(out: &mut String, runs: &[(String, Active, Delivery)]) {
     );
     let _ = writeln!(
         out,
-        "The active load (visitor messages at the rate, operator replies through the inbound \
-         webhook at the same rate) with operator accounts of the bench integration (added by \
-         `webchat-server operator add --generate-password`, logged in over the operator API) \
-         each holding `GET /api/v1/operator/ws` open from after the warm-up. Latency is from a \
+        "Visitor messages at the rate with operator accounts of the bench integration (added \
+         by `webchat-server operator add --generate-password`, logged in over the operator \
+         API) each holding `GET /api/v1/operator/ws` open from after the warm-up. Rows without \
+         1C are the load the budget names: a site whose operators work in the console (the \
+         integration has no `webhook_url`), visitor messages only; the budget is judged on \
+         them. Rows with 1C are the active load beside the consoles: each visitor message is \
+         also forwarded to a fake collaboration server and answered by an operator there \
+         through the inbound webhook, so the server stores twice the messages and makes a \
+         request each way per visitor message. Latency is from a \
          visitor message's intended send time to its `message` event at a console, every \
          console's; lost and doubled are counted per console. A console whose socket falls \
          behind the operators' hub skips the events it missed (the server sends it the counts \

@@ -22,6 +22,16 @@ const LOAD_RUN: &str = "load";
 /// Longest wait for the last messages after the sending stops.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Which site the chat serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Site {
+    /// A site with 1C: the chat forwards every conversation to a (fake) collaboration server,
+    /// whose operator answers each visitor message through the inbound webhook.
+    With1C,
+    /// A site without 1C: its operators work in the console, and no one answers during the run.
+    Without1C,
+}
+
 /// What an idle run measured.
 #[derive(Debug)]
 pub struct Idle {
@@ -163,20 +173,29 @@ fn endpoint(server: &ServerProcess, target: &Target) -> Endpoint {
     }
 }
 
-/// The chat on `database` with a fresh fake collaboration server, or the baseline.
+/// The chat on `database` for `site` (with 1C: beside a fresh fake collaboration server), or
+/// the baseline.
 pub async fn start(
     database: Option<&Database>,
+    site: Site,
 ) -> Result<(ServerProcess, Target, Option<FakeCollaboration>)> {
-    let (target, fake) = match database {
-        Some(database) => {
+    let (target, fake) = match (database, site) {
+        (Some(database), Site::With1C) => {
             let fake = FakeCollaboration::start().await?;
             let target = Target::Chat {
                 database: database.clone(),
-                webhook_url: fake.url.clone(),
+                webhook_url: Some(fake.url.clone()),
             };
             (target, Some(fake))
         }
-        None => (Target::Baseline, None),
+        (Some(database), Site::Without1C) => {
+            let target = Target::Chat {
+                database: database.clone(),
+                webhook_url: None,
+            };
+            (target, None)
+        }
+        (None, _) => (Target::Baseline, None),
     };
     let server = ServerProcess::start(&target, Some(SERVER_CORE)).await?;
     Ok((server, target, fake))
@@ -188,7 +207,7 @@ pub async fn warmed_up(
     database: &Database,
     sessions: usize,
 ) -> Result<(ServerProcess, Load, FakeCollaboration)> {
-    let (server, target, fake) = start(Some(database)).await?;
+    let (server, target, fake) = start(Some(database), Site::With1C).await?;
     let fake = fake.context("a chat run has a fake collaboration server")?;
     let load = Load::open(&endpoint(&server, &target), sessions).await?;
     load.warm_up(DRAIN_TIMEOUT).await?;
@@ -215,7 +234,7 @@ async fn forwarded(fake: &FakeCollaboration, sessions: usize) -> Result<()> {
 
 /// Opens `sessions` idle sessions, holds them for `hold`, then reconnects them all at once.
 pub async fn idle(database: Option<&Database>, sessions: usize, hold: Duration) -> Result<Idle> {
-    let (server, target, _fake) = start(database).await?;
+    let (server, target, _fake) = start(database, Site::With1C).await?;
     let endpoint = endpoint(&server, &target);
     let rss_before_kib = rss_kib(server.pid);
     let mut load = Load::open(&endpoint, sessions).await?;
@@ -242,27 +261,32 @@ pub async fn active(
     rate: u64,
     duration: Duration,
 ) -> Result<Active> {
-    let (active, _) = active_with_consoles(database, sessions, rate, duration, 0).await?;
+    let (active, _) =
+        active_with_consoles(database, Site::With1C, sessions, rate, duration, 0).await?;
     Ok(active)
 }
 
-/// [`active`] with `operator_sockets` operators' consoles connected (on the chat, after the
-/// warm-up), each receiving every visitor message of the run; with what they received.
+/// [`active`] for `site` with `operator_sockets` operators' consoles connected (on the chat,
+/// after the warm-up), each receiving every visitor message of the run; with what they
+/// received. Without 1C, no operator answers.
 pub async fn active_with_consoles(
     database: Option<&Database>,
+    site: Site,
     sessions: usize,
     rate: u64,
     duration: Duration,
     operator_sockets: usize,
 ) -> Result<(Active, Option<Delivery>)> {
-    let (server, target, fake) = start(database).await?;
+    let (server, target, fake) = start(database, site).await?;
     let endpoint = endpoint(&server, &target);
     let load = Load::open(&endpoint, sessions).await?;
     let recorder = &load.recorder;
     let mut consoles = None;
-    if let Some(fake) = &fake {
+    if database.is_some() {
         load.warm_up(DRAIN_TIMEOUT).await?;
-        forwarded(fake, sessions).await?;
+        if let Some(fake) = &fake {
+            forwarded(fake, sessions).await?;
+        }
         if operator_sockets > 0 {
             consoles = Some(open_consoles(&server, operator_sockets).await?);
         }

@@ -40,10 +40,11 @@ impl Database {
 /// What to run.
 #[derive(Debug, Clone)]
 pub enum Target {
-    /// The chat server on `database`, forwarding to `webhook_url`.
+    /// The chat server on `database`, forwarding to `webhook_url` if given (a site with 1C),
+    /// or standing alone (a site whose operators answer in the console).
     Chat {
         database: Database,
-        webhook_url: String,
+        webhook_url: Option<String>,
     },
     /// The bare WebSocket echo server.
     Baseline,
@@ -68,7 +69,7 @@ impl ServerProcess {
                 database,
                 webhook_url,
             } => {
-                let config = write_config(dir.path(), database, webhook_url)?;
+                let config = write_config(dir.path(), database, webhook_url.as_deref())?;
                 let args = vec!["--config".to_owned(), config.display().to_string()];
                 (sibling_binary("webchat-server")?, args)
             }
@@ -134,12 +135,14 @@ impl ServerProcess {
     }
 }
 
-fn write_config(dir: &Path, database: &Database, webhook_url: &str) -> Result<PathBuf> {
+fn write_config(dir: &Path, database: &Database, webhook_url: Option<&str>) -> Result<PathBuf> {
     let path = dir.join(CONFIG_FILE);
     let Database {
         url: database_url,
         sqlite_synchronous,
     } = database;
+    let webhook_url =
+        webhook_url.map_or_else(String::new, |url| format!("webhook_url = \"{url}\"\n"));
     std::fs::write(
         &path,
         format!(
@@ -156,7 +159,7 @@ fn write_config(dir: &Path, database: &Database, webhook_url: &str) -> Result<Pa
              login_attempts_per_minute_per_account = 100000000\n\
              [bridge]\npoll_ms = 50\ntimeout_ms = 5000\nretry_base_ms = 50\nretry_max_ms = 1000\n\
              [[integration]]\nid = \"{INTEGRATION}\"\ntoken = \"{TOKEN}\"\n\
-             webhook_token = \"{WEBHOOK_TOKEN}\"\nwebhook_url = \"{webhook_url}\"\n\
+             webhook_token = \"{WEBHOOK_TOKEN}\"\n{webhook_url}\
              [integration.params]\nlanguageCode = \"en\"\n"
         ),
     )?;
@@ -197,4 +200,32 @@ fn has_taskset() -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backend::config::settings::Settings;
+
+    /// The settings the server reads from a configuration the bench writes.
+    fn settings(webhook_url: Option<&str>) -> Settings {
+        let dir = tempfile::tempdir().unwrap();
+        let database = Database::durable("sqlite://bench.db".into());
+        let path = write_config(dir.path(), &database, webhook_url).unwrap();
+        let (settings, _) = Settings::load(&path).unwrap();
+        settings.validate().unwrap();
+        settings
+    }
+
+    #[test]
+    fn a_site_with_1c_forwards_and_one_without_does_not() {
+        let with = settings(Some("http://127.0.0.1:9/commands"));
+        assert_eq!(
+            with.integrations[0].webhook_url.as_deref(),
+            Some("http://127.0.0.1:9/commands")
+        );
+        let without = settings(None);
+        assert_eq!(without.integrations[0].id, INTEGRATION);
+        assert_eq!(without.integrations[0].webhook_url, None);
+    }
 }

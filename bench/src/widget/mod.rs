@@ -57,7 +57,7 @@ pub async fn run(args: Args, machine: String, commit: String) -> Result<()> {
             "sqlite://{}",
             scratch.path().join("widget.db").display()
         )),
-        webhook_url: fake.url.clone(),
+        webhook_url: Some(fake.url.clone()),
     };
     let server = ServerProcess::start(&target, None).await?;
     let loader = format!("{}/integration/webchat/{INTEGRATION}:{TOKEN}", server.base);
