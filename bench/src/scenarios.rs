@@ -179,23 +179,19 @@ pub async fn start(
     database: Option<&Database>,
     site: Site,
 ) -> Result<(ServerProcess, Target, Option<FakeCollaboration>)> {
-    let (target, fake) = match (database, site) {
-        (Some(database), Site::With1C) => {
-            let fake = FakeCollaboration::start().await?;
+    let (target, fake) = match database {
+        Some(database) => {
+            let fake = match site {
+                Site::With1C => Some(FakeCollaboration::start().await?),
+                Site::Without1C => None,
+            };
             let target = Target::Chat {
                 database: database.clone(),
-                webhook_url: Some(fake.url.clone()),
+                webhook_url: fake.as_ref().map(|fake| fake.url.clone()),
             };
-            (target, Some(fake))
+            (target, fake)
         }
-        (Some(database), Site::Without1C) => {
-            let target = Target::Chat {
-                database: database.clone(),
-                webhook_url: None,
-            };
-            (target, None)
-        }
-        (None, _) => (Target::Baseline, None),
+        None => (Target::Baseline, None),
     };
     let server = ServerProcess::start(&target, Some(SERVER_CORE)).await?;
     Ok((server, target, fake))
