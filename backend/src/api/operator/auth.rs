@@ -52,6 +52,19 @@ pub struct OperatorSession {
 }
 
 impl OperatorSession {
+    /// A session of `account_id` answering `integrations`, for tests that need no account in
+    /// the store.
+    #[cfg(test)]
+    pub fn for_tests(account_id: i64, integrations: &[&str]) -> Self {
+        Self {
+            account_id,
+            email: format!("operator{account_id}@localhost"),
+            name: format!("Operator {account_id}"),
+            integrations: integrations.iter().map(|id| (*id).to_owned()).collect(),
+            token_hash: String::new(),
+        }
+    }
+
     /// Whether the operator answers `integration_id`.
     pub fn answers(&self, integration_id: &str) -> bool {
         self.integrations.iter().any(|id| id == integration_id)

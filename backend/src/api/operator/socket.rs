@@ -5,7 +5,8 @@
 //! summary as this operator sees it and the inbox counts. Counting reads an index entry per
 //! open conversation of the integrations, so the counts go out when the socket opens, at once
 //! after a quiet spell, and otherwise at the server's count ticks, with every change in
-//! between ([`CountsPace`]). It takes `typing` (for the visitor and the other
+//! between ([`CountsPace`]). The counts are read beside the socket's loop, one read at a time:
+//! events keep going out while the store answers. It takes `typing` (for the visitor and the other
 //! operators, throttled) and `ping` frames. While it is open its operator is online for the
 //! others ([`crate::live::presence`]).
 //!
@@ -37,8 +38,9 @@ use axum::extract::ws::Message as WsMessage;
 use axum::extract::{Extension, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use futures_util::future::BoxFuture;
 use futures_util::stream::{BoxStream, SelectAll};
-use futures_util::{Sink, Stream, StreamExt};
+use futures_util::{FutureExt, Sink, Stream, StreamExt};
 use protocol::close_code;
 use protocol::operator::{Assignee, InboxCounts, OperatorClientFrame, OperatorEvent};
 use std::sync::Arc;
@@ -106,6 +108,7 @@ async fn run<S, R, E>(
         outbound,
         typing: TypingThrottle::default(),
         counts,
+        counts_wanted: false,
     };
     drive(writer, socket.read(stream, events, colleagues)).await;
 }
@@ -114,6 +117,14 @@ async fn run<S, R, E>(
 async fn sleep_until_due(due: Option<Instant>) {
     if let Some(due) = due {
         tokio::time::sleep_until(due).await;
+    }
+}
+
+/// Waits for the counts being read (the loop polls it only when there is a read under way).
+async fn until_counted(counting: &mut Option<Counting>) -> (Instant, StoreResult<Counted>) {
+    match counting {
+        Some(counting) => (counting.started, (&mut counting.read).await),
+        None => std::future::pending().await,
     }
 }
 
@@ -137,12 +148,25 @@ enum Flow {
     Stop,
 }
 
+/// The counts of the operator's views, with when the earliest tally they came from started to
+/// be read.
+type Counted = (InboxCounts, Instant);
+
+/// A read of the counts under way, started at `started`.
+struct Counting {
+    started: Instant,
+    read: BoxFuture<'static, StoreResult<Counted>>,
+}
+
 struct Socket {
     state: AppState,
     session: OperatorSession,
     outbound: mpsc::Sender<Outbound<OperatorEvent>>,
     typing: TypingThrottle,
     counts: CountsPace,
+    /// A change asks for the counts at once: read unless a read is under way, which counts
+    /// the change or leaves the counts due at the next tick ([`CountsPace::sent`]).
+    counts_wanted: bool,
 }
 
 impl Socket {
@@ -150,7 +174,9 @@ impl Socket {
     where
         R: Stream<Item = Result<WsMessage, E>> + Unpin,
     {
-        if let Flow::Stop = self.counts(false).await {
+        let opening = self.count(false);
+        let counted = opening.read.await;
+        if let Flow::Stop = self.counted(opening.started, counted).await {
             return;
         }
         for operator in online {
@@ -164,8 +190,13 @@ impl Socket {
         }
         let mut heartbeat = Heartbeat::every(self.state.limits.heartbeat_secs);
         let mut shutdown = self.state.shutdown.clone();
+        // One read of the counts at a time, kept here: the future is `Send` but not `Sync`.
+        let mut counting: Option<Counting> = None;
         loop {
-            let counts_due = self.counts.due;
+            if std::mem::take(&mut self.counts_wanted) && counting.is_none() {
+                counting = Some(self.count(false));
+            }
+            let counts_due = self.counts.due.filter(|_| counting.is_none());
             let flow = tokio::select! {
                 incoming = stream.next() => match incoming {
                     Some(Ok(message)) => {
@@ -175,7 +206,14 @@ impl Socket {
                     Some(Err(_)) | None => Flow::Stop,
                 },
                 Some(event) = events.next() => self.event(event).await,
-                () = sleep_until_due(counts_due), if counts_due.is_some() => self.counts(true).await,
+                (started, counted) = until_counted(&mut counting) => {
+                    counting = None;
+                    self.counted(started, counted).await
+                }
+                () = sleep_until_due(counts_due), if counts_due.is_some() => {
+                    counting = Some(self.count(true));
+                    Flow::Continue
+                }
                 beat = heartbeat.beat() => match beat {
                     Beat::Silent => self.close(close_code::TIMEOUT, "no heartbeat").await,
                     Beat::Ping => self.beat().await,
@@ -278,7 +316,8 @@ impl Socket {
                 // The summaries it missed come with the next change of each conversation;
                 // the counts are right again at once.
                 tracing::debug!(missed, "operator socket lagged");
-                return self.counts_changed(Instant::now()).await;
+                self.counts_changed(Instant::now());
+                return Flow::Continue;
             }
             Err(RecvError::Closed) => return Flow::Continue,
         };
@@ -308,10 +347,8 @@ impl Socket {
                         .await
                 }
             };
-            if let Flow::Stop = sent {
-                return Flow::Stop;
-            }
-            return self.counts_changed(heard.at()).await;
+            self.counts_changed(heard.at());
+            return sent;
         }
         match heard.frame() {
             Some(frame) => self.send(Outbound::Serialized(frame.clone())).await,
@@ -319,58 +356,42 @@ impl Socket {
         }
     }
 
-    /// The counts changed: sent now, or at the next tick.
-    async fn counts_changed(&mut self, at: Instant) -> Flow {
+    /// The counts changed: read now, or at the next tick.
+    fn counts_changed(&mut self, at: Instant) {
         if self.counts.changed(at, Instant::now()) {
-            self.counts(false).await
-        } else {
-            Flow::Continue
+            self.counts_wanted = true;
         }
     }
 
-    /// The unread counts of the operator's views: sent when the socket opens, and after
+    /// A read of the unread counts of the operator's views: when the socket opens, and after
     /// changes, at once or `paced` at a tick.
-    async fn counts(&mut self, paced: bool) -> Flow {
-        let now = Instant::now();
-        let not_before = self.counts.not_before(now, paced);
-        let counted = self.read_counts(not_before).await;
+    fn count(&self, paced: bool) -> Counting {
+        let started = Instant::now();
+        let not_before = self.counts.not_before(started, paced);
+        let state = self.state.clone();
+        let account_id = self.session.account_id;
+        let integrations = self.session.integrations.clone();
+        let read = async move { read_counts(&state, account_id, &integrations, not_before).await };
+        Counting {
+            started,
+            read: read.boxed(),
+        }
+    }
+
+    /// The counts read at `started`: sent, or, if they could not be read, tried again at the
+    /// next tick.
+    async fn counted(&mut self, started: Instant, counted: StoreResult<Counted>) -> Flow {
         match counted {
             Ok((counts, counted)) => {
-                self.counts.sent(now, Some(counted));
+                self.counts.sent(started, Some(counted));
                 self.event_frame(OperatorEvent::Counts { counts }).await
             }
             Err(error) => {
-                self.counts.sent(now, None);
+                self.counts.sent(started, None);
                 tracing::warn!(%error, account = self.session.account_id, "counts not sent");
                 Flow::Continue
             }
         }
-    }
-
-    /// The counts from each integration's tally read at `not_before` or later (shared with
-    /// the integration's other sockets) less what this account has read to the end, with
-    /// when the earliest of those tallies started to be read.
-    async fn read_counts(&self, not_before: Instant) -> StoreResult<(InboxCounts, Instant)> {
-        let store = &self.state.store;
-        let integrations = &self.session.integrations;
-        let mut tallies = Vec::with_capacity(integrations.len());
-        let mut counted: Option<Instant> = None;
-        for integration_id in integrations {
-            let tally = self
-                .state
-                .operator_hub
-                .tallies()
-                .get(integration_id, not_before, || {
-                    store.unread_tally(integration_id)
-                });
-            let (tally, started) = tally.await?;
-            counted = Some(counted.map_or(started, |earliest| earliest.min(started)));
-            tallies.push(tally);
-        }
-        let account_id = self.session.account_id;
-        let read_through = store.read_through(account_id, integrations).await?;
-        let counts = Tally::counts(account_id, &tallies, &read_through);
-        Ok((counts, counted.unwrap_or(not_before)))
     }
 
     async fn event_frame(&self, event: OperatorEvent) -> Flow {
@@ -387,5 +408,156 @@ impl Socket {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Stop,
         }
+    }
+}
+
+/// The counts from each integration's tally read at `not_before` or later (shared with the
+/// integration's other sockets) less what `account_id` has read to the end, with when the
+/// earliest of those tallies started to be read.
+async fn read_counts(
+    state: &AppState,
+    account_id: i64,
+    integrations: &[String],
+    not_before: Instant,
+) -> StoreResult<Counted> {
+    let store = &state.store;
+    let mut tallies = Vec::with_capacity(integrations.len());
+    let mut counted: Option<Instant> = None;
+    for integration_id in integrations {
+        let tally = state
+            .operator_hub
+            .tallies()
+            .get(integration_id, not_before, || {
+                store.unread_tally(integration_id)
+            });
+        let (tally, started) = tally.await?;
+        counted = Some(counted.map_or(started, |earliest| earliest.min(started)));
+        tallies.push(tally);
+    }
+    let read_through = store.read_through(account_id, integrations).await?;
+    let counts = Tally::counts(account_id, &tallies, &read_through);
+    Ok((counts, counted.unwrap_or(not_before)))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The socket driven over channels on paused time, as the visitor session's tests drive
+    //! theirs.
+
+    use super::*;
+    use crate::config::settings::Limits;
+    use crate::desk::SharedSummary;
+    use crate::live::counts_pace::COUNTS_INTERVAL;
+    use crate::live::stale::Audience;
+    use crate::storage::test_stores::shared_test_stores;
+    use futures_channel::mpsc as channel;
+    use protocol::operator::{ConversationStatus, ConversationSummary, VisitorCard};
+    use std::convert::Infallible;
+    use std::time::Duration;
+    use tokio::sync::{oneshot, watch};
+
+    /// Longer than any wait the socket makes without its store; shorter than its heartbeat.
+    const PATIENCE: Duration = Duration::from_secs(5);
+
+    fn summary(conversation_id: i64) -> InboxEvent {
+        let summary = ConversationSummary {
+            id: conversation_id,
+            integration_id: "shop".to_owned(),
+            visitor: VisitorCard::default(),
+            page: None,
+            last_message: None,
+            last_activity_at: 0,
+            unread: 1,
+            visitor_read_seq: 0,
+            assignee: None,
+            status: ConversationStatus::Open,
+            created_at: 0,
+        };
+        InboxEvent::Summary {
+            summary: Box::new(SharedSummary {
+                summary,
+                unread_by: Vec::new(),
+            }),
+            audience: Audience::Everyone,
+        }
+    }
+
+    async fn next_event(from_socket: &mut channel::UnboundedReceiver<WsMessage>) -> OperatorEvent {
+        let frame = tokio::time::timeout(PATIENCE, from_socket.next())
+            .await
+            .expect("the socket said nothing")
+            .expect("the socket ended");
+        match frame {
+            WsMessage::Text(text) => serde_json::from_str(text.as_str()).unwrap(),
+            other => panic!("not an event: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn events_go_out_while_the_counts_are_being_read() {
+        let (_dir, stores) = shared_test_stores().await;
+        let (_shutdown, stopping) = watch::channel(false);
+        let limits = Limits {
+            heartbeat_secs: 3600,
+            ..Limits::default()
+        };
+        let state = AppState::for_tests(Arc::clone(&stores[0]), limits, stopping);
+        let session = OperatorSession::for_tests(1, &["shop"]);
+        let slot = state.operator_sockets.take(1).unwrap();
+        let (to_console, mut from_socket) = channel::unbounded::<WsMessage>();
+        let (_to_socket, from_console) = channel::unbounded::<Result<WsMessage, Infallible>>();
+        tokio::spawn(run(to_console, from_console, state.clone(), session, slot));
+        assert!(matches!(
+            next_event(&mut from_socket).await,
+            OperatorEvent::Counts { .. }
+        ));
+
+        // A quiet spell (time skipped, then running again for the store), a change, and a
+        // tally read of the integration started after it that lasts until the test ends it:
+        // the socket's counts for the change share that read.
+        tokio::time::pause();
+        tokio::time::advance(COUNTS_INTERVAL * 2).await;
+        tokio::time::resume();
+        state.operator_hub.publish("shop", summary(7));
+        let (end_read, read_ends) = oneshot::channel::<()>();
+        let mut shared = Box::pin(state.operator_hub.tallies().get(
+            "shop",
+            Instant::now(),
+            || async {
+                read_ends.await.ok();
+                Ok(Tally::default())
+            },
+        ));
+        assert!(
+            (&mut shared).now_or_never().is_none(),
+            "the read is under way"
+        );
+
+        state.operator_hub.publish(
+            "shop",
+            InboxEvent::Typing {
+                conversation_id: 7,
+                operator: None,
+            },
+        );
+        assert!(matches!(
+            next_event(&mut from_socket).await,
+            OperatorEvent::Conversation { .. }
+        ));
+        assert_eq!(
+            next_event(&mut from_socket).await,
+            OperatorEvent::Typing {
+                conversation_id: 7,
+                operator: None
+            },
+            "the event after the change goes out before its counts are read"
+        );
+
+        end_read.send(()).unwrap();
+        shared.await.unwrap();
+        assert!(matches!(
+            next_event(&mut from_socket).await,
+            OperatorEvent::Counts { .. }
+        ));
     }
 }
