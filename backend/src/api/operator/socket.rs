@@ -6,8 +6,8 @@
 //! open conversation of the integrations, so the counts go out when the socket opens, at once
 //! after a quiet spell, and otherwise at the server's count ticks, with every change in
 //! between ([`CountsPace`]). The counts are read beside the socket's loop, one read at a time:
-//! events keep going out while the store answers. It takes `typing` (for the visitor and the other
-//! operators, throttled) and `ping` frames. While it is open its operator is online for the
+//! events keep going out while the store answers. It takes `typing` (for the visitor and the
+//! other operators, throttled) and `ping` frames. While it is open its operator is online for the
 //! others ([`crate::live::presence`]).
 //!
 //! Authenticated at the handshake like the routes (the cookie with a same-origin `Origin`, or a
@@ -314,7 +314,7 @@ impl Socket {
             Ok(heard) => heard,
             Err(RecvError::Lagged(missed)) => {
                 // The summaries it missed come with the next change of each conversation;
-                // the counts are right again at once.
+                // the counts are read again at once (or by the read under way).
                 tracing::debug!(missed, "operator socket lagged");
                 self.counts_changed(Instant::now());
                 return Flow::Continue;
@@ -441,8 +441,8 @@ async fn read_counts(
 
 #[cfg(test)]
 mod tests {
-    //! The socket driven over channels on paused time, as the visitor session's tests drive
-    //! theirs.
+    //! The socket driven over channels on a real store, as the visitor session's tests drive
+    //! theirs; a quiet spell is skipped on paused time.
 
     use super::*;
     use crate::config::settings::Limits;
