@@ -22,6 +22,7 @@ mod query_plan;
 mod report;
 mod scenarios;
 mod server;
+mod settle;
 mod stats;
 mod sustained;
 mod widget;

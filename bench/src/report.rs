@@ -34,7 +34,9 @@ pub fn markdown(results: &Results, machine: &str, commit: &str, note: &str) -> S
         out,
         "Server pinned to core 0, generator to core 1 (`taskset`), both on this machine, over \
          loopback. Latencies are p50 / p99 / p99.9 in milliseconds, open loop (each message \
-         carries its intended send time).\n"
+         carries its intended send time). Every server starts on a settled disk: what the runs \
+         before it wrote is written out first (a PostgreSQL `CHECKPOINT`, then `sync`), so that \
+         none of it is flushed during the seconds measured.\n"
     );
     machine_pauses(&mut out, &results.pauses);
     if !results.idle.is_empty() {
@@ -256,7 +258,9 @@ fn inbox(out: &mut String, runs: &[(String, Inbox)]) {
          asked for by one operator over HTTP, a few requests at a time (closed loop), timed \
          from request to the whole answer. PostgreSQL is vacuumed and analyzed after \
          the load, as autovacuum does after inserts this many; SQLite is not, as the server \
-         does not.\n",
+         does not. What the seed wrote is then written out (PostgreSQL's `CHECKPOINT`, \
+         SQLite's `wal_checkpoint(TRUNCATE)`, then `sync`; not counted in its time), as a \
+         server that grew to this many conversations wrote them long ago.\n",
         inbox_seed::SHARES
     );
     let _ = writeln!(

@@ -2,6 +2,7 @@
 //! `webchat-server` with a bench configuration, or the bare baseline (this binary's
 //! `baseline-server` mode). Each reports its address on a `listen=` start line.
 
+use crate::settle;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -62,7 +63,14 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `target` on `core` (when `taskset` is available) and waits for its start line.
+    /// What the runs before it left to write is written out first ([`settle`]).
     pub async fn start(target: &Target, core: Option<usize>) -> Result<Self> {
+        match target {
+            Target::Chat { database, .. } if !database.url.starts_with("sqlite:") => {
+                settle::database(&database.url).await?;
+            }
+            _ => settle::disk().await?,
+        }
         let dir = tempfile::tempdir()?;
         let (program, args) = match target {
             Target::Chat {
