@@ -181,6 +181,26 @@ impl Lookup {
         Some(conversation.id)
     }
 
+    /// The `createMessage` of a visitor's `message`, stored as `stored`, and the ids it names
+    /// the person and its conversation by; none with the bridge off.
+    pub(super) fn message_command(
+        &self,
+        message: &VisitorMessage,
+        stored: &Message,
+    ) -> StoreResult<Option<(NewCommand, Announced)>> {
+        if message.bridge == Bridge::Off {
+            return Ok(None);
+        }
+        let person_id = message.visitor.person_id;
+        let announced = self
+            .announced(person_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("person {person_id} is not announced")))?;
+        Ok(Some((
+            NewCommand::message(message, stored, &announced)?,
+            announced,
+        )))
+    }
+
     /// The ids the collaboration server knows the person and its conversation by, once both
     /// are announced.
     pub(super) fn announced(&self, person_id: i64) -> Option<Announced> {
@@ -495,11 +515,7 @@ impl NewCommand {
 
     /// The `createMessage` of a visitor's `message`, stored as `stored`, for a collaboration
     /// server that knows its person and conversation by `ids`.
-    pub(super) fn message(
-        message: &VisitorMessage,
-        stored: &Message,
-        ids: &Announced,
-    ) -> StoreResult<Self> {
+    fn message(message: &VisitorMessage, stored: &Message, ids: &Announced) -> StoreResult<Self> {
         let page = message.message.page.as_ref();
         let command = commands::message(stored, &ids.ext_user_id, &ids.ext_conversation_id, page);
         Self::new(

@@ -4,7 +4,9 @@
 //! anonymous conversation and contact along where the site user has none; a changed contact
 //! queues `updateUser`. Every function here runs inside its caller's transaction.
 
-use super::batch::{Announced, NewCommand, Person, PersonConversation, VisitorMessage};
+use super::batch::{
+    Announced, Incoming, Lookup, NewCommand, Person, PersonConversation, VisitorMessage,
+};
 use super::interface::{StoreError, StoreResult, TokenRotation, now_ms};
 use super::rows::{ContactRow, PersonRow};
 use super::sql_store::{Dialect, SqlStore};
@@ -12,7 +14,7 @@ use crate::outbox::signal::QueuedCommand;
 use crate::outbox::{Bridge, commands};
 use protocol::ContactInfo;
 use protocol::webhook::{Command, ConversationUpdate};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use sqlx::{ColumnIndex, Connection, Decode, Encode, Executor, IntoArguments, Type};
 
 impl<DB> SqlStore<DB>
 where
@@ -76,7 +78,7 @@ where
     /// Makes sure `message`'s person has a conversation and, with the bridge on, that the
     /// collaboration server was told of both (`createUser`, `createConversation`, queued
     /// here); `person` becomes what the store holds after. Returns the commands queued.
-    pub(super) async fn prepare_conversation(
+    async fn prepare_conversation(
         connection: &mut DB::Connection,
         message: &VisitorMessage,
         person: &mut Person,
@@ -140,6 +142,24 @@ where
         conversation.announced = true;
         person.ext_user_id = Some(ids.ext_user_id);
         Self::insert_outbox(connection, commands).await
+    }
+
+    /// Prepares the conversation of each person of `batch` whose message needs it first
+    /// ([`Lookup::unprepared`], [`Self::prepare_conversation`]), in one transaction of its own;
+    /// `lookup` then holds them as stored. Returns the commands queued.
+    pub(super) async fn prepare_conversations(
+        connection: &mut DB::Connection,
+        lookup: &mut Lookup,
+        batch: &[Incoming],
+    ) -> StoreResult<Vec<QueuedCommand>> {
+        let mut tx = connection.begin().await?;
+        let mut prepared = Vec::new();
+        for message in lookup.unprepared(batch) {
+            let person = lookup.people.entry(message.visitor.person_id).or_default();
+            prepared.extend(Self::prepare_conversation(&mut tx, message, person).await?);
+        }
+        tx.commit().await?;
+        Ok(prepared)
     }
 
     /// The person as stored, with its conversation if it has one.

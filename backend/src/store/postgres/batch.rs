@@ -9,7 +9,6 @@
 
 use super::message_ids::MessageIds;
 use super::remembered::RememberedPeople;
-use crate::outbox::Bridge;
 use crate::outbox::signal::OutboxSignal;
 use crate::store::batch::{
     Announced, Incoming, Keys, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed,
@@ -20,7 +19,7 @@ use crate::store::sql_store::SqlStore;
 use crate::store::writer::{WriteBatch, Written};
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
-use sqlx::{Connection, PgConnection, PgPool, Postgres};
+use sqlx::{PgConnection, PgPool, Postgres};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -217,17 +216,9 @@ impl PgBatches {
             }
         }
         let mut lookup = look_up(connection, batch).await?;
-        let unprepared = lookup.unprepared(batch);
-        if !unprepared.is_empty() {
-            let mut tx = connection.begin().await?;
-            let mut prepared = Vec::new();
-            for message in unprepared {
-                let person = lookup.people.entry(message.visitor.person_id).or_default();
-                prepared.extend(
-                    SqlStore::<Postgres>::prepare_conversation(&mut tx, message, person).await?,
-                );
-            }
-            tx.commit().await?;
+        if !lookup.unprepared(batch).is_empty() {
+            let prepared =
+                SqlStore::<Postgres>::prepare_conversations(connection, &mut lookup, batch).await?;
             self.signal.queued(prepared);
         }
         self.remembered.learn(&lookup);
@@ -258,18 +249,14 @@ async fn write_planned(
         let message = values.message(id, conversation_id, 0, now);
         columns.push(id, conversation_id, ordinal, values);
         if let Incoming::Visitor(visitor) = incoming {
-            let person_id = visitor.visitor.person_id;
-            let announced = match visitor.bridge {
-                Bridge::Off => None,
-                Bridge::On => {
-                    let announced = lookup.announced(person_id).ok_or_else(|| {
-                        StoreError::Corrupt(format!("person {person_id} is not announced"))
-                    })?;
-                    commands.push(NewCommand::message(visitor, &message, &announced)?);
-                    Some(announced)
-                }
-            };
-            owners.insert(conversation_id, (person_id, announced));
+            let announced =
+                lookup
+                    .message_command(visitor, &message)?
+                    .map(|(command, announced)| {
+                        commands.push(command);
+                        announced
+                    });
+            owners.insert(conversation_id, (visitor.visitor.person_id, announced));
         }
         created.push(message);
     }

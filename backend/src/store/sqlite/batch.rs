@@ -15,12 +15,11 @@ use super::super::rows::{author_kind_name, operator_picture, text_format_name};
 use super::super::sql_store::SqlStore;
 use super::super::writer::{WriteBatch, Written};
 use super::{json, on_own_thread};
-use crate::outbox::Bridge;
 use crate::outbox::signal::{OutboxSignal, QueuedCommand};
 use async_trait::async_trait;
 use protocol::Message;
 use rusqlite::{Row, ToSql, Transaction, TransactionBehavior};
-use sqlx::{Connection, Sqlite, SqlitePool};
+use sqlx::{Sqlite, SqlitePool};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -53,15 +52,9 @@ impl WriteBatch for SqliteBatches {
         let batch = Arc::new(batch.to_vec());
         let attempt = match self.attempt(&batch).await? {
             Attempt::Unprepared(mut lookup) => {
-                let mut tx = turn.begin().await?;
-                let mut prepared = Vec::new();
-                for message in lookup.unprepared(&batch) {
-                    let person = lookup.people.entry(message.visitor.person_id).or_default();
-                    prepared.extend(
-                        SqlStore::<Sqlite>::prepare_conversation(&mut tx, message, person).await?,
-                    );
-                }
-                tx.commit().await?;
+                let prepared =
+                    SqlStore::<Sqlite>::prepare_conversations(&mut turn, &mut lookup, &batch)
+                        .await?;
                 self.signal.queued(prepared);
                 self.attempt(&batch).await?
             }
@@ -128,14 +121,10 @@ fn write(connection: &mut rusqlite::Connection, batch: &[Incoming]) -> StoreResu
                 message.author.name = row.author_name;
                 message.author.picture = row.picture_of.map(operator_picture);
             }
-            Incoming::Visitor(visitor) if visitor.bridge == Bridge::On => {
-                let person_id = visitor.visitor.person_id;
-                let ids = lookup.announced(person_id).ok_or_else(|| {
-                    StoreError::Corrupt(format!("person {person_id} is not announced"))
-                })?;
-                commands.push(NewCommand::message(visitor, &message, &ids)?);
+            Incoming::Visitor(visitor) => {
+                let command = lookup.message_command(visitor, &message)?;
+                commands.extend(command.map(|(command, _)| command));
             }
-            Incoming::Visitor(_) => {}
         }
         created.push(message);
     }
