@@ -23,9 +23,14 @@ pub enum Bound {
     Text(String),
 }
 
+/// Whether `url` is a SQLite database's (the bench tells its engines apart by the scheme).
+pub fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
+}
+
 impl DirectConnection {
     pub async fn connect(url: &str) -> Result<Self> {
-        Ok(if url.starts_with("sqlite:") {
+        Ok(if is_sqlite(url) {
             Self::Sqlite(SqliteConnection::connect(url).await?)
         } else {
             Self::Postgres(PgConnection::connect(url).await?)
@@ -150,7 +155,7 @@ pub async fn drop_postgres(url: &str, name: &str) -> Result<()> {
 /// process is a child of), when it runs on this machine; `None` for SQLite, which runs inside
 /// the chat server, and for a server whose processes this machine does not show.
 pub async fn postgres_server_process(url: &str) -> Result<Option<u32>> {
-    if url.starts_with("sqlite:") {
+    if is_sqlite(url) {
         return Ok(None);
     }
     let mut connection = PgConnection::connect(url).await?;

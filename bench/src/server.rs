@@ -2,6 +2,7 @@
 //! `webchat-server` with a bench configuration, or the bare baseline (this binary's
 //! `baseline-server` mode). Each reports its address on a `listen=` start line.
 
+use crate::database::is_sqlite;
 use crate::settle;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -66,7 +67,7 @@ impl ServerProcess {
     /// What the runs before it left to write is written out first ([`settle`]).
     pub async fn start(target: &Target, core: Option<usize>) -> Result<Self> {
         match target {
-            Target::Chat { database, .. } if !database.url.starts_with("sqlite:") => {
+            Target::Chat { database, .. } if !is_sqlite(&database.url) => {
                 settle::database(&database.url).await?;
             }
             _ => settle::disk().await?,

@@ -4,6 +4,7 @@
 //! or doubled message shows.
 
 use crate::cpu::CpuMeter;
+use crate::database::is_sqlite;
 use crate::scenarios;
 use crate::server::Database;
 use anyhow::{Context, Result};
@@ -158,7 +159,7 @@ pub async fn run(
 
 /// Rows and distinct client ids of run `run`'s messages in the database.
 async fn count_stored(database_url: &str, run: &str) -> Result<(i64, i64)> {
-    if database_url.starts_with("sqlite:") {
+    if is_sqlite(database_url) {
         count_stored_on::<sqlx::Sqlite>(database_url, run).await
     } else {
         count_stored_on::<sqlx::Postgres>(database_url, run).await
