@@ -145,16 +145,21 @@ where
     }
 
     /// Prepares the conversation of each person of `batch` whose message needs it first
-    /// ([`Lookup::unprepared`], [`Self::prepare_conversation`]), in one transaction of its own;
-    /// `lookup` then holds them as stored. Returns the commands queued.
+    /// ([`Lookup::unprepared`], [`Self::prepare_conversation`]), in one transaction of its own
+    /// (none when every conversation is ready); `lookup` then holds them as stored. Returns
+    /// the commands queued.
     pub(super) async fn prepare_conversations(
         connection: &mut DB::Connection,
         lookup: &mut Lookup,
         batch: &[Incoming],
     ) -> StoreResult<Vec<QueuedCommand>> {
+        let unprepared = lookup.unprepared(batch);
+        if unprepared.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut tx = connection.begin().await?;
         let mut prepared = Vec::new();
-        for message in lookup.unprepared(batch) {
+        for message in unprepared {
             let person = lookup.people.entry(message.visitor.person_id).or_default();
             prepared.extend(Self::prepare_conversation(&mut tx, message, person).await?);
         }

@@ -216,11 +216,9 @@ impl PgBatches {
             }
         }
         let mut lookup = look_up(connection, batch).await?;
-        if !lookup.unprepared(batch).is_empty() {
-            let prepared =
-                SqlStore::<Postgres>::prepare_conversations(connection, &mut lookup, batch).await?;
-            self.signal.queued(prepared);
-        }
+        let prepared =
+            SqlStore::<Postgres>::prepare_conversations(connection, &mut lookup, batch).await?;
+        self.signal.queued(prepared);
         self.remembered.learn(&lookup);
         write_planned(connection, &self.pool, &mut self.ids, batch, &lookup).await
     }
@@ -249,13 +247,13 @@ async fn write_planned(
         let message = values.message(id, conversation_id, 0, now);
         columns.push(id, conversation_id, ordinal, values);
         if let Incoming::Visitor(visitor) = incoming {
-            let announced =
-                lookup
-                    .message_command(visitor, &message)?
-                    .map(|(command, announced)| {
-                        commands.push(command);
-                        announced
-                    });
+            let announced = match lookup.message_command(visitor, &message)? {
+                Some((command, announced)) => {
+                    commands.push(command);
+                    Some(announced)
+                }
+                None => None,
+            };
             owners.insert(conversation_id, (visitor.visitor.person_id, announced));
         }
         created.push(message);
