@@ -12,6 +12,7 @@ pub mod desk;
 pub mod live;
 pub mod net;
 pub mod outbox;
+pub mod people;
 pub mod startup;
 pub mod state;
 pub mod storage;

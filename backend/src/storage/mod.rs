@@ -1,4 +1,4 @@
-//! The server's one database: the messages' [`Store`], the operators' [`Desk`] and the
+//! The server's one database: the messages' [`Store`], visitors' [`People`], the operators' [`Desk`] and the
 //! bridge's outbox and inbound commands ([`OutboxStore`], [`InboundStore`]) keep their tables in
 //! it, on the same pools. [`open`] picks the engine once from the URL's scheme:
 //! SQLite or PostgreSQL.
@@ -9,13 +9,14 @@ pub(crate) mod test_stores;
 use crate::bridge::interface::{InboundStore, OutboxStore};
 use crate::config::settings::SqliteSynchronous;
 use crate::desk::Desk;
+use crate::people::People;
 use crate::store::{Store, StoreError, StoreResult, postgres, sqlite};
 use std::sync::Arc;
 
 /// Everything the server keeps.
-pub trait Storage: Store + Desk + OutboxStore + InboundStore {}
+pub trait Storage: Store + People + Desk + OutboxStore + InboundStore {}
 
-impl<T: Store + Desk + OutboxStore + InboundStore> Storage for T {}
+impl<T: Store + People + Desk + OutboxStore + InboundStore> Storage for T {}
 
 /// Opens the database at `url` (`sqlite://file.db` or `postgres://...`), SQLite's commits made
 /// as durable as `synchronous` says, and applies the engine's migrations (and converts what

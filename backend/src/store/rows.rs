@@ -1,7 +1,7 @@
 //! Database rows as both engines return them (`sqlx::FromRow`, decoded the same way from a
 //! SQLite or a PostgreSQL row), and their turning into the types the rest of the server uses.
 
-use super::interface::{StoreError, StoreResult, Visitor};
+use super::interface::{StoreError, StoreResult};
 use protocol::operator::ConversationStatus;
 use protocol::{Author, AuthorKind, ContactInfo, Message, TextFormat};
 
@@ -41,30 +41,6 @@ impl TryFrom<MessageRow> for Message {
             sent_at: row.sent_at,
             edited_at: row.edited_at,
         })
-    }
-}
-
-/// A logged-in visitor with its person (`sql/visitor_*.sql`).
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct VisitorRow {
-    id: i64,
-    integration_id: String,
-    person_id: i64,
-    sub: Option<String>,
-    #[sqlx(flatten)]
-    contact: ContactRow,
-    pub last_seen_at: i64,
-}
-
-impl From<VisitorRow> for Visitor {
-    fn from(row: VisitorRow) -> Self {
-        Self {
-            id: row.id,
-            integration_id: row.integration_id,
-            person_id: row.person_id,
-            sub: row.sub,
-            contact: row.contact.into(),
-        }
     }
 }
 

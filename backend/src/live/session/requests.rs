@@ -9,7 +9,8 @@ use crate::auth::{matching_key, visitor_token};
 use crate::live::history::Page;
 use crate::live::hub::HubEvent;
 use crate::live::publish;
-use crate::store::{Appended, Identified, NewMessage, StoreError, TokenRotation, Visitor};
+use crate::people::{Identified, TokenRotation};
+use crate::store::{Appended, NewMessage, StoreError, Visitor};
 use protocol::{ErrorCode, ServerFrame};
 
 impl Session {

@@ -48,6 +48,7 @@ mod tests {
     use super::LOG_PAGES;
     use crate::config::settings::SqliteSynchronous;
     use crate::outbox::Bridge;
+    use crate::people::People;
     use crate::store::{NewMessage, Store};
     use protocol::TextFormat;
     use sqlx::Row;

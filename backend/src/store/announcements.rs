@@ -1,18 +1,17 @@
-//! People, and what the collaboration server is told of them: a message's person gets its
-//! conversation and, with the bridge on, both are announced (`createUser`,
-//! `createConversation`); a visitor who logs in moves to the site user's person, taking its
-//! anonymous conversation and contact along where the site user has none; a changed contact
-//! queues `updateUser`. Every function here runs inside its caller's transaction.
+//! What the collaboration server is told of people and their conversations: a message's
+//! person gets its conversation and, with the bridge on, both are announced (`createUser`,
+//! `createConversation`); a changed contact queues `updateUser`; a person who logs in goes on
+//! as the site user, and a person handed a conversation joins it (`crate::people`'s
+//! identification). Every function here runs inside its caller's transaction.
 
 use super::batch::{
     Announced, Incoming, Lookup, NewCommand, Person, PersonConversation, VisitorMessage,
 };
-use super::interface::{StoreError, StoreResult, TokenRotation, now_ms};
-use super::rows::{ContactRow, PersonRow};
+use super::interface::{StoreResult, now_ms};
+use super::rows::PersonRow;
 use super::sql_store::{Dialect, SqlStore};
 use crate::outbox::signal::QueuedCommand;
 use crate::outbox::{Bridge, commands};
-use protocol::ContactInfo;
 use protocol::webhook::{Command, ConversationUpdate};
 use sqlx::{ColumnIndex, Connection, Decode, Encode, Executor, IntoArguments, Type};
 
@@ -182,7 +181,7 @@ where
 
     /// Queues `updateUser` with the person's current details, if the collaboration server
     /// knows it.
-    pub(super) async fn queue_user_update(
+    pub(crate) async fn queue_user_update(
         connection: &mut DB::Connection,
         person_id: i64,
     ) -> StoreResult<Vec<QueuedCommand>> {
@@ -205,83 +204,11 @@ where
         Self::insert_outbox(connection, vec![update]).await
     }
 
-    /// Moves the visitor to the person `sub`, replacing its token when the person changes;
-    /// returns whether it did, the commands that queued and whether a conversation changed
-    /// hands.
-    pub(super) async fn identify_once(
-        &self,
-        visitor_id: i64,
-        sub: &str,
-        new_token_hash: &str,
-        bridge: Bridge,
-    ) -> StoreResult<(TokenRotation, Vec<QueuedCommand>, bool)> {
-        let mut tx = self.writes.begin().await?;
-        sqlx::query(include_str!("sql/lock_visitor.sql"))
-            .bind(visitor_id)
-            .execute(&mut *tx)
-            .await?;
-        let current: Option<CurrentPerson> =
-            sqlx::query_as(include_str!("sql/person_of_visitor.sql"))
-                .bind(visitor_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let current =
-            current.ok_or_else(|| StoreError::Corrupt(format!("visitor {visitor_id} is gone")))?;
-        if current.sub.as_deref() == Some(sub) {
-            tx.commit().await?;
-            return Ok((TokenRotation::Kept, Vec::new(), false));
-        }
-        let target: Option<(i64,)> = sqlx::query_as(include_str!("sql/person_by_sub.sql"))
-            .bind(&current.integration_id)
-            .bind(sub)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let anonymous = current.sub.is_none();
-        let (mut handed, mut handed_over) = (Vec::new(), false);
-        let target_id = match target {
-            None if anonymous => {
-                sqlx::query(include_str!("sql/set_sub.sql"))
-                    .bind(sub)
-                    .bind(current.id)
-                    .execute(&mut *tx)
-                    .await?;
-                if bridge == Bridge::On {
-                    handed = Self::continue_as_site_user(&mut tx, current.id).await?;
-                }
-                current.id
-            }
-            None => {
-                let (id,): (i64,) = sqlx::query_as(include_str!("sql/insert_person.sql"))
-                    .bind(&current.integration_id)
-                    .bind(sub)
-                    .bind(now_ms())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                id
-            }
-            Some((target_id,)) => {
-                if anonymous {
-                    (handed, handed_over) =
-                        Self::adopt_anonymous(&mut tx, current, target_id, bridge).await?;
-                }
-                target_id
-            }
-        };
-        sqlx::query(include_str!("sql/move_visitor.sql"))
-            .bind(target_id)
-            .bind(new_token_hash)
-            .bind(visitor_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok((TokenRotation::Replaced, handed, handed_over))
-    }
-
     /// An anonymous person who logs in as a new site user goes on in the collaboration server
     /// as that user, as 1C documents the matching key: once it was announced (as
     /// `visitor-<n>`), the site user is created, joins its conversation, and its later
     /// messages carry the site user's id. Returns the commands queued.
-    async fn continue_as_site_user(
+    pub(crate) async fn continue_as_site_user(
         connection: &mut DB::Connection,
         person_id: i64,
     ) -> StoreResult<Vec<QueuedCommand>> {
@@ -317,73 +244,27 @@ where
         Self::insert_outbox(connection, commands).await
     }
 
-    /// An anonymous person who logs in as an existing one hands over what the existing one
-    /// lacks: its conversation when that one has none, and each empty contact field. Returns
-    /// the commands that queued and whether the conversation changed hands.
-    async fn adopt_anonymous(
+    /// The person, announced first if it was not, joins the conversation the collaboration
+    /// server knows as `ext_conversation_id`. Returns the commands queued.
+    pub(crate) async fn join_conversation(
         connection: &mut DB::Connection,
-        anonymous: CurrentPerson,
-        target_id: i64,
-        bridge: Bridge,
-    ) -> StoreResult<(Vec<QueuedCommand>, bool)> {
-        let mut handed = Vec::new();
-        let mut handed_over = false;
-        let target_has_conversation = sqlx::query(include_str!("sql/conversation_of.sql"))
-            .bind(target_id)
-            .fetch_optional(&mut *connection)
-            .await?
-            .is_some();
-        if !target_has_conversation {
-            let adopted: Option<(i64, String, Option<String>, Option<i64>)> =
-                sqlx::query_as(include_str!("sql/hand_over_conversation.sql"))
-                    .bind(target_id)
-                    .bind(anonymous.id)
-                    .fetch_optional(&mut *connection)
-                    .await?;
-            handed_over = adopted.is_some();
-            if let Some((conversation_id, integration_id, ext_id, Some(_))) = adopted
-                && bridge == Bridge::On
-            {
-                // The conversation exists in the collaboration server with the anonymous user
-                // as its member: the user it now belongs to joins it.
-                let ext_id = ext_id.unwrap_or_else(|| conversation_id.to_string());
-                let mut commands = Vec::new();
-                let target_ext = Self::announce_person(
-                    &mut *connection,
-                    target_id,
-                    conversation_id,
-                    &mut commands,
-                )
+        person_id: i64,
+        integration_id: &str,
+        conversation_id: i64,
+        ext_conversation_id: String,
+    ) -> StoreResult<Vec<QueuedCommand>> {
+        let mut commands = Vec::new();
+        let member =
+            Self::announce_person(&mut *connection, person_id, conversation_id, &mut commands)
                 .await?;
-                commands.push(member_joins(
-                    &integration_id,
-                    conversation_id,
-                    ext_id,
-                    target_ext,
-                )?);
-                handed = Self::insert_outbox(&mut *connection, commands).await?;
-            }
-        }
-        let contact: ContactInfo = anonymous.contact.into();
-        sqlx::query(include_str!("sql/adopt_contact.sql"))
-            .bind(contact.name)
-            .bind(contact.email)
-            .bind(contact.phone)
-            .bind(target_id)
-            .execute(&mut *connection)
-            .await?;
-        Ok((handed, handed_over))
+        commands.push(member_joins(
+            integration_id,
+            conversation_id,
+            ext_conversation_id,
+            member,
+        )?);
+        Self::insert_outbox(connection, commands).await
     }
-}
-
-/// A visitor's current person, as identification reads it.
-#[derive(Debug, sqlx::FromRow)]
-struct CurrentPerson {
-    id: i64,
-    integration_id: String,
-    sub: Option<String>,
-    #[sqlx(flatten)]
-    contact: ContactRow,
 }
 
 #[derive(Debug, sqlx::FromRow)]
