@@ -10,10 +10,10 @@ use super::inbox::{
 use super::interface::InboxStore;
 use crate::content::notice::{ConsoleChange, console_notice};
 use crate::content::preview::preview;
-use crate::outbox::{Bridge, commands};
+use crate::outbox::{Bridge, NewCommand, commands};
 use crate::store::{
-    NewCommand, SqlStore, StoreError, StoreResult, author_kind_from, author_kind_name,
-    is_unique_violation, member_joins, now_ms, status_from, status_name, text_format_name,
+    SqlStore, StoreError, StoreResult, author_kind_from, author_kind_name, is_unique_violation,
+    member_joins, now_ms, status_from, status_name, text_format_name,
 };
 use async_trait::async_trait;
 use protocol::operator::{

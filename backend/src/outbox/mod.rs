@@ -3,8 +3,10 @@
 //! bridge delivers them; both use this module, and neither imports the other.
 
 pub mod commands;
+mod new_command;
 pub mod signal;
 
+pub use new_command::NewCommand;
 pub use signal::{OutboxSignal, Queued, Subscription, ordering_key};
 
 /// Whether an integration forwards its conversations to a collaboration server; when it does,

@@ -4,14 +4,12 @@
 //! as the site user, and a person handed a conversation joins it (`crate::people`'s
 //! identification). Every function here runs inside its caller's transaction.
 
-use super::batch::{
-    Announced, Incoming, Lookup, NewCommand, Person, PersonConversation, VisitorMessage,
-};
+use super::batch::{Announced, Incoming, Lookup, Person, PersonConversation, VisitorMessage};
 use super::interface::{StoreResult, now_ms};
 use super::rows::PersonRow;
 use super::sql_store::{Dialect, SqlStore};
 use crate::outbox::signal::QueuedCommand;
-use crate::outbox::{Bridge, commands};
+use crate::outbox::{Bridge, NewCommand, commands};
 use protocol::webhook::{Command, ConversationUpdate};
 use sqlx::{ColumnIndex, Connection, Decode, Encode, Executor, IntoArguments, Type};
 
@@ -288,5 +286,5 @@ pub(crate) fn member_joins(
         add_members: Some(vec![member]),
         remove_members: None,
     });
-    NewCommand::new(integration_id, conversation_id, &update)
+    Ok(NewCommand::new(integration_id, conversation_id, &update)?)
 }

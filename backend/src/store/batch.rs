@@ -9,9 +9,8 @@ use super::interface::{
     Appended, ConversationRef, NewMessage, Refused, StoreError, StoreResult, Visitor,
 };
 use super::rows::status_name;
-use crate::outbox::commands;
-use crate::outbox::signal::{QueuedCommand, ordering_key};
-use crate::outbox::{Bridge, OutboxItem};
+use crate::outbox::signal::QueuedCommand;
+use crate::outbox::{Bridge, NewCommand, commands};
 use protocol::operator::ConversationStatus;
 use protocol::webhook::{Command, MessageCommand};
 use protocol::{Author, AuthorKind, Message, TextFormat};
@@ -195,10 +194,19 @@ impl Lookup {
         let announced = self
             .announced(person_id)
             .ok_or_else(|| StoreError::Corrupt(format!("person {person_id} is not announced")))?;
-        Ok(Some((
-            NewCommand::message(message, stored, &announced)?,
-            announced,
-        )))
+        let page = message.message.page.as_ref();
+        let command = commands::message(
+            stored,
+            &announced.ext_user_id,
+            &announced.ext_conversation_id,
+            page,
+        );
+        let command = NewCommand::new(
+            &message.visitor.integration_id,
+            stored.conversation_id,
+            &Command::CreateMessage(command),
+        )?;
+        Ok(Some((command, announced)))
     }
 
     /// The ids the collaboration server knows the person and its conversation by, once both
@@ -487,58 +495,6 @@ impl<'b> MessageValues<'b> {
     }
 }
 
-/// A webhook command ready to be queued.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct NewCommand {
-    pub integration_id: String,
-    pub conversation_id: i64,
-    pub ordering_key: String,
-    /// The command's JSON body.
-    pub command: String,
-}
-
-impl NewCommand {
-    /// `command` for the conversation's ordering key.
-    pub(crate) fn new(
-        integration_id: &str,
-        conversation_id: i64,
-        command: &Command,
-    ) -> StoreResult<Self> {
-        Ok(Self {
-            integration_id: integration_id.to_owned(),
-            conversation_id,
-            ordering_key: ordering_key(conversation_id),
-            command: serde_json::to_string(command)
-                .map_err(|error| StoreError::Corrupt(format!("unserializable command: {error}")))?,
-        })
-    }
-
-    /// The `createMessage` of a visitor's `message`, stored as `stored`, for a collaboration
-    /// server that knows its person and conversation by `ids`.
-    fn message(message: &VisitorMessage, stored: &Message, ids: &Announced) -> StoreResult<Self> {
-        let page = message.message.page.as_ref();
-        let command = commands::message(stored, &ids.ext_user_id, &ids.ext_conversation_id, page);
-        Self::new(
-            &message.visitor.integration_id,
-            stored.conversation_id,
-            &Command::CreateMessage(command),
-        )
-    }
-
-    /// The command as queued under `id`.
-    pub(crate) fn into_handed(self, id: i64) -> QueuedCommand {
-        QueuedCommand {
-            integration_id: self.integration_id,
-            item: OutboxItem {
-                id,
-                ordering_key: self.ordering_key,
-                command: self.command,
-                attempts: 0,
-            },
-        }
-    }
-}
-
 /// `commands` as queued under `ids`, the ids their insert returned, which grow in the order
 /// the commands were inserted.
 pub(super) fn handed(
@@ -561,6 +517,7 @@ pub(super) fn handed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outbox::ordering_key;
     use crate::store::fixtures::from;
 
     fn reply(conversation_id: i64, ext_id: &str) -> Incoming {

@@ -33,6 +33,8 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unserializable command: {0}")]
+    Command(#[from] serde_json::Error),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
 }

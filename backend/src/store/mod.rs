@@ -32,7 +32,7 @@ pub use interface::{
 // (`crate::bridge`) build on: their tables are in this database, and what they do to a person or
 // a conversation writes its messages and commands as the store does.
 pub(crate) use announcements::member_joins;
-pub(crate) use batch::{NewCommand, OperatorMessage};
+pub(crate) use batch::OperatorMessage;
 pub(crate) use rows::{
     ContactRow, author_kind_from, author_kind_name, status_from, status_name, text_format_name,
 };

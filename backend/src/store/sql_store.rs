@@ -4,7 +4,7 @@
 //! of messages. The `where` clauses name what sqlx needs of an engine to bind and read the
 //! types these statements use.
 
-use super::batch::{NewCommand, VisitorMessage};
+use super::batch::VisitorMessage;
 use super::conversation_refs::ConversationRefs;
 use super::interface::{
     Appended, ConversationHeader, Engine, NewMessage, Store, StoreError, StoreResult, Visitor,
@@ -13,7 +13,7 @@ use super::interface::{
 use super::rows::{MessageRow, author_kind_name, text_format_name};
 use super::writer::Writer;
 use crate::outbox::signal::QueuedCommand;
-use crate::outbox::{Bridge, OutboxSignal};
+use crate::outbox::{Bridge, NewCommand, OutboxSignal};
 use async_trait::async_trait;
 use protocol::{Author, AuthorKind, Message, TextFormat};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};

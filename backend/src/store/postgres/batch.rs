@@ -9,9 +9,10 @@
 
 use super::message_ids::MessageIds;
 use super::remembered::RememberedPeople;
+use crate::outbox::NewCommand;
 use crate::outbox::signal::OutboxSignal;
 use crate::store::batch::{
-    Announced, Incoming, Keys, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed,
+    Announced, Incoming, Keys, Lookup, LookupRow, MessageValues, Plan, Touch, handed,
 };
 use crate::store::interface::{StoreError, StoreResult, now_ms};
 use crate::store::rows::{author_kind_name, operator_picture, text_format_name};

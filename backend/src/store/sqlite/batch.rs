@@ -7,14 +7,13 @@
 //! A person's first message first creates and announces its conversation on that pooled
 //! connection, in a transaction of its own, and the batch is then run again.
 
-use super::super::batch::{
-    Incoming, Keys, Lookup, LookupRow, MessageValues, NewCommand, Plan, Touch, handed,
-};
+use super::super::batch::{Incoming, Keys, Lookup, LookupRow, MessageValues, Plan, Touch, handed};
 use super::super::interface::{StoreError, StoreResult, now_ms};
 use super::super::rows::{author_kind_name, operator_picture, text_format_name};
 use super::super::sql_store::SqlStore;
 use super::super::writer::{WriteBatch, Written};
 use super::{json, on_own_thread};
+use crate::outbox::NewCommand;
 use crate::outbox::signal::{OutboxSignal, QueuedCommand};
 use async_trait::async_trait;
 use protocol::Message;
