@@ -8,7 +8,8 @@ use crate::config::secret::{MIN_SHARED_SECRET_CHARS, Secret};
 use crate::config::settings::IntegrationSettings;
 use crate::content::page_url::PageQuery;
 use crate::outbox::Bridge;
-use crate::store::{Store, StoreResult};
+use crate::storage::ServerStore;
+use crate::store::StoreResult;
 use protocol::IntegrationParams;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -159,7 +160,7 @@ impl Integrations {
     }
 
     /// The embedded default: the `demo` integration, its secrets kept in `store`.
-    pub async fn demo(store: &dyn Store) -> StoreResult<Self> {
+    pub async fn demo(store: &dyn ServerStore) -> StoreResult<Self> {
         let token = store
             .server_setting("demo.token", &visitor_token::random_token())
             .await?;

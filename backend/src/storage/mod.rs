@@ -1,10 +1,13 @@
-//! The server's one database: the messages' [`Store`], visitors' [`People`], the operators' [`Desk`] and the
-//! bridge's outbox and inbound commands ([`OutboxStore`], [`InboundStore`]) keep their tables in
-//! it, on the same pools. [`open`] picks the engine once from the URL's scheme:
+//! The server's one database: the messages' [`Store`], visitors' [`People`], the operators'
+//! [`Desk`], the bridge's outbox and inbound commands ([`OutboxStore`], [`InboundStore`]) and
+//! the server's own settings ([`ServerStore`]) keep their tables in it, on the same pools. [`open`] picks the engine once from the URL's scheme:
 //! SQLite or PostgreSQL.
 
+mod server_store;
 #[cfg(test)]
 pub(crate) mod test_stores;
+
+pub use server_store::ServerStore;
 
 use crate::bridge::interface::{InboundStore, OutboxStore};
 use crate::config::settings::SqliteSynchronous;
@@ -14,9 +17,9 @@ use crate::store::{Store, StoreError, StoreResult, postgres, sqlite};
 use std::sync::Arc;
 
 /// Everything the server keeps.
-pub trait Storage: Store + People + Desk + OutboxStore + InboundStore {}
+pub trait Storage: ServerStore + Store + People + Desk + OutboxStore + InboundStore {}
 
-impl<T: Store + People + Desk + OutboxStore + InboundStore> Storage for T {}
+impl<T> Storage for T where T: ServerStore + Store + People + Desk + OutboxStore + InboundStore {}
 
 /// Opens the database at `url` (`sqlite://file.db` or `postgres://...`), SQLite's commits made
 /// as durable as `synchronous` says, and applies the engine's migrations (and converts what

@@ -102,16 +102,9 @@ pub struct ConversationRef {
     pub person_id: i64,
 }
 
+/// Conversations and their messages.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
-    fn engine(&self) -> Engine;
-
-    /// Answers when the database does.
-    async fn ping(&self) -> StoreResult<()>;
-
-    /// The value of a server-wide setting, storing `initial` first if there is none.
-    async fn server_setting(&self, key: &str, initial: &str) -> StoreResult<String>;
-
     /// The person's conversation, if it has one yet.
     async fn conversation_of(&self, person_id: i64) -> StoreResult<Option<i64>>;
 

@@ -180,30 +180,6 @@ where
     for<'q> Option<Vec<u8>>: Encode<'q, DB>,
     usize: ColumnIndex<DB::Row>,
 {
-    fn engine(&self) -> Engine {
-        DB::ENGINE
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query(include_str!("sql/ping.sql"))
-            .execute(&self.writes)
-            .await?;
-        Ok(())
-    }
-
-    async fn server_setting(&self, key: &str, initial: &str) -> StoreResult<String> {
-        sqlx::query(include_str!("sql/insert_setting.sql"))
-            .bind(key)
-            .bind(initial)
-            .execute(&self.writes)
-            .await?;
-        let (value,): (String,) = sqlx::query_as(include_str!("sql/setting.sql"))
-            .bind(key)
-            .fetch_one(&self.reads)
-            .await?;
-        Ok(value)
-    }
-
     async fn conversation_of(&self, person_id: i64) -> StoreResult<Option<i64>> {
         let found: Option<(i64,)> = sqlx::query_as(include_str!("sql/conversation_of.sql"))
             .bind(person_id)
