@@ -7,9 +7,15 @@ use crate::outbox::Bridge;
 use protocol::webhook::MessageCommand;
 use protocol::{ContactInfo, TextFormat};
 
-/// A plain message from `person_id`'s visitor under `client_id`, with the bridge on.
+/// A plain message from `person_id`'s visitor under `client_id`, with the bridge on, as the
+/// writer's queue holds it.
 pub(super) fn from(person_id: i64, client_id: &str) -> Incoming {
-    Incoming::Visitor(VisitorMessage {
+    Incoming::Visitor(visitor_message(person_id, client_id))
+}
+
+/// A plain message from `person_id`'s visitor under `client_id`, with the bridge on.
+pub(super) fn visitor_message(person_id: i64, client_id: &str) -> VisitorMessage {
+    VisitorMessage {
         visitor: Visitor {
             id: person_id * 10,
             integration_id: "shop".into(),
@@ -24,7 +30,7 @@ pub(super) fn from(person_id: i64, client_id: &str) -> Incoming {
             page: None,
         },
         bridge: Bridge::On,
-    })
+    }
 }
 
 /// A visitor's plain question under `client_id`.

@@ -172,11 +172,10 @@ fn answer(waiters: Vec<Waiter>, outcomes: Vec<Outcome>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outbox::Bridge;
     use crate::outbox::OutboxItem;
-    use crate::store::{NewMessage, Visitor};
+    use crate::store::fixtures::visitor_message;
     use futures_util::future::join_all;
-    use protocol::{Author, AuthorKind, ContactInfo, TextFormat};
+    use protocol::{Author, AuthorKind, TextFormat};
     use tokio::sync::Semaphore;
 
     /// An engine that writes nothing: it tells `batches` of each batch it is given, waits
@@ -238,22 +237,7 @@ mod tests {
     }
 
     fn message(client_id: &str) -> VisitorMessage {
-        VisitorMessage {
-            visitor: Visitor {
-                id: 1,
-                integration_id: "shop".into(),
-                person_id: 1,
-                sub: None,
-                contact: ContactInfo::default(),
-            },
-            message: NewMessage {
-                client_id: client_id.into(),
-                text: String::new(),
-                text_format: TextFormat::Plain,
-                page: None,
-            },
-            bridge: Bridge::On,
-        }
+        visitor_message(1, client_id)
     }
 
     #[tokio::test]
