@@ -8,6 +8,7 @@ pub mod bridge;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod demo;
 pub mod desk;
 pub mod live;
 pub mod net;

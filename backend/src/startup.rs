@@ -3,10 +3,11 @@
 //! language the chat does not.
 
 use crate::bridge::figures::BridgeFigures;
-use crate::config::demo_operator::{self, DemoOperatorError};
 use crate::config::integrations::{IntegrationError, Integrations, RECOMMENDED_SIGN_KEY_BYTES};
 use crate::config::languages;
 use crate::config::settings::{Settings, SettingsError, Source};
+use crate::demo::operator::DemoOperatorError;
+use crate::demo::{integration, operator};
 use crate::live::hub::Hub;
 use crate::live::operators::OperatorHub;
 use crate::live::presence::Presence;
@@ -45,9 +46,9 @@ pub async fn build_state(
         crate::storage::open(settings.database_url.expose(), settings.sqlite_synchronous).await?;
     let demo = source == Source::EmbeddedDefault && settings.integrations.is_empty();
     let (integrations, demo_login) = if demo {
-        let login = demo_operator::ensure(store.as_ref()).await?;
+        let login = operator::ensure(store.as_ref()).await?;
         (
-            Integrations::demo(store.as_ref()).await?,
+            integration::integrations(store.as_ref()).await?,
             Some(Arc::new(login)),
         )
     } else {

@@ -1,11 +1,11 @@
 //! What every request handler shares.
 
 use crate::bridge::figures::BridgeFigures;
-use crate::config::demo_operator::DemoLogin;
 use crate::config::integrations::Integrations;
 use crate::config::settings::{
     BridgeSettings, Limits, MetricsSettings, OperatorSettings, ServerSettings,
 };
+use crate::demo::operator::DemoLogin;
 use crate::live::hub::Hub;
 use crate::live::operators::OperatorHub;
 use crate::live::presence::Presence;

@@ -96,9 +96,9 @@ pub async fn operator_login(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::demo_operator::DemoLogin;
     use crate::config::secret::Secret;
     use crate::config::settings::Limits;
+    use crate::demo::operator::DemoLogin;
     use crate::storage::test_stores::shared_test_stores;
 
     #[tokio::test]

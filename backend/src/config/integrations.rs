@@ -2,14 +2,12 @@
 //! key of the script URL and the widget API. The embedded default has one `demo` integration whose
 //! tokens and signKey are generated once and kept in the database.
 
-use crate::auth::{matching_key, visitor_token};
+use crate::auth::matching_key;
 use crate::config::params::{self, ParamError};
 use crate::config::secret::{MIN_SHARED_SECRET_CHARS, Secret};
 use crate::config::settings::IntegrationSettings;
 use crate::content::page_url::PageQuery;
 use crate::outbox::Bridge;
-use crate::storage::ServerStore;
-use crate::store::StoreResult;
 use protocol::IntegrationParams;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -159,31 +157,12 @@ impl Integrations {
         Ok(Self(integrations))
     }
 
-    /// The embedded default: the `demo` integration, its secrets kept in `store`.
-    pub async fn demo(store: &dyn ServerStore) -> StoreResult<Self> {
-        let token = store
-            .server_setting("demo.token", &visitor_token::random_token())
-            .await?;
-        let webhook_token = store
-            .server_setting("demo.webhook_token", &visitor_token::random_token())
-            .await?;
-        let sign_key = store
-            .server_setting("demo.sign_key", &visitor_token::random_token())
-            .await?;
-        let mut params = IntegrationParams::with_language("en");
-        params.title_text = "Demo shop support".to_owned();
-        let demo = Integration {
-            id: DEMO_ID.to_owned(),
-            token,
-            webhook_token: Some(Secret::new(webhook_token)),
-            allowed_origins: Vec::new(),
-            webhook_url: None,
-            page_query: PageQuery::Drop,
-            params,
-            sign_key: Some(Secret::new(sign_key)),
-            token_max_age_secs: None,
-        };
-        Ok(Self(HashMap::from([(DEMO_ID.to_owned(), Arc::new(demo))])))
+    /// `integration` alone.
+    pub fn only(integration: Integration) -> Self {
+        Self(HashMap::from([(
+            integration.id.clone(),
+            Arc::new(integration),
+        )]))
     }
 
     /// The integration named by `{id}:{token}`; the token is compared in constant time.

@@ -1,8 +1,8 @@
 //! What the server is told: its settings file and environment, each integration's 1C
-//! parameters, the integrations built from them (and the embedded default's demo operator), the
-//! languages the chat speaks, and secrets that never reach a log.
+//! parameters, the integrations built from them, the languages the chat speaks, and secrets
+//! that never reach a log. Nothing here reads the database: the embedded default's demo
+//! integration and operator, whose secrets it keeps, are [`crate::demo`]'s.
 
-pub mod demo_operator;
 pub mod integrations;
 pub mod languages;
 pub mod params;
