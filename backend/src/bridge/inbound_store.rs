@@ -12,24 +12,11 @@ use crate::store::{
 use async_trait::async_trait;
 use protocol::Message;
 use protocol::webhook::{Conversation, MessageCommand, User};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use sql_bounds::sql_bounds;
 
+#[sql_bounds]
 #[async_trait]
-impl<DB> InboundStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+impl<DB: Dialect> InboundStore for SqlStore<DB> {
     async fn convert_legacy_pictures(&self) -> StoreResult<()> {
         // SQLite has no base64 decoder, so this is Rust on both engines.
         let stored: Vec<(i64, String)> = sqlx::query_as(include_str!("sql/base64_pictures.sql"))

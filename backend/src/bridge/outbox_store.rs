@@ -10,7 +10,7 @@ use super::interface::{
 use crate::outbox::{OutboxItem, OutboxSignal};
 use crate::store::{SqlStore, StoreResult, now_ms};
 use async_trait::async_trait;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use sql_bounds::sql_bounds;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -42,22 +42,9 @@ fn due_queues(rows: Vec<OutboxRow>, now: i64) -> HashMap<String, Vec<OutboxItem>
         .collect()
 }
 
+#[sql_bounds]
 #[async_trait]
-impl<DB> OutboxStore for SqlStore<DB>
-where
-    DB: OutboxDialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+impl<DB: OutboxDialect> OutboxStore for SqlStore<DB> {
     async fn due(
         &self,
         which: Due,

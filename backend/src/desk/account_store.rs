@@ -9,7 +9,7 @@ use super::accounts::{
 use super::interface::AccountStore;
 use crate::store::{Dialect, SqlStore, StoreResult, is_unique_violation, now_ms};
 use async_trait::async_trait;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use sql_bounds::sql_bounds;
 
 /// How stale a session's last use may get before a request writes it again: idle timeouts
 /// count in hours, and a write per request would cost every API call.
@@ -43,22 +43,9 @@ struct SessionRow {
     name: String,
 }
 
+#[sql_bounds]
 #[async_trait]
-impl<DB> AccountStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+impl<DB: Dialect> AccountStore for SqlStore<DB> {
     async fn create_account(
         &self,
         account: &NewAccount,
@@ -245,15 +232,8 @@ where
     }
 }
 
-impl<DB> SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+#[sql_bounds]
+impl<DB: Dialect> SqlStore<DB> {
     /// The ids of the integrations `account_id` answers, sorted.
     async fn integrations_of(&self, account_id: i64) -> StoreResult<Vec<String>> {
         let rows: Vec<(String,)> =

@@ -7,7 +7,7 @@ use super::interface::CannedStore;
 use crate::store::{Dialect, SqlStore, StoreResult, is_unique_violation, now_ms};
 use async_trait::async_trait;
 use protocol::operator::CannedReply;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use sql_bounds::sql_bounds;
 
 /// A canned reply as the statements read it.
 #[derive(Debug, sqlx::FromRow)]
@@ -42,17 +42,9 @@ fn saved(written: StoreResult<CannedRow>) -> StoreResult<CannedSaved> {
     }
 }
 
+#[sql_bounds]
 #[async_trait]
-impl<DB> CannedStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-{
+impl<DB: Dialect> CannedStore for SqlStore<DB> {
     async fn canned_replies(&self, account_id: i64) -> StoreResult<Vec<CannedReply>> {
         let rows: Vec<CannedRow> = sqlx::query_as(include_str!("sql/canned/list.sql"))
             .bind(account_id)

@@ -22,7 +22,7 @@ use protocol::operator::{
 };
 use protocol::webhook::Command;
 use protocol::{AuthorKind, ContactInfo, PageInfo, TextFormat};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use sql_bounds::sql_bounds;
 use std::collections::HashMap;
 
 /// How often a reply that lost a race on a unique key (its client id, its operator row) is
@@ -167,21 +167,8 @@ struct ConsoleOperatorRow {
     announced_at: Option<i64>,
 }
 
-impl<DB> SqlStore<DB>
-where
-    DB: InboxDialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+#[sql_bounds]
+impl<DB: InboxDialect> SqlStore<DB> {
     /// The conversation if the account may see it.
     async fn visible(
         connection: &mut DB::Connection,
@@ -410,22 +397,9 @@ where
     }
 }
 
+#[sql_bounds]
 #[async_trait]
-impl<DB> InboxStore for SqlStore<DB>
-where
-    DB: InboxDialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+impl<DB: InboxDialect> InboxStore for SqlStore<DB> {
     async fn conversations(&self, filter: InboxFilter<'_>) -> StoreResult<InboxPage> {
         // One page per integration, each through its index, merged: an account answers a
         // few integrations, and no single statement orders several of them by an index.

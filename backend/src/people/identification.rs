@@ -10,23 +10,10 @@ use crate::outbox::Bridge;
 use crate::outbox::signal::QueuedCommand;
 use crate::store::{ContactRow, Dialect, SqlStore, StoreError, StoreResult, now_ms};
 use protocol::ContactInfo;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use sql_bounds::sql_bounds;
 
-impl<DB> SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+#[sql_bounds]
+impl<DB: Dialect> SqlStore<DB> {
     /// Moves the visitor to the person `sub`, replacing its token when the person changes;
     /// returns whether it did, the commands that queued and whether a conversation changed
     /// hands.

@@ -9,7 +9,7 @@ use crate::store::{
 };
 use async_trait::async_trait;
 use protocol::ContactInfo;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use sql_bounds::sql_bounds;
 
 /// How stale a visitor's last-seen time may get before a connection writes it again: the idle
 /// expiry counts in days, and a write on every connection would cost every reconnect.
@@ -42,22 +42,9 @@ impl From<VisitorRow> for Visitor {
     }
 }
 
+#[sql_bounds]
 #[async_trait]
-impl<DB> People for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+impl<DB: Dialect> People for SqlStore<DB> {
     async fn create_visitor(
         &self,
         integration_id: &str,

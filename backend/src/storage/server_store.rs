@@ -4,7 +4,7 @@
 
 use crate::store::{Dialect, Engine, SqlStore, StoreResult};
 use async_trait::async_trait;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use sql_bounds::sql_bounds;
 
 /// The database as the server itself uses it.
 #[async_trait]
@@ -18,16 +18,9 @@ pub trait ServerStore: Send + Sync {
     async fn server_setting(&self, key: &str, initial: &str) -> StoreResult<String>;
 }
 
+#[sql_bounds]
 #[async_trait]
-impl<DB> ServerStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Decode<'q, DB> + Type<DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+impl<DB: Dialect> ServerStore for SqlStore<DB> {
     fn engine(&self) -> Engine {
         DB::ENGINE
     }

@@ -11,23 +11,11 @@ use super::sql_store::{Dialect, SqlStore};
 use crate::outbox::signal::QueuedCommand;
 use crate::outbox::{Bridge, NewCommand, commands};
 use protocol::webhook::{Command, ConversationUpdate};
-use sqlx::{ColumnIndex, Connection, Decode, Encode, Executor, IntoArguments, Type};
+use sql_bounds::sql_bounds;
+use sqlx::Connection;
 
-impl<DB> SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+#[sql_bounds]
+impl<DB: Dialect> SqlStore<DB> {
     /// The person's id in the collaboration server, adding its `createUser` (ordered with
     /// `conversation_id`) to `commands` the first time.
     async fn announce_person(
@@ -164,17 +152,25 @@ where
         Ok(prepared)
     }
 
-    /// The person as stored, with its conversation if it has one.
-    async fn person_and_conversation(
+    /// The person as stored, with its id in the collaboration server and its conversation, once
+    /// the collaboration server was told of it (`createUser`) and it has a conversation.
+    async fn announced_person(
         connection: &mut DB::Connection,
         person_id: i64,
-    ) -> StoreResult<PersonWithConversation> {
-        Ok(
-            sqlx::query_as(include_str!("sql/person_and_conversation.sql"))
-                .bind(person_id)
-                .fetch_one(connection)
-                .await?,
-        )
+    ) -> StoreResult<Option<(PersonRow, String, i64)>> {
+        let PersonWithConversation {
+            person,
+            conversation_id,
+        } = sqlx::query_as(include_str!("sql/person_and_conversation.sql"))
+            .bind(person_id)
+            .fetch_one(connection)
+            .await?;
+        Ok(match (person.ext_user_id.clone(), conversation_id) {
+            (Some(ext_user_id), Some(conversation_id)) => {
+                Some((person, ext_user_id, conversation_id))
+            }
+            _ => None,
+        })
     }
 
     /// Queues `updateUser` with the person's current details, if the collaboration server
@@ -183,17 +179,14 @@ where
         connection: &mut DB::Connection,
         person_id: i64,
     ) -> StoreResult<Vec<QueuedCommand>> {
-        let PersonWithConversation {
-            person,
-            conversation_id,
-        } = Self::person_and_conversation(&mut *connection, person_id).await?;
-        let (Some(ext_user_id), Some(conversation_id)) = (&person.ext_user_id, conversation_id)
+        let Some((person, ext_user_id, conversation_id)) =
+            Self::announced_person(&mut *connection, person_id).await?
         else {
             // Not announced yet: its createUser will carry the current details.
             return Ok(Vec::new());
         };
         let sub = person.sub.as_deref();
-        let user = commands::user(ext_user_id, person_id, sub, &person.contact.into());
+        let user = commands::user(&ext_user_id, person_id, sub, &person.contact.into());
         let update = NewCommand::new(
             &person.integration_id,
             conversation_id,
@@ -210,11 +203,9 @@ where
         connection: &mut DB::Connection,
         person_id: i64,
     ) -> StoreResult<Vec<QueuedCommand>> {
-        let PersonWithConversation {
-            person,
-            conversation_id,
-        } = Self::person_and_conversation(&mut *connection, person_id).await?;
-        let (Some(_), Some(conversation_id)) = (&person.ext_user_id, conversation_id) else {
+        let Some((person, _, conversation_id)) =
+            Self::announced_person(&mut *connection, person_id).await?
+        else {
             // Not announced yet: its first createUser is the site user's.
             return Ok(Vec::new());
         };

@@ -1,8 +1,8 @@
 //! The [`Store`] both engines share: [`SqlStore`] over a typed pool of SQLite or PostgreSQL,
 //! running the statements in `sql/`, which both engines read alike. What differs per engine
 //! is the [`Dialect`] (in `sqlite/` and `postgres/`): how it is opened and how it writes a batch
-//! of messages. The `where` clauses name what sqlx needs of an engine to bind and read the
-//! types these statements use.
+//! of messages. `#[sql_bounds]` (the `sql-bounds` crate) names what sqlx needs of an engine to
+//! run these statements and bind and read the types they use.
 
 use super::batch::VisitorMessage;
 use super::conversation_refs::ConversationRefs;
@@ -16,7 +16,8 @@ use crate::outbox::signal::QueuedCommand;
 use crate::outbox::{Bridge, NewCommand, OutboxSignal};
 use async_trait::async_trait;
 use protocol::{Author, AuthorKind, Message, TextFormat};
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
+use sql_bounds::sql_bounds;
+use sqlx::{Database, Pool};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -46,21 +47,8 @@ pub(crate) struct SqlStore<DB: Dialect> {
     pub(crate) own: DB::Own,
 }
 
-impl<DB> SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+#[sql_bounds]
+impl<DB: Dialect> SqlStore<DB> {
     /// The message stored under `id`.
     pub(crate) async fn message_by_id(
         connection: &mut DB::Connection,
@@ -164,22 +152,9 @@ pub(crate) fn is_unique_violation(error: &StoreError) -> bool {
     matches!(error, StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
 }
 
+#[sql_bounds]
 #[async_trait]
-impl<DB> Store for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+impl<DB: Dialect> Store for SqlStore<DB> {
     async fn conversation_of(&self, person_id: i64) -> StoreResult<Option<i64>> {
         let found: Option<(i64,)> = sqlx::query_as(include_str!("sql/conversation_of.sql"))
             .bind(person_id)
