@@ -7,6 +7,8 @@
 
 mod identification;
 mod interface;
+#[cfg(test)]
+mod tests;
 mod visitors;
 
 pub use interface::{Identified, People, TokenRotation};
