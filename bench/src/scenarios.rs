@@ -21,6 +21,12 @@ const SERVER_CORE: usize = 0;
 const LOAD_RUN: &str = "load";
 /// Longest wait for the last messages after the sending stops.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest wait for the warm-up's messages to reach the collaboration server. Each session's
+/// first message queues three commands (`createUser`, `createConversation`, `createMessage`),
+/// so 10,000 sessions queue 30,000 at once, which the server on its one core delivers 256 at a
+/// time at most (the bridge's `MAX_LANES`): on a slow moment that took longer than
+/// `DRAIN_TIMEOUT` and stopped a full run, though none of it is measured.
+const WARM_UP_FORWARD_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Which site the chat serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,11 +222,11 @@ pub async fn warmed_up(
 /// Waits until `fake` received the warm-up's `sessions` messages, so none of them counts in
 /// the measured latencies.
 async fn forwarded(fake: &FakeCollaboration, sessions: usize) -> Result<()> {
-    let deadline = Instant::now() + DRAIN_TIMEOUT;
+    let deadline = Instant::now() + WARM_UP_FORWARD_TIMEOUT;
     while fake.messages() < sessions as u64 {
         anyhow::ensure!(
             Instant::now() < deadline,
-            "warm-up: {} of {sessions} messages reached the collaboration server within {DRAIN_TIMEOUT:?}",
+            "warm-up: {} of {sessions} messages reached the collaboration server within {WARM_UP_FORWARD_TIMEOUT:?}",
             fake.messages()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
