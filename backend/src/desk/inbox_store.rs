@@ -361,7 +361,7 @@ impl<DB: InboxDialect> SqlStore<DB> {
                         .execute(&mut *tx)
                         .await?;
                 }
-                let ext_conversation_id = ext_id.unwrap_or_else(|| conversation_id.to_string());
+                let ext_conversation_id = commands::ext_conversation_id(conversation_id, ext_id);
                 // Only members write into a discussion: the operator joins before its first
                 // message there, once.
                 let joined: Option<(i64,)> =

@@ -22,6 +22,12 @@ pub fn ext_user_id(person_id: i64, sub: Option<&str>) -> String {
     }
 }
 
+/// The collaboration server's id for a conversation: the one it gave (`createConversation` from
+/// its side), else our own.
+pub fn ext_conversation_id(conversation_id: i64, given: Option<String>) -> String {
+    given.unwrap_or_else(|| conversation_id.to_string())
+}
+
 /// The site's user id an [`ext_user_id`] names, if it names a site user.
 pub fn sub_of(ext_user_id: &str) -> Option<&str> {
     ext_user_id.strip_prefix(SITE_USER_PREFIX)

@@ -6,8 +6,8 @@
 //! person changes.
 
 use super::interface::TokenRotation;
-use crate::outbox::Bridge;
 use crate::outbox::signal::QueuedCommand;
+use crate::outbox::{Bridge, commands};
 use crate::store::{ContactRow, Dialect, SqlStore, StoreError, StoreResult, now_ms};
 use protocol::ContactInfo;
 use sql_bounds::sql_bounds;
@@ -108,13 +108,12 @@ impl<DB: Dialect> SqlStore<DB> {
         {
             // The conversation exists in the collaboration server with the anonymous user as
             // its member: the user it now belongs to joins it.
-            let ext_id = ext_id.unwrap_or_else(|| conversation_id.to_string());
             handed = Self::join_conversation(
                 &mut *connection,
                 target_id,
                 &integration_id,
                 conversation_id,
-                ext_id,
+                commands::ext_conversation_id(conversation_id, ext_id),
             )
             .await?;
         }

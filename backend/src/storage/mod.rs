@@ -1,7 +1,7 @@
 //! The server's one database: the messages' [`Store`], visitors' [`People`], the operators'
 //! [`Desk`], the bridge's outbox and inbound commands ([`OutboxStore`], [`InboundStore`]) and
-//! the server's own settings ([`ServerStore`]) keep their tables in it, on the same pools. [`open`] picks the engine once from the URL's scheme:
-//! SQLite or PostgreSQL.
+//! the server's own settings ([`ServerStore`]) keep their tables in it, on the same pools.
+//! [`open`] picks the engine once from the URL's scheme: SQLite or PostgreSQL.
 
 mod server_store;
 #[cfg(test)]

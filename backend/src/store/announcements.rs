@@ -98,10 +98,8 @@ impl<DB: Dialect> SqlStore<DB> {
             &mut commands,
         )
         .await?;
-        let ext_conversation_id = conversation
-            .ext_id
-            .clone()
-            .unwrap_or_else(|| conversation.id.to_string());
+        let ext_conversation_id =
+            commands::ext_conversation_id(conversation.id, conversation.ext_id.clone());
         if !conversation.announced {
             sqlx::query(include_str!("sql/announce_conversation.sql"))
                 .bind(&ext_conversation_id)
@@ -222,11 +220,10 @@ impl<DB: Dialect> SqlStore<DB> {
         )
         .await?;
         if announced_at.is_some() {
-            let ext_id = ext_id.unwrap_or_else(|| conversation_id.to_string());
             commands.push(member_joins(
                 &integration_id,
                 conversation_id,
-                ext_id,
+                commands::ext_conversation_id(conversation_id, ext_id),
                 site_user,
             )?);
         }
